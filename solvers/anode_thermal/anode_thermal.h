@@ -1,0 +1,158 @@
+// Steady temperature of an X-ray anode heated by a Gaussian electron spot:
+//
+//   -div(k(T) grad T) = 0                in each layer,
+//   -k dT/dn = -q(x, y)                  on the heated face z = 0,
+//   T = T0  or  -k dT/dn = h_c (T - T0)  on cooled faces, insulated elsewhere,
+//   k dT/dn = h_b (T_above - T_below)    at resistive layer interfaces.
+//
+// (physics.md section 2). In the axisymmetric model the weak form carries
+// the weight 2 pi r, so every integral is the physical one (watts).
+//
+// A temperature jump at an interface needs a field that may be
+// discontinuous there: the layers on either side of a resistive interface
+// carry different vector components (FE_Q in one, FE_Nothing in the other,
+// as in deal.II's step-46), and the interface term couples them.
+#ifndef XRAY_ANODE_THERMAL_H
+#define XRAY_ANODE_THERMAL_H
+
+#include "anode_thermal/parameters.h"
+#include "common/output.h"
+
+#include <deal.II/base/index_set.h>
+#include <deal.II/base/timer.h>
+#include <deal.II/distributed/tria.h>
+#include <deal.II/dofs/dof_handler.h>
+#include <deal.II/hp/mapping_collection.h>
+#include <deal.II/hp/fe_collection.h>
+#include <deal.II/hp/q_collection.h>
+#include <deal.II/lac/affine_constraints.h>
+
+#include <nlohmann/json.hpp>
+
+namespace xray
+{
+  namespace anode_thermal
+  {
+    using namespace dealii;
+
+    /// What one steady solve gives.
+    struct SolveStatistics
+    {
+      unsigned int newton_iterations = 0;
+      unsigned int linear_iterations = 0;
+      double       initial_residual  = 0;
+      double       final_residual    = 0;
+    };
+
+    struct LayerResult
+    {
+      double     max_temperature; // K
+      Point<3>   location;        // m
+    };
+
+    template <int dim, typename LA>
+    class AnodeThermal
+    {
+    public:
+      AnodeThermal(const Parameters &parameters, RunOutput &output);
+
+      /// Returns the exit status: success, or limit_exceeded.
+      int
+      run();
+
+    private:
+      using Vector = typename LA::Vector;
+
+      void
+      make_grid();
+      void
+      refine_toward_spot();
+      void
+      setup_system();
+      void
+      find_resistive_interfaces();
+      void
+      normalise_heat_source();
+      void
+      assemble(const Vector &temperature, bool with_matrix);
+      unsigned int
+      solve_linear(Vector &update);
+      SolveStatistics
+      solve_steady_state(double incident_power);
+      double
+      residual_norm(const Vector &temperature);
+      void
+      refine_mesh();
+      double
+      find_maximum_power(SolveStatistics &statistics);
+      std::vector<LayerResult>
+      layer_maxima() const;
+      double
+      heat_removed() const;
+      void
+      output_results() const;
+      nlohmann::json
+      summary(const std::vector<LayerResult> &maxima,
+              const SolveStatistics          &statistics) const;
+
+      double
+      conductivity(unsigned int layer, double temperature) const;
+      double
+      spot_flux_shape(const Point<dim> &point) const;
+      /// 2 pi r in the axisymmetric model, 1 in 3D.
+      double
+      weight(const Point<dim> &point) const;
+      bool
+      all_conductivities_constant() const;
+
+      MPI_Comm             mpi_communicator;
+      const Parameters    &parameters;
+      RunOutput           &output;
+      ConditionalOStream  &log;
+      mutable TimerOutput  timer;
+
+      parallel::distributed::Triangulation<dim> triangulation;
+      hp::MappingCollection<dim>                 mapping;
+      hp::FECollection<dim>                      fe;
+      hp::QCollection<dim>                       quadrature;
+      hp::QCollection<dim - 1>                   face_quadrature;
+      DoFHandler<dim>                            dof_handler;
+      /// The vector component carrying the temperature in each layer.
+      std::vector<unsigned int>                  layer_component;
+
+      IndexSet                  locally_owned_dofs;
+      IndexSet                  locally_relevant_dofs;
+      AffineConstraints<double> update_constraints;      // homogeneous
+      AffineConstraints<double> temperature_constraints; // T = T0
+
+      typename LA::SparseMatrix system_matrix;
+      Vector                    system_rhs;
+      Vector                    present_solution; // locally owned
+      Vector                    temperature;      // ghosted copy of it
+      bool                      solution_on_this_mesh = false;
+
+      /// One matching pair of face pieces across a resistive interface.
+      struct InterfaceFace
+      {
+        typename DoFHandler<dim>::active_cell_iterator upper, lower;
+        unsigned int upper_face, lower_face;
+        /// Subface of the coarser side, or invalid for matching faces.
+        unsigned int upper_subface, lower_subface;
+        double       conductance; // h_b in W/(m^2 K)
+      };
+      std::vector<InterfaceFace> interface_faces;
+
+      double       current_incident_power = 0;
+      /// int exp(-x^2/a_x^2 - y^2/a_y^2) weight dA over the heated face of
+      /// the mesh, by the quadrature of the assembly: q0 = P_abs / this.
+      double       shape_integral          = 0;
+      double       source_quadrature_error = 0;
+      unsigned int total_linear_iterations = 0;
+      unsigned int total_newton_iterations = 0;
+      double       max_permissible_power   = 0;
+      std::string  limiting_layer;
+    };
+  } // namespace anode_thermal
+} // namespace xray
+
+#endif

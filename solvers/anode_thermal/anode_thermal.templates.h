@@ -1,0 +1,1102 @@
+// Implementation of AnodeThermal; instantiated in anode_thermal_2d.cc
+// (axisymmetric) and anode_thermal_3d.cc.
+#ifndef XRAY_ANODE_THERMAL_TEMPLATES_H
+#define XRAY_ANODE_THERMAL_TEMPLATES_H
+
+#include "anode_thermal/anode_thermal.h"
+#include "common/command_line.h"
+#include "meshes/anode_mesh.h"
+
+#include <deal.II/base/function.h>
+#include <deal.II/base/quadrature_lib.h>
+#include <deal.II/distributed/grid_refinement.h>
+#include <deal.II/dofs/dof_tools.h>
+#include <deal.II/fe/fe_nothing.h>
+#include <deal.II/fe/fe_q.h>
+#include <deal.II/fe/fe_system.h>
+#include <deal.II/fe/mapping_q.h>
+#include <deal.II/hp/fe_values.h>
+#include <deal.II/lac/dynamic_sparsity_pattern.h>
+#include <deal.II/lac/full_matrix.h>
+#include <deal.II/lac/solver_cg.h>
+#include <deal.II/lac/solver_control.h>
+#include <deal.II/lac/solver_gmres.h>
+#include <deal.II/lac/sparsity_tools.h>
+#include <deal.II/numerics/data_out.h>
+#include <deal.II/numerics/data_postprocessor.h>
+#include <deal.II/numerics/error_estimator.h>
+#include <deal.II/numerics/vector_tools.h>
+
+#include <boost/math/tools/roots.hpp>
+
+#include <cmath>
+#include <limits>
+
+namespace xray
+{
+  namespace anode_thermal
+  {
+    template <int dim, typename LA>
+    AnodeThermal<dim, LA>::AnodeThermal(const Parameters &parameters_,
+                                        RunOutput        &output_)
+      : mpi_communicator(MPI_COMM_WORLD)
+      , parameters(parameters_)
+      , output(output_)
+      , log(output_.log())
+      , timer(mpi_communicator,
+              output_.log(),
+              TimerOutput::never,
+              TimerOutput::wall_times)
+      , triangulation(mpi_communicator,
+                      typename Triangulation<dim>::MeshSmoothing(
+                        Triangulation<dim>::smoothing_on_refinement |
+                        Triangulation<dim>::smoothing_on_coarsening))
+      , dof_handler(triangulation)
+    {
+      // Layers joined without resistance share a component; each resistive
+      // interface switches to the other one.
+      unsigned int component = 0;
+      layer_component.push_back(component);
+      for (const double conductance : parameters.interface_conductances)
+        {
+          if (std::isfinite(conductance))
+            component = 1 - component;
+          layer_component.push_back(component);
+        }
+
+      const unsigned int degree = parameters.fe_degree;
+      fe.push_back(FESystem<dim>(FE_Q<dim>(degree), 1, FE_Nothing<dim>(), 1));
+      fe.push_back(FESystem<dim>(FE_Nothing<dim>(), 1, FE_Q<dim>(degree), 1));
+      for (unsigned int i = 0; i < 2; ++i)
+        {
+          quadrature.push_back(QGauss<dim>(degree + 2));
+          face_quadrature.push_back(QGauss<dim - 1>(degree + 2));
+        }
+      mapping.push_back(MappingQ<dim>(degree));
+    }
+
+
+    template <int dim, typename LA>
+    double
+    AnodeThermal<dim, LA>::weight(const Point<dim> &point) const
+    {
+      return dim == 2 ? 2 * numbers::PI * point[0] : 1.0;
+    }
+
+
+    // Gaussian spot, physics.md section 2: q = q0 exp(-x^2/a_x^2 - y^2/a_y^2)
+    // with a = HWHM / sqrt(ln 2). In 2D the first coordinate is r.
+    template <int dim, typename LA>
+    double
+    AnodeThermal<dim, LA>::spot_flux_shape(const Point<dim> &point) const
+    {
+      const double a_x = parameters.spot_hwhm_x / std::sqrt(std::log(2.));
+      const double a_y = parameters.spot_hwhm_y / std::sqrt(std::log(2.));
+      const double x   = point[0] / a_x;
+      const double y   = dim == 3 ? point[1] / a_y : 0.;
+      return std::exp(-x * x - y * y);
+    }
+
+
+    template <int dim, typename LA>
+    double
+    AnodeThermal<dim, LA>::conductivity(const unsigned int layer,
+                                        const double       temperature) const
+    {
+      return parameters.layers[layer].material->conductivity.value(temperature);
+    }
+
+
+    template <int dim, typename LA>
+    bool
+    AnodeThermal<dim, LA>::all_conductivities_constant() const
+    {
+      for (const auto &layer : parameters.layers)
+        if (!layer.material->conductivity.is_constant())
+          return false;
+      return true;
+    }
+
+
+    template <int dim, typename LA>
+    void
+    AnodeThermal<dim, LA>::make_grid()
+    {
+      TimerOutput::Scope t(timer, "setup");
+      if (parameters.shape == Shape::cylinder)
+        {
+          meshes::AnodeMeshSpecification specification;
+          specification.radius = parameters.radius;
+          for (const auto &layer : parameters.layers)
+            specification.layer_thicknesses.push_back(layer.thickness);
+          specification.central_half_width =
+            2 * std::max(parameters.spot_hwhm_x, parameters.spot_hwhm_y);
+          specification.growth_factor = parameters.growth_factor;
+          meshes::make_layered_cylinder(triangulation, specification);
+        }
+      else
+        meshes::make_half_ball(triangulation, parameters.radius);
+      refine_toward_spot();
+    }
+
+
+    // Grade the initial mesh toward the spot: a cell at distance d from the
+    // spot centre is refined while larger than max(h_spot, (q - 1) d).
+    template <int dim, typename LA>
+    void
+    AnodeThermal<dim, LA>::refine_toward_spot()
+    {
+      const double spot_cell =
+        parameters.spot_cell_fraction *
+        std::min(parameters.spot_hwhm_x, parameters.spot_hwhm_y);
+      for (unsigned int pass = 0; pass < 40; ++pass)
+        {
+          bool refined = false;
+          for (const auto &cell : triangulation.active_cell_iterators())
+            if (cell->is_locally_owned())
+              {
+                const double distance = cell->center().norm();
+                const double target =
+                  std::max(spot_cell, (parameters.growth_factor - 1) * distance);
+                if (cell->diameter() / std::sqrt(dim) > target)
+                  {
+                    cell->set_refine_flag();
+                    refined = true;
+                  }
+              }
+          if (!Utilities::MPI::logical_or(refined, mpi_communicator))
+            break;
+          triangulation.execute_coarsening_and_refinement();
+        }
+    }
+
+
+    template <int dim, typename LA>
+    void
+    AnodeThermal<dim, LA>::setup_system()
+    {
+      TimerOutput::Scope t(timer, "setup");
+      for (const auto &cell : dof_handler.active_cell_iterators())
+        if (cell->is_locally_owned())
+          cell->set_active_fe_index(layer_component[cell->material_id()]);
+      dof_handler.distribute_dofs(fe);
+      locally_owned_dofs = dof_handler.locally_owned_dofs();
+      DoFTools::extract_locally_relevant_dofs(dof_handler,
+                                              locally_relevant_dofs);
+      find_resistive_interfaces();
+
+      // Fixed-temperature faces: T = T0; the Newton updates vanish there.
+      const Functions::ConstantFunction<dim> coolant(
+        parameters.coolant_temperature, 2);
+      const Functions::ZeroFunction<dim> zero(2);
+      std::map<types::boundary_id, const Function<dim> *> fixed_values,
+        fixed_zero;
+      if (parameters.back_face.type == FaceCondition::Type::fixed_temperature)
+        {
+          fixed_values[meshes::boundary::back_face] = &coolant;
+          fixed_zero[meshes::boundary::back_face]   = &zero;
+        }
+      if (parameters.side_face.type == FaceCondition::Type::fixed_temperature &&
+          parameters.shape == Shape::cylinder)
+        {
+          fixed_values[meshes::boundary::side_face] = &coolant;
+          fixed_zero[meshes::boundary::side_face]   = &zero;
+        }
+      for (auto [constraints, values] :
+           {std::make_pair(&update_constraints, &fixed_zero),
+            std::make_pair(&temperature_constraints, &fixed_values)})
+        {
+          constraints->clear();
+          constraints->reinit(locally_relevant_dofs);
+          DoFTools::make_hanging_node_constraints(dof_handler, *constraints);
+          VectorTools::interpolate_boundary_values(mapping,
+                                                   dof_handler,
+                                                   *values,
+                                                   *constraints);
+          constraints->close();
+        }
+
+      DynamicSparsityPattern dsp(locally_relevant_dofs);
+      DoFTools::make_sparsity_pattern(dof_handler, dsp, update_constraints,
+                                      false);
+      std::vector<types::global_dof_index> upper_dofs, lower_dofs;
+      for (const auto &face : interface_faces)
+        {
+          upper_dofs.resize(face.upper->get_fe().n_dofs_per_cell());
+          lower_dofs.resize(face.lower->get_fe().n_dofs_per_cell());
+          face.upper->get_dof_indices(upper_dofs);
+          face.lower->get_dof_indices(lower_dofs);
+          upper_dofs.insert(upper_dofs.end(), lower_dofs.begin(),
+                            lower_dofs.end());
+          update_constraints.add_entries_local_to_global(upper_dofs, dsp, false);
+        }
+      SparsityTools::distribute_sparsity_pattern(dsp,
+                                                 locally_owned_dofs,
+                                                 mpi_communicator,
+                                                 locally_relevant_dofs);
+      system_matrix.reinit(locally_owned_dofs,
+                           locally_owned_dofs,
+                           dsp,
+                           mpi_communicator);
+      system_rhs.reinit(locally_owned_dofs, mpi_communicator);
+      present_solution.reinit(locally_owned_dofs, mpi_communicator);
+      temperature.reinit(locally_owned_dofs,
+                         locally_relevant_dofs,
+                         mpi_communicator);
+      solution_on_this_mesh = false;
+      normalise_heat_source();
+    }
+
+
+    // Interfaces with a finite conductance h_b, seen from the cells of the
+    // upper layer (each face piece once). Where the two sides are refined
+    // differently, the finer side's face is a subface of the coarser one.
+    template <int dim, typename LA>
+    void
+    AnodeThermal<dim, LA>::find_resistive_interfaces()
+    {
+      interface_faces.clear();
+      const unsigned int invalid = numbers::invalid_unsigned_int;
+      for (const auto &cell : dof_handler.active_cell_iterators())
+        {
+          if (!cell->is_locally_owned())
+            continue;
+          const unsigned int layer = cell->material_id();
+          if (layer + 1 >= parameters.layers.size() ||
+              !std::isfinite(parameters.interface_conductances[layer]))
+            continue;
+          const double conductance = parameters.interface_conductances[layer];
+          for (const unsigned int f : cell->face_indices())
+            {
+              if (cell->at_boundary(f) ||
+                  cell->neighbor(f)->material_id() != layer + 1)
+                continue;
+              const auto neighbor = cell->neighbor(f);
+              if (neighbor->has_children())
+                for (unsigned int sf = 0; sf < cell->face(f)->n_children(); ++sf)
+                  interface_faces.push_back({cell,
+                                             cell->neighbor_child_on_subface(f, sf),
+                                             f,
+                                             cell->neighbor_of_neighbor(f),
+                                             sf,
+                                             invalid,
+                                             conductance});
+              else if (cell->neighbor_is_coarser(f))
+                {
+                  const auto [face, subface] =
+                    cell->neighbor_of_coarser_neighbor(f);
+                  interface_faces.push_back(
+                    {cell, neighbor, f, face, invalid, subface, conductance});
+                }
+              else
+                interface_faces.push_back({cell,
+                                           neighbor,
+                                           f,
+                                           cell->neighbor_of_neighbor(f),
+                                           invalid,
+                                           invalid,
+                                           conductance});
+            }
+        }
+    }
+
+
+    // The discrete source must carry exactly the absorbed power: integrate
+    // the Gaussian shape with the assembly's quadrature on this mesh and set
+    // q0 = P_abs / integral. The analytic integral is pi a_x a_y (the tail
+    // beyond R, exp(-R^2/a^2), is below round-off for R >= 10 HWHM).
+    template <int dim, typename LA>
+    void
+    AnodeThermal<dim, LA>::normalise_heat_source()
+    {
+      hp::FEFaceValues<dim> face_values(mapping,
+                                        fe,
+                                        face_quadrature,
+                                        update_quadrature_points |
+                                          update_JxW_values);
+      double integral = 0;
+      for (const auto &cell : dof_handler.active_cell_iterators())
+        if (cell->is_locally_owned())
+          for (const unsigned int f : cell->face_indices())
+            if (cell->at_boundary(f) &&
+                cell->face(f)->boundary_id() == meshes::boundary::heated_face)
+              {
+                face_values.reinit(cell, f);
+                const auto &values = face_values.get_present_fe_values();
+                for (const unsigned int q : values.quadrature_point_indices())
+                  integral += spot_flux_shape(values.quadrature_point(q)) *
+                              weight(values.quadrature_point(q)) *
+                              values.JxW(q);
+              }
+      shape_integral = Utilities::MPI::sum(integral, mpi_communicator);
+      const double a_x = parameters.spot_hwhm_x / std::sqrt(std::log(2.));
+      const double a_y = parameters.spot_hwhm_y / std::sqrt(std::log(2.));
+      source_quadrature_error = shape_integral / (numbers::PI * a_x * a_y) - 1;
+    }
+
+
+    // Newton residual R(T) and, optionally, its Jacobian; system_rhs = -R.
+    //   R_i = int k(T) grad T . grad phi_i w - int_heated q phi_i w
+    //       + int_convective h_c (T - T0) phi_i w
+    //       + int_interfaces h_b [T] [phi_i] w
+    //   J_ij = int (k grad phi_j + k'(T) phi_j grad T) . grad phi_i w + ...
+    template <int dim, typename LA>
+    void
+    AnodeThermal<dim, LA>::assemble(const Vector &T, const bool with_matrix)
+    {
+      TimerOutput::Scope t(timer, "assembly");
+      if (with_matrix)
+        system_matrix = 0;
+      system_rhs = 0;
+
+      const double absorbed_power =
+        (1 - parameters.energy_backscatter_fraction) * current_incident_power;
+      const double q0 = absorbed_power / shape_integral;
+      const double T0 = parameters.coolant_temperature;
+
+      hp::FEValues<dim>     fe_values(mapping,
+                                  fe,
+                                  quadrature,
+                                  update_values | update_gradients |
+                                    update_quadrature_points |
+                                    update_JxW_values);
+      hp::FEFaceValues<dim> face_values(mapping,
+                                        fe,
+                                        face_quadrature,
+                                        update_values |
+                                          update_quadrature_points |
+                                          update_JxW_values);
+      FullMatrix<double>                   cell_matrix;
+      dealii::Vector<double>               cell_rhs;
+      std::vector<types::global_dof_index> dofs;
+      std::vector<double>                  T_values;
+      std::vector<Tensor<1, dim>>          T_gradients;
+
+      for (const auto &cell : dof_handler.active_cell_iterators())
+        {
+          if (!cell->is_locally_owned())
+            continue;
+          fe_values.reinit(cell);
+          const auto &values = fe_values.get_present_fe_values();
+          const unsigned int layer = cell->material_id();
+          const FEValuesExtractors::Scalar field(layer_component[layer]);
+          const unsigned int n = values.dofs_per_cell;
+          cell_matrix.reinit(n, n);
+          cell_rhs.reinit(n);
+          T_values.resize(values.n_quadrature_points);
+          T_gradients.resize(values.n_quadrature_points);
+          values[field].get_function_values(T, T_values);
+          values[field].get_function_gradients(T, T_gradients);
+          const auto &k_law = parameters.layers[layer].material->conductivity;
+
+          for (const unsigned int q : values.quadrature_point_indices())
+            {
+              const double k  = k_law.value(T_values[q]);
+              const double dk = k_law.derivative(T_values[q]);
+              const double w =
+                weight(values.quadrature_point(q)) * values.JxW(q);
+              for (unsigned int i = 0; i < n; ++i)
+                {
+                  const Tensor<1, dim> grad_i = values[field].gradient(i, q);
+                  cell_rhs(i) -= k * (T_gradients[q] * grad_i) * w;
+                  if (with_matrix)
+                    for (unsigned int j = 0; j < n; ++j)
+                      cell_matrix(i, j) +=
+                        (k * values[field].gradient(j, q) +
+                         dk * values[field].value(j, q) * T_gradients[q]) *
+                        grad_i * w;
+                }
+            }
+
+          for (const unsigned int f : cell->face_indices())
+            {
+              if (!cell->at_boundary(f))
+                continue;
+              const types::boundary_id id = cell->face(f)->boundary_id();
+              const FaceCondition *convective =
+                (id == meshes::boundary::back_face &&
+                 parameters.back_face.type == FaceCondition::Type::convection) ?
+                  &parameters.back_face :
+                (id == meshes::boundary::side_face &&
+                 parameters.side_face.type == FaceCondition::Type::convection) ?
+                  &parameters.side_face :
+                  nullptr;
+              if (id != meshes::boundary::heated_face && !convective)
+                continue;
+              face_values.reinit(cell, f);
+              const auto &face = face_values.get_present_fe_values();
+              T_values.resize(face.n_quadrature_points);
+              face[field].get_function_values(T, T_values);
+              for (const unsigned int q : face.quadrature_point_indices())
+                {
+                  const double w =
+                    weight(face.quadrature_point(q)) * face.JxW(q);
+                  const double flux =
+                    convective ?
+                      -convective->heat_transfer_coefficient *
+                        (T_values[q] - T0) :
+                      q0 * spot_flux_shape(face.quadrature_point(q));
+                  for (unsigned int i = 0; i < n; ++i)
+                    {
+                      cell_rhs(i) += flux * face[field].value(i, q) * w;
+                      if (with_matrix && convective)
+                        for (unsigned int j = 0; j < n; ++j)
+                          cell_matrix(i, j) +=
+                            convective->heat_transfer_coefficient *
+                            face[field].value(i, q) *
+                            face[field].value(j, q) * w;
+                    }
+                }
+            }
+
+          dofs.resize(n);
+          cell->get_dof_indices(dofs);
+          if (with_matrix)
+            update_constraints.distribute_local_to_global(
+              cell_matrix, cell_rhs, dofs, system_matrix, system_rhs);
+          else
+            update_constraints.distribute_local_to_global(cell_rhs,
+                                                          dofs,
+                                                          system_rhs);
+        }
+
+      // Resistive interfaces: flux h_b (T_upper - T_lower) across the face.
+      hp::FEFaceValues<dim>    upper_face(mapping, fe, face_quadrature,
+                                       update_values |
+                                         update_quadrature_points |
+                                         update_JxW_values);
+      hp::FEFaceValues<dim>    lower_face(mapping, fe, face_quadrature,
+                                       update_values |
+                                         update_quadrature_points);
+      hp::FESubfaceValues<dim> upper_subface(mapping, fe, face_quadrature,
+                                             update_values |
+                                               update_quadrature_points |
+                                               update_JxW_values);
+      hp::FESubfaceValues<dim> lower_subface(mapping, fe, face_quadrature,
+                                             update_values |
+                                               update_quadrature_points);
+      std::vector<types::global_dof_index> lower_dofs;
+      std::vector<double>                  lower_T;
+      for (const auto &piece : interface_faces)
+        {
+          const FEFaceValuesBase<dim> *upper, *lower;
+          if (piece.upper_subface == numbers::invalid_unsigned_int)
+            {
+              upper_face.reinit(piece.upper, piece.upper_face);
+              upper = &upper_face.get_present_fe_values();
+            }
+          else
+            {
+              upper_subface.reinit(piece.upper, piece.upper_face,
+                                   piece.upper_subface);
+              upper = &upper_subface.get_present_fe_values();
+            }
+          if (piece.lower_subface == numbers::invalid_unsigned_int)
+            {
+              lower_face.reinit(piece.lower, piece.lower_face);
+              lower = &lower_face.get_present_fe_values();
+            }
+          else
+            {
+              lower_subface.reinit(piece.lower, piece.lower_face,
+                                   piece.lower_subface);
+              lower = &lower_subface.get_present_fe_values();
+            }
+          const FEValuesExtractors::Scalar upper_field(
+            layer_component[piece.upper->material_id()]);
+          const FEValuesExtractors::Scalar lower_field(
+            layer_component[piece.lower->material_id()]);
+          const unsigned int n_upper = upper->dofs_per_cell;
+          const unsigned int n_lower = lower->dofs_per_cell;
+          const unsigned int n       = n_upper + n_lower;
+          cell_matrix.reinit(n, n);
+          cell_rhs.reinit(n);
+          T_values.resize(upper->n_quadrature_points);
+          lower_T.resize(upper->n_quadrature_points);
+          (*upper)[upper_field].get_function_values(T, T_values);
+          (*lower)[lower_field].get_function_values(T, lower_T);
+
+          for (const unsigned int q : upper->quadrature_point_indices())
+            {
+              AssertThrow(upper->quadrature_point(q).distance(
+                            lower->quadrature_point(q)) <
+                            1e-8 * piece.upper->diameter(),
+                          ExcMessage("interface quadrature points differ"));
+              const double w = piece.conductance *
+                               weight(upper->quadrature_point(q)) *
+                               upper->JxW(q);
+              // Jump basis: +phi on the upper side, -phi on the lower side.
+              auto jump = [&](unsigned int i) {
+                return i < n_upper ?
+                         (*upper)[upper_field].value(i, q) :
+                         -(*lower)[lower_field].value(i - n_upper, q);
+              };
+              const double T_jump = T_values[q] - lower_T[q];
+              for (unsigned int i = 0; i < n; ++i)
+                {
+                  cell_rhs(i) -= T_jump * jump(i) * w;
+                  if (with_matrix)
+                    for (unsigned int j = 0; j < n; ++j)
+                      cell_matrix(i, j) += jump(i) * jump(j) * w;
+                }
+            }
+          dofs.resize(n_upper);
+          lower_dofs.resize(n_lower);
+          piece.upper->get_dof_indices(dofs);
+          piece.lower->get_dof_indices(lower_dofs);
+          dofs.insert(dofs.end(), lower_dofs.begin(), lower_dofs.end());
+          if (with_matrix)
+            update_constraints.distribute_local_to_global(
+              cell_matrix, cell_rhs, dofs, system_matrix, system_rhs);
+          else
+            update_constraints.distribute_local_to_global(cell_rhs,
+                                                          dofs,
+                                                          system_rhs);
+        }
+
+      if (with_matrix)
+        system_matrix.compress(VectorOperation::add);
+      system_rhs.compress(VectorOperation::add);
+    }
+
+
+    // CG when the matrix is symmetric (constant k), GMRES for the Newton
+    // matrix of k(T); algebraic multigrid in both.
+    template <int dim, typename LA>
+    unsigned int
+    AnodeThermal<dim, LA>::solve_linear(Vector &update)
+    {
+      TimerOutput::Scope t(timer, "solve");
+      const bool    symmetric = all_conductivities_constant();
+      SolverControl control(parameters.max_linear_iterations,
+                            parameters.linear_tolerance * system_rhs.l2_norm());
+      typename LA::AMG amg;
+      LA::initialize_amg(amg, system_matrix, symmetric,
+                         parameters.fe_degree > 1);
+      try
+        {
+          if (symmetric)
+            {
+              SolverCG<Vector> cg(control);
+              cg.solve(system_matrix, update, system_rhs, amg);
+            }
+          else
+            {
+              SolverGMRES<Vector> gmres(
+                control, typename SolverGMRES<Vector>::AdditionalData(100));
+              gmres.solve(system_matrix, update, system_rhs, amg);
+            }
+        }
+      catch (const SolverControl::NoConvergence &failure)
+        {
+          throw SolverError(
+            std::string(symmetric ? "CG" : "GMRES") +
+            " with AMG did not converge in " +
+            std::to_string(failure.last_step) + " iterations (residual " +
+            Utilities::to_string(failure.last_residual) + ", target " +
+            Utilities::to_string(control.tolerance()) +
+            "; see Solver/Maximum linear iterations)");
+        }
+      update_constraints.distribute(update);
+      total_linear_iterations += control.last_step();
+      return control.last_step();
+    }
+
+
+    template <int dim, typename LA>
+    double
+    AnodeThermal<dim, LA>::residual_norm(const Vector &T)
+    {
+      assemble(T, false);
+      return system_rhs.l2_norm();
+    }
+
+
+    // Newton with backtracking line search (step-15, step-77): halve the step
+    // until the residual norm decreases. Constant k: one step solves it.
+    template <int dim, typename LA>
+    SolveStatistics
+    AnodeThermal<dim, LA>::solve_steady_state(const double incident_power)
+    {
+      current_incident_power = incident_power;
+      if (!solution_on_this_mesh)
+        {
+          present_solution = parameters.coolant_temperature;
+          solution_on_this_mesh = true;
+        }
+      temperature_constraints.distribute(present_solution);
+      temperature = present_solution;
+
+      SolveStatistics statistics;
+      assemble(temperature, true);
+      statistics.initial_residual = system_rhs.l2_norm();
+      double residual             = statistics.initial_residual;
+      const double target = parameters.newton_tolerance * residual;
+
+      Vector update(locally_owned_dofs, mpi_communicator);
+      Vector trial(locally_owned_dofs, mpi_communicator);
+      while (residual > target)
+        {
+          if (statistics.newton_iterations == parameters.max_newton_iterations)
+            throw SolverError(
+              "Newton did not converge in " +
+              std::to_string(statistics.newton_iterations) +
+              " iterations: relative residual " +
+              Utilities::to_string(residual / statistics.initial_residual) +
+              " > " + Utilities::to_string(parameters.newton_tolerance) +
+              " (see Solver/Maximum Newton iterations)");
+          update = 0;
+          const unsigned int linear_iterations = solve_linear(update);
+          statistics.linear_iterations += linear_iterations;
+
+          double step = 1;
+          double trial_residual;
+          for (;;)
+            {
+              trial = present_solution;
+              trial.add(step, update);
+              temperature    = trial;
+              trial_residual = residual_norm(temperature);
+              if (trial_residual < (1 - 1e-4 * step) * residual || step < 1. / 64)
+                break;
+              step /= 2;
+            }
+          present_solution = trial;
+          residual         = trial_residual;
+          ++statistics.newton_iterations;
+          log << "      Newton " << statistics.newton_iterations
+              << ": residual " << residual / statistics.initial_residual
+              << " (relative), step " << step << ", " << linear_iterations
+              << (all_conductivities_constant() ? " CG" : " GMRES")
+              << " iterations" << std::endl;
+          if (residual > target)
+            assemble(temperature, true);
+        }
+      statistics.final_residual = residual;
+      total_newton_iterations += statistics.newton_iterations;
+      return statistics;
+    }
+
+
+    template <int dim, typename LA>
+    void
+    AnodeThermal<dim, LA>::refine_mesh()
+    {
+      TimerOutput::Scope    t(timer, "refine");
+      dealii::Vector<float> indicators(triangulation.n_active_cells());
+      KellyErrorEstimator<dim>::estimate(
+        mapping[0],
+        dof_handler,
+        face_quadrature,
+        std::map<types::boundary_id, const Function<dim> *>(),
+                                         temperature,
+                                         indicators);
+      parallel::distributed::GridRefinement::refine_and_coarsen_fixed_number(
+        triangulation, indicators, parameters.refinement_fraction, 0.0);
+      triangulation.execute_coarsening_and_refinement();
+    }
+
+
+    // Largest temperature of each layer, at the support points of the
+    // elements, with its location (reduced over all ranks).
+    template <int dim, typename LA>
+    std::vector<LayerResult>
+    AnodeThermal<dim, LA>::layer_maxima() const
+    {
+      const unsigned int n_layers = parameters.layers.size();
+      std::vector<double>   local_max(n_layers,
+                                    -std::numeric_limits<double>::max());
+      std::vector<Point<dim>> local_location(n_layers);
+
+      const Quadrature<dim> support_points(
+        fe[0].base_element(0).get_unit_support_points());
+      hp::FEValues<dim> values(mapping,
+                               fe,
+                               hp::QCollection<dim>(support_points,
+                                                    support_points),
+                               update_values | update_quadrature_points);
+      std::vector<double> T_values;
+      for (const auto &cell : dof_handler.active_cell_iterators())
+        if (cell->is_locally_owned())
+          {
+            values.reinit(cell);
+            const auto &v = values.get_present_fe_values();
+            const unsigned int layer = cell->material_id();
+            T_values.resize(v.n_quadrature_points);
+            v[FEValuesExtractors::Scalar(layer_component[layer])]
+              .get_function_values(temperature, T_values);
+            for (const unsigned int q : v.quadrature_point_indices())
+              if (T_values[q] > local_max[layer])
+                {
+                  local_max[layer]      = T_values[q];
+                  local_location[layer] = v.quadrature_point(q);
+                }
+          }
+
+      std::vector<LayerResult> result(n_layers);
+      for (unsigned int layer = 0; layer < n_layers; ++layer)
+        {
+          struct
+          {
+            double value;
+            int    rank;
+          } mine{local_max[layer],
+                 static_cast<int>(
+                   Utilities::MPI::this_mpi_process(mpi_communicator))},
+            best;
+          MPI_Allreduce(&mine, &best, 1, MPI_DOUBLE_INT, MPI_MAXLOC,
+                        mpi_communicator);
+          const Point<dim> location = Utilities::MPI::broadcast(
+            mpi_communicator, local_location[layer], best.rank);
+          result[layer].max_temperature = best.value;
+          for (unsigned int d = 0; d < dim; ++d)
+            result[layer].location[d] = location[d];
+        }
+      return result;
+    }
+
+
+    // Heat leaving through the cooled faces, from the computed field:
+    // -k dT/dn on fixed-temperature faces, h_c (T - T0) on convective ones.
+    // Compared with the absorbed power it measures the energy balance.
+    template <int dim, typename LA>
+    double
+    AnodeThermal<dim, LA>::heat_removed() const
+    {
+      hp::FEFaceValues<dim> face_values(mapping,
+                                        fe,
+                                        face_quadrature,
+                                        update_values | update_gradients |
+                                          update_normal_vectors |
+                                          update_quadrature_points |
+                                          update_JxW_values);
+      std::vector<double>         T_values;
+      std::vector<Tensor<1, dim>> T_gradients;
+      double                      removed = 0;
+      for (const auto &cell : dof_handler.active_cell_iterators())
+        if (cell->is_locally_owned())
+          for (const unsigned int f : cell->face_indices())
+            {
+              if (!cell->at_boundary(f))
+                continue;
+              const types::boundary_id id = cell->face(f)->boundary_id();
+              const FaceCondition *condition =
+                id == meshes::boundary::back_face ? &parameters.back_face :
+                id == meshes::boundary::side_face ? &parameters.side_face :
+                                                    nullptr;
+              if (!condition ||
+                  condition->type == FaceCondition::Type::insulated)
+                continue;
+              face_values.reinit(cell, f);
+              const auto &face  = face_values.get_present_fe_values();
+              const unsigned int layer = cell->material_id();
+              const FEValuesExtractors::Scalar field(layer_component[layer]);
+              T_values.resize(face.n_quadrature_points);
+              T_gradients.resize(face.n_quadrature_points);
+              face[field].get_function_values(temperature, T_values);
+              face[field].get_function_gradients(temperature, T_gradients);
+              for (const unsigned int q : face.quadrature_point_indices())
+                {
+                  const double flux_out =
+                    condition->type == FaceCondition::Type::convection ?
+                      condition->heat_transfer_coefficient *
+                        (T_values[q] - parameters.coolant_temperature) :
+                      -conductivity(layer, T_values[q]) *
+                        (T_gradients[q] * face.normal_vector(q));
+                  removed += flux_out * weight(face.quadrature_point(q)) *
+                             face.JxW(q);
+                }
+            }
+      return Utilities::MPI::sum(removed, mpi_communicator);
+    }
+
+
+    // Maximum permissible power: the incident power at which the first
+    // layer reaches its temperature limit. With constant k the temperature
+    // rise is proportional to the power, so one solve and a scaling give it
+    // exactly; with k(T) a bracketing root search (TOMS 748) on
+    //   g(P) = max_layers (T_max(P) - T0) / (T_limit - T0) - 1.
+    template <int dim, typename LA>
+    double
+    AnodeThermal<dim, LA>::find_maximum_power(SolveStatistics &statistics)
+    {
+      const double T0 = parameters.coolant_temperature;
+      auto load_ratio = [&]() {
+        const auto maxima = layer_maxima();
+        double     ratio  = 0;
+        for (unsigned int i = 0; i < maxima.size(); ++i)
+          {
+            const double r = (maxima[i].max_temperature - T0) /
+                             (parameters.layers[i].temperature_limit - T0);
+            if (r > ratio)
+              {
+                ratio          = r;
+                limiting_layer = parameters.layers[i].name;
+              }
+          }
+        return ratio;
+      };
+
+      const double ratio = load_ratio();
+      if (all_conductivities_constant())
+        {
+          const double scale = 1 / ratio;
+          present_solution *= scale;
+          present_solution.add((1 - scale) * T0);
+          temperature            = present_solution;
+          current_incident_power = current_incident_power * scale;
+          return current_incident_power;
+        }
+
+      log << "   Maximum power search (k depends on T):" << std::endl;
+      auto g = [&](const double power) {
+        statistics      = solve_steady_state(power);
+        const double r  = load_ratio();
+        log << "    P = " << power << " W: peak load ratio " << r
+            << std::endl;
+        return r - 1;
+      };
+      const int bits = static_cast<int>(
+        std::ceil(1 - std::log2(parameters.power_tolerance)));
+      boost::math::tools::eps_tolerance<double> tolerance(bits);
+      std::uintmax_t                            max_evaluations = 60;
+      const auto [low, high] = boost::math::tools::bracket_and_solve_root(
+        g, current_incident_power / ratio, 1.25, true, tolerance,
+        max_evaluations);
+      const double power = (low + high) / 2;
+      g(power);
+      return power;
+    }
+
+
+    // Field output: temperature and heat flux from the two components (one
+    // of which vanishes on every cell), layer index and MPI rank per cell.
+    template <int dim>
+    class TemperaturePostprocessor : public DataPostprocessor<dim>
+    {
+    public:
+      TemperaturePostprocessor(const Parameters &parameters,
+                               const std::vector<unsigned int> &layer_component)
+        : parameters(parameters)
+        , layer_component(layer_component)
+      {}
+
+      void
+      evaluate_vector_field(
+        const DataPostprocessorInputs::Vector<dim> &inputs,
+        std::vector<dealii::Vector<double>>        &computed) const override
+      {
+        const auto         cell  = inputs.template get_cell<dim>();
+        const unsigned int layer = cell->material_id();
+        const unsigned int c     = layer_component[layer];
+        const auto &k = parameters.layers[layer].material->conductivity;
+        for (unsigned int q = 0; q < computed.size(); ++q)
+          {
+            const double T = inputs.solution_values[q][c];
+            computed[q](0) = T;
+            for (unsigned int d = 0; d < dim; ++d)
+              computed[q](1 + d) = -k.value(T) * inputs.solution_gradients[q][c][d];
+          }
+      }
+
+      std::vector<std::string>
+      get_names() const override
+      {
+        std::vector<std::string> names{"temperature_K"};
+        for (unsigned int d = 0; d < dim; ++d)
+          names.emplace_back("heat_flux_W_per_m2");
+        return names;
+      }
+
+      std::vector<DataComponentInterpretation::DataComponentInterpretation>
+      get_data_component_interpretation() const override
+      {
+        std::vector<DataComponentInterpretation::DataComponentInterpretation>
+          interpretation{DataComponentInterpretation::component_is_scalar};
+        for (unsigned int d = 0; d < dim; ++d)
+          interpretation.push_back(
+            DataComponentInterpretation::component_is_part_of_vector);
+        return interpretation;
+      }
+
+      UpdateFlags
+      get_needed_update_flags() const override
+      {
+        return update_values | update_gradients;
+      }
+
+    private:
+      const Parameters                &parameters;
+      const std::vector<unsigned int> &layer_component;
+    };
+
+
+    template <int dim, typename LA>
+    void
+    AnodeThermal<dim, LA>::output_results() const
+    {
+      TimerOutput::Scope t(timer, "output");
+      TemperaturePostprocessor<dim> postprocessor(parameters, layer_component);
+      DataOut<dim>                  data_out;
+      data_out.attach_dof_handler(dof_handler);
+      data_out.add_data_vector(temperature, postprocessor);
+
+      dealii::Vector<float> layer(triangulation.n_active_cells());
+      dealii::Vector<float> rank(triangulation.n_active_cells());
+      for (const auto &cell : triangulation.active_cell_iterators())
+        if (cell->is_locally_owned())
+          {
+            layer(cell->active_cell_index()) = cell->material_id();
+            rank(cell->active_cell_index()) =
+              triangulation.locally_owned_subdomain();
+          }
+      data_out.add_data_vector(layer, "layer", DataOut<dim>::type_cell_data);
+      data_out.add_data_vector(rank, "mpi_rank", DataOut<dim>::type_cell_data);
+      data_out.build_patches(mapping[0], parameters.fe_degree);
+      output.write_solution(data_out);
+    }
+    template <int dim, typename LA>
+    nlohmann::json
+    AnodeThermal<dim, LA>::summary(const std::vector<LayerResult> &maxima,
+                                   const SolveStatistics &statistics) const
+    {
+      const double absorbed =
+        (1 - parameters.energy_backscatter_fraction) * current_incident_power;
+      unsigned int peak_layer = 0;
+      for (unsigned int i = 0; i < maxima.size(); ++i)
+        if (maxima[i].max_temperature > maxima[peak_layer].max_temperature)
+          peak_layer = i;
+      std::vector<double> peak_location;
+      for (unsigned int d = 0; d < dim; ++d)
+        peak_location.push_back(maxima[peak_layer].location[d]);
+
+      nlohmann::json s;
+      s["solver"]             = "anode-thermal";
+      s["model"]              = dim == 2 ? "axisymmetric" : "3d";
+      s["task"] = parameters.task == Task::temperature ? "temperature" :
+                                                         "maximum power";
+      s["linear_algebra"]     = LA::name;
+      s["converged"]          = true;
+      s["peak_temperature_K"] = maxima[peak_layer].max_temperature;
+      s["peak_location_m"]    = peak_location;
+      s["coolant_temperature_K"] = parameters.coolant_temperature;
+      nlohmann::json layers  = nlohmann::json::array();
+      std::vector<std::string> exceeded;
+      for (unsigned int i = 0; i < maxima.size(); ++i)
+        {
+          const Layer &layer = parameters.layers[i];
+          layers.push_back({{"name", layer.name},
+                            {"material", layer.material->name},
+                            {"thickness_m", layer.thickness},
+                            {"max_temperature_K", maxima[i].max_temperature},
+                            {"temperature_limit_K", layer.temperature_limit}});
+          if (maxima[i].max_temperature > layer.temperature_limit)
+            exceeded.push_back(layer.name);
+        }
+      s["layers"]                     = layers;
+      s["incident_power_W"]           = current_incident_power;
+      s["energy_backscatter_fraction"] = parameters.energy_backscatter_fraction;
+      s["absorbed_power_W"]           = absorbed;
+      s["source_integral_W"] =
+        absorbed / shape_integral * shape_integral; // q0 * int shape
+      s["source_quadrature_error"]    = source_quadrature_error;
+      s["heat_removed_W"]             = heat_removed();
+      s["spot_hwhm_m"] = {parameters.spot_hwhm_x, parameters.spot_hwhm_y};
+      s["n_dofs"]                     = dof_handler.n_dofs();
+      s["n_cells"]                    = triangulation.n_global_active_cells();
+      s["n_mpi_ranks"] = Utilities::MPI::n_mpi_processes(mpi_communicator);
+      s["newton_iterations"]          = statistics.newton_iterations;
+      s["linear_iterations"]          = statistics.linear_iterations;
+      s["newton_relative_residual"] =
+        statistics.final_residual / statistics.initial_residual;
+      s["total_newton_iterations"]    = total_newton_iterations;
+      s["total_linear_iterations"]    = total_linear_iterations;
+      s["limit_exceeded"] =
+        parameters.task == Task::temperature && !exceeded.empty();
+      s["layers_over_limit"]          = exceeded;
+      if (parameters.task == Task::maximum_power)
+        {
+          s["max_permissible_power_W"]          = max_permissible_power;
+          s["max_permissible_absorbed_power_W"] = absorbed;
+          // Absorbed power over pi r^2, r the HWHM: the quantity of Eq. (2).
+          s["max_permissible_power_density_W_per_m2"] =
+            absorbed /
+            (numbers::PI * parameters.spot_hwhm_x * parameters.spot_hwhm_y);
+          s["limiting_layer"] = limiting_layer;
+        }
+      return s;
+    }
+
+
+    template <int dim, typename LA>
+    int
+    AnodeThermal<dim, LA>::run()
+    {
+      Timer wall_clock(mpi_communicator, true);
+      log << "anode-thermal: " << (dim == 2 ? "axisymmetric" : "3D")
+          << " model, " << parameters.layers.size() << " layer(s), "
+          << LA::name << " linear algebra, "
+          << Utilities::MPI::n_mpi_processes(mpi_communicator)
+          << " MPI rank(s)" << std::endl;
+      make_grid();
+
+      SolveStatistics statistics;
+      for (unsigned int cycle = 0; cycle <= parameters.adaptive_cycles; ++cycle)
+        {
+          if (cycle > 0)
+            refine_mesh();
+          setup_system();
+          log << "   Cycle " << cycle << ": "
+              << triangulation.n_global_active_cells() << " cells, "
+              << dof_handler.n_dofs() << " unknowns" << std::endl;
+          statistics = solve_steady_state(parameters.incident_power);
+          log << "      peak temperature "
+              << layer_maxima()[0].max_temperature << " K (heated layer)"
+              << std::endl;
+        }
+
+      if (parameters.task == Task::maximum_power)
+        {
+          max_permissible_power = find_maximum_power(statistics);
+          log << "   Maximum permissible power: " << max_permissible_power
+              << " W incident, limited by layer '" << limiting_layer << "'"
+              << std::endl;
+        }
+
+      const auto maxima = layer_maxima();
+      output_results();
+      nlohmann::json s = summary(maxima, statistics);
+      for (unsigned int i = 0; i < maxima.size(); ++i)
+        log << "   Layer '" << parameters.layers[i].name << "' ("
+            << parameters.layers[i].material->name << "): max "
+            << maxima[i].max_temperature << " K, limit "
+            << parameters.layers[i].temperature_limit << " K" << std::endl;
+      log << "   Absorbed power " << s["absorbed_power_W"].get<double>()
+          << " W, heat removed " << s["heat_removed_W"].get<double>()
+          << " W, source quadrature error "
+          << s["source_quadrature_error"].get<double>() << std::endl;
+      s["wall_time_s"] = wall_clock.wall_time();
+      timer.print_wall_time_statistics(mpi_communicator);
+      output.write_summary(s);
+
+      if (s["limit_exceeded"].get<bool>())
+        {
+          std::string layers;
+          for (const auto &name : s["layers_over_limit"])
+            layers += (layers.empty() ? "'" : ", '") +
+                      name.get<std::string>() + "'";
+          if (Utilities::MPI::this_mpi_process(mpi_communicator) == 0)
+            std::cerr << "anode-thermal: temperature limit exceeded in layer "
+                      << layers << ": peak " << s["peak_temperature_K"]
+                      << " K at " << current_incident_power
+                      << " W incident (results written to "
+                      << parameters.output_directory << ")" << std::endl;
+          return exit_status::limit_exceeded;
+        }
+      return exit_status::success;
+    }
+
+  } // namespace anode_thermal
+} // namespace xray
+
+#endif

@@ -1,0 +1,436 @@
+#include "anode_thermal/parameters.h"
+
+#include "common/command_line.h"
+
+#include <deal.II/base/utilities.h>
+
+#include <cmath>
+#include <limits>
+
+namespace xray
+{
+  namespace anode_thermal
+  {
+    namespace
+    {
+      constexpr double infinity = std::numeric_limits<double>::infinity();
+
+      void
+      declare_face(ParameterHandler  &prm,
+                   const std::string &face,
+                   const std::string &default_type,
+                   const std::string &default_h)
+      {
+        prm.declare_entry(face,
+                          default_type,
+                          Patterns::Selection(
+                            "fixed temperature|convection|insulated"),
+                          "Condition on the " + face +
+                            ": held at the coolant temperature T0, cooled by "
+                            "convection -k dT/dn = h_c (T - T0), or insulated.");
+        prm.declare_entry(face + " heat transfer coefficient",
+                          default_h,
+                          Patterns::Double(0),
+                          "h_c in W/(m^2 K) when the " + face +
+                            " is cooled by convection.");
+      }
+
+      FaceCondition
+      parse_face(ParameterHandler &prm, const std::string &face)
+      {
+        const std::string type = prm.get(face);
+        FaceCondition     condition;
+        condition.type =
+          type == "fixed temperature" ? FaceCondition::Type::fixed_temperature :
+          type == "convection"        ? FaceCondition::Type::convection :
+                                        FaceCondition::Type::insulated;
+        condition.heat_transfer_coefficient =
+          prm.get_double(face + " heat transfer coefficient");
+        if (condition.type == FaceCondition::Type::convection &&
+            !(condition.heat_transfer_coefficient > 0))
+          throw InputError("Cooling/" + face +
+                           " heat transfer coefficient must be positive for "
+                           "convection");
+        return condition;
+      }
+
+      /// A list entry, each item a number or @p keyword (-> keyword_value);
+      /// one item stands for all @p n.
+      std::vector<double>
+      numbers_or_keyword(const std::string &entry,
+                         const std::string &text,
+                         const std::string &keyword,
+                         const double       keyword_value,
+                         const unsigned int n)
+      {
+        std::vector<double> values;
+        for (const auto &item : Utilities::split_string_list(text, ','))
+          {
+            if (item == keyword)
+              values.push_back(keyword_value);
+            else
+              try
+                {
+                  values.push_back(Utilities::string_to_double(item));
+                }
+              catch (const ExceptionBase &)
+                {
+                  throw InputError(entry + ": \"" + item +
+                                   "\" is neither a number nor \"" + keyword +
+                                   "\"");
+                }
+          }
+        if (values.size() == 1 && n > 1)
+          values.assign(n, values[0]);
+        if (values.size() != n)
+          throw InputError(entry + ": " + std::to_string(values.size()) +
+                           " entries given, " + std::to_string(n) +
+                           " expected");
+        return values;
+      }
+    } // namespace
+
+
+    void
+    Parameters::declare(ParameterHandler &prm)
+    {
+      prm.declare_entry("Output directory",
+                        "output/anode-thermal",
+                        Patterns::DirectoryName(),
+                        "Directory for solution.pvd, the .pvtu/.vtu pieces, "
+                        "parameters.prm, summary.json and log.txt.");
+      prm.declare_entry(
+        "Model",
+        "axisymmetric",
+        Patterns::Selection("axisymmetric|3d"),
+        "axisymmetric: the (r, z) section of a body of revolution, weak form "
+        "weighted by 2 pi r (circular spots only); 3d: the full body.");
+      prm.declare_entry(
+        "Task",
+        "temperature",
+        Patterns::Selection("temperature|maximum power"),
+        "temperature: the field at the given incident power. maximum power: "
+        "the incident power at which the first layer reaches its "
+        "temperature limit (the field is reported at that power).");
+
+      prm.enter_subsection("Geometry");
+      {
+        prm.declare_entry(
+          "Shape",
+          "cylinder",
+          Patterns::Selection("cylinder|half-ball"),
+          "cylinder: layered cylinder, heated face on top. half-ball: "
+          "homogeneous half-ball heated at the centre of its flat face, "
+          "cooled on its curved face by the back-face condition (the shape "
+          "for which the Eq. (2) finite-body correction is exact).");
+        prm.declare_entry("Radius",
+                          "5e-3",
+                          Patterns::Double(0),
+                          "Radius R of the anode in m.");
+        prm.declare_entry("Layer names",
+                          "anode",
+                          Patterns::List(Patterns::Anything(), 1),
+                          "Names of the layers, from the heated face down "
+                          "(used in the log and summary.json).");
+        prm.declare_entry("Layer materials",
+                          "W",
+                          Patterns::List(Patterns::Anything(), 1),
+                          "Material of each layer: W, Mo, Cu, Ag, Rh, Cr, "
+                          "diamond-natural, diamond-cvd, diamond-12c, or a "
+                          "name from Materials/User material N.");
+        prm.declare_entry("Layer thicknesses",
+                          "2e-3",
+                          Patterns::List(Patterns::Double(), 1),
+                          "Thickness of each layer in m (positive). With "
+                          "Shape = half-ball the radius sets the size.");
+        prm.declare_entry(
+          "Layer temperature limits",
+          "default",
+          Patterns::List(Patterns::Anything(), 1),
+          "Temperature limit of each layer in K, or \"default\": the "
+          "material's limit (its melting point; 1800 K for diamond, the "
+          "onset of graphitisation in vacuum). One entry applies to all.");
+        prm.declare_entry(
+          "Interface conductances",
+          "perfect",
+          Patterns::List(Patterns::Anything(), 1),
+          "Thermal boundary conductance h_b in W/(m^2 K) at each interface "
+          "between consecutive layers (one entry fewer than layers): a "
+          "temperature jump q_n / h_b. \"perfect\": no jump. One entry "
+          "applies to all interfaces.");
+      }
+      prm.leave_subsection();
+
+      prm.enter_subsection("Heat source");
+      {
+        prm.declare_entry("Incident power",
+                          "100",
+                          Patterns::Double(0),
+                          "Electron beam power P on the anode in W. In the "
+                          "maximum-power task: the first guess.");
+        prm.declare_entry(
+          "Energy backscatter fraction",
+          "material",
+          Patterns::Anything(),
+          "eta_E, the fraction of the incident energy carried away by "
+          "backscattered electrons (dimensionless, 0 to 1); absorbed power "
+          "(1 - eta_E) P. \"material\": the estimate of the heated layer's "
+          "material (Cu 0.17, Mo 0.24, Ag 0.26, W 0.33; Reimer 1998, +-20 %).");
+        prm.declare_entry("Spot shape",
+                          "circular",
+                          Patterns::Selection("circular|elliptical"),
+                          "Gaussian spot q = q0 exp(-x^2/a_x^2 - y^2/a_y^2), "
+                          "a = HWHM / sqrt(ln 2); elliptical needs Model = 3d.");
+        prm.declare_entry("Spot HWHM",
+                          "50e-6",
+                          Patterns::Double(0),
+                          "Half width at half maximum of the spot in m (along "
+                          "x for an elliptical spot); FWHM = 2 HWHM.");
+        prm.declare_entry("Spot HWHM y",
+                          "50e-6",
+                          Patterns::Double(0),
+                          "Elliptical spot only: HWHM along y in m.");
+      }
+      prm.leave_subsection();
+
+      prm.enter_subsection("Cooling");
+      {
+        prm.declare_entry("Coolant temperature",
+                          "293.15",
+                          Patterns::Double(0),
+                          "T0 in K: temperature of fixed-temperature faces "
+                          "and of the coolant of convective faces.");
+        declare_face(prm, "Back face", "fixed temperature", "1e4");
+        declare_face(prm, "Side face", "insulated", "1e4");
+      }
+      prm.leave_subsection();
+
+      prm.enter_subsection("Mesh");
+      {
+        prm.declare_entry("Finite element degree",
+                          "2",
+                          Patterns::Integer(1, 4),
+                          "Polynomial degree of the Lagrange elements.");
+        prm.declare_entry("Growth factor",
+                          "1.4",
+                          Patterns::Double(1.05, 3),
+                          "Ratio of the sizes of neighbouring cells of the "
+                          "initial mesh away from the spot (dimensionless).");
+        prm.declare_entry("Spot cell size",
+                          "0.5",
+                          Patterns::Double(0.01, 4),
+                          "Size of the initial cells at the spot, as a "
+                          "fraction of the spot HWHM (dimensionless).");
+        prm.declare_entry("Adaptive refinement cycles",
+                          "3",
+                          Patterns::Integer(0, 20),
+                          "Solve-estimate-refine cycles after the first "
+                          "solve (Kelly error estimator).");
+        prm.declare_entry("Refinement fraction",
+                          "0.3",
+                          Patterns::Double(0, 1),
+                          "Fraction of the cells refined per cycle (those "
+                          "with the largest error indicators).");
+      }
+      prm.leave_subsection();
+
+      prm.enter_subsection("Solver");
+      {
+        prm.declare_entry("Linear algebra",
+                          "Trilinos",
+                          Patterns::Selection("Trilinos|PETSc"),
+                          "Parallel linear algebra: Trilinos (ML AMG) or "
+                          "PETSc (hypre BoomerAMG).");
+        prm.declare_entry("Linear solver tolerance",
+                          "1e-10",
+                          Patterns::Double(0, 1),
+                          "Relative residual reduction of CG (constant k) or "
+                          "GMRES (Newton with k(T)); dimensionless.");
+        prm.declare_entry("Maximum linear iterations",
+                          "1000",
+                          Patterns::Integer(1),
+                          "Iteration limit of one linear solve.");
+        prm.declare_entry("Newton tolerance",
+                          "1e-9",
+                          Patterns::Double(0, 1),
+                          "Newton stops when the residual norm falls below "
+                          "this fraction of its initial value.");
+        prm.declare_entry("Maximum Newton iterations",
+                          "30",
+                          Patterns::Integer(1),
+                          "Newton iteration limit; not converging is an "
+                          "error.");
+        prm.declare_entry("Maximum power tolerance",
+                          "1e-5",
+                          Patterns::Double(0, 1),
+                          "Relative tolerance of the root search for the "
+                          "maximum permissible power when k depends on T.");
+      }
+      prm.leave_subsection();
+
+      MaterialLibrary::declare_parameters(prm);
+    }
+
+
+    double
+    Parameters::anode_thickness() const
+    {
+      double thickness = 0;
+      for (const auto &layer : layers)
+        thickness += layer.thickness;
+      return thickness;
+    }
+
+
+    void
+    Parameters::parse(ParameterHandler &prm, const MaterialLibrary &materials)
+    {
+      output_directory = prm.get("Output directory");
+      model = prm.get("Model") == "3d" ? Model::three_dimensional :
+                                         Model::axisymmetric;
+      task  = prm.get("Task") == "maximum power" ? Task::maximum_power :
+                                                   Task::temperature;
+
+      prm.enter_subsection("Geometry");
+      {
+        shape  = prm.get("Shape") == "half-ball" ? Shape::half_ball :
+                                                   Shape::cylinder;
+        radius = prm.get_double("Radius");
+        if (!(radius > 0))
+          throw InputError("Geometry/Radius must be positive");
+
+        const auto names = Utilities::split_string_list(prm.get("Layer names"));
+        const auto material_names =
+          Utilities::split_string_list(prm.get("Layer materials"));
+        const auto thicknesses = Utilities::string_to_double(
+          Utilities::split_string_list(prm.get("Layer thicknesses")));
+        const unsigned int n = names.size();
+        if (material_names.size() != n || thicknesses.size() != n)
+          throw InputError("Geometry: " + std::to_string(n) +
+                           " layer names but " +
+                           std::to_string(material_names.size()) +
+                           " materials and " +
+                           std::to_string(thicknesses.size()) + " thicknesses");
+        const std::vector<double> limits =
+          numbers_or_keyword("Geometry/Layer temperature limits",
+                             prm.get("Layer temperature limits"),
+                             "default",
+                             -1,
+                             n);
+        layers.clear();
+        for (unsigned int i = 0; i < n; ++i)
+          {
+            Layer layer;
+            layer.name      = names[i];
+            layer.material  = &materials.get(material_names[i]);
+            layer.thickness = thicknesses[i];
+            if (!(layer.thickness > 0))
+              throw InputError("Geometry/Layer thicknesses: layer '" +
+                               layer.name + "' has thickness " +
+                               Utilities::to_string(layer.thickness) +
+                               " m; thicknesses must be positive");
+            layer.temperature_limit =
+              limits[i] < 0 ? layer.material->temperature_limit : limits[i];
+            layers.push_back(layer);
+          }
+        interface_conductances =
+          n == 1 ? std::vector<double>() :
+                   numbers_or_keyword("Geometry/Interface conductances",
+                                      prm.get("Interface conductances"),
+                                      "perfect",
+                                      infinity,
+                                      n - 1);
+        for (const double h : interface_conductances)
+          if (!(h > 0))
+            throw InputError(
+              "Geometry/Interface conductances must be positive or "
+              "\"perfect\"");
+        if (shape == Shape::half_ball && n != 1)
+          throw InputError("Geometry/Shape = half-ball takes exactly one layer");
+      }
+      prm.leave_subsection();
+
+      prm.enter_subsection("Heat source");
+      {
+        incident_power = prm.get_double("Incident power");
+        if (!(incident_power > 0))
+          throw InputError("Heat source/Incident power must be positive");
+        const std::string eta = Utilities::trim(
+          prm.get("Energy backscatter fraction"));
+        if (eta == "material")
+          {
+            energy_backscatter_fraction =
+              layers[0].material->energy_backscatter_fraction;
+            if (std::isnan(energy_backscatter_fraction))
+              throw InputError(
+                "Heat source/Energy backscatter fraction: no estimate for "
+                "material '" +
+                layers[0].material->name + "'; give a value");
+          }
+        else
+          try
+            {
+              energy_backscatter_fraction = Utilities::string_to_double(eta);
+            }
+          catch (const ExceptionBase &)
+            {
+              throw InputError("Heat source/Energy backscatter fraction = \"" +
+                               eta + "\": expected a number or \"material\"");
+            }
+        if (energy_backscatter_fraction < 0 || energy_backscatter_fraction >= 1)
+          throw InputError(
+            "Heat source/Energy backscatter fraction must lie in [0, 1)");
+        spot_hwhm_x = prm.get_double("Spot HWHM");
+        spot_hwhm_y = prm.get("Spot shape") == "elliptical" ?
+                        prm.get_double("Spot HWHM y") :
+                        spot_hwhm_x;
+        if (!(spot_hwhm_x > 0 && spot_hwhm_y > 0))
+          throw InputError("Heat source/Spot HWHM must be positive");
+        if (model == Model::axisymmetric && !circular_spot())
+          throw InputError("Heat source/Spot shape = elliptical needs "
+                           "Model = 3d");
+        if (std::max(spot_hwhm_x, spot_hwhm_y) > radius / 10)
+          throw InputError("Heat source/Spot HWHM: the spot must be at least "
+                           "10 times smaller than Geometry/Radius");
+      }
+      prm.leave_subsection();
+
+      prm.enter_subsection("Cooling");
+      {
+        coolant_temperature = prm.get_double("Coolant temperature");
+        back_face           = parse_face(prm, "Back face");
+        side_face           = parse_face(prm, "Side face");
+        const bool cylinder_cooled =
+          back_face.type != FaceCondition::Type::insulated ||
+          (side_face.type != FaceCondition::Type::insulated);
+        if (shape == Shape::half_ball
+              ? back_face.type == FaceCondition::Type::insulated
+              : !cylinder_cooled)
+          throw InputError("Cooling: every face is insulated, so no steady "
+                           "state exists; cool the back or the side face");
+      }
+      prm.leave_subsection();
+
+      prm.enter_subsection("Mesh");
+      {
+        fe_degree           = prm.get_integer("Finite element degree");
+        growth_factor       = prm.get_double("Growth factor");
+        spot_cell_fraction  = prm.get_double("Spot cell size");
+        adaptive_cycles     = prm.get_integer("Adaptive refinement cycles");
+        refinement_fraction = prm.get_double("Refinement fraction");
+      }
+      prm.leave_subsection();
+
+      prm.enter_subsection("Solver");
+      {
+        linear_algebra        = prm.get("Linear algebra");
+        linear_tolerance      = prm.get_double("Linear solver tolerance");
+        max_linear_iterations = prm.get_integer("Maximum linear iterations");
+        newton_tolerance      = prm.get_double("Newton tolerance");
+        max_newton_iterations = prm.get_integer("Maximum Newton iterations");
+        power_tolerance       = prm.get_double("Maximum power tolerance");
+      }
+      prm.leave_subsection();
+    }
+  } // namespace anode_thermal
+} // namespace xray

@@ -1,0 +1,120 @@
+// Parameters of the anode thermal solver. Every entry documents its unit;
+// parse() checks consistency (layer lists of equal length, positive
+// thicknesses, known materials, spot smaller than the anode, ...) and throws
+// InputError naming the entry.
+#ifndef XRAY_ANODE_THERMAL_PARAMETERS_H
+#define XRAY_ANODE_THERMAL_PARAMETERS_H
+
+#include "common/materials.h"
+
+#include <deal.II/base/parameter_handler.h>
+
+#include <string>
+#include <vector>
+
+namespace xray
+{
+  namespace anode_thermal
+  {
+    using namespace dealii;
+
+    enum class Model
+    {
+      axisymmetric,
+      three_dimensional
+    };
+    enum class Task
+    {
+      temperature,
+      maximum_power
+    };
+    enum class Shape
+    {
+      cylinder,
+      half_ball
+    };
+
+    /// Condition on a cooled or insulated face.
+    struct FaceCondition
+    {
+      enum class Type
+      {
+        fixed_temperature,
+        convection,
+        insulated
+      } type;
+      double heat_transfer_coefficient; // W/(m^2 K), convection only
+    };
+
+    struct Layer
+    {
+      std::string     name;
+      const Material *material;
+      double          thickness;         // m
+      double          temperature_limit; // K
+    };
+
+    struct Parameters
+    {
+      static void
+      declare(ParameterHandler &prm);
+      /// @p materials must already hold the user materials.
+      void
+      parse(ParameterHandler &prm, const MaterialLibrary &materials);
+
+      std::string output_directory;
+      Model       model;
+      Task        task;
+
+      // Geometry
+      Shape              shape;
+      double             radius; // m
+      std::vector<Layer> layers; // from the heated face down
+      /// Thermal boundary conductance h_b between layer i and i+1 in
+      /// W/(m^2 K); +infinity for perfect contact.
+      std::vector<double> interface_conductances;
+
+      // Heat source: Gaussian q = q0 exp(-x^2/a_x^2 - y^2/a_y^2) on z = 0,
+      // a = HWHM / sqrt(ln 2) (physics.md section 2).
+      double incident_power;              // W
+      double energy_backscatter_fraction; // eta_E
+      double spot_hwhm_x;                 // m
+      double spot_hwhm_y;                 // m
+
+      // Cooling
+      double        coolant_temperature; // K
+      FaceCondition back_face;
+      FaceCondition side_face;
+
+      // Mesh
+      unsigned int fe_degree;
+      double       growth_factor;
+      double       spot_cell_fraction; // target cell size / HWHM at the spot
+      unsigned int adaptive_cycles;
+      double       refinement_fraction;
+
+      // Solvers
+      std::string  linear_algebra;
+      double       linear_tolerance;
+      unsigned int max_linear_iterations;
+      double       newton_tolerance;
+      unsigned int max_newton_iterations;
+      double       power_tolerance;
+
+      double
+      absorbed_power() const
+      {
+        return (1 - energy_backscatter_fraction) * incident_power;
+      }
+      bool
+      circular_spot() const
+      {
+        return spot_hwhm_x == spot_hwhm_y;
+      }
+      double
+      anode_thickness() const;
+    };
+  } // namespace anode_thermal
+} // namespace xray
+
+#endif

@@ -1,0 +1,234 @@
+#include "common/command_line.h"
+
+#include <deal.II/base/exceptions.h>
+#include <deal.II/base/utilities.h>
+
+#include <boost/program_options.hpp>
+
+#include <filesystem>
+#include <iostream>
+#include <sstream>
+
+namespace xray
+{
+  namespace po = boost::program_options;
+
+  std::string
+  one_line(const std::string &message)
+  {
+    std::string result;
+    bool        pending_space = false;
+    for (const char c : message)
+      {
+        if (std::isspace(static_cast<unsigned char>(c)))
+          pending_space = !result.empty();
+        else
+          {
+            if (pending_space)
+              result += ' ';
+            result += c;
+            pending_space = false;
+          }
+      }
+    return result;
+  }
+
+  namespace
+  {
+    /// deal.II exceptions carry a banner (file, line and function of the
+    /// library) before the part meant for the user; keep only the latter.
+    std::string
+    user_message(const ExceptionBase &exception)
+    {
+      std::ostringstream info;
+      exception.print_info(info);
+      return one_line(info.str());
+    }
+
+    po::options_description
+    visible_options()
+    {
+      po::options_description options("Options");
+      options.add_options()("help,h", "print this help and exit")(
+        "print-parameters",
+        "print every parameter with its default, unit and documentation as "
+        "a valid .prm file, and exit")(
+        "set",
+        po::value<std::vector<std::string>>()->composing(),
+        "override one parameter after reading FILE.prm; repeatable. Form: "
+        "\"Section/Subsection/Name=value\"");
+      return options;
+    }
+  } // namespace
+
+  CommandLine
+  parse_command_line(int argc, char **argv)
+  {
+    po::options_description all = visible_options();
+    all.add_options()("parameter-file", po::value<std::string>());
+    po::positional_options_description positional;
+    positional.add("parameter-file", 1);
+
+    po::variables_map variables;
+    try
+      {
+        po::store(po::command_line_parser(argc, argv)
+                    .options(all)
+                    .positional(positional)
+                    .run(),
+                  variables);
+        po::notify(variables);
+      }
+    catch (const po::error &error)
+      {
+        throw InputError(std::string("command line: ") + error.what());
+      }
+
+    CommandLine command_line;
+    command_line.help             = variables.count("help") > 0;
+    command_line.print_parameters = variables.count("print-parameters") > 0;
+    if (variables.count("set"))
+      command_line.overrides = variables["set"].as<std::vector<std::string>>();
+    if (variables.count("parameter-file"))
+      command_line.parameter_file = variables["parameter-file"].as<std::string>();
+
+    if (!command_line.help && !command_line.print_parameters &&
+        command_line.parameter_file.empty())
+      throw InputError("command line: no parameter file given (try --help)");
+    return command_line;
+  }
+
+  void
+  apply_override(ParameterHandler &prm, const std::string &assignment)
+  {
+    const auto equals = assignment.find('=');
+    if (equals == std::string::npos)
+      throw InputError("--set \"" + assignment +
+                       "\": expected \"Section/Name=value\"");
+    const std::string path  = Utilities::trim(assignment.substr(0, equals));
+    const std::string value = Utilities::trim(assignment.substr(equals + 1));
+
+    std::vector<std::string> parts = Utilities::split_string_list(path, '/');
+    if (parts.empty() || parts.back().empty())
+      throw InputError("--set \"" + assignment + "\": no parameter name");
+    const std::string name = parts.back();
+    parts.pop_back();
+
+    unsigned int depth = 0;
+    try
+      {
+        for (const auto &section : parts)
+          {
+            prm.enter_subsection(section);
+            ++depth;
+          }
+        prm.set(name, value);
+      }
+    catch (const ExceptionBase &exception)
+      {
+        for (; depth > 0; --depth)
+          prm.leave_subsection();
+        throw InputError("--set \"" + assignment +
+                         "\": " + user_message(exception));
+      }
+    for (; depth > 0; --depth)
+      prm.leave_subsection();
+  }
+
+  void
+  read_parameters(ParameterHandler &prm, const CommandLine &command_line)
+  {
+    const std::string &file = command_line.parameter_file;
+    if (!std::filesystem::is_regular_file(file))
+      throw InputError(file + ": parameter file not found");
+    try
+      {
+        prm.parse_input(file);
+      }
+    catch (const ExceptionBase &exception)
+      {
+        throw InputError(file + ": " + user_message(exception));
+      }
+    catch (const std::exception &exception)
+      {
+        throw InputError(file + ": " + one_line(exception.what()));
+      }
+    for (const auto &assignment : command_line.overrides)
+      apply_override(prm, assignment);
+  }
+
+  namespace
+  {
+    void
+    print_help(const SolverDescription &solver)
+    {
+      std::cout << "Usage: " << solver.name << " [options] FILE.prm\n"
+                << "       mpirun -np N " << solver.name
+                << " [options] FILE.prm\n\n"
+                << solver.description << "\n\n"
+                << visible_options() << "\nExit status: 0 success, "
+                << exit_status::input_error << " bad input, "
+                << exit_status::solver_failure
+                << " solver did not converge, "
+                << exit_status::limit_exceeded
+                << " a temperature limit is exceeded (results written), "
+                << exit_status::internal_error << " internal error.\n";
+    }
+  } // namespace
+
+  int
+  run_solver(int argc, char **argv, const SolverDescription &solver)
+  {
+    Utilities::MPI::MPI_InitFinalize mpi(argc, argv, 1);
+    const bool is_root =
+      Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) == 0;
+    // Every rank parses the same input, so every rank fails in the same
+    // place: no rank is left waiting in a collective call.
+    auto report = [&](const std::string &kind, const std::string &message) {
+      if (is_root)
+        std::cerr << solver.name << ": " << kind << message << std::endl;
+    };
+    try
+      {
+        const CommandLine command_line = parse_command_line(argc, argv);
+        ParameterHandler  prm;
+        solver.declare_parameters(prm);
+        if (command_line.help)
+          {
+            if (is_root)
+              print_help(solver);
+            return exit_status::success;
+          }
+        if (command_line.print_parameters)
+          {
+            for (const auto &assignment : command_line.overrides)
+              apply_override(prm, assignment);
+            if (is_root)
+              prm.print_parameters(std::cout, ParameterHandler::PRM);
+            return exit_status::success;
+          }
+        read_parameters(prm, command_line);
+        return solver.run(prm, command_line);
+      }
+    catch (const InputError &error)
+      {
+        report("error: ", one_line(error.what()));
+        return exit_status::input_error;
+      }
+    catch (const SolverError &error)
+      {
+        report("solver failure: ", one_line(error.what()));
+        return exit_status::solver_failure;
+      }
+    catch (const ExceptionBase &exception)
+      {
+        report("internal error: ", user_message(exception));
+        return exit_status::internal_error;
+      }
+    catch (const std::exception &exception)
+      {
+        report("internal error: ", one_line(exception.what()));
+        return exit_status::internal_error;
+      }
+  }
+} // namespace xray

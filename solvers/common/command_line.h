@@ -1,0 +1,91 @@
+// The command line and parameter-file layer shared by every solver:
+//
+//   SOLVER [--help] [--print-parameters] [--set "Section/Name=value"]... FILE.prm
+//
+// Parameters are deal.II ParameterHandler entries; every declaration names
+// its unit in its documentation. Any bad input (unknown option, missing or
+// malformed file, unknown entry, value outside its pattern) ends the run
+// before any work with a one-line message and a non-zero exit status.
+#ifndef XRAY_COMMON_COMMAND_LINE_H
+#define XRAY_COMMON_COMMAND_LINE_H
+
+#include <deal.II/base/mpi.h>
+#include <deal.II/base/parameter_handler.h>
+
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace xray
+{
+  using namespace dealii;
+
+  /// Bad input from the user: the message is one line and names what is
+  /// wrong. The runner prints it and exits with status 2.
+  class InputError : public std::runtime_error
+  {
+  public:
+    using std::runtime_error::runtime_error;
+  };
+
+  /// The computation ran but did not give a trustworthy answer (a solver
+  /// that did not converge): exit status 3.
+  class SolverError : public std::runtime_error
+  {
+  public:
+    using std::runtime_error::runtime_error;
+  };
+
+  /// Exit statuses every solver shares (documented in doc/).
+  namespace exit_status
+  {
+    constexpr int success         = 0;
+    constexpr int input_error     = 2;
+    constexpr int solver_failure  = 3;
+    constexpr int limit_exceeded  = 4;
+    constexpr int internal_error  = 1;
+  } // namespace exit_status
+
+  struct CommandLine
+  {
+    std::string              parameter_file;
+    std::vector<std::string> overrides; // "Section/Sub/Name=value"
+    bool                     help             = false;
+    bool                     print_parameters = false;
+  };
+
+  /// Parse argv; throws InputError on anything malformed.
+  CommandLine
+  parse_command_line(int argc, char **argv);
+
+  /// Read the parameter file, then apply the --set overrides in order.
+  /// Throws InputError naming file, line and entry.
+  void
+  read_parameters(ParameterHandler &prm, const CommandLine &command_line);
+
+  /// Apply one "Section/Sub/Name=value" override.
+  void
+  apply_override(ParameterHandler &prm, const std::string &assignment);
+
+  /// Collapse a (possibly multi-line) message into a single line.
+  std::string
+  one_line(const std::string &message);
+
+  /// What a solver tells the shared runner about itself.
+  struct SolverDescription
+  {
+    std::string name;        // executable name, e.g. "anode-thermal"
+    std::string description; // one paragraph for --help
+    std::function<void(ParameterHandler &)> declare_parameters;
+    /// Runs the solver on parsed parameters; returns the exit status.
+    std::function<int(ParameterHandler &, const CommandLine &)> run;
+  };
+
+  /// The whole life of a solver executable: MPI, command line, parameter
+  /// file, error reporting. Returns the process exit status.
+  int
+  run_solver(int argc, char **argv, const SolverDescription &solver);
+} // namespace xray
+
+#endif

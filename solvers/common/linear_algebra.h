@@ -1,0 +1,64 @@
+// The two parallel linear-algebra stacks deal.II wraps (as in step-40),
+// chosen at run time by "Solver/Linear algebra". A solver is a template on
+// one of these traits classes.
+#ifndef XRAY_COMMON_LINEAR_ALGEBRA_H
+#define XRAY_COMMON_LINEAR_ALGEBRA_H
+
+#include <deal.II/lac/petsc_precondition.h>
+#include <deal.II/lac/petsc_sparse_matrix.h>
+#include <deal.II/lac/petsc_vector.h>
+#include <deal.II/lac/trilinos_precondition.h>
+#include <deal.II/lac/trilinos_sparse_matrix.h>
+#include <deal.II/lac/trilinos_vector.h>
+
+#include <string>
+
+namespace xray
+{
+  using namespace dealii;
+
+  struct TrilinosAlgebra
+  {
+    static constexpr const char *name = "Trilinos";
+    using Vector                      = TrilinosWrappers::MPI::Vector;
+    using SparseMatrix                = TrilinosWrappers::SparseMatrix;
+    using AMG                         = TrilinosWrappers::PreconditionAMG;
+
+    /// Smoothed-aggregation AMG (ML). For a nonsymmetric Newton matrix the
+    /// aggregation is built on the symmetric part.
+    static void
+    initialize_amg(AMG &amg, const SparseMatrix &matrix, bool symmetric,
+                   bool higher_order)
+    {
+      AMG::AdditionalData data;
+      data.elliptic              = true;
+      data.higher_order_elements = higher_order;
+      data.smoother_sweeps       = 2;
+      data.aggregation_threshold = 0.02;
+      data.w_cycle               = false;
+      (void)symmetric;
+      amg.initialize(matrix, data);
+    }
+  };
+
+  struct PETScAlgebra
+  {
+    static constexpr const char *name = "PETSc";
+    using Vector                      = PETScWrappers::MPI::Vector;
+    using SparseMatrix                = PETScWrappers::MPI::SparseMatrix;
+    using AMG                         = PETScWrappers::PreconditionBoomerAMG;
+
+    /// hypre BoomerAMG.
+    static void
+    initialize_amg(AMG &amg, const SparseMatrix &matrix, bool symmetric,
+                   bool /*higher_order*/)
+    {
+      AMG::AdditionalData data;
+      data.symmetric_operator = symmetric;
+      data.strong_threshold   = 0.5; // recommended for 3D problems
+      amg.initialize(matrix, data);
+    }
+  };
+} // namespace xray
+
+#endif

@@ -1,0 +1,511 @@
+#include "common/materials.h"
+
+#include "common/command_line.h"
+
+#include <deal.II/base/function_parser.h>
+#include <deal.II/base/point.h>
+#include <deal.II/base/utilities.h>
+
+#include <boost/math/quadrature/gauss_kronrod.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <sstream>
+
+namespace xray
+{
+  namespace
+  {
+    constexpr double no_value = std::numeric_limits<double>::quiet_NaN();
+  }
+
+  TemperatureFunction
+  TemperatureFunction::constant(const double value)
+  {
+    TemperatureFunction f;
+    f.value_function      = [value](double) { return value; };
+    f.derivative_function = [](double) { return 0.0; };
+    f.constant_value      = true;
+    f.text                = Utilities::to_string(value);
+    return f;
+  }
+
+  TemperatureFunction
+  TemperatureFunction::table(std::vector<std::pair<double, double>> points)
+  {
+    if (points.empty())
+      throw InputError("empty (T, value) table");
+    std::sort(points.begin(), points.end());
+    for (unsigned int i = 1; i < points.size(); ++i)
+      if (points[i].first == points[i - 1].first)
+        throw InputError("table repeats the temperature " +
+                         Utilities::to_string(points[i].first) + " K");
+    if (points.size() == 1)
+      return constant(points[0].second);
+
+    // Index of the interval [T_i, T_{i+1}] holding T (clamped at the ends).
+    auto interval = [points](double T) -> int {
+      if (T <= points.front().first)
+        return -1;
+      if (T >= points.back().first)
+        return static_cast<int>(points.size()) - 1;
+      const auto upper = std::upper_bound(
+        points.begin(), points.end(), std::make_pair(T, -HUGE_VAL));
+      return static_cast<int>(upper - points.begin()) - 1;
+    };
+    TemperatureFunction f;
+    f.value_function = [points, interval](double T) {
+      const int i = interval(T);
+      if (i < 0)
+        return points.front().second;
+      if (i >= static_cast<int>(points.size()) - 1)
+        return points.back().second;
+      const auto &[T0, f0] = points[i];
+      const auto &[T1, f1] = points[i + 1];
+      return f0 + (f1 - f0) * (T - T0) / (T1 - T0);
+    };
+    f.derivative_function = [points, interval](double T) {
+      const int i = interval(T);
+      if (i < 0 || i >= static_cast<int>(points.size()) - 1)
+        return 0.0;
+      return (points[i + 1].second - points[i].second) /
+             (points[i + 1].first - points[i].first);
+    };
+    std::ostringstream text;
+    for (unsigned int i = 0; i < points.size(); ++i)
+      text << (i ? ", " : "") << points[i].first << ":" << points[i].second;
+    f.text = text.str();
+    return f;
+  }
+
+  TemperatureFunction
+  TemperatureFunction::power_law(const double reference_value,
+                                 const double reference_temperature,
+                                 const double exponent)
+  {
+    TemperatureFunction f;
+    f.value_function = [=](double T) {
+      return reference_value * std::pow(T / reference_temperature, exponent);
+    };
+    f.derivative_function = [=](double T) {
+      return reference_value * exponent / reference_temperature *
+             std::pow(T / reference_temperature, exponent - 1);
+    };
+    std::ostringstream text;
+    text << reference_value << "*(T/" << reference_temperature << ")^"
+         << exponent;
+    f.text = text.str();
+    return f;
+  }
+
+  TemperatureFunction
+  TemperatureFunction::formula(std::function<double(double)> value,
+                               std::function<double(double)> derivative,
+                               std::string                   description)
+  {
+    TemperatureFunction f;
+    f.value_function      = std::move(value);
+    f.derivative_function = std::move(derivative);
+    f.text                = std::move(description);
+    return f;
+  }
+
+  TemperatureFunction
+  TemperatureFunction::expression(const std::string &expression)
+  {
+    auto parser = std::make_shared<FunctionParser<1>>();
+    try
+      {
+        parser->initialize("T", expression, {{"pi", M_PI}});
+        parser->value(Point<1>(300.)); // reveals unknown names early
+      }
+    catch (const ExceptionBase &exception)
+      {
+        std::ostringstream info;
+        exception.print_info(info);
+        throw InputError("cannot parse the expression \"" + expression +
+                         "\" in T: " + one_line(info.str()));
+      }
+    TemperatureFunction f;
+    f.value_function = [parser](double T) {
+      return parser->value(Point<1>(T));
+    };
+    // Central difference with a step well above round-off and well below
+    // the scale on which material data vary (kelvins).
+    f.derivative_function = [parser](double T) {
+      const double dT = 1e-3 * std::max(1.0, std::abs(T));
+      return (parser->value(Point<1>(T + dT)) -
+              parser->value(Point<1>(T - dT))) /
+             (2 * dT);
+    };
+    f.text = expression;
+    return f;
+  }
+
+  TemperatureFunction
+  TemperatureFunction::parse(const std::string &input, const std::string &what)
+  {
+    const std::string text = Utilities::trim(input);
+    try
+      {
+        if (text.empty())
+          throw InputError("empty");
+        if (text.find(':') != std::string::npos)
+          {
+            std::vector<std::pair<double, double>> points;
+            for (const auto &pair : Utilities::split_string_list(text, ','))
+              {
+                const auto parts = Utilities::split_string_list(pair, ':');
+                if (parts.size() != 2)
+                  throw InputError("\"" + pair + "\" is not T:value");
+                points.emplace_back(Utilities::string_to_double(parts[0]),
+                                    Utilities::string_to_double(parts[1]));
+              }
+            return table(points);
+          }
+        try
+          {
+            return constant(Utilities::string_to_double(text));
+          }
+        catch (const ExceptionBase &)
+          {
+            return expression(text);
+          }
+      }
+    catch (const InputError &error)
+      {
+        throw InputError(what + " = \"" + text + "\": " + error.what());
+      }
+    catch (const ExceptionBase &exception)
+      {
+        std::ostringstream info;
+        exception.print_info(info);
+        throw InputError(what + " = \"" + text + "\": " +
+                         one_line(info.str()));
+      }
+  }
+
+  double
+  TemperatureFunction::integral(const double T0, const double T1) const
+  {
+    if (constant_value)
+      return value(T0) * (T1 - T0);
+    return boost::math::quadrature::gauss_kronrod<double, 31>::integrate(
+      value_function, T0, T1, 15, 1e-13);
+  }
+
+  bool
+  Material::melts() const
+  {
+    return !std::isnan(melting_point);
+  }
+
+
+  namespace
+  {
+    // Tungsten: P. Tolias, Nucl. Mater. Energy 13 (2017) 42-57. Solid
+    // conductivity in W/(m K) and heat capacity per mole, T in K.
+    double
+    tungsten_conductivity(const double T)
+    {
+      return 149.441 - 45.466e-3 * T + 13.193e-6 * T * T -
+             1.484e-9 * T * T * T + 3.866e6 / (T * T);
+    }
+    double
+    tungsten_conductivity_derivative(const double T)
+    {
+      return -45.466e-3 + 2 * 13.193e-6 * T - 3 * 1.484e-9 * T * T -
+             2 * 3.866e6 / (T * T * T);
+    }
+    double
+    tungsten_heat_capacity(const double T)
+    {
+      constexpr double molar_mass = 183.84e-3; // kg/mol
+      double           c_molar;                // J/(mol K)
+      if (T < 3080)
+        c_molar = 21.868372 + 8.068661e-3 * T - 3.756196e-6 * T * T +
+                  1.075862e-9 * T * T * T + 1.406637e4 / (T * T);
+      else if (T < 3695)
+        c_molar = 2.022 + 1.315e-2 * T;
+      else
+        c_molar = 51.3; // liquid
+      return c_molar / molar_mass;
+    }
+
+    Material
+    metal(const std::string                             &name,
+          std::vector<std::pair<double, double>>         conductivity,
+          std::vector<std::pair<double, double>>         heat_capacity,
+          const double                                   density,
+          const double                                   melting_point,
+          const double                                   backscatter)
+    {
+      Material m;
+      m.name = name;
+      m.source =
+        "k: CRC Handbook (Ho, Powell, Liley 1974); c_p: NIST-JANAF; "
+        "backscatter: Reimer 1998 estimate";
+      m.conductivity                = TemperatureFunction::table(conductivity);
+      m.heat_capacity               = TemperatureFunction::table(heat_capacity);
+      m.density                     = density;
+      m.melting_point               = melting_point;
+      m.temperature_limit           = melting_point;
+      m.energy_backscatter_fraction = backscatter;
+      return m;
+    }
+
+    Material
+    diamond(const std::string &name,
+            const double       k300,
+            const double       exponent,
+            const std::string &source)
+    {
+      Material m;
+      m.name         = name;
+      m.source       = source;
+      m.conductivity = TemperatureFunction::power_law(k300, 300., exponent);
+      m.heat_capacity =
+        TemperatureFunction::table({{300., 516.}, {600., 958.}, {1000., 1342.}});
+      m.density       = 3515;
+      m.melting_point = no_value;
+      // Graphitisation in vacuum sets in from ~1800-2000 K (physics.md 2).
+      m.temperature_limit           = 1800;
+      m.energy_backscatter_fraction = no_value;
+      return m;
+    }
+  } // namespace
+
+
+  MaterialLibrary::MaterialLibrary()
+  {
+    Material tungsten;
+    tungsten.name   = "W";
+    tungsten.source = "P. Tolias, Nucl. Mater. Energy 13 (2017) 42-57";
+    tungsten.conductivity =
+      TemperatureFunction::formula(tungsten_conductivity,
+                                   tungsten_conductivity_derivative,
+                                   "Tolias (2017) solid-W fit");
+    tungsten.heat_capacity = TemperatureFunction::formula(
+      tungsten_heat_capacity,
+      [](double T) {
+        const double dT = 1e-3 * T;
+        return (tungsten_heat_capacity(T + dT) -
+                tungsten_heat_capacity(T - dT)) /
+               (2 * dT);
+      },
+      "Tolias (2017) fit");
+    tungsten.density                     = 19250;
+    tungsten.melting_point               = 3695;
+    tungsten.temperature_limit           = 3695;
+    tungsten.energy_backscatter_fraction = 0.33; // 0.30-0.37 (Reimer 1998)
+    add(tungsten);
+
+    // k at 300/600/1000/1500 K and c_p at 300/600/1000 K (physics.md table)
+    add(metal("Mo",
+              {{300, 138}, {600, 126}, {1000, 112}, {1500, 98}},
+              {{300, 250}, {600, 275}, {1000, 296}},
+              10220,
+              2896,
+              0.24));
+    add(metal("Cu",
+              {{300, 401}, {600, 379}, {1000, 352}},
+              {{300, 385}, {600, 418}, {1000, 450}},
+              8960,
+              1357.8,
+              0.17));
+    add(metal("Ag",
+              {{300, 429}, {600, 412}, {1000, 379}},
+              {{300, 235}, {600, 248}, {1000, 270}},
+              10490,
+              1234.9,
+              0.26));
+    add(metal("Rh",
+              {{300, 150}, {600, 135}, {1000, 121}, {1500, 110}},
+              {{300, 243}, {600, 260}, {1000, 285}},
+              12410,
+              2237,
+              no_value));
+    add(metal("Cr",
+              {{300, 94}, {600, 81}, {1000, 65}, {1500, 60}},
+              {{300, 450}, {600, 533}, {1000, 615}},
+              7190,
+              2180,
+              no_value));
+
+    add(diamond("diamond-natural",
+                2200,
+                -1.2,
+                "natural type IIa: Olson et al., PRB 47 (1993) 14850"));
+    add(diamond("diamond-cvd",
+                1800,
+                -1.2,
+                "CVD thermal grade, lower end of 1800-2000 W/(m K): Element "
+                "Six TM180 data sheet"));
+    add(diamond("diamond-12c",
+                3300,
+                -1.4,
+                "isotopically enriched 12C 99.9 %: Wei et al., PRL 70 (1993) "
+                "3764"));
+  }
+
+  void
+  MaterialLibrary::add(Material material)
+  {
+    const std::string name = material.name;
+    materials[name]        = std::move(material);
+  }
+
+  const Material &
+  MaterialLibrary::get(const std::string &name) const
+  {
+    const auto found = materials.find(name);
+    if (found == materials.end())
+      {
+        std::string known;
+        for (const auto &[known_name, material] : materials)
+          known += (known.empty() ? "" : ", ") + known_name;
+        throw InputError("unknown material '" + name + "' (known: " + known +
+                         "; define others in Materials/User material N)");
+      }
+    return found->second;
+  }
+
+  std::vector<std::string>
+  MaterialLibrary::names() const
+  {
+    std::vector<std::string> result;
+    for (const auto &[name, material] : materials)
+      result.push_back(name);
+    return result;
+  }
+
+  void
+  MaterialLibrary::declare_parameters(ParameterHandler &prm)
+  {
+    prm.enter_subsection("Materials");
+    for (unsigned int n = 1; n <= n_user_materials; ++n)
+      {
+        prm.enter_subsection("User material " + std::to_string(n));
+        prm.declare_entry(
+          "Name",
+          "",
+          Patterns::Anything(),
+          "Name by which layers refer to this material. Empty: slot unused. "
+          "A built-in name (W, Mo, Cu, Ag, Rh, Cr, diamond-natural, "
+          "diamond-cvd, diamond-12c) replaces the built-in data.");
+        prm.declare_entry(
+          "Thermal conductivity",
+          "100",
+          Patterns::Anything(),
+          "Thermal conductivity k(T) in W/(m K), T in K. One of: a constant "
+          "(\"401\"); a table of T:k pairs, interpolated linearly and held "
+          "constant beyond its ends (\"300:401, 600:379, 1000:352\"); an "
+          "expression in T (\"2200*(T/300)^-1.2\").");
+        prm.declare_entry("Heat capacity",
+                          "0",
+                          Patterns::Anything(),
+                          "Specific heat capacity c_p(T) in J/(kg K), same "
+                          "forms as the conductivity.");
+        prm.declare_entry("Density",
+                          "0",
+                          Patterns::Double(0),
+                          "Density in kg/m^3.");
+        prm.declare_entry("Melting point",
+                          "none",
+                          Patterns::Anything(),
+                          "Melting point in K, or \"none\" for a material "
+                          "that does not melt.");
+        prm.declare_entry(
+          "Temperature limit",
+          "melting point",
+          Patterns::Anything(),
+          "Design temperature limit in K used by the maximum-power search, "
+          "or \"melting point\".");
+        prm.declare_entry(
+          "Energy backscatter fraction",
+          "unknown",
+          Patterns::Anything(),
+          "Fraction of the incident electron energy backscattered when this "
+          "material is the heated face (0 to 1), or \"unknown\".");
+        prm.leave_subsection();
+      }
+    prm.leave_subsection();
+  }
+
+  namespace
+  {
+    /// A number, or NaN for the given keyword; throws InputError otherwise.
+    double
+    number_or(const std::string &text,
+              const std::string &keyword,
+              const double       keyword_value,
+              const std::string &what)
+    {
+      const std::string trimmed = Utilities::trim(text);
+      if (trimmed == keyword)
+        return keyword_value;
+      try
+        {
+          return Utilities::string_to_double(trimmed);
+        }
+      catch (const ExceptionBase &)
+        {
+          throw InputError(what + " = \"" + trimmed +
+                           "\": expected a number or \"" + keyword + "\"");
+        }
+    }
+  } // namespace
+
+  void
+  MaterialLibrary::parse_parameters(ParameterHandler &prm)
+  {
+    prm.enter_subsection("Materials");
+    for (unsigned int n = 1; n <= n_user_materials; ++n)
+      {
+        const std::string section = "User material " + std::to_string(n);
+        prm.enter_subsection(section);
+        const std::string name = Utilities::trim(prm.get("Name"));
+        if (!name.empty())
+          {
+            const std::string where = "Materials/" + section + "/";
+            Material          m;
+            m.name         = name;
+            m.source       = "user-defined in the parameter file";
+            m.conductivity = TemperatureFunction::parse(
+              prm.get("Thermal conductivity"), where + "Thermal conductivity");
+            m.heat_capacity = TemperatureFunction::parse(
+              prm.get("Heat capacity"), where + "Heat capacity");
+            m.density       = prm.get_double("Density");
+            m.melting_point = number_or(
+              prm.get("Melting point"), "none", no_value, where + "Melting point");
+            m.temperature_limit = number_or(prm.get("Temperature limit"),
+                                            "melting point",
+                                            m.melting_point,
+                                            where + "Temperature limit");
+            if (std::isnan(m.temperature_limit))
+              throw InputError(where + "Temperature limit: material '" + name +
+                               "' has no melting point; give a limit in K");
+            m.energy_backscatter_fraction =
+              number_or(prm.get("Energy backscatter fraction"),
+                        "unknown",
+                        no_value,
+                        where + "Energy backscatter fraction");
+            const double eta = m.energy_backscatter_fraction;
+            if (!std::isnan(eta) && (eta < 0 || eta >= 1))
+              throw InputError(where + "Energy backscatter fraction = " +
+                               Utilities::to_string(eta) +
+                               ": must lie in [0, 1)");
+            for (const double T : {300., 1000., 2000.})
+              if (!(m.conductivity.value(T) > 0))
+                throw InputError(where + "Thermal conductivity: k(" +
+                                 Utilities::to_string(T) + " K) = " +
+                                 Utilities::to_string(m.conductivity.value(T)) +
+                                 " W/(m K) is not positive");
+            add(std::move(m));
+          }
+        prm.leave_subsection();
+      }
+    prm.leave_subsection();
+  }
+} // namespace xray
