@@ -43,10 +43,9 @@ namespace xray
       , parameters(parameters_)
       , output(output_)
       , log(output_.log())
-      , timer(mpi_communicator,
-              output_.log(),
-              TimerOutput::never,
-              TimerOutput::wall_times)
+      // No communicator: statistics are gathered explicitly at the end, and
+      // a run ended by an error is not held up in the destructor.
+      , timer(output_.log(), TimerOutput::never, TimerOutput::wall_times)
       , triangulation(mpi_communicator,
                       typename Triangulation<dim>::MeshSmoothing(
                         Triangulation<dim>::smoothing_on_refinement |
@@ -627,11 +626,21 @@ namespace xray
       temperature_constraints.distribute(present_solution);
       temperature = present_solution;
 
+      // The residual of the uniform state T = T0 is the load vector (heat
+      // input only); Newton is converged relative to that scale, which does
+      // not shrink when a solve starts from a nearby solution.
+      Vector uniform(locally_owned_dofs, mpi_communicator);
+      uniform = parameters.coolant_temperature;
+      Vector uniform_ghosted(locally_owned_dofs, locally_relevant_dofs,
+                             mpi_communicator);
+      uniform_ghosted = uniform;
+      const double load   = residual_norm(uniform_ghosted);
+      const double target = parameters.newton_tolerance * load;
+
       SolveStatistics statistics;
       assemble(temperature, true);
-      statistics.initial_residual = system_rhs.l2_norm();
-      double residual             = statistics.initial_residual;
-      const double target = parameters.newton_tolerance * residual;
+      statistics.initial_residual = load;
+      double residual             = system_rhs.l2_norm();
 
       Vector update(locally_owned_dofs, mpi_communicator);
       Vector trial(locally_owned_dofs, mpi_communicator);

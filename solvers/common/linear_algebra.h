@@ -24,19 +24,21 @@ namespace xray
     using SparseMatrix                = TrilinosWrappers::SparseMatrix;
     using AMG                         = TrilinosWrappers::PreconditionAMG;
 
-    /// Smoothed-aggregation AMG (ML). For a nonsymmetric Newton matrix the
-    /// aggregation is built on the symmetric part.
+    /// Smoothed aggregation (ML): the SPD settings for a symmetric matrix,
+    /// ML's nonsymmetric variant (NSSA) for the Newton matrix of k(T).
     static void
     initialize_amg(AMG &amg, const SparseMatrix &matrix, bool symmetric,
                    bool higher_order)
     {
       AMG::AdditionalData data;
-      data.elliptic              = true;
+      data.elliptic              = symmetric;
       data.higher_order_elements = higher_order;
       data.smoother_sweeps       = 2;
       data.aggregation_threshold = 0.02;
       data.w_cycle               = false;
-      (void)symmetric;
+      // Chebyshev smoothing (ML's default) lost definiteness on the flat
+      // Q2 cells of thin layers in 3D; symmetric Gauss-Seidel stays robust.
+      data.smoother_type = "symmetric Gauss-Seidel";
       amg.initialize(matrix, data);
     }
   };

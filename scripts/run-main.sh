@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Install what is missing, build, and run the main job: a Cu-on-CVD-diamond
+# microfocus anode on 2 MPI ranks. Results: output/cu-on-diamond/solution.pvd
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+install_dependencies
+build
+cd "$REPO_ROOT"
+mpirun -np 2 "$BUILD_DIR/bin/anode-thermal" params/cu-on-diamond.prm
+echo
+echo "Results: $REPO_ROOT/output/cu-on-diamond/"
+echo "  summary.json    peak temperature, layer maxima, powers"
+echo "  solution.pvd    open in ParaView (field temperature_K)"
