@@ -1085,6 +1085,11 @@ namespace xray
           << " W, source quadrature error "
           << s["source_quadrature_error"].get<double>() << std::endl;
       s["wall_time_s"] = wall_clock.wall_time();
+      // Rank 0's wall time per phase (setup, assembly, solve, refine,
+      // output), for the performance benchmark.
+      for (const auto &[phase, seconds] :
+           timer.get_summary_data(TimerOutput::total_wall_time))
+        s["phase_wall_time_s"][phase] = seconds;
       timer.print_wall_time_statistics(mpi_communicator);
       output.write_summary(s);
 

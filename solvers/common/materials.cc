@@ -206,15 +206,22 @@ namespace xray
   {
     // Tungsten: P. Tolias, Nucl. Mater. Energy 13 (2017) 42-57. Solid
     // conductivity in W/(m K) and heat capacity per mole, T in K.
+    // The fit describes the solid: above the melting point (3695 K) it is
+    // held at its melting-point value, since the cubic turns negative near
+    // 9000 K and a Newton iterate passing there would see k < 0.
+    constexpr double tungsten_melting_point = 3695;
     double
-    tungsten_conductivity(const double T)
+    tungsten_conductivity(double T)
     {
+      T = std::min(T, tungsten_melting_point);
       return 149.441 - 45.466e-3 * T + 13.193e-6 * T * T -
              1.484e-9 * T * T * T + 3.866e6 / (T * T);
     }
     double
     tungsten_conductivity_derivative(const double T)
     {
+      if (T > tungsten_melting_point)
+        return 0;
       return -45.466e-3 + 2 * 13.193e-6 * T - 3 * 1.484e-9 * T * T -
              2 * 3.866e6 / (T * T * T);
     }
@@ -296,8 +303,8 @@ namespace xray
       },
       "Tolias (2017) fit");
     tungsten.density                     = 19250;
-    tungsten.melting_point               = 3695;
-    tungsten.temperature_limit           = 3695;
+    tungsten.melting_point               = tungsten_melting_point;
+    tungsten.temperature_limit           = tungsten_melting_point;
     tungsten.energy_backscatter_fraction = 0.33; // 0.30-0.37 (Reimer 1998)
     add(tungsten);
 
