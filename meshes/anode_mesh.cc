@@ -67,22 +67,22 @@ namespace xray
         return depths;
       }
 
-      /// Radii of the rings around the central block, ending at R.
+      /// Radii of the rings around the central block, from just outside
+      /// @p inner_radius to R, growing geometrically (the factor adjusted to
+      /// end at R, and never above the growth factor).
       std::vector<double>
-      ring_radii(const AnodeMeshSpecification &spec)
+      ring_radii(const AnodeMeshSpecification &spec, const double inner_radius)
       {
-        AssertThrow(spec.central_half_width < spec.radius / 2,
+        AssertThrow(inner_radius < spec.radius / 2,
                     ExcMessage("the spot region must be well inside the anode"));
-        // Geometric radii s q^k, the factor adjusted to end at R.
-        const double ratio = spec.radius / spec.central_half_width;
+        const double       ratio   = spec.radius / inner_radius;
         const unsigned int n_rings = std::max(
           2u,
           static_cast<unsigned int>(
             std::ceil(std::log(ratio) / std::log(spec.growth_factor))));
         std::vector<double> radii;
         for (unsigned int k = 1; k <= n_rings; ++k)
-          radii.push_back(spec.central_half_width *
-                          std::pow(ratio, double(k) / n_rings));
+          radii.push_back(inner_radius * std::pow(ratio, double(k) / n_rings));
         radii.back() = spec.radius;
         return radii;
       }
@@ -142,7 +142,10 @@ namespace xray
       {
         constexpr unsigned int m = 4; // central cells per side
         const double           s = spec.central_half_width;
-        const std::vector<double> radii = ring_radii(spec);
+        // The rings start outside the corners of the central square (at
+        // sqrt(2) s): a first ring inside them would make the corner cells
+        // non-convex, and their children inverted.
+        const std::vector<double> radii = ring_radii(spec, std::sqrt(2.) * s);
 
         std::vector<Point<2>> vertices;
         // Central block vertices, lexicographic.
@@ -217,7 +220,7 @@ namespace xray
     {
       const double top_cell = spec.central_half_width / 2;
       std::vector<double> r_points{0., top_cell, spec.central_half_width};
-      for (const double r : ring_radii(spec))
+      for (const double r : ring_radii(spec, spec.central_half_width))
         r_points.push_back(r);
       const std::vector<double> depths = slice_depths(spec, top_cell);
 

@@ -55,9 +55,11 @@ namespace xray
     void
     make_half_ball(Triangulation<dim> &triangulation, double radius);
 
-    /// Points from @p start to @p end (inclusive): first step @p first_step,
-    /// each next step @p growth_factor times longer, the last ones stretched
-    /// so the sequence ends exactly at @p end.
+    /// Points from @p start to @p end (inclusive) whose steps grow by
+    /// @p growth_factor: the number of steps is the one whose geometric
+    /// series from @p first_step comes closest to the length, and all steps
+    /// are then scaled by a common factor so the sequence ends exactly at
+    /// @p end.
     std::vector<double>
     graded_points(double start, double end, double first_step,
                   double growth_factor);

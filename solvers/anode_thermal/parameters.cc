@@ -69,16 +69,20 @@ namespace xray
             if (item == keyword)
               values.push_back(keyword_value);
             else
-              try
-                {
-                  values.push_back(Utilities::string_to_double(item));
-                }
-              catch (const ExceptionBase &)
-                {
+              {
+                double value = std::numeric_limits<double>::quiet_NaN();
+                try
+                  {
+                    value = Utilities::string_to_double(item);
+                  }
+                catch (const ExceptionBase &)
+                  {}
+                if (!std::isfinite(value))
                   throw InputError(entry + ": \"" + item +
-                                   "\" is neither a number nor \"" + keyword +
-                                   "\"");
-                }
+                                   "\" is neither a finite number nor \"" +
+                                   keyword + "\"");
+                values.push_back(value);
+              }
           }
         if (values.size() == 1 && n > 1)
           values.assign(n, values[0]);
@@ -312,11 +316,12 @@ namespace xray
                            std::to_string(material_names.size()) +
                            " materials and " +
                            std::to_string(thicknesses.size()) + " thicknesses");
+        // NaN marks "default": the material's own limit.
         const std::vector<double> limits =
           numbers_or_keyword("Geometry/Layer temperature limits",
                              prm.get("Layer temperature limits"),
                              "default",
-                             -1,
+                             std::numeric_limits<double>::quiet_NaN(),
                              n);
         layers.clear();
         for (unsigned int i = 0; i < n; ++i)
@@ -330,8 +335,14 @@ namespace xray
                                layer.name + "' has thickness " +
                                Utilities::to_string(layer.thickness) +
                                " m; thicknesses must be positive");
-            layer.temperature_limit =
-              limits[i] < 0 ? layer.material->temperature_limit : limits[i];
+            layer.temperature_limit = std::isnan(limits[i]) ?
+                                        layer.material->temperature_limit :
+                                        limits[i];
+            if (!(layer.temperature_limit > 0))
+              throw InputError("Geometry/Layer temperature limits: layer '" +
+                               layer.name + "' has limit " +
+                               Utilities::to_string(layer.temperature_limit) +
+                               " K; limits must be positive");
             layers.push_back(layer);
           }
         interface_conductances =
@@ -378,7 +389,8 @@ namespace xray
               throw InputError("Heat source/Energy backscatter fraction = \"" +
                                eta + "\": expected a number or \"material\"");
             }
-        if (energy_backscatter_fraction < 0 || energy_backscatter_fraction >= 1)
+        if (!(energy_backscatter_fraction >= 0 &&
+              energy_backscatter_fraction < 1)) // also rejects NaN
           throw InputError(
             "Heat source/Energy backscatter fraction must lie in [0, 1)");
         spot_hwhm_x = prm.get_double("Spot HWHM");

@@ -503,7 +503,10 @@ namespace xray
               throw InputError(where + "Energy backscatter fraction = " +
                                Utilities::to_string(eta) +
                                ": must lie in [0, 1)");
-            for (const double T : {300., 1000., 2000.})
+            // k must be positive wherever a solve may evaluate it: every
+            // 10 K from 10 K to 10000 K (this covers every table point,
+            // between which a table is linear).
+            for (double T = 10; T <= 10000; T += 10)
               if (!(m.conductivity.value(T) > 0))
                 throw InputError(where + "Thermal conductivity: k(" +
                                  Utilities::to_string(T) + " K) = " +
