@@ -184,8 +184,10 @@ namespace xray
             }
         for (unsigned int k = 0; k < radii.size(); ++k)
           {
-            // Blend from the square to the circle over the first rings.
-            const double weight = std::min(1.0, (k + 1) / 3.0);
+            // Blend from the square to the circle over the first (at most
+            // three) rings; the last ring lies on the circle.
+            const double weight =
+              std::min(1.0, (k + 1.0) / std::min<double>(3, radii.size()));
             std::vector<unsigned int> ring;
             for (const Point<2> &u : perimeter)
               {

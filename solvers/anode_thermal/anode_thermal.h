@@ -147,6 +147,8 @@ namespace xray
       /// the mesh, by the quadrature of the assembly: q0 = P_abs / this.
       double       shape_integral          = 0;
       double       source_quadrature_error = 0;
+      /// Sum of the assembled heat-input vector (W).
+      double       assembled_heat_input    = 0;
       unsigned int total_linear_iterations = 0;
       unsigned int total_newton_iterations = 0;
       double       max_permissible_power   = 0;

@@ -30,11 +30,13 @@ main(int argc, char **argv)
     "k(T), interface conductances and the maximum permissible power.";
   solver.declare_parameters = &Parameters::declare;
   solver.run = [](ParameterHandler &prm, const CommandLine &) {
+    // Open the output directory first: it removes the summary of an
+    // earlier run, so an input rejected below leaves none behind.
+    RunOutput output(prm.get("Output directory"), MPI_COMM_WORLD);
     MaterialLibrary materials;
     materials.parse_parameters(prm);
     Parameters parameters;
     parameters.parse(prm, materials);
-    RunOutput output(parameters.output_directory, MPI_COMM_WORLD);
     output.write_parameters(prm);
     return parameters.model == Model::axisymmetric ?
              run_model<2>(parameters, output) :
