@@ -1,0 +1,382 @@
+// Unit tests of the command line and parameter-file layer
+// (solvers/common/command_line.h).
+#include "common/command_line.h"
+
+#include <deal.II/base/parameter_handler.h>
+
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <regex>
+#include <string>
+#include <vector>
+
+namespace
+{
+  using dealii::ParameterHandler;
+  using dealii::Patterns::Anything;
+  using dealii::Patterns::Double;
+  using dealii::Patterns::Integer;
+  using dealii::Patterns::Selection;
+  using xray::InputError;
+
+  ::testing::AssertionResult
+  throws_input_error_containing(const std::function<void()>    &action,
+                                const std::vector<std::string> &fragments,
+                                std::string *message_out = nullptr)
+  {
+    try
+      {
+        action();
+      }
+    catch (const InputError &error)
+      {
+        const std::string message = error.what();
+        if (message_out)
+          *message_out = message;
+        for (const auto &fragment : fragments)
+          if (message.find(fragment) == std::string::npos)
+            return ::testing::AssertionFailure()
+                   << "InputError message \"" << message
+                   << "\" does not contain \"" << fragment << "\"";
+        if (message.find('\n') != std::string::npos)
+          return ::testing::AssertionFailure()
+                 << "InputError message is not one line: \"" << message
+                 << "\"";
+        return ::testing::AssertionSuccess();
+      }
+    catch (const std::exception &other)
+      {
+        return ::testing::AssertionFailure()
+               << "threw a non-InputError exception: " << other.what();
+      }
+    catch (...)
+      {
+        return ::testing::AssertionFailure()
+               << "threw a non-std::exception";
+      }
+    return ::testing::AssertionFailure() << "no exception thrown";
+  }
+
+  /// A small parameter tree: a top-level entry, a subsection and a nested
+  /// subsection.
+  void
+  declare(ParameterHandler &prm)
+  {
+    prm.declare_entry("Model", "axisymmetric", Selection("axisymmetric|3d"));
+    prm.declare_entry("Label", "none", Anything());
+    prm.enter_subsection("Geometry");
+    prm.declare_entry("Radius", "5e-3", Double(0));
+    prm.declare_entry("Cells", "4", Integer(1, 100));
+    prm.leave_subsection();
+    prm.enter_subsection("Materials");
+    prm.enter_subsection("User material 1");
+    prm.declare_entry("Name", "", Anything());
+    prm.declare_entry("Density", "0", Double(0));
+    prm.leave_subsection();
+    prm.leave_subsection();
+  }
+
+  double
+  radius(ParameterHandler &prm)
+  {
+    prm.enter_subsection("Geometry");
+    const double r = prm.get_double("Radius");
+    prm.leave_subsection();
+    return r;
+  }
+
+  /// argv from strings (argv[0] is the program name).
+  xray::CommandLine
+  parse(std::vector<std::string> arguments)
+  {
+    arguments.insert(arguments.begin(), "anode-thermal");
+    std::vector<char *> argv;
+    for (auto &argument : arguments)
+      argv.push_back(argument.data());
+    argv.push_back(nullptr);
+    return xray::parse_command_line(static_cast<int>(arguments.size()),
+                                    argv.data());
+  }
+
+  /// A parameter file in the temporary directory, removed at the end.
+  struct TemporaryFile
+  {
+    explicit TemporaryFile(const std::string &content)
+    {
+      static int counter = 0;
+      path = (std::filesystem::temp_directory_path() /
+              ("xray_unit_command_line_" + std::to_string(::getpid()) + "_" +
+               std::to_string(counter++) + ".prm"))
+               .string();
+      std::ofstream(path) << content;
+    }
+    ~TemporaryFile()
+    {
+      std::error_code ignored;
+      std::filesystem::remove(path, ignored);
+    }
+    std::string path;
+  };
+} // namespace
+
+
+// --------------------------------------------------------------- one_line
+
+TEST(OneLine, CollapsesWhitespaceRuns)
+{
+  EXPECT_EQ(xray::one_line("a\nb"), "a b");
+  EXPECT_EQ(xray::one_line("\n  first line\n\n\tsecond   line \n"),
+            "first line second line");
+  EXPECT_EQ(xray::one_line("already one line"), "already one line");
+  EXPECT_EQ(xray::one_line(""), "");
+  EXPECT_EQ(xray::one_line(" \n\t "), "");
+  EXPECT_EQ(xray::one_line("x\r\ny"), "x y");
+}
+
+// ---------------------------------------------------------- apply_override
+
+TEST(ApplyOverride, SetsTopLevelAndNestedValues)
+{
+  ParameterHandler prm;
+  declare(prm);
+  xray::apply_override(prm, "Model=3d");
+  xray::apply_override(prm, "Geometry/Radius=2e-3");
+  xray::apply_override(prm, " Materials/User material 1/Density = 3515 ");
+  xray::apply_override(prm, "Materials/User material 1/Name=diamond-x");
+
+  EXPECT_EQ(prm.get("Model"), "3d");
+  EXPECT_DOUBLE_EQ(radius(prm), 2e-3);
+  prm.enter_subsection("Materials");
+  prm.enter_subsection("User material 1");
+  EXPECT_DOUBLE_EQ(prm.get_double("Density"), 3515.);
+  EXPECT_EQ(prm.get("Name"), "diamond-x");
+  prm.leave_subsection();
+  prm.leave_subsection();
+}
+
+TEST(ApplyOverride, ValueMayContainEqualsSign)
+{
+  ParameterHandler prm;
+  declare(prm);
+  xray::apply_override(prm, "Label=a=b");
+  EXPECT_EQ(prm.get("Label"), "a=b");
+}
+
+TEST(ApplyOverride, LeavesHandlerAtTopLevel)
+{
+  ParameterHandler prm;
+  declare(prm);
+  xray::apply_override(prm, "Materials/User material 1/Density=1");
+  // Still at the top level: top-level entries resolve.
+  EXPECT_EQ(prm.get("Model"), "axisymmetric");
+  xray::apply_override(prm, "Model=3d");
+  EXPECT_EQ(prm.get("Model"), "3d");
+}
+
+TEST(ApplyOverride, RejectsUnknownSection)
+{
+  ParameterHandler prm;
+  declare(prm);
+  EXPECT_TRUE(throws_input_error_containing(
+    [&] { xray::apply_override(prm, "Geometri/Radius=1e-3"); },
+    {"Geometri/Radius=1e-3"}));
+  // Unwound to the top level, value unchanged.
+  EXPECT_EQ(prm.get("Model"), "axisymmetric");
+  EXPECT_DOUBLE_EQ(radius(prm), 5e-3);
+}
+
+TEST(ApplyOverride, RejectsUnknownEntry)
+{
+  ParameterHandler prm;
+  declare(prm);
+  EXPECT_TRUE(throws_input_error_containing(
+    [&] { xray::apply_override(prm, "Geometry/Radios=1e-3"); },
+    {"Radios"}));
+  EXPECT_TRUE(throws_input_error_containing(
+    [&] { xray::apply_override(prm, "Materials/User material 1/Colour=red"); },
+    {"Colour"}));
+  EXPECT_TRUE(throws_input_error_containing(
+    [&] { xray::apply_override(prm, "Nonsense=1"); }, {"Nonsense"}));
+  EXPECT_EQ(prm.get("Model"), "axisymmetric");
+}
+
+TEST(ApplyOverride, RejectsSubsectionNameUsedAsEntry)
+{
+  // "Geometry" names a subsection, not an entry: still bad user input.
+  ParameterHandler prm;
+  declare(prm);
+  EXPECT_TRUE(throws_input_error_containing(
+    [&] { xray::apply_override(prm, "Geometry=1"); }, {"Geometry"}));
+  EXPECT_EQ(prm.get("Model"), "axisymmetric");
+}
+
+TEST(ApplyOverride, RejectsValueNotMatchingPattern)
+{
+  ParameterHandler prm;
+  declare(prm);
+  for (const std::string assignment :
+       {"Geometry/Radius=-1", "Geometry/Radius=abc", "Geometry/Cells=0",
+        "Geometry/Cells=2.5", "Model=2d"})
+    {
+      SCOPED_TRACE(assignment);
+      EXPECT_TRUE(throws_input_error_containing(
+        [&] { xray::apply_override(prm, assignment); }, {assignment}));
+    }
+  EXPECT_DOUBLE_EQ(radius(prm), 5e-3);
+  EXPECT_EQ(prm.get("Model"), "axisymmetric");
+}
+
+TEST(ApplyOverride, RejectsMissingEqualsOrName)
+{
+  ParameterHandler prm;
+  declare(prm);
+  EXPECT_TRUE(throws_input_error_containing(
+    [&] { xray::apply_override(prm, "Geometry/Radius"); },
+    {"Geometry/Radius"}));
+  EXPECT_THROW(xray::apply_override(prm, "=3d"), InputError);
+  EXPECT_THROW(xray::apply_override(prm, "Geometry/=1"), InputError);
+  EXPECT_THROW(xray::apply_override(prm, ""), InputError);
+  EXPECT_DOUBLE_EQ(radius(prm), 5e-3);
+}
+
+// ---------------------------------------------------------- read_parameters
+
+TEST(ReadParameters, ReadsFileThenAppliesOverridesInOrder)
+{
+  const TemporaryFile file("# test\n"
+                           "set Model = 3d\n"
+                           "subsection Geometry\n"
+                           "  set Radius = 4e-3\n"
+                           "  set Cells  = 7\n"
+                           "end\n");
+  ParameterHandler prm;
+  declare(prm);
+  xray::CommandLine command_line;
+  command_line.parameter_file = file.path;
+  command_line.overrides      = {"Geometry/Radius=1e-3",
+                                 "Geometry/Radius=3e-3"};
+  xray::read_parameters(prm, command_line);
+  EXPECT_EQ(prm.get("Model"), "3d");
+  EXPECT_DOUBLE_EQ(radius(prm), 3e-3); // the last override wins
+  prm.enter_subsection("Geometry");
+  EXPECT_EQ(prm.get_integer("Cells"), 7);
+  prm.leave_subsection();
+}
+
+TEST(ReadParameters, UnknownEntryNamesFileAndLine)
+{
+  const TemporaryFile file("# comment line 1\n"
+                           "# comment line 2\n"
+                           "set Model = 3d\n"
+                           "subsection Geometry\n"
+                           "  set Radius = 4e-3\n"
+                           "\n"
+                           "  set Bogus = 1\n" // line 7
+                           "end\n");
+  ParameterHandler prm;
+  declare(prm);
+  xray::CommandLine command_line;
+  command_line.parameter_file = file.path;
+  std::string message;
+  EXPECT_TRUE(throws_input_error_containing(
+    [&] { xray::read_parameters(prm, command_line); },
+    {file.path, "Bogus"},
+    &message));
+  EXPECT_TRUE(std::regex_search(message, std::regex("[Ll]ine\\D{0,3}7\\b")))
+    << "no line number 7 in: " << message;
+}
+
+TEST(ReadParameters, BadValueInFileNamesFile)
+{
+  const TemporaryFile file("subsection Geometry\n"
+                           "  set Radius = -4e-3\n"
+                           "end\n");
+  ParameterHandler prm;
+  declare(prm);
+  xray::CommandLine command_line;
+  command_line.parameter_file = file.path;
+  std::string message;
+  EXPECT_TRUE(throws_input_error_containing(
+    [&] { xray::read_parameters(prm, command_line); },
+    {file.path},
+    &message));
+  EXPECT_TRUE(std::regex_search(message, std::regex("[Ll]ine\\D{0,3}2\\b")))
+    << "no line number 2 in: " << message;
+}
+
+TEST(ReadParameters, MissingFileIsAnInputError)
+{
+  ParameterHandler prm;
+  declare(prm);
+  xray::CommandLine command_line;
+  command_line.parameter_file =
+    (std::filesystem::temp_directory_path() / "xray_no_such_file.prm")
+      .string();
+  EXPECT_TRUE(throws_input_error_containing(
+    [&] { xray::read_parameters(prm, command_line); },
+    {command_line.parameter_file}));
+  // A directory is not a parameter file either.
+  command_line.parameter_file =
+    std::filesystem::temp_directory_path().string();
+  EXPECT_THROW(xray::read_parameters(prm, command_line), InputError);
+}
+
+TEST(ReadParameters, BadOverrideAfterGoodFile)
+{
+  const TemporaryFile file("set Model = 3d\n");
+  ParameterHandler    prm;
+  declare(prm);
+  xray::CommandLine command_line;
+  command_line.parameter_file = file.path;
+  command_line.overrides      = {"Geometry/Radius=oops"};
+  EXPECT_TRUE(throws_input_error_containing(
+    [&] { xray::read_parameters(prm, command_line); },
+    {"Geometry/Radius=oops"}));
+}
+
+// ------------------------------------------------------ parse_command_line
+
+TEST(ParseCommandLine, FileAndRepeatableSet)
+{
+  const auto command_line = parse({"--set",
+                                   "Geometry/Radius=1e-3",
+                                   "case.prm",
+                                   "--set",
+                                   "Model=3d",
+                                   "--set=Geometry/Cells=9"});
+  EXPECT_EQ(command_line.parameter_file, "case.prm");
+  ASSERT_EQ(command_line.overrides.size(), 3u);
+  EXPECT_EQ(command_line.overrides[0], "Geometry/Radius=1e-3");
+  EXPECT_EQ(command_line.overrides[1], "Model=3d");
+  EXPECT_EQ(command_line.overrides[2], "Geometry/Cells=9");
+  EXPECT_FALSE(command_line.help);
+  EXPECT_FALSE(command_line.print_parameters);
+}
+
+TEST(ParseCommandLine, NoFileIsAnInputError)
+{
+  EXPECT_TRUE(throws_input_error_containing([] { parse({}); },
+                                            {"parameter file"}));
+  EXPECT_THROW(parse({"--set", "Model=3d"}), InputError);
+}
+
+TEST(ParseCommandLine, HelpAndPrintParametersNeedNoFile)
+{
+  EXPECT_TRUE(parse({"--help"}).help);
+  EXPECT_TRUE(parse({"-h"}).help);
+  const auto print = parse({"--print-parameters", "--set", "Model=3d"});
+  EXPECT_TRUE(print.print_parameters);
+  ASSERT_EQ(print.overrides.size(), 1u);
+}
+
+TEST(ParseCommandLine, MalformedCommandLinesAreInputErrors)
+{
+  EXPECT_THROW(parse({"--bogus", "case.prm"}), InputError);
+  EXPECT_THROW(parse({"a.prm", "b.prm"}), InputError);
+  EXPECT_THROW(parse({"case.prm", "--set"}), InputError);
+}

@@ -1,0 +1,614 @@
+// Unit tests of the material library (solvers/common/materials.h) against
+// the data of physics.md section 3. Reference values are computed in this
+// file from the published formulas, or by hand, never by the code under test.
+#include "common/command_line.h"
+#include "common/materials.h"
+
+#include <deal.II/base/parameter_handler.h>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace
+{
+  using xray::InputError;
+  using xray::Material;
+  using xray::MaterialLibrary;
+  using xray::TemperatureFunction;
+
+  // ---- Reference formulas, transcribed from physics.md section 3 ----------
+
+  // Tolias (2017) solid tungsten conductivity, W/(m K), T in K.
+  double
+  tolias_k(const double T)
+  {
+    return 149.441 - 45.466e-3 * T + 13.193e-6 * T * T -
+           1.484e-9 * T * T * T + 3.866e6 / (T * T);
+  }
+
+  // Its antiderivative (by hand): the Kirchhoff transform is K(T1) - K(T0).
+  double
+  tolias_k_antiderivative(const double T)
+  {
+    return 149.441 * T - 45.466e-3 * T * T / 2 + 13.193e-6 * T * T * T / 3 -
+           1.484e-9 * T * T * T * T / 4 - 3.866e6 / T;
+  }
+
+  // Tolias (2017) tungsten c_p in J/(mol K); M = 183.84 g/mol.
+  double
+  tolias_cp_molar(const double T)
+  {
+    if (T < 3080)
+      return 21.868372 + 8.068661e-3 * T - 3.756196e-6 * T * T +
+             1.075862e-9 * T * T * T + 1.406637e4 / (T * T);
+    if (T < 3695)
+      return 2.022 + 1.315e-2 * T;
+    return 51.3;
+  }
+  constexpr double tungsten_molar_mass = 0.18384; // kg/mol
+
+  ::testing::AssertionResult
+  throws_input_error_containing(const std::function<void()> &action,
+                                const std::vector<std::string> &fragments)
+  {
+    try
+      {
+        action();
+      }
+    catch (const InputError &error)
+      {
+        const std::string message = error.what();
+        for (const auto &fragment : fragments)
+          if (message.find(fragment) == std::string::npos)
+            return ::testing::AssertionFailure()
+                   << "InputError message \"" << message
+                   << "\" does not contain \"" << fragment << "\"";
+        if (message.find('\n') != std::string::npos)
+          return ::testing::AssertionFailure()
+                 << "InputError message is not one line: \"" << message
+                 << "\"";
+        return ::testing::AssertionSuccess();
+      }
+    catch (const std::exception &other)
+      {
+        return ::testing::AssertionFailure()
+               << "threw a non-InputError exception: " << other.what();
+      }
+    return ::testing::AssertionFailure() << "no exception thrown";
+  }
+
+  const MaterialLibrary &
+  library()
+  {
+    static const MaterialLibrary materials;
+    return materials;
+  }
+} // namespace
+
+
+// ---------------------------------------------------------------- tungsten
+
+TEST(Tungsten, ConductivityMatchesToliasFit)
+{
+  const Material &w = library().get("W");
+  for (const double T : {300., 500., 1000., 1500., 2000., 3000., 3600.})
+    EXPECT_NEAR(w.conductivity.value(T), tolias_k(T), 1e-12 * tolias_k(T))
+      << "T = " << T;
+  // Hand-evaluated anchor values of the same fit.
+  EXPECT_NEAR(w.conductivity.value(300.), 179.904057555556, 1e-9);
+  EXPECT_NEAR(w.conductivity.value(1000.), 119.55, 1e-9);
+  EXPECT_NEAR(w.conductivity.value(3000.), 92.1415555555556, 1e-9);
+}
+
+TEST(Tungsten, ConductivityDerivativeMatchesFiniteDifference)
+{
+  const Material &w = library().get("W");
+  for (const double T : {300., 700., 1500., 2500., 3500.})
+    {
+      const double h  = 1e-2;
+      const double fd = (tolias_k(T + h) - tolias_k(T - h)) / (2 * h);
+      EXPECT_NEAR(w.conductivity.derivative(T), fd,
+                  1e-6 * std::abs(fd) + 1e-10)
+        << "T = " << T;
+      // And consistent with the library's own values.
+      const double fd_lib =
+        (w.conductivity.value(T + h) - w.conductivity.value(T - h)) / (2 * h);
+      EXPECT_NEAR(w.conductivity.derivative(T), fd_lib,
+                  1e-6 * std::abs(fd_lib) + 1e-10);
+    }
+  // k falls with T over the whole solid range (phonon/electron scattering).
+  EXPECT_LT(w.conductivity.derivative(300.), 0.);
+  EXPECT_LT(w.conductivity.derivative(3000.), 0.);
+}
+
+TEST(Tungsten, HeatCapacityPerKilogramInAllThreeRanges)
+{
+  const Material &w = library().get("W");
+  // Solid fit (300-3080 K), the 3080-3695 K line, and the liquid.
+  for (const double T : {300., 600., 1000., 2500., 3000., 3300., 3600., 3700.,
+                         4000.})
+    {
+      const double expected = tolias_cp_molar(T) / tungsten_molar_mass;
+      EXPECT_NEAR(w.heat_capacity.value(T), expected, 1e-10 * expected)
+        << "T = " << T;
+    }
+  // Hand values: physics.md table 131 / 139 / 148 J/(kg K).
+  EXPECT_NEAR(w.heat_capacity.value(300.), 131.0, 1.0);
+  EXPECT_NEAR(w.heat_capacity.value(600.), 139.0, 1.0);
+  EXPECT_NEAR(w.heat_capacity.value(1000.), 148.0, 1.0);
+  // (2.022 + 1.315e-2 * 3300) / 0.18384 and 51.3 / 0.18384.
+  EXPECT_NEAR(w.heat_capacity.value(3300.), 247.046344647520, 1e-8);
+  EXPECT_NEAR(w.heat_capacity.value(4000.), 279.046997389034, 1e-8);
+  // Not J/(mol K) by mistake: that would be ~24 at 300 K.
+  EXPECT_GT(w.heat_capacity.value(300.), 100.);
+}
+
+TEST(Tungsten, MeltingPointDensityAndBackscatter)
+{
+  const Material &w = library().get("W");
+  EXPECT_TRUE(w.melts());
+  EXPECT_DOUBLE_EQ(w.melting_point, 3695.);
+  EXPECT_DOUBLE_EQ(w.temperature_limit, 3695.);
+  EXPECT_DOUBLE_EQ(w.density, 19250.);
+  EXPECT_GE(w.energy_backscatter_fraction, 0.30);
+  EXPECT_LE(w.energy_backscatter_fraction, 0.37);
+}
+
+TEST(Tungsten, KirchhoffTransformMatchesAnalyticAntiderivative)
+{
+  const Material &w        = library().get("W");
+  const double    expected = tolias_k_antiderivative(3000.) -
+                          tolias_k_antiderivative(300.);
+  EXPECT_NEAR(expected, 301107.9381, 1e-3); // hand value of the same
+  EXPECT_NEAR(w.conductivity.integral(300., 3000.), expected,
+              1e-10 * std::abs(expected));
+  // Additive over sub-intervals and antisymmetric in its limits.
+  EXPECT_NEAR(w.conductivity.integral(300., 1200.) +
+                w.conductivity.integral(1200., 3000.),
+              expected, 1e-10 * expected);
+  EXPECT_NEAR(w.conductivity.integral(3000., 300.), -expected,
+              1e-10 * expected);
+  EXPECT_EQ(w.conductivity.integral(500., 500.), 0.);
+  // Melting point, as used by Eq. (2) with k(T).
+  const double to_melting = tolias_k_antiderivative(3695.) -
+                            tolias_k_antiderivative(293.15);
+  EXPECT_NEAR(w.conductivity.integral(293.15, 3695.), to_melting,
+              1e-10 * to_melting);
+}
+
+// ------------------------------------------------------------ tabulated data
+
+TEST(TabulatedMetals, CopperInterpolatesLinearlyAndIsClamped)
+{
+  const Material &cu = library().get("Cu");
+  EXPECT_NEAR(cu.conductivity.value(450.), 0.5 * (401. + 379.), 1e-12);
+  EXPECT_NEAR(cu.conductivity.value(400.), 401. + (379. - 401.) / 3., 1e-12);
+  EXPECT_NEAR(cu.conductivity.value(800.), 0.5 * (379. + 352.), 1e-12);
+  // Held constant beyond the table.
+  EXPECT_DOUBLE_EQ(cu.conductivity.value(300.), 401.);
+  EXPECT_DOUBLE_EQ(cu.conductivity.value(250.), 401.);
+  EXPECT_DOUBLE_EQ(cu.conductivity.value(77.), 401.);
+  EXPECT_DOUBLE_EQ(cu.conductivity.value(1000.), 352.);
+  EXPECT_DOUBLE_EQ(cu.conductivity.value(1300.), 352.);
+  // Slopes: piecewise, zero where clamped.
+  EXPECT_NEAR(cu.conductivity.derivative(450.), (379. - 401.) / 300., 1e-14);
+  EXPECT_NEAR(cu.conductivity.derivative(800.), (352. - 379.) / 400., 1e-14);
+  EXPECT_EQ(cu.conductivity.derivative(200.), 0.);
+  EXPECT_EQ(cu.conductivity.derivative(1200.), 0.);
+  // Kirchhoff transform of a piecewise-linear table: trapezoids, by hand
+  // (401+379)/2*300 + (379+352)/2*400 = 117000 + 146200.
+  EXPECT_NEAR(cu.conductivity.integral(300., 1000.), 263200., 1e-6);
+  // Below the table the clamped value is integrated.
+  EXPECT_NEAR(cu.conductivity.integral(200., 300.), 40100., 1e-6);
+}
+
+TEST(TabulatedMetals, DataMatchPhysicsTable)
+{
+  struct Row
+  {
+    std::string name;
+    double      k300, k600, k1000;
+    double      cp300, cp600, cp1000;
+    double      melting_point, density;
+  };
+  const std::vector<Row> rows = {
+    {"Mo", 138, 126, 112, 250, 275, 296, 2896, 10220},
+    {"Cu", 401, 379, 352, 385, 418, 450, 1357.8, 8960},
+    {"Ag", 429, 412, 379, 235, 248, 270, 1234.9, 10490},
+    {"Rh", 150, 135, 121, 243, 260, 285, 2237, 12410},
+    {"Cr", 94, 81, 65, 450, 533, 615, 2180, 7190},
+  };
+  for (const Row &row : rows)
+    {
+      SCOPED_TRACE(row.name);
+      const Material &m = library().get(row.name);
+      EXPECT_NEAR(m.conductivity.value(300.), row.k300, 1e-9);
+      EXPECT_NEAR(m.conductivity.value(600.), row.k600, 1e-9);
+      EXPECT_NEAR(m.conductivity.value(1000.), row.k1000, 1e-9);
+      EXPECT_NEAR(m.heat_capacity.value(300.), row.cp300, 1e-9);
+      EXPECT_NEAR(m.heat_capacity.value(600.), row.cp600, 1e-9);
+      EXPECT_NEAR(m.heat_capacity.value(1000.), row.cp1000, 1e-9);
+      EXPECT_TRUE(m.melts());
+      EXPECT_DOUBLE_EQ(m.melting_point, row.melting_point);
+      EXPECT_DOUBLE_EQ(m.temperature_limit, row.melting_point);
+      EXPECT_DOUBLE_EQ(m.density, row.density);
+    }
+  // 1500 K points where the table gives them.
+  EXPECT_NEAR(library().get("Mo").conductivity.value(1500.), 98., 1e-9);
+  EXPECT_NEAR(library().get("Rh").conductivity.value(1500.), 110., 1e-9);
+  EXPECT_NEAR(library().get("Cr").conductivity.value(1500.), 60., 1e-9);
+
+  // Energy backscatter estimates (Reimer 1998): Cu 0.17, Mo 0.24, Ag 0.26.
+  EXPECT_DOUBLE_EQ(library().get("Cu").energy_backscatter_fraction, 0.17);
+  EXPECT_DOUBLE_EQ(library().get("Mo").energy_backscatter_fraction, 0.24);
+  EXPECT_DOUBLE_EQ(library().get("Ag").energy_backscatter_fraction, 0.26);
+  EXPECT_TRUE(std::isnan(library().get("Rh").energy_backscatter_fraction));
+  EXPECT_TRUE(std::isnan(library().get("Cr").energy_backscatter_fraction));
+}
+
+// ------------------------------------------------------------------ diamond
+
+TEST(Diamond, PowerLawConductivities)
+{
+  const Material &natural = library().get("diamond-natural");
+  const Material &cvd     = library().get("diamond-cvd");
+  const Material &c12     = library().get("diamond-12c");
+
+  EXPECT_NEAR(natural.conductivity.value(300.), 2200., 1e-9);
+  // 2200 * 2^-1.2 = 957.6056196...
+  EXPECT_NEAR(natural.conductivity.value(600.), 2200. * std::pow(2., -1.2),
+              1e-9);
+  EXPECT_NEAR(natural.conductivity.value(600.), 957.6056196257, 1e-6);
+  EXPECT_NEAR(c12.conductivity.value(300.), 3300., 1e-9);
+  EXPECT_NEAR(c12.conductivity.value(600.), 1250.46616737108, 1e-6);
+  EXPECT_NEAR(c12.conductivity.value(1000.),
+              3300. * std::pow(1000. / 300., -1.4), 1e-9);
+  // CVD thermal grade: 1800-2000 W/(m K) at 300 K, same exponent as natural.
+  EXPECT_GE(cvd.conductivity.value(300.), 1800. - 1e-9);
+  EXPECT_LE(cvd.conductivity.value(300.), 2000. + 1e-9);
+  EXPECT_NEAR(cvd.conductivity.value(900.) / cvd.conductivity.value(300.),
+              std::pow(3., -1.2), 1e-12);
+  // 12C is ~50 % above natural at 300 K.
+  EXPECT_NEAR(c12.conductivity.value(300.) / natural.conductivity.value(300.),
+              1.5, 0.01);
+
+  // d/dT [k300 (T/300)^n] = n k / T.
+  for (const double T : {300., 777., 1500.})
+    {
+      EXPECT_NEAR(natural.conductivity.derivative(T),
+                  -1.2 * natural.conductivity.value(T) / T,
+                  1e-12 * natural.conductivity.value(T));
+      EXPECT_NEAR(c12.conductivity.derivative(T),
+                  -1.4 * c12.conductivity.value(T) / T,
+                  1e-12 * c12.conductivity.value(T));
+    }
+}
+
+TEST(Diamond, DoesNotMeltAndHasGraphitisationLimit)
+{
+  for (const std::string name :
+       {"diamond-natural", "diamond-cvd", "diamond-12c"})
+    {
+      SCOPED_TRACE(name);
+      const Material &d = library().get(name);
+      EXPECT_FALSE(d.melts());
+      EXPECT_TRUE(std::isnan(d.melting_point));
+      EXPECT_DOUBLE_EQ(d.temperature_limit, 1800.);
+      EXPECT_DOUBLE_EQ(d.density, 3515.);
+      EXPECT_NEAR(d.heat_capacity.value(300.), 516., 1e-9);
+      EXPECT_NEAR(d.heat_capacity.value(600.), 958., 1e-9);
+      EXPECT_NEAR(d.heat_capacity.value(1000.), 1342., 1e-9);
+    }
+}
+
+TEST(Diamond, KirchhoffTransformOfPowerLaw)
+{
+  // int_300^1800 2200 (T/300)^-1.2 dT = 2200*300/(-0.2) ((1800/300)^-0.2 - 1)
+  const double expected =
+    2200. * 300. / (-0.2) * (std::pow(1800. / 300., -0.2) - 1.);
+  EXPECT_NEAR(expected, 993870.508053789, 1e-6);
+  EXPECT_NEAR(library().get("diamond-natural").conductivity.integral(300.,
+                                                                     1800.),
+              expected, 1e-10 * expected);
+  const double expected_12c =
+    3300. * 300. / (-0.4) * (std::pow(1500. / 300., -0.4) - 1.);
+  EXPECT_NEAR(library().get("diamond-12c").conductivity.integral(300., 1500.),
+              expected_12c, 1e-10 * expected_12c);
+}
+
+// -------------------------------------------------------- TemperatureFunction
+
+TEST(TemperatureFunction, ConstantFactory)
+{
+  const auto f = TemperatureFunction::constant(401.);
+  EXPECT_TRUE(f.is_defined());
+  EXPECT_TRUE(f.is_constant());
+  EXPECT_EQ(f.value(10.), 401.);
+  EXPECT_EQ(f.value(5000.), 401.);
+  EXPECT_EQ(f.derivative(700.), 0.);
+  EXPECT_NEAR(f.integral(300., 500.), 80200., 1e-9);
+  EXPECT_FALSE(TemperatureFunction().is_defined());
+}
+
+TEST(TemperatureFunction, TableFactorySortsAndRejectsRepeats)
+{
+  const auto f = TemperatureFunction::table({{600., 379.}, {300., 401.}});
+  EXPECT_NEAR(f.value(450.), 390., 1e-12);
+  EXPECT_FALSE(f.is_constant());
+  EXPECT_THROW(TemperatureFunction::table({}), InputError);
+  EXPECT_THROW(TemperatureFunction::table({{300., 1.}, {300., 2.}}),
+               InputError);
+  // A one-point table is a constant.
+  const auto one = TemperatureFunction::table({{500., 42.}});
+  EXPECT_EQ(one.value(100.), 42.);
+  EXPECT_EQ(one.value(1000.), 42.);
+}
+
+TEST(TemperatureFunction, PowerLawFactoryAndIntegral)
+{
+  const auto f = TemperatureFunction::power_law(10., 100., 2.);
+  EXPECT_NEAR(f.value(300.), 90., 1e-12);
+  EXPECT_NEAR(f.derivative(300.), 2. * 10. * 300. / (100. * 100.), 1e-12);
+  // int_100^200 10 (T/100)^2 dT = 10/(3*100^2) (200^3 - 100^3) = 7000/3*10
+  EXPECT_NEAR(f.integral(100., 200.), 10. * (8e6 - 1e6) / 3e4, 1e-8);
+}
+
+TEST(TemperatureFunction, ParseConstant)
+{
+  const auto f = TemperatureFunction::parse("  401 ", "k");
+  EXPECT_TRUE(f.is_constant());
+  EXPECT_EQ(f.value(300.), 401.);
+  EXPECT_EQ(f.value(2000.), 401.);
+  EXPECT_EQ(TemperatureFunction::parse("1.5e2", "k").value(300.), 150.);
+}
+
+TEST(TemperatureFunction, ParseTable)
+{
+  const auto f =
+    TemperatureFunction::parse("300:401, 600:379, 1000:352", "Cu k");
+  EXPECT_FALSE(f.is_constant());
+  EXPECT_NEAR(f.value(450.), 390., 1e-12);
+  EXPECT_NEAR(f.value(800.), 365.5, 1e-12);
+  EXPECT_EQ(f.value(100.), 401.);
+  EXPECT_EQ(f.value(2000.), 352.);
+}
+
+TEST(TemperatureFunction, ParseExpression)
+{
+  // The example of the parameter documentation.
+  const auto f = TemperatureFunction::parse("2200*(T/300)^-1.2", "k");
+  EXPECT_FALSE(f.is_constant());
+  EXPECT_NEAR(f.value(600.), 2200. * std::pow(2., -1.2), 1e-9);
+  EXPECT_NEAR(f.derivative(600.), -1.2 * f.value(600.) / 600.,
+              1e-5 * std::abs(f.value(600.) / 600.));
+  const auto g = TemperatureFunction::parse("100 + 0.5*T", "k");
+  EXPECT_NEAR(g.value(400.), 300., 1e-12);
+  EXPECT_NEAR(g.derivative(400.), 0.5, 1e-8);
+  // int_300^500 (100 + T/2) dT = 100*200 + (500^2 - 300^2)/4 = 60000
+  EXPECT_NEAR(g.integral(300., 500.), 60000., 1e-7);
+  // pi is known to expressions.
+  EXPECT_NEAR(TemperatureFunction::parse("pi*T", "k").value(2.), 2 * M_PI,
+              1e-12);
+}
+
+TEST(TemperatureFunction, ParseRejectsMalformedInput)
+{
+  for (const std::string bad :
+       {"300:abc", "abc:401", "300:401:500", "2*(T", "", "   ", "2*X",
+        "300:1, 300:2"})
+    {
+      SCOPED_TRACE("input \"" + bad + "\"");
+      EXPECT_TRUE(throws_input_error_containing(
+        [&] { TemperatureFunction::parse(bad, "Materials/k entry"); },
+        {"Materials/k entry"}));
+    }
+}
+
+// ---------------------------------------------------------- MaterialLibrary
+
+TEST(MaterialLibrary, KnowsAllBuiltInMaterials)
+{
+  const auto names = library().names();
+  for (const std::string name : {"W", "Mo", "Cu", "Ag", "Rh", "Cr",
+                                 "diamond-natural", "diamond-cvd",
+                                 "diamond-12c"})
+    {
+      EXPECT_NE(std::find(names.begin(), names.end(), name), names.end())
+        << name;
+      EXPECT_EQ(library().get(name).name, name);
+      EXPECT_FALSE(library().get(name).source.empty()) << name;
+    }
+}
+
+TEST(MaterialLibrary, UnknownNameIsAnInputErrorNamingIt)
+{
+  EXPECT_TRUE(throws_input_error_containing(
+    [] { library().get("unobtainium"); }, {"unobtainium", "Cu"}));
+  // Names are case sensitive.
+  EXPECT_THROW(library().get("w"), InputError);
+}
+
+namespace
+{
+  // A ParameterHandler with the Materials section declared.
+  struct UserMaterials : public ::testing::Test
+  {
+    UserMaterials()
+    {
+      MaterialLibrary::declare_parameters(prm);
+    }
+
+    void
+    set(const unsigned int slot, const std::string &entry,
+        const std::string &value)
+    {
+      prm.enter_subsection("Materials");
+      prm.enter_subsection("User material " + std::to_string(slot));
+      prm.set(entry, value);
+      prm.leave_subsection();
+      prm.leave_subsection();
+    }
+
+    dealii::ParameterHandler prm;
+    MaterialLibrary          materials;
+  };
+} // namespace
+
+TEST_F(UserMaterials, EmptySlotsAddNothing)
+{
+  const auto before = materials.names();
+  materials.parse_parameters(prm);
+  EXPECT_EQ(materials.names(), before);
+}
+
+TEST_F(UserMaterials, AddsANewMaterial)
+{
+  set(1, "Name", "SiC");
+  set(1, "Thermal conductivity", "300:490, 1000:150");
+  set(1, "Heat capacity", "690");
+  set(1, "Density", "3210");
+  set(1, "Melting point", "3003");
+  set(1, "Energy backscatter fraction", "0.1");
+  materials.parse_parameters(prm);
+
+  const Material &sic = materials.get("SiC");
+  EXPECT_NEAR(sic.conductivity.value(650.), 0.5 * (490. + 150.), 1e-12);
+  EXPECT_EQ(sic.conductivity.value(2000.), 150.);
+  EXPECT_EQ(sic.heat_capacity.value(1234.), 690.);
+  EXPECT_EQ(sic.density, 3210.);
+  EXPECT_TRUE(sic.melts());
+  EXPECT_EQ(sic.melting_point, 3003.);
+  // "Temperature limit" defaults to the melting point.
+  EXPECT_EQ(sic.temperature_limit, 3003.);
+  EXPECT_DOUBLE_EQ(sic.energy_backscatter_fraction, 0.1);
+  // The built-ins are untouched.
+  EXPECT_EQ(materials.get("Cu").conductivity.value(300.), 401.);
+}
+
+TEST_F(UserMaterials, NonMeltingMaterialWithExplicitLimit)
+{
+  set(2, "Name", "graphite");
+  set(2, "Thermal conductivity", "150*(T/300)^-0.5");
+  set(2, "Melting point", "none");
+  set(2, "Temperature limit", "2500");
+  materials.parse_parameters(prm);
+  const Material &g = materials.get("graphite");
+  EXPECT_FALSE(g.melts());
+  EXPECT_EQ(g.temperature_limit, 2500.);
+  EXPECT_TRUE(std::isnan(g.energy_backscatter_fraction)); // "unknown"
+  EXPECT_NEAR(g.conductivity.value(1200.), 75., 1e-9);
+}
+
+TEST_F(UserMaterials, ReplacesABuiltInByName)
+{
+  set(4, "Name", "Cu");
+  set(4, "Thermal conductivity", "350");
+  set(4, "Density", "8900");
+  set(4, "Melting point", "1358");
+  materials.parse_parameters(prm);
+  const Material &cu = materials.get("Cu");
+  EXPECT_EQ(cu.conductivity.value(300.), 350.);
+  EXPECT_EQ(cu.conductivity.value(900.), 350.);
+  EXPECT_EQ(cu.density, 8900.);
+  EXPECT_EQ(cu.melting_point, 1358.);
+  // Still one Cu, and a fresh library keeps the built-in data.
+  const auto names = materials.names();
+  EXPECT_EQ(std::count(names.begin(), names.end(), "Cu"), 1);
+  EXPECT_EQ(MaterialLibrary().get("Cu").conductivity.value(300.), 401.);
+}
+
+TEST_F(UserMaterials, RejectsNegativeConductivity)
+{
+  set(1, "Name", "bad");
+  set(1, "Thermal conductivity", "-5");
+  set(1, "Melting point", "1000");
+  EXPECT_TRUE(throws_input_error_containing(
+    [&] { materials.parse_parameters(prm); },
+    {"User material 1", "Thermal conductivity"}));
+}
+
+TEST_F(UserMaterials, RejectsConductivityThatTurnsNegativeAtHighT)
+{
+  // 410 at 300 K, 200 at 1000 K, -100 at 2000 K.
+  set(3, "Name", "bad");
+  set(3, "Thermal conductivity", "500 - 0.3*T");
+  set(3, "Melting point", "3000");
+  EXPECT_TRUE(throws_input_error_containing(
+    [&] { materials.parse_parameters(prm); },
+    {"User material 3", "Thermal conductivity"}));
+}
+
+TEST_F(UserMaterials, RejectsTableWithNonPositiveConductivity)
+{
+  // Every table point is explicit input: a negative k at 500 K must be
+  // rejected even though k(300), k(1000), k(2000) are positive.
+  set(2, "Name", "bad-table");
+  set(2, "Thermal conductivity", "300:401, 500:-10, 1000:352");
+  set(2, "Melting point", "1300");
+  EXPECT_TRUE(throws_input_error_containing(
+    [&] { materials.parse_parameters(prm); },
+    {"User material 2", "Thermal conductivity"}));
+}
+
+TEST_F(UserMaterials, RejectsBackscatterOutsideUnitInterval)
+{
+  for (const std::string eta : {"1", "1.5", "-0.1"})
+    {
+      SCOPED_TRACE(eta);
+      dealii::ParameterHandler local;
+      MaterialLibrary::declare_parameters(local);
+      local.enter_subsection("Materials");
+      local.enter_subsection("User material 1");
+      local.set("Name", "bad");
+      local.set("Melting point", "1000");
+      local.set("Energy backscatter fraction", eta);
+      local.leave_subsection();
+      local.leave_subsection();
+      MaterialLibrary lib;
+      EXPECT_TRUE(throws_input_error_containing(
+        [&] { lib.parse_parameters(local); },
+        {"Energy backscatter fraction"}));
+    }
+  // 0 and 0.99 are fine.
+  set(1, "Name", "ok");
+  set(1, "Melting point", "1000");
+  set(1, "Energy backscatter fraction", "0");
+  EXPECT_NO_THROW(materials.parse_parameters(prm));
+}
+
+TEST_F(UserMaterials, RejectsNoMeltingPointAndNoLimit)
+{
+  set(2, "Name", "nolimit");
+  set(2, "Melting point", "none");
+  // Temperature limit left at "melting point".
+  EXPECT_TRUE(throws_input_error_containing(
+    [&] { materials.parse_parameters(prm); },
+    {"nolimit", "Temperature limit"}));
+}
+
+TEST_F(UserMaterials, RejectsMalformedNumbersAndFunctions)
+{
+  {
+    dealii::ParameterHandler local;
+    MaterialLibrary::declare_parameters(local);
+    local.enter_subsection("Materials");
+    local.enter_subsection("User material 1");
+    local.set("Name", "x");
+    local.set("Melting point", "hot");
+    local.leave_subsection();
+    local.leave_subsection();
+    MaterialLibrary lib;
+    EXPECT_TRUE(throws_input_error_containing(
+      [&] { lib.parse_parameters(local); }, {"Melting point", "hot"}));
+  }
+  set(1, "Name", "y");
+  set(1, "Melting point", "1000");
+  set(1, "Heat capacity", "300:abc");
+  EXPECT_TRUE(throws_input_error_containing(
+    [&] { materials.parse_parameters(prm); }, {"Heat capacity"}));
+}
