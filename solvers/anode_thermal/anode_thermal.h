@@ -27,7 +27,11 @@
 #include <deal.II/hp/q_collection.h>
 #include <deal.II/lac/affine_constraints.h>
 
+#include <deal.II/distributed/solution_transfer.h>
+
 #include <nlohmann/json.hpp>
+
+#include <memory>
 
 namespace xray
 {
@@ -85,6 +89,8 @@ namespace xray
       refine_mesh();
       double
       find_maximum_power(SolveStatistics &statistics);
+      void
+      scale_temperature_rise(double factor);
       std::vector<LayerResult>
       layer_maxima() const;
       double
@@ -130,6 +136,10 @@ namespace xray
       Vector                    present_solution; // locally owned
       Vector                    temperature;      // ghosted copy of it
       bool                      solution_on_this_mesh = false;
+      /// Carries the temperature across a refinement: Newton on the new
+      /// mesh starts from it instead of from T0.
+      std::unique_ptr<parallel::distributed::SolutionTransfer<dim, Vector>>
+        solution_transfer;
 
       /// One matching pair of face pieces across a resistive interface.
       struct InterfaceFace

@@ -243,6 +243,12 @@ namespace xray
                          locally_relevant_dofs,
                          mpi_communicator);
       solution_on_this_mesh = false;
+      if (solution_transfer)
+        {
+          solution_transfer->interpolate(present_solution);
+          solution_transfer.reset();
+          solution_on_this_mesh = true;
+        }
       normalise_heat_source();
     }
 
@@ -715,6 +721,10 @@ namespace xray
                                          indicators);
       parallel::distributed::GridRefinement::refine_and_coarsen_fixed_number(
         triangulation, indicators, parameters.refinement_fraction, 0.0);
+      triangulation.prepare_coarsening_and_refinement();
+      solution_transfer = std::make_unique<
+        parallel::distributed::SolutionTransfer<dim, Vector>>(dof_handler);
+      solution_transfer->prepare_for_coarsening_and_refinement(temperature);
       triangulation.execute_coarsening_and_refinement();
     }
 
@@ -862,17 +872,15 @@ namespace xray
       const double ratio = load_ratio();
       if (all_conductivities_constant())
         {
-          const double scale = 1 / ratio;
-          present_solution *= scale;
-          present_solution.add((1 - scale) * T0);
-          temperature            = present_solution;
-          current_incident_power = current_incident_power * scale;
-          assembled_heat_input *= scale;
+          scale_temperature_rise(1 / ratio);
           return current_incident_power;
         }
 
       log << "   Maximum power search (k depends on T):" << std::endl;
       auto g = [&](const double power) {
+        // Newton starts from the last field with its rise scaled to the new
+        // power: exact for constant k, close for k(T).
+        scale_temperature_rise(power / current_incident_power);
         statistics      = solve_steady_state(power);
         const double r  = load_ratio();
         log << "    P = " << power << " W: peak load ratio " << r
@@ -889,6 +897,20 @@ namespace xray
       const double power = (low + high) / 2;
       g(power);
       return power;
+    }
+
+
+    // T - T0 -> factor (T - T0), with the power and the heat input: the
+    // exact map between constant-k solutions at two powers.
+    template <int dim, typename LA>
+    void
+    AnodeThermal<dim, LA>::scale_temperature_rise(const double factor)
+    {
+      present_solution *= factor;
+      present_solution.add((1 - factor) * parameters.coolant_temperature);
+      temperature = present_solution;
+      current_incident_power *= factor;
+      assembled_heat_input *= factor;
     }
 
 
