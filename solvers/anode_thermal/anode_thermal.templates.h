@@ -376,6 +376,17 @@ namespace xray
       std::vector<types::global_dof_index> dofs;
       std::vector<double>                  T_values;
       std::vector<Tensor<1, dim>>          T_gradients;
+      // Local contributions into the global system, through the hanging-
+      // node and Dirichlet constraints of the Newton update.
+      auto add_to_system = [&](const std::vector<types::global_dof_index> &dofs) {
+        if (with_matrix)
+          update_constraints.distribute_local_to_global(
+            cell_matrix, cell_rhs, dofs, system_matrix, system_rhs);
+        else
+          update_constraints.distribute_local_to_global(cell_rhs,
+                                                        dofs,
+                                                        system_rhs);
+      };
 
       for (const auto &cell : dof_handler.active_cell_iterators())
         {
@@ -456,13 +467,7 @@ namespace xray
 
           dofs.resize(n);
           cell->get_dof_indices(dofs);
-          if (with_matrix)
-            update_constraints.distribute_local_to_global(
-              cell_matrix, cell_rhs, dofs, system_matrix, system_rhs);
-          else
-            update_constraints.distribute_local_to_global(cell_rhs,
-                                                          dofs,
-                                                          system_rhs);
+          add_to_system(dofs);
         }
 
       // Resistive interfaces: flux h_b (T_upper - T_lower) across the face.
@@ -550,13 +555,7 @@ namespace xray
           piece.upper->get_dof_indices(dofs);
           piece.lower->get_dof_indices(lower_dofs);
           dofs.insert(dofs.end(), lower_dofs.begin(), lower_dofs.end());
-          if (with_matrix)
-            update_constraints.distribute_local_to_global(
-              cell_matrix, cell_rhs, dofs, system_matrix, system_rhs);
-          else
-            update_constraints.distribute_local_to_global(cell_rhs,
-                                                          dofs,
-                                                          system_rhs);
+          add_to_system(dofs);
         }
 
       if (with_matrix)

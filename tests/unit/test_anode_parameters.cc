@@ -1,5 +1,6 @@
 // Unit tests of the anode thermal solver parameters
 // (solvers/anode_thermal/parameters.h): declare, set, parse, check.
+#include "input_error_assertion.h"
 #include "anode_thermal/parameters.h"
 #include "common/command_line.h"
 #include "common/materials.h"
@@ -27,31 +28,6 @@ namespace
   using xray::anode_thermal::Shape;
   using xray::anode_thermal::Task;
 
-  ::testing::AssertionResult
-  throws_input_error_containing(const std::function<void()>    &action,
-                                const std::vector<std::string> &fragments)
-  {
-    try
-      {
-        action();
-      }
-    catch (const InputError &error)
-      {
-        const std::string message = error.what();
-        for (const auto &fragment : fragments)
-          if (message.find(fragment) == std::string::npos)
-            return ::testing::AssertionFailure()
-                   << "InputError message \"" << message
-                   << "\" does not contain \"" << fragment << "\"";
-        return ::testing::AssertionSuccess();
-      }
-    catch (const std::exception &other)
-      {
-        return ::testing::AssertionFailure()
-               << "threw a non-InputError exception: " << other.what();
-      }
-    return ::testing::AssertionFailure() << "no exception thrown";
-  }
 
   /// Settings are recorded and applied to a fresh ParameterHandler and
   /// MaterialLibrary at every parse(): a parse that throws may leave its
@@ -108,7 +84,7 @@ namespace
     ::testing::AssertionResult
     parse_fails_with(const std::vector<std::string> &fragments)
     {
-      return throws_input_error_containing([this] { parse(); }, fragments);
+      return xray_test::throws_input_error_containing([this] { parse(); }, fragments);
     }
 
     std::vector<std::pair<std::string, std::string>> settings;

@@ -1,5 +1,6 @@
 // Unit tests of the command line and parameter-file layer
 // (solvers/common/command_line.h).
+#include "input_error_assertion.h"
 #include "common/command_line.h"
 
 #include <deal.II/base/parameter_handler.h>
@@ -24,43 +25,6 @@ namespace
   using dealii::Patterns::Selection;
   using xray::InputError;
 
-  ::testing::AssertionResult
-  throws_input_error_containing(const std::function<void()>    &action,
-                                const std::vector<std::string> &fragments,
-                                std::string *message_out = nullptr)
-  {
-    try
-      {
-        action();
-      }
-    catch (const InputError &error)
-      {
-        const std::string message = error.what();
-        if (message_out)
-          *message_out = message;
-        for (const auto &fragment : fragments)
-          if (message.find(fragment) == std::string::npos)
-            return ::testing::AssertionFailure()
-                   << "InputError message \"" << message
-                   << "\" does not contain \"" << fragment << "\"";
-        if (message.find('\n') != std::string::npos)
-          return ::testing::AssertionFailure()
-                 << "InputError message is not one line: \"" << message
-                 << "\"";
-        return ::testing::AssertionSuccess();
-      }
-    catch (const std::exception &other)
-      {
-        return ::testing::AssertionFailure()
-               << "threw a non-InputError exception: " << other.what();
-      }
-    catch (...)
-      {
-        return ::testing::AssertionFailure()
-               << "threw a non-std::exception";
-      }
-    return ::testing::AssertionFailure() << "no exception thrown";
-  }
 
   /// A small parameter tree: a top-level entry, a subsection and a nested
   /// subsection.
@@ -182,7 +146,7 @@ TEST(ApplyOverride, RejectsUnknownSection)
 {
   ParameterHandler prm;
   declare(prm);
-  EXPECT_TRUE(throws_input_error_containing(
+  EXPECT_TRUE(xray_test::throws_input_error_containing(
     [&] { xray::apply_override(prm, "Geometri/Radius=1e-3"); },
     {"Geometri/Radius=1e-3"}));
   // Unwound to the top level, value unchanged.
@@ -194,13 +158,13 @@ TEST(ApplyOverride, RejectsUnknownEntry)
 {
   ParameterHandler prm;
   declare(prm);
-  EXPECT_TRUE(throws_input_error_containing(
+  EXPECT_TRUE(xray_test::throws_input_error_containing(
     [&] { xray::apply_override(prm, "Geometry/Radios=1e-3"); },
     {"Radios"}));
-  EXPECT_TRUE(throws_input_error_containing(
+  EXPECT_TRUE(xray_test::throws_input_error_containing(
     [&] { xray::apply_override(prm, "Materials/User material 1/Colour=red"); },
     {"Colour"}));
-  EXPECT_TRUE(throws_input_error_containing(
+  EXPECT_TRUE(xray_test::throws_input_error_containing(
     [&] { xray::apply_override(prm, "Nonsense=1"); }, {"Nonsense"}));
   EXPECT_EQ(prm.get("Model"), "axisymmetric");
 }
@@ -210,7 +174,7 @@ TEST(ApplyOverride, RejectsSubsectionNameUsedAsEntry)
   // "Geometry" names a subsection, not an entry: still bad user input.
   ParameterHandler prm;
   declare(prm);
-  EXPECT_TRUE(throws_input_error_containing(
+  EXPECT_TRUE(xray_test::throws_input_error_containing(
     [&] { xray::apply_override(prm, "Geometry=1"); }, {"Geometry"}));
   EXPECT_EQ(prm.get("Model"), "axisymmetric");
 }
@@ -224,7 +188,7 @@ TEST(ApplyOverride, RejectsValueNotMatchingPattern)
         "Geometry/Cells=2.5", "Model=2d"})
     {
       SCOPED_TRACE(assignment);
-      EXPECT_TRUE(throws_input_error_containing(
+      EXPECT_TRUE(xray_test::throws_input_error_containing(
         [&] { xray::apply_override(prm, assignment); }, {assignment}));
     }
   EXPECT_DOUBLE_EQ(radius(prm), 5e-3);
@@ -235,7 +199,7 @@ TEST(ApplyOverride, RejectsMissingEqualsOrName)
 {
   ParameterHandler prm;
   declare(prm);
-  EXPECT_TRUE(throws_input_error_containing(
+  EXPECT_TRUE(xray_test::throws_input_error_containing(
     [&] { xray::apply_override(prm, "Geometry/Radius"); },
     {"Geometry/Radius"}));
   EXPECT_THROW(xray::apply_override(prm, "=3d"), InputError);
@@ -283,7 +247,7 @@ TEST(ReadParameters, UnknownEntryNamesFileAndLine)
   xray::CommandLine command_line;
   command_line.parameter_file = file.path;
   std::string message;
-  EXPECT_TRUE(throws_input_error_containing(
+  EXPECT_TRUE(xray_test::throws_input_error_containing(
     [&] { xray::read_parameters(prm, command_line); },
     {file.path, "Bogus"},
     &message));
@@ -301,7 +265,7 @@ TEST(ReadParameters, BadValueInFileNamesFile)
   xray::CommandLine command_line;
   command_line.parameter_file = file.path;
   std::string message;
-  EXPECT_TRUE(throws_input_error_containing(
+  EXPECT_TRUE(xray_test::throws_input_error_containing(
     [&] { xray::read_parameters(prm, command_line); },
     {file.path},
     &message));
@@ -317,7 +281,7 @@ TEST(ReadParameters, MissingFileIsAnInputError)
   command_line.parameter_file =
     (std::filesystem::temp_directory_path() / "xray_no_such_file.prm")
       .string();
-  EXPECT_TRUE(throws_input_error_containing(
+  EXPECT_TRUE(xray_test::throws_input_error_containing(
     [&] { xray::read_parameters(prm, command_line); },
     {command_line.parameter_file}));
   // A directory is not a parameter file either.
@@ -334,7 +298,7 @@ TEST(ReadParameters, BadOverrideAfterGoodFile)
   xray::CommandLine command_line;
   command_line.parameter_file = file.path;
   command_line.overrides      = {"Geometry/Radius=oops"};
-  EXPECT_TRUE(throws_input_error_containing(
+  EXPECT_TRUE(xray_test::throws_input_error_containing(
     [&] { xray::read_parameters(prm, command_line); },
     {"Geometry/Radius=oops"}));
 }
@@ -360,7 +324,7 @@ TEST(ParseCommandLine, FileAndRepeatableSet)
 
 TEST(ParseCommandLine, NoFileIsAnInputError)
 {
-  EXPECT_TRUE(throws_input_error_containing([] { parse({}); },
+  EXPECT_TRUE(xray_test::throws_input_error_containing([] { parse({}); },
                                             {"parameter file"}));
   EXPECT_THROW(parse({"--set", "Model=3d"}), InputError);
 }

@@ -1,6 +1,7 @@
 // Unit tests of the material library (solvers/common/materials.h) against
 // the data of physics.md section 3. Reference values are computed in this
 // file from the published formulas, or by hand, never by the code under test.
+#include "input_error_assertion.h"
 #include "common/command_line.h"
 #include "common/materials.h"
 
@@ -52,35 +53,6 @@ namespace
   }
   constexpr double tungsten_molar_mass = 0.18384; // kg/mol
 
-  ::testing::AssertionResult
-  throws_input_error_containing(const std::function<void()> &action,
-                                const std::vector<std::string> &fragments)
-  {
-    try
-      {
-        action();
-      }
-    catch (const InputError &error)
-      {
-        const std::string message = error.what();
-        for (const auto &fragment : fragments)
-          if (message.find(fragment) == std::string::npos)
-            return ::testing::AssertionFailure()
-                   << "InputError message \"" << message
-                   << "\" does not contain \"" << fragment << "\"";
-        if (message.find('\n') != std::string::npos)
-          return ::testing::AssertionFailure()
-                 << "InputError message is not one line: \"" << message
-                 << "\"";
-        return ::testing::AssertionSuccess();
-      }
-    catch (const std::exception &other)
-      {
-        return ::testing::AssertionFailure()
-               << "threw a non-InputError exception: " << other.what();
-      }
-    return ::testing::AssertionFailure() << "no exception thrown";
-  }
 
   const MaterialLibrary &
   library()
@@ -403,7 +375,7 @@ TEST(TemperatureFunction, ParseRejectsMalformedInput)
         "300:1, 300:2"})
     {
       SCOPED_TRACE("input \"" + bad + "\"");
-      EXPECT_TRUE(throws_input_error_containing(
+      EXPECT_TRUE(xray_test::throws_input_error_containing(
         [&] { TemperatureFunction::parse(bad, "Materials/k entry"); },
         {"Materials/k entry"}));
     }
@@ -427,7 +399,7 @@ TEST(MaterialLibrary, KnowsAllBuiltInMaterials)
 
 TEST(MaterialLibrary, UnknownNameIsAnInputErrorNamingIt)
 {
-  EXPECT_TRUE(throws_input_error_containing(
+  EXPECT_TRUE(xray_test::throws_input_error_containing(
     [] { library().get("unobtainium"); }, {"unobtainium", "Cu"}));
   // Names are case sensitive.
   EXPECT_THROW(library().get("w"), InputError);
@@ -527,7 +499,7 @@ TEST_F(UserMaterials, RejectsNegativeConductivity)
   set(1, "Name", "bad");
   set(1, "Thermal conductivity", "-5");
   set(1, "Melting point", "1000");
-  EXPECT_TRUE(throws_input_error_containing(
+  EXPECT_TRUE(xray_test::throws_input_error_containing(
     [&] { materials.parse_parameters(prm); },
     {"User material 1", "Thermal conductivity"}));
 }
@@ -538,7 +510,7 @@ TEST_F(UserMaterials, RejectsConductivityThatTurnsNegativeAtHighT)
   set(3, "Name", "bad");
   set(3, "Thermal conductivity", "500 - 0.3*T");
   set(3, "Melting point", "3000");
-  EXPECT_TRUE(throws_input_error_containing(
+  EXPECT_TRUE(xray_test::throws_input_error_containing(
     [&] { materials.parse_parameters(prm); },
     {"User material 3", "Thermal conductivity"}));
 }
@@ -550,7 +522,7 @@ TEST_F(UserMaterials, RejectsTableWithNonPositiveConductivity)
   set(2, "Name", "bad-table");
   set(2, "Thermal conductivity", "300:401, 500:-10, 1000:352");
   set(2, "Melting point", "1300");
-  EXPECT_TRUE(throws_input_error_containing(
+  EXPECT_TRUE(xray_test::throws_input_error_containing(
     [&] { materials.parse_parameters(prm); },
     {"User material 2", "Thermal conductivity"}));
 }
@@ -570,7 +542,7 @@ TEST_F(UserMaterials, RejectsBackscatterOutsideUnitInterval)
       local.leave_subsection();
       local.leave_subsection();
       MaterialLibrary lib;
-      EXPECT_TRUE(throws_input_error_containing(
+      EXPECT_TRUE(xray_test::throws_input_error_containing(
         [&] { lib.parse_parameters(local); },
         {"Energy backscatter fraction"}));
     }
@@ -586,7 +558,7 @@ TEST_F(UserMaterials, RejectsNoMeltingPointAndNoLimit)
   set(2, "Name", "nolimit");
   set(2, "Melting point", "none");
   // Temperature limit left at "melting point".
-  EXPECT_TRUE(throws_input_error_containing(
+  EXPECT_TRUE(xray_test::throws_input_error_containing(
     [&] { materials.parse_parameters(prm); },
     {"nolimit", "Temperature limit"}));
 }
@@ -603,12 +575,12 @@ TEST_F(UserMaterials, RejectsMalformedNumbersAndFunctions)
     local.leave_subsection();
     local.leave_subsection();
     MaterialLibrary lib;
-    EXPECT_TRUE(throws_input_error_containing(
+    EXPECT_TRUE(xray_test::throws_input_error_containing(
       [&] { lib.parse_parameters(local); }, {"Melting point", "hot"}));
   }
   set(1, "Name", "y");
   set(1, "Melting point", "1000");
   set(1, "Heat capacity", "300:abc");
-  EXPECT_TRUE(throws_input_error_containing(
+  EXPECT_TRUE(xray_test::throws_input_error_containing(
     [&] { materials.parse_parameters(prm); }, {"Heat capacity"}));
 }
