@@ -210,6 +210,10 @@ namespace xray
             previous_ring = ring;
           }
         GridTools::invert_all_negative_measure_cells(vertices, cells);
+        // Edges shared by neighbouring cells must run the same way: the
+        // extruded 3D mesh is otherwise no valid p4est connectivity (which
+        // only deal.II's debug library notices).
+        GridTools::consistently_order_cells(cells);
         disk.create_triangulation(vertices, cells, SubCellData());
       }
     } // namespace
