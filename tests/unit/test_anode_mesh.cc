@@ -2,6 +2,11 @@
 // triangulations.
 #include "meshes/anode_mesh.h"
 
+#include <deal.II/base/mpi.h>
+#include <deal.II/distributed/tria.h>
+
+#include <p8est_connectivity.h>
+
 #include <deal.II/base/point.h>
 #include <deal.II/base/tensor.h>
 #include <deal.II/grid/tria.h>
@@ -663,4 +668,31 @@ TEST(HalfBall3d, HalfBallBelowHeatedFace)
   EXPECT_NEAR(fine, exact, 0.02 * exact);
   for (const auto &p : tria.get_vertices())
     EXPECT_LE(p[2], eps) << "z <= 0 after refinement";
+}
+
+
+TEST(LayeredCylinder3d, IsAValidP4estConnectivity)
+{
+  // p4est needs neighbouring coarse cells to agree on shared edges.
+  // deal.II's release library does not check this (its debug library
+  // does); a violation crashed runs two refinements later. Ask p4est.
+  static Utilities::MPI::MPI_InitFinalize mpi = [] {
+    static int    argc = 1;
+    static char   name[] = "unit_anode_mesh";
+    static char  *argv_storage[] = {name, nullptr};
+    static char **argv = argv_storage;
+    return Utilities::MPI::MPI_InitFinalize(argc, argv, 1);
+  }();
+  for (const double growth : {1.2, 1.4, 2.0})
+    {
+      AnodeMeshSpecification spec;
+      spec.radius             = 2e-3;
+      spec.layer_thicknesses  = {5e-6, 0.5e-3};
+      spec.central_half_width = 20e-6;
+      spec.growth_factor      = growth;
+      parallel::distributed::Triangulation<3> tria(MPI_COMM_SELF);
+      xray::meshes::make_layered_cylinder(tria, spec);
+      EXPECT_EQ(p8est_connectivity_is_valid(tria.get_p4est()->connectivity), 1)
+        << "growth factor " << growth;
+    }
 }
