@@ -44,7 +44,8 @@ namespace xray
     {
       unsigned int newton_iterations = 0;
       unsigned int linear_iterations = 0;
-      double       initial_residual  = 0;
+      /// Norm of the load (residual of T = T0): Newton's reference scale.
+      double       reference_residual = 0;
       double       final_residual    = 0;
     };
 

@@ -648,7 +648,7 @@ namespace xray
 
       SolveStatistics statistics;
       assemble(temperature, true);
-      statistics.initial_residual = load;
+      statistics.reference_residual = load;
       double residual             = system_rhs.l2_norm();
 
       Vector update(locally_owned_dofs, mpi_communicator);
@@ -660,7 +660,7 @@ namespace xray
               "Newton did not converge in " +
               std::to_string(statistics.newton_iterations) +
               " iterations: relative residual " +
-              Utilities::to_string(residual / statistics.initial_residual) +
+              Utilities::to_string(residual / statistics.reference_residual) +
               " > " + Utilities::to_string(parameters.newton_tolerance) +
               " (see Solver/Maximum Newton iterations)");
           update = 0;
@@ -690,7 +690,7 @@ namespace xray
             present_solution.linfty_norm() - parameters.coolant_temperature;
           const bool stagnated = change <= parameters.newton_tolerance * rise;
           log << "      Newton " << statistics.newton_iterations
-              << ": residual " << residual / statistics.initial_residual
+              << ": residual " << residual / statistics.reference_residual
               << " (relative), step " << step << ", " << linear_iterations
               << (all_conductivities_constant() ? " CG" : " GMRES")
               << " iterations" << std::endl;
@@ -1054,7 +1054,7 @@ namespace xray
       s["newton_iterations"]          = statistics.newton_iterations;
       s["linear_iterations"]          = statistics.linear_iterations;
       s["newton_relative_residual"] =
-        statistics.final_residual / statistics.initial_residual;
+        statistics.final_residual / statistics.reference_residual;
       s["total_newton_iterations"]    = total_newton_iterations;
       s["total_linear_iterations"]    = total_linear_iterations;
       s["limit_exceeded"]             = !exceeded.empty();
