@@ -10,7 +10,7 @@ BUILD_DIR="${BUILD_DIR:-$REPO_ROOT/build}"
 # the benchmark and test scripts.
 PACKAGES=(
   g++ make cmake pkg-config
-  libdeal.ii-dev
+  libdeal.ii-dev libgmsh-dev
   libboost-program-options-dev libboost-iostreams-dev
   nlohmann-json3-dev libgtest-dev
   openmpi-bin python3
