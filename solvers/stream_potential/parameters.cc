@@ -1,0 +1,453 @@
+#include "stream_potential/parameters.h"
+
+#include "common/command_line.h"
+
+#include <boost/math/constants/constants.hpp>
+
+#include <algorithm>
+#include <cmath>
+
+namespace xray
+{
+  namespace stream_potential
+  {
+    namespace
+    {
+      /// A finite value > 0, or InputError naming the entry.
+      double
+      positive(ParameterHandler &prm, const std::string &entry,
+               const std::string &section)
+      {
+        const double value = prm.get_double(entry);
+        if (!(std::isfinite(value) && value > 0))
+          throw InputError(section + "/" + entry + " = " + prm.get(entry) +
+                           " must be positive");
+        return value;
+      }
+
+      double
+      non_negative(ParameterHandler &prm, const std::string &entry,
+                   const std::string &section)
+      {
+        const double value = prm.get_double(entry);
+        if (!(std::isfinite(value) && value >= 0))
+          throw InputError(section + "/" + entry + " = " + prm.get(entry) +
+                           " must not be negative");
+        return value;
+      }
+    } // namespace
+
+
+    double
+    Beam::current_density() const
+    {
+      return power / (tube_voltage * spot_width * spot_length);
+    }
+
+
+    double
+    Beam::charging_current(const double radius) const
+    {
+      const double pi = boost::math::constants::pi<double>();
+      return net_charge_per_primary * current_density() * pi * radius * radius;
+    }
+
+
+    double
+    Beam::deposited_charge(const double radius, const double dwell_length) const
+    {
+      // physics.md section 4: Q(x) = -e q_uP (j/e) pi r_p^2 x / v.
+      const double x = std::clamp(dwell_length, 0., spot_width);
+      return -charging_current(radius) * x / particle_speed;
+    }
+
+
+    void
+    Parameters::declare(ParameterHandler &prm)
+    {
+      prm.declare_entry("Output directory",
+                        "output/stream-potential",
+                        Patterns::DirectoryName(),
+                        "Directory for solution.pvd, the .pvtu/.vtu pieces, "
+                        "particles.csv, profile.csv, parameters.prm, "
+                        "summary.json and log.txt.");
+      prm.declare_entry(
+        "Model",
+        "particles",
+        Patterns::Selection("particles|continuum"),
+        "particles: 3D, every particle a floating conductor meshed as a "
+        "sphere. continuum: the 2D macroscopic cross-section (x across the "
+        "spot, z along the anode normal) in which the stream is a slab of "
+        "uniform particle density carrying the particles' charge as space "
+        "charge: a fast cross-check, valid away from the spot edges.");
+
+      prm.enter_subsection("Particles");
+      {
+        prm.declare_entry("Radius", "2.5e-6", Patterns::Double(),
+                          "Particle radius r_p in m.");
+        prm.declare_entry("Lattice pitch", "6e-6", Patterns::Double(),
+                          "Centre-to-centre distance of neighbours in a "
+                          "layer (hexagonal lattice) in m; more than 2 r_p "
+                          "(touching spheres would be one conductor).");
+        prm.declare_entry("Patch shape", "rows",
+                          Patterns::Selection("rows|hexagon"),
+                          "rows: Rows x Particles per row, alternate rows "
+                          "offset by half a pitch (7 x 11 = 77). hexagon: a "
+                          "centred hexagon of 1 + 3 n (n + 1) particles.");
+        prm.declare_entry("Rows", "7", Patterns::Integer(1),
+                          "Rows of the patch (along y), dimensionless.");
+        prm.declare_entry("Particles per row", "11", Patterns::Integer(1),
+                          "Particles per row (along x, the flight "
+                          "direction), dimensionless.");
+        prm.declare_entry("Hexagon rings", "5", Patterns::Integer(0),
+                          "Rings n around the centre particle of a hexagon "
+                          "patch, dimensionless.");
+        prm.declare_entry("Layers", "1", Patterns::Integer(1),
+                          "Number N of layers; they sit on the three sites of "
+                          "close packing (A, B, C) in turn, dimensionless.");
+        prm.declare_entry("Stream thickness", "0", Patterns::Double(),
+                          "Thickness H of the stream in m, lowest to highest "
+                          "particle surface; 0 means one diameter (required "
+                          "for one layer).");
+        prm.declare_entry("Anode gap", "2.5e-6", Patterns::Double(),
+                          "Gap d_gap between the anode plane and the lowest "
+                          "particle surface in m (> 0).");
+        prm.declare_entry("Layer shift amplitude", "0", Patterns::Double(),
+                          "Half-width in m of the uniform pseudo-random "
+                          "shift of each layer along the anode normal.");
+        prm.declare_entry("Random seed", "1", Patterns::Integer(0),
+                          "Seed of the layer shifts (same seed, same "
+                          "stream), dimensionless.");
+      }
+      prm.leave_subsection();
+
+      prm.enter_subsection("Enclosure");
+      {
+        prm.declare_entry("Shape", "box", Patterns::Selection("box|sphere"),
+                          "box: a grounded box standing on the anode plane "
+                          "z = 0. sphere: a grounded sphere about the "
+                          "origin and no anode (the concentric-sphere "
+                          "benchmark).");
+        prm.declare_entry("Distance", "50e-6", Patterns::Double(),
+                          "box: distance in m from the particles (continuum: "
+                          "the slab) to the lateral walls and the top. "
+                          "sphere: its radius in m.");
+        prm.declare_entry(
+          "Guard electrodes", "false", Patterns::Bool(),
+          "Particles model, box: the lateral walls are guard electrodes "
+          "carrying, at each layer's height, that layer's mean particle "
+          "potential (linear in z between layers, to the anode and to the "
+          "grounded top): the field of a laterally infinite stream, which "
+          "flattens the lateral field of a finite patch. Iterated with the "
+          "charges.");
+        prm.declare_entry("Lateral walls", "grounded",
+                          Patterns::Selection("grounded|insulating"),
+                          "Continuum model: grounded lateral walls, or "
+                          "insulating ones (zero normal field, as for a "
+                          "laterally infinite stream; the slab then fills "
+                          "the width).");
+        prm.declare_entry("Anode potential", "0", Patterns::Double(),
+                          "Potential of the anode in V (a bias); the "
+                          "enclosure is at 0 V.");
+      }
+      prm.leave_subsection();
+
+      prm.enter_subsection("Charging");
+      {
+        prm.declare_entry(
+          "Model", "prescribed charge",
+          Patterns::Selection("prescribed charge|prescribed potential|beam|"
+                              "field emission cap|current balance"),
+          "How each particle gets its charge. prescribed charge / prescribed "
+          "potential: the same value for all. beam: the charge the beam "
+          "deposits while the particle crosses the spot. field emission "
+          "cap: the lesser of the beam charge and the charge at which the "
+          "particle's peak emitting surface field reaches the field limit, "
+          "self-consistently for all particles. current balance: the "
+          "lesser of the beam charge and the charge whose Murphy-Good "
+          "field-emission current equals the beam's net charging current. "
+          "The continuum model takes prescribed charge or beam.");
+        prm.declare_entry("Particle charge", "-1e-13", Patterns::Double(),
+                          "Charge per particle in C (prescribed charge).");
+        prm.declare_entry("Particle potential", "-10", Patterns::Double(),
+                          "Potential of every particle in V (prescribed "
+                          "potential).");
+        prm.declare_entry("Relative tolerance", "1e-6",
+                          Patterns::Double(0),
+                          "Charge iteration stops when no particle charge "
+                          "(and no guard potential) changes by more than "
+                          "this fraction of the largest one, "
+                          "dimensionless.");
+        prm.declare_entry("Maximum iterations", "200", Patterns::Integer(1),
+                          "Most charge iterations before the run fails, "
+                          "dimensionless.");
+        prm.enter_subsection("Beam");
+        {
+          prm.declare_entry("Tube voltage", "132e3", Patterns::Double(),
+                            "Tube voltage U in V.");
+          prm.declare_entry("Beam power", "46.2e3", Patterns::Double(),
+                            "Beam power P in W.");
+          prm.declare_entry("Spot width", "450e-6", Patterns::Double(),
+                            "Spot width W_CS in m, along the flight "
+                            "direction x.");
+          prm.declare_entry("Spot length", "4670e-6", Patterns::Double(),
+                            "Spot length L_CS in m.");
+          prm.declare_entry("Particle speed", "100", Patterns::Double(),
+                            "Particle speed v in m/s.");
+          prm.declare_entry(
+            "Net charge per primary", "0.3", Patterns::Double(),
+            "q_uP: net charge a particle keeps per incident primary "
+            "electron, in units of -e (backscatter and secondary emission "
+            "removed; from Monte Carlo, typically 0.1-0.5; negative values "
+            "charge positively), dimensionless.");
+          prm.declare_entry(
+            "Position in spot", "1", Patterns::Double(0, 1),
+            "Where across the spot the charges are evaluated, as a fraction "
+            "of the spot width from the entry (1 = the exit, the worst case). "
+            "The patch is centred there; each particle's dwell length is "
+            "this position plus its own x, clamped to [0, W_CS], "
+            "dimensionless.");
+        }
+        prm.leave_subsection();
+        prm.enter_subsection("Field emission");
+        {
+          prm.declare_entry("Field limit", "1e9", Patterns::Double(),
+                            "E_lim in V/m: the largest emitting surface field "
+                            "a particle may have (field emission cap).");
+          prm.declare_entry("Work function", "4.5", Patterns::Double(),
+                            "Work function in eV (4.5 for W).");
+          prm.declare_entry("Field enhancement factor", "1",
+                            Patterns::Double(),
+                            "beta >= 1: local field = beta x macroscopic "
+                            "surface field (roughness), dimensionless.");
+          prm.declare_entry("Particle temperature", "300", Patterns::Double(),
+                            "Particle temperature T_p in K (thermally "
+                            "assisted emission only).");
+          prm.declare_entry("Thermally assisted", "false", Patterns::Bool(),
+                            "Add the Murphy-Good thermal correction and "
+                            "Richardson-Dushman-Schottky emission at T_p.");
+        }
+        prm.leave_subsection();
+      }
+      prm.leave_subsection();
+
+      prm.enter_subsection("Continuum");
+      {
+        prm.declare_entry("Slab half width", "0", Patterns::Double(),
+                          "Half width in m of the charged slab along x; 0 "
+                          "means half the spot width.");
+        prm.declare_entry("Cell size", "2e-6", Patterns::Double(),
+                          "Largest cell size of the 2D mesh in m.");
+      }
+      prm.leave_subsection();
+
+      prm.enter_subsection("Mesh");
+      {
+        prm.declare_entry("Surface element size", "0.5", Patterns::Double(),
+                          "Tetrahedron size on the particle surfaces, "
+                          "relative to the radius, dimensionless.");
+        prm.declare_entry("Far element size", "20", Patterns::Double(),
+                          "Largest tetrahedron size far from the particles, "
+                          "relative to the radius, dimensionless.");
+        prm.declare_entry("Growth distance", "20", Patterns::Double(),
+                          "Distance from the particle surfaces over which "
+                          "the size grows to the far size, relative to the "
+                          "radius, dimensionless.");
+      }
+      prm.leave_subsection();
+
+      prm.enter_subsection("Solver");
+      {
+        prm.declare_entry("Linear algebra", "PETSc",
+                          Patterns::Selection("PETSc|Trilinos"),
+                          "PETSc: CG + hypre BoomerAMG. Trilinos: CG + ML.");
+        prm.declare_entry("FE degree", "2", Patterns::Integer(1, 2),
+                          "Polynomial degree of the potential on the "
+                          "simplices (deal.II 9.4 has no cubic tetrahedra "
+                          "with consistent face orientation), "
+                          "dimensionless.");
+        prm.declare_entry("Mapping degree", "2", Patterns::Integer(1, 2),
+                          "Polynomial degree of the geometry (2: curved "
+                          "particle surfaces), dimensionless.");
+        prm.declare_entry("Relative tolerance", "1e-10", Patterns::Double(0),
+                          "CG stops when the residual falls below this "
+                          "fraction of the right-hand side, "
+                          "dimensionless.");
+        prm.declare_entry("Maximum iterations", "2000", Patterns::Integer(1),
+                          "Most CG iterations per solve, dimensionless.");
+      }
+      prm.leave_subsection();
+
+      prm.enter_subsection("Output");
+      {
+        prm.declare_entry("Profile points", "401", Patterns::Integer(2),
+                          "Points of profile.csv along the anode normal, "
+                          "dimensionless.");
+      }
+      prm.leave_subsection();
+    }
+
+
+    void
+    Parameters::parse(ParameterHandler &prm)
+    {
+      output_directory = prm.get("Output directory");
+      model = prm.get("Model") == "particles" ? Model::particles :
+                                                 Model::continuum;
+
+      prm.enter_subsection("Particles");
+      {
+        const std::string s = "Particles";
+        layout.particle_radius = positive(prm, "Radius", s);
+        layout.lattice_pitch   = positive(prm, "Lattice pitch", s);
+        if (!(layout.lattice_pitch > 2 * layout.particle_radius))
+          throw InputError("Particles/Lattice pitch = " +
+                           prm.get("Lattice pitch") +
+                           " m must exceed the particle diameter " +
+                           std::to_string(2 * layout.particle_radius) +
+                           " m (touching or overlapping spheres)");
+        layout.shape = prm.get("Patch shape") == "rows" ?
+                         meshes::PatchShape::rows :
+                         meshes::PatchShape::hexagon;
+        layout.n_rows            = prm.get_integer("Rows");
+        layout.particles_per_row = prm.get_integer("Particles per row");
+        layout.hexagon_rings     = prm.get_integer("Hexagon rings");
+        layout.n_layers          = prm.get_integer("Layers");
+        layout.stream_thickness  = non_negative(prm, "Stream thickness", s);
+        layout.anode_gap         = prm.get_double("Anode gap");
+        if (!(std::isfinite(layout.anode_gap) && layout.anode_gap > 0))
+          throw InputError("Particles/Anode gap = " + prm.get("Anode gap") +
+                           " m must be positive (particles may not touch "
+                           "the anode)");
+        layout.layer_shift_amplitude =
+          non_negative(prm, "Layer shift amplitude", s);
+        layout.seed = prm.get_integer("Random seed");
+      }
+      prm.leave_subsection();
+
+      prm.enter_subsection("Enclosure");
+      {
+        enclosure_shape = prm.get("Shape") == "box" ?
+                            meshes::EnclosureShape::box :
+                            meshes::EnclosureShape::sphere;
+        enclosure_size   = positive(prm, "Distance", "Enclosure");
+        guard_electrodes = prm.get_bool("Guard electrodes");
+        lateral_walls_insulating = prm.get("Lateral walls") == "insulating";
+        anode_potential  = prm.get_double("Anode potential");
+        if (!std::isfinite(anode_potential))
+          throw InputError("Enclosure/Anode potential must be finite");
+      }
+      prm.leave_subsection();
+
+      prm.enter_subsection("Charging");
+      {
+        const std::string name = prm.get("Model");
+        charging_model =
+          name == "prescribed charge"    ? ChargingModel::prescribed_charge :
+          name == "prescribed potential" ? ChargingModel::prescribed_potential :
+          name == "beam"                 ? ChargingModel::beam :
+          name == "field emission cap"   ? ChargingModel::field_emission_cap :
+                                           ChargingModel::current_balance;
+        particle_charge    = prm.get_double("Particle charge");
+        particle_potential = prm.get_double("Particle potential");
+        if (!std::isfinite(particle_charge) ||
+            !std::isfinite(particle_potential))
+          throw InputError("Charging/Particle charge and Particle potential "
+                           "must be finite");
+        charge_tolerance      = prm.get_double("Relative tolerance");
+        max_charge_iterations = prm.get_integer("Maximum iterations");
+
+        prm.enter_subsection("Beam");
+        {
+          const std::string s    = "Charging/Beam";
+          beam.tube_voltage      = positive(prm, "Tube voltage", s);
+          beam.power             = positive(prm, "Beam power", s);
+          beam.spot_width        = positive(prm, "Spot width", s);
+          beam.spot_length       = positive(prm, "Spot length", s);
+          beam.particle_speed    = positive(prm, "Particle speed", s);
+          beam.net_charge_per_primary =
+            prm.get_double("Net charge per primary");
+          if (!std::isfinite(beam.net_charge_per_primary))
+            throw InputError(s + "/Net charge per primary must be finite");
+          beam.position_in_spot = prm.get_double("Position in spot");
+        }
+        prm.leave_subsection();
+
+        prm.enter_subsection("Field emission");
+        {
+          const std::string s = "Charging/Field emission";
+          field_limit         = positive(prm, "Field limit", s);
+          emitter.work_function_eV = prm.get_double("Work function");
+          emitter.field_enhancement_factor =
+            prm.get_double("Field enhancement factor");
+          emitter.temperature_K      = prm.get_double("Particle temperature");
+          emitter.thermally_assisted = prm.get_bool("Thermally assisted");
+          emitter.check();
+        }
+        prm.leave_subsection();
+      }
+      prm.leave_subsection();
+
+      prm.enter_subsection("Continuum");
+      {
+        slab_half_width = non_negative(prm, "Slab half width", "Continuum");
+        if (slab_half_width == 0)
+          slab_half_width = beam.spot_width / 2;
+        continuum_cell_size = positive(prm, "Cell size", "Continuum");
+      }
+      prm.leave_subsection();
+
+      prm.enter_subsection("Mesh");
+      {
+        mesh_sizes.surface_size = positive(prm, "Surface element size", "Mesh");
+        mesh_sizes.far_size     = positive(prm, "Far element size", "Mesh");
+        mesh_sizes.growth_distance = positive(prm, "Growth distance", "Mesh");
+      }
+      prm.leave_subsection();
+
+      prm.enter_subsection("Solver");
+      {
+        linear_algebra        = prm.get("Linear algebra");
+        fe_degree             = prm.get_integer("FE degree");
+        mapping_degree        = prm.get_integer("Mapping degree");
+        linear_tolerance      = prm.get_double("Relative tolerance");
+        max_linear_iterations = prm.get_integer("Maximum iterations");
+      }
+      prm.leave_subsection();
+
+      prm.enter_subsection("Output");
+      profile_points = prm.get_integer("Profile points");
+      prm.leave_subsection();
+
+      // Consistency between sections.
+      const bool emission_model =
+        charging_model == ChargingModel::field_emission_cap ||
+        charging_model == ChargingModel::current_balance;
+      if (model == Model::continuum &&
+          (emission_model ||
+           charging_model == ChargingModel::prescribed_potential))
+        throw InputError("Charging/Model = " + std::string(
+                           emission_model ? "an emission model" :
+                                            "prescribed potential") +
+                         " needs Model = particles (the continuum model "
+                         "takes prescribed charge or beam)");
+      if (model == Model::continuum &&
+          enclosure_shape != meshes::EnclosureShape::box)
+        throw InputError("Enclosure/Shape = sphere needs Model = particles");
+      if (guard_electrodes &&
+          (model != Model::particles ||
+           enclosure_shape != meshes::EnclosureShape::box))
+        throw InputError("Enclosure/Guard electrodes needs Model = particles "
+                         "and Enclosure/Shape = box");
+      if (layout.n_layers == 1 && layout.stream_thickness != 0 &&
+          std::abs(layout.stream_thickness - 2 * layout.particle_radius) >
+            1e-9 * layout.particle_radius)
+        throw InputError("Particles/Stream thickness must be 0 or one "
+                         "diameter for a single layer");
+      if (model == Model::continuum && layout.n_layers > 1 &&
+          layout.stream_thickness < 2 * layout.particle_radius)
+        throw InputError("Particles/Stream thickness must be at least one "
+                         "diameter");
+    }
+  } // namespace stream_potential
+} // namespace xray

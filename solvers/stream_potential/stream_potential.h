@@ -1,0 +1,175 @@
+// Electric potential of a stream of charged microparticles over an anode
+// (physics.md section 4):
+//
+//   -div(eps0 grad phi) = rho             in the vacuum,
+//   phi = U_anode on the anode, phi = 0 on the enclosure,
+//   phi = V_i (one unknown) on particle i's surface, with total charge
+//   Q_i = -oint eps0 dphi/dn dA (n out of the particle) prescribed,
+//
+// in 3D with every particle a floating conductor (dim = 3), or as a 2D
+// macroscopic cross-section in which the stream is a charged slab (dim = 2).
+//
+// Floating conductors are exact in the Galerkin sense: every degree of
+// freedom on particle i's surface is constrained to one master degree of
+// freedom (the smallest index on that surface, agreed on by all ranks), so
+// the discrete potential is constant on the surface, and the master's test
+// function (1 on the whole surface) turns the weak form into Gauss's law
+// for the particle: its row reads  int eps0 grad phi . grad psi_i = Q_i.
+// The charge is therefore a right-hand-side entry: charge iterations
+// (beam charging capped by field emission) change only the right-hand side,
+// and reuse the matrix and the AMG preconditioner.
+#ifndef XRAY_STREAM_POTENTIAL_H
+#define XRAY_STREAM_POTENTIAL_H
+
+#include "common/output.h"
+#include "stream_potential/parameters.h"
+
+#include <deal.II/base/index_set.h>
+#include <deal.II/base/quadrature_lib.h>
+#include <deal.II/base/timer.h>
+#include <deal.II/distributed/fully_distributed_tria.h>
+#include <deal.II/dofs/dof_handler.h>
+#include <deal.II/fe/fe_simplex_p.h>
+#include <deal.II/fe/mapping_fe.h>
+#include <deal.II/lac/affine_constraints.h>
+
+#include <nlohmann/json.hpp>
+
+#include <deque>
+#include <memory>
+#include <vector>
+
+namespace xray
+{
+  namespace stream_potential
+  {
+    using namespace dealii;
+
+    /// What a run knows about one particle.
+    struct ParticleState
+    {
+      meshes::Particle geometry;
+      /// Charge the beam deposits (C), the cap for the emission models.
+      double beam_charge = 0;
+      /// Charge carried in the current solve (C).
+      double charge = 0;
+      /// Charge from the surface flux -oint eps0 dphi/dn dA (C): equals
+      /// `charge` up to discretisation error (a diagnostic).
+      double flux_charge = 0;
+      double potential   = 0; // V
+      /// Largest |E| at the surface quadrature points (V/m).
+      double max_surface_field = 0;
+      /// Largest field pulling electrons out (E . n < 0), V/m.
+      double max_emitting_field = 0;
+      /// Emitted field-emission current at the final state (A).
+      double emitted_current = 0;
+      bool   limited         = false;
+    };
+
+    template <int dim, typename LA>
+    class StreamPotential
+    {
+    public:
+      StreamPotential(const Parameters &parameters, RunOutput &output);
+
+      /// Returns the exit status.
+      int
+      run();
+
+    private:
+      using Vector = typename LA::Vector;
+
+      void
+      make_grid();
+      void
+      setup_particles();
+      void
+      setup_system();
+      void
+      find_particle_surface_dofs();
+      void
+      make_constraints();
+      void
+      assemble_matrix();
+      void
+      assemble_rhs();
+      unsigned int
+      solve();
+      void
+      evaluate_particles();
+      double
+      update_charges();
+      void
+      accelerate_charges(const std::vector<double> &fixed_point_charge);
+      double
+      update_guard_potentials();
+      void
+      output_results();
+      void
+      write_particles_csv() const;
+      void
+      write_profile_csv(double &max_abs_potential);
+      void
+      write_summary(double max_abs_potential);
+
+      /// Space charge density (C/m^3) of the continuum model at p.
+      double
+      space_charge_density(const Point<dim> &p) const;
+      /// Guard-electrode potential at height z (V).
+      double
+      guard_potential(double z) const;
+
+      const Parameters &parameters;
+      RunOutput        &output;
+      const MPI_Comm    communicator;
+      TimerOutput       timer;
+      Timer             wall_clock;
+
+      parallel::fullydistributed::Triangulation<dim> triangulation;
+      const FE_SimplexP<dim>                         fe;
+      const MappingFE<dim>                           mapping;
+      const QGaussSimplex<dim>                       quadrature;
+      const QGaussSimplex<dim - 1>                   face_quadrature;
+      DoFHandler<dim>                                dof_handler;
+
+      IndexSet                  locally_owned_dofs;
+      IndexSet                  locally_relevant_dofs;
+      AffineConstraints<double> constraints;
+
+      typename LA::SparseMatrix system_matrix;
+      Vector                    system_rhs;
+      Vector                    solution;         // locally owned
+      Vector                    ghosted_solution; // locally relevant
+      std::unique_ptr<typename LA::AMG> preconditioner;
+
+      std::vector<ParticleState> particles;
+      /// Locally relevant dofs on each particle's surface.
+      std::vector<std::vector<types::global_dof_index>> surface_dofs;
+      /// The master dof of each particle (the same on every rank).
+      std::vector<types::global_dof_index> master_dofs;
+      /// Surface samples of each particle on this rank: emitting field
+      /// (V/m) and area weight (m^2) at face quadrature points.
+      std::vector<std::vector<double>> emitting_field_samples;
+      std::vector<std::vector<double>> area_weight_samples;
+
+      /// Anderson history: ln|Q| of the emitting particles and the
+      /// fixed-point residuals.
+      std::deque<std::vector<double>> anderson_x, anderson_f;
+
+      /// Guard electrodes: layer heights (m) and mean potentials (V).
+      std::vector<double> layer_heights;
+      std::vector<double> layer_potentials;
+      double              domain_top = 0; // m
+
+      // Statistics for the log and summary.json.
+      unsigned int              charge_iterations = 0;
+      std::vector<unsigned int> linear_iterations;
+      double                    charge_change = 0;
+      double                    charge_residual = 0;
+      bool                      converged = false;
+      double                    setup_wall_time = 0;
+    };
+  } // namespace stream_potential
+} // namespace xray
+
+#endif

@@ -1,0 +1,1219 @@
+// Implementation of StreamPotential<dim, LA>; instantiated in
+// stream_potential_2d.cc (continuum) and stream_potential_3d.cc (particles).
+#ifndef XRAY_STREAM_POTENTIAL_TEMPLATES_H
+#define XRAY_STREAM_POTENTIAL_TEMPLATES_H
+
+#include "common/command_line.h"
+#include "stream_potential/stream_potential.h"
+
+#include <deal.II/base/function.h>
+#include <deal.II/base/mpi.templates.h>
+#include <deal.II/base/utilities.h>
+#include <deal.II/dofs/dof_tools.h>
+#include <deal.II/fe/fe_values.h>
+#include <deal.II/grid/grid_tools.h>
+#include <deal.II/lac/dynamic_sparsity_pattern.h>
+#include <deal.II/lac/solver_cg.h>
+#include <deal.II/lac/solver_control.h>
+#include <deal.II/lac/sparsity_tools.h>
+#include <deal.II/numerics/data_out.h>
+#include <deal.II/numerics/data_postprocessor.h>
+#include <deal.II/numerics/vector_tools.h>
+
+#include <boost/math/constants/constants.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iomanip>
+#include <limits>
+#include <deque>
+#include <numeric>
+
+namespace xray
+{
+  namespace stream_potential
+  {
+    /// Vacuum permittivity, F/m (CODATA 2018).
+    constexpr double vacuum_permittivity = 8.8541878128e-12;
+
+    namespace internal
+    {
+      /// Element-wise reductions of a vector over all ranks, in place.
+      template <typename T>
+      void
+      all_min(std::vector<T> &values, const MPI_Comm communicator)
+      {
+        Utilities::MPI::min(ArrayView<const T>(values), communicator,
+                            ArrayView<T>(values));
+      }
+      template <typename T>
+      void
+      all_max(std::vector<T> &values, const MPI_Comm communicator)
+      {
+        Utilities::MPI::max(ArrayView<const T>(values), communicator,
+                            ArrayView<T>(values));
+      }
+      template <typename T>
+      void
+      all_sum(std::vector<T> &values, const MPI_Comm communicator)
+      {
+        Utilities::MPI::sum(ArrayView<const T>(values), communicator,
+                            ArrayView<T>(values));
+      }
+
+      /// E = -grad phi and |E| for the VTU output.
+      template <int dim>
+      class ElectricField : public DataPostprocessor<dim>
+      {
+      public:
+        void
+        evaluate_scalar_field(
+          const DataPostprocessorInputs::Scalar<dim> &inputs,
+          std::vector<Vector<double>> &computed_quantities) const override
+        {
+          for (unsigned int q = 0; q < inputs.solution_gradients.size(); ++q)
+            {
+              const Tensor<1, dim> field = -inputs.solution_gradients[q];
+              for (unsigned int d = 0; d < dim; ++d)
+                computed_quantities[q][d] = field[d];
+              computed_quantities[q][dim] = field.norm();
+            }
+        }
+
+        std::vector<std::string>
+        get_names() const override
+        {
+          std::vector<std::string> names(dim, "electric_field_V_per_m");
+          names.emplace_back("electric_field_magnitude_V_per_m");
+          return names;
+        }
+
+        std::vector<DataComponentInterpretation::DataComponentInterpretation>
+        get_data_component_interpretation() const override
+        {
+          std::vector<DataComponentInterpretation::DataComponentInterpretation>
+            interpretation(
+              dim, DataComponentInterpretation::component_is_part_of_vector);
+          interpretation.push_back(
+            DataComponentInterpretation::component_is_scalar);
+          return interpretation;
+        }
+
+        UpdateFlags
+        get_needed_update_flags() const override
+        {
+          return update_gradients;
+        }
+      };
+
+      /// Write @p text to @p file_name via a temporary file and a rename, so
+      /// a reader never sees half a file.
+      inline void
+      write_atomically(const std::string &file_name, const std::string &text)
+      {
+        const std::string partial = file_name + ".partial";
+        {
+          std::ofstream out(partial);
+          out << text;
+          if (!out)
+            throw std::runtime_error("cannot write " + partial);
+        }
+        if (std::rename(partial.c_str(), file_name.c_str()) != 0)
+          throw std::runtime_error("cannot rename " + partial);
+      }
+    } // namespace internal
+
+
+    template <int dim, typename LA>
+    StreamPotential<dim, LA>::StreamPotential(const Parameters &parameters,
+                                              RunOutput        &output)
+      : parameters(parameters)
+      , output(output)
+      , communicator(MPI_COMM_WORLD)
+      // A timer without communicator: one with it would print a warning
+      // when an error unwinds the stack, and errors must be one line.
+      , timer(output.log(), TimerOutput::never, TimerOutput::wall_times)
+      , triangulation(communicator)
+      , fe(parameters.fe_degree)
+      , mapping(FE_SimplexP<dim>(parameters.mapping_degree))
+      , quadrature(parameters.fe_degree + 1)
+      , face_quadrature(parameters.fe_degree + 1)
+      , dof_handler(triangulation)
+    {}
+
+
+    // ------------------------------------------------------------------
+    // Geometry
+    // ------------------------------------------------------------------
+
+    template <int dim, typename LA>
+    void
+    StreamPotential<dim, LA>::setup_particles()
+    {
+      std::vector<meshes::Particle> geometry =
+        meshes::make_particle_stream(parameters.layout);
+
+      // The sphere enclosure is centred on the particles.
+      if (parameters.enclosure_shape == meshes::EnclosureShape::sphere)
+        {
+          Point<3> low = geometry[0].center, high = low;
+          for (const auto &p : geometry)
+            for (unsigned int d = 0; d < 3; ++d)
+              {
+                low[d]  = std::min(low[d], p.center[d]);
+                high[d] = std::max(high[d], p.center[d]);
+              }
+          const Tensor<1, 3> shift = -0.5 * (low + high);
+          for (auto &p : geometry)
+            p.center += shift;
+        }
+
+      // The patch is centred at the evaluation position across the spot:
+      // each particle has flown x_spot + (x - x_centre) into it.
+      double x_centre = 0;
+      for (const auto &p : geometry)
+        x_centre += p.center[0] / double(geometry.size());
+      const double x_spot =
+        parameters.beam.position_in_spot * parameters.beam.spot_width;
+
+      const double pi = boost::math::constants::pi<double>();
+      particles.resize(geometry.size());
+      for (unsigned int i = 0; i < geometry.size(); ++i)
+        {
+          ParticleState &particle = particles[i];
+          particle.geometry       = geometry[i];
+          const double r          = geometry[i].radius;
+          particle.beam_charge    = parameters.beam.deposited_charge(
+            r, x_spot + geometry[i].center[0] - x_centre);
+
+          switch (parameters.charging_model)
+            {
+              case ChargingModel::prescribed_charge:
+                particle.charge = parameters.particle_charge;
+                break;
+              case ChargingModel::prescribed_potential:
+                particle.potential = parameters.particle_potential;
+                break;
+              case ChargingModel::beam:
+                particle.charge = particle.beam_charge;
+                break;
+              case ChargingModel::field_emission_cap:
+              case ChargingModel::current_balance:
+                {
+                  // Start from the isolated sphere at the field limit,
+                  // Q = 4 pi eps0 r^2 E_lim: the self-field dominates, so
+                  // the iteration starts close to its answer.
+                  const double isolated_limit = 4 * pi * vacuum_permittivity *
+                                                r * r * parameters.field_limit;
+                  particle.charge =
+                    particle.beam_charge < 0 ?
+                      -std::min(-particle.beam_charge, isolated_limit) :
+                      particle.beam_charge;
+                  break;
+                }
+            }
+        }
+
+      // Guard electrodes follow each layer's mean height and potential.
+      const unsigned int n_layers = parameters.layout.n_layers;
+      layer_heights.assign(n_layers, 0.);
+      layer_potentials.assign(n_layers, 0.);
+      std::vector<unsigned int> count(n_layers, 0);
+      for (const auto &p : particles)
+        {
+          layer_heights[p.geometry.layer] += p.geometry.center[2];
+          ++count[p.geometry.layer];
+        }
+      for (unsigned int l = 0; l < n_layers; ++l)
+        layer_heights[l] /= std::max(count[l], 1u);
+    }
+
+
+    template <int dim, typename LA>
+    void
+    StreamPotential<dim, LA>::make_grid()
+    {
+      TimerOutput::Scope scope(timer, "mesh");
+      const auto        &layout = parameters.layout;
+      if constexpr (dim == 3)
+        {
+          setup_particles();
+          meshes::StreamDomain domain;
+          for (const auto &p : particles)
+            domain.particles.push_back(p.geometry);
+          domain.enclosure_shape     = parameters.enclosure_shape;
+          domain.enclosure_size      = parameters.enclosure_size;
+          domain.lateral_guard_walls = parameters.guard_electrodes;
+          meshes::check_domain(domain);
+          meshes::make_stream_mesh(triangulation, domain,
+                                   parameters.mesh_sizes);
+
+          double top = 0;
+          for (const auto &p : particles)
+            top = std::max(top, p.geometry.center[2] + p.geometry.radius);
+          domain_top = top + parameters.enclosure_size;
+        }
+      else
+        {
+          const double thickness = layout.stream_thickness > 0 ?
+                                     layout.stream_thickness :
+                                     2 * layout.particle_radius;
+          const double slab_bottom = layout.anode_gap;
+          const double slab_top    = slab_bottom + thickness;
+          domain_top               = slab_top + parameters.enclosure_size;
+          const double half_width =
+            parameters.lateral_walls_insulating ?
+              parameters.slab_half_width :
+              parameters.slab_half_width + parameters.enclosure_size;
+          Triangulation<2> serial;
+          meshes::make_slab_section(serial, half_width, domain_top,
+                                    parameters.slab_half_width, slab_bottom,
+                                    slab_top, parameters.continuum_cell_size);
+          meshes::distribute_triangulation(serial, triangulation);
+        }
+      output.log() << "Mesh: " << triangulation.n_global_active_cells()
+                   << (dim == 3 ? " tetrahedra" : " triangles") << ", "
+                   << particles.size() << " particles" << std::endl;
+    }
+
+
+    // ------------------------------------------------------------------
+    // Degrees of freedom, floating-conductor constraints, linear system
+    // ------------------------------------------------------------------
+
+    template <int dim, typename LA>
+    void
+    StreamPotential<dim, LA>::find_particle_surface_dofs()
+    {
+      const unsigned int n_particles = particles.size();
+      surface_dofs.assign(n_particles, {});
+      std::vector<types::global_dof_index> face_dofs;
+      for (const auto &cell : dof_handler.active_cell_iterators())
+        if (!cell->is_artificial())
+          for (const unsigned int f : cell->face_indices())
+            if (cell->at_boundary(f) &&
+                cell->face(f)->boundary_id() >=
+                  meshes::stream_boundary::first_particle)
+              {
+                const unsigned int i = cell->face(f)->boundary_id() -
+                                       meshes::stream_boundary::first_particle;
+                AssertIndexRange(i, n_particles);
+                face_dofs.resize(fe.n_dofs_per_face(f));
+                cell->face(f)->get_dof_indices(face_dofs);
+                surface_dofs[i].insert(surface_dofs[i].end(),
+                                       face_dofs.begin(), face_dofs.end());
+              }
+
+      // The master of each particle is the smallest dof index on its
+      // surface over all ranks: every rank that sees a surface dof then
+      // writes the same constraint for it, so the constraints are
+      // consistent across ranks by construction.
+      master_dofs.assign(n_particles, numbers::invalid_dof_index);
+      for (unsigned int i = 0; i < n_particles; ++i)
+        {
+          auto &dofs = surface_dofs[i];
+          std::sort(dofs.begin(), dofs.end());
+          dofs.erase(std::unique(dofs.begin(), dofs.end()), dofs.end());
+          if (!dofs.empty())
+            master_dofs[i] = dofs.front();
+        }
+      internal::all_min(master_dofs, communicator);
+      for (unsigned int i = 0; i < n_particles; ++i)
+        if (master_dofs[i] == numbers::invalid_dof_index)
+          throw SolverError("particle " + std::to_string(i) +
+                            " has no surface in the mesh");
+    }
+
+
+    template <int dim, typename LA>
+    double
+    StreamPotential<dim, LA>::guard_potential(const double z) const
+    {
+      // Piecewise linear through (0, U_anode), (z_l, mean V of layer l),
+      // (top, 0): the potential of a laterally infinite stream.
+      std::vector<std::pair<double, double>> nodes;
+      nodes.emplace_back(0., parameters.anode_potential);
+      for (unsigned int l = 0; l < layer_heights.size(); ++l)
+        nodes.emplace_back(layer_heights[l], layer_potentials[l]);
+      nodes.emplace_back(domain_top, 0.);
+      std::sort(nodes.begin(), nodes.end());
+      for (unsigned int k = 1; k < nodes.size(); ++k)
+        if (z <= nodes[k].first)
+          {
+            const double t = (z - nodes[k - 1].first) /
+                             (nodes[k].first - nodes[k - 1].first);
+            return (1 - t) * nodes[k - 1].second + t * nodes[k].second;
+          }
+      return 0.;
+    }
+
+
+    template <int dim, typename LA>
+    void
+    StreamPotential<dim, LA>::make_constraints()
+    {
+      namespace id = meshes::stream_boundary;
+      constraints.clear();
+      constraints.reinit(locally_relevant_dofs);
+
+      VectorTools::interpolate_boundary_values(
+        mapping, dof_handler, id::anode,
+        Functions::ConstantFunction<dim>(parameters.anode_potential),
+        constraints);
+      VectorTools::interpolate_boundary_values(
+        mapping, dof_handler, id::enclosure, Functions::ZeroFunction<dim>(),
+        constraints);
+      if (dim == 3 && parameters.guard_electrodes)
+        VectorTools::interpolate_boundary_values(
+          mapping, dof_handler, id::guard_wall,
+          ScalarFunctionFromFunctionObject<dim>(
+            [this](const Point<dim> &p) { return guard_potential(p[dim - 1]); }),
+          constraints);
+      if (dim == 2 && !parameters.lateral_walls_insulating)
+        VectorTools::interpolate_boundary_values(
+          mapping, dof_handler, id::guard_wall, Functions::ZeroFunction<dim>(),
+          constraints);
+
+      // Floating conductors: phi_k = phi_master on particle i's surface;
+      // or phi_k = V for a prescribed potential.
+      const bool fixed_potential =
+        parameters.charging_model == ChargingModel::prescribed_potential;
+      for (unsigned int i = 0; i < particles.size(); ++i)
+        for (const types::global_dof_index k : surface_dofs[i])
+          {
+            if (constraints.is_constrained(k))
+              continue;
+            if (fixed_potential)
+              {
+                constraints.add_line(k);
+                constraints.set_inhomogeneity(k, particles[i].potential);
+              }
+            else if (k != master_dofs[i])
+              {
+                constraints.add_line(k);
+                constraints.add_entry(k, master_dofs[i], 1.);
+              }
+          }
+      constraints.close();
+    }
+
+
+    template <int dim, typename LA>
+    void
+    StreamPotential<dim, LA>::setup_system()
+    {
+      TimerOutput::Scope scope(timer, "setup");
+      dof_handler.distribute_dofs(fe);
+      locally_owned_dofs = dof_handler.locally_owned_dofs();
+      DoFTools::extract_locally_relevant_dofs(dof_handler,
+                                              locally_relevant_dofs);
+      find_particle_surface_dofs();
+      make_constraints();
+
+      DynamicSparsityPattern dsp(locally_relevant_dofs);
+      DoFTools::make_sparsity_pattern(dof_handler, dsp, constraints, false);
+      SparsityTools::distribute_sparsity_pattern(dsp, locally_owned_dofs,
+                                                 communicator,
+                                                 locally_relevant_dofs);
+      system_matrix.reinit(locally_owned_dofs, locally_owned_dofs, dsp,
+                           communicator);
+      system_rhs.reinit(locally_owned_dofs, communicator);
+      solution.reinit(locally_owned_dofs, communicator);
+      ghosted_solution.reinit(locally_owned_dofs, locally_relevant_dofs,
+                              communicator);
+      output.log() << "Degrees of freedom: " << dof_handler.n_dofs()
+                   << " (P" << fe.degree << ", mapping degree "
+                   << parameters.mapping_degree << ")" << std::endl;
+    }
+
+
+    template <int dim, typename LA>
+    void
+    StreamPotential<dim, LA>::assemble_matrix()
+    {
+      TimerOutput::Scope scope(timer, "assembly");
+      FEValues<dim>      fe_values(mapping, fe, quadrature,
+                              update_gradients | update_JxW_values);
+      const unsigned int dofs_per_cell = fe.n_dofs_per_cell();
+      FullMatrix<double> cell_matrix(dofs_per_cell, dofs_per_cell);
+      std::vector<types::global_dof_index> dof_indices(dofs_per_cell);
+
+      system_matrix = 0;
+      for (const auto &cell : dof_handler.active_cell_iterators())
+        if (cell->is_locally_owned())
+          {
+            fe_values.reinit(cell);
+            // The curved (quadratic) geometry folds a tetrahedron when a
+            // surface edge bulges across a gap narrower than its sagitta.
+            for (const unsigned int q : fe_values.quadrature_point_indices())
+              if (!(fe_values.JxW(q) > 0))
+                throw SolverError(
+                  "the curved mesh folds a cell near " +
+                  Utilities::to_string(cell->center()[0]) + ", " +
+                  Utilities::to_string(cell->center()[1]) + ", " +
+                  Utilities::to_string(cell->center()[2 % dim]) +
+                  " m (particles too close for the element size): lower "
+                  "Mesh/Surface element size or widen the gaps");
+            cell_matrix = 0;
+            // int eps0 grad phi_i . grad phi_j
+            for (const unsigned int q : fe_values.quadrature_point_indices())
+              for (const unsigned int i : fe_values.dof_indices())
+                for (const unsigned int j : fe_values.dof_indices())
+                  cell_matrix(i, j) += vacuum_permittivity *
+                                       fe_values.shape_grad(i, q) *
+                                       fe_values.shape_grad(j, q) *
+                                       fe_values.JxW(q);
+            cell->get_dof_indices(dof_indices);
+            constraints.distribute_local_to_global(cell_matrix, dof_indices,
+                                                   system_matrix);
+          }
+      system_matrix.compress(VectorOperation::add);
+    }
+
+
+    template <int dim, typename LA>
+    double
+    StreamPotential<dim, LA>::space_charge_density(const Point<dim> &p) const
+    {
+      if constexpr (dim == 3)
+        {
+          (void)p;
+          return 0.;
+        }
+      else
+        {
+          // A slab of N layers of hexagonal lattice (areal density
+          // 2 / (sqrt 3 p^2) each) spread over the stream thickness H.
+          const auto  &layout    = parameters.layout;
+          const double thickness = layout.stream_thickness > 0 ?
+                                     layout.stream_thickness :
+                                     2 * layout.particle_radius;
+          const double bottom = layout.anode_gap;
+          if (p[1] < bottom || p[1] > bottom + thickness ||
+              std::abs(p[0]) > parameters.slab_half_width)
+            return 0.;
+          const double number_density =
+            layout.n_layers * 2. /
+            (std::sqrt(3.) * layout.lattice_pitch * layout.lattice_pitch) /
+            thickness;
+          double charge = parameters.particle_charge;
+          if (parameters.charging_model == ChargingModel::beam)
+            // The slab spans the spot: the dwell length grows from 0 at the
+            // entry x = -W/2 to W_CS at the exit.
+            charge = parameters.beam.deposited_charge(
+              layout.particle_radius,
+              p[0] + 0.5 * parameters.beam.spot_width);
+          return number_density * charge;
+        }
+    }
+
+
+    template <int dim, typename LA>
+    void
+    StreamPotential<dim, LA>::assemble_rhs()
+    {
+      TimerOutput::Scope scope(timer, "assembly");
+      FEValues<dim>      fe_values(mapping, fe, quadrature,
+                              update_values | update_gradients |
+                                update_quadrature_points | update_JxW_values);
+      const unsigned int dofs_per_cell = fe.n_dofs_per_cell();
+      FullMatrix<double> cell_matrix(dofs_per_cell, dofs_per_cell);
+      dealii::Vector<double> cell_rhs(dofs_per_cell);
+      std::vector<types::global_dof_index> dof_indices(dofs_per_cell);
+
+      system_rhs = 0;
+      for (const auto &cell : dof_handler.active_cell_iterators())
+        if (cell->is_locally_owned())
+          {
+            cell->get_dof_indices(dof_indices);
+            const bool inhomogeneous =
+              std::any_of(dof_indices.begin(), dof_indices.end(),
+                          [this](const types::global_dof_index k) {
+                            return constraints.is_inhomogeneously_constrained(
+                              k);
+                          });
+            if (!inhomogeneous && dim == 3)
+              continue; // no space charge in the particle model
+            fe_values.reinit(cell);
+            cell_rhs    = 0;
+            cell_matrix = 0;
+            for (const unsigned int q : fe_values.quadrature_point_indices())
+              {
+                const double rho =
+                  space_charge_density(fe_values.quadrature_point(q));
+                for (const unsigned int i : fe_values.dof_indices())
+                  {
+                    cell_rhs(i) +=
+                      rho * fe_values.shape_value(i, q) * fe_values.JxW(q);
+                    if (inhomogeneous)
+                      for (const unsigned int j : fe_values.dof_indices())
+                        cell_matrix(i, j) += vacuum_permittivity *
+                                             fe_values.shape_grad(i, q) *
+                                             fe_values.shape_grad(j, q) *
+                                             fe_values.JxW(q);
+                  }
+              }
+            // With the cell matrix, the constraints move the known
+            // potentials (anode bias, guards, fixed particles) to the
+            // right-hand side; the global matrix is untouched.
+            constraints.distribute_local_to_global(cell_rhs, dof_indices,
+                                                   system_rhs, cell_matrix);
+          }
+
+      // Gauss's law of each floating particle: its charge is the
+      // right-hand side of its master row.
+      if (parameters.charging_model != ChargingModel::prescribed_potential)
+        for (unsigned int i = 0; i < particles.size(); ++i)
+          if (locally_owned_dofs.is_element(master_dofs[i]))
+            system_rhs(master_dofs[i]) += particles[i].charge;
+      system_rhs.compress(VectorOperation::add);
+    }
+
+
+    template <int dim, typename LA>
+    unsigned int
+    StreamPotential<dim, LA>::solve()
+    {
+      TimerOutput::Scope scope(timer, "solve");
+      if (!preconditioner)
+        {
+          preconditioner = std::make_unique<typename LA::AMG>();
+          LA::initialize_amg(*preconditioner, system_matrix, true,
+                             fe.degree > 1);
+        }
+      unsigned int iterations = 0;
+      const double rhs_norm   = system_rhs.l2_norm();
+      if (rhs_norm > 0)
+        {
+          SolverControl control(parameters.max_linear_iterations,
+                                parameters.linear_tolerance * rhs_norm);
+          SolverCG<Vector> cg(control);
+          try
+            {
+              cg.solve(system_matrix, solution, system_rhs, *preconditioner);
+            }
+          catch (const SolverControl::NoConvergence &failure)
+            {
+              throw SolverError(
+                "CG did not converge in " +
+                std::to_string(failure.last_step) +
+                " iterations (residual " +
+                Utilities::to_string(failure.last_residual / rhs_norm) +
+                " of the right-hand side, tolerance " +
+                Utilities::to_string(parameters.linear_tolerance) +
+                "); raise Solver/Maximum iterations or check the mesh");
+            }
+          iterations = control.last_step();
+        }
+      else
+        solution = 0;
+      constraints.distribute(solution);
+      ghosted_solution = solution;
+      return iterations;
+    }
+
+
+    // ------------------------------------------------------------------
+    // Particle surface fields and charges
+    // ------------------------------------------------------------------
+
+    template <int dim, typename LA>
+    void
+    StreamPotential<dim, LA>::evaluate_particles()
+    {
+      TimerOutput::Scope scope(timer, "particle fields");
+      const unsigned int n = particles.size();
+      if (n == 0)
+        return;
+      std::vector<double> max_field(n, 0.), max_emitting(n, 0.),
+        flux_charge(n, 0.);
+      emitting_field_samples.assign(n, {});
+      area_weight_samples.assign(n, {});
+
+      FEFaceValues<dim> face_values(mapping, fe, face_quadrature,
+                                    update_gradients | update_normal_vectors |
+                                      update_JxW_values);
+      std::vector<Tensor<1, dim>> gradients(face_quadrature.size());
+      for (const auto &cell : dof_handler.active_cell_iterators())
+        if (cell->is_locally_owned())
+          for (const unsigned int f : cell->face_indices())
+            if (cell->at_boundary(f) &&
+                cell->face(f)->boundary_id() >=
+                  meshes::stream_boundary::first_particle)
+              {
+                const unsigned int i = cell->face(f)->boundary_id() -
+                                       meshes::stream_boundary::first_particle;
+                face_values.reinit(cell, f);
+                face_values.get_function_gradients(ghosted_solution,
+                                                   gradients);
+                for (const unsigned int q :
+                     face_values.quadrature_point_indices())
+                  {
+                    // n points out of the vacuum, into the particle. On a
+                    // conductor E = -grad phi is normal to the surface and
+                    // sigma = eps0 E . n_particle = eps0 grad phi . n.
+                    const double normal_gradient =
+                      gradients[q] * face_values.normal_vector(q);
+                    flux_charge[i] += vacuum_permittivity * normal_gradient *
+                                      face_values.JxW(q);
+                    max_field[i] = std::max(max_field[i], gradients[q].norm());
+                    // Electrons leave where E . n_particle < 0, i.e. where
+                    // the surface charge is negative: F = -grad phi . n.
+                    const double emitting = -normal_gradient;
+                    max_emitting[i] = std::max(max_emitting[i], emitting);
+                    emitting_field_samples[i].push_back(emitting);
+                    area_weight_samples[i].push_back(face_values.JxW(q));
+                  }
+              }
+
+      // The potential of each particle is the value of any of its surface
+      // dofs a rank sees (all are equal).
+      std::vector<double> potential(n, -std::numeric_limits<double>::max());
+      for (unsigned int i = 0; i < n; ++i)
+        if (!surface_dofs[i].empty())
+          potential[i] = ghosted_solution(surface_dofs[i].front());
+
+      internal::all_max(max_field, communicator);
+      internal::all_max(max_emitting, communicator);
+      internal::all_sum(flux_charge, communicator);
+      internal::all_max(potential, communicator);
+      for (unsigned int i = 0; i < n; ++i)
+        {
+          particles[i].max_surface_field  = max_field[i];
+          particles[i].max_emitting_field = max_emitting[i];
+          particles[i].flux_charge        = flux_charge[i];
+          particles[i].potential          = potential[i];
+          if (parameters.charging_model ==
+              ChargingModel::prescribed_potential)
+            particles[i].charge = flux_charge[i];
+        }
+
+      // The current balance needs every sample of a particle in one place.
+      if (parameters.charging_model == ChargingModel::current_balance)
+        {
+          const auto all_fields =
+            Utilities::MPI::all_gather(communicator, emitting_field_samples);
+          const auto all_weights =
+            Utilities::MPI::all_gather(communicator, area_weight_samples);
+          for (unsigned int i = 0; i < n; ++i)
+            {
+              emitting_field_samples[i].clear();
+              area_weight_samples[i].clear();
+              for (unsigned int rank = 0; rank < all_fields.size(); ++rank)
+                {
+                  emitting_field_samples[i].insert(
+                    emitting_field_samples[i].end(),
+                    all_fields[rank][i].begin(), all_fields[rank][i].end());
+                  area_weight_samples[i].insert(area_weight_samples[i].end(),
+                                                all_weights[rank][i].begin(),
+                                                all_weights[rank][i].end());
+                }
+              particles[i].emitted_current =
+                emitted_current(emitting_field_samples[i],
+                                area_weight_samples[i], parameters.emitter);
+            }
+        }
+    }
+
+
+    template <int dim, typename LA>
+    double
+    StreamPotential<dim, LA>::update_charges()
+    {
+      const ChargingModel model = parameters.charging_model;
+      if (model != ChargingModel::field_emission_cap &&
+          model != ChargingModel::current_balance)
+        return 0.;
+
+      std::vector<double> new_charge(particles.size());
+      double              largest = 0, change = 0;
+      charge_residual             = 0;
+      for (unsigned int i = 0; i < particles.size(); ++i)
+        {
+          ParticleState &particle = particles[i];
+          const double   beam_magnitude = -particle.beam_charge;
+          const double   magnitude      = -particle.charge;
+          // Only a negative particle emits electrons.
+          double allowed = beam_magnitude;
+          if (beam_magnitude > 0 && magnitude > 0)
+            {
+              if (model == ChargingModel::field_emission_cap)
+                {
+                  // The surface field scales with the particle's own
+                  // charge: the charge at which the peak emitting field
+                  // is E_lim.
+                  const double field = particle.max_emitting_field;
+                  if (field > 0)
+                    allowed = magnitude * parameters.field_limit / field;
+                  const double excess =
+                    (field - parameters.field_limit) / parameters.field_limit;
+                  charge_residual = std::max(
+                    charge_residual,
+                    magnitude < beam_magnitude * (1 - 1e-12) ?
+                      std::abs(excess) :
+                      std::max(0., excess));
+                }
+              else
+                {
+                  // Murphy-Good current of the whole surface equals the
+                  // charging current q_uP j pi r^2.
+                  const double target =
+                    parameters.beam.charging_current(particle.geometry.radius);
+                  const double emitted_at_beam_charge = emitted_current(
+                    [&] {
+                      std::vector<double> scaled = emitting_field_samples[i];
+                      for (double &f : scaled)
+                        f *= beam_magnitude / magnitude;
+                      return scaled;
+                    }(),
+                    area_weight_samples[i], parameters.emitter);
+                  if (emitted_at_beam_charge > target)
+                    allowed =
+                      magnitude * current_balance_scale(emitting_field_samples[i],
+                                                        area_weight_samples[i],
+                                                        target,
+                                                        parameters.emitter);
+                  const double mismatch =
+                    std::abs(particle.emitted_current - target) / target;
+                  if (magnitude < beam_magnitude * (1 - 1e-12))
+                    charge_residual = std::max(charge_residual, mismatch);
+                }
+            }
+          new_charge[i] =
+            beam_magnitude > 0 ? -std::min(beam_magnitude, allowed) :
+                                 particle.beam_charge;
+          largest = std::max(largest, std::abs(new_charge[i]));
+        }
+      for (unsigned int i = 0; i < particles.size(); ++i)
+        change = std::max(change, std::abs(new_charge[i] - particles[i].charge));
+      change = largest > 0 ? change / largest : 0.;
+
+      // Keep the charges of the last solve once they no longer change: the
+      // reported fields then belong to exactly the reported charges.
+      if (change > parameters.charge_tolerance)
+        accelerate_charges(new_charge);
+      for (auto &particle : particles)
+        particle.limited =
+          std::abs(particle.charge) < std::abs(particle.beam_charge) * (1 - 1e-9);
+      return change;
+    }
+
+
+
+    template <int dim, typename LA>
+    void
+    StreamPotential<dim, LA>::accelerate_charges(
+      const std::vector<double> &fixed_point_charge)
+    {
+      // Anderson acceleration (depth 5) of the fixed-point map
+      // x -> g(x), x = ln|Q_i| of the emitting particles. The plain map
+      // assumes each particle's field scales with its own charge; in a
+      // dense, many-layer stream the collective field of all the others
+      // dominates and the plain map oscillates. Anderson mixing combines
+      // the last iterates so that the coupled (nearly linear) problem
+      // converges like a Krylov method. Steps are limited to a factor e
+      // per iteration and charges never exceed the beam charge.
+      constexpr unsigned int depth        = 5;
+      constexpr double       largest_step = 1.;
+      std::vector<unsigned int> emitting;
+      for (unsigned int i = 0; i < particles.size(); ++i)
+        if (particles[i].beam_charge < 0 && particles[i].charge < 0 &&
+            fixed_point_charge[i] < 0)
+          emitting.push_back(i);
+        else
+          particles[i].charge = fixed_point_charge[i];
+
+      const unsigned int  n = emitting.size();
+      std::vector<double> x(n), f(n);
+      for (unsigned int k = 0; k < n; ++k)
+        {
+          const unsigned int i = emitting[k];
+          x[k] = std::log(-particles[i].charge);
+          f[k] = std::log(-fixed_point_charge[i]) - x[k];
+        }
+      if (anderson_x.size() > 0 && anderson_x.back().size() != n)
+        anderson_x.clear(), anderson_f.clear(); // emitting set changed
+      anderson_x.push_back(x);
+      anderson_f.push_back(f);
+      if (anderson_x.size() > depth + 1)
+        anderson_x.pop_front(), anderson_f.pop_front();
+
+      // min || f - dF gamma ||, dF columns f_j+1 - f_j (normal equations
+      // with a small Tikhonov term: m <= 5 columns).
+      const unsigned int m = anderson_x.size() - 1;
+      std::vector<double> step = f;
+      if (m > 0)
+        {
+          FullMatrix<double>     normal(m, m);
+          dealii::Vector<double> right(m), gamma(m);
+          auto dF = [&](unsigned int j, unsigned int k) {
+            return anderson_f[j + 1][k] - anderson_f[j][k];
+          };
+          auto dX = [&](unsigned int j, unsigned int k) {
+            return anderson_x[j + 1][k] - anderson_x[j][k];
+          };
+          for (unsigned int a = 0; a < m; ++a)
+            {
+              for (unsigned int b = 0; b < m; ++b)
+                for (unsigned int k = 0; k < n; ++k)
+                  normal(a, b) += dF(a, k) * dF(b, k);
+              for (unsigned int k = 0; k < n; ++k)
+                right(a) += dF(a, k) * f[k];
+            }
+          double trace = 0;
+          for (unsigned int a = 0; a < m; ++a)
+            trace += normal(a, a);
+          for (unsigned int a = 0; a < m; ++a)
+            normal(a, a) += 1e-10 * trace + 1e-300;
+          normal.gauss_jordan();
+          normal.vmult(gamma, right);
+          for (unsigned int k = 0; k < n; ++k)
+            for (unsigned int j = 0; j < m; ++j)
+              step[k] -= (dX(j, k) + dF(j, k)) * gamma(j);
+        }
+      for (unsigned int k = 0; k < n; ++k)
+        {
+          const unsigned int i = emitting[k];
+          const double       x_new =
+            std::min(x[k] + std::clamp(step[k], -largest_step, largest_step),
+                     std::log(-particles[i].beam_charge));
+          particles[i].charge = -std::exp(x_new);
+        }
+    }
+
+    template <int dim, typename LA>
+    double
+    StreamPotential<dim, LA>::update_guard_potentials()
+    {
+      if (!(dim == 3 && parameters.guard_electrodes))
+        return 0.;
+      std::vector<double>       mean(layer_potentials.size(), 0.);
+      std::vector<unsigned int> count(layer_potentials.size(), 0);
+      for (const auto &p : particles)
+        {
+          mean[p.geometry.layer] += p.potential;
+          ++count[p.geometry.layer];
+        }
+      double change = 0, largest = 0;
+      for (unsigned int l = 0; l < mean.size(); ++l)
+        {
+          mean[l] /= std::max(count[l], 1u);
+          change  = std::max(change, std::abs(mean[l] - layer_potentials[l]));
+          largest = std::max(largest, std::abs(mean[l]));
+        }
+      change = largest > 0 ? change / largest : 0.;
+      if (change > parameters.charge_tolerance)
+        {
+          layer_potentials = mean;
+          make_constraints();
+        }
+      return change;
+    }
+
+
+    // ------------------------------------------------------------------
+    // Output
+    // ------------------------------------------------------------------
+
+    template <int dim, typename LA>
+    void
+    StreamPotential<dim, LA>::output_results()
+    {
+      TimerOutput::Scope scope(timer, "output");
+      internal::ElectricField<dim> field;
+      DataOut<dim>                 data_out;
+      data_out.attach_dof_handler(dof_handler);
+      data_out.add_data_vector(ghosted_solution, "potential_V");
+      data_out.add_data_vector(ghosted_solution, field);
+      dealii::Vector<float> rank(triangulation.n_active_cells());
+      rank = Utilities::MPI::this_mpi_process(communicator);
+      data_out.add_data_vector(rank, "mpi_rank");
+      data_out.build_patches(mapping, std::min(2u, fe.degree));
+      output.write_solution(data_out);
+    }
+
+
+    template <int dim, typename LA>
+    void
+    StreamPotential<dim, LA>::write_particles_csv() const
+    {
+      if (Utilities::MPI::this_mpi_process(communicator) != 0 ||
+          particles.empty())
+        return;
+      std::ostringstream csv;
+      csv << "id,x,y,z,radius_m,charge_C,potential_V,"
+             "max_surface_field_V_per_m,limited,layer,beam_charge_C,"
+             "flux_charge_C,max_emitting_field_V_per_m,emitted_current_A\n";
+      csv << std::setprecision(10);
+      for (unsigned int i = 0; i < particles.size(); ++i)
+        {
+          const ParticleState &p = particles[i];
+          csv << i << ',' << p.geometry.center[0] << ','
+              << p.geometry.center[1] << ',' << p.geometry.center[2] << ','
+              << p.geometry.radius << ',' << p.charge << ',' << p.potential
+              << ',' << p.max_surface_field << ',' << (p.limited ? 1 : 0)
+              << ',' << p.geometry.layer << ',' << p.beam_charge << ','
+              << p.flux_charge << ',' << p.max_emitting_field << ','
+              << p.emitted_current << '\n';
+        }
+      internal::write_atomically(output.path("particles.csv"), csv.str());
+    }
+
+
+    template <int dim, typename LA>
+    void
+    StreamPotential<dim, LA>::write_profile_csv(double &max_abs_potential)
+    {
+      TimerOutput::Scope scope(timer, "output");
+      // The line along the anode normal: through the particle closest to
+      // the patch centre (particles), or at the evaluation position across
+      // the spot (continuum).
+      Point<dim> base;
+      double     z_start = 0, z_end = domain_top;
+      if constexpr (dim == 3)
+        {
+          Point<3> centre;
+          for (const auto &p : particles)
+            centre += p.geometry.center / double(particles.size());
+          unsigned int closest = 0;
+          double       best    = std::numeric_limits<double>::max();
+          for (unsigned int i = 0; i < particles.size(); ++i)
+            {
+              const Point<3> &c = particles[i].geometry.center;
+              const double    d = std::hypot(c[0] - centre[0], c[1] - centre[1]);
+              if (d < best - 1e-12 * particles[i].geometry.radius)
+                best = d, closest = i;
+            }
+          base[0] = particles[closest].geometry.center[0];
+          base[1] = particles[closest].geometry.center[1];
+          if (parameters.enclosure_shape == meshes::EnclosureShape::sphere)
+            z_start = -parameters.enclosure_size,
+            z_end   = parameters.enclosure_size;
+        }
+      else
+        base[0] = -parameters.slab_half_width +
+                  parameters.beam.position_in_spot * 2 *
+                    parameters.slab_half_width;
+
+      const unsigned int  n = parameters.profile_points;
+      std::vector<double> z(n), potential(n, 0.), field(n, 0.), found(n, 0.);
+      for (unsigned int k = 0; k < n; ++k)
+        z[k] = z_start + (z_end - z_start) * k / (n - 1);
+
+      for (const auto &cell : dof_handler.active_cell_iterators())
+        if (cell->is_locally_owned())
+          {
+            // Curved cells bulge beyond their vertices' box: widen it.
+            BoundingBox<dim> box = cell->bounding_box();
+            box.extend(0.1 * cell->diameter());
+            Point<dim> probe = base;
+            probe[dim - 1]   = box.get_boundary_points().first[dim - 1];
+            bool lateral_hit = true;
+            for (unsigned int d = 0; d + 1 < dim; ++d)
+              lateral_hit =
+                lateral_hit && box.get_boundary_points().first[d] <= base[d] &&
+                base[d] <= box.get_boundary_points().second[d];
+            if (!lateral_hit)
+              continue;
+            for (unsigned int k = 0; k < n; ++k)
+              {
+                if (found[k] > 0)
+                  continue;
+                probe[dim - 1] = z[k];
+                if (!box.point_inside(probe))
+                  continue;
+                Point<dim> unit;
+                try
+                  {
+                    unit = mapping.transform_real_to_unit_cell(cell, probe);
+                  }
+                catch (const typename Mapping<dim>::ExcTransformationFailed &)
+                  {
+                    continue;
+                  }
+                if (!cell->reference_cell().contains_point(unit, 1e-10))
+                  continue;
+                FEValues<dim> values(mapping, fe,
+                                     Quadrature<dim>(std::vector<Point<dim>>{
+                                       unit}),
+                                     update_values | update_gradients);
+                values.reinit(cell);
+                std::vector<double>         phi(1);
+                std::vector<Tensor<1, dim>> gradient(1);
+                values.get_function_values(ghosted_solution, phi);
+                values.get_function_gradients(ghosted_solution, gradient);
+                potential[k] = phi[0];
+                field[k]     = gradient[0].norm();
+                found[k]     = 1;
+              }
+          }
+      // A point on a face shared by two ranks is found by both: average.
+      internal::all_sum(found, communicator);
+      internal::all_sum(potential, communicator);
+      internal::all_sum(field, communicator);
+
+      std::vector<int> inside(n, -1); // particle containing the point
+      for (unsigned int k = 0; k < n; ++k)
+        if (found[k] > 0)
+          {
+            potential[k] /= found[k];
+            field[k] /= found[k];
+          }
+        else
+          {
+            // Inside a conductor: its potential, no field.
+            potential[k] = std::numeric_limits<double>::quiet_NaN();
+            field[k]     = std::numeric_limits<double>::quiet_NaN();
+            if constexpr (dim == 3)
+              {
+                Point<3> p(base[0], base[1], z[k]);
+                for (unsigned int i = 0; i < particles.size(); ++i)
+                  if (p.distance(particles[i].geometry.center) <=
+                      particles[i].geometry.radius * (1 + 1e-6))
+                    {
+                      inside[k]    = i;
+                      potential[k] = particles[i].potential;
+                      field[k]     = 0.;
+                    }
+              }
+          }
+
+      // The extremes of the potential are at nodes (conductors, anode) or
+      // inside the space charge; the nodal maximum is what VTU shows.
+      double local_max = 0;
+      for (const auto k : locally_owned_dofs)
+        local_max = std::max(local_max, std::abs(double(solution(k))));
+      max_abs_potential = Utilities::MPI::max(local_max, communicator);
+
+      if (Utilities::MPI::this_mpi_process(communicator) != 0)
+        return;
+      std::ostringstream csv;
+      csv << std::setprecision(10);
+      csv << "x_m,y_m,z_m,potential_V,electric_field_magnitude_V_per_m,"
+             "inside_particle\n";
+      for (unsigned int k = 0; k < n; ++k)
+        csv << base[0] << ',' << (dim == 3 ? base[1] : 0.) << ',' << z[k]
+            << ',' << potential[k] << ',' << field[k] << ',' << inside[k]
+            << '\n';
+      internal::write_atomically(output.path("profile.csv"), csv.str());
+    }
+
+
+    template <int dim, typename LA>
+    void
+    StreamPotential<dim, LA>::write_summary(const double max_abs_potential)
+    {
+      nlohmann::json summary;
+      summary["solver"]           = "stream-potential";
+      summary["model"]            = dim == 3 ? "particles" : "continuum";
+      summary["converged"]        = converged;
+      summary["n_particles"]      = particles.size();
+      summary["max_abs_potential_V"] = max_abs_potential;
+      summary["charge_iterations"] = charge_iterations;
+      summary["charge_change"]     = charge_change;
+      summary["charge_residual"]   = charge_residual;
+      summary["linear_iterations"] = linear_iterations;
+      summary["n_dofs"]            = dof_handler.n_dofs();
+      summary["n_cells"]           = triangulation.n_global_active_cells();
+      summary["n_mpi_ranks"] = Utilities::MPI::n_mpi_processes(communicator);
+      summary["linear_algebra"] = LA::name;
+
+      if constexpr (dim == 3)
+        {
+          double total = 0, max_field = 0, max_emitting = 0,
+                 flux_error = 0, min_potential = 0, max_potential = 0;
+          unsigned int n_limited = 0;
+          min_potential = max_potential = particles[0].potential;
+          for (const auto &p : particles)
+            {
+              total += p.charge;
+              max_field    = std::max(max_field, p.max_surface_field);
+              max_emitting = std::max(max_emitting, p.max_emitting_field);
+              if (p.charge != 0)
+                flux_error = std::max(
+                  flux_error, std::abs(p.flux_charge - p.charge) /
+                                std::abs(p.charge));
+              min_potential = std::min(min_potential, p.potential);
+              max_potential = std::max(max_potential, p.potential);
+              n_limited += p.limited;
+            }
+          summary["total_charge_C"]              = total;
+          summary["max_surface_field_V_per_m"]   = max_field;
+          summary["max_emitting_field_V_per_m"]  = max_emitting;
+          summary["n_limited"]                   = n_limited;
+          summary["min_particle_potential_V"]    = min_potential;
+          summary["max_particle_potential_V"]    = max_potential;
+          summary["max_flux_charge_relative_difference"] = flux_error;
+          if (parameters.charging_model != ChargingModel::prescribed_charge &&
+              parameters.charging_model != ChargingModel::prescribed_potential)
+            {
+              summary["beam_current_density_A_per_m2"] =
+                parameters.beam.current_density();
+              summary["beam_charge_C"] = particles[0].beam_charge;
+            }
+        }
+      nlohmann::json phases;
+      for (const auto &[name, seconds] :
+           timer.get_summary_data(TimerOutput::total_wall_time))
+        phases[name] = seconds;
+      summary["phase_wall_time_s"] = phases;
+      summary["wall_time_s"] =
+        Utilities::MPI::max(wall_clock.wall_time(), communicator);
+      output.write_summary(summary);
+    }
+
+
+    // ------------------------------------------------------------------
+
+    template <int dim, typename LA>
+    int
+    StreamPotential<dim, LA>::run()
+    {
+      wall_clock.restart();
+      make_grid();
+      setup_system();
+      assemble_matrix();
+
+      for (charge_iterations = 1;
+           charge_iterations <= parameters.max_charge_iterations;
+           ++charge_iterations)
+        {
+          assemble_rhs();
+          linear_iterations.push_back(solve());
+          evaluate_particles();
+          charge_change =
+            std::max(update_charges(), update_guard_potentials());
+          output.log() << "Charge iteration " << charge_iterations << ": "
+                       << linear_iterations.back() << " CG iterations, "
+                       << "relative charge change " << charge_change;
+          if (charge_residual > 0)
+            output.log() << ", field/current residual " << charge_residual;
+          output.log() << std::endl;
+          if (charge_change <= parameters.charge_tolerance)
+            {
+              converged = true;
+              break;
+            }
+        }
+      if (!converged)
+        throw SolverError(
+          "charge iteration did not converge in " +
+          std::to_string(parameters.max_charge_iterations) +
+          " iterations (relative change " + Utilities::to_string(charge_change) +
+          " > Charging/Relative tolerance " +
+          Utilities::to_string(parameters.charge_tolerance) + ")");
+
+      double max_abs_potential = 0;
+      write_profile_csv(max_abs_potential);
+      write_particles_csv();
+      output_results();
+      timer.print_wall_time_statistics(communicator);
+      write_summary(max_abs_potential);
+      return exit_status::success;
+    }
+  } // namespace stream_potential
+} // namespace xray
+
+#endif
