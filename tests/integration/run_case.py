@@ -124,6 +124,9 @@ class Run:
 
 
 class Driver:
+    # Prefix of the temporary directories (stream_cases.py imports Driver).
+    temporary_prefix = SOLVER_NAME + "-test-"
+
     def __init__(self, solver, mpiexec, keep=False):
         self.solver = solver
         self.mpiexec = mpiexec
@@ -135,7 +138,7 @@ class Driver:
         """Run the solver on inputs/PRM (or an absolute path) with the given
         "Section/Name=value" overrides, into OUTPUT_DIRECTORY or by default a
         fresh temporary one (not created beforehand: the solver makes it)."""
-        directory = tempfile.mkdtemp(prefix="anode-thermal-test-")
+        directory = tempfile.mkdtemp(prefix=self.temporary_prefix)
         self.directories.append(directory)
         if output_directory is None:
             output_directory = os.path.join(directory, "output")

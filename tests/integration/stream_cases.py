@@ -1,0 +1,621 @@
+#!/usr/bin/env python3
+"""Integration tests of stream-potential (Python 3, standard library only).
+
+Each case runs the solver, serially or under ``MPIEXEC -np N``, on a .prm
+from inputs/ (stream-*.prm) with ``--set`` overrides, into a fresh temporary
+output directory, and checks the exit status, the one line on stderr, which
+output files exist, and the numbers in particles.csv, profile.csv and
+summary.json against physics computed here independently.
+
+    stream_cases.py --solver build/bin/stream-potential --mpiexec mpirun CASE
+    stream_cases.py --list
+
+ctest runs one test per case (add_stream_case in CMakeLists.txt passes
+--processors, which must match the largest -np the case uses). Measured
+numbers are printed on lines starting with "MEASURED"; a failing case keeps
+its output directories and names them. The running machinery (Driver, Run,
+check, measured, check_close) is run_case.py's.
+Exit status: 0 passed, 1 failed, 2 usage error.
+"""
+
+import argparse
+import csv
+import math
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from run_case import (LINE, CheckFailed, Driver, check, check_close,  # noqa: E402
+                      expect_status, measured, relative_difference)
+
+SOLVER_NAME = "stream-potential"
+SUCCESS, INPUT_ERROR, SOLVER_FAILURE = 0, 2, 3
+
+# doc/stream-potential.md, "Outputs".
+PARTICLES_HEADER = ["id", "x", "y", "z", "radius_m", "charge_C", "potential_V",
+                    "max_surface_field_V_per_m", "limited", "layer", "beam_charge_C",
+                    "flux_charge_C", "max_emitting_field_V_per_m", "emitted_current_A"]
+PROFILE_COLUMNS = ["z_m", "potential_V", "electric_field_magnitude_V_per_m",
+                   "inside_particle"]
+SUMMARY_KEYS = ["solver", "converged", "n_particles", "max_abs_potential_V",
+                "max_surface_field_V_per_m", "total_charge_C", "charge_iterations",
+                "n_dofs", "n_mpi_ranks", "wall_time_s"]
+RESULT_FILES = ("summary.json", "particles.csv", "profile.csv")
+
+EPS0 = 8.8541878128e-12  # F/m (CODATA 2018)
+# particles.csv holds 10 significant digits: two printed numbers that are
+# equal in double precision can differ by this much (relative).
+CSV_ROUNDING = 1e-9
+
+# inputs/stream-patch.prm and the default beam (--print-parameters).
+RADIUS, PITCH, GAP, FIELD_LIMIT = 2.5e-6, 6e-6, 2.5e-6, 1e9
+BEAM = dict(U=132e3, P=46.2e3, W=450e-6, L=4670e-6, v=100.0, q_uP=0.3)
+
+
+class StreamDriver(Driver):
+    temporary_prefix = SOLVER_NAME + "-test-"
+
+
+# ---------------------------------------------------------------------------
+# Reading the results
+
+
+def rows(run, name):
+    check(run.has(name), f"no {name} in {run.output_directory}\n{run.describe()}")
+    with open(run.path(name), newline="") as file:
+        reader = csv.reader(file)
+        header = next(reader)
+        return header, [dict(zip(header, row)) for row in reader]
+
+
+def particles(run):
+    header, table = rows(run, "particles.csv")
+    check(header == PARTICLES_HEADER,
+          f"particles.csv header {header}\n  documented {PARTICLES_HEADER}")
+    return [{k: (int(v) if k in ("id", "limited", "layer") else float(v))
+             for k, v in row.items()} for row in table]
+
+
+def profile(run):
+    header, table = rows(run, "profile.csv")
+    for column in PROFILE_COLUMNS:
+        check(column in header, f"profile.csv has no column {column!r}: {header}")
+    return [{k: float(v) for k, v in row.items()} for row in table]
+
+
+def column(table, name):
+    return [row[name] for row in table]
+
+
+def solver_error_lines(run):
+    """The non-blank lines on stderr. Under MPI, without Open MPI's own
+    reports (framed in lines of dashes); serially every line counts."""
+    if os.path.basename(run.command[0]) == SOLVER_NAME:
+        return [line for line in run.stderr.splitlines() if line.strip()]
+    return run.error_lines()
+
+
+def expect_one_error_line(run, kind, *needles):
+    lines = solver_error_lines(run)
+    check(len(lines) == 1, f"expected exactly one line on stderr, got {len(lines)}:\n"
+          + "\n".join(lines) + f"\n{run.describe()}")
+    line = lines[0]
+    print(f"stderr: {line}")
+    prefix = f"{SOLVER_NAME}: {kind}"
+    check(line.startswith(prefix), f"stderr line does not start with {prefix!r}: {line!r}")
+    for needle in needles:
+        if isinstance(needle, re.Pattern):
+            check(needle.search(line), f"stderr line does not match {needle.pattern!r}: {line!r}")
+        else:
+            check(needle in line, f"stderr line does not name {needle!r}: {line!r}")
+    return line
+
+
+def expect_no_results(run, why):
+    for name in RESULT_FILES + ("solution.pvd",):
+        check(not run.has(name), f"{name} written after {why}")
+
+
+def expect_input_error(run, *needles):
+    expect_status(run, INPUT_ERROR)
+    line = expect_one_error_line(run, "error: ", *needles)
+    expect_no_results(run, "bad input")
+    return line
+
+
+def expect_success(run):
+    expect_status(run, SUCCESS)
+    lines = solver_error_lines(run)
+    check(not lines, "stderr not empty on success:\n" + "\n".join(lines))
+    summary = run.summary
+    check(summary["converged"] is True, "summary: converged is not true")
+    return summary
+
+
+def max_relative_difference(a, b, scale=None):
+    """max |a_i - b_i| / |b_i| (or / SCALE)."""
+    return max(abs(x - y) / (scale if scale else abs(y)) for x, y in zip(a, b))
+
+
+def check_max(name, value, tolerance):
+    measured(name, f"{value:.3e} (tolerance {tolerance:g})")
+    check(value <= tolerance, f"{name}: {value:.3e} > {tolerance:g}")
+
+
+def spread(potentials):
+    mean = sum(potentials) / len(potentials)
+    return (max(potentials) - min(potentials)) / abs(mean), max(potentials) - min(potentials)
+
+
+def charging_current(radius):
+    """q_uP j pi r^2 in A, j = P / (U W_CS L_CS)."""
+    j = BEAM["P"] / (BEAM["U"] * BEAM["W"] * BEAM["L"])
+    return BEAM["q_uP"] * j * math.pi * radius ** 2
+
+
+def beam_charges(table, position):
+    """Q_i = -q_uP j pi r^2 x_i / v, x_i = clamp(position W + x_i - mean x, 0, W)."""
+    mean_x = sum(column(table, "x")) / len(table)
+    charges = []
+    for p in table:
+        x = min(max(position * BEAM["W"] + p["x"] - mean_x, 0.0), BEAM["W"])
+        charges.append(-charging_current(p["radius_m"]) * x / BEAM["v"])
+    return charges
+
+
+# ---------------------------------------------------------------------------
+# Cases
+
+CASES = {}
+
+
+def case(processors=1):
+    """Register a case; PROCESSORS is the largest -np it uses."""
+    def register(function):
+        function.processors = processors
+        CASES["stream-" + function.__name__.replace("_", "-")] = function
+        return function
+    return register
+
+
+# --- Bad input: exit 2, one line naming the problem, no results
+
+
+@case()
+def input_overlapping_spheres(d):
+    """Lattice pitch 4.9 um < 2 r = 5 um: named."""
+    expect_input_error(d.run("stream-patch.prm", ["Particles/Lattice pitch=4.9e-6"]),
+                       "Lattice pitch")
+
+
+@case()
+def input_gap_zero(d):
+    """Anode gap = 0 (particles touching the anode): named."""
+    expect_input_error(d.run("stream-patch.prm", ["Particles/Anode gap=0"]), "Anode gap")
+
+
+@case()
+def input_gap_negative(d):
+    """Anode gap = -1e-6: named."""
+    expect_input_error(d.run("stream-patch.prm", ["Particles/Anode gap=-1e-6"]), "Anode gap")
+
+
+@case()
+def input_sphere_outside_enclosure(d):
+    """Enclosure sphere of radius 8 um about a 17 um row: the particle named."""
+    # The end particles reach 6 + 2.5 = 8.5 um from the centre.
+    expect_input_error(d.run("stream-patch.prm", ["Enclosure/Shape=sphere",
+                                                  "Enclosure/Distance=8e-6"]),
+                       re.compile(r"particle \d"), "enclosure")
+
+
+@case()
+def input_negative_radius(d):
+    """Radius = -2.5e-6: named."""
+    expect_input_error(d.run("stream-patch.prm", ["Particles/Radius=-2.5e-6"]), "Radius")
+
+
+@case()
+def input_malformed_value_in_file(d):
+    """Radius = 2.5e-6x in the .prm: file, line, entry and value named."""
+    expect_input_error(d.run("stream-malformed-value.prm"), "stream-malformed-value.prm",
+                       LINE(4), "Radius", "2.5e-6x")
+
+
+@case()
+def input_malformed_value_set(d):
+    """--set Particles/Rows=three: the assignment and value named."""
+    expect_input_error(d.run("stream-patch.prm", ["Particles/Rows=three"]),
+                       "Particles/Rows", "three")
+
+
+@case()
+def input_unknown_entry(d):
+    """A misspelt entry in the .prm: file, line and entry named."""
+    expect_input_error(d.run("stream-unknown-entry.prm"), "stream-unknown-entry.prm",
+                       LINE(5), "Lattice ptich")
+
+
+@case()
+def input_continuum_field_cap(d):
+    """The continuum model with the field emission cap: refused."""
+    expect_input_error(d.run("stream-continuum-slab.prm",
+                             ["Charging/Model=field emission cap"]),
+                       "Charging/Model", "continuum")
+
+
+@case(processors=2)
+def input_error_mpi(d):
+    """Overlapping spheres under MPI (2 ranks): still one line, exit 2."""
+    expect_input_error(d.run("stream-patch.prm", ["Particles/Lattice pitch=4.9e-6"], np=2),
+                       "Lattice pitch")
+
+
+# --- Solver failure: exit 3, one line, no results
+
+
+@case()
+def solver_charge_iteration_failure(d):
+    """Field emission cap with one charge iteration allowed: exit 3."""
+    run = d.run("stream-patch.prm", ["Charging/Maximum iterations=1"])
+    expect_status(run, SOLVER_FAILURE)
+    expect_one_error_line(run, "solver failure: ", "charge iteration", "did not converge")
+    expect_no_results(run, "a solver failure")
+
+
+# --- Physics and consistency (exit 0)
+
+
+def compare_particles(label, one, two, names):
+    """Largest relative difference of the particles' NAMES columns."""
+    worst = 0.0
+    for name in names:
+        error = max_relative_difference(column(two, name), column(one, name))
+        measured(f"{label}: {name}, largest relative difference", f"{error:.3e}")
+        worst = max(worst, error)
+    return worst
+
+
+@case(processors=2)
+def mpi_consistency(d):
+    """Field cap (3 particles) and prescribed charge: np=1 vs np=2, 1e-8."""
+    results = []
+    for label, sets in (("field emission cap", []),
+                        ("prescribed charge", ["Charging/Model=prescribed charge"])):
+        one_run, two_run = d.run("stream-patch.prm", sets), d.run("stream-patch.prm", sets, np=2)
+        one, two = expect_success(one_run), expect_success(two_run)
+        check(one["n_mpi_ranks"] == 1 and two["n_mpi_ranks"] == 2, "wrong n_mpi_ranks")
+        check(one["n_dofs"] == two["n_dofs"], "different meshes on 1 and 2 ranks")
+        p1, p2 = particles(one_run), particles(two_run)
+        measured(f"{label}: potentials np=1 [V]", [p["potential_V"] for p in p1])
+        measured(f"{label}: potentials np=2 [V]", [p["potential_V"] for p in p2])
+        worst = compare_particles(f"{label}, np=2 vs np=1", p1, p2,
+                                  ("potential_V", "charge_C", "max_surface_field_V_per_m"))
+        results.append((label, worst))
+    for label, worst in results:
+        check(worst <= 1e-8, f"{label}: np=2 differs from np=1 by {worst:.3e} (relative) "
+                             f"in particles.csv, more than 1e-8")
+
+
+@case()
+def charge_linearity(d):
+    """Prescribed charge doubled: every potential doubles (1e-9)."""
+    sets = ["Charging/Model=prescribed charge"]
+    single_run = d.run("stream-patch.prm", sets + ["Charging/Particle charge=-1e-13"])
+    double_run = d.run("stream-patch.prm", sets + ["Charging/Particle charge=-2e-13"])
+    single, double = expect_success(single_run), expect_success(double_run)
+    p1, p2 = particles(single_run), particles(double_run)
+    error = max(relative_difference(b["potential_V"], 2 * a["potential_V"])
+                for a, b in zip(p1, p2))
+    check_max("V(2Q) vs 2 V(Q), every particle (particles.csv)", error, 1e-9)
+    for key in ("min_particle_potential_V", "max_particle_potential_V",
+                "max_surface_field_V_per_m"):
+        check_close(f"summary {key}: 2Q vs 2 x Q", double[key], 2 * single[key], 1e-9)
+
+
+@case()
+def charge_potential_duality(d):
+    """One particle: Q -> V; V prescribed gives back Q within 5 % (flux)."""
+    Q = -1e-13
+    charge_run = d.run("stream-single.prm", [f"Charging/Particle charge={Q!r}"])
+    expect_success(charge_run)
+    (p,) = particles(charge_run)
+    V = p["potential_V"]
+    measured("prescribed charge -1e-13 C: potential", f"{V!r} V")
+    measured("prescribed charge: flux charge", f"{p['flux_charge_C']!r} C "
+             f"({p['flux_charge_C'] / Q - 1:+.3e} relative)")
+    check(p["charge_C"] == Q, f"charge_C {p['charge_C']} is not the prescribed {Q}")
+    potential_run = d.run("stream-single.prm", ["Charging/Model=prescribed potential",
+                                                f"Charging/Particle potential={V!r}"])
+    expect_success(potential_run)
+    (q,) = particles(potential_run)
+    check(q["potential_V"] == V, f"potential_V {q['potential_V']} is not the prescribed {V}")
+    check(q["charge_C"] == q["flux_charge_C"],
+          "prescribed potential: charge_C is not the flux charge")
+    # The floating-conductor solution at its potential V is the Dirichlet
+    # solution at V: the same flux charge (V has 10 digits in the .csv).
+    check_close("prescribed V: flux charge vs prescribed Q's flux charge",
+                q["charge_C"], p["flux_charge_C"], 1e-8)
+    check_close("prescribed V: charge vs prescribed Q (discretisation error)",
+                q["charge_C"], Q, 0.05)
+
+
+def check_field_cap(run, label):
+    s = expect_success(run)
+    table = particles(run)
+    limited = [p for p in table if p["limited"]]
+    fields = column(table, "max_emitting_field_V_per_m")
+    measured(f"{label}: charges [C]", column(table, "charge_C"))
+    measured(f"{label}: emitting fields / limit", [f / FIELD_LIMIT for f in fields])
+    measured(f"{label}: limited / charge_iterations / charge_residual",
+             f"{len(limited)} of {len(table)} / {s['charge_iterations']} / "
+             f"{s['charge_residual']:.3e}")
+    check(s["charge_iterations"] > 1, "the cap converged in one iteration")
+    check(s["n_limited"] == len(limited), f"n_limited {s['n_limited']} != {len(limited)}")
+    check(limited, "no particle limited: the case does not test the cap")
+    check_max(f"{label}: largest emitting field / limit - 1",
+              max(fields) / FIELD_LIMIT - 1, 1e-4)
+    check_max(f"{label}: limited particles, largest |field / limit - 1|",
+              max(abs(p["max_emitting_field_V_per_m"] / FIELD_LIMIT - 1) for p in limited),
+              1e-4)
+    check(s["charge_residual"] <= 1e-4, f"converged with charge_residual "
+                                        f"{s['charge_residual']:.3e} > 1e-4")
+    for p in table:
+        check(p["charge_C"] < 0, f"particle {p['id']}: charge {p['charge_C']} not negative")
+        check(abs(p["charge_C"]) <= abs(p["beam_charge_C"]) * (1 + CSV_ROUNDING),
+              f"particle {p['id']}: |charge| {p['charge_C']} > |beam charge| "
+              f"{p['beam_charge_C']}")
+        if not p["limited"]:
+            check(relative_difference(p["charge_C"], p["beam_charge_C"]) <= CSV_ROUNDING,
+                  f"particle {p['id']} not limited but not at its beam charge")
+
+
+@case()
+def field_emission_cap(d):
+    """3 particles, cap active: emitting fields <= E_lim, limited ones at it."""
+    check_field_cap(d.run("stream-patch.prm"), "field cap, row of 3")
+
+
+@case()
+def field_cap_hexagon(d):
+    """Hexagon of 7 at 6 um pitch: converged means every field <= E_lim."""
+    check_field_cap(d.run("stream-patch.prm", ["Particles/Patch shape=hexagon",
+                                               "Particles/Hexagon rings=1"]),
+                    "field cap, hexagon of 7")
+
+
+@case()
+def current_balance(d):
+    """beta = 3: limited particles emit the charging current q_uP j pi r^2 (1e-3)."""
+    run = d.run("stream-patch.prm", ["Charging/Model=current balance",
+                                     "Charging/Field emission/Field enhancement factor=3"])
+    s = expect_success(run)
+    table = particles(run)
+    limited = [p for p in table if p["limited"]]
+    check(limited, "no particle limited: the case does not test the balance")
+    target = charging_current(RADIUS)
+    measured("charging current q_uP j pi r^2", f"{target!r} A")
+    measured("emitted currents [A]", column(table, "emitted_current_A"))
+    measured("charge_residual", f"{s['charge_residual']:.3e}")
+    check_max("limited particles: largest |emitted / charging current - 1|",
+              max(abs(p["emitted_current_A"] / target - 1) for p in limited), 1e-3)
+    for p in table:
+        check(abs(p["charge_C"]) <= abs(p["beam_charge_C"]) * (1 + CSV_ROUNDING),
+              f"particle {p['id']}: |charge| above the beam charge")
+
+
+@case()
+def beam_charge(d):
+    """Beam model: charge_C = -q_uP j pi r^2 x / v, dwell clamped to [0, W_CS]."""
+    j = BEAM["P"] / (BEAM["U"] * BEAM["W"] * BEAM["L"])
+    for position in (1, 0.5, 0):
+        run = d.run("stream-patch.prm", ["Charging/Model=beam",
+                                         f"Charging/Beam/Position in spot={position}"])
+        s = expect_success(run)
+        table = particles(run)
+        expected = beam_charges(table, position)
+        measured(f"position {position}: charges [C]", column(table, "charge_C"))
+        measured(f"position {position}: expected [C]", expected)
+        check_close(f"position {position}: beam_current_density_A_per_m2",
+                    s["beam_current_density_A_per_m2"], j, 1e-12)
+        # summary.json's beam_charge_C (full precision) is particle 0's.
+        if expected[0] == 0:
+            check(s["beam_charge_C"] == 0, f"beam_charge_C {s['beam_charge_C']} != 0 "
+                                           f"(particle 0's dwell clamped to 0)")
+        else:
+            check_close(f"position {position}: summary beam_charge_C (particle 0)",
+                        s["beam_charge_C"], expected[0], 1e-12)
+        for p, q in zip(table, expected):
+            for key in ("charge_C", "beam_charge_C"):
+                error = abs(p[key] - q) / abs(q) if q else abs(p[key])
+                check(error <= CSV_ROUNDING if q else p[key] == 0,
+                      f"position {position}, particle {p['id']}: {key} {p[key]!r}, "
+                      f"expected {q!r} (relative difference {error:.3e})")
+            check(p["limited"] == 0, f"particle {p['id']} limited in the beam model")
+        check_close(f"position {position}: total_charge_C", s["total_charge_C"],
+                    sum(expected), CSV_ROUNDING)
+
+
+@case()
+def guard_electrodes(d):
+    """3 x 3 monolayer: guards converge and flatten the potentials."""
+    result = {}
+    for guards in ("false", "true"):
+        run = d.run("stream-monolayer-3x3.prm", [f"Enclosure/Guard electrodes={guards}"])
+        s = expect_success(run)
+        potentials = column(particles(run), "potential_V")
+        result[guards] = spread(potentials)
+        measured(f"guards {guards}: (max - min) / |mean| of the potentials, max - min",
+                 f"{result[guards][0]:.4f}, {result[guards][1]:.2f} V "
+                 f"({s['charge_iterations']} iterations)")
+        if guards == "true":
+            check(s["charge_iterations"] > 1, "the guard potentials were not iterated")
+    check(result["true"][0] < result["false"][0],
+          "the guards do not reduce the spread of the potentials")
+    # The field emission cap with guards converges too.
+    run = d.run("stream-monolayer-3x3.prm", ["Enclosure/Guard electrodes=true",
+                                             "Charging/Model=field emission cap"])
+    s = expect_success(run)
+    measured("field cap with guards: charge_iterations, charge_residual",
+             f"{s['charge_iterations']}, {s['charge_residual']:.3e}")
+
+
+@case()
+def trilinos_vs_petsc(d):
+    """Field cap, 3 particles: Trilinos (ML) vs PETSc (BoomerAMG), 1e-7."""
+    petsc_run = d.run("stream-patch.prm", ["Solver/Linear algebra=PETSc"])
+    trilinos_run = d.run("stream-patch.prm", ["Solver/Linear algebra=Trilinos"])
+    for run, name in ((petsc_run, "PETSc"), (trilinos_run, "Trilinos")):
+        s = expect_success(run)
+        check(s.get("linear_algebra") == name, f"linear_algebra = {s.get('linear_algebra')}")
+    error = compare_particles("Trilinos vs PETSc", particles(petsc_run),
+                              particles(trilinos_run), ("potential_V", "charge_C"))
+    check(error <= 1e-7, f"Trilinos differs from PETSc by {error:.3e} (relative)")
+
+
+def slab_exact(z, rho, a, b, top):
+    """Potential and |field| of a slab a < z < b of charge density RHO between
+    grounded plates z = 0 and z = TOP: phi = -f(z) + z f(top) / top with
+    f'' = rho / eps0, f(0) = f'(0) = 0."""
+    def f(z):
+        if z <= a:
+            return 0.0, 0.0
+        if z <= b:
+            return (z - a) ** 2 / 2, z - a
+        return (b - a) ** 2 / 2 + (b - a) * (z - b), b - a
+    g, dg = f(z)
+    g_top, _ = f(top)
+    return rho / EPS0 * (-g + z * g_top / top), abs(rho / EPS0 * (dg - g_top / top))
+
+
+@case()
+def continuum_slab_exact(d):
+    """Continuum, insulating walls: P2 profile = exact 1D slab solution (1e-6)."""
+    Q = -1e-13
+    run = d.run("stream-continuum-slab.prm", [f"Charging/Particle charge={Q!r}"])
+    s = expect_success(run)
+    check(s.get("model") == "continuum", f"model = {s.get('model')}")
+    H = 2 * RADIUS                           # one layer: one diameter
+    n = 1 * 2 / (math.sqrt(3) * PITCH ** 2) / H
+    a, b = GAP, GAP + H
+    top = b + 10e-6                          # Enclosure/Distance
+    table = profile(run)
+    check(len(table) == 71, f"profile.csv has {len(table)} rows, expected 71")
+    z = column(table, "z_m")
+    check(abs(z[0]) < 1e-15 and abs(z[-1] - top) < 1e-12 * top,
+          f"profile from z = {z[0]} to {z[-1]}, expected 0 to {top}")
+    exact = [slab_exact(x, n * Q, a, b, top) for x in z]
+    phi_max = max(abs(e[0]) for e in exact)
+    E_max = max(e[1] for e in exact)
+    measured("exact: largest |potential|, largest |field|", f"{phi_max!r} V, {E_max!r} V/m")
+    phi_error = max(abs(row["potential_V"] - e[0]) for row, e in zip(table, exact)) / phi_max
+    E_error = max(abs(row["electric_field_magnitude_V_per_m"] - e[1])
+                  for row, e in zip(table, exact)) / E_max
+    check_max("profile potential: largest |error| / largest |potential|", phi_error, 1e-6)
+    check_max("profile field: largest |error| / largest |field|", E_error, 1e-6)
+    # max_abs_potential_V is the largest nodal value: not above the exact
+    # extreme, which lies inside the slab where the field vanishes.
+    g_top = H ** 2 / 2 + H * (top - b)
+    z_star = a + g_top / top
+    extreme = abs(slab_exact(z_star, n * Q, a, b, top)[0])
+    deficit = 1 - s["max_abs_potential_V"] / extreme
+    measured("max_abs_potential_V vs exact extreme at z = "
+             f"{z_star:.4e} m (nodal maximum; deficit not checked)",
+             f"{s['max_abs_potential_V']!r} vs {extreme!r} V, deficit {deficit:.3e}")
+    check(deficit >= -1e-9, "max_abs_potential_V above the exact extreme")
+
+
+@case()
+def outputs(d):
+    """solution.pvd/.pvtu, particles.csv, profile.csv, summary.json: complete."""
+    run = d.run("stream-patch.prm", ["Output/Profile points=37"])
+    s = expect_success(run)
+    missing = [key for key in SUMMARY_KEYS if key not in s]
+    check(not missing, f"summary.json lacks {missing}")
+    check(s["solver"] == SOLVER_NAME, f"solver = {s['solver']!r}")
+    check(s["n_mpi_ranks"] == 1 and s["n_particles"] == 3, "n_mpi_ranks or n_particles")
+    check(run.has("solution.pvd"), "no solution.pvd")
+    with open(run.path("solution.pvd")) as file:
+        pvtu = re.findall(r'file="([^"]+\.pvtu)"', file.read())
+    check(pvtu, "solution.pvd names no .pvtu file")
+    for name in pvtu:
+        check(run.has(name), f"solution.pvd names {name}, which does not exist")
+        with open(run.path(name)) as file:
+            pieces = re.findall(r'Source="([^"]+)"', file.read())
+        check(pieces and all(run.has(piece) for piece in pieces),
+              f"{name}: pieces {pieces} missing")
+    table = particles(run)
+    check(len(table) == s["n_particles"],
+          f"particles.csv has {len(table)} rows, n_particles {s['n_particles']}")
+    check(column(table, "id") == list(range(len(table))), "particle ids not 0, 1, ...")
+    check_close("summary total_charge_C vs sum of charge_C", s["total_charge_C"],
+                sum(column(table, "charge_C")), CSV_ROUNDING)
+    check_close("summary max_surface_field_V_per_m vs particles.csv",
+                s["max_surface_field_V_per_m"],
+                max(column(table, "max_surface_field_V_per_m")), CSV_ROUNDING)
+    largest = max(abs(v) for v in column(table, "potential_V"))
+    check(s["max_abs_potential_V"] >= largest * (1 - CSV_ROUNDING),
+          "max_abs_potential_V below a particle's potential")
+    line = profile(run)
+    check(len(line) == 37, f"profile.csv has {len(line)} rows, Profile points = 37")
+    inside = [row for row in line if row["inside_particle"] >= 0]
+    check(inside, "the profile crosses no particle")
+    for row in inside:
+        p = table[int(row["inside_particle"])]
+        check(relative_difference(row["potential_V"], p["potential_V"]) <= CSV_ROUNDING
+              and row["electric_field_magnitude_V_per_m"] == 0,
+              f"profile inside particle {p['id']} at z = {row['z_m']}: potential "
+              f"{row['potential_V']} (particle {p['potential_V']}), field "
+              f"{row['electric_field_magnitude_V_per_m']}")
+    measured("profile points inside the particle", len(inside))
+    measured("wall_time_s", s["wall_time_s"])
+
+
+# ---------------------------------------------------------------------------
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("case", nargs="?", help="case to run (see --list)")
+    parser.add_argument("--solver", help="path of the stream-potential executable")
+    parser.add_argument("--mpiexec", help="MPI launcher (mpiexec or mpirun)")
+    parser.add_argument("--processors", type=int,
+                        help="processors ctest reserves; must match the case")
+    parser.add_argument("--keep", action="store_true", help="keep the output directories")
+    parser.add_argument("--list", action="store_true", help="list the cases")
+    args = parser.parse_args()
+    if args.list:
+        for name, function in CASES.items():
+            doc = (function.__doc__ or "").strip().split("\n")[0]
+            print(f"{name:40} np<={function.processors}  {doc}")
+        return 0
+    if not args.case or not args.solver:
+        parser.error("give --solver and a CASE (or --list)")
+    if args.case not in CASES:
+        parser.error(f"unknown case {args.case!r}; --list shows the cases")
+    function = CASES[args.case]
+    if args.processors is not None and args.processors != function.processors:
+        parser.error(f"case {args.case} uses {function.processors} processor(s), "
+                     f"--processors says {args.processors}: fix CMakeLists.txt")
+
+    driver = StreamDriver(os.path.abspath(args.solver), args.mpiexec, args.keep)
+    failed = True
+    try:
+        function(driver)
+        check(driver.max_np == function.processors,
+              f"the case ran with up to {driver.max_np} ranks but declares "
+              f"{function.processors}")
+        failed = False
+    except CheckFailed as failure:
+        print(f"FAILED {args.case}: {failure}", flush=True)
+    finally:
+        driver.cleanup(failed)
+    if not failed:
+        print(f"PASSED {args.case}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
