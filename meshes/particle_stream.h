@@ -42,7 +42,12 @@ namespace xray
     /// Boundary ids of particle-stream meshes.
     namespace stream_boundary
     {
-      constexpr types::boundary_id anode     = 0; // z = 0
+      /// z = 0. Not 0: in a parallel::fullydistributed::Triangulation the
+      /// outer faces of the ghost layer report boundary id 0, and boundary
+      /// values interpolated on id 0 would then constrain ghost dofs (a
+      /// particle's master among them) to the anode potential on some
+      /// ranks only.
+      constexpr types::boundary_id anode     = 3;
       constexpr types::boundary_id enclosure = 1; // top (and sides) / sphere
       /// Lateral walls of the box when they are guard electrodes.
       constexpr types::boundary_id guard_wall = 2;

@@ -412,11 +412,16 @@ namespace xray
       find_particle_surface_dofs();
       make_constraints();
 
-      DynamicSparsityPattern dsp(locally_relevant_dofs);
+      // Condensing a surface dof onto its particle's master writes into the
+      // master's row, which a rank may not otherwise see: the pattern keeps
+      // those rows too and sends them to their owners.
+      IndexSet rows_written = locally_relevant_dofs;
+      for (const types::global_dof_index master : master_dofs)
+        rows_written.add_index(master);
+      DynamicSparsityPattern dsp(rows_written);
       DoFTools::make_sparsity_pattern(dof_handler, dsp, constraints, false);
       SparsityTools::distribute_sparsity_pattern(dsp, locally_owned_dofs,
-                                                 communicator,
-                                                 locally_relevant_dofs);
+                                                 communicator, rows_written);
       system_matrix.reinit(locally_owned_dofs, locally_owned_dofs, dsp,
                            communicator);
       system_rhs.reinit(locally_owned_dofs, communicator);
@@ -946,7 +951,7 @@ namespace xray
       csv << "id,x,y,z,radius_m,charge_C,potential_V,"
              "max_surface_field_V_per_m,limited,layer,beam_charge_C,"
              "flux_charge_C,max_emitting_field_V_per_m,emitted_current_A\n";
-      csv << std::setprecision(10);
+      csv << std::setprecision(17);
       for (unsigned int i = 0; i < particles.size(); ++i)
         {
           const ParticleState &p = particles[i];
@@ -1090,7 +1095,7 @@ namespace xray
       if (Utilities::MPI::this_mpi_process(communicator) != 0)
         return;
       std::ostringstream csv;
-      csv << std::setprecision(10);
+      csv << std::setprecision(17);
       csv << "x_m,y_m,z_m,potential_V,electric_field_magnitude_V_per_m,"
              "inside_particle\n";
       for (unsigned int k = 0; k < n; ++k)
