@@ -167,7 +167,6 @@ namespace xray
       double                    charge_change = 0;
       double                    charge_residual = 0;
       bool                      converged = false;
-      double                    setup_wall_time = 0;
     };
   } // namespace stream_potential
 } // namespace xray
