@@ -57,7 +57,7 @@ namespace xray
       /// `charge` up to discretisation error (a diagnostic).
       double flux_charge = 0;
       double potential   = 0; // V
-      /// Largest |E| at the surface quadrature points (V/m).
+      /// Largest |E| = |sigma| / eps0 at the surface quadrature points (V/m).
       double max_surface_field = 0;
       /// Largest field pulling electrons out (E . n < 0), V/m.
       double max_emitting_field = 0;
@@ -88,15 +88,49 @@ namespace xray
       void
       find_particle_surface_dofs();
       void
-      make_constraints();
+      make_constraints(AffineConstraints<double> &target,
+                       double                     anode_potential,
+                       const std::vector<double> &guard_layer_potentials,
+                       bool                       homogeneous) const;
       void
       assemble_matrix();
       void
       assemble_rhs();
+      void
+      assemble_rhs(const AffineConstraints<double> &boundary_constraints,
+                   const std::vector<double>       &charges,
+                   Vector                          &rhs);
       unsigned int
       solve();
+      unsigned int
+      solve(const AffineConstraints<double> &boundary_constraints,
+            const Vector                    &rhs,
+            Vector                          &potential);
+      void
+      compute_surface_charge_density();
       void
       evaluate_particles();
+      void
+      find_peak_vertices();
+      std::vector<double>
+      peak_emitting_fields(const Vector &ghosted_potential) const;
+      /// Peak emitting field and potential of every particle in a
+      /// potential field (the field-emission cap's linear map).
+      struct FieldResponse
+      {
+        std::vector<double> field;     // V/m, at the peak vertices
+        std::vector<double> potential; // V
+      };
+      FieldResponse
+      response_of(const Vector &ghosted_potential) const;
+      FieldResponse
+      charge_response(const std::vector<double> &charges);
+      std::vector<double>
+      layer_means(const std::vector<double> &potentials) const;
+      void
+      solve_field_emission_cap();
+      void
+      solve_charge_fixed_point();
       double
       update_charges();
       void
@@ -117,7 +151,9 @@ namespace xray
       space_charge_density(const Point<dim> &p) const;
       /// Guard-electrode potential at height z (V).
       double
-      guard_potential(double z) const;
+      guard_potential(double                     z,
+                      double                     anode_potential,
+                      const std::vector<double> &layer_values) const;
 
       const Parameters &parameters;
       RunOutput        &output;
@@ -135,6 +171,9 @@ namespace xray
       IndexSet                  locally_owned_dofs;
       IndexSet                  locally_relevant_dofs;
       AffineConstraints<double> constraints;
+      /// The same constraints with zero boundary data: the response of the
+      /// field to particle charges alone (field-emission cap).
+      AffineConstraints<double> homogeneous_constraints;
 
       typename LA::SparseMatrix system_matrix;
       Vector                    system_rhs;
@@ -142,15 +181,34 @@ namespace xray
       Vector                    ghosted_solution; // locally relevant
       std::unique_ptr<typename LA::AMG> preconditioner;
 
+      /// Locally relevant dofs on any particle surface.
+      IndexSet particle_surface_dofs;
+
       std::vector<ParticleState> particles;
       /// Locally relevant dofs on each particle's surface.
       std::vector<std::vector<types::global_dof_index>> surface_dofs;
       /// The master dof of each particle (the same on every rank).
       std::vector<types::global_dof_index> master_dofs;
       /// Surface samples of each particle on this rank: emitting field
-      /// (V/m) and area weight (m^2) at face quadrature points.
+      /// -sigma / eps0 (V/m) and area weight (m^2) at the surface vertices
+      /// it owns.
       std::vector<std::vector<double>> emitting_field_samples;
       std::vector<std::vector<double>> area_weight_samples;
+      std::vector<std::vector<types::global_dof_index>> sample_dofs;
+
+      /// Field-emission cap: each particle's peak surface vertex (the same
+      /// on every rank), its area weight, and the locally owned cells
+      /// around it with the vertex's local index.
+      struct PeakVertexCell
+      {
+        typename DoFHandler<dim>::active_cell_iterator cell;
+        unsigned int                                   vertex;
+        unsigned int                                   particle;
+      };
+      std::vector<types::global_dof_index> peak_dofs;
+      std::vector<double>                  peak_areas;
+      std::vector<PeakVertexCell>          peak_vertex_cells;
+      Vector                               vertex_areas; // locally owned
 
       /// Anderson history: ln|Q| of the emitting particles and the
       /// fixed-point residuals.
@@ -164,6 +222,11 @@ namespace xray
       // Statistics for the log and summary.json.
       unsigned int              charge_iterations = 0;
       std::vector<unsigned int> linear_iterations;
+      /// Field-emission cap: GMRES iterations per Newton step, PDE solves
+      /// for GMRES products and their CG iterations.
+      std::vector<unsigned int> gmres_iterations;
+      unsigned int              response_solves = 0;
+      unsigned int              response_cg_iterations = 0;
       double                    charge_change = 0;
       double                    charge_residual = 0;
       bool                      converged = false;

@@ -14,6 +14,7 @@
 #include <deal.II/grid/grid_tools.h>
 #include <deal.II/lac/dynamic_sparsity_pattern.h>
 #include <deal.II/lac/solver_cg.h>
+#include <deal.II/lac/solver_gmres.h>
 #include <deal.II/lac/solver_control.h>
 #include <deal.II/lac/sparsity_tools.h>
 #include <deal.II/numerics/data_out.h>
@@ -29,6 +30,8 @@
 #include <iomanip>
 #include <limits>
 #include <deque>
+#include <functional>
+#include <map>
 #include <numeric>
 
 namespace xray
@@ -123,6 +126,51 @@ namespace xray
         if (std::rename(partial.c_str(), file_name.c_str()) != 0)
           throw std::runtime_error("cannot rename " + partial);
       }
+
+      /// The linear hat function of each vertex v of a simplex in the
+      /// basis of @p fe: psi_v = sum_j lambda_v(x_j) phi_j, the barycentric
+      /// coordinate interpolated at the support points (exact for P >= 1).
+      template <int dim>
+      FullMatrix<double>
+      vertex_hat_functions(const FiniteElement<dim> &fe)
+      {
+        FullMatrix<double> hat(dim + 1, fe.n_dofs_per_cell());
+        for (unsigned int j = 0; j < fe.n_dofs_per_cell(); ++j)
+          {
+            const Point<dim> &x   = fe.get_unit_support_points()[j];
+            double            sum = 0;
+            for (unsigned int d = 0; d < dim; ++d)
+              hat(d + 1, j) = x[d], sum += x[d];
+            hat(0, j) = 1 - sum;
+          }
+        return hat;
+      }
+
+      /// A dense operator on the charges of the limited particles whose
+      /// product is a function (one PDE solve), for SolverGMRES.
+      struct ChargeOperator
+      {
+        std::function<void(dealii::Vector<double> &,
+                           const dealii::Vector<double> &)>
+          product;
+        void
+        vmult(dealii::Vector<double> &dst, const dealii::Vector<double> &src) const
+        {
+          product(dst, src);
+        }
+      };
+
+      /// Diagonal scaling dst = d .* src (GMRES preconditioner).
+      struct DiagonalScaling
+      {
+        dealii::Vector<double> diagonal;
+        void
+        vmult(dealii::Vector<double> &dst, const dealii::Vector<double> &src) const
+        {
+          dst = src;
+          dst.scale(diagonal);
+        }
+      };
     } // namespace internal
 
 
@@ -329,14 +377,17 @@ namespace xray
 
     template <int dim, typename LA>
     double
-    StreamPotential<dim, LA>::guard_potential(const double z) const
+    StreamPotential<dim, LA>::guard_potential(
+      const double               z,
+      const double               anode_potential,
+      const std::vector<double> &layer_values) const
     {
       // Piecewise linear through (0, U_anode), (z_l, mean V of layer l),
       // (top, 0): the potential of a laterally infinite stream.
       std::vector<std::pair<double, double>> nodes;
-      nodes.emplace_back(0., parameters.anode_potential);
+      nodes.emplace_back(0., anode_potential);
       for (unsigned int l = 0; l < layer_heights.size(); ++l)
-        nodes.emplace_back(layer_heights[l], layer_potentials[l]);
+        nodes.emplace_back(layer_heights[l], layer_values[l]);
       nodes.emplace_back(domain_top, 0.);
       std::sort(nodes.begin(), nodes.end());
       for (unsigned int k = 1; k < nodes.size(); ++k)
@@ -352,51 +403,59 @@ namespace xray
 
     template <int dim, typename LA>
     void
-    StreamPotential<dim, LA>::make_constraints()
+    StreamPotential<dim, LA>::make_constraints(
+      AffineConstraints<double> &target,
+      const double               anode_potential,
+      const std::vector<double> &guard_layer_potentials,
+      const bool                 homogeneous) const
     {
       namespace id = meshes::stream_boundary;
-      constraints.clear();
-      constraints.reinit(locally_relevant_dofs);
+      target.clear();
+      target.reinit(locally_relevant_dofs);
 
       VectorTools::interpolate_boundary_values(
         mapping, dof_handler, id::anode,
-        Functions::ConstantFunction<dim>(parameters.anode_potential),
-        constraints);
+        Functions::ConstantFunction<dim>(anode_potential),
+        target);
       VectorTools::interpolate_boundary_values(
         mapping, dof_handler, id::enclosure, Functions::ZeroFunction<dim>(),
-        constraints);
+        target);
       if (dim == 3 && parameters.guard_electrodes)
         VectorTools::interpolate_boundary_values(
           mapping, dof_handler, id::guard_wall,
           ScalarFunctionFromFunctionObject<dim>(
-            [this](const Point<dim> &p) { return guard_potential(p[dim - 1]); }),
-          constraints);
+            [&](const Point<dim> &p) {
+              return guard_potential(p[dim - 1], anode_potential,
+                                     guard_layer_potentials);
+            }),
+          target);
       if (dim == 2 && !parameters.lateral_walls_insulating)
         VectorTools::interpolate_boundary_values(
           mapping, dof_handler, id::guard_wall, Functions::ZeroFunction<dim>(),
-          constraints);
+          target);
 
       // Floating conductors: phi_k = phi_master on particle i's surface;
-      // or phi_k = V for a prescribed potential.
+      // or phi_k = V for a prescribed potential (0 if homogeneous).
       const bool fixed_potential =
         parameters.charging_model == ChargingModel::prescribed_potential;
       for (unsigned int i = 0; i < particles.size(); ++i)
         for (const types::global_dof_index k : surface_dofs[i])
           {
-            if (constraints.is_constrained(k))
+            if (target.is_constrained(k))
               continue;
             if (fixed_potential)
               {
-                constraints.add_line(k);
-                constraints.set_inhomogeneity(k, particles[i].potential);
+                target.add_line(k);
+                target.set_inhomogeneity(k, homogeneous ? 0. :
+                                                        particles[i].potential);
               }
             else if (k != master_dofs[i])
               {
-                constraints.add_line(k);
-                constraints.add_entry(k, master_dofs[i], 1.);
+                target.add_line(k);
+                target.add_entry(k, master_dofs[i], 1.);
               }
           }
-      constraints.close();
+      target.close();
     }
 
 
@@ -410,7 +469,10 @@ namespace xray
       DoFTools::extract_locally_relevant_dofs(dof_handler,
                                               locally_relevant_dofs);
       find_particle_surface_dofs();
-      make_constraints();
+      make_constraints(constraints, parameters.anode_potential,
+                       layer_potentials, false);
+      make_constraints(homogeneous_constraints, 0.,
+                       std::vector<double>(layer_potentials.size(), 0.), true);
 
       // Condensing a surface dof onto its particle's master writes into the
       // master's row, which a rank may not otherwise see: the pattern keeps
@@ -428,6 +490,10 @@ namespace xray
       solution.reinit(locally_owned_dofs, communicator);
       ghosted_solution.reinit(locally_owned_dofs, locally_relevant_dofs,
                               communicator);
+      particle_surface_dofs = IndexSet(dof_handler.n_dofs());
+      for (const auto &dofs : surface_dofs)
+        particle_surface_dofs.add_indices(dofs.begin(), dofs.end());
+      particle_surface_dofs.compress();
       output.log() << "Degrees of freedom: " << dof_handler.n_dofs()
                    << " (P" << fe.degree << ", mapping degree "
                    << parameters.mapping_degree << ")" << std::endl;
@@ -479,6 +545,101 @@ namespace xray
 
 
     template <int dim, typename LA>
+    void
+    StreamPotential<dim, LA>::compute_surface_charge_density()
+    {
+      // Nodal surface charge density at the particle-surface vertices from
+      // the consistent (variational) flux with the linear hat function
+      // psi_k of vertex k, which lies in the P2 space:
+      //   sigma_k = int_Omega eps0 grad psi_k . grad phi_h dx / int_S psi_k dA.
+      // Green's formula makes the numerator int_S sigma psi_k dA (there is
+      // no space charge in the particle model); the hat weights are
+      // positive, so the quotient is a local average of sigma, without the
+      // oscillation of P2 vertex functions (whose surface integral is 0).
+      // It converges faster than eps0 dphi_h/dn evaluated on the surface,
+      // and sum_k numerator_k is exactly the particle's charge.
+      const unsigned int       n_vertices = dim + 1; // simplices
+      const unsigned int       n_dofs     = fe.n_dofs_per_cell();
+      const FullMatrix<double> hat        = internal::vertex_hat_functions(fe);
+
+      Vector numerator(locally_owned_dofs, communicator);
+      Vector area(locally_owned_dofs, communicator);
+      FEValues<dim>     fe_values(mapping, fe, quadrature,
+                              update_gradients | update_JxW_values);
+      FEFaceValues<dim> face_values(mapping, fe, face_quadrature,
+                                    update_values | update_JxW_values);
+      std::vector<Tensor<1, dim>>          gradients(quadrature.size());
+      std::vector<types::global_dof_index> dof_indices(n_dofs);
+      std::vector<types::global_dof_index> rows;
+      std::vector<double>                  values;
+      for (const auto &cell : dof_handler.active_cell_iterators())
+        if (cell->is_locally_owned())
+          {
+            cell->get_dof_indices(dof_indices);
+            std::vector<unsigned int> surface_vertices;
+            for (unsigned int v = 0; v < n_vertices; ++v)
+              if (particle_surface_dofs.is_element(dof_indices[v]))
+                surface_vertices.push_back(v); // vertex dofs come first
+            if (surface_vertices.empty())
+              continue;
+
+            fe_values.reinit(cell);
+            fe_values.get_function_gradients(ghosted_solution, gradients);
+            rows.clear(), values.clear();
+            for (const unsigned int v : surface_vertices)
+              {
+                double flux = 0;
+                for (const unsigned int q :
+                     fe_values.quadrature_point_indices())
+                  for (unsigned int j = 0; j < n_dofs; ++j)
+                    flux += vacuum_permittivity * hat(v, j) *
+                            (fe_values.shape_grad(j, q) * gradients[q]) *
+                            fe_values.JxW(q);
+                rows.push_back(dof_indices[v]);
+                values.push_back(flux);
+              }
+            numerator.add(rows, values);
+
+            rows.clear(), values.clear();
+            for (const unsigned int f : cell->face_indices())
+              if (cell->at_boundary(f) &&
+                  cell->face(f)->boundary_id() >=
+                    meshes::stream_boundary::first_particle)
+                {
+                  face_values.reinit(cell, f);
+                  for (const unsigned int v : surface_vertices)
+                    {
+                      double weight = 0;
+                      for (const unsigned int q :
+                           face_values.quadrature_point_indices())
+                        for (unsigned int j = 0; j < n_dofs; ++j)
+                          weight += hat(v, j) * face_values.shape_value(j, q) *
+                                    face_values.JxW(q);
+                      rows.push_back(dof_indices[v]);
+                      values.push_back(weight);
+                    }
+                }
+            area.add(rows, values);
+          }
+      numerator.compress(VectorOperation::add);
+      area.compress(VectorOperation::add);
+
+      for (unsigned int i = 0; i < particles.size(); ++i)
+        for (const types::global_dof_index k : surface_dofs[i])
+          if (locally_owned_dofs.is_element(k) && area(k) > 0)
+            {
+              const double sigma = numerator(k) / area(k);
+              // Electrons leave where sigma < 0 (E points into the
+              // particle); on a conductor |E| = |sigma| / eps0.
+              emitting_field_samples[i].push_back(-sigma / vacuum_permittivity);
+              area_weight_samples[i].push_back(area(k));
+              sample_dofs[i].push_back(k);
+            }
+      vertex_areas = area;
+    }
+
+
+    template <int dim, typename LA>
     double
     StreamPotential<dim, LA>::space_charge_density(const Point<dim> &p) const
     {
@@ -519,6 +680,21 @@ namespace xray
     void
     StreamPotential<dim, LA>::assemble_rhs()
     {
+      std::vector<double> charges;
+      if (parameters.charging_model != ChargingModel::prescribed_potential)
+        for (const auto &particle : particles)
+          charges.push_back(particle.charge);
+      assemble_rhs(constraints, charges, system_rhs);
+    }
+
+
+    template <int dim, typename LA>
+    void
+    StreamPotential<dim, LA>::assemble_rhs(
+      const AffineConstraints<double> &boundary_constraints,
+      const std::vector<double>       &charges,
+      Vector                          &rhs)
+    {
       TimerOutput::Scope scope(timer, "assembly");
       FEValues<dim>      fe_values(mapping, fe, quadrature,
                               update_values | update_gradients |
@@ -528,16 +704,16 @@ namespace xray
       dealii::Vector<double> cell_rhs(dofs_per_cell);
       std::vector<types::global_dof_index> dof_indices(dofs_per_cell);
 
-      system_rhs = 0;
+      rhs = 0;
       for (const auto &cell : dof_handler.active_cell_iterators())
         if (cell->is_locally_owned())
           {
             cell->get_dof_indices(dof_indices);
             const bool inhomogeneous =
               std::any_of(dof_indices.begin(), dof_indices.end(),
-                          [this](const types::global_dof_index k) {
-                            return constraints.is_inhomogeneously_constrained(
-                              k);
+                          [&](const types::global_dof_index k) {
+                            return boundary_constraints
+                              .is_inhomogeneously_constrained(k);
                           });
             if (!inhomogeneous && dim == 3)
               continue; // no space charge in the particle model
@@ -563,23 +739,37 @@ namespace xray
             // With the cell matrix, the constraints move the known
             // potentials (anode bias, guards, fixed particles) to the
             // right-hand side; the global matrix is untouched.
-            constraints.distribute_local_to_global(cell_rhs, dof_indices,
-                                                   system_rhs, cell_matrix);
+            boundary_constraints.distribute_local_to_global(cell_rhs,
+                                                            dof_indices, rhs,
+                                                            cell_matrix);
           }
 
       // Gauss's law of each floating particle: its charge is the
       // right-hand side of its master row.
-      if (parameters.charging_model != ChargingModel::prescribed_potential)
-        for (unsigned int i = 0; i < particles.size(); ++i)
-          if (locally_owned_dofs.is_element(master_dofs[i]))
-            system_rhs(master_dofs[i]) += particles[i].charge;
-      system_rhs.compress(VectorOperation::add);
+      for (unsigned int i = 0; i < charges.size(); ++i)
+        if (locally_owned_dofs.is_element(master_dofs[i]))
+          rhs(master_dofs[i]) += charges[i];
+      rhs.compress(VectorOperation::add);
     }
 
 
     template <int dim, typename LA>
     unsigned int
     StreamPotential<dim, LA>::solve()
+    {
+      const unsigned int iterations =
+        solve(constraints, system_rhs, solution);
+      ghosted_solution = solution;
+      return iterations;
+    }
+
+
+    template <int dim, typename LA>
+    unsigned int
+    StreamPotential<dim, LA>::solve(
+      const AffineConstraints<double> &boundary_constraints,
+      const Vector                    &rhs,
+      Vector                          &potential)
     {
       TimerOutput::Scope scope(timer, "solve");
       if (!preconditioner)
@@ -589,7 +779,7 @@ namespace xray
                              fe.degree > 1);
         }
       unsigned int iterations = 0;
-      const double rhs_norm   = system_rhs.l2_norm();
+      const double rhs_norm   = rhs.l2_norm();
       if (rhs_norm > 0)
         {
           SolverControl control(parameters.max_linear_iterations,
@@ -597,7 +787,7 @@ namespace xray
           SolverCG<Vector> cg(control);
           try
             {
-              cg.solve(system_matrix, solution, system_rhs, *preconditioner);
+              cg.solve(system_matrix, potential, rhs, *preconditioner);
             }
           catch (const SolverControl::NoConvergence &failure)
             {
@@ -613,9 +803,8 @@ namespace xray
           iterations = control.last_step();
         }
       else
-        solution = 0;
-      constraints.distribute(solution);
-      ghosted_solution = solution;
+        potential = 0;
+      boundary_constraints.distribute(potential);
       return iterations;
     }
 
@@ -636,7 +825,19 @@ namespace xray
         flux_charge(n, 0.);
       emitting_field_samples.assign(n, {});
       area_weight_samples.assign(n, {});
+      sample_dofs.assign(n, {});
 
+      compute_surface_charge_density();
+      for (unsigned int i = 0; i < n; ++i)
+        for (const double field : emitting_field_samples[i])
+          {
+            max_field[i]    = std::max(max_field[i], std::abs(field));
+            max_emitting[i] = std::max(max_emitting[i], field);
+          }
+
+      // The charge inside each surface from the field itself,
+      // oint eps0 grad phi . n dA with n out of the vacuum (into the
+      // particle): a check of the discretisation against the charge.
       FEFaceValues<dim> face_values(mapping, fe, face_quadrature,
                                     update_gradients | update_normal_vectors |
                                       update_JxW_values);
@@ -655,22 +856,10 @@ namespace xray
                                                    gradients);
                 for (const unsigned int q :
                      face_values.quadrature_point_indices())
-                  {
-                    // n points out of the vacuum, into the particle. On a
-                    // conductor E = -grad phi is normal to the surface and
-                    // sigma = eps0 E . n_particle = eps0 grad phi . n.
-                    const double normal_gradient =
-                      gradients[q] * face_values.normal_vector(q);
-                    flux_charge[i] += vacuum_permittivity * normal_gradient *
-                                      face_values.JxW(q);
-                    max_field[i] = std::max(max_field[i], gradients[q].norm());
-                    // Electrons leave where E . n_particle < 0, i.e. where
-                    // the surface charge is negative: F = -grad phi . n.
-                    const double emitting = -normal_gradient;
-                    max_emitting[i] = std::max(max_emitting[i], emitting);
-                    emitting_field_samples[i].push_back(emitting);
-                    area_weight_samples[i].push_back(face_values.JxW(q));
-                  }
+                  flux_charge[i] += vacuum_permittivity *
+                                    (gradients[q] *
+                                     face_values.normal_vector(q)) *
+                                    face_values.JxW(q);
               }
 
       // The potential of each particle is the value of any of its surface
@@ -724,12 +913,361 @@ namespace xray
 
 
     template <int dim, typename LA>
+    void
+    StreamPotential<dim, LA>::find_peak_vertices()
+    {
+      // The largest emitting-field sample of each particle over all ranks;
+      // of equal maxima the smallest dof index, so every rank agrees.
+      const unsigned int                   n = particles.size();
+      std::vector<double>                  local_best(n, -std::numeric_limits<double>::max());
+      std::vector<types::global_dof_index> dofs(n, numbers::invalid_dof_index);
+      for (unsigned int i = 0; i < n; ++i)
+        for (unsigned int k = 0; k < emitting_field_samples[i].size(); ++k)
+          if (emitting_field_samples[i][k] > local_best[i])
+            {
+              local_best[i] = emitting_field_samples[i][k];
+              dofs[i]       = sample_dofs[i][k];
+            }
+      std::vector<double> best = local_best;
+      internal::all_max(best, communicator);
+      for (unsigned int i = 0; i < n; ++i)
+        if (local_best[i] != best[i])
+          dofs[i] = numbers::invalid_dof_index;
+      internal::all_min(dofs, communicator);
+      peak_dofs = dofs;
+
+      peak_areas.assign(n, 0.);
+      std::map<types::global_dof_index, unsigned int> particle_of_peak;
+      for (unsigned int i = 0; i < n; ++i)
+        {
+          if (locally_owned_dofs.is_element(peak_dofs[i]))
+            peak_areas[i] = vertex_areas(peak_dofs[i]);
+          particle_of_peak[peak_dofs[i]] = i;
+        }
+      internal::all_sum(peak_areas, communicator);
+
+      peak_vertex_cells.clear();
+      std::vector<types::global_dof_index> dof_indices(fe.n_dofs_per_cell());
+      for (const auto &cell : dof_handler.active_cell_iterators())
+        if (cell->is_locally_owned())
+          {
+            cell->get_dof_indices(dof_indices);
+            for (unsigned int v = 0; v < dim + 1; ++v)
+              {
+                const auto peak = particle_of_peak.find(dof_indices[v]);
+                if (peak != particle_of_peak.end())
+                  peak_vertex_cells.push_back({cell, v, peak->second});
+              }
+          }
+    }
+
+
+    template <int dim, typename LA>
+    std::vector<double>
+    StreamPotential<dim, LA>::peak_emitting_fields(
+      const Vector &ghosted_potential) const
+    {
+      // -sigma_k / eps0 at each particle's peak vertex k, with sigma_k the
+      // consistent flux of compute_surface_charge_density().
+      const FullMatrix<double> hat = internal::vertex_hat_functions(fe);
+      FEValues<dim>            fe_values(mapping, fe, quadrature,
+                              update_gradients | update_JxW_values);
+      std::vector<Tensor<1, dim>> gradients(quadrature.size());
+      std::vector<double>         flux(particles.size(), 0.);
+      for (const PeakVertexCell &entry : peak_vertex_cells)
+        {
+          fe_values.reinit(entry.cell);
+          fe_values.get_function_gradients(ghosted_potential, gradients);
+          for (const unsigned int q : fe_values.quadrature_point_indices())
+            for (unsigned int j = 0; j < fe.n_dofs_per_cell(); ++j)
+              flux[entry.particle] +=
+                vacuum_permittivity * hat(entry.vertex, j) *
+                (fe_values.shape_grad(j, q) * gradients[q]) * fe_values.JxW(q);
+        }
+      internal::all_sum(flux, communicator);
+      std::vector<double> fields(particles.size());
+      for (unsigned int i = 0; i < particles.size(); ++i)
+        fields[i] = -flux[i] / (peak_areas[i] * vacuum_permittivity);
+      return fields;
+    }
+
+
+    template <int dim, typename LA>
+    typename StreamPotential<dim, LA>::FieldResponse
+    StreamPotential<dim, LA>::response_of(const Vector &ghosted_potential) const
+    {
+      FieldResponse response;
+      response.field = peak_emitting_fields(ghosted_potential);
+      response.potential.assign(particles.size(), 0.);
+      for (unsigned int i = 0; i < particles.size(); ++i)
+        if (locally_owned_dofs.is_element(master_dofs[i]))
+          response.potential[i] = ghosted_potential(master_dofs[i]);
+      internal::all_sum(response.potential, communicator);
+      return response;
+    }
+
+
+    template <int dim, typename LA>
+    typename StreamPotential<dim, LA>::FieldResponse
+    StreamPotential<dim, LA>::charge_response(const std::vector<double> &charges)
+    {
+      // The field of the particle charges alone (anode, enclosure and
+      // guards at 0 V): the same matrix and AMG, only the right-hand side.
+      Vector rhs(locally_owned_dofs, communicator);
+      Vector potential(locally_owned_dofs, communicator);
+      assemble_rhs(homogeneous_constraints, charges, rhs);
+      response_cg_iterations += solve(homogeneous_constraints, rhs, potential);
+      ++response_solves;
+      Vector ghosted(locally_owned_dofs, locally_relevant_dofs, communicator);
+      ghosted = potential;
+      return response_of(ghosted);
+    }
+
+
+    template <int dim, typename LA>
+    std::vector<double>
+    StreamPotential<dim, LA>::layer_means(
+      const std::vector<double> &potentials) const
+    {
+      std::vector<double>       mean(layer_heights.size(), 0.);
+      std::vector<unsigned int> count(layer_heights.size(), 0);
+      for (unsigned int i = 0; i < particles.size(); ++i)
+        {
+          mean[particles[i].geometry.layer] += potentials[i];
+          ++count[particles[i].geometry.layer];
+        }
+      for (unsigned int l = 0; l < mean.size(); ++l)
+        mean[l] /= std::max(count[l], 1u);
+      return mean;
+    }
+
+
+    template <int dim, typename LA>
+    void
+    StreamPotential<dim, LA>::solve_field_emission_cap()
+    {
+      // Field-emission cap, for every particle i (Q_b,i its beam charge,
+      // F_i its peak emitting field, c_i = 4 pi eps0 r_i^2):
+      //   Q_i >= Q_b,i,   F_i(Q) <= E_lim,   (Q_i - Q_b,i)(E_lim - F_i) = 0:
+      // a particle keeps what the beam deposits unless that exceeds the
+      // limit, and then holds the charge at which F_i = E_lim (it may even
+      // be positive where the others' field alone exceeds E_lim).
+      // Semismooth Newton on min(Q_i - Q_b,i, c_i (E_lim - F_i)) = 0, the
+      // primal-dual active-set method: the limited set A is where the
+      // field constraint binds. With each particle's peak vertex fixed, F
+      // is affine in the charges (and in the guard potentials V_l, which
+      // must equal their layers' mean potentials), so a Newton step solves
+      //   J_AA dQ_A + G_A dV = E_lim - F_A - J_AI dQ_I,  dQ_I = Q_b,I - Q_I,
+      //   dV_l - mean_l(P dQ + H dV) = mean_l(phi) - V_l
+      // with GMRES; each product J dQ is one PDE solve with the reused
+      // matrix and AMG, and the guard columns G, H come from one solve per
+      // layer at the start. The steps end when the active set and the peak
+      // vertices settle and both residuals are below the tolerance.
+      const unsigned int n           = particles.size();
+      const double       field_limit = parameters.field_limit;
+      const double       tolerance   = parameters.charge_tolerance;
+      const double       pi          = boost::math::constants::pi<double>();
+      std::vector<double> capacity(n);
+      for (unsigned int i = 0; i < n; ++i)
+        capacity[i] = 4 * pi * vacuum_permittivity *
+                      Utilities::fixed_power<2>(particles[i].geometry.radius);
+
+      // Guard basis: the field of guard potential 1 V at layer l (linear
+      // to 0 V at the neighbouring layers, the anode and the top).
+      const unsigned int n_guards =
+        parameters.guard_electrodes ? layer_heights.size() : 0;
+      std::vector<Vector> guard_basis(n_guards);
+      for (unsigned int l = 0; l < n_guards; ++l)
+        {
+          std::vector<double> unit(n_guards, 0.);
+          unit[l] = 1.;
+          AffineConstraints<double> guard_constraints;
+          make_constraints(guard_constraints, 0., unit, true);
+          Vector rhs(locally_owned_dofs, communicator);
+          Vector potential(locally_owned_dofs, communicator);
+          assemble_rhs(guard_constraints, {}, rhs);
+          response_cg_iterations += solve(guard_constraints, rhs, potential);
+          ++response_solves;
+          guard_basis[l].reinit(locally_owned_dofs, locally_relevant_dofs,
+                                communicator);
+          guard_basis[l] = potential;
+        }
+      // Guard rows are scaled by 1/r (V -> V/m) to weigh like field rows.
+      const double length = parameters.layout.particle_radius;
+
+      for (charge_iterations = 1;
+           charge_iterations <= parameters.max_charge_iterations;
+           ++charge_iterations)
+        {
+          assemble_rhs();
+          linear_iterations.push_back(solve());
+          evaluate_particles();
+          find_peak_vertices();
+          const FieldResponse state = response_of(ghosted_solution);
+
+          // Residuals: the complementarity of each particle, and each
+          // guard potential against its layer's mean potential.
+          std::vector<unsigned int> limited;
+          std::vector<double>       step(n, 0.);
+          charge_residual = 0;
+          for (unsigned int i = 0; i < n; ++i)
+            {
+              const double slack = particles[i].charge - particles[i].beam_charge;
+              const double margin = capacity[i] * (field_limit - state.field[i]);
+              charge_residual     = std::max(charge_residual,
+                                         std::abs(std::min(slack, margin)) /
+                                           (capacity[i] * field_limit));
+              if (margin < slack)
+                limited.push_back(i);
+              else
+                step[i] = -slack; // back to the beam charge
+            }
+          const std::vector<double> mean = layer_means(state.potential);
+          double guard_residual = 0, largest_mean = 0;
+          for (unsigned int l = 0; l < n_guards; ++l)
+            {
+              guard_residual = std::max(guard_residual,
+                                        std::abs(mean[l] - layer_potentials[l]));
+              largest_mean = std::max(largest_mean, std::abs(mean[l]));
+            }
+          guard_residual = largest_mean > 0 ? guard_residual / largest_mean : 0.;
+
+          output.log() << "Charge iteration " << charge_iterations << ": "
+                       << linear_iterations.back() << " CG iterations, "
+                       << limited.size() << " of " << n
+                       << " particles limited, field residual "
+                       << charge_residual;
+          if (n_guards > 0)
+            output.log() << ", guard residual " << guard_residual;
+          if (charge_residual <= tolerance && guard_residual <= tolerance)
+            {
+              output.log() << std::endl;
+              converged = true;
+              break;
+            }
+
+          // The guard columns at the current peak vertices.
+          std::vector<FieldResponse> guard_response(n_guards);
+          for (unsigned int l = 0; l < n_guards; ++l)
+            guard_response[l] = response_of(guard_basis[l]);
+
+          // Right-hand side, with the released particles' response.
+          const FieldResponse released =
+            std::any_of(step.begin(), step.end(),
+                        [](const double q) { return q != 0; }) ?
+              charge_response(step) :
+              FieldResponse{std::vector<double>(n, 0.),
+                            std::vector<double>(n, 0.)};
+          const std::vector<double> released_mean =
+            layer_means(released.potential);
+          const unsigned int     n_limited = limited.size();
+          const unsigned int     size      = n_limited + n_guards;
+          dealii::Vector<double> rhs(size), unknowns(size);
+          internal::DiagonalScaling scaling;
+          scaling.diagonal.reinit(size);
+          for (unsigned int a = 0; a < n_limited; ++a)
+            {
+              const unsigned int i = limited[a];
+              rhs[a] = field_limit - state.field[i] - released.field[i];
+              // dF_i/dQ_i of an isolated sphere is -1 / c_i.
+              scaling.diagonal[a] = -capacity[i];
+            }
+          for (unsigned int l = 0; l < n_guards; ++l)
+            {
+              rhs[n_limited + l] =
+                (mean[l] - layer_potentials[l] + released_mean[l]) / length;
+              scaling.diagonal[n_limited + l] = length;
+            }
+
+          internal::ChargeOperator jacobian;
+          jacobian.product = [&](dealii::Vector<double>       &dst,
+                                 const dealii::Vector<double> &src) {
+            std::vector<double> charges(n, 0.);
+            for (unsigned int a = 0; a < n_limited; ++a)
+              charges[limited[a]] = src[a];
+            FieldResponse response = charge_response(charges);
+            for (unsigned int l = 0; l < n_guards; ++l)
+              for (unsigned int i = 0; i < n; ++i)
+                {
+                  response.field[i] +=
+                    src[n_limited + l] * guard_response[l].field[i];
+                  response.potential[i] +=
+                    src[n_limited + l] * guard_response[l].potential[i];
+                }
+            for (unsigned int a = 0; a < n_limited; ++a)
+              dst[a] = response.field[limited[a]];
+            const std::vector<double> response_mean =
+              layer_means(response.potential);
+            for (unsigned int l = 0; l < n_guards; ++l)
+              dst[n_limited + l] =
+                (src[n_limited + l] - response_mean[l]) / length;
+          };
+          // Inexact Newton: each step reduces the residual 1000-fold, and
+          // no further than a tenth of the final tolerance.
+          SolverControl control(std::max(100u, 2 * size),
+                                std::max(1e-3 * rhs.l2_norm(),
+                                         0.1 * tolerance * field_limit));
+          SolverGMRES<dealii::Vector<double>> gmres(
+            control,
+            SolverGMRES<dealii::Vector<double>>::AdditionalData(
+              std::min(size + 2, 200u), /*right_preconditioning=*/true));
+          try
+            {
+              gmres.solve(jacobian, unknowns, rhs, scaling);
+            }
+          catch (const SolverControl::NoConvergence &failure)
+            {
+              throw SolverError(
+                "the field-emission cap's linear solve (GMRES) did not "
+                "converge in " + std::to_string(failure.last_step) +
+                " iterations (residual " +
+                Utilities::to_string(failure.last_residual) + " V/m)");
+            }
+          gmres_iterations.push_back(control.last_step());
+          for (unsigned int a = 0; a < n_limited; ++a)
+            step[limited[a]] = unknowns[a];
+
+          double largest = 0;
+          charge_change  = 0;
+          for (unsigned int i = 0; i < n; ++i)
+            {
+              particles[i].charge += step[i];
+              largest       = std::max(largest, std::abs(particles[i].charge));
+              charge_change = std::max(charge_change, std::abs(step[i]));
+            }
+          charge_change = largest > 0 ? charge_change / largest : 0.;
+          if (n_guards > 0)
+            {
+              for (unsigned int l = 0; l < n_guards; ++l)
+                layer_potentials[l] += unknowns[n_limited + l];
+              make_constraints(constraints, parameters.anode_potential,
+                               layer_potentials, false);
+            }
+          output.log() << ", GMRES " << control.last_step()
+                       << " iterations, relative charge change "
+                       << charge_change << std::endl;
+        }
+      for (auto &particle : particles)
+        particle.limited =
+          particle.charge >
+          particle.beam_charge + 1e-9 * std::abs(particle.beam_charge);
+      if (!converged)
+        throw SolverError(
+          "charge iteration (field-emission cap, Newton) did not converge "
+          "in " + std::to_string(parameters.max_charge_iterations) +
+          " iterations (field residual " +
+          Utilities::to_string(charge_residual) +
+          " > Charging/Relative tolerance " +
+          Utilities::to_string(parameters.charge_tolerance) +
+          "; raise Charging/Maximum iterations)");
+    }
+
+
+    template <int dim, typename LA>
     double
     StreamPotential<dim, LA>::update_charges()
     {
-      const ChargingModel model = parameters.charging_model;
-      if (model != ChargingModel::field_emission_cap &&
-          model != ChargingModel::current_balance)
+      if (parameters.charging_model != ChargingModel::current_balance)
         return 0.;
 
       std::vector<double> new_charge(particles.size());
@@ -744,47 +1282,28 @@ namespace xray
           double allowed = beam_magnitude;
           if (beam_magnitude > 0 && magnitude > 0)
             {
-              if (model == ChargingModel::field_emission_cap)
-                {
-                  // The surface field scales with the particle's own
-                  // charge: the charge at which the peak emitting field
-                  // is E_lim.
-                  const double field = particle.max_emitting_field;
-                  if (field > 0)
-                    allowed = magnitude * parameters.field_limit / field;
-                  const double excess =
-                    (field - parameters.field_limit) / parameters.field_limit;
-                  charge_residual = std::max(
-                    charge_residual,
-                    magnitude < beam_magnitude * (1 - 1e-12) ?
-                      std::abs(excess) :
-                      std::max(0., excess));
-                }
-              else
-                {
-                  // Murphy-Good current of the whole surface equals the
-                  // charging current q_uP j pi r^2.
-                  const double target =
-                    parameters.beam.charging_current(particle.geometry.radius);
-                  const double emitted_at_beam_charge = emitted_current(
-                    [&] {
-                      std::vector<double> scaled = emitting_field_samples[i];
-                      for (double &f : scaled)
-                        f *= beam_magnitude / magnitude;
-                      return scaled;
-                    }(),
-                    area_weight_samples[i], parameters.emitter);
-                  if (emitted_at_beam_charge > target)
-                    allowed =
-                      magnitude * current_balance_scale(emitting_field_samples[i],
-                                                        area_weight_samples[i],
-                                                        target,
-                                                        parameters.emitter);
-                  const double mismatch =
-                    std::abs(particle.emitted_current - target) / target;
-                  if (magnitude < beam_magnitude * (1 - 1e-12))
-                    charge_residual = std::max(charge_residual, mismatch);
-                }
+              // Murphy-Good current of the whole surface equals the
+              // charging current q_uP j pi r^2.
+              const double target =
+                parameters.beam.charging_current(particle.geometry.radius);
+              const double emitted_at_beam_charge = emitted_current(
+                [&] {
+                  std::vector<double> scaled = emitting_field_samples[i];
+                  for (double &f : scaled)
+                    f *= beam_magnitude / magnitude;
+                  return scaled;
+                }(),
+                area_weight_samples[i], parameters.emitter);
+              if (emitted_at_beam_charge > target)
+                allowed =
+                  magnitude * current_balance_scale(emitting_field_samples[i],
+                                                    area_weight_samples[i],
+                                                    target,
+                                                    parameters.emitter);
+              const double mismatch =
+                std::abs(particle.emitted_current - target) / target;
+              if (magnitude < beam_magnitude * (1 - 1e-12))
+                charge_residual = std::max(charge_residual, mismatch);
             }
           new_charge[i] =
             beam_magnitude > 0 ? -std::min(beam_magnitude, allowed) :
@@ -912,7 +1431,8 @@ namespace xray
       if (change > parameters.charge_tolerance)
         {
           layer_potentials = mean;
-          make_constraints();
+          make_constraints(constraints, parameters.anode_potential,
+                           layer_potentials, false);
         }
       return change;
     }
@@ -1129,17 +1649,17 @@ namespace xray
         {
           double total = 0, max_field = 0, max_emitting = 0,
                  flux_error = 0, min_potential = 0, max_potential = 0;
-          unsigned int n_limited = 0;
+          unsigned int n_limited      = 0;
+          double       largest_charge = 0;
           min_potential = max_potential = particles[0].potential;
           for (const auto &p : particles)
             {
               total += p.charge;
               max_field    = std::max(max_field, p.max_surface_field);
               max_emitting = std::max(max_emitting, p.max_emitting_field);
-              if (p.charge != 0)
-                flux_error = std::max(
-                  flux_error, std::abs(p.flux_charge - p.charge) /
-                                std::abs(p.charge));
+              flux_error = std::max(flux_error,
+                                    std::abs(p.flux_charge - p.charge));
+              largest_charge = std::max(largest_charge, std::abs(p.charge));
               min_potential = std::min(min_potential, p.potential);
               max_potential = std::max(max_potential, p.potential);
               n_limited += p.limited;
@@ -1150,7 +1670,16 @@ namespace xray
           summary["n_limited"]                   = n_limited;
           summary["min_particle_potential_V"]    = min_potential;
           summary["max_particle_potential_V"]    = max_potential;
-          summary["max_flux_charge_relative_difference"] = flux_error;
+          // Relative to the largest charge: a particle near zero charge
+          // (possible under the field-emission cap) has no relative error.
+          summary["max_flux_charge_relative_difference"] =
+            largest_charge > 0 ? flux_error / largest_charge : 0.;
+          if (!gmres_iterations.empty())
+            {
+              summary["gmres_iterations"]        = gmres_iterations;
+              summary["response_solves"]         = response_solves;
+              summary["response_cg_iterations"]  = response_cg_iterations;
+            }
           if (parameters.charging_model != ChargingModel::prescribed_charge &&
               parameters.charging_model != ChargingModel::prescribed_potential)
             {
@@ -1170,17 +1699,13 @@ namespace xray
     }
 
 
-    // ------------------------------------------------------------------
-
     template <int dim, typename LA>
-    int
-    StreamPotential<dim, LA>::run()
+    void
+    StreamPotential<dim, LA>::solve_charge_fixed_point()
     {
-      wall_clock.restart();
-      make_grid();
-      setup_system();
-      assemble_matrix();
-
+      // Prescribed charges and beam charging need one solve (more with
+      // guard electrodes, whose potentials follow the layers); the current
+      // balance iterates on the charges (update_charges).
       for (charge_iterations = 1;
            charge_iterations <= parameters.max_charge_iterations;
            ++charge_iterations)
@@ -1209,6 +1734,26 @@ namespace xray
           " iterations (relative change " + Utilities::to_string(charge_change) +
           " > Charging/Relative tolerance " +
           Utilities::to_string(parameters.charge_tolerance) + ")");
+
+    }
+
+
+    // ------------------------------------------------------------------
+
+    template <int dim, typename LA>
+    int
+    StreamPotential<dim, LA>::run()
+    {
+      wall_clock.restart();
+      make_grid();
+      setup_system();
+      assemble_matrix();
+
+      if (dim == 3 &&
+          parameters.charging_model == ChargingModel::field_emission_cap)
+        solve_field_emission_cap();
+      else
+        solve_charge_fixed_point();
 
       double max_abs_potential = 0;
       write_profile_csv(max_abs_potential);
