@@ -140,7 +140,7 @@ namespace xray
       double far_size = 20.;
       /// Distance over which the size grows from surface to far size,
       /// relative to the radius.
-      double growth_distance = 20.;
+      double growth_distance = 60.;
     };
 
     /// Mesh the vacuum of the domain with tetrahedra (gmsh on rank 0 of

@@ -249,7 +249,7 @@ namespace xray
         prm.declare_entry("Far element size", "20", Patterns::Double(),
                           "Largest tetrahedron size far from the particles, "
                           "relative to the radius, dimensionless.");
-        prm.declare_entry("Growth distance", "20", Patterns::Double(),
+        prm.declare_entry("Growth distance", "60", Patterns::Double(),
                           "Distance from the particle surfaces over which "
                           "the size grows to the far size, relative to the "
                           "radius, dimensionless.");
