@@ -128,6 +128,8 @@ namespace xray
       std::vector<double>
       layer_means(const std::vector<double> &potentials) const;
       void
+      solve_and_evaluate();
+      void
       solve_field_emission_cap();
       void
       solve_charge_fixed_point();

@@ -1099,9 +1099,7 @@ namespace xray
            charge_iterations <= parameters.max_charge_iterations;
            ++charge_iterations)
         {
-          assemble_rhs();
-          linear_iterations.push_back(solve());
-          evaluate_particles();
+          solve_and_evaluate();
           find_peak_vertices();
           const FieldResponse state = response_of(ghosted_solution);
 
@@ -1701,6 +1699,18 @@ namespace xray
 
     template <int dim, typename LA>
     void
+    StreamPotential<dim, LA>::solve_and_evaluate()
+    {
+      // The field of the current charges and boundary potentials, and
+      // each particle's potential and surface fields.
+      assemble_rhs();
+      linear_iterations.push_back(solve());
+      evaluate_particles();
+    }
+
+
+    template <int dim, typename LA>
+    void
     StreamPotential<dim, LA>::solve_charge_fixed_point()
     {
       // Prescribed charges and beam charging need one solve (more with
@@ -1710,9 +1720,7 @@ namespace xray
            charge_iterations <= parameters.max_charge_iterations;
            ++charge_iterations)
         {
-          assemble_rhs();
-          linear_iterations.push_back(solve());
-          evaluate_particles();
+          solve_and_evaluate();
           charge_change =
             std::max(update_charges(), update_guard_potentials());
           output.log() << "Charge iteration " << charge_iterations << ": "
