@@ -7,13 +7,15 @@ BUILD_DIR="${BUILD_DIR:-$REPO_ROOT/build}"
 
 # Debian 12 packages: compiler and build tools, deal.II 9.4 (with PETSc,
 # Trilinos, p4est), Boost, nlohmann JSON, GoogleTest, Open MPI, Python 3 for
-# the benchmark and test scripts.
+# the benchmark and test scripts; ParaView (pvbatch, and its VTK headers for
+# vtu-probe) with xvfb for the pictures, matplotlib for the plots.
 PACKAGES=(
   g++ make cmake pkg-config
   libdeal.ii-dev libgmsh-dev
   libboost-program-options-dev libboost-iostreams-dev
   nlohmann-json3-dev libgtest-dev
   openmpi-bin python3
+  paraview paraview-dev python3-paraview xvfb xauth python3-matplotlib
 )
 
 install_dependencies() {
