@@ -30,7 +30,9 @@
 #include <boost/math/tools/roots.hpp>
 
 #include <cmath>
+#include <iomanip>
 #include <limits>
+#include <sstream>
 
 namespace xray
 {
@@ -882,8 +884,12 @@ namespace xray
         scale_temperature_rise(power / current_incident_power);
         statistics      = solve_steady_state(power);
         const double r  = load_ratio();
-        log << "    P = " << power << " W: peak load ratio " << r
-            << std::endl;
+        // Enough digits that the root search's last steps show progress.
+        std::ostringstream line;
+        line << "    P = " << std::setprecision(9) << power
+             << " W: peak load ratio - 1 = " << std::scientific
+             << std::setprecision(2) << r - 1;
+        log << line.str() << std::endl;
         return r - 1;
       };
       const int bits = static_cast<int>(
