@@ -5,7 +5,7 @@ Each case runs the solver, serially or under ``MPIEXEC -np N``, on a .prm
 from inputs/ with ``--set`` overrides, into a fresh temporary output
 directory, and checks the exit status, the one-line error on stderr, the
 presence or absence of summary.json and solution.pvd, and numbers in
-summary.json (and, for the mesh check, the cells written to the .vtu files).
+summary.json, and the written result read back with vtu-probe.
 
     run_case.py --solver build/bin/anode-thermal --mpiexec mpirun CASE
     run_case.py --list
@@ -18,19 +18,17 @@ Exit status: 0 passed, 1 failed, 2 usage error.
 """
 
 import argparse
-import base64
-import glob
+import csv
+import io
 import json
 import math
 import os
 import re
 import shutil
 import signal
-import struct
 import subprocess
 import sys
 import tempfile
-import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 INPUTS = os.path.join(HERE, "inputs")
@@ -127,9 +125,10 @@ class Driver:
     # Prefix of the temporary directories (stream_cases.py imports Driver).
     temporary_prefix = SOLVER_NAME + "-test-"
 
-    def __init__(self, solver, mpiexec, keep=False):
+    def __init__(self, solver, mpiexec, keep=False, probe=None):
         self.solver = solver
         self.mpiexec = mpiexec
+        self.probe = probe
         self.keep = keep
         self.directories = []
         self.max_np = 1
@@ -281,111 +280,28 @@ def half_ball_exact_power(k, T_limit, T0, hwhm, radius):
                              - 1 / (2 * math.pi * k * radius))
 
 
-# --- Cells of the written mesh (.vtu), for the mesh-validity check
+# --- Reading the written result with vtu-probe (postprocess/probe)
 
 
-def _vtu_arrays(path):
-    """Points, connectivity and types of a deal.II .vtu file (ASCII, or
-    base64 binary, zlib-compressed or not)."""
-    with open(path) as file:
-        text = file.read()
-    compressed = 'compressor="vtkZLibDataCompressor"' in text
-    arrays = {}
-    pattern = (r'<DataArray type="(\w+)"(?: Name="([^"]*)")?[^>]*format="(\w+)"[^>]*>'
-               r'(.*?)</DataArray>')
-    codes = {"Float32": "f", "Float64": "d", "Int32": "i", "Int64": "q",
-             "UInt8": "B", "UInt32": "I", "UInt64": "Q"}
-    for match in re.finditer(pattern, text, re.S):
-        kind, name, form, data = match.groups()
-        name = name or "Points"
-        if name not in ("Points", "connectivity", "types"):
-            continue
-        code = codes[kind]
-        if form == "ascii":
-            values = [float(x) if code in "fd" else int(x) for x in data.split()]
-        elif form == "binary":
-            data = "".join(data.split())
-            if compressed:
-                # Header (4-byte integers): n blocks, block size, last block
-                # size, compressed sizes; base64-encoded apart from the data.
-                n_blocks = struct.unpack("<I", base64.b64decode(data[:8])[:4])[0]
-                header_bytes = 4 * (3 + n_blocks)
-                header_chars = 4 * ((header_bytes + 2) // 3)
-                header = struct.unpack(f"<{3 + n_blocks}I",
-                                       base64.b64decode(data[:header_chars]))
-                raw, body, offset = b"", base64.b64decode(data[header_chars:]), 0
-                for size in header[3:]:
-                    raw += zlib.decompress(body[offset:offset + size])
-                    offset += size
-            else:
-                decoded = base64.b64decode(data)
-                raw = decoded[4:4 + struct.unpack("<I", decoded[:4])[0]]
-            values = struct.unpack(f"<{len(raw) // struct.calcsize(code)}{code}", raw)
-        else:
-            raise CheckFailed(f"{path}: unsupported DataArray format {form!r}")
-        arrays[name] = values
-    for name in ("Points", "connectivity", "types"):
-        check(name in arrays, f"{path}: no {name} array found")
-    return arrays
+def probe(driver, result, *arguments):
+    """Rows of `vtu-probe RESULT ARGUMENTS...` as dicts of strings."""
+    check(driver.probe, "this case reads the result: give --probe (vtu-probe)")
+    command = [driver.probe, result, *arguments]
+    process = subprocess.run(command, capture_output=True, text=True)
+    check(process.returncode == 0,
+          f"{' '.join(command)} exited with {process.returncode}: {process.stderr.strip()}")
+    return list(csv.DictReader(io.StringIO(process.stdout)))
 
 
-_UNIT_CELL = {9: [(0, 0), (1, 0), (1, 1), (0, 1)],                       # VTK_QUAD
-              12: [(0, 0, 0), (1, 0, 0), (1, 1, 0), (0, 1, 0),           # VTK_HEXAHEDRON
-                   (0, 0, 1), (1, 0, 1), (1, 1, 1), (0, 1, 1)]}
+def cell_report(driver, output_directory):
+    """vtu-probe's cell check of solution.pvd: {quantity: value}."""
+    rows = probe(driver, os.path.join(output_directory, "solution.pvd"), "cells")
+    return {row["quantity"]: row for row in rows}
 
 
-def _determinant(matrix):
-    if len(matrix) == 2:
-        return matrix[0][0] * matrix[1][1] - matrix[0][1] * matrix[1][0]
-    (a, b, c), (d, e, f), (g, h, i) = matrix
-    return a * (e * i - f * h) - b * (d * i - f * g) + c * (d * h - e * g)
-
-
-def _jacobian_determinant(vertices, unit, xi):
-    """det of the (bi/tri)linear map of the cell at the unit point xi."""
-    dim = len(xi)
-    J = [[0.0] * dim for _ in range(dim)]
-    for vertex, corner in zip(vertices, unit):
-        for k in range(dim):
-            derivative = 1.0
-            for j in range(dim):
-                factor = xi[j] if corner[j] else 1 - xi[j]
-                if j == k:
-                    factor = 1.0 if corner[j] else -1.0
-                derivative *= factor
-            for i in range(dim):
-                J[i][k] += vertex[i] * derivative
-    return _determinant(J)
-
-
-def folded_cells(output_directory):
-    """Cells of the written mesh whose Jacobian changes sign (folded or
-    self-intersecting cells): (number, total, examples)."""
-    files = sorted(glob.glob(os.path.join(output_directory, "*.vtu")))
-    check(files, f"no .vtu files in {output_directory}")
-    bad, total, examples = 0, 0, []
-    for path in files:
-        arrays = _vtu_arrays(path)
-        points, connectivity = arrays["Points"], arrays["connectivity"]
-        position = 0
-        for cell_type in arrays["types"]:
-            check(cell_type in _UNIT_CELL, f"{path}: unexpected VTK cell type {cell_type}")
-            unit = _UNIT_CELL[cell_type]
-            dim = len(unit[0])
-            ids = connectivity[position:position + len(unit)]
-            position += len(unit)
-            vertices = [points[3 * i:3 * i + dim] for i in ids]
-            samples = [(x, y) for x in (0, .5, 1) for y in (0, .5, 1)]
-            if dim == 3:
-                samples = [(x, y, z) for x, y in samples for z in (0, .5, 1)]
-            dets = [_jacobian_determinant(vertices, unit, xi) for xi in samples]
-            total += 1
-            if min(dets) * max(dets) <= 0:
-                bad += 1
-                if not examples:
-                    examples.append("vertices (um): " + ", ".join(
-                        "(" + ", ".join(f"{1e6 * x:.1f}" for x in v) + ")" for v in vertices))
-    return bad, total, examples
+# Float32: the .vtu files hold values and coordinates rounded to single
+# precision, a relative error of at most 2^-24 = 6e-8; two roundings 1.2e-7.
+FLOAT32_ROUNDING = 2 ** -23
 
 
 # ---------------------------------------------------------------------------
@@ -988,13 +904,64 @@ def mesh_3d_cells_valid(d):
         run = d.run(prm, ["Model=3d", "Mesh/Finite element degree=1",
                           "Mesh/Adaptive refinement cycles=0"])
         s = expect_success(run)
-        # Degree 1: the .vtu cells are the mesh cells themselves.
-        bad, total, examples = folded_cells(run.output_directory)
-        measured(f"3d cylinder ({label}, default growth factor): folded cells",
-                 f"{bad} of {total}")
-        check(total == s["n_cells"], f"{total} cells in the .vtu, n_cells {s['n_cells']}")
-        check(bad == 0, f"{label}: {bad} of {total} cells are folded (their Jacobian "
-                        f"changes sign), e.g. the cell with {examples[0] if examples else ''}")
+        # Degree 1: the .vtu cells are the mesh cells themselves. verdict's
+        # scaled Jacobian (corners and centre of each hexahedron) <= 0 marks
+        # a folded or inverted cell.
+        cells = cell_report(d, run.output_directory)
+        checked = int(cells["checked_cells"]["value"])
+        inverted = int(cells["inverted_cells"]["value"])
+        worst = cells["min_scaled_jacobian"]
+        measured(f"3d cylinder ({label}, default growth factor): inverted cells, "
+                 "smallest scaled Jacobian", f"{inverted} of {checked}, {worst['value']}")
+        check(checked == s["n_cells"] and int(cells["unchecked_cells"]["value"]) == 0,
+              f"{checked} cells checked in the .vtu, n_cells {s['n_cells']}")
+        check(inverted == 0, f"{label}: {inverted} of {checked} cells are folded, the "
+                             f"worst (scaled Jacobian {worst['value']}) at "
+                             f"({worst['x']}, {worst['y']}, {worst['z']}) m")
+
+
+@case(processors=2)
+def probe_reads_result(d):
+    """vtu-probe on the written result agrees with summary.json (3d np=2, axisymmetric)."""
+    for model, sets, np in (("3d", ["Model=3d", "Mesh/Adaptive refinement cycles=0"], 2),
+                            ("axisymmetric", [], 1)):
+        run = d.run("cu-on-diamond.prm", sets, np=np)
+        s = expect_success(run)
+        result = os.path.join(run.output_directory, "solution.pvd")
+        extreme = probe(d, result, "extremes", "--field", "temperature_K")[0]
+        # The peak is the largest nodal value and the .vtu holds every node
+        # (degree-2 cells written with 2 subdivisions): equal up to the
+        # single-precision rounding of the file.
+        check_close(f"{model}: largest temperature_K in the .vtu vs peak_temperature_K",
+                    float(extreme["max"]), s["peak_temperature_K"], FLOAT32_ROUNDING)
+        location = [float(extreme[c + "_max"]) for c in "xyz"][:len(s["peak_location_m"])]
+        measured(f"{model}: location of the largest value vs peak_location_m",
+                 f"{location} vs {s['peak_location_m']}")
+        check(all(abs(a - b) <= 1e-3 * s["spot_hwhm_m"][0]
+                  for a, b in zip(location, s["peak_location_m"])),
+              f"{model}: largest value at {location}, peak_location_m "
+              f"{s['peak_location_m']}")
+        # The back face is held at the coolant temperature, the coldest point.
+        check_close(f"{model}: smallest temperature_K vs coolant temperature",
+                    float(extreme["min"]), s["coolant_temperature_K"], FLOAT32_ROUNDING)
+
+        # Down the beam axis from the spot centre: the temperature falls
+        # monotonically (no source below the surface) and starts at the peak.
+        # Axisymmetric results are (r, z) sections: the axis is x = 0 in y.
+        depth = 100e-6
+        end = "0,0,-1e-4" if model == "3d" else "0,-1e-4,0"
+        line = probe(d, result, "line", "--from", "0,0,0", "--to", end,
+                     "--samples", "201", "--field", "temperature_K")
+        check(all(row["valid"] == "1" for row in line),
+              f"{model}: the axis line leaves the mesh")
+        values = [float(row["temperature_K"]) for row in line]
+        rising = [i for i in range(1, len(values)) if values[i] > values[i - 1]]
+        measured(f"{model}: temperature on the axis at depth 0, 5 um, {1e6 * depth:.0f} um",
+                 f"{values[0]!r}, {values[10]!r}, {values[-1]!r} K")
+        check(not rising, f"{model}: temperature rises with depth along the axis at "
+                          f"{[line[i]['distance'] for i in rising[:3]]} m")
+        check_close(f"{model}: axis line at the surface vs peak", values[0],
+                    s["peak_temperature_K"], FLOAT32_ROUNDING)
 
 
 # ---------------------------------------------------------------------------
@@ -1008,6 +975,7 @@ def main():
     parser.add_argument("--mpiexec", help="MPI launcher (mpiexec or mpirun)")
     parser.add_argument("--processors", type=int,
                         help="processors ctest reserves; must match the case")
+    parser.add_argument("--probe", help="path of vtu-probe (cases that read the .vtu)")
     parser.add_argument("--keep", action="store_true", help="keep the output directories")
     parser.add_argument("--list", action="store_true", help="list the cases")
     args = parser.parse_args()
@@ -1025,7 +993,8 @@ def main():
         parser.error(f"case {args.case} uses {function.processors} processor(s), "
                      f"--processors says {args.processors}: fix CMakeLists.txt")
 
-    driver = Driver(os.path.abspath(args.solver), args.mpiexec, args.keep)
+    driver = Driver(os.path.abspath(args.solver), args.mpiexec, args.keep,
+                    args.probe and os.path.abspath(args.probe))
     failed = True
     try:
         function(driver)
