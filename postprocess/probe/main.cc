@@ -27,6 +27,9 @@ namespace
     "\n"
     "Sampled fields are interpolated by VTK (vtkProbeFilter) with the cells'\n"
     "shape functions; points outside the mesh have valid = 0 and nan fields.\n"
+    "A point exactly on the boundary of a 2D (axisymmetric) result can be\n"
+    "reported outside (the file rounds coordinates to single precision):\n"
+    "move it inside by a small fraction of a cell, e.g. y = -1e-12 m.\n"
     "Bad input: one line on stderr, exit status 2.\n"
     "\n"
     "Options";
