@@ -29,6 +29,8 @@ Prints measured, reference, relative error, unknowns and time per run and
 exits non-zero when a criterion at the default settings fails.
 
 Usage: electrostatics_benchmark.py SOLVER [--mpiexec MPIEXEC] [--np N] [--quick]
+                                  [--json FILE]
+(--json writes every row for postprocess/plots/validation_report.py.)
 """
 import argparse
 import csv
@@ -48,6 +50,18 @@ ENCLOSURE_RADIUS = 4 * RADIUS
 CHARGE = -1e-14
 CAPACITANCE_TOLERANCE = 0.005
 FIELD_TOLERANCE = 0.02
+RECORDS = []
+
+
+def record(benchmark, case, quantity, reference, source, measured, criterion,
+           default, refinement, n_dofs, seconds, expected_slope):
+    """One row of the --json output (see validation_report.py)."""
+    RECORDS.append({
+        "benchmark": benchmark, "case": case, "quantity": quantity,
+        "reference": reference, "reference_source": source, "measured": measured,
+        "error": measured / reference - 1 if reference else measured,
+        "criterion": criterion, "default": default, "refinement": refinement,
+        "n_dofs": n_dofs, "wall_time_s": seconds, "expected_slope": expected_slope})
 
 
 def run(args, sets):
@@ -113,6 +127,17 @@ def concentric_spheres(args, sizes, default_size):
         e_error = summary["max_surface_field_V_per_m"] / field - 1
         rows.append((size, summary["n_dofs"], c_error, e_error,
                      summary["max_flux_charge_relative_difference"], seconds))
+        # P2 with a quadratic boundary map: C is an energy, |error| ~ h^4
+        # (N^-4/3); the surface field a gradient, ~ h^2 (N^-2/3).
+        source = "exact: C = 4 pi eps0 / (1/a - 1/b), E = Q / (4 pi eps0 a^2)"
+        common = dict(default=size == default_size, refinement=f"surface size {size}",
+                      n_dofs=summary["n_dofs"], seconds=seconds)
+        record("Concentric spheres", "a = 2.5 um, b = 10 um", "capacitance (F)",
+               capacitance, source, CHARGE / potential, CAPACITANCE_TOLERANCE,
+               expected_slope=-4 / 3, **common)
+        record("Concentric spheres", "a = 2.5 um, b = 10 um", "peak surface field (V/m)",
+               field, source, summary["max_surface_field_V_per_m"], FIELD_TOLERANCE,
+               expected_slope=-2 / 3, **common)
     c_rates = rate([abs(r[2]) for r in rows], [r[1] for r in rows])
     e_rates = rate([abs(r[3]) for r in rows], [r[1] for r in rows])
     for r, cr, er in zip(rows, c_rates, e_rates):
@@ -189,6 +214,15 @@ def sphere_over_plane(args, sizes, distances):
                 f"Mesh/Surface element size={size}"])
             c = CHARGE / float(particles[0]["potential_V"])
             e = summary["max_surface_field_V_per_m"] / field - 1
+            source = "image series (Smythe, Static and Dynamic Electricity, 5.08)"
+            common = dict(default=size == 0.5 and distance == distances[-1],
+                          refinement=f"surface size {size}, box {distance:.3g} m",
+                          n_dofs=summary["n_dofs"], seconds=seconds)
+            record("Sphere over a grounded plane", "h/a = 2", "capacitance (F)", exact,
+                   source, c, None, expected_slope=-4 / 3, **common)
+            record("Sphere over a grounded plane", "h/a = 2", "peak surface field (V/m)",
+                   field, source, summary["max_surface_field_V_per_m"], None,
+                   expected_slope=-2 / 3, **common)
             print(f"   {size:12.3f} {distance:19.2e} {summary['n_dofs']:9d} "
                   f"{c / exact - 1:+10.2e} {e:+12.2e} {seconds:9.2f}")
 
@@ -236,6 +270,11 @@ def charged_slab(args, cell_sizes):
         error = max(abs(float(p["potential_V"]) - e)
                     for p, e in zip(profile, exact)) / scale
         worst = max(worst, error)
+        record("Charged slab (continuum)", "between grounded plates",
+               "max |phi - exact| / max |exact|", 0.0,
+               "exact piecewise quadratic (Green's function)", error, 1e-6,
+               cell == cell_sizes[-1], f"cell {cell:.0e} m", summary["n_dofs"], seconds,
+               None)
         print(f"   {cell:9.1e} {summary['n_dofs']:9d} {error:32.2e} "
               f"{seconds:9.2f}")
     ok = worst < 1e-6
@@ -251,6 +290,7 @@ def main():
     parser.add_argument("--np", type=int, default=1)
     parser.add_argument("--quick", action="store_true",
                         help="default settings only (ctest)")
+    parser.add_argument("--json", help="write every measured row to this file")
     args = parser.parse_args()
 
     # The solver's default surface element size (relative to the radius).
@@ -263,6 +303,9 @@ def main():
                                 default_size)
         sphere_over_plane(args, [0.5, 0.35], [25e-6, 50e-6])
         ok = charged_slab(args, [8e-6, 4e-6, 2e-6]) and ok
+    if args.json:
+        with open(args.json, "w") as file:
+            json.dump(RECORDS, file, indent=1)
     sys.exit(0 if ok else 1)
 
 
