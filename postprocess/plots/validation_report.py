@@ -55,10 +55,10 @@ def benchmark_rows(args, script, executable, scratch):
                os.path.join(args.build, "bin", executable), "--json", path]
     if args.np > 1:
         command += ["--np", str(args.np), "--mpiexec", "mpirun"]
-    output, seconds = run(command, script)
+    output, _ = run(command, script)
     print(output)
     with open(path) as file:
-        return json.load(file), seconds
+        return json.load(file)
 
 
 def solve(args, solver, prm, sets, scratch, name, np=None):
@@ -301,9 +301,9 @@ def main():
     os.makedirs(FIGURES, exist_ok=True)
     try:
         with tempfile.TemporaryDirectory() as scratch:
-            eq2, _ = benchmark_rows(args, "benchmarks/eq2/eq2_benchmark.py",
-                                    "anode-thermal", scratch)
-            electrostatics, _ = benchmark_rows(
+            eq2 = benchmark_rows(args, "benchmarks/eq2/eq2_benchmark.py",
+                                 "anode-thermal", scratch)
+            electrostatics = benchmark_rows(
                 args, "benchmarks/stream/electrostatics_benchmark.py",
                 "stream-potential", scratch)
             rows = eq2 + electrostatics

@@ -101,17 +101,28 @@ def check_pictures(pictures, names, result):
         return json.load(file)
 
 
-def anode_case(args, sets, np, label):
-    driver = Driver(os.path.abspath(args.anode_thermal), args.mpiexec)
+def run_and_render(args, solver, prm, sets, np, checks, prefix=None):
+    """Run inputs/PRM with SOLVER, render the result, and call
+    checks(summary, pictures directory, solution.pvd); the output is kept
+    when a check fails."""
+    driver = Driver(os.path.abspath(solver), args.mpiexec)
+    if prefix:
+        driver.temporary_prefix = prefix
     failed = True
     try:
-        run = driver.run(os.path.join(ROOT, "tests", "integration", "inputs",
-                                      "cu-on-diamond.prm"), sets, np=np)
-        s = expect_success(run)
-        pictures = render(args, run.output_directory)
+        run = driver.run(os.path.join(ROOT, "tests", "integration", "inputs", prm),
+                         sets, np=np)
+        summary = expect_success(run)
+        checks(summary, render(args, run.output_directory), run.path("solution.pvd"))
+        failed = False
+    finally:
+        driver.cleanup(failed)
+
+
+def anode_checks(label):
+    def checks(s, pictures, result):
         ranges = check_pictures(pictures, ["temperature-heated-face.png",
-                                           "temperature-section.png"],
-                                run.path("solution.pvd"))
+                                           "temperature-section.png"], result)
         # The peak is the largest nodal temperature and the file holds every
         # node; the back face is held at the coolant temperature. Equal up
         # to the file's single precision.
@@ -120,40 +131,30 @@ def anode_case(args, sets, np, label):
                     high, s["peak_temperature_K"], FLOAT32_ROUNDING)
         check_close(f"{label}: ParaView's smallest temperature_K vs coolant temperature",
                     low, s["coolant_temperature_K"], FLOAT32_ROUNDING)
-        failed = False
-    finally:
-        driver.cleanup(failed)
+    return checks
 
 
-def stream_case(args):
-    driver = Driver(os.path.abspath(args.stream_potential), args.mpiexec)
-    driver.temporary_prefix = "stream-potential-test-"
-    failed = True
-    try:
-        run = driver.run(os.path.join(ROOT, "tests", "integration", "inputs",
-                                      "stream-patch.prm"))
-        s = expect_success(run)
-        pictures = render(args, run.output_directory)
-        ranges = check_pictures(pictures, ["potential-section.png", "field-section.png",
-                                           "potential-particle-plane.png"],
-                                run.path("solution.pvd"))
-        # Nodal extremes: the negatively charged particles are the lowest
-        # potential; max_abs_potential_V is the largest nodal |phi|.
-        low, high = ranges["potential_V"]
-        check_close("ParaView's smallest potential_V vs min_particle_potential_V",
-                    low, s["min_particle_potential_V"], FLOAT32_ROUNDING)
-        check_close("ParaView's largest |potential_V| vs max_abs_potential_V",
-                    max(abs(low), abs(high)), s["max_abs_potential_V"], FLOAT32_ROUNDING)
-        failed = False
-    finally:
-        driver.cleanup(failed)
+def stream_checks(s, pictures, result):
+    ranges = check_pictures(pictures, ["potential-section.png", "field-section.png",
+                                       "potential-particle-plane.png"], result)
+    # Nodal extremes: the negatively charged particles are the lowest
+    # potential; max_abs_potential_V is the largest nodal |phi|.
+    low, high = ranges["potential_V"]
+    check_close("ParaView's smallest potential_V vs min_particle_potential_V",
+                low, s["min_particle_potential_V"], FLOAT32_ROUNDING)
+    check_close("ParaView's largest |potential_V| vs max_abs_potential_V",
+                max(abs(low), abs(high)), s["max_abs_potential_V"], FLOAT32_ROUNDING)
 
 
 CASES = {
-    "anode-3d": (lambda a: anode_case(a, ["Model=3d", "Mesh/Adaptive refinement cycles=0"],
-                                      2, "3d"), 2),
-    "anode-axisymmetric": (lambda a: anode_case(a, [], 1, "axisymmetric"), 1),
-    "stream-particles": (stream_case, 1),
+    "anode-3d": lambda a: run_and_render(
+        a, a.anode_thermal, "cu-on-diamond.prm",
+        ["Model=3d", "Mesh/Adaptive refinement cycles=0"], 2, anode_checks("3d")),
+    "anode-axisymmetric": lambda a: run_and_render(
+        a, a.anode_thermal, "cu-on-diamond.prm", [], 1, anode_checks("axisymmetric")),
+    "stream-particles": lambda a: run_and_render(
+        a, a.stream_potential, "stream-patch.prm", [], 1, stream_checks,
+        prefix="stream-potential-test-"),
 }
 
 
@@ -170,7 +171,7 @@ def main():
                   f"package {package} (bash scripts/run-tests.sh installs it)")
             return 1
     try:
-        CASES[args.case][0](args)
+        CASES[args.case](args)
     except CheckFailed as failure:
         print(f"FAILED {args.case}: {failure}", flush=True)
         return 1
