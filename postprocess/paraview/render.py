@@ -75,7 +75,8 @@ def arguments():
 
 def read_result(directory):
     summary_file = os.path.join(directory, "summary.json")
-    result_file = os.path.join(directory, "solution.pvd")
+    # Absolute: the saved state must find the data from any directory.
+    result_file = os.path.abspath(os.path.join(directory, "solution.pvd"))
     for name in (summary_file, result_file):
         if not os.path.isfile(name):
             raise InputError(f"{name} does not exist (is {directory} a solver's "

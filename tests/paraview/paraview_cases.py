@@ -25,6 +25,7 @@ from run_case import (FLOAT32_ROUNDING, CheckFailed, Driver, check,  # noqa: E40
                       check_close, expect_success, measured)
 
 RENDER = os.path.join(ROOT, "postprocess", "paraview", "render.py")
+LOAD_STATE = os.path.join(HERE, "load_state.py")
 SIZE = (640, 480)
 # A picture with a colour map, a colour bar and text has thousands of
 # colours; a blank or single-colour one has a handful.
@@ -75,17 +76,22 @@ def png_pixels(path):
     return width, height, colours
 
 
-def render(args, output_directory):
-    command = [args.xvfb_run, "-a", args.pvbatch, RENDER, output_directory,
-               "--size", f"{SIZE[0]}x{SIZE[1]}"]
+def pvbatch(args, script, *arguments):
+    """stdout of `xvfb-run -a pvbatch SCRIPT ARGUMENTS...`."""
+    command = [args.xvfb_run, "-a", args.pvbatch, script, *arguments]
     print("RUN", " ".join(command), flush=True)
     process = subprocess.run(command, capture_output=True, text=True, timeout=300)
-    check(process.returncode == 0,
-          f"render.py exited with {process.returncode}:\n{process.stdout}\n{process.stderr}")
+    check(process.returncode == 0, f"{os.path.basename(script)} exited with "
+          f"{process.returncode}:\n{process.stdout}\n{process.stderr}")
+    return process.stdout
+
+
+def render(args, output_directory):
+    pvbatch(args, RENDER, output_directory, "--size", f"{SIZE[0]}x{SIZE[1]}")
     return os.path.join(output_directory, "pictures")
 
 
-def check_pictures(pictures, names, result):
+def check_pictures(args, pictures, names, result):
     for name in names:
         path = os.path.join(pictures, name)
         check(os.path.isfile(path), f"no {name} in {pictures}")
@@ -98,12 +104,21 @@ def check_pictures(pictures, names, result):
     check(state.lstrip().startswith("<") and os.path.abspath(result) in state,
           "views.pvsm is not a ParaView state naming " + os.path.abspath(result))
     with open(os.path.join(pictures, "data_ranges.json")) as file:
-        return json.load(file)
+        ranges = json.load(file)
+    # The state loads as in the GUI: one layout per picture, the same data.
+    loaded = json.loads(pvbatch(args, LOAD_STATE, os.path.join(pictures, "views.pvsm"))
+                        .strip().splitlines()[-1])
+    measured("views.pvsm loaded: layouts, ranges", f"{loaded['layouts']}, {loaded['ranges']}")
+    check(loaded["layouts"] == len(names), f"views.pvsm has {loaded['layouts']} layouts, "
+                                           f"{len(names)} pictures")
+    check(loaded["ranges"] and all(loaded["ranges"][f] == ranges[f] for f in loaded["ranges"]),
+          f"views.pvsm reads {loaded['ranges']}, render.py read {ranges}")
+    return ranges
 
 
 def run_and_render(args, solver, prm, sets, np, checks, prefix=None):
     """Run inputs/PRM with SOLVER, render the result, and call
-    checks(summary, pictures directory, solution.pvd); the output is kept
+    checks(args, summary, pictures directory, solution.pvd); the output is kept
     when a check fails."""
     driver = Driver(os.path.abspath(solver), args.mpiexec)
     if prefix:
@@ -113,15 +128,15 @@ def run_and_render(args, solver, prm, sets, np, checks, prefix=None):
         run = driver.run(os.path.join(ROOT, "tests", "integration", "inputs", prm),
                          sets, np=np)
         summary = expect_success(run)
-        checks(summary, render(args, run.output_directory), run.path("solution.pvd"))
+        checks(args, summary, render(args, run.output_directory), run.path("solution.pvd"))
         failed = False
     finally:
         driver.cleanup(failed)
 
 
 def anode_checks(label):
-    def checks(s, pictures, result):
-        ranges = check_pictures(pictures, ["temperature-heated-face.png",
+    def checks(args, s, pictures, result):
+        ranges = check_pictures(args, pictures, ["temperature-heated-face.png",
                                            "temperature-section.png"], result)
         # The peak is the largest nodal temperature and the file holds every
         # node; the back face is held at the coolant temperature. Equal up
@@ -134,8 +149,8 @@ def anode_checks(label):
     return checks
 
 
-def stream_checks(s, pictures, result):
-    ranges = check_pictures(pictures, ["potential-section.png", "field-section.png",
+def stream_checks(args, s, pictures, result):
+    ranges = check_pictures(args, pictures, ["potential-section.png", "field-section.png",
                                        "potential-particle-plane.png"], result)
     # Nodal extremes: the negatively charged particles are the lowest
     # potential; max_abs_potential_V is the largest nodal |phi|.
