@@ -246,7 +246,9 @@ namespace xray
           std::vector<std::pair<double, double>>         heat_capacity,
           const double                                   density,
           const double                                   melting_point,
-          const double                                   backscatter)
+          const double                                   backscatter,
+          const double                                   atomic_number,
+          const double                                   atomic_mass)
     {
       Material m;
       m.name = name;
@@ -259,6 +261,8 @@ namespace xray
       m.melting_point               = melting_point;
       m.temperature_limit           = melting_point;
       m.energy_backscatter_fraction = backscatter;
+      m.atomic_number               = atomic_number;
+      m.atomic_mass                 = atomic_mass;
       return m;
     }
 
@@ -279,6 +283,8 @@ namespace xray
       // Graphitisation in vacuum sets in from ~1800-2000 K (physics.md 2).
       m.temperature_limit           = 1800;
       m.energy_backscatter_fraction = no_value;
+      m.atomic_number               = 6;
+      m.atomic_mass                 = 12.011;
       return m;
     }
   } // namespace
@@ -306,6 +312,8 @@ namespace xray
     tungsten.melting_point               = tungsten_melting_point;
     tungsten.temperature_limit           = tungsten_melting_point;
     tungsten.energy_backscatter_fraction = 0.33; // 0.30-0.37 (Reimer 1998)
+    tungsten.atomic_number               = 74;
+    tungsten.atomic_mass                 = 183.84;
     add(tungsten);
 
     // k at 300/600/1000/1500 K and c_p at 300/600/1000 K (physics.md table)
@@ -314,31 +322,41 @@ namespace xray
               {{300, 250}, {600, 275}, {1000, 296}},
               10220,
               2896,
-              0.24));
+              0.24,
+              42,
+              95.95));
     add(metal("Cu",
               {{300, 401}, {600, 379}, {1000, 352}},
               {{300, 385}, {600, 418}, {1000, 450}},
               8960,
               1357.8,
-              0.17));
+              0.17,
+              29,
+              63.546));
     add(metal("Ag",
               {{300, 429}, {600, 412}, {1000, 379}},
               {{300, 235}, {600, 248}, {1000, 270}},
               10490,
               1234.9,
-              0.26));
+              0.26,
+              47,
+              107.87));
     add(metal("Rh",
               {{300, 150}, {600, 135}, {1000, 121}, {1500, 110}},
               {{300, 243}, {600, 260}, {1000, 285}},
               12410,
               2237,
-              no_value));
+              no_value,
+              45,
+              102.91));
     add(metal("Cr",
               {{300, 94}, {600, 81}, {1000, 65}, {1500, 60}},
               {{300, 450}, {600, 533}, {1000, 615}},
               7190,
               2180,
-              no_value));
+              no_value,
+              24,
+              51.996));
 
     add(diamond("diamond-natural",
                 2200,
@@ -435,6 +453,17 @@ namespace xray
           Patterns::Anything(),
           "Fraction of the incident electron energy backscattered when this "
           "material is the heated face (0 to 1), or \"unknown\".");
+        prm.declare_entry("Atomic number",
+                          "unknown",
+                          Patterns::Anything(),
+                          "Atomic number Z (mean Z of a compound), or "
+                          "\"unknown\": needed by the electron range "
+                          "(depth-dose heating) and the backscatter formula.");
+        prm.declare_entry("Atomic mass",
+                          "unknown",
+                          Patterns::Anything(),
+                          "Atomic mass A in g/mol, or \"unknown\": needed by "
+                          "the electron range (depth-dose heating).");
         prm.leave_subsection();
       }
     prm.leave_subsection();
@@ -503,6 +532,21 @@ namespace xray
               throw InputError(where + "Energy backscatter fraction = " +
                                Utilities::to_string(eta) +
                                ": must lie in [0, 1)");
+            m.atomic_number = number_or(prm.get("Atomic number"),
+                                        "unknown",
+                                        no_value,
+                                        where + "Atomic number");
+            m.atomic_mass   = number_or(prm.get("Atomic mass"),
+                                      "unknown",
+                                      no_value,
+                                      where + "Atomic mass");
+            for (const auto &[value, entry] :
+                 {std::make_pair(m.atomic_number, "Atomic number"),
+                  std::make_pair(m.atomic_mass, "Atomic mass")})
+              if (!std::isnan(value) && !(value > 0))
+                throw InputError(where + entry + " = " +
+                                 Utilities::to_string(value) +
+                                 ": must be positive");
             // k must be positive wherever a solve may evaluate it: every
             // 10 K from 10 K to 10000 K (this covers every table point,
             // between which a table is linear).

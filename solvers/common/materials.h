@@ -6,6 +6,7 @@
 #include <deal.II/base/parameter_handler.h>
 
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <string>
@@ -97,6 +98,10 @@ namespace xray
     /// Fraction of the incident electron energy backscattered (Reimer 1998
     /// estimates, +-20 %); NaN where no estimate is tabulated.
     double energy_backscatter_fraction;
+    /// Atomic number and atomic mass (g/mol) for the electron range and
+    /// backscatter laws; NaN where unknown. Diamond: carbon.
+    double atomic_number = std::numeric_limits<double>::quiet_NaN();
+    double atomic_mass   = std::numeric_limits<double>::quiet_NaN();
 
     bool
     melts() const;
