@@ -58,16 +58,21 @@ namespace xray
   void
   RunOutput::write_summary(const nlohmann::json &summary) const
   {
-    if (!is_root)
-      return;
-    const std::string final_name = path("summary.json");
-    const std::string temporary  = final_name + ".partial";
+    if (is_root)
+      write_file_atomically(path("summary.json"), summary.dump(2) + "\n");
+  }
+
+
+  void
+  write_file_atomically(const std::string &file_name, const std::string &text)
+  {
+    const std::string temporary = file_name + ".partial";
     {
       std::ofstream file(temporary);
-      file << summary.dump(2) << '\n';
+      file << text;
       if (!file)
         throw std::runtime_error("cannot write " + temporary);
     }
-    fs::rename(temporary, final_name);
+    fs::rename(temporary, file_name);
   }
 } // namespace xray

@@ -24,6 +24,11 @@ namespace xray
 {
   using namespace dealii;
 
+  /// Write @p text to @p file_name through a temporary file renamed into
+  /// place: a reader sees the whole file or none. Call on one rank.
+  void
+  write_file_atomically(const std::string &file_name, const std::string &text);
+
   class RunOutput
   {
   public:

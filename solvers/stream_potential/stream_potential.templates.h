@@ -111,22 +111,6 @@ namespace xray
         }
       };
 
-      /// Write @p text to @p file_name via a temporary file and a rename, so
-      /// a reader never sees half a file.
-      inline void
-      write_atomically(const std::string &file_name, const std::string &text)
-      {
-        const std::string partial = file_name + ".partial";
-        {
-          std::ofstream out(partial);
-          out << text;
-          if (!out)
-            throw std::runtime_error("cannot write " + partial);
-        }
-        if (std::rename(partial.c_str(), file_name.c_str()) != 0)
-          throw std::runtime_error("cannot rename " + partial);
-      }
-
       /// The linear hat function of each vertex v of a simplex in the
       /// basis of @p fe: psi_v = sum_j lambda_v(x_j) phi_j, the barycentric
       /// coordinate interpolated at the support points (exact for P >= 1).
@@ -1481,7 +1465,7 @@ namespace xray
               << p.flux_charge << ',' << p.max_emitting_field << ','
               << p.emitted_current << '\n';
         }
-      internal::write_atomically(output.path("particles.csv"), csv.str());
+      write_file_atomically(output.path("particles.csv"), csv.str());
     }
 
 
@@ -1620,7 +1604,7 @@ namespace xray
         csv << base[0] << ',' << (dim == 3 ? base[1] : 0.) << ',' << z[k]
             << ',' << potential[k] << ',' << field[k] << ',' << inside[k]
             << '\n';
-      internal::write_atomically(output.path("profile.csv"), csv.str());
+      write_file_atomically(output.path("profile.csv"), csv.str());
     }
 
 
