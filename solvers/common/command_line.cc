@@ -1,5 +1,7 @@
 #include "common/command_line.h"
 
+#include "common/sweep.h"
+
 #include <deal.II/base/exceptions.h>
 #include <deal.II/base/utilities.h>
 
@@ -56,7 +58,12 @@ namespace xray
         "set",
         po::value<std::vector<std::string>>()->composing(),
         "override one parameter after reading FILE.prm; repeatable. Form: "
-        "\"Section/Subsection/Name=value\"");
+        "\"Section/Subsection/Name=value\"")(
+        "sweep",
+        po::value<std::vector<std::string>>()->composing(),
+        "run once per value of a parameter, \"Section/Name=v1; v2; ...\" "
+        "(values separated by ';'); given twice, a grid. Each point writes "
+        "OUTPUT/point-NNN/, and OUTPUT/sweep.csv collects one row per point");
       return options;
     }
   } // namespace
@@ -89,6 +96,8 @@ namespace xray
     command_line.print_parameters = variables.count("print-parameters") > 0;
     if (variables.count("set"))
       command_line.overrides = variables["set"].as<std::vector<std::string>>();
+    if (variables.count("sweep"))
+      command_line.sweeps = variables["sweep"].as<std::vector<std::string>>();
     if (variables.count("parameter-file"))
       command_line.parameter_file = variables["parameter-file"].as<std::string>();
 
@@ -207,6 +216,8 @@ namespace xray
               prm.print_parameters(std::cout, ParameterHandler::PRM);
             return exit_status::success;
           }
+        if (!command_line.sweeps.empty())
+          return run_sweep(command_line, solver);
         read_parameters(prm, command_line);
         return solver.run(prm, command_line);
       }

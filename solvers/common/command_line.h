@@ -51,6 +51,7 @@ namespace xray
   {
     std::string              parameter_file;
     std::vector<std::string> overrides; // "Section/Sub/Name=value"
+    std::vector<std::string> sweeps;    // "Section/Name=v1; v2; ..."
     bool                     help             = false;
     bool                     print_parameters = false;
   };
@@ -80,6 +81,8 @@ namespace xray
     std::function<void(ParameterHandler &)> declare_parameters;
     /// Runs the solver on parsed parameters; returns the exit status.
     std::function<int(ParameterHandler &, const CommandLine &)> run;
+    /// summary.json entries that a sweep writes to sweep.csv per point.
+    std::vector<std::string> sweep_columns;
   };
 
   /// The whole life of a solver executable: MPI, command line, parameter

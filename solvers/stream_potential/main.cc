@@ -31,6 +31,14 @@ main(int argc, char **argv)
     "conductor (3D), charged by the electron beam and limited by field "
     "emission, or a 2D continuum cross-section of the stream.";
   solver.declare_parameters = &Parameters::declare;
+  solver.sweep_columns      = {"total_charge_C",
+                               "min_particle_potential_V",
+                               "max_particle_potential_V",
+                               "max_surface_field_V_per_m",
+                               "max_emitting_field_V_per_m",
+                               "n_limited",
+                               "n_dofs",
+                               "wall_time_s"};
   solver.run = [](ParameterHandler &prm, const CommandLine &) {
     // Open the output directory first: it removes the summary of an
     // earlier run, so an input rejected below leaves none behind.

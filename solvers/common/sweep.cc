@@ -1,0 +1,201 @@
+#include "common/sweep.h"
+
+#include "common/output.h"
+
+#include <deal.II/base/mpi.h>
+#include <deal.II/base/utilities.h>
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+namespace xray
+{
+  namespace
+  {
+    /// A CSV field, quoted when it holds a comma, quote or newline.
+    std::string
+    csv_field(const std::string &text)
+    {
+      if (text.find_first_of(",\"\n") == std::string::npos)
+        return text;
+      std::string quoted = "\"";
+      for (const char c : text)
+        quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+      return quoted + "\"";
+    }
+
+    std::string
+    csv_value(const nlohmann::json &value)
+    {
+      if (value.is_null())
+        return "";
+      if (value.is_string())
+        return csv_field(value.get<std::string>());
+      if (value.is_number_float())
+        {
+          std::ostringstream text;
+          text << std::setprecision(10) << value.get<double>();
+          return text.str();
+        }
+      return csv_field(value.dump());
+    }
+
+    std::string
+    status_name(const int status)
+    {
+      switch (status)
+        {
+          case exit_status::success:
+            return "ok";
+          case exit_status::limit_exceeded:
+            return "limit exceeded";
+          case exit_status::solver_failure:
+            return "solver failure";
+          default:
+            return "error";
+        }
+    }
+  } // namespace
+
+
+  SweepAxis
+  parse_sweep(const std::string &text)
+  {
+    const auto equals = text.find('=');
+    if (equals == std::string::npos)
+      throw InputError("--sweep \"" + text +
+                       "\": expected \"Section/Name=value; value; ...\"");
+    SweepAxis axis;
+    axis.parameter = Utilities::trim(text.substr(0, equals));
+    for (const auto &value :
+         Utilities::split_string_list(text.substr(equals + 1), ';'))
+      if (!value.empty())
+        axis.values.push_back(value);
+    if (axis.parameter.empty() || axis.values.empty())
+      throw InputError("--sweep \"" + text +
+                       "\": needs a parameter and at least one value");
+    return axis;
+  }
+
+
+  int
+  run_sweep(const CommandLine &command_line, const SolverDescription &solver)
+  {
+    const MPI_Comm communicator = MPI_COMM_WORLD;
+    const bool     is_root = Utilities::MPI::this_mpi_process(communicator) == 0;
+
+    std::vector<SweepAxis> axes;
+    for (const auto &text : command_line.sweeps)
+      axes.push_back(parse_sweep(text));
+    if (axes.size() > 2)
+      throw InputError("--sweep: at most two swept parameters");
+
+    // Check the file and every swept value before any work.
+    ParameterHandler base;
+    solver.declare_parameters(base);
+    read_parameters(base, command_line);
+    const std::string directory = base.get("Output directory");
+    for (const auto &axis : axes)
+      for (const auto &value : axis.values)
+        {
+          ParameterHandler check;
+          solver.declare_parameters(check);
+          apply_override(check, axis.parameter + "=" + value);
+        }
+    const std::string csv_name = directory + "/sweep.csv";
+    if (is_root)
+      {
+        std::filesystem::create_directories(directory);
+        std::filesystem::remove(csv_name);
+      }
+
+    const unsigned int n_first  = axes[0].values.size();
+    const unsigned int n_second = axes.size() > 1 ? axes[1].values.size() : 1;
+    std::ostringstream csv;
+    csv << "point";
+    for (const auto &axis : axes)
+      csv << ',' << csv_field(axis.parameter);
+    csv << ",status";
+    for (const auto &column : solver.sweep_columns)
+      csv << ',' << column;
+    csv << '\n';
+
+    int worst = exit_status::success;
+    for (unsigned int point = 0; point < n_first * n_second; ++point)
+      {
+        std::vector<std::string> assignments{axes[0].parameter + "=" +
+                                             axes[0].values[point / n_second]};
+        if (axes.size() > 1)
+          assignments.push_back(axes[1].parameter + "=" +
+                                axes[1].values[point % n_second]);
+        std::ostringstream name;
+        name << "point-" << std::setw(3) << std::setfill('0') << point;
+        const std::string point_directory = directory + "/" + name.str();
+
+        CommandLine point_line = command_line;
+        point_line.sweeps.clear();
+        for (const auto &assignment : assignments)
+          point_line.overrides.push_back(assignment);
+        point_line.overrides.push_back("Output directory=" + point_directory);
+
+        std::string label;
+        for (const auto &assignment : assignments)
+          label += (label.empty() ? "" : ", ") + assignment;
+        if (is_root)
+          std::cout << "Sweep point " << point + 1 << " of "
+                    << n_first * n_second << ": " << label << std::endl;
+
+        int status;
+        try
+          {
+            ParameterHandler prm;
+            solver.declare_parameters(prm);
+            read_parameters(prm, point_line);
+            status = solver.run(prm, point_line);
+          }
+        catch (const InputError &error)
+          {
+            throw InputError("sweep point " + std::to_string(point) + " (" +
+                             label + "): " + error.what());
+          }
+        catch (const SolverError &error)
+          {
+            if (is_root)
+              std::cerr << solver.name << ": sweep point " << point << " ("
+                        << label << "): solver failure: "
+                        << one_line(error.what()) << std::endl;
+            status = exit_status::solver_failure;
+          }
+        if (status == exit_status::solver_failure ||
+            (status == exit_status::limit_exceeded &&
+             worst == exit_status::success))
+          worst = status;
+
+        csv << point;
+        for (const auto &assignment : assignments)
+          csv << ',' << csv_field(Utilities::trim(
+                          assignment.substr(assignment.find('=') + 1)));
+        csv << ',' << status_name(status);
+        nlohmann::json summary;
+        std::ifstream  file(point_directory + "/summary.json");
+        if (is_root && file)
+          summary = nlohmann::json::parse(file);
+        for (const auto &column : solver.sweep_columns)
+          csv << ','
+              << (summary.contains(column) ? csv_value(summary[column]) : "");
+        csv << '\n';
+      }
+    if (is_root)
+      {
+        write_file_atomically(csv_name, csv.str());
+        std::cout << "Sweep of " << n_first * n_second
+                  << " points written to " << csv_name << std::endl;
+      }
+    return worst;
+  }
+} // namespace xray

@@ -1,0 +1,38 @@
+// Parameter sweeps shared by the solvers:
+//
+//   SOLVER FILE.prm --sweep "Section/Name=v1; v2; v3" [--sweep "..."]
+//
+// One or two swept parameters (values separated by ';', since a value may
+// itself be a comma-separated list); two make a grid. Each point is a full
+// run with its own output directory OUTPUT/point-NNN (parameters.prm,
+// summary.json, solution, log), and OUTPUT/sweep.csv gets one row per
+// point: the swept values, the point's exit status and the summary.json
+// entries the solver names. sweep.csv is written once, when every point
+// has run; bad input at any point ends the sweep before it is written.
+#ifndef XRAY_COMMON_SWEEP_H
+#define XRAY_COMMON_SWEEP_H
+
+#include "common/command_line.h"
+
+#include <string>
+#include <vector>
+
+namespace xray
+{
+  struct SweepAxis
+  {
+    std::string              parameter; // "Section/Name"
+    std::vector<std::string> values;
+  };
+
+  /// "Section/Name=v1; v2; v3" -> axis. Throws InputError.
+  SweepAxis
+  parse_sweep(const std::string &text);
+
+  /// Runs every point of the sweep; returns the exit status: success, or
+  /// the worst point's (solver failure before limit exceeded).
+  int
+  run_sweep(const CommandLine &command_line, const SolverDescription &solver);
+} // namespace xray
+
+#endif
