@@ -65,6 +65,20 @@ namespace xray
       int
       run();
 
+      /// The summary.json of the reference design (maximum-power task):
+      /// this run's summary then reports the brightness gain over it.
+      void
+      set_reference_design(const nlohmann::json &reference_summary)
+      {
+        reference_design = reference_summary;
+      }
+      /// What run() wrote to summary.json.
+      const nlohmann::json &
+      results() const
+      {
+        return run_summary;
+      }
+
     private:
       using Vector = typename LA::Vector;
 
@@ -77,7 +91,7 @@ namespace xray
       void
       find_resistive_interfaces();
       void
-      normalise_heat_source();
+      assemble_heat_source();
       void
       assemble(const Vector &temperature, bool with_matrix);
       unsigned int
@@ -101,11 +115,22 @@ namespace xray
       nlohmann::json
       summary(const std::vector<LayerResult> &maxima,
               const SolveStatistics          &statistics) const;
+      void
+      add_heat_source_summary(nlohmann::json &s) const;
+      void
+      log_heat_source() const;
+      double
+      apparent_spot_area() const;
 
       double
       conductivity(unsigned int layer, double temperature) const;
+      /// Heat-source shape per watt deposited at a point: 1/m^3 for
+      /// volumetric deposition, 1/m^2 for a flux on the heated face.
       double
-      spot_flux_shape(const Point<dim> &point) const;
+      source_shape(const Point<dim> &point) const;
+      /// (1 - eta_E) P times the fraction deposited in the anode, W.
+      double
+      deposited_power() const;
       /// 2 pi r in the axisymmetric model, 1 in 3D.
       double
       weight(const Point<dim> &point) const;
@@ -134,6 +159,8 @@ namespace xray
 
       typename LA::SparseMatrix system_matrix;
       Vector                    system_rhs;
+      /// Heat input for 1 W deposited (assemble_heat_source()).
+      Vector                    unit_source;
       Vector                    present_solution; // locally owned
       Vector                    temperature;      // ghosted copy of it
       bool                      solution_on_this_mesh = false;
@@ -154,8 +181,9 @@ namespace xray
       std::vector<InterfaceFace> interface_faces;
 
       double       current_incident_power = 0;
-      /// int exp(-x^2/a_x^2 - y^2/a_y^2) weight dA over the heated face of
-      /// the mesh, by the quadrature of the assembly: q0 = P_abs / this.
+      /// The integral of source_shape() over the mesh (volume or heated
+      /// face), by the quadrature of the assembly: the source is scaled by
+      /// P_dep / this.
       double       shape_integral          = 0;
       double       source_quadrature_error = 0;
       /// Sum of the assembled heat-input vector (W).
@@ -164,6 +192,8 @@ namespace xray
       unsigned int total_newton_iterations = 0;
       double       max_permissible_power   = 0;
       std::string  limiting_layer;
+      nlohmann::json reference_design;
+      nlohmann::json run_summary;
     };
   } // namespace anode_thermal
 } // namespace xray

@@ -29,8 +29,12 @@
 
 #include <boost/math/tools/roots.hpp>
 
+#include <algorithm>
+#include <array>
 #include <cmath>
 #include <iomanip>
+#include <map>
+#include <tuple>
 #include <limits>
 #include <sstream>
 
@@ -85,17 +89,30 @@ namespace xray
     }
 
 
-    // Gaussian spot, physics.md section 2: q = q0 exp(-x^2/a_x^2 - y^2/a_y^2)
-    // with a = HWHM / sqrt(ln 2). In 2D the first coordinate is r.
+    // Heat-source shape per watt deposited (heat_source.h): g(x, y) h(depth)
+    // in 1/m^3 for volumetric deposition, g(x, y) in 1/m^2 for a surface
+    // flux. The heated face is z = 0, the anode below it; in 2D the first
+    // coordinate is r.
     template <int dim, typename LA>
     double
-    AnodeThermal<dim, LA>::spot_flux_shape(const Point<dim> &point) const
+    AnodeThermal<dim, LA>::source_shape(const Point<dim> &point) const
     {
-      const double a_x = parameters.spot_hwhm_x / std::sqrt(std::log(2.));
-      const double a_y = parameters.spot_hwhm_y / std::sqrt(std::log(2.));
-      const double x   = point[0] / a_x;
-      const double y   = dim == 3 ? point[1] / a_y : 0.;
-      return std::exp(-x * x - y * y);
+      const double x       = point[0];
+      const double y       = dim == 3 ? point[1] : 0.;
+      const double lateral = parameters.spot.value(x, y);
+      if (!parameters.depth_profile.is_volumetric())
+        return lateral;
+      return lateral * parameters.depth_profile.value(-point[dim - 1]);
+    }
+
+
+    template <int dim, typename LA>
+    double
+    AnodeThermal<dim, LA>::deposited_power() const
+    {
+      return (1 - parameters.energy_backscatter_fraction) *
+             current_incident_power *
+             parameters.depth_profile.deposited_fraction();
     }
 
 
@@ -130,8 +147,10 @@ namespace xray
           specification.radius = parameters.radius;
           for (const auto &layer : parameters.layers)
             specification.layer_thicknesses.push_back(layer.thickness);
+          // A few HWHM; a line focus's flat top fits inside.
           specification.central_half_width =
-            2 * std::max(parameters.spot_hwhm_x, parameters.spot_hwhm_y);
+            2 * std::max(parameters.spot_hwhm_x,
+                         parameters.spot_hwhm_y + parameters.line_length / 2);
           specification.growth_factor = parameters.growth_factor;
           meshes::make_layered_cylinder(triangulation, specification);
         }
@@ -142,21 +161,33 @@ namespace xray
 
 
     // Grade the initial mesh toward the spot: a cell at distance d from the
-    // spot centre is refined while larger than max(h_spot, (q - 1) d).
+    // spot's core (its centre, or the segment along y of a line focus or an
+    // elongated ellipse) is refined while larger than max(h_spot, (q - 1) d).
+    // h_spot resolves the spot's narrowest width and, for volumetric
+    // heating, the depth that holds 90 % of the deposition.
     template <int dim, typename LA>
     void
     AnodeThermal<dim, LA>::refine_toward_spot()
     {
-      const double spot_cell =
-        parameters.spot_cell_fraction *
-        std::min(parameters.spot_hwhm_x, parameters.spot_hwhm_y);
+      double spot_scale = std::min(parameters.spot_hwhm_x, parameters.spot_hwhm_y);
+      if (parameters.depth_profile.is_volumetric())
+        spot_scale = std::min(spot_scale,
+                              parameters.depth_profile.depth_of_fraction(0.9));
+      const double spot_cell  = parameters.spot_cell_fraction * spot_scale;
+      const auto half_lengths = parameters.spot.core_half_lengths();
+      auto distance_to_core = [&](Point<dim> p) {
+        if (dim == 3)
+          for (unsigned int d = 0; d < 2; ++d)
+            p[d] = std::max(0., std::abs(p[d]) - half_lengths[d]);
+        return p.norm();
+      };
       for (unsigned int pass = 0; pass < 40; ++pass)
         {
           bool refined = false;
           for (const auto &cell : triangulation.active_cell_iterators())
             if (cell->is_locally_owned())
               {
-                const double distance = cell->center().norm();
+                const double distance = distance_to_core(cell->center());
                 const double target =
                   std::max(spot_cell, (parameters.growth_factor - 1) * distance);
                 if (cell->diameter() / std::sqrt(dim) > target)
@@ -251,7 +282,7 @@ namespace xray
           solution_transfer.reset();
           solution_on_this_mesh = true;
         }
-      normalise_heat_source();
+      assemble_heat_source();
     }
 
 
@@ -308,42 +339,129 @@ namespace xray
     }
 
 
-    // The discrete source must carry exactly the absorbed power: integrate
-    // the Gaussian shape with the assembly's quadrature on this mesh and set
-    // q0 = P_abs / integral. The analytic integral is pi a_x a_y (the tail
-    // beyond R, exp(-R^2/a^2), is below round-off for R >= 10 HWHM).
+    // The heat input for 1 W deposited, assembled once per mesh:
+    //   b_i = int source_shape phi_i w / int source_shape w,
+    // over the volume, or over the heated face for a surface flux. Dividing
+    // by the discrete integral makes the source carry exactly the deposited
+    // power; the exact integral is the deposited fraction (1 for a surface
+    // flux), and the ratio is reported as the quadrature error (the spot's
+    // tail beyond R, exp(-R^2/a^2), is below round-off for R >= 10 HWHM).
+    //
+    // A deposition far thinner than a cell (low tube voltage, cells graded
+    // away from the spot) is integrated with a quadrature iterated along
+    // the cell direction closest to the depth, so that every sub-interval
+    // is at most 1/8 of the deposition depth (at most 256 of them).
     template <int dim, typename LA>
     void
-    AnodeThermal<dim, LA>::normalise_heat_source()
+    AnodeThermal<dim, LA>::assemble_heat_source()
     {
-      hp::FEFaceValues<dim> face_values(mapping,
-                                        fe,
-                                        face_quadrature,
-                                        update_quadrature_points |
-                                          update_JxW_values);
-      double integral = 0;
-      for (const auto &cell : dof_handler.active_cell_iterators())
-        if (cell->is_locally_owned())
-          for (const unsigned int f : cell->face_indices())
-            if (cell->at_boundary(f) &&
-                cell->face(f)->boundary_id() == meshes::boundary::heated_face)
+      TimerOutput::Scope t(timer, "assembly");
+      const auto  &depth_profile = parameters.depth_profile;
+      const bool   volumetric    = depth_profile.is_volumetric();
+      const double deposition_end = depth_profile.deposition_end();
+      const UpdateFlags flags = update_values | update_quadrature_points |
+                                update_JxW_values;
+      hp::FEFaceValues<dim> face_values(mapping, fe, face_quadrature, flags);
+      // FEValues per (finite element, depth direction, sub-intervals).
+      std::map<std::tuple<unsigned int, unsigned int, unsigned int>,
+               std::unique_ptr<FEValues<dim>>>
+        cell_values;
+      auto values_for = [&](const auto &cell) -> FEValues<dim> & {
+        double       longest = -1;
+        unsigned int direction = 0;
+        for (unsigned int d = 0; d < dim; ++d)
+          {
+            const double extent = std::abs(cell->face(2 * d + 1)->center()[dim - 1] -
+                                           cell->face(2 * d)->center()[dim - 1]);
+            if (extent > longest)
               {
-                face_values.reinit(cell, f);
-                const auto &values = face_values.get_present_fe_values();
-                for (const unsigned int q : values.quadrature_point_indices())
-                  integral += spot_flux_shape(values.quadrature_point(q)) *
-                              weight(values.quadrature_point(q)) *
-                              values.JxW(q);
+                longest   = extent;
+                direction = d;
               }
+          }
+        const unsigned int pieces = static_cast<unsigned int>(std::clamp(
+          std::ceil(8 * longest / deposition_end), 1., 256.));
+        auto &values = cell_values[{cell->active_fe_index(), direction, pieces}];
+        if (!values)
+          {
+            const QGauss<1>    gauss(parameters.fe_degree + 2);
+            const QIterated<1> iterated(gauss, pieces);
+            std::array<Quadrature<1>, 3> axes{{gauss, gauss, gauss}};
+            axes[direction] = iterated;
+            Quadrature<dim> rule;
+            if constexpr (dim == 2)
+              rule = QAnisotropic<2>(axes[0], axes[1]);
+            else
+              rule = QAnisotropic<3>(axes[0], axes[1], axes[2]);
+            values = std::make_unique<FEValues<dim>>(mapping[0],
+                                                     cell->get_fe(),
+                                                     rule,
+                                                     flags);
+          }
+        values->reinit(cell);
+        return *values;
+      };
+
+      unit_source.reinit(locally_owned_dofs, mpi_communicator);
+      dealii::Vector<double>               cell_source;
+      std::vector<types::global_dof_index> dofs;
+      double                               integral = 0;
+      auto add = [&](const auto &cell, const FEValuesBase<dim> &values) {
+        const FEValuesExtractors::Scalar field(
+          layer_component[cell->material_id()]);
+        cell_source.reinit(values.dofs_per_cell);
+        for (const unsigned int q : values.quadrature_point_indices())
+          {
+            const double w = source_shape(values.quadrature_point(q)) *
+                             weight(values.quadrature_point(q)) * values.JxW(q);
+            integral += w;
+            for (unsigned int i = 0; i < values.dofs_per_cell; ++i)
+              cell_source(i) += w * values[field].value(i, q);
+          }
+        dofs.resize(values.dofs_per_cell);
+        cell->get_dof_indices(dofs);
+        update_constraints.distribute_local_to_global(cell_source, dofs,
+                                                      unit_source);
+      };
+      for (const auto &cell : dof_handler.active_cell_iterators())
+        {
+          if (!cell->is_locally_owned())
+            continue;
+          if (volumetric)
+            {
+              double top_depth = std::numeric_limits<double>::max();
+              for (const unsigned int v : cell->vertex_indices())
+                top_depth = std::min(top_depth, -cell->vertex(v)[dim - 1]);
+              if (top_depth < deposition_end)
+                add(cell, values_for(cell));
+            }
+          else
+            for (const unsigned int f : cell->face_indices())
+              if (cell->at_boundary(f) &&
+                  cell->face(f)->boundary_id() == meshes::boundary::heated_face)
+                {
+                  face_values.reinit(cell, f);
+                  add(cell, face_values.get_present_fe_values());
+                }
+        }
+      unit_source.compress(VectorOperation::add);
       shape_integral = Utilities::MPI::sum(integral, mpi_communicator);
-      const double a_x = parameters.spot_hwhm_x / std::sqrt(std::log(2.));
-      const double a_y = parameters.spot_hwhm_y / std::sqrt(std::log(2.));
-      source_quadrature_error = shape_integral / (numbers::PI * a_x * a_y) - 1;
+      source_quadrature_error =
+        shape_integral / depth_profile.deposited_fraction() - 1;
+      // A mesh that does not see the source cannot carry it: its integral
+      // would be scaled up from almost nothing.
+      if (!(std::abs(source_quadrature_error) < 0.1))
+        throw SolverError(
+          "the mesh does not resolve the heat source (its discrete integral "
+          "is off by " +
+          Utilities::to_string(100 * source_quadrature_error) +
+          " %); refine the spot (Mesh/Spot cell size)");
+      unit_source /= shape_integral;
     }
 
 
     // Newton residual R(T) and, optionally, its Jacobian; system_rhs = -R.
-    //   R_i = int k(T) grad T . grad phi_i w - int_heated q phi_i w
+    //   R_i = int k(T) grad T . grad phi_i w - P_dep b_i
     //       + int_convective h_c (T - T0) phi_i w
     //       + int_interfaces h_b [T] [phi_i] w
     //   J_ij = int (k grad phi_j + k'(T) phi_j grad T) . grad phi_i w + ...
@@ -356,9 +474,6 @@ namespace xray
         system_matrix = 0;
       system_rhs = 0;
 
-      const double absorbed_power =
-        (1 - parameters.energy_backscatter_fraction) * current_incident_power;
-      const double q0 = absorbed_power / shape_integral;
       const double T0 = parameters.coolant_temperature;
 
       hp::FEValues<dim>     fe_values(mapping,
@@ -439,7 +554,7 @@ namespace xray
                  parameters.side_face.type == FaceCondition::Type::convection) ?
                   &parameters.side_face :
                   nullptr;
-              if (id != meshes::boundary::heated_face && !convective)
+              if (!convective)
                 continue;
               face_values.reinit(cell, f);
               const auto &face = face_values.get_present_fe_values();
@@ -449,15 +564,12 @@ namespace xray
                 {
                   const double w =
                     weight(face.quadrature_point(q)) * face.JxW(q);
-                  const double flux =
-                    convective ?
-                      -convective->heat_transfer_coefficient *
-                        (T_values[q] - T0) :
-                      q0 * spot_flux_shape(face.quadrature_point(q));
+                  const double flux = -convective->heat_transfer_coefficient *
+                                      (T_values[q] - T0);
                   for (unsigned int i = 0; i < n; ++i)
                     {
                       cell_rhs(i) += flux * face[field].value(i, q) * w;
-                      if (with_matrix && convective)
+                      if (with_matrix)
                         for (unsigned int j = 0; j < n; ++j)
                           cell_matrix(i, j) +=
                             convective->heat_transfer_coefficient *
@@ -563,6 +675,8 @@ namespace xray
       if (with_matrix)
         system_matrix.compress(VectorOperation::add);
       system_rhs.compress(VectorOperation::add);
+      // The heat input (assembled once per mesh, for 1 W deposited).
+      system_rhs.add(deposited_power(), unit_source);
     }
 
 
@@ -1005,6 +1119,52 @@ namespace xray
       data_out.build_patches(mapping[0], parameters.fe_degree);
       output.write_solution(data_out);
     }
+    // Apparent spot: seen at the take-off angle alpha the spot is shortened
+    // along y by sin(alpha) (physics.md section 2, line focus); its area is
+    // the effective area P / q_peak times sin(alpha).
+    template <int dim, typename LA>
+    double
+    AnodeThermal<dim, LA>::apparent_spot_area() const
+    {
+      return parameters.spot.effective_area() *
+             std::sin(parameters.take_off_angle);
+    }
+
+
+    template <int dim, typename LA>
+    void
+    AnodeThermal<dim, LA>::add_heat_source_summary(nlohmann::json &s) const
+    {
+      const auto &spot      = parameters.spot;
+      const double sin_alpha = std::sin(parameters.take_off_angle);
+      s["spot_shape"] = spot.kind() == SpotProfile::Kind::line ? "line" :
+                        parameters.circular_spot()              ? "circular" :
+                                                                  "elliptical";
+      s["spot_hwhm_m"] = {parameters.spot_hwhm_x, parameters.spot_hwhm_y};
+      if (spot.kind() == SpotProfile::Kind::line)
+        s["line_length_m"] = parameters.line_length;
+      s["spot_fwhm_m"]            = {spot.fwhm_x(), spot.fwhm_y()};
+      s["spot_effective_area_m2"] = spot.effective_area();
+      s["take_off_angle_deg"] = parameters.take_off_angle * 180 / numbers::PI;
+      s["apparent_spot_fwhm_m"]   = {spot.fwhm_x(), spot.fwhm_y() * sin_alpha};
+      s["apparent_spot_area_m2"]  = apparent_spot_area();
+
+      const auto &depth = parameters.depth_profile;
+      s["deposition"] = depth.kind() == DepthProfile::Kind::surface ? "surface" :
+                        depth.kind() == DepthProfile::Kind::depth_dose ?
+                                                                  "depth-dose" :
+                                                                  "table";
+      s["tube_voltage_V"]     = parameters.tube_voltage;
+      s["deposited_fraction"] = depth.deposited_fraction();
+      if (depth.is_volumetric())
+        s["deposition_depth_90_percent_m"] = depth.depth_of_fraction(0.9);
+      if (depth.kind() == DepthProfile::Kind::depth_dose)
+        for (const auto &layer : parameters.layers)
+          s["electron_range_m"][layer.name] =
+            kanaya_okayama_range(*layer.material, parameters.tube_voltage);
+    }
+
+
     template <int dim, typename LA>
     nlohmann::json
     AnodeThermal<dim, LA>::summary(const std::vector<LayerResult> &maxima,
@@ -1050,10 +1210,12 @@ namespace xray
       s["incident_power_W"]           = current_incident_power;
       s["energy_backscatter_fraction"] = parameters.energy_backscatter_fraction;
       s["absorbed_power_W"]           = absorbed;
+      s["deposited_power_W"]          = deposited_power();
+      s["transmitted_power_W"]        = absorbed - deposited_power();
       s["source_integral_W"]          = assembled_heat_input;
       s["source_quadrature_error"]    = source_quadrature_error;
       s["heat_removed_W"]             = heat_removed();
-      s["spot_hwhm_m"] = {parameters.spot_hwhm_x, parameters.spot_hwhm_y};
+      add_heat_source_summary(s);
       s["n_dofs"]                     = dof_handler.n_dofs();
       s["n_cells"]                    = triangulation.n_global_active_cells();
       s["n_mpi_ranks"] = Utilities::MPI::n_mpi_processes(mpi_communicator);
@@ -1069,13 +1231,47 @@ namespace xray
         {
           s["max_permissible_power_W"]          = max_permissible_power;
           s["max_permissible_absorbed_power_W"] = absorbed;
-          // Absorbed power over pi r^2, r the HWHM: the quantity of Eq. (2).
-          s["max_permissible_power_density_W_per_m2"] =
-            absorbed /
-            (numbers::PI * parameters.spot_hwhm_x * parameters.spot_hwhm_y);
+          // Absorbed power over pi r^2, r the HWHM: the quantity of Eq. (2)
+          // (Gaussian spots).
+          if (parameters.spot.kind() == SpotProfile::Kind::gaussian)
+            s["max_permissible_power_density_W_per_m2"] =
+              absorbed /
+              (numbers::PI * parameters.spot_hwhm_x * parameters.spot_hwhm_y);
+          // Eq. (1): at equal conversion efficiency the specific brightness
+          // goes as the incident power per apparent (projected) area.
+          s["max_permissible_apparent_power_density_W_per_m2"] =
+            max_permissible_power / apparent_spot_area();
           s["limiting_layer"] = limiting_layer;
+          if (!reference_design.is_null())
+            {
+              s["reference_design"] = reference_design;
+              s["brightness_gain"] =
+                s["max_permissible_apparent_power_density_W_per_m2"]
+                  .template get<double>() /
+                reference_design["max_permissible_apparent_power_density_W_per_m2"]
+                  .template get<double>();
+            }
         }
       return s;
+    }
+
+
+    template <int dim, typename LA>
+    void
+    AnodeThermal<dim, LA>::log_heat_source() const
+    {
+      nlohmann::json s;
+      add_heat_source_summary(s);
+      log << "   Heat source: " << s["spot_shape"].get<std::string>()
+          << " spot, FWHM " << s["spot_fwhm_m"][0].get<double>() << " x "
+          << s["spot_fwhm_m"][1].get<double>() << " m, "
+          << s["deposition"].get<std::string>() << " deposition";
+      if (parameters.depth_profile.is_volumetric())
+        log << " (90 % within "
+            << s["deposition_depth_90_percent_m"].get<double>()
+            << " m, deposited fraction "
+            << parameters.depth_profile.deposited_fraction() << ")";
+      log << ", eta_E " << parameters.energy_backscatter_fraction << std::endl;
     }
 
 
@@ -1089,6 +1285,7 @@ namespace xray
           << LA::name << " linear algebra, "
           << Utilities::MPI::n_mpi_processes(mpi_communicator)
           << " MPI rank(s)" << std::endl;
+      log_heat_source();
       make_grid();
 
       SolveStatistics statistics;
@@ -1122,7 +1319,7 @@ namespace xray
             << parameters.layers[i].material->name << "): max "
             << maxima[i].max_temperature << " K, limit "
             << parameters.layers[i].temperature_limit << " K" << std::endl;
-      log << "   Absorbed power " << s["absorbed_power_W"].get<double>()
+      log << "   Deposited power " << s["deposited_power_W"].get<double>()
           << " W, heat removed " << s["heat_removed_W"].get<double>()
           << " W, source quadrature error "
           << s["source_quadrature_error"].get<double>() << std::endl;
@@ -1134,6 +1331,7 @@ namespace xray
         s["phase_wall_time_s"][phase] = seconds;
       timer.print_wall_time_statistics(mpi_communicator);
       output.write_summary(s);
+      run_summary = s;
 
       if (s["limit_exceeded"].get<bool>())
         {

@@ -1,5 +1,5 @@
 // anode-thermal: steady temperature and maximum permissible power of an
-// X-ray anode under a Gaussian electron spot. See doc/anode-thermal.md.
+// X-ray anode under an electron spot. See doc/anode-thermal.md.
 #include "anode_thermal/anode_thermal.h"
 #include "common/command_line.h"
 #include "common/linear_algebra.h"
@@ -9,13 +9,107 @@ using namespace xray::anode_thermal;
 
 namespace
 {
-  template <int dim>
+  template <int dim, typename LA>
   int
-  run_model(const Parameters &parameters, RunOutput &output)
+  run_case(const Parameters     &parameters,
+           RunOutput            &output,
+           const nlohmann::json &reference,
+           nlohmann::json       &results)
   {
-    if (parameters.linear_algebra == "PETSc")
-      return AnodeThermal<dim, PETScAlgebra>(parameters, output).run();
-    return AnodeThermal<dim, TrilinosAlgebra>(parameters, output).run();
+    AnodeThermal<dim, LA> solver(parameters, output);
+    if (!reference.is_null())
+      solver.set_reference_design(reference);
+    const int status = solver.run();
+    results          = solver.results();
+    return status;
+  }
+
+  /// Runs one parsed case in its model and linear algebra.
+  int
+  run_model(const Parameters     &parameters,
+            RunOutput            &output,
+            const nlohmann::json &reference,
+            nlohmann::json       &results)
+  {
+    const bool petsc = parameters.linear_algebra == "PETSc";
+    if (parameters.model == Model::axisymmetric)
+      return petsc ?
+               run_case<2, PETScAlgebra>(parameters, output, reference, results) :
+               run_case<2, TrilinosAlgebra>(parameters, output, reference, results);
+    return petsc ?
+             run_case<3, PETScAlgebra>(parameters, output, reference, results) :
+             run_case<3, TrilinosAlgebra>(parameters, output, reference, results);
+  }
+
+  /// Parse, write parameters.prm and run: the whole of one case (the
+  /// material library outlives the run: the parameters point into it).
+  int
+  parse_and_run(ParameterHandler     &prm,
+                RunOutput            &output,
+                Parameters           &parameters,
+                const nlohmann::json &reference,
+                nlohmann::json       &results)
+  {
+    MaterialLibrary materials;
+    materials.parse_parameters(prm);
+    parameters.parse(prm, materials);
+    output.write_parameters(prm);
+    return run_model(parameters, output, reference, results);
+  }
+
+  /// The reference design of the brightness gain: this run's input with
+  /// the changes of Reference design/Parameter changes, in the maximum-
+  /// power task, written to OUTPUT/reference. Returns what the gain needs.
+  nlohmann::json
+  run_reference_design(const CommandLine  &command_line,
+                       const Parameters   &parameters)
+  {
+    ParameterHandler prm;
+    Parameters::declare(prm);
+    read_parameters(prm, command_line);
+    for (const auto &change : parameters.reference_changes)
+      try
+        {
+          apply_override(prm, change);
+        }
+      catch (const InputError &error)
+        {
+          throw InputError("Reference design/Parameter changes: " +
+                           std::string(error.what()));
+        }
+    const std::string directory = parameters.output_directory + "/reference";
+    prm.set("Output directory", directory);
+    prm.set("Task", "maximum power");
+    prm.enter_subsection("Reference design");
+    prm.set("Parameter changes", "");
+    prm.leave_subsection();
+
+    RunOutput      output(directory, MPI_COMM_WORLD);
+    Parameters     reference;
+    nlohmann::json results;
+    output.log() << "Reference design (" << directory << ")" << std::endl;
+    try
+      {
+        parse_and_run(prm, output, reference, nlohmann::json(), results);
+      }
+    catch (const InputError &error)
+      {
+        throw InputError("Reference design: " + std::string(error.what()));
+      }
+    nlohmann::json summary;
+    summary["output_directory"] = directory;
+    for (const char *key : {"max_permissible_power_W",
+                            "max_permissible_apparent_power_density_W_per_m2",
+                            "apparent_spot_area_m2",
+                            "apparent_spot_fwhm_m",
+                            "take_off_angle_deg",
+                            "limiting_layer",
+                            "peak_temperature_K"})
+      summary[key] = results[key];
+    for (const auto &layer : results["layers"])
+      summary["layers"].push_back({{"material", layer["material"]},
+                                   {"thickness_m", layer["thickness_m"]}});
+    return summary;
   }
 } // namespace
 
@@ -26,21 +120,34 @@ main(int argc, char **argv)
   solver.name = "anode-thermal";
   solver.description =
     "Steady temperature field of a layered X-ray anode (metal, or metal on "
-    "diamond) heated by a Gaussian electron spot, axisymmetric or 3D, with "
-    "k(T), interface conductances and the maximum permissible power.";
+    "diamond) heated by an electron spot (Gaussian or line focus; surface "
+    "flux or depth-dose heating), axisymmetric or 3D, with k(T), interface "
+    "conductances, the maximum permissible power and the brightness gain "
+    "over a reference design.";
   solver.declare_parameters = &Parameters::declare;
-  solver.run = [](ParameterHandler &prm, const CommandLine &) {
+  solver.sweep_columns      = {"peak_temperature_K",
+                               "max_permissible_power_W",
+                               "max_permissible_power_density_W_per_m2",
+                               "max_permissible_apparent_power_density_W_per_m2",
+                               "brightness_gain",
+                               "limiting_layer",
+                               "n_dofs",
+                               "wall_time_s"};
+  solver.run = [](ParameterHandler &prm, const CommandLine &command_line) {
     // Open the output directory first: it removes the summary of an
     // earlier run, so an input rejected below leaves none behind.
-    RunOutput output(prm.get("Output directory"), MPI_COMM_WORLD);
+    RunOutput       output(prm.get("Output directory"), MPI_COMM_WORLD);
     MaterialLibrary materials;
     materials.parse_parameters(prm);
     Parameters parameters;
     parameters.parse(prm, materials);
+    const nlohmann::json reference =
+      parameters.reference_changes.empty() ?
+        nlohmann::json() :
+        run_reference_design(command_line, parameters);
     output.write_parameters(prm);
-    return parameters.model == Model::axisymmetric ?
-             run_model<2>(parameters, output) :
-             run_model<3>(parameters, output);
+    nlohmann::json results;
+    return run_model(parameters, output, reference, results);
   };
   return run_solver(argc, argv, solver);
 }

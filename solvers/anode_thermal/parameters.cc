@@ -92,6 +92,90 @@ namespace xray
                            " expected");
         return values;
       }
+
+      /// "material", "formula" or a number in [0, 1).
+      double
+      parse_backscatter(const std::string &text,
+                        const Material    &heated_material,
+                        const double       tube_voltage)
+      {
+        const std::string entry = "Heat source/Energy backscatter fraction";
+        const std::string eta   = Utilities::trim(text);
+        double            value;
+        if (eta == "material")
+          {
+            value = heated_material.energy_backscatter_fraction;
+            if (std::isnan(value))
+              throw InputError(entry + ": no estimate for material '" +
+                               heated_material.name +
+                               "'; give a value or \"formula\"");
+          }
+        else if (eta == "formula")
+          {
+            if (!(heated_material.atomic_number > 0))
+              throw InputError(entry + " = formula: material '" +
+                               heated_material.name +
+                               "' has no atomic number");
+            value = energy_backscatter_fraction(heated_material.atomic_number,
+                                                tube_voltage);
+          }
+        else
+          try
+            {
+              value = Utilities::string_to_double(eta);
+            }
+          catch (const ExceptionBase &)
+            {
+              throw InputError(entry + " = \"" + eta +
+                               "\": expected a number, \"material\" or "
+                               "\"formula\"");
+            }
+        if (!(value >= 0 && value < 1)) // also rejects NaN
+          throw InputError(entry + " must lie in [0, 1)");
+        return value;
+      }
+
+      /// The depth profile of Heat source/Deposition (in that subsection).
+      DepthProfile
+      parse_depth_profile(ParameterHandler &prm, const Parameters &parameters)
+      {
+        const std::string deposition = prm.get("Deposition");
+        // Layer thicknesses as the mesh has them: a half-ball is one layer
+        // of depth R.
+        std::vector<double> thicknesses;
+        for (const auto &layer : parameters.layers)
+          thicknesses.push_back(parameters.shape == Shape::half_ball ?
+                                  parameters.radius :
+                                  layer.thickness);
+        double depth = 0;
+        for (const double t : thicknesses)
+          depth += t;
+        if (deposition == "depth-dose")
+          {
+            std::vector<double> ranges;
+            for (const auto &layer : parameters.layers)
+              try
+                {
+                  ranges.push_back(kanaya_okayama_range(
+                    *layer.material, parameters.tube_voltage));
+                }
+              catch (const InputError &error)
+                {
+                  throw InputError("Heat source/Deposition = depth-dose: " +
+                                   std::string(error.what()));
+                }
+            return DepthProfile::depth_dose(thicknesses, ranges);
+          }
+        if (deposition == "table")
+          {
+            const std::string file = Utilities::trim(prm.get("Depth-dose table"));
+            if (file.empty())
+              throw InputError("Heat source/Deposition = table needs "
+                               "Heat source/Depth-dose table (a file name)");
+            return DepthProfile::read_table(file, depth);
+          }
+        return DepthProfile();
+      }
     } // namespace
 
 
@@ -180,20 +264,97 @@ namespace xray
           "backscattered electrons (dimensionless, 0 to 1); absorbed power "
           "(1 - eta_E) P. \"material\": the estimate of the heated layer's "
           "material (Cu 0.17, Mo 0.24, Ag 0.26, W 0.33; Reimer 1998, +-20 %).");
-        prm.declare_entry("Spot shape",
-                          "circular",
-                          Patterns::Selection("circular|elliptical"),
-                          "Gaussian spot q = q0 exp(-x^2/a_x^2 - y^2/a_y^2), "
-                          "a = HWHM / sqrt(ln 2); elliptical needs Model = 3d.");
+        prm.declare_entry(
+          "Spot shape",
+          "circular",
+          Patterns::Selection("circular|elliptical|line"),
+          "Lateral profile of the spot. circular and elliptical: Gaussian "
+          "q = q0 exp(-x^2/a_x^2 - y^2/a_y^2), a = HWHM / sqrt(ln 2). line: a "
+          "line focus, Gaussian across (x, Spot HWHM) and a flat top of Line "
+          "length along y with Gaussian edges (Spot HWHM y). elliptical and "
+          "line need Model = 3d.");
         prm.declare_entry("Spot HWHM",
                           "50e-6",
                           Patterns::Double(0),
                           "Half width at half maximum of the spot in m (along "
-                          "x for an elliptical spot); FWHM = 2 HWHM.");
+                          "x for an elliptical spot or a line focus); FWHM = "
+                          "2 HWHM.");
         prm.declare_entry("Spot HWHM y",
                           "50e-6",
                           Patterns::Double(0),
-                          "Elliptical spot only: HWHM along y in m.");
+                          "Elliptical spot: HWHM along y in m. Line focus: "
+                          "HWHM in m of the Gaussian that rounds the ends of "
+                          "the flat top.");
+        prm.declare_entry("Line length",
+                          "200e-6",
+                          Patterns::Double(0),
+                          "Line focus only: length in m of the flat top along "
+                          "y (the rectangle that is convolved with the "
+                          "Gaussian of Spot HWHM y).");
+        prm.declare_entry(
+          "Take-off angle",
+          "90",
+          Patterns::Double(0, 90),
+          "Angle in degrees between the anode surface and the direction in "
+          "which the X-rays are used, in the y-z plane: the spot appears "
+          "shortened along y by sin(angle). Sets the apparent spot size and "
+          "the specific brightness in summary.json; 90: viewed face on.");
+        prm.declare_entry(
+          "Deposition",
+          "surface",
+          Patterns::Selection("surface|depth-dose|table"),
+          "Where the absorbed power goes. surface: a flux on the heated face "
+          "(the Eq. (2) limit). depth-dose: volumetric heating with the "
+          "Everhart-Hoff depth-dose curve scaled by the Kanaya-Okayama "
+          "electron range of each layer at the Tube voltage (the energy "
+          "passes into lower layers when the range exceeds a layer). table: "
+          "volumetric heating with the depth profile of Depth-dose table.");
+        prm.declare_entry("Tube voltage",
+                          "50e3",
+                          Patterns::Double(0),
+                          "Accelerating voltage U in V: electron energy for "
+                          "the electron range (Deposition = depth-dose) and "
+                          "the backscatter formula.");
+        prm.declare_entry(
+          "Depth-dose table",
+          "",
+          Patterns::Anything(),
+          "Deposition = table: a text file of two columns, depth below the "
+          "heated face in m and relative deposition per unit depth (any "
+          "unit), e.g. exported from a Monte Carlo code; '#' starts a "
+          "comment, columns separated by blanks or commas. Interpolated "
+          "linearly, zero outside the table, normalised to the absorbed "
+          "power; a part deeper than the anode is transmitted. A relative "
+          "path is taken from the working directory.");
+        prm.declare_entry(
+          "Energy backscatter fraction",
+          "material",
+          Patterns::Anything(),
+          "eta_E, the fraction of the incident energy carried away by "
+          "backscattered electrons (dimensionless, 0 to 1); absorbed power "
+          "(1 - eta_E) P. \"material\": the tabulated estimate of the heated "
+          "layer's material (Cu 0.17, Mo 0.24, Ag 0.26, W 0.33; Reimer 1998, "
+          "+-20 %). \"formula\": from the heated layer's atomic number and "
+          "the Tube voltage (backscatter coefficient of Hunger & Kuechler "
+          "1979 times the mean backscattered energy of Love, Cox & Scott "
+          "1978).");
+      }
+      prm.leave_subsection();
+
+      prm.enter_subsection("Reference design");
+      {
+        prm.declare_entry(
+          "Parameter changes",
+          "",
+          Patterns::Anything(),
+          "The design the brightness gain is measured against: changes to "
+          "this run's parameters, \"Section/Name=value\" separated by ';' "
+          "(e.g. \"Geometry/Layer materials=Cu; Geometry/Layer "
+          "thicknesses=5e-3\"). Its maximum permissible power is computed "
+          "first (output in the subdirectory reference/) and summary.json "
+          "reports the specific-brightness gain, Eq. (1): the ratio of the "
+          "maximum incident power per apparent spot area at equal "
+          "conversion efficiency. Needs Task = maximum power. Empty: none.");
       }
       prm.leave_subsection();
 
@@ -367,44 +528,56 @@ namespace xray
         incident_power = prm.get_double("Incident power");
         if (!(incident_power > 0))
           throw InputError("Heat source/Incident power must be positive");
-        const std::string eta = Utilities::trim(
-          prm.get("Energy backscatter fraction"));
-        if (eta == "material")
-          {
-            energy_backscatter_fraction =
-              layers[0].material->energy_backscatter_fraction;
-            if (std::isnan(energy_backscatter_fraction))
-              throw InputError(
-                "Heat source/Energy backscatter fraction: no estimate for "
-                "material '" +
-                layers[0].material->name + "'; give a value");
-          }
-        else
-          try
-            {
-              energy_backscatter_fraction = Utilities::string_to_double(eta);
-            }
-          catch (const ExceptionBase &)
-            {
-              throw InputError("Heat source/Energy backscatter fraction = \"" +
-                               eta + "\": expected a number or \"material\"");
-            }
-        if (!(energy_backscatter_fraction >= 0 &&
-              energy_backscatter_fraction < 1)) // also rejects NaN
-          throw InputError(
-            "Heat source/Energy backscatter fraction must lie in [0, 1)");
+        tube_voltage = prm.get_double("Tube voltage");
+        if (!(tube_voltage > 0))
+          throw InputError("Heat source/Tube voltage must be positive");
+        energy_backscatter_fraction =
+          parse_backscatter(prm.get("Energy backscatter fraction"),
+                            *layers[0].material,
+                            tube_voltage);
+
+        const std::string shape_name = prm.get("Spot shape");
         spot_hwhm_x = prm.get_double("Spot HWHM");
-        spot_hwhm_y = prm.get("Spot shape") == "elliptical" ?
-                        prm.get_double("Spot HWHM y") :
-                        spot_hwhm_x;
+        spot_hwhm_y = shape_name == "circular" ? spot_hwhm_x :
+                                                 prm.get_double("Spot HWHM y");
+        line_length = shape_name == "line" ? prm.get_double("Line length") : 0;
         if (!(spot_hwhm_x > 0 && spot_hwhm_y > 0))
           throw InputError("Heat source/Spot HWHM must be positive");
-        if (model == Model::axisymmetric && !circular_spot())
-          throw InputError("Heat source/Spot shape = elliptical needs "
-                           "Model = 3d");
-        if (std::max(spot_hwhm_x, spot_hwhm_y) > radius / 10)
+        if (shape_name == "line" && !(line_length > 0))
+          throw InputError("Heat source/Line length must be positive");
+        spot = SpotProfile(shape_name == "line" ? SpotProfile::Kind::line :
+                                                  SpotProfile::Kind::gaussian,
+                           spot_hwhm_x,
+                           spot_hwhm_y,
+                           line_length);
+        if (model == Model::axisymmetric && shape_name != "circular")
+          throw InputError("Heat source/Spot shape = " + shape_name +
+                           " needs Model = 3d");
+        const double spot_size =
+          std::max(spot_hwhm_x, line_length / 2 + spot_hwhm_y);
+        if (spot_size > radius / 10)
           throw InputError("Heat source/Spot HWHM: the spot must be at least "
                            "10 times smaller than Geometry/Radius");
+
+        const double angle = prm.get_double("Take-off angle");
+        if (!(angle > 0))
+          throw InputError("Heat source/Take-off angle must be above 0 degrees");
+        take_off_angle = angle * numbers::PI / 180;
+
+        depth_profile = parse_depth_profile(prm, *this);
+      }
+      prm.leave_subsection();
+
+      prm.enter_subsection("Reference design");
+      {
+        reference_changes.clear();
+        for (const auto &change :
+             Utilities::split_string_list(prm.get("Parameter changes"), ';'))
+          if (!change.empty())
+            reference_changes.push_back(change);
+        if (!reference_changes.empty() && task != Task::maximum_power)
+          throw InputError("Reference design/Parameter changes: the "
+                           "brightness gain needs Task = maximum power");
       }
       prm.leave_subsection();
 

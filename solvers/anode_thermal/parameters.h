@@ -5,6 +5,7 @@
 #ifndef XRAY_ANODE_THERMAL_PARAMETERS_H
 #define XRAY_ANODE_THERMAL_PARAMETERS_H
 
+#include "anode_thermal/heat_source.h"
 #include "common/materials.h"
 
 #include <deal.II/base/parameter_handler.h>
@@ -74,12 +75,20 @@ namespace xray
       /// W/(m^2 K); +infinity for perfect contact.
       std::vector<double> interface_conductances;
 
-      // Heat source: Gaussian q = q0 exp(-x^2/a_x^2 - y^2/a_y^2) on z = 0,
-      // a = HWHM / sqrt(ln 2) (physics.md section 2).
-      double incident_power;              // W
-      double energy_backscatter_fraction; // eta_E
-      double spot_hwhm_x;                 // m
-      double spot_hwhm_y;                 // m
+      // Heat source (heat_source.h): the lateral spot profile times a depth
+      // profile, or a surface flux on z = 0 (physics.md section 2).
+      double       incident_power;              // W
+      double       energy_backscatter_fraction; // eta_E
+      double       spot_hwhm_x;                 // m
+      double       spot_hwhm_y;                 // m, or the line's edge width
+      double       line_length;                 // m, line focus only
+      double       tube_voltage;                // V
+      double       take_off_angle;              // rad
+      SpotProfile  spot;
+      DepthProfile depth_profile;
+      /// The reference design of the brightness gain: "Section/Name=value"
+      /// changes to these parameters, or empty for none.
+      std::vector<std::string> reference_changes;
 
       // Cooling
       double        coolant_temperature; // K
@@ -109,7 +118,8 @@ namespace xray
       bool
       circular_spot() const
       {
-        return spot_hwhm_x == spot_hwhm_y;
+        return spot.kind() == SpotProfile::Kind::gaussian &&
+               spot_hwhm_x == spot_hwhm_y;
       }
       double
       anode_thickness() const;

@@ -967,6 +967,225 @@ def probe_reads_result(d):
 # ---------------------------------------------------------------------------
 
 
+# --- Depth-dose heating, line focus, reference design (issue: anode physics)
+
+DEPTH_DOSE = ["Heat source/Deposition=depth-dose", "Heat source/Tube voltage=50e3"]
+CONVECTIVE = ["Cooling/Back face=convection",
+              "Cooling/Back face heat transfer coefficient=2e5"]
+
+
+def everhart_hoff_table(path, electron_range, points=400):
+    """Write the Everhart-Hoff depth-dose curve (y = 1.1 z / R) as a table."""
+    with open(path, "w") as file:
+        file.write("# depth (m), relative deposition\n")
+        for i in range(points + 1):
+            z = electron_range * i / points
+            y = 1.1 * z / electron_range
+            file.write(f"{z!r}, {0.60 + 6.21 * y - 12.40 * y**2 + 5.69 * y**3!r}\n")
+
+
+@case()
+def depth_dose_source(d):
+    """Depth-dose in Cu on diamond: source = deposited power, heat balance, cooler peak."""
+    volumetric = expect_success(d.run("cu-on-diamond.prm", DEPTH_DOSE + CONVECTIVE))
+    check(volumetric["deposition"] == "depth-dose", "deposition not reported")
+    check_source(volumetric, "depth-dose, Cu on diamond", quadrature_tolerance=1e-4)
+    check_close("depth-dose: deposited power vs absorbed (anode stops the electrons) [W]",
+                volumetric["deposited_power_W"], volumetric["absorbed_power_W"], 1e-12)
+    check_close("depth-dose, convective back face: heat removed vs deposited [W]",
+                volumetric["heat_removed_W"], volumetric["deposited_power_W"], 1e-6)
+    ranges = volumetric["electron_range_m"]
+    measured("Kanaya-Okayama ranges at 50 kV", f"{ranges}")
+    check(abs(ranges["target"] - 6.7e-6) < 0.1e-6, f"Cu range {ranges['target']}")
+    # 5 um of Cu holds less than the Cu range: 90 % of the energy lies
+    # deeper than the Cu layer's first micrometres, and the peak rise is
+    # below that of the same power on the surface.
+    surface = expect_success(d.run("cu-on-diamond.prm", CONVECTIVE))
+    measured("peak rise: depth-dose / surface flux, Cu on diamond, 20 W",
+             f"{rise(volumetric):.3f} K / {rise(surface):.3f} K")
+    check(rise(volumetric) < 0.97 * rise(surface),
+          "depth-dose heating does not lower the peak")
+    check(volumetric["deposition_depth_90_percent_m"] > 3e-6,
+          f"90 % depth {volumetric['deposition_depth_90_percent_m']}")
+
+
+@case()
+def depth_dose_surface_limit(d):
+    """As the electron range shrinks (1 kV) the depth-dose peak tends to the surface flux's."""
+    surface = expect_success(d.run("cu-on-diamond.prm"))
+    previous = None
+    for kv in (50, 10, 1):
+        s = expect_success(d.run("cu-on-diamond.prm", [
+            "Heat source/Deposition=depth-dose", f"Heat source/Tube voltage={kv}e3"]))
+        difference = rise(s) / rise(surface) - 1
+        measured(f"{kv} kV (Cu range {s['electron_range_m']['target']:.3e} m): "
+                 "peak rise / surface-flux peak rise - 1", f"{difference:.3e}")
+        check(previous is None or abs(difference) < abs(previous),
+              "the depth-dose peak does not approach the surface-flux peak")
+        previous = difference
+    check(abs(previous) < 2e-3, f"1 kV: {previous:.3e} from the surface limit")
+
+
+@case()
+def depth_dose_table_matches_curve(d):
+    """A table sampled from the Everhart-Hoff curve gives the depth-dose result."""
+    curve = expect_success(d.run("cylinder-constant-k.prm", DEPTH_DOSE + [
+        "Geometry/Layer materials=metal, metal",
+        "Materials/User material 1/Atomic number=29",
+        "Materials/User material 1/Atomic mass=63.546",
+        "Materials/User material 1/Density=8960"]))
+    electron_range = curve["electron_range_m"]["target"]
+    table = os.path.join(tempfile.mkdtemp(prefix=d.temporary_prefix), "profile.csv")
+    d.directories.append(os.path.dirname(table))
+    everhart_hoff_table(table, electron_range)
+    tabulated = expect_success(d.run("cylinder-constant-k.prm", [
+        "Heat source/Deposition=table", f"Heat source/Depth-dose table={table}",
+        "Geometry/Layer materials=metal, metal"]))
+    check_source(tabulated, "table", quadrature_tolerance=1e-4)
+    check_close("table sampled from the curve vs depth-dose curve: peak rise [K]",
+                rise(tabulated), rise(curve), 1e-4)
+
+
+@case()
+def input_depth_dose_table_malformed(d):
+    """A malformed depth-dose table: file and line named, exit 2, no results."""
+    directory = tempfile.mkdtemp(prefix=d.temporary_prefix)
+    d.directories.append(directory)
+    table = os.path.join(directory, "broken.csv")
+    with open(table, "w") as file:
+        file.write("# depth, deposition\n0 1\n1e-6 lots\n")
+    run = d.run("cu-on-diamond.prm", ["Heat source/Deposition=table",
+                                      f"Heat source/Depth-dose table={table}"])
+    expect_input_error(run, "broken.csv:3", "expected two numbers")
+    missing = d.run("cu-on-diamond.prm", ["Heat source/Deposition=table",
+                                          "Heat source/Depth-dose table=no-such-file.csv"])
+    expect_input_error(missing, "cannot open", "no-such-file.csv")
+
+
+LINE_FOCUS = ["Model=3d", "Mesh/Finite element degree=1", "Mesh/Adaptive refinement cycles=1",
+              "Mesh/Growth factor=1.5", "Heat source/Spot shape=line",
+              "Heat source/Spot HWHM=10e-6", "Heat source/Spot HWHM y=5e-6",
+              "Heat source/Line length=100e-6", "Heat source/Take-off angle=6"]
+
+
+@case()
+def line_focus_3d(d):
+    """Line focus in 3D: source, apparent size at 6 degrees, cooler than a round spot."""
+    line = expect_success(d.run("cylinder-constant-k.prm", LINE_FOCUS))
+    check(line["spot_shape"] == "line", f"spot_shape {line['spot_shape']}")
+    check_source(line, "3d line focus 20 x 100 um", quadrature_tolerance=1e-4)
+    fwhm_x, fwhm_y = line["spot_fwhm_m"]
+    check_close("line focus FWHM along y vs line length [m]", fwhm_y, 100e-6, 2e-3)
+    check_close("apparent length at 6 degrees vs FWHM_y sin 6 deg [m]",
+                line["apparent_spot_fwhm_m"][1], fwhm_y * math.sin(math.radians(6)), 1e-12)
+    check_close("apparent width vs FWHM_x [m]", line["apparent_spot_fwhm_m"][0], fwhm_x, 1e-12)
+    # The peak lies on the line's axis, within the flat top.
+    x, y, z = line["peak_location_m"]
+    measured("line focus peak location", f"({x:.3e}, {y:.3e}, {z:.3e}) m")
+    check(abs(x) < 2e-6 and abs(y) < 50e-6 and abs(z) < 1e-12, "peak off the line's axis")
+    round_spot = expect_success(d.run("cylinder-constant-k.prm", LINE_FOCUS[:4] + [
+        "Heat source/Spot HWHM=10e-6"]))
+    measured("peak rise: line 20 x 100 um / round 20 um FWHM, same power",
+             f"{rise(line):.3f} K / {rise(round_spot):.3f} K")
+    check(rise(line) < rise(round_spot), "the line focus is not cooler than the round spot")
+
+
+@case()
+def brightness_gain_reference(d):
+    """Reference design: the gain is the ratio of P_max per apparent area; self-gain 1."""
+    sets = ["Task=maximum power", "Mesh/Adaptive refinement cycles=1"]
+    bulk = ("Geometry/Layer names=anode; Geometry/Layer materials=Cu; "
+            "Geometry/Layer thicknesses=2e-3; Geometry/Interface conductances=perfect")
+    run = d.run("cu-on-diamond.prm", sets + [f"Reference design/Parameter changes={bulk}"])
+    s = expect_success(run)
+    reference_summary = os.path.join(run.output_directory, "reference", "summary.json")
+    check(os.path.isfile(reference_summary), "no reference/summary.json")
+    with open(reference_summary) as file:
+        reference = json.load(file)
+    check([layer["material"] for layer in reference["layers"]] == ["Cu"],
+          f"reference layers {reference['layers']}")
+    expected = ((s["max_permissible_power_W"] / s["apparent_spot_area_m2"])
+                / (reference["max_permissible_power_W"] / reference["apparent_spot_area_m2"]))
+    check_close("brightness gain vs ratio of P_max per apparent area", s["brightness_gain"],
+                expected, 1e-12)
+    measured("Cu on CVD diamond over bulk Cu, 20 um FWHM: P_max, gain",
+             f"{s['max_permissible_power_W']:.3f} W / "
+             f"{reference['max_permissible_power_W']:.3f} W, gain {s['brightness_gain']:.4f}")
+    check(s["brightness_gain"] > 1, "diamond gives no gain over bulk Cu")
+    # Against itself (only the first guess of the power changes): gain 1 to
+    # the power search tolerance.
+    same = expect_success(d.run("cu-on-diamond.prm", sets + [
+        "Reference design/Parameter changes=Heat source/Incident power=7"]))
+    check_close("self-reference brightness gain", same["brightness_gain"], 1.0, 1e-4)
+    # A take-off angle of 30 degrees halves the apparent area: twice the gain.
+    tilted = expect_success(d.run("cu-on-diamond.prm", sets + [
+        "Model=axisymmetric", "Heat source/Take-off angle=30",
+        "Reference design/Parameter changes=Heat source/Take-off angle=90"]))
+    check_close("gain of the same anode viewed at 30 vs 90 degrees", tilted["brightness_gain"],
+                2.0, 1e-4)
+
+
+@case()
+def input_reference_design_bad_change(d):
+    """A reference change naming an unknown parameter: named, exit 2, no results."""
+    run = d.run("cu-on-diamond.prm", ["Task=maximum power",
+                                      "Reference design/Parameter changes=Geometry/Raduis=1"])
+    expect_input_error(run, "Reference design", "Raduis")
+
+
+@case()
+def sweep_grid(d):
+    """--sweep twice: a 2 x 2 grid in sweep.csv, each row the point's own summary."""
+    directory = tempfile.mkdtemp(prefix=d.temporary_prefix)
+    d.directories.append(directory)
+    output = os.path.join(directory, "output")
+    command = [d.solver, os.path.join(INPUTS, "cu-on-diamond.prm"),
+               "--set", f"Output directory={output}",
+               "--set", "Mesh/Adaptive refinement cycles=0",
+               "--set", "Heat source/Incident power=30",
+               "--sweep", "Heat source/Spot HWHM=10e-6; 20e-6",
+               "--sweep", "Geometry/Layer materials=Cu, diamond-natural; Cu, diamond-12c"]
+    print("RUN", " ".join(quote(c) for c in command), flush=True)
+    process = subprocess.run(command, capture_output=True, text=True, cwd=directory)
+    # 30 W melts the Cu under the 20 um FWHM spot: the sweep runs on and
+    # reports it (exit 4) with every row written.
+    check(process.returncode == LIMIT_EXCEEDED,
+          f"sweep exit status {process.returncode}: {process.stderr}")
+    with open(os.path.join(output, "sweep.csv"), newline="") as file:
+        rows = list(csv.DictReader(file))
+    check(len(rows) == 4, f"{len(rows)} rows in sweep.csv")
+    check([row["Heat source/Spot HWHM"] for row in rows] == ["10e-6", "10e-6", "20e-6", "20e-6"],
+          "swept values out of order")
+    for row in rows:
+        with open(os.path.join(output, f"point-{int(row['point']):03d}", "summary.json")) as file:
+            summary = json.load(file)
+        check_close(f"sweep point {row['point']}: CSV peak vs its summary.json [K]",
+                    float(row["peak_temperature_K"]), summary["peak_temperature_K"], 1e-9)
+        check(row["status"] == ("limit exceeded" if summary["limit_exceeded"] else "ok"),
+              f"point {row['point']}: status {row['status']}")
+    check(rows[0]["status"] == "limit exceeded" and rows[2]["status"] == "ok",
+          f"statuses {[row['status'] for row in rows]}")
+    # The better diamond runs cooler.
+    check(float(rows[1]["peak_temperature_K"]) < float(rows[0]["peak_temperature_K"]),
+          "12C diamond not cooler than natural diamond")
+
+
+@case()
+def input_sweep_bad_value(d):
+    """A sweep value outside its pattern: named before any work, exit 2, no sweep.csv."""
+    directory = tempfile.mkdtemp(prefix=d.temporary_prefix)
+    d.directories.append(directory)
+    output = os.path.join(directory, "output")
+    command = [d.solver, os.path.join(INPUTS, "cu-on-diamond.prm"),
+               "--set", f"Output directory={output}",
+               "--sweep", "Heat source/Spot HWHM=10e-6; wide"]
+    process = subprocess.run(command, capture_output=True, text=True)
+    run = Run(command, process.returncode, process.stdout, process.stderr, output)
+    expect_input_error(run, "Spot HWHM", "wide")
+    check(not os.path.exists(os.path.join(output, "sweep.csv")), "sweep.csv written")
+    check(not os.path.exists(os.path.join(output, "point-000")), "a point was run")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)

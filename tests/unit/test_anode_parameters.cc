@@ -401,3 +401,103 @@ TEST_F(AnodeParameters, IncidentPowerMustBePositive)
   set("Heat source/Incident power", "0");
   EXPECT_TRUE(parse_fails_with({"Incident power"}));
 }
+
+TEST_F(AnodeParameters, LineFocusAndTakeOffAngle)
+{
+  set("Model", "3d");
+  set("Heat source/Spot shape", "line");
+  set("Heat source/Spot HWHM", "10e-6");
+  set("Heat source/Spot HWHM y", "5e-6");
+  set("Heat source/Line length", "200e-6");
+  set("Heat source/Take-off angle", "6");
+  parse();
+  EXPECT_EQ(parameters.spot.kind(), xray::anode_thermal::SpotProfile::Kind::line);
+  EXPECT_FALSE(parameters.circular_spot());
+  EXPECT_NEAR(parameters.spot.fwhm_y(), 200e-6, 0.2e-6);
+  EXPECT_NEAR(parameters.take_off_angle, 6 * M_PI / 180, 1e-15);
+  // physics.md: a 200 um line at 6 degrees looks ~20 um long.
+  EXPECT_NEAR(parameters.spot.fwhm_y() * std::sin(parameters.take_off_angle),
+              20.9e-6, 0.1e-6);
+  set("Model", "axisymmetric");
+  EXPECT_TRUE(parse_fails_with({"Spot shape = line", "Model = 3d"}));
+}
+
+TEST_F(AnodeParameters, LineFocusMustFitTheAnode)
+{
+  set("Model", "3d");
+  set("Heat source/Spot shape", "line");
+  set("Heat source/Spot HWHM", "10e-6");
+  set("Heat source/Line length", "2e-3");
+  set("Geometry/Radius", "5e-3");
+  EXPECT_TRUE(parse_fails_with({"10 times smaller"}));
+}
+
+TEST_F(AnodeParameters, ZeroTakeOffAngleIsRejected)
+{
+  set("Heat source/Take-off angle", "0");
+  EXPECT_TRUE(parse_fails_with({"Take-off angle"}));
+}
+
+TEST_F(AnodeParameters, DepthDoseThroughMetalIntoDiamond)
+{
+  set_two_layers();
+  set("Geometry/Layer thicknesses", "3e-6, 0.5e-3");
+  set("Heat source/Deposition", "depth-dose");
+  set("Heat source/Tube voltage", "50e3");
+  parse();
+  EXPECT_TRUE(parameters.depth_profile.is_volumetric());
+  EXPECT_NEAR(parameters.depth_profile.deposited_fraction(), 1, 1e-12);
+  // Below 3 um of Cu (range 6.7 um) the diamond still receives energy.
+  EXPECT_GT(parameters.depth_profile.value(4e-6), 0);
+}
+
+TEST_F(AnodeParameters, DepthDoseNeedsAtomicDataOfUserMaterials)
+{
+  set_two_layers();
+  set("Materials/User material 1/Name", "SiC");
+  set("Materials/User material 1/Thermal conductivity", "370");
+  set("Materials/User material 1/Density", "3210");
+  set("Materials/User material 1/Melting point", "none");
+  set("Materials/User material 1/Temperature limit", "2000");
+  set("Materials/User material 1/Energy backscatter fraction", "0.1");
+  set("Geometry/Layer materials", "SiC, diamond-cvd");
+  set("Heat source/Deposition", "depth-dose");
+  EXPECT_TRUE(parse_fails_with({"depth-dose", "SiC", "atomic number"}));
+  set("Materials/User material 1/Atomic number", "10");
+  set("Materials/User material 1/Atomic mass", "20.05");
+  parse();
+  EXPECT_NEAR(parameters.depth_profile.deposited_fraction(), 1, 1e-12);
+  set("Materials/User material 1/Atomic mass", "-1");
+  EXPECT_TRUE(parse_fails_with({"Atomic mass", "positive"}));
+}
+
+TEST_F(AnodeParameters, DepthDoseTableFileMustExist)
+{
+  set("Heat source/Deposition", "table");
+  EXPECT_TRUE(parse_fails_with({"Depth-dose table"}));
+  set("Heat source/Depth-dose table", "/nonexistent/profile.csv");
+  EXPECT_TRUE(parse_fails_with({"cannot open", "/nonexistent/profile.csv"}));
+}
+
+TEST_F(AnodeParameters, BackscatterFormulaFromAtomicNumber)
+{
+  set_two_layers();
+  set("Heat source/Energy backscatter fraction", "formula");
+  set("Heat source/Tube voltage", "50e3");
+  parse();
+  EXPECT_DOUBLE_EQ(parameters.energy_backscatter_fraction,
+                   xray::anode_thermal::energy_backscatter_fraction(29, 50e3));
+  set("Heat source/Energy backscatter fraction", "lots");
+  EXPECT_TRUE(parse_fails_with({"Energy backscatter fraction", "lots"}));
+}
+
+TEST_F(AnodeParameters, ReferenceDesignNeedsTheMaximumPowerTask)
+{
+  set("Reference design/Parameter changes",
+      "Geometry/Layer materials=Cu; Heat source/Spot HWHM=20e-6");
+  EXPECT_TRUE(parse_fails_with({"Reference design", "maximum power"}));
+  set("Task", "maximum power");
+  parse();
+  ASSERT_EQ(parameters.reference_changes.size(), 2u);
+  EXPECT_EQ(parameters.reference_changes[1], "Heat source/Spot HWHM=20e-6");
+}
