@@ -7,8 +7,9 @@
 The first swept parameter is the abscissa (numbers on a numeric axis, other
 values such as material lists as categories), the second, if any, makes one
 line per value. COLUMN defaults to max_permissible_power_W when the sweep
-has it, else peak_temperature_K. Points whose status is not "ok" are left
-out and listed. (/usr/bin/python3: Debian's python3-matplotlib.)
+has it, else peak_temperature_K. Points over a temperature limit are drawn
+with a red ring; points without a value (a solver failure) are left out
+and listed. (/usr/bin/python3: Debian's python3-matplotlib.)
 """
 import argparse
 import csv
@@ -54,7 +55,7 @@ def main():
     if y_column not in results:
         sys.exit(f"{args.csv}: no column {y_column!r} (have: {', '.join(results)})")
 
-    skipped = [row for row in rows if row["status"] != "ok" or not row[y_column]]
+    skipped = [row for row in rows if not row[y_column]]
     good = [row for row in rows if row not in skipped]
     x_name = swept[0]
     numeric = all(number(row[x_name]) is not None for row in good)
@@ -71,6 +72,12 @@ def main():
         order = sorted(range(len(xs)), key=xs.__getitem__)
         axes.plot([xs[i] for i in order], [ys[i] for i in order], marker="o",
                   label=f"{series_name.split('/')[-1]} = {value}" if series_name else None)
+        over = [i for i, row in enumerate(points) if row["status"] == "limit exceeded"]
+        axes.plot([xs[i] for i in over], [ys[i] for i in over], "o", ms=11,
+                  markerfacecolor="none", markeredgecolor="red")
+    if any(row["status"] == "limit exceeded" for row in good):
+        axes.plot([], [], "o", ms=11, markerfacecolor="none", markeredgecolor="red",
+                  label="over a temperature limit")
     if not numeric:
         axes.set_xticks(range(len(categories)))
         axes.set_xticklabels(categories, rotation=15, fontsize=8)
@@ -81,7 +88,7 @@ def main():
     axes.set_xlabel(x_name)
     axes.set_ylabel(y_column)
     axes.grid(True, alpha=0.3)
-    if series_name:
+    if axes.get_legend_handles_labels()[0]:
         axes.legend(fontsize=8)
     figure.tight_layout()
     out = args.out or os.path.splitext(args.csv)[0] + f"-{y_column}.png"

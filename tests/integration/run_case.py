@@ -32,6 +32,9 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 INPUTS = os.path.join(HERE, "inputs")
+REPO = os.path.dirname(os.path.dirname(HERE))
+# Debian's interpreter, with python3-matplotlib (a pyenv python3 may lack it).
+SYSTEM_PYTHON = "/usr/bin/python3"
 SOLVER_NAME = "anode-thermal"
 
 # Exit statuses of the solver (solvers/common/command_line.h).
@@ -1168,6 +1171,17 @@ def sweep_grid(d):
     # The better diamond runs cooler.
     check(float(rows[1]["peak_temperature_K"]) < float(rows[0]["peak_temperature_K"]),
           "12C diamond not cooler than natural diamond")
+    # The plot script (Debian's python3 with matplotlib, scripts/common.sh)
+    # turns it into a figure, leaving out nothing that is "ok".
+    plot = [SYSTEM_PYTHON, os.path.join(REPO, "postprocess", "plots", "sweep_plot.py"),
+            os.path.join(output, "sweep.csv"), "--y", "peak_temperature_K"]
+    process = subprocess.run(plot, capture_output=True, text=True)
+    check(process.returncode == 0, f"sweep_plot.py exited with {process.returncode}: "
+                                   f"{process.stderr}")
+    figure = os.path.join(output, "sweep-peak_temperature_K.png")
+    check(os.path.isfile(figure) and os.path.getsize(figure) > 10000,
+          f"no figure {figure}")
+    measured("sweep_plot.py", process.stdout.strip().replace("\n", "; "))
 
 
 @case()

@@ -2,6 +2,7 @@
 // (solvers/common/command_line.h).
 #include "input_error_assertion.h"
 #include "common/command_line.h"
+#include "common/sweep.h"
 
 #include <deal.II/base/parameter_handler.h>
 
@@ -343,4 +344,36 @@ TEST(ParseCommandLine, MalformedCommandLinesAreInputErrors)
   EXPECT_THROW(parse({"--bogus", "case.prm"}), InputError);
   EXPECT_THROW(parse({"a.prm", "b.prm"}), InputError);
   EXPECT_THROW(parse({"case.prm", "--set"}), InputError);
+}
+
+
+// ------------------------------------------------------------------ sweeps
+TEST(ParseCommandLine, RepeatableSweep)
+{
+  const auto command_line = parse({"case.prm",
+                                   "--sweep",
+                                   "Heat source/Spot HWHM=5e-6; 10e-6",
+                                   "--sweep",
+                                   "Geometry/Layer materials=Cu, diamond-cvd; Mo, diamond-cvd"});
+  ASSERT_EQ(command_line.sweeps.size(), 2u);
+  EXPECT_EQ(command_line.sweeps[1],
+            "Geometry/Layer materials=Cu, diamond-cvd; Mo, diamond-cvd");
+}
+
+TEST(ParseSweep, ValuesAreSeparatedBySemicolonsAndTrimmed)
+{
+  const xray::SweepAxis axis =
+    xray::parse_sweep("Geometry/Layer thicknesses = 1e-6, 0.5e-3 ;3e-6, 0.5e-3;");
+  EXPECT_EQ(axis.parameter, "Geometry/Layer thicknesses");
+  ASSERT_EQ(axis.values.size(), 2u);
+  EXPECT_EQ(axis.values[0], "1e-6, 0.5e-3");
+  EXPECT_EQ(axis.values[1], "3e-6, 0.5e-3");
+}
+
+TEST(ParseSweep, MalformedSweepsAreInputErrors)
+{
+  for (const std::string text : {"Heat source/Spot HWHM", "=1;2", "Model=", "Model= ; "})
+    EXPECT_TRUE(xray_test::throws_input_error_containing(
+      [&] { xray::parse_sweep(text); }, {"--sweep"}))
+      << text;
 }
