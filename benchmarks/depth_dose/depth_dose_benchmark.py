@@ -35,13 +35,12 @@ surface-flux result (Eq. (2) with the half-ball correction).
 Usage: depth_dose_benchmark.py SOLVER [--mpiexec MPIEXEC] [--np N] [--quick]
                                [--json FILE]
 """
-import argparse
-import json
 import math
 import os
-import subprocess
 import sys
-import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from benchmark_common import arguments, run_summary, write_json  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PRM = "cu-constant-k.prm"
@@ -159,18 +158,7 @@ def surface_reference_power():
 
 
 def run(args, overrides):
-    with tempfile.TemporaryDirectory() as out:
-        command = [args.solver, os.path.join(HERE, PRM),
-                   "--set", f"Output directory={out}"]
-        for override in overrides:
-            command += ["--set", override]
-        if args.np > 1:
-            command = [args.mpiexec, "-np", str(args.np)] + command
-        result = subprocess.run(command, capture_output=True, text=True)
-        if result.returncode != 0:
-            sys.exit(f"solver failed ({result.returncode}): {result.stderr.strip()}")
-        with open(os.path.join(out, "summary.json")) as f:
-            return json.load(f)
+    return run_summary(args, os.path.join(HERE, PRM), overrides)
 
 
 def record(case, reference, measured, summary, refinement, default, quantity,
@@ -187,14 +175,7 @@ def record(case, reference, measured, summary, refinement, default, quantity,
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("solver")
-    parser.add_argument("--mpiexec", default="mpirun")
-    parser.add_argument("--np", type=int, default=1)
-    parser.add_argument("--quick", action="store_true",
-                        help="default settings only, no refinement tables")
-    parser.add_argument("--json", help="write every measured row to this file")
-    args = parser.parse_args()
+    args = arguments(__doc__.split("\n")[0], "default settings only, no refinement tables")
     failures = []
 
     voltage = 50e3
@@ -255,9 +236,7 @@ def main():
     if abs(error) > TOLERANCE:
         failures.append(f"surface flux: error {error:+.2e}")
 
-    if args.json:
-        with open(args.json, "w") as file:
-            json.dump(RECORDS, file, indent=1)
+    write_json(args, RECORDS)
     if failures:
         print("\nFAILED (tolerance 0.5 %): " + "; ".join(failures))
         return 1

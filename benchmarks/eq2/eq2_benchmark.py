@@ -23,13 +23,12 @@ Usage: eq2_benchmark.py SOLVER [--mpiexec MPIEXEC] [--np N] [--quick]
                         [--json FILE]
 (--json writes every row for postprocess/plots/validation_report.py.)
 """
-import argparse
-import json
 import math
 import os
-import subprocess
 import sys
-import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from benchmark_common import arguments, run_summary, write_json  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 T0, T_MELT, K_CONSTANT = 293.15, 3695.0, 173.0
@@ -61,29 +60,11 @@ def half_space_eq2(conductivity_integral):
 
 
 def run(args, prm, overrides):
-    with tempfile.TemporaryDirectory() as out:
-        command = [args.solver, os.path.join(HERE, prm),
-                   "--set", f"Output directory={out}"]
-        for override in overrides:
-            command += ["--set", override]
-        if args.np > 1:
-            command = [args.mpiexec, "-np", str(args.np)] + command
-        result = subprocess.run(command, capture_output=True, text=True)
-        if result.returncode != 0:
-            sys.exit(f"solver failed ({result.returncode}): {result.stderr.strip()}")
-        with open(os.path.join(out, "summary.json")) as f:
-            return json.load(f)
+    return run_summary(args, os.path.join(HERE, prm), overrides)
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("solver")
-    parser.add_argument("--mpiexec", default="mpirun")
-    parser.add_argument("--np", type=int, default=1)
-    parser.add_argument("--quick", action="store_true",
-                        help="default settings only, no refinement tables")
-    parser.add_argument("--json", help="write every measured row to this file")
-    args = parser.parse_args()
+    args = arguments(__doc__.split("\n")[0], "default settings only, no refinement tables")
 
     cases = [
         ("constant k", "tungsten-constant-k.prm", K_CONSTANT * (T_MELT - T0)),
@@ -128,9 +109,7 @@ def main():
                     "expected_slope": -1.5 if model == "axisymmetric" else -1.0})
                 if n == default_cycles and abs(error) > TOLERANCE:
                     failures.append(f"{name}, {model}: error {error:+.2e}")
-    if args.json:
-        with open(args.json, "w") as file:
-            json.dump(RECORDS, file, indent=1)
+    write_json(args, RECORDS)
     if failures:
         print("\nFAILED (tolerance 0.5 %): " + "; ".join(failures))
         return 1

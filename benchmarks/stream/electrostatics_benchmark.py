@@ -32,7 +32,6 @@ Usage: electrostatics_benchmark.py SOLVER [--mpiexec MPIEXEC] [--np N] [--quick]
                                   [--json FILE]
 (--json writes every row for postprocess/plots/validation_report.py.)
 """
-import argparse
 import csv
 import json
 import math
@@ -41,6 +40,9 @@ import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from benchmark_common import arguments, solver_command, write_json  # noqa: E402
 
 EPS0 = 8.8541878128e-12
 COULOMB = 1 / (4 * math.pi * EPS0)
@@ -69,11 +71,7 @@ def run(args, sets):
     with tempfile.TemporaryDirectory() as out:
         prm = os.path.join(out, "empty.prm")
         open(prm, "w").close()
-        command = [args.solver, prm, "--set", f"Output directory={out}/run"]
-        for assignment in sets:
-            command += ["--set", assignment]
-        if args.np > 1:
-            command = [args.mpiexec, "-np", str(args.np)] + command
+        command = solver_command(args, prm, f"{out}/run", sets)
         start = time.perf_counter()
         result = subprocess.run(command, capture_output=True, text=True)
         seconds = time.perf_counter() - start
@@ -284,14 +282,7 @@ def charged_slab(args, cell_sizes):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("solver")
-    parser.add_argument("--mpiexec", default="mpirun")
-    parser.add_argument("--np", type=int, default=1)
-    parser.add_argument("--quick", action="store_true",
-                        help="default settings only (ctest)")
-    parser.add_argument("--json", help="write every measured row to this file")
-    args = parser.parse_args()
+    args = arguments(__doc__.split("\n")[0])
 
     # The solver's default surface element size (relative to the radius).
     default_size = 0.5
@@ -303,9 +294,7 @@ def main():
                                 default_size)
         sphere_over_plane(args, [0.5, 0.35], [25e-6, 50e-6])
         ok = charged_slab(args, [8e-6, 4e-6, 2e-6]) and ok
-    if args.json:
-        with open(args.json, "w") as file:
-            json.dump(RECORDS, file, indent=1)
+    write_json(args, RECORDS)
     sys.exit(0 if ok else 1)
 
 

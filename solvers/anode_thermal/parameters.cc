@@ -257,14 +257,6 @@ namespace xray
                           "Electron beam power P on the anode in W. In the "
                           "maximum-power task: the first guess.");
         prm.declare_entry(
-          "Energy backscatter fraction",
-          "material",
-          Patterns::Anything(),
-          "eta_E, the fraction of the incident energy carried away by "
-          "backscattered electrons (dimensionless, 0 to 1); absorbed power "
-          "(1 - eta_E) P. \"material\": the estimate of the heated layer's "
-          "material (Cu 0.17, Mo 0.24, Ag 0.26, W 0.33; Reimer 1998, +-20 %).");
-        prm.declare_entry(
           "Spot shape",
           "circular",
           Patterns::Selection("circular|elliptical|line"),

@@ -136,6 +136,12 @@ class Driver:
         self.directories = []
         self.max_np = 1
 
+    def scratch(self):
+        """A fresh directory for a case's own files, removed like the runs'."""
+        directory = tempfile.mkdtemp(prefix=self.temporary_prefix)
+        self.directories.append(directory)
+        return directory
+
     def run(self, prm, sets=(), np=1, timeout=300, output_directory=None):
         """Run the solver on inputs/PRM (or an absolute path) with the given
         "Section/Name=value" overrides, into OUTPUT_DIRECTORY or by default a
@@ -1010,6 +1016,11 @@ def depth_dose_source(d):
           "depth-dose heating does not lower the peak")
     check(volumetric["deposition_depth_90_percent_m"] > 3e-6,
           f"90 % depth {volumetric['deposition_depth_90_percent_m']}")
+    shares = volumetric["deposited_fraction_by_layer"]
+    measured("share of the deposited energy: Cu layer, diamond", f"{shares}")
+    check_close("shares of the deposited energy add up to 1",
+                shares["target"] + shares["spreader"], 1.0, 1e-12)
+    check(0.5 < shares["target"] < 0.95, "5 um of Cu should stop most, not all, of the energy")
 
 
 @case()
@@ -1038,8 +1049,7 @@ def depth_dose_table_matches_curve(d):
         "Materials/User material 1/Atomic mass=63.546",
         "Materials/User material 1/Density=8960"]))
     electron_range = curve["electron_range_m"]["target"]
-    table = os.path.join(tempfile.mkdtemp(prefix=d.temporary_prefix), "profile.csv")
-    d.directories.append(os.path.dirname(table))
+    table = os.path.join(d.scratch(), "profile.csv")
     everhart_hoff_table(table, electron_range)
     tabulated = expect_success(d.run("cylinder-constant-k.prm", [
         "Heat source/Deposition=table", f"Heat source/Depth-dose table={table}",
@@ -1052,9 +1062,7 @@ def depth_dose_table_matches_curve(d):
 @case()
 def input_depth_dose_table_malformed(d):
     """A malformed depth-dose table: file and line named, exit 2, no results."""
-    directory = tempfile.mkdtemp(prefix=d.temporary_prefix)
-    d.directories.append(directory)
-    table = os.path.join(directory, "broken.csv")
+    table = os.path.join(d.scratch(), "broken.csv")
     with open(table, "w") as file:
         file.write("# depth, deposition\n0 1\n1e-6 lots\n")
     run = d.run("cu-on-diamond.prm", ["Heat source/Deposition=table",
@@ -1139,8 +1147,7 @@ def input_reference_design_bad_change(d):
 @case()
 def sweep_grid(d):
     """--sweep twice: a 2 x 2 grid in sweep.csv, each row the point's own summary."""
-    directory = tempfile.mkdtemp(prefix=d.temporary_prefix)
-    d.directories.append(directory)
+    directory = d.scratch()
     output = os.path.join(directory, "output")
     command = [d.solver, os.path.join(INPUTS, "cu-on-diamond.prm"),
                "--set", f"Output directory={output}",
@@ -1187,9 +1194,7 @@ def sweep_grid(d):
 @case()
 def input_sweep_bad_value(d):
     """A sweep value outside its pattern: named before any work, exit 2, no sweep.csv."""
-    directory = tempfile.mkdtemp(prefix=d.temporary_prefix)
-    d.directories.append(directory)
-    output = os.path.join(directory, "output")
+    output = os.path.join(d.scratch(), "output")
     command = [d.solver, os.path.join(INPUTS, "cu-on-diamond.prm"),
                "--set", f"Output directory={output}",
                "--sweep", "Heat source/Spot HWHM=10e-6; wide"]
