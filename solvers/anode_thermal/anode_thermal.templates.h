@@ -1162,6 +1162,23 @@ namespace xray
         for (const auto &layer : parameters.layers)
           s["electron_range_m"][layer.name] =
             kanaya_okayama_range(*layer.material, parameters.tube_voltage);
+      // Share of the deposited energy in each layer: in a layer thinner
+      // than the electron range only this part of the beam's energy works
+      // in the metal (a first-order measure of its X-ray yield).
+      if (depth.is_volumetric())
+        {
+          double top = 0;
+          for (const auto &layer : parameters.layers)
+            {
+              const double bottom =
+                parameters.shape == Shape::half_ball ? parameters.radius :
+                                                        top + layer.thickness;
+              s["deposited_fraction_by_layer"][layer.name] =
+                (depth.cumulative(bottom) - depth.cumulative(top)) /
+                depth.deposited_fraction();
+              top = bottom;
+            }
+        }
     }
 
 
