@@ -220,7 +220,7 @@ def main():
         exact = K * (T_MELT - T0) / hottest_axis_point(electron_range)[1]
         summary = run(args, [f"Heat source/Tube voltage={kv * 1e3:g}"])
         measured = summary["max_permissible_power_W"]
-        error = record(f"{kv} kV, axisymmetric", exact, measured, summary,
+        error = record(f"{kv} kV, axisymmetric (surface-limit series)", exact, measured, summary,
                        f"{DEFAULT_CYCLES} cycles", True,
                        "max. permissible power (W)")
         print(f"  {kv:5d} {electron_range * 1e6:8.3f} {exact:11.5f} "
