@@ -456,11 +456,21 @@ namespace xray
       // A mesh that does not see the source cannot carry it: its integral
       // would be scaled up from almost nothing.
       if (!(std::abs(source_quadrature_error) < 0.1))
-        throw SolverError(
-          "the mesh does not resolve the heat source (its discrete integral "
-          "is off by " +
-          Utilities::to_string(100 * source_quadrature_error) +
-          " %); refine the spot (Mesh/Spot cell size)");
+        {
+          std::ostringstream message;
+          message << std::setprecision(2)
+                  << "the mesh does not resolve the heat source: its discrete "
+                     "integral is off by "
+                  << 100 * source_quadrature_error << " %";
+          if (volumetric)
+            message << " (deposition depth " << deposition_end
+                    << " m); for a deposition this much thinner than the "
+                       "cells use Heat source/Deposition = surface, or refine "
+                       "the spot (Mesh/Spot cell size)";
+          else
+            message << "; refine the spot (Mesh/Spot cell size)";
+          throw SolverError(message.str());
+        }
       unit_source /= shape_integral;
     }
 

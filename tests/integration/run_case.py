@@ -438,6 +438,19 @@ def solver_newton_failure(d):
     check(not run.has("solution.pvd"), "solution.pvd written after a solver failure")
 
 
+@case()
+def solver_unresolved_heat_source(d):
+    """A 1 nm deposition (300 V) on 3D cells of microns: exit 3 naming it, no results."""
+    run = d.run("cu-on-diamond.prm", ["Model=3d", "Mesh/Adaptive refinement cycles=0",
+                                      "Heat source/Deposition=depth-dose",
+                                      "Heat source/Tube voltage=300"])
+    expect_status(run, SOLVER_FAILURE)
+    expect_one_error_line(run, "solver failure: ", "does not resolve the heat source",
+                          "Deposition = surface")
+    check(not run.has("summary.json"), "summary.json written after a solver failure")
+    check(not run.has("solution.pvd"), "solution.pvd written after a solver failure")
+
+
 @case(processors=2)
 def solver_linear_failure_mpi(d):
     """One CG iteration allowed, 2 ranks: exit 3, one line, no results."""
