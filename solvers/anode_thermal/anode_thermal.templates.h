@@ -1134,6 +1134,8 @@ namespace xray
       data_out.build_patches(mapping[0], parameters.fe_degree);
       output.write_solution(data_out);
     }
+
+
     // Apparent spot: seen at the take-off angle alpha the spot is shortened
     // along y by sin(alpha) (physics.md section 2, line focus); its area is
     // the effective area P / q_peak times sin(alpha).
