@@ -55,26 +55,48 @@ namespace xray
       Point<3>   location;        // m
     };
 
+    /// What the driver needs of a solver of any dimension and linear
+    /// algebra.
+    class Solver
+    {
+    public:
+      virtual ~Solver() = default;
+      virtual int
+      run() = 0;
+      virtual void
+      reuse_for(const Parameters &parameters, RunOutput &output) = 0;
+      virtual void
+      set_reference_design(const nlohmann::json &reference_summary) = 0;
+      virtual const nlohmann::json &
+      results() const = 0;
+    };
+
     template <int dim, typename LA>
-    class AnodeThermal
+    class AnodeThermal : public Solver
     {
     public:
       AnodeThermal(const Parameters &parameters, RunOutput &output);
 
       /// Returns the exit status: success, or limit_exceeded.
       int
-      run();
+      run() override;
+
+      /// Take other parameters and another output for the next run(),
+      /// which then solves on the adapted mesh of the last run and starts
+      /// Newton from its field: for sweep points with the same mesh_key().
+      void
+      reuse_for(const Parameters &parameters, RunOutput &output) override;
 
       /// The summary.json of the reference design (maximum-power task):
       /// this run's summary then reports the brightness gain over it.
       void
-      set_reference_design(const nlohmann::json &reference_summary)
+      set_reference_design(const nlohmann::json &reference_summary) override
       {
         reference_design = reference_summary;
       }
       /// What run() wrote to summary.json.
       const nlohmann::json &
-      results() const
+      results() const override
       {
         return run_summary;
       }
@@ -137,11 +159,20 @@ namespace xray
       bool
       all_conductivities_constant() const;
 
-      MPI_Comm             mpi_communicator;
-      const Parameters    &parameters;
-      RunOutput           &output;
-      ConditionalOStream  &log;
-      mutable TimerOutput  timer;
+      ConditionalOStream &
+      log() const
+      {
+        return output->log();
+      }
+
+      MPI_Comm   mpi_communicator;
+      /// A copy: a sweep point that reuses the mesh replaces it (rerun()).
+      Parameters parameters;
+      RunOutput *output;
+      /// Made anew by each run(), writing to that run's log.
+      std::unique_ptr<TimerOutput> timer;
+      /// The mesh has been generated and adapted by an earlier run().
+      bool mesh_is_adapted = false;
 
       parallel::distributed::Triangulation<dim> triangulation;
       hp::MappingCollection<dim>                 mapping;

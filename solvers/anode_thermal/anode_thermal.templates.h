@@ -47,11 +47,7 @@ namespace xray
                                         RunOutput        &output_)
       : mpi_communicator(MPI_COMM_WORLD)
       , parameters(parameters_)
-      , output(output_)
-      , log(output_.log())
-      // No communicator: statistics are gathered explicitly at the end, and
-      // a run ended by an error is not held up in the destructor.
-      , timer(output_.log(), TimerOutput::never, TimerOutput::wall_times)
+      , output(&output_)
       , triangulation(mpi_communicator,
                       typename Triangulation<dim>::MeshSmoothing(
                         Triangulation<dim>::smoothing_on_refinement |
@@ -140,7 +136,7 @@ namespace xray
     void
     AnodeThermal<dim, LA>::make_grid()
     {
-      TimerOutput::Scope t(timer, "setup");
+      TimerOutput::Scope t(*timer, "setup");
       if (parameters.shape == Shape::cylinder)
         {
           meshes::AnodeMeshSpecification specification;
@@ -212,7 +208,7 @@ namespace xray
     void
     AnodeThermal<dim, LA>::setup_system()
     {
-      TimerOutput::Scope t(timer, "setup");
+      TimerOutput::Scope t(*timer, "setup");
       for (const auto &cell : dof_handler.active_cell_iterators())
         if (cell->is_locally_owned())
           cell->set_active_fe_index(layer_component[cell->material_id()]);
@@ -360,7 +356,7 @@ namespace xray
     void
     AnodeThermal<dim, LA>::assemble_heat_source()
     {
-      TimerOutput::Scope t(timer, "assembly");
+      TimerOutput::Scope t(*timer, "assembly");
       const auto  &depth_profile = parameters.depth_profile;
       const bool   volumetric    = depth_profile.is_volumetric();
       const double deposition_end = depth_profile.deposition_end();
@@ -484,7 +480,7 @@ namespace xray
     void
     AnodeThermal<dim, LA>::assemble(const Vector &T, const bool with_matrix)
     {
-      TimerOutput::Scope t(timer, "assembly");
+      TimerOutput::Scope t(*timer, "assembly");
       if (with_matrix)
         system_matrix = 0;
       system_rhs = 0;
@@ -701,7 +697,7 @@ namespace xray
     unsigned int
     AnodeThermal<dim, LA>::solve_linear(Vector &update)
     {
-      TimerOutput::Scope t(timer, "solve");
+      TimerOutput::Scope t(*timer, "solve");
       const bool    symmetric = all_conductivities_constant();
       SolverControl control(parameters.max_linear_iterations,
                             parameters.linear_tolerance * system_rhs.l2_norm());
@@ -820,7 +816,7 @@ namespace xray
           const double rise =
             present_solution.linfty_norm() - parameters.coolant_temperature;
           const bool stagnated = change <= parameters.newton_tolerance * rise;
-          log << "      Newton " << statistics.newton_iterations
+          log() << "      Newton " << statistics.newton_iterations
               << ": residual " << residual / statistics.reference_residual
               << " (relative), step " << step << ", " << linear_iterations
               << (all_conductivities_constant() ? " CG" : " GMRES")
@@ -840,7 +836,7 @@ namespace xray
     void
     AnodeThermal<dim, LA>::refine_mesh()
     {
-      TimerOutput::Scope    t(timer, "refine");
+      TimerOutput::Scope    t(*timer, "refine");
       dealii::Vector<float> indicators(triangulation.n_active_cells());
       KellyErrorEstimator<dim>::estimate(
         mapping[0],
@@ -1006,7 +1002,7 @@ namespace xray
           return current_incident_power;
         }
 
-      log << "   Maximum power search (k depends on T):" << std::endl;
+      log() << "   Maximum power search (k depends on T):" << std::endl;
       auto g = [&](const double power) {
         // Newton starts from the last field with its rise scaled to the new
         // power: exact for constant k, close for k(T).
@@ -1018,7 +1014,7 @@ namespace xray
         line << "    P = " << std::setprecision(9) << power
              << " W: peak load ratio - 1 = " << std::scientific
              << std::setprecision(2) << r - 1;
-        log << line.str() << std::endl;
+        log() << line.str() << std::endl;
         return r - 1;
       };
       const int bits = static_cast<int>(
@@ -1114,7 +1110,7 @@ namespace xray
     void
     AnodeThermal<dim, LA>::output_results() const
     {
-      TimerOutput::Scope t(timer, "output");
+      TimerOutput::Scope t(*timer, "output");
       TemperaturePostprocessor<dim> postprocessor(parameters, layer_component);
       DataOut<dim>                  data_out;
       data_out.attach_dof_handler(dof_handler);
@@ -1132,7 +1128,7 @@ namespace xray
       data_out.add_data_vector(layer, "layer", DataOut<dim>::type_cell_data);
       data_out.add_data_vector(rank, "mpi_rank", DataOut<dim>::type_cell_data);
       data_out.build_patches(mapping[0], parameters.fe_degree);
-      output.write_solution(data_out);
+      output->write_solution(data_out);
     }
 
 
@@ -1296,16 +1292,33 @@ namespace xray
     {
       nlohmann::json s;
       add_heat_source_summary(s);
-      log << "   Heat source: " << s["spot_shape"].get<std::string>()
+      log() << "   Heat source: " << s["spot_shape"].get<std::string>()
           << " spot, FWHM " << s["spot_fwhm_m"][0].get<double>() << " x "
           << s["spot_fwhm_m"][1].get<double>() << " m, "
           << s["deposition"].get<std::string>() << " deposition";
       if (parameters.depth_profile.is_volumetric())
-        log << " (90 % within "
+        log() << " (90 % within "
             << s["deposition_depth_90_percent_m"].get<double>()
             << " m, deposited fraction "
             << parameters.depth_profile.deposited_fraction() << ")";
-      log << ", eta_E " << parameters.energy_backscatter_fraction << std::endl;
+      log() << ", eta_E " << parameters.energy_backscatter_fraction << std::endl;
+    }
+
+
+    template <int dim, typename LA>
+    void
+    AnodeThermal<dim, LA>::reuse_for(const Parameters &new_parameters,
+                                     RunOutput        &new_output)
+    {
+      AssertThrow(mesh_key(new_parameters) == mesh_key(parameters),
+                  ExcMessage("reuse_for() needs parameters with the same mesh"));
+      parameters              = new_parameters;
+      output                  = &new_output;
+      reference_design        = nlohmann::json();
+      total_linear_iterations = 0;
+      total_newton_iterations = 0;
+      max_permissible_power   = 0;
+      limiting_layer.clear();
     }
 
 
@@ -1314,33 +1327,60 @@ namespace xray
     AnodeThermal<dim, LA>::run()
     {
       Timer wall_clock(mpi_communicator, true);
-      log << "anode-thermal: " << (dim == 2 ? "axisymmetric" : "3D")
+      // No communicator: statistics are gathered explicitly at the end, and
+      // a run ended by an error is not held up in the destructor.
+      timer = std::make_unique<TimerOutput>(output->log(),
+                                            TimerOutput::never,
+                                            TimerOutput::wall_times);
+      log() << "anode-thermal: " << (dim == 2 ? "axisymmetric" : "3D")
           << " model, " << parameters.layers.size() << " layer(s), "
           << LA::name << " linear algebra, "
           << Utilities::MPI::n_mpi_processes(mpi_communicator)
           << " MPI rank(s)" << std::endl;
       log_heat_source();
-      make_grid();
 
       SolveStatistics statistics;
-      for (unsigned int cycle = 0; cycle <= parameters.adaptive_cycles; ++cycle)
+      if (mesh_is_adapted)
         {
-          if (cycle > 0)
-            refine_mesh();
+          // A sweep point on the mesh of the previous one (reuse_for()):
+          // no mesh generation or adaptive cycles; Newton starts from the
+          // previous field with its rise scaled to the new power (exact
+          // for constant k).
+          const Vector previous = present_solution;
           setup_system();
-          log << "   Cycle " << cycle << ": "
-              << triangulation.n_global_active_cells() << " cells, "
-              << dof_handler.n_dofs() << " unknowns" << std::endl;
+          present_solution      = previous;
+          solution_on_this_mesh = true;
+          scale_temperature_rise(parameters.incident_power /
+                                 current_incident_power);
+          log() << "   Mesh of the previous sweep point: "
+                << triangulation.n_global_active_cells() << " cells, "
+                << dof_handler.n_dofs() << " unknowns" << std::endl;
           statistics = solve_steady_state(parameters.incident_power);
-          log << "      peak temperature "
-              << layer_maxima()[0].max_temperature << " K (heated layer)"
-              << std::endl;
+        }
+      else
+        {
+          make_grid();
+          for (unsigned int cycle = 0; cycle <= parameters.adaptive_cycles;
+               ++cycle)
+            {
+              if (cycle > 0)
+                refine_mesh();
+              setup_system();
+              log() << "   Cycle " << cycle << ": "
+                    << triangulation.n_global_active_cells() << " cells, "
+                    << dof_handler.n_dofs() << " unknowns" << std::endl;
+              statistics = solve_steady_state(parameters.incident_power);
+              log() << "      peak temperature "
+                    << layer_maxima()[0].max_temperature << " K (heated layer)"
+                    << std::endl;
+            }
+          mesh_is_adapted = true;
         }
 
       if (parameters.task == Task::maximum_power)
         {
           max_permissible_power = find_maximum_power(statistics);
-          log << "   Maximum permissible power: " << max_permissible_power
+          log() << "   Maximum permissible power: " << max_permissible_power
               << " W incident, limited by layer '" << limiting_layer << "'"
               << std::endl;
         }
@@ -1349,11 +1389,11 @@ namespace xray
       output_results();
       nlohmann::json s = summary(maxima, statistics);
       for (unsigned int i = 0; i < maxima.size(); ++i)
-        log << "   Layer '" << parameters.layers[i].name << "' ("
+        log() << "   Layer '" << parameters.layers[i].name << "' ("
             << parameters.layers[i].material->name << "): max "
             << maxima[i].max_temperature << " K, limit "
             << parameters.layers[i].temperature_limit << " K" << std::endl;
-      log << "   Deposited power " << s["deposited_power_W"].get<double>()
+      log() << "   Deposited power " << s["deposited_power_W"].get<double>()
           << " W, heat removed " << s["heat_removed_W"].get<double>()
           << " W, source quadrature error "
           << s["source_quadrature_error"].get<double>() << std::endl;
@@ -1361,10 +1401,10 @@ namespace xray
       // Rank 0's wall time per phase (setup, assembly, solve, refine,
       // output), for the performance benchmark.
       for (const auto &[phase, seconds] :
-           timer.get_summary_data(TimerOutput::total_wall_time))
+           timer->get_summary_data(TimerOutput::total_wall_time))
         s["phase_wall_time_s"][phase] = seconds;
-      timer.print_wall_time_statistics(mpi_communicator);
-      output.write_summary(s);
+      timer->print_wall_time_statistics(mpi_communicator);
+      output->write_summary(s);
       run_summary = s;
 
       if (s["limit_exceeded"].get<bool>())

@@ -9,19 +9,20 @@ using namespace xray::anode_thermal;
 
 namespace
 {
-  template <int dim, typename LA>
-  int
-  run_case(const Parameters     &parameters,
-           RunOutput            &output,
-           const nlohmann::json &reference,
-           nlohmann::json       &results)
+  /// The solver for the parameters' model and linear algebra.
+  std::unique_ptr<Solver>
+  make_solver(const Parameters &parameters, RunOutput &output)
   {
-    AnodeThermal<dim, LA> solver(parameters, output);
-    if (!reference.is_null())
-      solver.set_reference_design(reference);
-    const int status = solver.run();
-    results          = solver.results();
-    return status;
+    const bool petsc = parameters.linear_algebra == "PETSc";
+    if (parameters.model == Model::axisymmetric)
+      return petsc ? std::unique_ptr<Solver>(
+                       new AnodeThermal<2, PETScAlgebra>(parameters, output)) :
+                     std::unique_ptr<Solver>(
+                       new AnodeThermal<2, TrilinosAlgebra>(parameters, output));
+    return petsc ? std::unique_ptr<Solver>(
+                     new AnodeThermal<3, PETScAlgebra>(parameters, output)) :
+                   std::unique_ptr<Solver>(
+                     new AnodeThermal<3, TrilinosAlgebra>(parameters, output));
   }
 
   /// Runs one parsed case in its model and linear algebra.
@@ -31,14 +32,11 @@ namespace
             const nlohmann::json &reference,
             nlohmann::json       &results)
   {
-    const bool petsc = parameters.linear_algebra == "PETSc";
-    if (parameters.model == Model::axisymmetric)
-      return petsc ?
-               run_case<2, PETScAlgebra>(parameters, output, reference, results) :
-               run_case<2, TrilinosAlgebra>(parameters, output, reference, results);
-    return petsc ?
-             run_case<3, PETScAlgebra>(parameters, output, reference, results) :
-             run_case<3, TrilinosAlgebra>(parameters, output, reference, results);
+    const auto solver = make_solver(parameters, output);
+    solver->set_reference_design(reference);
+    const int status = solver->run();
+    results          = solver->results();
+    return status;
   }
 
   /// Parse, write parameters.prm and run: the whole of one case (the
@@ -111,6 +109,61 @@ namespace
                                    {"thickness_m", layer["thickness_m"]}});
     return summary;
   }
+
+  /// The reference design's summary, or null without one.
+  nlohmann::json
+  reference_of(const CommandLine &command_line, const Parameters &parameters)
+  {
+    return parameters.reference_changes.empty() ?
+             nlohmann::json() :
+             run_reference_design(command_line, parameters);
+  }
+
+  /// Sweep points one after the other. A point whose mesh_key() equals
+  /// the previous point's is solved by the previous point's solver on its
+  /// adapted mesh, Newton starting from its field (no mesh generation, no
+  /// adaptive cycles); any other point starts afresh.
+  class SweepSession
+  {
+  public:
+    int
+    run_point(ParameterHandler &prm, const CommandLine &command_line)
+    {
+      auto output = std::make_unique<RunOutput>(prm.get("Output directory"),
+                                                MPI_COMM_WORLD);
+      auto materials = std::make_unique<MaterialLibrary>();
+      materials->parse_parameters(prm);
+      Parameters parameters;
+      parameters.parse(prm, *materials);
+      const nlohmann::json reference = reference_of(command_line, parameters);
+      output->write_parameters(prm);
+      try
+        {
+          if (solver && mesh_key(parameters) == key)
+            solver->reuse_for(parameters, *output);
+          else
+            solver = make_solver(parameters, *output);
+          key = mesh_key(parameters);
+          // The solver holds on to both until the next point.
+          current_output    = std::move(output);
+          current_materials = std::move(materials);
+          solver->set_reference_design(reference);
+          return solver->run();
+        }
+      catch (...)
+        {
+          // A failed solve leaves no mesh to trust.
+          solver.reset();
+          throw;
+        }
+    }
+
+  private:
+    std::unique_ptr<Solver>          solver;
+    std::string                      key;
+    std::unique_ptr<RunOutput>       current_output;
+    std::unique_ptr<MaterialLibrary> current_materials;
+  };
 } // namespace
 
 int
@@ -141,13 +194,16 @@ main(int argc, char **argv)
     materials.parse_parameters(prm);
     Parameters parameters;
     parameters.parse(prm, materials);
-    const nlohmann::json reference =
-      parameters.reference_changes.empty() ?
-        nlohmann::json() :
-        run_reference_design(command_line, parameters);
+    const nlohmann::json reference = reference_of(command_line, parameters);
     output.write_parameters(prm);
     nlohmann::json results;
     return run_model(parameters, output, reference, results);
+  };
+  solver.make_sweep_runner = [] {
+    auto session = std::make_shared<SweepSession>();
+    return [session](ParameterHandler &prm, const CommandLine &command_line) {
+      return session->run_point(prm, command_line);
+    };
   };
   return run_solver(argc, argv, solver);
 }

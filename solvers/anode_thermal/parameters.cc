@@ -5,7 +5,9 @@
 #include <deal.II/base/utilities.h>
 
 #include <cmath>
+#include <iomanip>
 #include <limits>
+#include <sstream>
 
 namespace xray
 {
@@ -427,6 +429,27 @@ namespace xray
       prm.leave_subsection();
 
       MaterialLibrary::declare_parameters(prm);
+    }
+
+
+    std::string
+    mesh_key(const Parameters &p)
+    {
+      std::ostringstream key;
+      key << std::setprecision(17) << static_cast<int>(p.model) << ' '
+          << static_cast<int>(p.shape) << ' ' << p.radius << " layers";
+      for (const auto &layer : p.layers)
+        key << ' ' << layer.thickness;
+      // Which interfaces are resistive decides the finite elements.
+      key << " resistive";
+      for (const double h : p.interface_conductances)
+        key << ' ' << std::isfinite(h);
+      key << " spot " << static_cast<int>(p.spot.kind()) << ' ' << p.spot_hwhm_x
+          << ' ' << p.spot_hwhm_y << ' ' << p.line_length << " mesh "
+          << p.fe_degree << ' ' << p.growth_factor << ' ' << p.spot_cell_fraction
+          << ' ' << p.adaptive_cycles << ' ' << p.refinement_fraction << ' '
+          << p.linear_algebra;
+      return key.str();
     }
 
 

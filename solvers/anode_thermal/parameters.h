@@ -124,6 +124,11 @@ namespace xray
       double
       anode_thickness() const;
     };
+
+    /// The parameters the mesh and the finite elements depend on, as one
+    /// string: sweep points with equal keys can share an adapted mesh.
+    std::string
+    mesh_key(const Parameters &parameters);
   } // namespace anode_thermal
 } // namespace xray
 

@@ -83,6 +83,11 @@ namespace xray
     std::function<int(ParameterHandler &, const CommandLine &)> run;
     /// summary.json entries that a sweep writes to sweep.csv per point.
     std::vector<std::string> sweep_columns;
+    /// Optional: a stateful runner for the points of one sweep (a solver
+    /// may keep its mesh between points); without it every point is run().
+    std::function<
+      std::function<int(ParameterHandler &, const CommandLine &)>()>
+      make_sweep_runner;
   };
 
   /// The whole life of a solver executable: MPI, command line, parameter

@@ -125,6 +125,8 @@ namespace xray
       csv << ',' << column;
     csv << '\n';
 
+    const auto run_point =
+      solver.make_sweep_runner ? solver.make_sweep_runner() : solver.run;
     int worst = exit_status::success;
     for (unsigned int point = 0; point < n_first * n_second; ++point)
       {
@@ -156,7 +158,7 @@ namespace xray
             ParameterHandler prm;
             solver.declare_parameters(prm);
             read_parameters(prm, point_line);
-            status = solver.run(prm, point_line);
+            status = run_point(prm, point_line);
           }
         catch (const InputError &error)
           {
