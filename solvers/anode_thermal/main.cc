@@ -4,6 +4,11 @@
 #include "common/command_line.h"
 #include "common/linear_algebra.h"
 
+#include <deal.II/base/conditional_ostream.h>
+
+#include <iostream>
+#include <memory>
+
 using namespace xray;
 using namespace xray::anode_thermal;
 
@@ -25,90 +30,9 @@ namespace
                      new AnodeThermal<3, TrilinosAlgebra>(parameters, output));
   }
 
-  /// Runs one parsed case in its model and linear algebra.
-  int
-  run_model(const Parameters     &parameters,
-            RunOutput            &output,
-            const nlohmann::json &reference,
-            nlohmann::json       &results)
-  {
-    const auto solver = make_solver(parameters, output);
-    solver->set_reference_design(reference);
-    const int status = solver->run();
-    results          = solver->results();
-    return status;
-  }
-
-  /// Parse, write parameters.prm and run: the whole of one case (the
-  /// material library outlives the run: the parameters point into it).
-  int
-  parse_and_run(ParameterHandler     &prm,
-                RunOutput            &output,
-                Parameters           &parameters,
-                const nlohmann::json &reference,
-                nlohmann::json       &results)
-  {
-    MaterialLibrary materials;
-    materials.parse_parameters(prm);
-    parameters.parse(prm, materials);
-    output.write_parameters(prm);
-    return run_model(parameters, output, reference, results);
-  }
-
-  /// The reference design of the brightness gain: this run's input with
-  /// the changes of Reference design/Parameter changes, in the maximum-
-  /// power task, written to OUTPUT/reference. Returns what the gain needs.
   nlohmann::json
-  run_reference_design(const CommandLine  &command_line,
-                       const Parameters   &parameters)
-  {
-    ParameterHandler prm;
-    Parameters::declare(prm);
-    read_parameters(prm, command_line);
-    for (const auto &change : parameters.reference_changes)
-      try
-        {
-          apply_override(prm, change);
-        }
-      catch (const InputError &error)
-        {
-          throw InputError("Reference design/Parameter changes: " +
-                           std::string(error.what()));
-        }
-    const std::string directory = parameters.output_directory + "/reference";
-    prm.set("Output directory", directory);
-    prm.set("Task", "maximum power");
-    prm.enter_subsection("Reference design");
-    prm.set("Parameter changes", "");
-    prm.leave_subsection();
-
-    RunOutput      output(directory, MPI_COMM_WORLD);
-    Parameters     reference;
-    nlohmann::json results;
-    output.log() << "Reference design (" << directory << ")" << std::endl;
-    try
-      {
-        parse_and_run(prm, output, reference, nlohmann::json(), results);
-      }
-    catch (const InputError &error)
-      {
-        throw InputError("Reference design: " + std::string(error.what()));
-      }
-    nlohmann::json summary;
-    summary["output_directory"] = directory;
-    for (const char *key : {"max_permissible_power_W",
-                            "max_permissible_apparent_power_density_W_per_m2",
-                            "apparent_spot_area_m2",
-                            "apparent_spot_fwhm_m",
-                            "take_off_angle_deg",
-                            "limiting_layer",
-                            "peak_temperature_K"})
-      summary[key] = results[key];
-    for (const auto &layer : results["layers"])
-      summary["layers"].push_back({{"material", layer["material"]},
-                                   {"thickness_m", layer["thickness_m"]}});
-    return summary;
-  }
+  run_reference_design(const CommandLine &command_line,
+                       const Parameters  &parameters);
 
   /// The reference design's summary, or null without one.
   nlohmann::json
@@ -119,16 +43,18 @@ namespace
              run_reference_design(command_line, parameters);
   }
 
-  /// Sweep points one after the other. A point whose mesh_key() equals
-  /// the previous point's is solved by the previous point's solver on its
-  /// adapted mesh, Newton starting from its field (no mesh generation, no
-  /// adaptive cycles); any other point starts afresh.
-  class SweepSession
+  /// Runs one after the other: a run, or the points of a sweep. A point
+  /// whose mesh_key() equals the previous point's is solved by the previous
+  /// point's solver on its adapted mesh, Newton starting from its field (no
+  /// mesh generation, no adaptive cycles); any other point starts afresh.
+  class RunSession
   {
   public:
     int
     run_point(ParameterHandler &prm, const CommandLine &command_line)
     {
+      // Open the output directory first: it removes the summary of an
+      // earlier run, so an input rejected below leaves none behind.
       auto output = std::make_unique<RunOutput>(prm.get("Output directory"),
                                                 MPI_COMM_WORLD);
       auto materials = std::make_unique<MaterialLibrary>();
@@ -158,12 +84,75 @@ namespace
         }
     }
 
+    /// What the last run_point() wrote to summary.json.
+    const nlohmann::json &
+    results() const
+    {
+      return solver->results();
+    }
+
   private:
     std::unique_ptr<Solver>          solver;
     std::string                      key;
     std::unique_ptr<RunOutput>       current_output;
     std::unique_ptr<MaterialLibrary> current_materials;
   };
+
+  /// The reference design of the brightness gain: this run's input with
+  /// the changes of Reference design/Parameter changes, in the maximum-
+  /// power task, written to OUTPUT/reference. Returns what the gain needs.
+  nlohmann::json
+  run_reference_design(const CommandLine  &command_line,
+                       const Parameters   &parameters)
+  {
+    ParameterHandler prm;
+    Parameters::declare(prm);
+    read_parameters(prm, command_line);
+    for (const auto &change : parameters.reference_changes)
+      try
+        {
+          apply_override(prm, change);
+        }
+      catch (const InputError &error)
+        {
+          throw InputError("Reference design/Parameter changes: " +
+                           std::string(error.what()));
+        }
+    const std::string directory = parameters.output_directory + "/reference";
+    prm.set("Output directory", directory);
+    prm.set("Task", "maximum power");
+    prm.enter_subsection("Reference design");
+    prm.set("Parameter changes", "");
+    prm.leave_subsection();
+
+    ConditionalOStream(std::cout,
+                       Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) == 0)
+      << "Reference design (" << directory << ")" << std::endl;
+    RunSession session;
+    try
+      {
+        session.run_point(prm, command_line);
+      }
+    catch (const InputError &error)
+      {
+        throw InputError("Reference design: " + std::string(error.what()));
+      }
+    const nlohmann::json &results = session.results();
+    nlohmann::json summary;
+    summary["output_directory"] = directory;
+    for (const char *key : {"max_permissible_power_W",
+                            "max_permissible_apparent_power_density_W_per_m2",
+                            "apparent_spot_area_m2",
+                            "apparent_spot_fwhm_m",
+                            "take_off_angle_deg",
+                            "limiting_layer",
+                            "peak_temperature_K"})
+      summary[key] = results[key];
+    for (const auto &layer : results["layers"])
+      summary["layers"].push_back({{"material", layer["material"]},
+                                   {"thickness_m", layer["thickness_m"]}});
+    return summary;
+  }
 } // namespace
 
 int
@@ -186,21 +175,12 @@ main(int argc, char **argv)
                                "limiting_layer",
                                "n_dofs",
                                "wall_time_s"};
+  // One run is a session of one point.
   solver.run = [](ParameterHandler &prm, const CommandLine &command_line) {
-    // Open the output directory first: it removes the summary of an
-    // earlier run, so an input rejected below leaves none behind.
-    RunOutput       output(prm.get("Output directory"), MPI_COMM_WORLD);
-    MaterialLibrary materials;
-    materials.parse_parameters(prm);
-    Parameters parameters;
-    parameters.parse(prm, materials);
-    const nlohmann::json reference = reference_of(command_line, parameters);
-    output.write_parameters(prm);
-    nlohmann::json results;
-    return run_model(parameters, output, reference, results);
+    return RunSession().run_point(prm, command_line);
   };
   solver.make_sweep_runner = [] {
-    auto session = std::make_shared<SweepSession>();
+    auto session = std::make_shared<RunSession>();
     return [session](ParameterHandler &prm, const CommandLine &command_line) {
       return session->run_point(prm, command_line);
     };
