@@ -467,7 +467,7 @@ how far the curve rises above it: copper's conductivity falls from 401 to
 rise grows faster than the power. Limiting material (third column):
 {' and '.join(sorted({c['limiting_material'] for c in curves.values()}))}; 5 um of Cu on diamond takes
 {curves[list(curves)[1]]['p_max'] / curves[list(curves)[0]]['p_max']:.2f} x the power of bulk Cu at this 20 um spot. Both use a surface
-heat flux (no electron penetration, doc/theory.md), which overestimates the
+heat flux (the Eq. (2) limit of the params files), which overestimates the
 peak of a thin layer on diamond: the ratio is a lower estimate. With the
 electrons' depth-dose heating (`Heat source/Deposition = depth-dose`) see
 the design study, [diamond-anodes.md](diamond-anodes.md).
