@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <fstream>
 #include <limits>
 #include <sstream>
@@ -226,16 +227,7 @@ namespace xray
       for (auto &[depth, deposition] : points)
         deposition /= total;
       profile.points = std::move(points);
-      // Exact integral of the piecewise-linear profile over the anode.
-      double inside = 0;
-      for (unsigned int i = 1; i < profile.points.size(); ++i)
-        {
-          const double d0 = profile.points[i - 1].first;
-          const double d1 = std::min(profile.points[i].first, anode_thickness);
-          if (d1 <= d0)
-            break;
-          inside += (d1 - d0) * (profile.value(d0) + profile.value(d1)) / 2;
-        }
+      const double inside = profile.cumulative(anode_thickness);
       if (!(inside > 0))
         throw InputError("depth-dose table: no deposition within the anode "
                          "(thickness " +
@@ -285,6 +277,24 @@ namespace xray
     }
 
 
+    unsigned int
+    DepthProfile::layer_at(const double depth) const
+    {
+      unsigned int i = layer_tops.size() - 1;
+      while (i > 0 && depth < layer_tops[i])
+        --i;
+      return i;
+    }
+
+
+    double
+    DepthProfile::range_scaled_depth(const double depth) const
+    {
+      const unsigned int i = layer_at(depth);
+      return layer_u[i] + (depth - layer_tops[i]) / ranges[i];
+    }
+
+
     double
     DepthProfile::value(const double depth) const
     {
@@ -296,19 +306,23 @@ namespace xray
             return 0;
           case Kind::depth_dose:
             {
-              unsigned int i = layer_tops.size() - 1;
-              while (i > 0 && depth < layer_tops[i])
-                --i;
-              const double u = layer_u[i] + (depth - layer_tops[i]) / ranges[i];
-              return universal_profile(u) / ranges[i];
+              const unsigned int i = layer_at(depth);
+              return universal_profile(range_scaled_depth(depth)) / ranges[i];
             }
           case Kind::table:
             {
               if (depth < points.front().first || depth > points.back().first)
                 return 0;
-              unsigned int i = 1;
-              while (points[i].first < depth)
-                ++i;
+              // The first point at or below the depth (points are sorted).
+              const unsigned int i = std::max<std::ptrdiff_t>(
+                1,
+                std::lower_bound(points.begin(),
+                                 points.end(),
+                                 depth,
+                                 [](const auto &point, const double d) {
+                                   return point.first < d;
+                                 }) -
+                  points.begin());
               const auto [d0, h0] = points[i - 1];
               const auto [d1, h1] = points[i];
               return h0 + (h1 - h0) * (depth - d0) / (d1 - d0);
@@ -327,13 +341,7 @@ namespace xray
           case Kind::surface:
             return 1;
           case Kind::depth_dose:
-            {
-              unsigned int i = layer_tops.size() - 1;
-              while (i > 0 && d < layer_tops[i])
-                --i;
-              return universal_integral(layer_u[i] +
-                                        (d - layer_tops[i]) / ranges[i]);
-            }
+            return universal_integral(range_scaled_depth(d));
           case Kind::table:
             {
               // Trapezoids of the piecewise-linear profile up to d.

@@ -185,6 +185,11 @@ namespace xray
       /// int_0^u f.
       static double
       universal_integral(double u);
+      /// depth-dose: the layer holding @p depth, and u(depth).
+      unsigned int
+      layer_at(double depth) const;
+      double
+      range_scaled_depth(double depth) const;
 
       Kind                profile_kind = Kind::surface;
       // depth-dose: layer tops (m), their range-scaled depths u, ranges (m).
