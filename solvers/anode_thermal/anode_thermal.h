@@ -111,11 +111,23 @@ namespace xray
       void
       setup_system();
       void
+      make_constraints();
+      void
+      update_coefficients();
+      std::vector<types::boundary_id>
+      fixed_temperature_faces() const;
+      std::string
+      matrix_key() const;
+      void
       find_resistive_interfaces();
       void
       assemble_heat_source();
       void
       assemble(const Vector &temperature, bool with_matrix);
+      void
+      assemble_newton_system(const Vector &temperature);
+      bool
+      preconditioner_suits_matrix() const;
       unsigned int
       solve_linear(Vector &update);
       SolveStatistics
@@ -188,7 +200,25 @@ namespace xray
       AffineConstraints<double> update_constraints;      // homogeneous
       AffineConstraints<double> temperature_constraints; // T = T0
 
+      /// The faces held at T0 by the constraints: they decide the sparsity
+      /// pattern (make_constraints()).
+      std::vector<types::boundary_id> constrained_faces;
+
       typename LA::SparseMatrix system_matrix;
+      /// matrix_key() of the assembled matrix: with constant k an equal key
+      /// means the matrix is current and is not assembled again. Empty for
+      /// k(T), and when nothing is assembled on this sparsity pattern yet.
+      std::string               assembled_matrix_key;
+      /// Algebraic multigrid of the system matrix, kept across Newton
+      /// steps, power searches and sweep points while it suits the matrix
+      /// (preconditioner_suits_matrix()); reset when the matrix is made anew.
+      std::unique_ptr<typename LA::AMG> preconditioner;
+      /// assembled_matrix_key when it was built.
+      std::string  preconditioner_key;
+      /// Linear iterations of the first solve with it, and whether a later
+      /// solve took more than twice as many (then it is built anew).
+      unsigned int preconditioner_first_iterations = 0;
+      bool         preconditioner_degraded         = false;
       Vector                    system_rhs;
       /// Heat input for 1 W deposited (assemble_heat_source()).
       Vector                    unit_source;
@@ -221,6 +251,7 @@ namespace xray
       double       assembled_heat_input    = 0;
       unsigned int total_linear_iterations = 0;
       unsigned int total_newton_iterations = 0;
+      unsigned int total_preconditioner_setups = 0;
       double       max_permissible_power   = 0;
       std::string  limiting_layer;
       nlohmann::json reference_design;

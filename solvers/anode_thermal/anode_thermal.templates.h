@@ -217,37 +217,7 @@ namespace xray
       DoFTools::extract_locally_relevant_dofs(dof_handler,
                                               locally_relevant_dofs);
       find_resistive_interfaces();
-
-      // Fixed-temperature faces: T = T0; the Newton updates vanish there.
-      const Functions::ConstantFunction<dim> coolant(
-        parameters.coolant_temperature, 2);
-      const Functions::ZeroFunction<dim> zero(2);
-      std::map<types::boundary_id, const Function<dim> *> fixed_values,
-        fixed_zero;
-      if (parameters.back_face.type == FaceCondition::Type::fixed_temperature)
-        {
-          fixed_values[meshes::boundary::back_face] = &coolant;
-          fixed_zero[meshes::boundary::back_face]   = &zero;
-        }
-      if (parameters.side_face.type == FaceCondition::Type::fixed_temperature &&
-          parameters.shape == Shape::cylinder)
-        {
-          fixed_values[meshes::boundary::side_face] = &coolant;
-          fixed_zero[meshes::boundary::side_face]   = &zero;
-        }
-      for (auto [constraints, values] :
-           {std::make_pair(&update_constraints, &fixed_zero),
-            std::make_pair(&temperature_constraints, &fixed_values)})
-        {
-          constraints->clear();
-          constraints->reinit(locally_relevant_dofs);
-          DoFTools::make_hanging_node_constraints(dof_handler, *constraints);
-          VectorTools::interpolate_boundary_values(mapping,
-                                                   dof_handler,
-                                                   *values,
-                                                   *constraints);
-          constraints->close();
-        }
+      make_constraints();
 
       DynamicSparsityPattern dsp(locally_relevant_dofs);
       DoFTools::make_sparsity_pattern(dof_handler, dsp, update_constraints,
@@ -267,6 +237,10 @@ namespace xray
                                                  locally_owned_dofs,
                                                  mpi_communicator,
                                                  locally_relevant_dofs);
+      // The preconditioner refers to the matrix it was built from: it goes
+      // before that matrix does.
+      preconditioner.reset();
+      assembled_matrix_key.clear();
       system_matrix.reinit(locally_owned_dofs,
                            locally_owned_dofs,
                            dsp,
@@ -284,6 +258,99 @@ namespace xray
           solution_on_this_mesh = true;
         }
       assemble_heat_source();
+    }
+
+
+    // The boundary ids held at T = T0.
+    template <int dim, typename LA>
+    std::vector<types::boundary_id>
+    AnodeThermal<dim, LA>::fixed_temperature_faces() const
+    {
+      std::vector<types::boundary_id> faces;
+      if (parameters.back_face.type == FaceCondition::Type::fixed_temperature)
+        faces.push_back(meshes::boundary::back_face);
+      if (parameters.side_face.type == FaceCondition::Type::fixed_temperature &&
+          parameters.shape == Shape::cylinder)
+        faces.push_back(meshes::boundary::side_face);
+      return faces;
+    }
+
+
+    // Hanging nodes, and T = T0 on the fixed-temperature faces, where the
+    // Newton updates vanish.
+    template <int dim, typename LA>
+    void
+    AnodeThermal<dim, LA>::make_constraints()
+    {
+      const Functions::ConstantFunction<dim> coolant(
+        parameters.coolant_temperature, 2);
+      const Functions::ZeroFunction<dim> zero(2);
+      std::map<types::boundary_id, const Function<dim> *> fixed_values,
+        fixed_zero;
+      constrained_faces = fixed_temperature_faces();
+      for (const types::boundary_id face : constrained_faces)
+        {
+          fixed_values[face] = &coolant;
+          fixed_zero[face]   = &zero;
+        }
+      for (auto [constraints, values] :
+           {std::make_pair(&update_constraints, &fixed_zero),
+            std::make_pair(&temperature_constraints, &fixed_values)})
+        {
+          constraints->clear();
+          constraints->reinit(locally_relevant_dofs);
+          DoFTools::make_hanging_node_constraints(dof_handler, *constraints);
+          VectorTools::interpolate_boundary_values(mapping,
+                                                   dof_handler,
+                                                   *values,
+                                                   *constraints);
+          constraints->close();
+        }
+    }
+
+
+    // New parameters on the same mesh (a sweep point, reuse_for()): the
+    // coefficients, T0 and the heat source change, the degrees of freedom do
+    // not. The sparsity pattern, the matrix and its preconditioner stay
+    // unless other faces are held at T0.
+    template <int dim, typename LA>
+    void
+    AnodeThermal<dim, LA>::update_coefficients()
+    {
+      if (fixed_temperature_faces() != constrained_faces)
+        {
+          setup_system();
+          return;
+        }
+      TimerOutput::Scope t(*timer, "setup");
+      find_resistive_interfaces();
+      make_constraints();
+      assemble_heat_source();
+    }
+
+
+    // What the system matrix depends on besides the mesh when k is constant:
+    // the conductivities, the interface conductances h_b and the convective
+    // faces' h_c. On one sparsity pattern, equal keys mean equal matrices.
+    // Empty when k depends on T: then the Newton matrix changes with T.
+    template <int dim, typename LA>
+    std::string
+    AnodeThermal<dim, LA>::matrix_key() const
+    {
+      if (!all_conductivities_constant())
+        return "";
+      std::ostringstream key;
+      key << std::setprecision(17) << "k";
+      for (unsigned int layer = 0; layer < parameters.layers.size(); ++layer)
+        key << ' ' << conductivity(layer, parameters.coolant_temperature);
+      key << " h_b";
+      for (const double h : parameters.interface_conductances)
+        key << ' ' << h;
+      for (const FaceCondition *face :
+           {&parameters.back_face, &parameters.side_face})
+        key << " face " << static_cast<int>(face->type) << ' '
+            << face->heat_transfer_coefficient;
+      return key.str();
     }
 
 
@@ -691,8 +758,43 @@ namespace xray
     }
 
 
+    // The Newton system at T: the residual always; the matrix unless it is
+    // the constant-k matrix already assembled for these coefficients
+    // (matrix_key()), as in a power search or a sweep over the power, the
+    // coolant temperature or the heat source.
+    template <int dim, typename LA>
+    void
+    AnodeThermal<dim, LA>::assemble_newton_system(const Vector &T)
+    {
+      const std::string key = matrix_key();
+      const bool matrix_is_current =
+        !key.empty() && key == assembled_matrix_key;
+      assemble(T, !matrix_is_current);
+      assembled_matrix_key = key;
+    }
+
+
+    // Whether the algebraic multigrid built earlier may precondition the
+    // present matrix. Constant k: only if it was built for this very matrix
+    // (equal keys). k(T): the AMG of an earlier Newton matrix on this mesh
+    // is a lagged preconditioner, good while GMRES needs at most twice the
+    // iterations of its first solve.
+    template <int dim, typename LA>
+    bool
+    AnodeThermal<dim, LA>::preconditioner_suits_matrix() const
+    {
+      if (!preconditioner || !parameters.reuse_preconditioner)
+        return false;
+      if (preconditioner_key != assembled_matrix_key)
+        return false;
+      return !assembled_matrix_key.empty() || !preconditioner_degraded;
+    }
+
+
     // CG when the matrix is symmetric (constant k), GMRES for the Newton
-    // matrix of k(T); algebraic multigrid in both.
+    // matrix of k(T); algebraic multigrid in both, built anew only when the
+    // one at hand does not suit the matrix. A lagged AMG that fails is
+    // replaced by a fresh one and the solve repeated.
     template <int dim, typename LA>
     unsigned int
     AnodeThermal<dim, LA>::solve_linear(Vector &update)
@@ -701,21 +803,48 @@ namespace xray
       const bool    symmetric = all_conductivities_constant();
       SolverControl control(parameters.max_linear_iterations,
                             parameters.linear_tolerance * system_rhs.l2_norm());
-      typename LA::AMG amg;
-      LA::initialize_amg(amg, system_matrix, symmetric,
-                         parameters.fe_degree > 1);
+      auto build_preconditioner = [&]() {
+        TimerOutput::Scope tp(*timer, "preconditioner");
+        preconditioner.reset();
+        preconditioner = std::make_unique<typename LA::AMG>();
+        LA::initialize_amg(*preconditioner, system_matrix, symmetric,
+                           parameters.fe_degree > 1);
+        preconditioner_key              = assembled_matrix_key;
+        preconditioner_first_iterations = 0;
+        preconditioner_degraded         = false;
+        ++total_preconditioner_setups;
+      };
+      auto solve = [&]() {
+        if (symmetric)
+          {
+            SolverCG<Vector> cg(control);
+            cg.solve(system_matrix, update, system_rhs, *preconditioner);
+          }
+        else
+          {
+            SolverGMRES<Vector> gmres(
+              control, typename SolverGMRES<Vector>::AdditionalData(100));
+            gmres.solve(system_matrix, update, system_rhs, *preconditioner);
+          }
+      };
+
+      bool fresh = !preconditioner_suits_matrix();
+      if (fresh)
+        build_preconditioner();
       try
         {
-          if (symmetric)
+          try
             {
-              SolverCG<Vector> cg(control);
-              cg.solve(system_matrix, update, system_rhs, amg);
+              solve();
             }
-          else
+          catch (const SolverControl::NoConvergence &)
             {
-              SolverGMRES<Vector> gmres(
-                control, typename SolverGMRES<Vector>::AdditionalData(100));
-              gmres.solve(system_matrix, update, system_rhs, amg);
+              if (fresh)
+                throw;
+              update = 0;
+              build_preconditioner();
+              fresh = true;
+              solve();
             }
         }
       catch (const SolverControl::NoConvergence &failure)
@@ -728,9 +857,14 @@ namespace xray
             Utilities::to_string(control.tolerance()) +
             "; see Solver/Maximum linear iterations)");
         }
+      const unsigned int iterations = control.last_step();
+      if (preconditioner_first_iterations == 0)
+        preconditioner_first_iterations = std::max(iterations, 1u);
+      else if (iterations > 2 * preconditioner_first_iterations)
+        preconditioner_degraded = true;
       update_constraints.distribute(update);
-      total_linear_iterations += control.last_step();
-      return control.last_step();
+      total_linear_iterations += iterations;
+      return iterations;
     }
 
 
@@ -774,7 +908,7 @@ namespace xray
       assembled_heat_input = system_rhs.mean_value() * system_rhs.size();
 
       SolveStatistics statistics;
-      assemble(temperature, true);
+      assemble_newton_system(temperature);
       statistics.reference_residual = load;
       double residual             = system_rhs.l2_norm();
 
@@ -824,7 +958,7 @@ namespace xray
           if (stagnated)
             break;
           if (residual > target)
-            assemble(temperature, true);
+            assemble_newton_system(temperature);
         }
       statistics.final_residual = residual;
       total_newton_iterations += statistics.newton_iterations;
@@ -1255,6 +1389,7 @@ namespace xray
         statistics.final_residual / statistics.reference_residual;
       s["total_newton_iterations"]    = total_newton_iterations;
       s["total_linear_iterations"]    = total_linear_iterations;
+      s["preconditioner_setups"]      = total_preconditioner_setups;
       s["limit_exceeded"]             = !exceeded.empty();
       s["layers_over_limit"]          = exceeded;
       if (parameters.task == Task::maximum_power)
@@ -1317,6 +1452,7 @@ namespace xray
       reference_design        = nlohmann::json();
       total_linear_iterations = 0;
       total_newton_iterations = 0;
+      total_preconditioner_setups = 0;
       max_permissible_power   = 0;
       limiting_layer.clear();
     }
@@ -1347,7 +1483,7 @@ namespace xray
           // previous field with its rise scaled to the new power (exact
           // for constant k).
           const Vector previous = present_solution;
-          setup_system();
+          update_coefficients();
           present_solution      = previous;
           solution_on_this_mesh = true;
           scale_temperature_rise(parameters.incident_power /

@@ -420,6 +420,17 @@ namespace xray
                           Patterns::Integer(1),
                           "Newton iteration limit; not converging is an "
                           "error.");
+        prm.declare_entry("Reuse preconditioner",
+                          "true",
+                          Patterns::Bool(),
+                          "Keep the algebraic multigrid across linear solves "
+                          "while it suits the matrix: with constant k as long "
+                          "as the matrix is unchanged (Newton steps, power "
+                          "search, sweep points over power, coolant "
+                          "temperature or heat source); with k(T) as a lagged "
+                          "preconditioner, built anew when GMRES needs more "
+                          "than twice the iterations of its first solve. "
+                          "false builds it for every linear solve.");
         prm.declare_entry("Maximum power tolerance",
                           "1e-5",
                           Patterns::Double(0, 1),
@@ -629,6 +640,7 @@ namespace xray
         max_linear_iterations = prm.get_integer("Maximum linear iterations");
         newton_tolerance      = prm.get_double("Newton tolerance");
         max_newton_iterations = prm.get_integer("Maximum Newton iterations");
+        reuse_preconditioner  = prm.get_bool("Reuse preconditioner");
         power_tolerance       = prm.get_double("Maximum power tolerance");
       }
       prm.leave_subsection();

@@ -108,6 +108,8 @@ namespace xray
       unsigned int max_linear_iterations;
       double       newton_tolerance;
       unsigned int max_newton_iterations;
+      /// Keep the AMG while it suits the matrix (solve_linear()).
+      bool         reuse_preconditioner;
       double       power_tolerance;
 
       double

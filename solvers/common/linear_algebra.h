@@ -41,6 +41,8 @@ namespace xray
       // 109-115 against 130-134 on benchmarks/performance, GMRES ~40 %
       // fewer on params/cu-on-diamond.prm).
       data.smoother_type = "symmetric Gauss-Seidel";
+      // ML keeps this hierarchy until it is built anew, also when the
+      // matrix values change (a lagged preconditioner).
       amg.initialize(matrix, data);
     }
   };
@@ -61,6 +63,10 @@ namespace xray
       data.symmetric_operator = symmetric;
       data.strong_threshold   = 0.5; // recommended for 3D problems
       amg.initialize(matrix, data);
+      // The solver decides when the AMG is built anew; PETSc would
+      // otherwise rebuild it at its first use after the matrix changed.
+      AssertThrow(PCSetReusePreconditioner(amg.get_pc(), PETSC_TRUE) == 0,
+                  ExcMessage("PCSetReusePreconditioner failed"));
     }
   };
 } // namespace xray

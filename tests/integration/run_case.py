@@ -1219,6 +1219,15 @@ def sweep_reuses_mesh(d):
         with open(os.path.join(output, f"point-{point:03d}", "log.txt")) as file:
             check("Mesh of the previous sweep point" in file.read(),
                   f"point {point} did not reuse the mesh")
+        # Constant k, same coefficients: the matrix and its AMG are kept. A
+        # new coolant temperature takes a Newton step, solved with that AMG.
+        with open(os.path.join(output, f"point-{point:03d}", "summary.json")) as file:
+            summary = json.load(file)
+        check(summary["preconditioner_setups"] == 0,
+              f"point {point}: {summary['preconditioner_setups']} AMG set-ups on a kept matrix")
+        if point in (1, 2):
+            check(summary["total_linear_iterations"] > 0,
+                  f"point {point}: no linear solve after the coolant temperature changed")
     # Constant k: the adaptive cycles refine the same cells at any power and
     # coolant temperature, so the reused mesh is the one an independent run
     # builds, and the answers agree to solver tolerance.
@@ -1239,6 +1248,30 @@ def sweep_reuses_mesh(d):
     check(process.returncode == SUCCESS, f"sweep exit {process.returncode}: {process.stderr}")
     with open(os.path.join(changed, "point-001", "log.txt")) as file:
         check("Cycle 0" in file.read(), "a new spot size did not get a new mesh")
+
+
+@case()
+def preconditioner_reuse_kT(d):
+    """k(T) search with a lagged AMG: the answer of a fresh AMG per solve, fewer set-ups."""
+    tolerance = 1e-5  # Solver/Maximum power tolerance (default)
+    kept = expect_success(d.run("mo-on-diamond.prm", []))
+    fresh = expect_success(d.run("mo-on-diamond.prm", ["Solver/Reuse preconditioner=false"]))
+    # Without reuse every Newton step builds its AMG.
+    check(fresh["preconditioner_setups"] == fresh["total_newton_iterations"],
+          f"reuse off: {fresh['preconditioner_setups']} AMG set-ups for "
+          f"{fresh['total_newton_iterations']} Newton steps")
+    check(kept["preconditioner_setups"] < fresh["preconditioner_setups"],
+          f"reuse on: {kept['preconditioner_setups']} AMG set-ups, not fewer than "
+          f"{fresh['preconditioner_setups']}")
+    # Both searches end within the power tolerance of the root.
+    check_close("k(T) maximum power, lagged AMG vs a fresh AMG per solve [W]",
+                kept["max_permissible_power_W"], fresh["max_permissible_power_W"],
+                2 * tolerance)
+    measured("AMG set-ups (reuse on / off)",
+             f"{kept['preconditioner_setups']} / {fresh['preconditioner_setups']} for "
+             f"{kept['total_newton_iterations']} / {fresh['total_newton_iterations']} Newton "
+             f"steps, linear iterations {kept['total_linear_iterations']} / "
+             f"{fresh['total_linear_iterations']}")
 
 
 @case()
