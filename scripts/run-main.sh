@@ -8,7 +8,7 @@ install_dependencies
 build
 cd "$REPO_ROOT"
 mpirun -np 2 "$BUILD_DIR/bin/anode-thermal" params/cu-on-diamond.prm
-xvfb-run -a pvbatch postprocess/paraview/render.py output/cu-on-diamond
+xvfb-run -a -s -noreset pvbatch postprocess/paraview/render.py output/cu-on-diamond
 echo
 echo "Results: $REPO_ROOT/output/cu-on-diamond/"
 echo "  summary.json         peak temperature, layer maxima, powers"

@@ -1,6 +1,6 @@
 """Standard pictures of a solver result, rendered by ParaView.
 
-    xvfb-run -a pvbatch postprocess/paraview/render.py OUTPUT_DIR [--out DIR]
+    xvfb-run -a -s -noreset pvbatch postprocess/paraview/render.py OUTPUT_DIR [--out DIR]
                                                        [--size 1200x900]
 
 OUTPUT_DIR is what anode-thermal or stream-potential wrote (solution.pvd,

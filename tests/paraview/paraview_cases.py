@@ -77,8 +77,11 @@ def png_pixels(path):
 
 
 def pvbatch(args, script, *arguments):
-    """stdout of `xvfb-run -a pvbatch SCRIPT ARGUMENTS...`."""
-    command = [args.xvfb_run, "-a", args.pvbatch, script, *arguments]
+    """stdout of `xvfb-run -a -s -noreset pvbatch SCRIPT ARGUMENTS...`.
+    -noreset: the X server must not reset when pvbatch's MPI start-up
+    (hwloc probing the displays) disconnects, or pvbatch's own window may
+    come during the reset and abort ("bad X server connection")."""
+    command = [args.xvfb_run, "-a", "-s", "-noreset", args.pvbatch, script, *arguments]
     print("RUN", " ".join(command), flush=True)
     process = subprocess.run(command, capture_output=True, text=True, timeout=300)
     check(process.returncode == 0, f"{os.path.basename(script)} exited with "
