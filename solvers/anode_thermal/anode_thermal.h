@@ -129,7 +129,7 @@ namespace xray
       bool
       preconditioner_suits_matrix() const;
       unsigned int
-      solve_linear(Vector &update);
+      solve_linear(Vector &update, double absolute_floor);
       SolveStatistics
       solve_steady_state(double incident_power);
       double

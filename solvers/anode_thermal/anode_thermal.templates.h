@@ -794,15 +794,18 @@ namespace xray
     // CG when the matrix is symmetric (constant k), GMRES for the Newton
     // matrix of k(T); algebraic multigrid in both, built anew only when the
     // one at hand does not suit the matrix. A lagged AMG that fails is
-    // replaced by a fresh one and the solve repeated.
+    // replaced by a fresh one and the solve repeated. The residual is
+    // reduced by the linear tolerance, but not below ABSOLUTE_FLOOR.
     template <int dim, typename LA>
     unsigned int
-    AnodeThermal<dim, LA>::solve_linear(Vector &update)
+    AnodeThermal<dim, LA>::solve_linear(Vector &update, const double absolute_floor)
     {
       TimerOutput::Scope t(*timer, "solve");
       const bool    symmetric = all_conductivities_constant();
-      SolverControl control(parameters.max_linear_iterations,
-                            parameters.linear_tolerance * system_rhs.l2_norm());
+      SolverControl control(
+        parameters.max_linear_iterations,
+        std::max(parameters.linear_tolerance * system_rhs.l2_norm(),
+                 absolute_floor));
       auto build_preconditioner = [&]() {
         TimerOutput::Scope tp(*timer, "preconditioner");
         preconditioner.reset();
@@ -902,6 +905,12 @@ namespace xray
       uniform_ghosted = uniform;
       const double load   = residual_norm(uniform_ghosted);
       const double target = parameters.newton_tolerance * load;
+      // Inexact Newton: the linearised residual left by a step becomes the
+      // residual after it, so a step need not leave less than a tenth of
+      // Newton's target. Steps from T = T0 (residual = load) are solved to
+      // the full linear tolerance; steps near the solution take far fewer
+      // iterations.
+      const double linear_floor = 0.1 * target;
       // With T = T0 only the heat input remains in the residual; by the
       // partition of unity its entries add up to the heat the assembled
       // system receives (hanging-node constraints keep the sum).
@@ -925,7 +934,8 @@ namespace xray
               " > " + Utilities::to_string(parameters.newton_tolerance) +
               " (see Solver/Maximum Newton iterations)");
           update = 0;
-          const unsigned int linear_iterations = solve_linear(update);
+          const unsigned int linear_iterations =
+            solve_linear(update, linear_floor);
           statistics.linear_iterations += linear_iterations;
 
           double step = 1;

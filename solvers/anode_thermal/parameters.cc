@@ -405,7 +405,10 @@ namespace xray
                           "1e-10",
                           Patterns::Double(0, 1),
                           "Relative residual reduction of CG (constant k) or "
-                          "GMRES (Newton with k(T)); dimensionless.");
+                          "GMRES (Newton with k(T)); dimensionless. A solve "
+                          "stops earlier once its residual is below a tenth "
+                          "of the Newton target (Newton tolerance times the "
+                          "load): the step cannot usefully be more exact.");
         prm.declare_entry("Maximum linear iterations",
                           "1000",
                           Patterns::Integer(1),
