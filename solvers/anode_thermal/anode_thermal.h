@@ -220,8 +220,11 @@ namespace xray
       unsigned int preconditioner_first_iterations = 0;
       bool         preconditioner_degraded         = false;
       Vector                    system_rhs;
-      /// Heat input for 1 W deposited (assemble_heat_source()).
+      /// Heat input for 1 W deposited (assemble_heat_source()), its l2 norm
+      /// and the sum of its entries (W).
       Vector                    unit_source;
+      double                    unit_source_norm = 0;
+      double                    unit_source_sum  = 0;
       Vector                    present_solution; // locally owned
       Vector                    temperature;      // ghosted copy of it
       bool                      solution_on_this_mesh = false;

@@ -535,6 +535,8 @@ namespace xray
           throw SolverError(message.str());
         }
       unit_source /= shape_integral;
+      unit_source_norm = unit_source.l2_norm();
+      unit_source_sum  = unit_source.mean_value() * unit_source.size();
     }
 
 
@@ -895,15 +897,14 @@ namespace xray
       temperature_constraints.distribute(present_solution);
       temperature = present_solution;
 
-      // The residual of the uniform state T = T0 is the load vector (heat
-      // input only); Newton is converged relative to that scale, which does
-      // not shrink when a solve starts from a nearby solution.
-      Vector uniform(locally_owned_dofs, mpi_communicator);
-      uniform = parameters.coolant_temperature;
-      Vector uniform_ghosted(locally_owned_dofs, locally_relevant_dofs,
-                             mpi_communicator);
-      uniform_ghosted = uniform;
-      const double load   = residual_norm(uniform_ghosted);
+      // The residual of the uniform state T = T0 is the heat input alone
+      // (no gradient, no convective or interface flux): the load. Newton is
+      // converged relative to that scale, which does not shrink when a
+      // solve starts from a nearby solution. By the partition of unity the
+      // entries of the heat input add up to the heat the assembled system
+      // receives (hanging-node constraints keep the sum).
+      const double load   = deposited_power() * unit_source_norm;
+      assembled_heat_input = deposited_power() * unit_source_sum;
       const double target = parameters.newton_tolerance * load;
       // Inexact Newton: the linearised residual left by a step becomes the
       // residual after it, so a step need not leave less than a tenth of
@@ -911,10 +912,6 @@ namespace xray
       // the full linear tolerance; steps near the solution take far fewer
       // iterations.
       const double linear_floor = 0.1 * target;
-      // With T = T0 only the heat input remains in the residual; by the
-      // partition of unity its entries add up to the heat the assembled
-      // system receives (hanging-node constraints keep the sum).
-      assembled_heat_input = system_rhs.mean_value() * system_rhs.size();
 
       SolveStatistics statistics;
       assemble_newton_system(temperature);
