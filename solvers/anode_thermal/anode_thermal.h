@@ -245,6 +245,8 @@ namespace xray
       std::vector<InterfaceFace> interface_faces;
 
       double       current_incident_power = 0;
+      /// The coolant temperature T0 of present_solution.
+      double       solution_coolant_temperature = 0;
       /// The integral of source_shape() over the mesh (volume or heated
       /// face), by the quadrature of the assembly: the source is scaled by
       /// P_dep / this.

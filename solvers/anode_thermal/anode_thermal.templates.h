@@ -842,10 +842,11 @@ namespace xray
             {
               solve();
             }
-          catch (const SolverControl::NoConvergence &)
+          catch (const SolverControl::NoConvergence &failure)
             {
               if (fresh)
                 throw;
+              total_linear_iterations += failure.last_step;
               update = 0;
               build_preconditioner();
               fresh = true;
@@ -889,6 +890,7 @@ namespace xray
     AnodeThermal<dim, LA>::solve_steady_state(const double incident_power)
     {
       current_incident_power = incident_power;
+      solution_coolant_temperature = parameters.coolant_temperature;
       if (!solution_on_this_mesh)
         {
           present_solution = parameters.coolant_temperature;
@@ -1487,12 +1489,15 @@ namespace xray
         {
           // A sweep point on the mesh of the previous one (reuse_for()):
           // no mesh generation or adaptive cycles; Newton starts from the
-          // previous field with its rise scaled to the new power (exact
-          // for constant k).
+          // previous rise T - T0 over the new T0, scaled to the new power
+          // (exact for constant k: every cooled face is held at, or
+          // exchanges heat with, T0).
           const Vector previous = present_solution;
           update_coefficients();
           present_solution      = previous;
           solution_on_this_mesh = true;
+          present_solution.add(parameters.coolant_temperature -
+                               solution_coolant_temperature);
           scale_temperature_rise(parameters.incident_power /
                                  current_incident_power);
           log() << "   Mesh of the previous sweep point: "
