@@ -8,12 +8,12 @@
    each refinement cycle (read from the log), peak temperature.
 3. Preconditioner reuse (Solver/Reuse preconditioner = true against false),
    3D on 2 ranks, median of repeats: a k(T) maximum-power search, a k(T)
-   power sweep and a constant-k sweep over the coolant temperature (same
-   matrix at every point). Wall time, AMG set-ups, linear iterations, and
+   power sweep and a constant-k depth-dose sweep over the tube voltage (same
+   matrix at every point); the sweeps also against independent runs. Wall time, AMG set-ups, linear iterations, and
    the answers of the two settings side by side.
 
 Usage: performance_benchmark.py SOLVER [--mpiexec MPIEXEC] [--cycles N]
-       [--repeats N] [--reuse-repeats N] [--only-reuse]
+       [--repeats N] [--reuse-repeats N] [--only-reuse] [--reuse-case N]
 """
 import argparse
 import json
@@ -66,55 +66,77 @@ REUSE_CASES = [
     ("k(T) maximum power, 5 um Mo on CVD diamond", "mo-on-diamond.prm",
      ["Model=3d", "Mesh/Adaptive refinement cycles=1"], None,
      "max_permissible_power_W"),
-    ("k(T) power sweep 5..25 W, 5 um Cu on CVD diamond", "cu-on-diamond.prm",
+    ("k(T) power sweep 4..20 W, 5 um Cu on CVD diamond", "cu-on-diamond.prm",
      ["Mesh/Adaptive refinement cycles=1"],
-     "Heat source/Incident power=5; 10; 15; 20; 25", "peak_temperature_K"),
-    ("constant k, coolant 293..353 K, Cu on diamond",
+     "Heat source/Incident power=4; 8; 12; 16; 20", "peak_temperature_K"),
+    # A new voltage moves the depth-dose source, not the matrix. (A power or
+    # coolant-temperature sweep with constant k needs no solve at all: the
+    # scaled previous rise is the solution.)
+    ("constant k, depth-dose at 20..50 kV, Cu on diamond",
      os.path.join(HERE, "cu-on-diamond-constant-k.prm"),
-     ["Mesh/Adaptive refinement cycles=2"],
-     "Cooling/Coolant temperature=293.15; 313.15; 333.15; 353.15",
-     "peak_temperature_K"),
+     ["Mesh/Adaptive refinement cycles=2", "Heat source/Deposition=depth-dose",
+      "Materials/User material 1/Atomic number=29",
+      "Materials/User material 1/Atomic mass=63.546",
+      "Materials/User material 1/Density=8960",
+      "Materials/User material 2/Atomic number=6",
+      "Materials/User material 2/Atomic mass=12.011",
+      "Materials/User material 2/Density=3515"],
+     "Heat source/Tube voltage=20e3; 30e3; 40e3; 50e3", "peak_temperature_K"),
 ]
+
+
+def reuse_variant(command, overrides, sweep, variant):
+    """The summaries of one run of a case: reuse on ("true") or off
+    ("false"), or for a sweep one independent run per point."""
+    reuse = "false" if variant == "false" else "true"
+    settings = overrides + [f"Solver/Reuse preconditioner={reuse}"]
+    if variant == "independent":
+        name, values = sweep.split("=", 1)
+        return [run(command, settings + [f"{name}={value.strip()}"])[0]
+                for value in values.split(";")]
+    if sweep:
+        return run_sweep(command, settings, sweep)
+    return [run(command, settings)[0]]
 
 
 def preconditioner_reuse(args):
     print(f"\n3. Preconditioner reuse, 3D, 2 ranks, median of "
-          f"{args.reuse_repeats} runs (reuse = true / false)")
+          f"{args.reuse_repeats} runs: reuse on (true), off (false), and for "
+          "sweeps one independent run per point (reuse on)")
     params = os.path.join(HERE, "..", "..", "params")
-    for label, prm, overrides, sweep, key in REUSE_CASES:
+    for number, (label, prm, overrides, sweep, key) in enumerate(REUSE_CASES, 1):
+        if args.reuse_case and number not in args.reuse_case:
+            continue
         command = [args.mpiexec, "-np", "2", args.solver,
                    prm if os.path.isabs(prm) else os.path.join(params, prm)]
         figures = {}
-        for reuse in ("true", "false"):
-            times, runs = [], []
+        for variant in ["true", "false"] + (["independent"] if sweep else []):
+            times = []
             for _ in range(args.reuse_repeats):
-                settings = overrides + [f"Solver/Reuse preconditioner={reuse}"]
-                if sweep:
-                    summaries = run_sweep(command, settings, sweep)
-                else:
-                    summaries = [run(command, settings)[0]]
+                summaries = reuse_variant(command, overrides, sweep, variant)
                 times.append(sum(s["wall_time_s"] for s in summaries))
-                runs.append(summaries)
-            summaries = runs[0]
-            figures[reuse] = dict(
+            figures[variant] = dict(
                 time=statistics.median(times), low=min(times), high=max(times),
                 setups=sum(s["preconditioner_setups"] for s in summaries),
-                solves=sum(s["total_linear_iterations"] for s in summaries),
+                iterations=sum(s["total_linear_iterations"] for s in summaries),
                 newton=sum(s["total_newton_iterations"] for s in summaries),
                 answers=[s[key] for s in summaries],
                 dofs=summaries[0]["n_dofs"])
         print(f"   {label} ({figures['true']['dofs']} unknowns"
               + (f", {len(figures['true']['answers'])} points" if sweep else "")
               + ")")
-        for reuse in ("true", "false"):
-            f = figures[reuse]
-            print(f"      reuse {reuse:5s}: {f['time']:7.2f} s (min {f['low']:.2f}, "
+        for variant, f in figures.items():
+            print(f"      {variant:11s}: {f['time']:7.2f} s (min {f['low']:.2f}, "
                   f"max {f['high']:.2f}), {f['setups']:3d} AMG set-ups, "
-                  f"{f['newton']:3d} Newton steps, {f['solves']:5d} linear iterations")
-        difference = max(abs(a / b - 1) for a, b in
-                         zip(figures["true"]["answers"], figures["false"]["answers"]))
-        print(f"      time ratio true/false {figures['true']['time'] / figures['false']['time']:.3f}; "
-              f"{key} agree to {difference:.1e} (relative)")
+                  f"{f['newton']:3d} Newton steps, {f['iterations']:5d} linear iterations")
+        for variant in figures:
+            if variant == "true":
+                continue
+            difference = max(abs(a / b - 1) for a, b in
+                             zip(figures["true"]["answers"], figures[variant]["answers"]))
+            print(f"      time ratio true/{variant} "
+                  f"{figures['true']['time'] / figures[variant]['time']:.3f}; "
+                  f"{key} agree to {difference:.1e} (relative)")
 
 
 def main():
@@ -126,6 +148,8 @@ def main():
     parser.add_argument("--reuse-repeats", type=int, default=3)
     parser.add_argument("--only-reuse", action="store_true",
                         help="section 3 only")
+    parser.add_argument("--reuse-case", type=int, action="append",
+                        help="section 3: only this case (1, 2, 3; repeatable)")
     args = parser.parse_args()
     if args.only_reuse:
         preconditioner_reuse(args)
