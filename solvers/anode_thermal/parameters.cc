@@ -429,8 +429,8 @@ namespace xray
                           "Keep the algebraic multigrid across linear solves "
                           "while it suits the matrix: with constant k as long "
                           "as the matrix is unchanged (Newton steps, power "
-                          "search, sweep points over power, coolant "
-                          "temperature or heat source); with k(T) as a lagged "
+                          "search, sweep points that change only the heat "
+                          "source); with k(T) as a lagged "
                           "preconditioner, built anew when GMRES needs more "
                           "than twice the iterations of its first solve. "
                           "false builds it for every linear solve.");
