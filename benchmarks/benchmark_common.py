@@ -45,3 +45,14 @@ def write_json(args, records):
     if args.json:
         with open(args.json, "w") as file:
             json.dump(records, file, indent=1)
+
+
+def finish(args, records, failures, tolerance, passed):
+    """Write the rows (--json), print the failures or PASSED, and return the
+    exit status: 1 if any error exceeded the relative TOLERANCE."""
+    write_json(args, records)
+    if failures:
+        print(f"\nFAILED (tolerance {tolerance * 100:g} %): " + "; ".join(failures))
+        return 1
+    print("\n" + passed)
+    return 0

@@ -40,7 +40,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from benchmark_common import arguments, run_summary, write_json  # noqa: E402
+from benchmark_common import arguments, finish, run_summary  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PRM = "cu-constant-k.prm"
@@ -236,12 +236,7 @@ def main():
     if abs(error) > TOLERANCE:
         failures.append(f"surface flux: error {error:+.2e}")
 
-    write_json(args, RECORDS)
-    if failures:
-        print("\nFAILED (tolerance 0.5 %): " + "; ".join(failures))
-        return 1
-    print("\nAll errors within 0.5 %.")
-    return 0
+    return finish(args, RECORDS, failures, TOLERANCE, "All errors within 0.5 %.")
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from benchmark_common import arguments, run_summary, write_json  # noqa: E402
+from benchmark_common import arguments, finish, run_summary  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 T0, T_MELT, K_CONSTANT = 293.15, 3695.0, 173.0
@@ -109,12 +109,7 @@ def main():
                     "expected_slope": -1.5 if model == "axisymmetric" else -1.0})
                 if n == default_cycles and abs(error) > TOLERANCE:
                     failures.append(f"{name}, {model}: error {error:+.2e}")
-    write_json(args, RECORDS)
-    if failures:
-        print("\nFAILED (tolerance 0.5 %): " + "; ".join(failures))
-        return 1
-    print("\nAll default-setting errors within 0.5 %.")
-    return 0
+    return finish(args, RECORDS, failures, TOLERANCE, "All default-setting errors within 0.5 %.")
 
 
 if __name__ == "__main__":

@@ -29,14 +29,21 @@ sys.path.insert(0, os.path.join(HERE, "..", "eq2"))
 import eq2_benchmark  # noqa: E402  (reference formulas)
 
 
+def solve(command, overrides, out, extra=()):
+    """Run COMMAND into OUT with the overrides and EXTRA options; a failed
+    run ends the benchmark with its error."""
+    full = command + ["--set", f"Output directory={out}", *extra]
+    for override in overrides:
+        full += ["--set", override]
+    result = subprocess.run(full, capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.exit(f"solver failed: {result.stderr.strip()}")
+
+
 def run(command, overrides):
+    """summary.json and log.txt of one run."""
     with tempfile.TemporaryDirectory() as out:
-        full = command + ["--set", f"Output directory={out}"]
-        for override in overrides:
-            full += ["--set", override]
-        result = subprocess.run(full, capture_output=True, text=True)
-        if result.returncode != 0:
-            sys.exit(f"solver failed: {result.stderr.strip()}")
+        solve(command, overrides, out)
         with open(os.path.join(out, "summary.json")) as f:
             summary = json.load(f)
         with open(os.path.join(out, "log.txt")) as f:
@@ -47,12 +54,7 @@ def run(command, overrides):
 def run_sweep(command, overrides, sweep):
     """A --sweep run: the summary.json of each point, in order."""
     with tempfile.TemporaryDirectory() as out:
-        full = command + ["--set", f"Output directory={out}", "--sweep", sweep]
-        for override in overrides:
-            full += ["--set", override]
-        result = subprocess.run(full, capture_output=True, text=True)
-        if result.returncode != 0:
-            sys.exit(f"solver failed: {result.stderr.strip()}")
+        solve(command, overrides, out, ["--sweep", sweep])
         points = sorted(d for d in os.listdir(out) if d.startswith("point-"))
         summaries = []
         for point in points:
