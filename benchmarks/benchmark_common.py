@@ -1,8 +1,11 @@
-"""What the benchmark scripts share: their command line and running a solver
-on a .prm with --set overrides into a scratch directory (standard library
+"""What the benchmark scripts share: their command line, running a solver
+on a .prm with --set overrides into a scratch directory, and composite
+Gauss-Legendre quadrature for the exact references (standard library
 only)."""
 import argparse
+import csv
 import json
+import math
 import os
 import subprocess
 import sys
@@ -39,6 +42,64 @@ def run_summary(args, prm, overrides):
             sys.exit(f"solver failed ({result.returncode}): {result.stderr.strip()}")
         with open(os.path.join(out, "summary.json")) as file:
             return json.load(file)
+
+
+def run_outputs(args, prm, overrides):
+    """(summary.json, history.csv) of one run: the history as a list of rows,
+    {column: float} (an empty cell is None), or None when the run wrote no
+    history.csv (steady tasks). A failed run ends the benchmark with its
+    error, as in run_summary()."""
+    with tempfile.TemporaryDirectory() as out:
+        result = subprocess.run(solver_command(args, prm, out, overrides),
+                                capture_output=True, text=True)
+        if result.returncode != 0:
+            sys.exit(f"solver failed ({result.returncode}): {result.stderr.strip()}")
+        with open(os.path.join(out, "summary.json")) as file:
+            summary = json.load(file)
+        path = os.path.join(out, "history.csv")
+        if not os.path.exists(path):
+            return summary, None
+        with open(path, newline="") as file:
+            history = [{name: float(value) if value.strip() else None
+                        for name, value in row.items()}
+                       for row in csv.DictReader(file)]
+        return summary, history
+
+
+def legendre_rule(order):
+    """Gauss-Legendre nodes and weights on [-1, 1]: Newton's method on the
+    Legendre polynomial P_order from Tricomi's initial guesses, the weights
+    2 / ((1 - x^2) P'_order(x)^2) (Abramowitz & Stegun 25.4.29)."""
+    nodes, weights = [], []
+    for i in range(1, order + 1):
+        x = math.cos(math.pi * (i - 0.25) / (order + 0.5))
+        for _ in range(100):
+            p0, p1 = 1.0, x
+            for n in range(2, order + 1):
+                p0, p1 = p1, ((2 * n - 1) * x * p1 - (n - 1) * p0) / n
+            derivative = order * (x * p1 - p0) / (x * x - 1)
+            step = p1 / derivative
+            x -= step
+            if abs(step) < 1e-16:
+                break
+        nodes.append(x)
+        weights.append(2 / ((1 - x * x) * derivative**2))
+    return nodes, weights
+
+
+_NODES, _WEIGHTS = legendre_rule(12)
+
+
+def gauss_legendre(f, lower, upper, intervals=100):
+    """Composite 12-point Gauss-Legendre quadrature of f on [lower, upper]
+    (the rule of depth_dose_benchmark.py)."""
+    width = (upper - lower) / intervals
+    total = 0.0
+    for k in range(intervals):
+        centre = lower + (k + 0.5) * width
+        total += 0.5 * width * sum(w * f(centre + 0.5 * width * x)
+                                   for x, w in zip(_NODES, _WEIGHTS))
+    return total
 
 
 def write_json(args, records):

@@ -25,7 +25,11 @@
 #include <deal.II/hp/mapping_collection.h>
 #include <deal.II/hp/fe_collection.h>
 #include <deal.II/hp/q_collection.h>
+#include <deal.II/fe/fe_values.h>
+#include <deal.II/fe/fe_values_extractors.h>
 #include <deal.II/lac/affine_constraints.h>
+#include <deal.II/lac/full_matrix.h>
+#include <deal.II/lac/vector.h>
 
 #include <deal.II/distributed/solution_transfer.h>
 
@@ -38,6 +42,9 @@ namespace xray
   namespace anode_thermal
   {
     using namespace dealii;
+
+    /// Where the moving anode's material enters the mesh (held at T0).
+    constexpr types::boundary_id inflow_face = 4;
 
     /// What one steady solve gives.
     struct SolveStatistics
@@ -109,6 +116,10 @@ namespace xray
       void
       refine_toward_spot();
       void
+      mark_inflow_faces();
+      void
+      make_enthalpy();
+      void
       setup_system();
       void
       make_constraints();
@@ -123,7 +134,34 @@ namespace xray
       void
       assemble_heat_source();
       void
-      assemble(const Vector &temperature, bool with_matrix);
+      assemble(const Vector &temperature,
+               bool          with_matrix,
+               bool          keep_fixed_rows = false);
+      void
+      add_stored_heat(const FEValues<dim>              &values,
+                      const FEValuesExtractors::Scalar &field,
+                      unsigned int                      q,
+                      unsigned int                      layer,
+                      double                            T,
+                      double                            w,
+                      bool                              with_matrix,
+                      FullMatrix<double>               &cell_matrix,
+                      dealii::Vector<double>           &cell_rhs) const;
+      double
+      add_advection(const FEValues<dim>              &values,
+                    const FEValuesExtractors::Scalar &field,
+                    unsigned int                      q,
+                    unsigned int                      layer,
+                    double                            T,
+                    const Tensor<1, dim>             &grad_T,
+                    double                            laplacian_T,
+                    double                            T_previous,
+                    double                            k,
+                    double                            dk,
+                    double                            w,
+                    bool                              with_matrix,
+                    FullMatrix<double>               &cell_matrix,
+                    dealii::Vector<double>           &cell_rhs) const;
       void
       assemble_newton_system(const Vector &temperature);
       bool
@@ -132,8 +170,54 @@ namespace xray
       solve_linear(Vector &update, double absolute_floor);
       SolveStatistics
       solve_steady_state(double incident_power);
+      /// Newton with line search from present_solution, until the residual
+      /// is below the Newton tolerance times @p reference.
+      SolveStatistics
+      solve_newton(double reference);
+      /// Zero the rows of the fixed-temperature degrees of freedom in
+      /// system_rhs (the unknowns' residual).
+      void
+      drop_fixed_rows();
       double
       residual_norm(const Vector &temperature);
+
+      // Task = transient (transient.templates.h).
+      /// The state at one time: the temperature, m(T) and f(T) on every
+      /// row, and the heat leaving by convection and motion (W).
+      struct TimeState
+      {
+        double time = 0;
+        Vector solution, stored, rate;
+        double outflow = 0;
+      };
+      struct TimeStepResult
+      {
+        double error_ratio = 0; // estimated local error / allowed
+        double heat_in     = 0; // J over the step
+        double heat_out    = 0; // J over the step
+      };
+      int
+      run_transient(nlohmann::json &summary_entries);
+      TimeStepResult
+      take_time_step(const TimeState &now, double dt, TimeState &next);
+      void
+      solve_stage(double incident_power, double reference);
+      void
+      evaluate_rates(const Vector &T,
+                     double        incident_power,
+                     Vector       &rate,
+                     Vector       &stored);
+      void
+      assemble_stored_heat(const Vector &T, Vector &stored);
+      double
+      sum_of(const Vector &vector) const;
+      double
+      sum_of_fixed_rows(const Vector &vector) const;
+      std::string
+      history_header() const;
+      /// v HWHM / alpha of the heated layer at T0 (moving anode).
+      double
+      peclet_number() const;
       void
       refine_mesh();
       double
@@ -145,7 +229,7 @@ namespace xray
       double
       heat_removed() const;
       void
-      output_results() const;
+      output_results(double time = 0) const;
       nlohmann::json
       summary(const std::vector<LayerResult> &maxima,
               const SolveStatistics          &statistics) const;
@@ -170,6 +254,10 @@ namespace xray
       weight(const Point<dim> &point) const;
       bool
       all_conductivities_constant() const;
+      bool
+      all_heat_capacities_constant() const;
+      bool
+      matrix_is_symmetric() const;
 
       ConditionalOStream &
       log() const
@@ -185,6 +273,14 @@ namespace xray
       std::unique_ptr<TimerOutput> timer;
       /// The mesh has been generated and adapted by an earlier run().
       bool mesh_is_adapted = false;
+      /// No line per Newton step in the log (time stepping).
+      bool quiet_newton = false;
+      /// assemble() leaves out the stored heat of the time stage: the
+      /// residual is then -f(T) (evaluate_rates()).
+      bool rates_only = false;
+      unsigned int transient_newton_iterations = 0;
+      /// Why a transient run stopped at a temperature limit (exit 4).
+      std::string limit_message;
 
       parallel::distributed::Triangulation<dim> triangulation;
       hp::MappingCollection<dim>                 mapping;
@@ -199,6 +295,30 @@ namespace xray
       IndexSet                  locally_relevant_dofs;
       AffineConstraints<double> update_constraints;      // homogeneous
       AffineConstraints<double> temperature_constraints; // T = T0
+      /// Hanging nodes only: residual vectors keep the rows of the
+      /// fixed-temperature unknowns, whose sum is the heat those faces take
+      /// (the consistent reaction flux of the energy balance).
+      AffineConstraints<double> hanging_constraints;
+
+      /// Specific enthalpy H(T) above T0 of each layer's material.
+      std::vector<Enthalpy> enthalpy;
+
+      // Terms of a time stage (zero or empty in a steady solve): the stage
+      // residual, divided by the stage's step dt d, is
+      //   R(T) = c (m(T) - m_known) + K(T) + A(T) - P b,
+      // c = stage_mass_factor = 1/(dt d), m_i(T) = int rho H(T) phi_i.
+      double stage_mass_factor = 0;
+      Vector stage_known_mass;
+      /// SUPG's time derivative (T - T_n) / stage_interval, T_n ghosted.
+      Vector previous_temperature;
+      double stage_interval = 0;
+      /// Heat leaving through convective faces and carried out of the mesh
+      /// by the motion at the temperature of the last assemble(), W.
+      double boundary_outflow = 0;
+      /// Of which the motion carries away (W).
+      double advective_outflow = 0;
+      /// Transient results: one row per accepted step (history.csv).
+      std::vector<std::vector<double>> history;
 
       /// The faces held at T0 by the constraints: they decide the sparsity
       /// pattern (make_constraints()).

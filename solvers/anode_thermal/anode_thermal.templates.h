@@ -133,6 +133,27 @@ namespace xray
 
 
     template <int dim, typename LA>
+    bool
+    AnodeThermal<dim, LA>::all_heat_capacities_constant() const
+    {
+      for (const auto &layer : parameters.layers)
+        if (!layer.material->heat_capacity.is_constant())
+          return false;
+      return true;
+    }
+
+
+    // CG for the symmetric matrix of constant k without motion; the
+    // Newton matrix of k(T) and the advection term are not symmetric.
+    template <int dim, typename LA>
+    bool
+    AnodeThermal<dim, LA>::matrix_is_symmetric() const
+    {
+      return all_conductivities_constant() && !parameters.motion.is_moving();
+    }
+
+
+    template <int dim, typename LA>
     void
     AnodeThermal<dim, LA>::make_grid()
     {
@@ -153,6 +174,33 @@ namespace xray
       else
         meshes::make_half_ball(triangulation, parameters.radius);
       refine_toward_spot();
+      mark_inflow_faces();
+    }
+
+
+    // With the anode moving, the material enters the mesh through the part
+    // of the cooled faces where u . n < 0, at the bulk temperature T0: those
+    // faces get their own boundary id, held at T0 (on every level, so that
+    // refined faces inherit it).
+    template <int dim, typename LA>
+    void
+    AnodeThermal<dim, LA>::mark_inflow_faces()
+    {
+      if (!parameters.motion.is_moving())
+        return;
+      const types::boundary_id cooled = parameters.shape == Shape::cylinder ?
+                                          meshes::boundary::side_face :
+                                          meshes::boundary::back_face;
+      for (const auto &cell : triangulation.cell_iterators())
+        for (const unsigned int f : cell->face_indices())
+          if (cell->face(f)->at_boundary() &&
+              cell->face(f)->boundary_id() == cooled)
+            {
+              const Point<dim>     centre = cell->face(f)->center();
+              const Tensor<1, dim> outward = centre - cell->center();
+              if (parameters.motion.velocity(centre) * outward < 0)
+                cell->face(f)->set_boundary_id(inflow_face);
+            }
     }
 
 
@@ -267,6 +315,8 @@ namespace xray
     AnodeThermal<dim, LA>::fixed_temperature_faces() const
     {
       std::vector<types::boundary_id> faces;
+      if (parameters.motion.is_moving())
+        faces.push_back(inflow_face);
       if (parameters.back_face.type == FaceCondition::Type::fixed_temperature)
         faces.push_back(meshes::boundary::back_face);
       if (parameters.side_face.type == FaceCondition::Type::fixed_temperature &&
@@ -306,6 +356,10 @@ namespace xray
                                                    *constraints);
           constraints->close();
         }
+      hanging_constraints.clear();
+      hanging_constraints.reinit(locally_relevant_dofs);
+      DoFTools::make_hanging_node_constraints(dof_handler, hanging_constraints);
+      hanging_constraints.close();
     }
 
 
@@ -339,8 +393,14 @@ namespace xray
     {
       if (!all_conductivities_constant())
         return "";
+      const bool stored = stage_mass_factor > 0;
+      const bool moving = parameters.motion.is_moving();
+      if ((stored || moving) && !all_heat_capacities_constant())
+        return "";
       std::ostringstream key;
-      key << std::setprecision(17) << "k";
+      key << std::setprecision(17) << "mass " << stage_mass_factor
+          << " motion " << static_cast<int>(parameters.motion.kind) << ' '
+          << parameters.motion.speed() << " k";
       for (unsigned int layer = 0; layer < parameters.layers.size(); ++layer)
         key << ' ' << conductivity(layer, parameters.coolant_temperature);
       key << " h_b";
@@ -544,10 +604,16 @@ namespace xray
     //   R_i = int k(T) grad T . grad phi_i w - P_dep b_i
     //       + int_convective h_c (T - T0) phi_i w
     //       + int_interfaces h_b [T] [phi_i] w
+    //       + int rho c_p(T) (u . grad T) phi_i w + SUPG     (moving anode)
+    //       + c int rho H(T) phi_i w - c m_known_i           (time stage)
     //   J_ij = int (k grad phi_j + k'(T) phi_j grad T) . grad phi_i w + ...
+    // The rows of fixed-temperature unknowns are zeroed unless
+    // KEEP_FIXED_ROWS (then system_rhs holds -R on every row).
     template <int dim, typename LA>
     void
-    AnodeThermal<dim, LA>::assemble(const Vector &T, const bool with_matrix)
+    AnodeThermal<dim, LA>::assemble(const Vector &T,
+                                    const bool    with_matrix,
+                                    const bool    keep_fixed_rows)
     {
       TimerOutput::Scope t(*timer, "assembly");
       if (with_matrix)
@@ -555,13 +621,19 @@ namespace xray
       system_rhs = 0;
 
       const double T0 = parameters.coolant_temperature;
+      const bool   moving    = parameters.motion.is_moving();
+      const bool   transient = stage_mass_factor > 0;
+      double       outflow   = 0, advected = 0;
 
       hp::FEValues<dim>     fe_values(mapping,
                                   fe,
                                   quadrature,
                                   update_values | update_gradients |
                                     update_quadrature_points |
-                                    update_JxW_values);
+                                    update_JxW_values |
+                                    (moving ? update_hessians |
+                                                update_inverse_jacobians :
+                                              update_default));
       hp::FEFaceValues<dim> face_values(mapping,
                                         fe,
                                         face_quadrature,
@@ -573,16 +645,18 @@ namespace xray
       std::vector<types::global_dof_index> dofs;
       std::vector<double>                  T_values;
       std::vector<Tensor<1, dim>>          T_gradients;
-      // Local contributions into the global system, through the hanging-
-      // node and Dirichlet constraints of the Newton update.
+      std::vector<double>                  T_laplacians, T_previous;
+      // Local contributions into the global system: the matrix through the
+      // hanging-node and Dirichlet constraints of the Newton update, the
+      // residual through the hanging nodes only (drop_fixed_rows()).
       auto add_to_system = [&](const std::vector<types::global_dof_index> &dofs) {
         if (with_matrix)
-          update_constraints.distribute_local_to_global(
-            cell_matrix, cell_rhs, dofs, system_matrix, system_rhs);
-        else
-          update_constraints.distribute_local_to_global(cell_rhs,
+          update_constraints.distribute_local_to_global(cell_matrix,
                                                         dofs,
-                                                        system_rhs);
+                                                        system_matrix);
+        hanging_constraints.distribute_local_to_global(cell_rhs,
+                                                       dofs,
+                                                       system_rhs);
       };
 
       for (const auto &cell : dof_handler.active_cell_iterators())
@@ -601,6 +675,15 @@ namespace xray
           values[field].get_function_values(T, T_values);
           values[field].get_function_gradients(T, T_gradients);
           const auto &k_law = parameters.layers[layer].material->conductivity;
+          if (moving)
+            {
+              T_laplacians.resize(values.n_quadrature_points);
+              values[field].get_function_laplacians(T, T_laplacians);
+              T_previous.assign(values.n_quadrature_points, 0.);
+              if (transient)
+                values[field].get_function_values(previous_temperature,
+                                                  T_previous);
+            }
 
           for (const unsigned int q : values.quadrature_point_indices())
             {
@@ -619,6 +702,15 @@ namespace xray
                          dk * values[field].value(j, q) * T_gradients[q]) *
                         grad_i * w;
                 }
+              if (transient && !rates_only)
+                add_stored_heat(values, field, q, layer, T_values[q], w,
+                                with_matrix, cell_matrix, cell_rhs);
+              if (moving)
+                advected += add_advection(values, field, q, layer,
+                                         T_values[q], T_gradients[q],
+                                         T_laplacians[q], T_previous[q], k, dk,
+                                         w, with_matrix, cell_matrix,
+                                         cell_rhs);
             }
 
           for (const unsigned int f : cell->face_indices())
@@ -646,6 +738,7 @@ namespace xray
                     weight(face.quadrature_point(q)) * face.JxW(q);
                   const double flux = -convective->heat_transfer_coefficient *
                                       (T_values[q] - T0);
+                  outflow -= flux * w;
                   for (unsigned int i = 0; i < n; ++i)
                     {
                       cell_rhs(i) += flux * face[field].value(i, q) * w;
@@ -757,6 +850,148 @@ namespace xray
       system_rhs.compress(VectorOperation::add);
       // The heat input (assembled once per mesh, for 1 W deposited).
       system_rhs.add(deposited_power(), unit_source);
+      if (transient && !rates_only)
+        system_rhs.add(stage_mass_factor, stage_known_mass);
+      advective_outflow = Utilities::MPI::sum(advected, mpi_communicator);
+      boundary_outflow =
+        Utilities::MPI::sum(outflow, mpi_communicator) + advective_outflow;
+      if (!keep_fixed_rows)
+        drop_fixed_rows();
+    }
+
+
+    template <int dim, typename LA>
+    void
+    AnodeThermal<dim, LA>::drop_fixed_rows()
+    {
+      update_constraints.set_zero(system_rhs);
+    }
+
+
+    // Stored heat of a time stage at one quadrature point:
+    //   R_i += c rho H(T) phi_i w,   J_ij += c rho c_p(T) phi_j phi_i w,
+    // H the specific enthalpy above T0 (Enthalpy), c = 1/(dt d).
+    template <int dim, typename LA>
+    void
+    AnodeThermal<dim, LA>::add_stored_heat(
+      const FEValues<dim>                &values,
+      const FEValuesExtractors::Scalar   &field,
+      const unsigned int                  q,
+      const unsigned int                  layer,
+      const double                        T,
+      const double                        w,
+      const bool                          with_matrix,
+      FullMatrix<double>                 &cell_matrix,
+      dealii::Vector<double>             &cell_rhs) const
+    {
+      const double rho = parameters.layers[layer].material->density;
+      const double stored = stage_mass_factor * rho * enthalpy[layer].value(T);
+      const double capacity =
+        stage_mass_factor * rho * enthalpy[layer].heat_capacity(T);
+      for (unsigned int i = 0; i < values.dofs_per_cell; ++i)
+        {
+          const double phi_i = values[field].value(i, q);
+          cell_rhs(i) -= stored * phi_i * w;
+          if (with_matrix)
+            for (unsigned int j = 0; j < values.dofs_per_cell; ++j)
+              cell_matrix(i, j) +=
+                capacity * values[field].value(j, q) * phi_i * w;
+        }
+    }
+
+
+    // Heat carried by the moving anode at one quadrature point, in the
+    // spot's frame (motion.h):
+    //   R_i += rho c_p(T) (u . grad T) phi_i w
+    //        + tau (u . grad phi_i) r w,
+    // the second term the streamline-upwind Petrov-Galerkin stabilisation
+    // (Brooks & Hughes, Comput. Methods Appl. Mech. Eng. 32 (1982) 199)
+    // with the strong residual
+    //   r = rho c_p (u . grad T) - k lap T - k'(T) |grad T|^2 - s
+    //       [+ rho c_p (T - T_n) / stage interval in a time stage],
+    // and tau = h / (2 |u|) (coth Pe - 1/Pe), Pe = rho c_p |u| h / (2 k),
+    // h the cell's length along u over the polynomial degree. Summed over
+    // i the SUPG term vanishes (sum_i grad phi_i = 0), so it moves no heat.
+    // Returns rho c_p (u . grad T) w: summed over the mesh the heat the
+    // motion carries out of it (div u = 0).
+    template <int dim, typename LA>
+    double
+    AnodeThermal<dim, LA>::add_advection(
+      const FEValues<dim>                &values,
+      const FEValuesExtractors::Scalar   &field,
+      const unsigned int                  q,
+      const unsigned int                  layer,
+      const double                        T,
+      const Tensor<1, dim>               &grad_T,
+      const double                        laplacian_T,
+      const double                        T_previous,
+      const double                        k,
+      const double                        dk,
+      const double                        w,
+      const bool                          with_matrix,
+      FullMatrix<double>                 &cell_matrix,
+      dealii::Vector<double>             &cell_rhs) const
+    {
+      const Material &material = *parameters.layers[layer].material;
+      const Point<dim> &x      = values.quadrature_point(q);
+      const Tensor<1, dim> u   = parameters.motion.velocity(x);
+      const double speed       = u.norm();
+      if (speed == 0)
+        return 0;
+      const double rho      = material.density;
+      const double c_p      = enthalpy[layer].heat_capacity(T);
+      const double dc_p     = material.heat_capacity.derivative(T);
+      const double advected = rho * c_p * (u * grad_T);
+
+      // Cell length along u: the unit cell spans 1 in every reference
+      // coordinate, and a unit step along u moves J^-1 u/|u| in them.
+      const auto  &inverse_jacobian = values.inverse_jacobian(q);
+      double       reference_step   = 0;
+      for (unsigned int d = 0; d < dim; ++d)
+        {
+          double component = 0;
+          for (unsigned int e = 0; e < dim; ++e)
+            component += inverse_jacobian[d][e] * u[e] / speed;
+          reference_step = std::max(reference_step, std::abs(component));
+        }
+      const double h      = 1. / (reference_step * parameters.fe_degree);
+      const double peclet = rho * c_p * speed * h / (2 * k);
+      const double tau =
+        peclet < 1e-8 ? 0. :
+                        h / (2 * speed) *
+                          (1 / std::tanh(peclet) - 1 / peclet);
+
+      double source = 0;
+      if (parameters.depth_profile.is_volumetric())
+        source = deposited_power() * source_shape(x) / shape_integral;
+      const double time_rate =
+        stage_mass_factor > 0 ? rho * c_p / stage_interval : 0.;
+      const double strong = advected - k * laplacian_T -
+                            dk * (grad_T * grad_T) - source +
+                            time_rate * (T - T_previous);
+
+      for (unsigned int i = 0; i < values.dofs_per_cell; ++i)
+        {
+          const double phi_i        = values[field].value(i, q);
+          const double streamline_i = u * values[field].gradient(i, q);
+          cell_rhs(i) -= (advected * phi_i + tau * streamline_i * strong) * w;
+          if (with_matrix)
+            for (unsigned int j = 0; j < values.dofs_per_cell; ++j)
+              {
+                const double phi_j        = values[field].value(j, q);
+                const double streamline_j = u * values[field].gradient(j, q);
+                const double laplacian_j =
+                  trace(values[field].hessian(j, q));
+                cell_matrix(i, j) +=
+                  (rho * (c_p * streamline_j + dc_p * phi_j * (u * grad_T)) *
+                     phi_i +
+                   tau * streamline_i *
+                     (rho * c_p * streamline_j - k * laplacian_j +
+                      time_rate * phi_j)) *
+                  w;
+              }
+        }
+      return advected * w;
     }
 
 
@@ -803,7 +1038,7 @@ namespace xray
     AnodeThermal<dim, LA>::solve_linear(Vector &update, const double absolute_floor)
     {
       TimerOutput::Scope t(*timer, "solve");
-      const bool    symmetric = all_conductivities_constant();
+      const bool    symmetric = matrix_is_symmetric();
       SolverControl control(
         parameters.max_linear_iterations,
         std::max(parameters.linear_tolerance * system_rhs.l2_norm(),
@@ -896,8 +1131,6 @@ namespace xray
           present_solution = parameters.coolant_temperature;
           solution_on_this_mesh = true;
         }
-      temperature_constraints.distribute(present_solution);
-      temperature = present_solution;
 
       // The residual of the uniform state T = T0 is the heat input alone
       // (no gradient, no convective or interface flux): the load. Newton is
@@ -907,17 +1140,29 @@ namespace xray
       // receives (hanging-node constraints keep the sum).
       const double load   = deposited_power() * unit_source_norm;
       assembled_heat_input = deposited_power() * unit_source_sum;
-      const double target = parameters.newton_tolerance * load;
-      // Inexact Newton: the linearised residual left by a step becomes the
-      // residual after it, so a step need not leave less than a tenth of
-      // Newton's target. Steps from T = T0 (residual = load) are solved to
-      // the full linear tolerance; steps near the solution take far fewer
-      // iterations.
+      return solve_newton(load);
+    }
+
+
+    // Newton from present_solution: converged when the residual is below
+    // the Newton tolerance times REFERENCE (the scale of the equation).
+    // Inexact Newton: the linearised residual left by a step becomes the
+    // residual after it, so a step need not leave less than a tenth of
+    // Newton's target. Steps from T = T0 (residual = load) are solved to
+    // the full linear tolerance; steps near the solution take far fewer
+    // iterations.
+    template <int dim, typename LA>
+    SolveStatistics
+    AnodeThermal<dim, LA>::solve_newton(const double reference)
+    {
+      const double target       = parameters.newton_tolerance * reference;
       const double linear_floor = 0.1 * target;
+      temperature_constraints.distribute(present_solution);
+      temperature = present_solution;
 
       SolveStatistics statistics;
       assemble_newton_system(temperature);
-      statistics.reference_residual = load;
+      statistics.reference_residual = reference;
       double residual             = system_rhs.l2_norm();
 
       Vector update(locally_owned_dofs, mpi_communicator);
@@ -959,11 +1204,12 @@ namespace xray
           const double rise =
             present_solution.linfty_norm() - parameters.coolant_temperature;
           const bool stagnated = change <= parameters.newton_tolerance * rise;
-          log() << "      Newton " << statistics.newton_iterations
-              << ": residual " << residual / statistics.reference_residual
-              << " (relative), step " << step << ", " << linear_iterations
-              << (all_conductivities_constant() ? " CG" : " GMRES")
-              << " iterations" << std::endl;
+          if (!quiet_newton)
+            log() << "      Newton " << statistics.newton_iterations
+                  << ": residual " << residual / statistics.reference_residual
+                  << " (relative), step " << step << ", " << linear_iterations
+                  << (matrix_is_symmetric() ? " CG" : " GMRES")
+                  << " iterations" << std::endl;
           if (stagnated)
             break;
           if (residual > target)
@@ -1081,9 +1327,12 @@ namespace xray
               if (!cell->at_boundary(f))
                 continue;
               const types::boundary_id id = cell->face(f)->boundary_id();
+              const FaceCondition held_at_T0{
+                FaceCondition::Type::fixed_temperature, 0.};
               const FaceCondition *condition =
                 id == meshes::boundary::back_face ? &parameters.back_face :
                 id == meshes::boundary::side_face ? &parameters.side_face :
+                id == inflow_face                 ? &held_at_T0 :
                                                     nullptr;
               if (!condition ||
                   condition->type == FaceCondition::Type::insulated)
@@ -1139,13 +1388,16 @@ namespace xray
       };
 
       const double ratio = load_ratio();
-      if (all_conductivities_constant())
+      // Constant k (and constant c_p when the anode moves): the steady
+      // equation is linear in T - T0.
+      if (all_conductivities_constant() &&
+          (!parameters.motion.is_moving() || all_heat_capacities_constant()))
         {
           scale_temperature_rise(1 / ratio);
           return current_incident_power;
         }
 
-      log() << "   Maximum power search (k depends on T):" << std::endl;
+      log() << "   Maximum power search (k or c_p depends on T):" << std::endl;
       auto g = [&](const double power) {
         // Newton starts from the last field with its rise scaled to the new
         // power: exact for constant k, close for k(T).
@@ -1251,7 +1503,7 @@ namespace xray
 
     template <int dim, typename LA>
     void
-    AnodeThermal<dim, LA>::output_results() const
+    AnodeThermal<dim, LA>::output_results(const double time) const
     {
       TimerOutput::Scope t(*timer, "output");
       TemperaturePostprocessor<dim> postprocessor(parameters, layer_component);
@@ -1271,7 +1523,7 @@ namespace xray
       data_out.add_data_vector(layer, "layer", DataOut<dim>::type_cell_data);
       data_out.add_data_vector(rank, "mpi_rank", DataOut<dim>::type_cell_data);
       data_out.build_patches(mapping[0], parameters.fe_degree);
-      output->write_solution(data_out);
+      output->write_solution(data_out, time);
     }
 
 
@@ -1356,8 +1608,9 @@ namespace xray
       nlohmann::json s;
       s["solver"]             = "anode-thermal";
       s["model"]              = dim == 2 ? "axisymmetric" : "3d";
-      s["task"] = parameters.task == Task::temperature ? "temperature" :
-                                                         "maximum power";
+      s["task"] = parameters.task == Task::temperature   ? "temperature" :
+                  parameters.task == Task::maximum_power ? "maximum power" :
+                                                           "transient";
       s["linear_algebra"]     = LA::name;
       s["converged"]          = true;
       s["peak_temperature_K"] = maxima[peak_layer].max_temperature;
@@ -1388,6 +1641,22 @@ namespace xray
       s["source_integral_W"]          = assembled_heat_input;
       s["source_quadrature_error"]    = source_quadrature_error;
       s["heat_removed_W"]             = heat_removed();
+      if (parameters.motion.kind != Motion::Kind::none)
+        {
+          s["motion"] = parameters.motion.kind == Motion::Kind::linear_scan ?
+                          "linear scan" :
+                          "rotating anode";
+          s["scan_speed_m_per_s"] = parameters.motion.speed();
+          s["peclet_number"]      = peclet_number();
+          if (parameters.motion.kind == Motion::Kind::rotating_anode)
+            {
+              s["track_radius_m"]         = parameters.motion.track_radius;
+              s["rotation_frequency_Hz"] = parameters.motion.rotation_frequency;
+            }
+          // Heat the motion carries out of the mesh (at the last assembled
+          // temperature, the solution's).
+          s["heat_carried_by_motion_W"] = advective_outflow;
+        }
       add_heat_source_summary(s);
       s["n_dofs"]                     = dof_handler.n_dofs();
       s["n_cells"]                    = triangulation.n_global_active_cells();
@@ -1430,6 +1699,22 @@ namespace xray
     }
 
 
+    // Pe = v HWHM / alpha, alpha = k / (rho c_p) of the heated layer at T0:
+    // above ~1 the heat is carried away faster than it diffuses across the
+    // spot.
+    template <int dim, typename LA>
+    double
+    AnodeThermal<dim, LA>::peclet_number() const
+    {
+      const Material &material = *parameters.layers[0].material;
+      const double    T0       = parameters.coolant_temperature;
+      const double    diffusivity =
+        material.conductivity.value(T0) /
+        (material.density * material.heat_capacity.value(T0));
+      return parameters.motion.speed() * parameters.spot_hwhm_x / diffusivity;
+    }
+
+
     template <int dim, typename LA>
     void
     AnodeThermal<dim, LA>::log_heat_source() const
@@ -1446,6 +1731,22 @@ namespace xray
             << " m, deposited fraction "
             << parameters.depth_profile.deposited_fraction() << ")";
       log() << ", eta_E " << parameters.energy_backscatter_fraction << std::endl;
+    }
+
+
+    // H(T) of each layer above T0, where heat is stored (transient) or
+    // carried (motion).
+    template <int dim, typename LA>
+    void
+    AnodeThermal<dim, LA>::make_enthalpy()
+    {
+      enthalpy.assign(parameters.layers.size(), Enthalpy());
+      if (parameters.task != Task::transient &&
+          parameters.motion.kind == Motion::Kind::none)
+        return;
+      for (unsigned int i = 0; i < parameters.layers.size(); ++i)
+        enthalpy[i] = Enthalpy(parameters.layers[i].material->heat_capacity,
+                               parameters.coolant_temperature);
     }
 
 
@@ -1483,6 +1784,12 @@ namespace xray
           << Utilities::MPI::n_mpi_processes(mpi_communicator)
           << " MPI rank(s)" << std::endl;
       log_heat_source();
+      make_enthalpy();
+      stage_mass_factor = 0;
+      // A transient run's mesh is adapted to the steady field at the
+      // beam's peak power (the field it approaches).
+      if (parameters.task == Task::transient)
+        parameters.incident_power = parameters.beam.peak_power();
 
       SolveStatistics statistics;
       if (mesh_is_adapted)
@@ -1533,9 +1840,18 @@ namespace xray
               << std::endl;
         }
 
+      nlohmann::json transient_entries;
+      int            status = exit_status::success;
+      if (parameters.task == Task::transient)
+        status = run_transient(transient_entries);
+      else
+        output_results();
       const auto maxima = layer_maxima();
-      output_results();
+      // (The residual at the solution: boundary_outflow of the solution.)
+      residual_norm(temperature);
       nlohmann::json s = summary(maxima, statistics);
+      if (!transient_entries.is_null())
+        s.update(transient_entries);
       for (unsigned int i = 0; i < maxima.size(); ++i)
         log() << "   Layer '" << parameters.layers[i].name << "' ("
             << parameters.layers[i].material->name << "): max "
@@ -1555,6 +1871,14 @@ namespace xray
       output->write_summary(s);
       run_summary = s;
 
+      if (status == exit_status::limit_exceeded)
+        {
+          if (Utilities::MPI::this_mpi_process(mpi_communicator) == 0)
+            std::cerr << "anode-thermal: " << limit_message
+                      << " (results written to "
+                      << parameters.output_directory << ")" << std::endl;
+          return status;
+        }
       if (s["limit_exceeded"].get<bool>())
         {
           std::string layers;
@@ -1574,5 +1898,7 @@ namespace xray
 
   } // namespace anode_thermal
 } // namespace xray
+
+#include "anode_thermal/transient.templates.h"
 
 #endif

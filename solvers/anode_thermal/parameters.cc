@@ -95,6 +95,146 @@ namespace xray
         return values;
       }
 
+      /// A finite number from entry @p name of the current subsection
+      /// @p section; a malformed value is an InputError naming the entry.
+      double
+      get_number(ParameterHandler  &prm,
+                 const std::string &section,
+                 const std::string &name)
+      {
+        const std::string text = Utilities::trim(prm.get(name));
+        double            value = std::numeric_limits<double>::quiet_NaN();
+        try
+          {
+            value = Utilities::string_to_double(text);
+          }
+        catch (const ExceptionBase &)
+          {}
+        if (!std::isfinite(value))
+          throw InputError(section + "/" + name + " = \"" + text +
+                           "\": not a finite number");
+        return value;
+      }
+
+      /// get_number() that must be positive (or, with @p zero_allowed,
+      /// non-negative).
+      double
+      get_positive(ParameterHandler  &prm,
+                   const std::string &section,
+                   const std::string &name,
+                   const bool         zero_allowed = false)
+      {
+        const double value = get_number(prm, section, name);
+        if (zero_allowed ? value < 0 : !(value > 0))
+          throw InputError(section + "/" + name + " = " +
+                           Utilities::to_string(value) + ": must be " +
+                           (zero_allowed ? "zero or positive" : "positive"));
+        return value;
+      }
+
+      /// The incident power in time (Heat source/Time profile).
+      BeamTimeProfile
+      parse_time_profile(ParameterHandler &prm, const double incident_power)
+      {
+        const std::string profile = prm.get("Time profile");
+        if (profile == "pulsed")
+          return BeamTimeProfile::pulsed(incident_power,
+                                         prm.get_double("Pulse period"),
+                                         prm.get_double("Pulse duty cycle"));
+        if (profile == "table")
+          {
+            const std::string file = Utilities::trim(prm.get("Power table"));
+            if (file.empty())
+              throw InputError("Heat source/Time profile = table needs "
+                               "Heat source/Power table (a file name)");
+            return BeamTimeProfile::read_table(file);
+          }
+        return BeamTimeProfile::constant(incident_power);
+      }
+
+      Motion
+      parse_motion(ParameterHandler &prm, const Parameters &parameters)
+      {
+        const std::string section = "Motion";
+        const std::string type    = prm.get("Type");
+        Motion            motion;
+        if (type == "linear scan")
+          {
+            motion.kind       = Motion::Kind::linear_scan;
+            motion.scan_speed = get_positive(prm, section, "Scan speed", true);
+          }
+        else if (type == "rotating anode")
+          {
+            motion.kind         = Motion::Kind::rotating_anode;
+            motion.track_radius = get_positive(prm, section, "Track radius");
+            motion.rotation_frequency =
+              get_positive(prm, section, "Rotation frequency", true);
+            if (!(motion.track_radius > parameters.radius))
+              throw InputError(
+                "Motion/Track radius (" +
+                Utilities::to_string(motion.track_radius) +
+                " m) must exceed Geometry/Radius (" +
+                Utilities::to_string(parameters.radius) +
+                " m): the modelled piece of the anode lies on the track, "
+                "inside the rotation axis' distance");
+          }
+        if (motion.kind != Motion::Kind::none &&
+            parameters.model != Model::three_dimensional)
+          throw InputError("Motion/Type = " + type +
+                           " needs Model = 3d (a moving spot is not "
+                           "axisymmetric)");
+        return motion;
+      }
+
+      TimeStepping
+      parse_time_stepping(ParameterHandler &prm)
+      {
+        const std::string section = "Time";
+        TimeStepping      time;
+        time.end_time     = get_positive(prm, section, "End time");
+        time.initial_step = get_positive(prm, section, "Initial time step");
+        time.adaptive     = prm.get_bool("Adaptive time step");
+        time.tolerance    = get_positive(prm, section, "Time error tolerance");
+        time.max_step     = get_positive(prm, section, "Maximum time step", true);
+        if (time.max_step == 0)
+          time.max_step = std::numeric_limits<double>::infinity();
+        time.min_step = get_positive(prm, section, "Minimum time step");
+        if (time.initial_step > time.end_time)
+          throw InputError("Time/Initial time step (" +
+                           Utilities::to_string(time.initial_step) +
+                           " s) exceeds Time/End time (" +
+                           Utilities::to_string(time.end_time) + " s)");
+        if (time.min_step > time.initial_step)
+          throw InputError("Time/Minimum time step exceeds Time/Initial time "
+                           "step");
+        const double interval =
+          get_positive(prm, section, "Output interval", true);
+        if (interval != std::floor(interval))
+          throw InputError("Time/Output interval must be a whole number of "
+                           "steps");
+        time.output_interval = static_cast<unsigned int>(interval);
+        time.output_times.clear();
+        for (const auto &item :
+             Utilities::split_string_list(prm.get("Output times"), ','))
+          {
+            double t = std::numeric_limits<double>::quiet_NaN();
+            try
+              {
+                t = Utilities::string_to_double(item);
+              }
+            catch (const ExceptionBase &)
+              {}
+            if (!(t >= 0 && t <= time.end_time))
+              throw InputError("Time/Output times: \"" + item +
+                               "\" is not a time in s between 0 and the End "
+                               "time");
+            if (!time.output_times.empty() && !(t > time.output_times.back()))
+              throw InputError("Time/Output times must increase");
+            time.output_times.push_back(t);
+          }
+        return time;
+      }
+
       /// "material", "formula" or a number in [0, 1).
       double
       parse_backscatter(const std::string &text,
@@ -198,10 +338,14 @@ namespace xray
       prm.declare_entry(
         "Task",
         "temperature",
-        Patterns::Selection("temperature|maximum power"),
-        "temperature: the field at the given incident power. maximum power: "
-        "the incident power at which the first layer reaches its "
-        "temperature limit (the field is reported at that power).");
+        Patterns::Selection("temperature|maximum power|transient"),
+        "temperature: the steady field at the given incident power. maximum "
+        "power: the incident power at which the first layer reaches its "
+        "temperature limit (the field is reported at that power). "
+        "transient: the field in time from T = T0 at t = 0 under the beam's "
+        "Time profile, up to Time/End time (history.csv, a time series in "
+        "solution.pvd); stops with exit status 4 when a layer passes its "
+        "limit.");
 
       prm.enter_subsection("Geometry");
       {
@@ -332,6 +476,117 @@ namespace xray
           "the Tube voltage (backscatter coefficient of Hunger & Kuechler "
           "1979 times the mean backscattered energy of Love, Cox & Scott "
           "1978).");
+        prm.declare_entry(
+          "Time profile",
+          "constant",
+          Patterns::Selection("constant|pulsed|table"),
+          "Task = transient: the incident power in time. constant: Incident "
+          "power from t = 0. pulsed: Incident power during the first Pulse "
+          "duty cycle of every Pulse period, off for the rest (starting on "
+          "at t = 0). table: the power of Power table, linear between its "
+          "rows.");
+        prm.declare_entry("Pulse period",
+                          "1e-3",
+                          Patterns::Double(0),
+                          "Pulsed beam: period of the on/off train in s.");
+        prm.declare_entry("Pulse duty cycle",
+                          "0.5",
+                          Patterns::Double(0, 1),
+                          "Pulsed beam: fraction of each period during which "
+                          "the beam is on (0 < D <= 1, dimensionless).");
+        prm.declare_entry(
+          "Power table",
+          "",
+          Patterns::Anything(),
+          "Time profile = table: a text file of two columns, time in s "
+          "(strictly increasing, from 0 or later) and incident power in W "
+          "(non-negative); '#' starts a comment, columns separated by blanks "
+          "or a comma. Linear between rows, the first and last power held "
+          "before and after them. A relative path is taken from the working "
+          "directory.");
+      }
+      prm.leave_subsection();
+
+      prm.enter_subsection("Motion");
+      {
+        prm.declare_entry(
+          "Type",
+          "none",
+          Patterns::Selection("none|linear scan|rotating anode"),
+          "Motion of the anode under the spot (Model = 3d). none: a "
+          "stationary anode. linear scan: the spot moves along +x at Scan "
+          "speed. rotating anode: the anode turns at Rotation frequency "
+          "about an axis parallel to z at Track radius from the spot (-y "
+          "side): a line focus (Spot shape = line) then lies radially, "
+          "along y. Solved in the spot's frame, where the material flows "
+          "through the mesh (advection-diffusion, SUPG-stabilised); the "
+          "material enters the modelled piece at the coolant temperature "
+          "T0, which then stands for the bulk temperature of the anode.");
+        prm.declare_entry("Scan speed",
+                          "0",
+                          Patterns::Anything(),
+                          "Linear scan: speed of the spot over the anode in "
+                          "m/s (>= 0).");
+        prm.declare_entry("Track radius",
+                          "0.05",
+                          Patterns::Anything(),
+                          "Rotating anode: radius of the focal track in m; "
+                          "it must exceed Geometry/Radius, the size of the "
+                          "piece of anode that is modelled around the spot.");
+        prm.declare_entry("Rotation frequency",
+                          "0",
+                          Patterns::Anything(),
+                          "Rotating anode: revolutions per second (Hz, "
+                          ">= 0); the track moves at 2 pi f R_t.");
+      }
+      prm.leave_subsection();
+
+      prm.enter_subsection("Time");
+      {
+        prm.declare_entry("End time",
+                          "1e-3",
+                          Patterns::Anything(),
+                          "Task = transient: duration of the computed "
+                          "exposure in s (> 0), from t = 0.");
+        prm.declare_entry("Initial time step",
+                          "1e-7",
+                          Patterns::Anything(),
+                          "First time step in s (> 0); also the step after "
+                          "every jump of the beam power. With Adaptive time "
+                          "step = false, the fixed step.");
+        prm.declare_entry("Adaptive time step",
+                          "true",
+                          Patterns::Bool(),
+                          "Choose each step from the local error estimate of "
+                          "the TR-BDF2 scheme (embedded second/third-order "
+                          "pair); false: fixed steps of Initial time step.");
+        prm.declare_entry("Time error tolerance",
+                          "1e-4",
+                          Patterns::Anything(),
+                          "Largest local error of one step in the "
+                          "temperature (maximum over the mesh) as a fraction "
+                          "of the peak temperature rise (> 0, dimensionless).");
+        prm.declare_entry("Maximum time step",
+                          "0",
+                          Patterns::Anything(),
+                          "Upper bound of the adaptive step in s; 0: none.");
+        prm.declare_entry("Minimum time step",
+                          "1e-15",
+                          Patterns::Anything(),
+                          "A step the error control would make smaller than "
+                          "this (s) ends the run with an error.");
+        prm.declare_entry("Output interval",
+                          "0",
+                          Patterns::Anything(),
+                          "Accepted time steps between two fields in the "
+                          "time series of solution.pvd (an integer >= 0); 0: "
+                          "the final field only (besides Output times).");
+        prm.declare_entry("Output times",
+                          "",
+                          Patterns::Anything(),
+                          "Times in s at which the field is written to "
+                          "solution.pvd (comma separated, ascending; the "
+                          "steps land on them).");
       }
       prm.leave_subsection();
 
@@ -462,7 +717,9 @@ namespace xray
           << ' ' << p.spot_hwhm_y << ' ' << p.line_length << " mesh "
           << p.fe_degree << ' ' << p.growth_factor << ' ' << p.spot_cell_fraction
           << ' ' << p.adaptive_cycles << ' ' << p.refinement_fraction << ' '
-          << p.linear_algebra;
+          << p.linear_algebra << " motion " << static_cast<int>(p.motion.kind)
+          << ' ' << p.motion.scan_speed << ' ' << p.motion.track_radius << ' '
+          << p.motion.rotation_frequency;
       return key.str();
     }
 
@@ -483,8 +740,10 @@ namespace xray
       output_directory = prm.get("Output directory");
       model = prm.get("Model") == "3d" ? Model::three_dimensional :
                                          Model::axisymmetric;
-      task  = prm.get("Task") == "maximum power" ? Task::maximum_power :
-                                                   Task::temperature;
+      const std::string task_name = prm.get("Task");
+      task = task_name == "maximum power" ? Task::maximum_power :
+             task_name == "transient"     ? Task::transient :
+                                            Task::temperature;
 
       prm.enter_subsection("Geometry");
       {
@@ -597,6 +856,18 @@ namespace xray
       }
       prm.leave_subsection();
 
+      prm.enter_subsection("Heat source");
+      beam = parse_time_profile(prm, incident_power);
+      prm.leave_subsection();
+      prm.enter_subsection("Motion");
+      motion = parse_motion(prm, *this);
+      prm.leave_subsection();
+      prm.enter_subsection("Time");
+      if (task == Task::transient)
+        time = parse_time_stepping(prm);
+      prm.leave_subsection();
+
+
       prm.enter_subsection("Reference design");
       {
         reference_changes.clear();
@@ -647,6 +918,18 @@ namespace xray
         power_tolerance       = prm.get_double("Maximum power tolerance");
       }
       prm.leave_subsection();
+
+      // Stored and carried heat need rho and c_p.
+      if (task == Task::transient || motion.kind != Motion::Kind::none)
+        for (const auto &layer : layers)
+          if (!(layer.material->density > 0) ||
+              !layer.material->heat_capacity.is_defined() ||
+              !(layer.material->heat_capacity.value(coolant_temperature) > 0))
+            throw InputError(
+              "Materials: layer '" + layer.name + "' (material '" +
+              layer.material->name +
+              "') needs a positive Density and Heat capacity for " +
+              (task == Task::transient ? "Task = transient" : "a moving anode"));
     }
   } // namespace anode_thermal
 } // namespace xray

@@ -6,6 +6,8 @@
 #define XRAY_ANODE_THERMAL_PARAMETERS_H
 
 #include "anode_thermal/heat_source.h"
+#include "anode_thermal/motion.h"
+#include "anode_thermal/time_profile.h"
 #include "common/materials.h"
 
 #include <deal.II/base/parameter_handler.h>
@@ -27,7 +29,8 @@ namespace xray
     enum class Task
     {
       temperature,
-      maximum_power
+      maximum_power,
+      transient
     };
     enum class Shape
     {
@@ -53,6 +56,19 @@ namespace xray
       const Material *material;
       double          thickness;         // m
       double          temperature_limit; // K
+    };
+
+    /// Time stepping of Task = transient (TR-BDF2, doc/theory.md).
+    struct TimeStepping
+    {
+      double       end_time;        // s
+      double       initial_step;    // s
+      bool         adaptive;        // else fixed steps of initial_step
+      double       tolerance;       // local error / peak rise, per step
+      double       max_step;        // s; infinity for no limit
+      double       min_step;        // s
+      unsigned int output_interval; // accepted steps between VTU; 0: end only
+      std::vector<double> output_times; // s, ascending
     };
 
     struct Parameters
@@ -86,6 +102,10 @@ namespace xray
       double       take_off_angle;              // rad
       SpotProfile  spot;
       DepthProfile depth_profile;
+      /// P(t) for Task = transient (incident power, W).
+      BeamTimeProfile beam;
+      /// Motion of the anode under the spot (3D only).
+      Motion          motion;
       /// The reference design of the brightness gain: "Section/Name=value"
       /// changes to these parameters, or empty for none.
       std::vector<std::string> reference_changes;
@@ -94,6 +114,8 @@ namespace xray
       double        coolant_temperature; // K
       FaceCondition back_face;
       FaceCondition side_face;
+
+      TimeStepping time;
 
       // Mesh
       unsigned int fe_degree;

@@ -195,6 +195,77 @@ namespace xray
       value_function, T0, T1, 15, 1e-13);
   }
 
+  Enthalpy::Enthalpy(const TemperatureFunction &c_p, const double T_ref)
+    : reference(T_ref)
+  {
+    if (c_p.is_constant())
+      {
+        constant_heat_capacity = c_p.value(T_ref);
+        return;
+      }
+    const unsigned int n = 4000; // 1 K ... 8001 K
+    nodes_H.resize(n);
+    nodes_c.resize(n);
+    double H = 0;
+    for (unsigned int i = 0; i < n; ++i)
+      {
+        const double T = first_node + i * spacing;
+        if (i > 0)
+          H += c_p.integral(T - spacing, T);
+        nodes_H[i] = H;
+        nodes_c[i] = c_p.value(T);
+      }
+    // Shift so that H(T_ref) = 0 (through the interpolant itself).
+    const double offset = value(T_ref);
+    for (double &h : nodes_H)
+      h -= offset;
+  }
+
+  std::pair<unsigned int, double>
+  Enthalpy::locate(const double T) const
+  {
+    const double x = (T - first_node) / spacing;
+    const double i = std::clamp(std::floor(x), 0., double(nodes_H.size() - 2));
+    return {static_cast<unsigned int>(i), x - i};
+  }
+
+  double
+  Enthalpy::value(const double T) const
+  {
+    if (constant_heat_capacity > 0)
+      return constant_heat_capacity * (T - reference);
+    const double T_first = first_node;
+    const double T_last  = first_node + (nodes_H.size() - 1) * spacing;
+    if (T < T_first)
+      return nodes_H.front() + nodes_c.front() * (T - T_first);
+    if (T > T_last)
+      return nodes_H.back() + nodes_c.back() * (T - T_last);
+    const auto [i, s] = locate(T);
+    // Cubic Hermite basis on [0, 1].
+    const double h00 = (1 + 2 * s) * (1 - s) * (1 - s), h10 = s * (1 - s) * (1 - s);
+    const double h01 = s * s * (3 - 2 * s), h11 = s * s * (s - 1);
+    return h00 * nodes_H[i] + h10 * spacing * nodes_c[i] +
+           h01 * nodes_H[i + 1] + h11 * spacing * nodes_c[i + 1];
+  }
+
+  double
+  Enthalpy::heat_capacity(const double T) const
+  {
+    if (constant_heat_capacity > 0)
+      return constant_heat_capacity;
+    const double T_last = first_node + (nodes_H.size() - 1) * spacing;
+    if (T < first_node)
+      return nodes_c.front();
+    if (T > T_last)
+      return nodes_c.back();
+    const auto [i, s] = locate(T);
+    const double d00 = 6 * s * (s - 1), d10 = (1 - s) * (1 - 3 * s);
+    const double d01 = -6 * s * (s - 1), d11 = s * (3 * s - 2);
+    return (d00 * nodes_H[i] + d01 * nodes_H[i + 1]) / spacing +
+           d10 * nodes_c[i] + d11 * nodes_c[i + 1];
+  }
+
+
   bool
   Material::melts() const
   {

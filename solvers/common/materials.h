@@ -83,6 +83,38 @@ namespace xray
     std::string                    text;
   };
 
+  /// Specific enthalpy above a reference temperature,
+  ///   H(T) = int_{T_ref}^{T} c_p(T') dT'  (J/kg),
+  /// the stored heat of the transient heat equation in conservation form,
+  /// d(rho H)/dt = div(k grad T) + s (doc/theory.md). A constant c_p gives
+  /// c_p (T - T_ref) exactly; otherwise H is tabulated once, every 2 K from
+  /// 1 K to 8000 K (each interval by Gauss-Kronrod), and interpolated by
+  /// cubic Hermite polynomials with c_p at the nodes; beyond the table it
+  /// continues with the end's c_p. heat_capacity() is the derivative of the
+  /// interpolant, so Newton's Jacobian is that of the residual.
+  class Enthalpy
+  {
+  public:
+    Enthalpy() = default;
+    Enthalpy(const TemperatureFunction &heat_capacity, double reference_temperature);
+
+    /// H(T), J/kg.
+    double
+    value(double temperature) const;
+    /// dH/dT, J/(kg K).
+    double
+    heat_capacity(double temperature) const;
+
+  private:
+    double              reference = 0;
+    double              constant_heat_capacity = 0; // > 0: H = c (T - T_ref)
+    double              first_node = 1, spacing = 2;
+    std::vector<double> nodes_H, nodes_c; // at first_node + i spacing
+    /// Interval index and local coordinate s in [0, 1] of @p T, clamped.
+    std::pair<unsigned int, double>
+    locate(double temperature) const;
+  };
+
   struct Material
   {
     std::string         name;

@@ -17,8 +17,11 @@
 #include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <sstream>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace xray
 {
@@ -53,10 +56,12 @@ namespace xray
     void
     write_parameters(const ParameterHandler &prm) const;
 
-    /// solution.pvd -> solution_000.pvtu -> one .vtu piece per rank.
+    /// solution.pvd -> solution_NNN.pvtu -> one .vtu piece per rank. Each
+    /// call adds the field at @p time to the series of solution.pvd
+    /// (NNN counts the calls from 000).
     template <int dim>
     void
-    write_solution(DataOut<dim> &data_out) const;
+    write_solution(DataOut<dim> &data_out, double time = 0) const;
 
     /// Atomic: a reader sees the whole file or none.
     void
@@ -71,19 +76,23 @@ namespace xray
     std::ofstream                             log_file;
     std::unique_ptr<boost::iostreams::stream<TeeDevice>> tee;
     std::unique_ptr<ConditionalOStream>       log_stream;
+    /// (time, .pvtu file) of every field written so far.
+    mutable std::vector<std::pair<double, std::string>> time_series;
   };
 
 
   template <int dim>
   void
-  RunOutput::write_solution(DataOut<dim> &data_out) const
+  RunOutput::write_solution(DataOut<dim> &data_out, const double time) const
   {
     const std::string pvtu = data_out.write_vtu_with_pvtu_record(
-      directory + "/", "solution", 0, communicator, 3, 0);
+      directory + "/", "solution", time_series.size(), communicator, 3, 0);
+    time_series.emplace_back(time, pvtu);
     if (is_root)
       {
-        std::ofstream pvd(path("solution.pvd"));
-        DataOutBase::write_pvd_record(pvd, {{0., pvtu}});
+        std::ostringstream pvd;
+        DataOutBase::write_pvd_record(pvd, time_series);
+        write_file_atomically(path("solution.pvd"), pvd.str());
       }
   }
 } // namespace xray

@@ -1,0 +1,483 @@
+// Task = transient of AnodeThermal (doc/theory.md, "Transient heating"):
+//
+//   d(rho H(T))/dt + rho c_p(T) u . grad T = div(k(T) grad T) + s(x, t),
+//
+// H(T) = int_{T0}^{T} c_p the specific enthalpy (conservation form: the
+// stored heat is exactly int rho H), u the motion of the anode in the
+// spot's frame (motion.h), s the beam's heat at the power P(t) of the time
+// profile (time_profile.h). From T = T0 at t = 0.
+//
+// Semi-discrete: d m(T)/dt = f(T, t), m_i = int rho H(T) phi_i w, f the
+// conduction, cooling, motion and source terms. Time integration by
+// TR-BDF2 (Bank et al., IEEE Trans. Electron Devices 32 (1985) 1992), as
+// the L-stable, stiffly accurate ESDIRK method of Hosea & Shampine (Appl.
+// Numer. Math. 20 (1996) 21) with gamma = 2 - sqrt 2, d = gamma/2,
+// w = sqrt(2)/4:
+//   stage 2 at t + gamma dt: m(U2) = m(T_n) + dt (d f1 + d f2),
+//   stage 3 at t + dt:       m(U3) = m(T_n) + dt (w f1 + w f2 + d f3),
+// T_{n+1} = U3, each stage a Newton solve. The embedded third-order
+// weights b^ = ((1 - w)/3, (3w + 1)/3, d/3) give the local error
+// dt sum (b - b^)_j f_j in heat per node; as a temperature it is filtered
+// through the stage matrix (M + dt d K)^-1 (Shampine's filter for stiff
+// problems). Steps never cross a jump of P(t).
+//
+// The energy balance of a step uses the method's own weights: heat in
+// dt sum b_j P_dep(t_j), heat out through convective faces and with the
+// motion dt sum b_j Q_j, and through fixed-temperature faces the consistent
+// reaction: the sum over their rows of m(T_{n+1}) - m(T_n) - dt sum b_j f_j,
+// which those rows would need and do not get. Stored heat int rho H(T).
+#ifndef XRAY_ANODE_THERMAL_TRANSIENT_TEMPLATES_H
+#define XRAY_ANODE_THERMAL_TRANSIENT_TEMPLATES_H
+
+#include "anode_thermal/anode_thermal.h"
+#include "common/command_line.h"
+
+#include <deal.II/hp/fe_values.h>
+
+#include <cmath>
+#include <iomanip>
+#include <limits>
+#include <sstream>
+
+namespace xray
+{
+  namespace anode_thermal
+  {
+    namespace tr_bdf2
+    {
+      const double gamma = 2 - std::sqrt(2.);
+      const double d     = gamma / 2;
+      const double w     = std::sqrt(2.) / 4;
+      // b - b^: the error weights of the embedded pair.
+      const double e1 = w - (1 - w) / 3;
+      const double e2 = w - (3 * w + 1) / 3;
+      const double e3 = d - d / 3;
+    } // namespace tr_bdf2
+
+
+    // m_i(T) = int rho H(T) phi_i w, every row (hanging nodes condensed).
+    template <int dim, typename LA>
+    void
+    AnodeThermal<dim, LA>::assemble_stored_heat(const Vector &T,
+                                                Vector       &stored)
+    {
+      TimerOutput::Scope t(*timer, "assembly");
+      stored.reinit(locally_owned_dofs, mpi_communicator);
+      hp::FEValues<dim> fe_values(mapping,
+                                  fe,
+                                  quadrature,
+                                  update_values | update_quadrature_points |
+                                    update_JxW_values);
+      dealii::Vector<double>               cell_stored;
+      std::vector<types::global_dof_index> dofs;
+      std::vector<double>                  T_values;
+      for (const auto &cell : dof_handler.active_cell_iterators())
+        if (cell->is_locally_owned())
+          {
+            fe_values.reinit(cell);
+            const auto &values = fe_values.get_present_fe_values();
+            const unsigned int layer = cell->material_id();
+            const FEValuesExtractors::Scalar field(layer_component[layer]);
+            const double rho = parameters.layers[layer].material->density;
+            cell_stored.reinit(values.dofs_per_cell);
+            T_values.resize(values.n_quadrature_points);
+            values[field].get_function_values(T, T_values);
+            for (const unsigned int q : values.quadrature_point_indices())
+              {
+                const double heat = rho * enthalpy[layer].value(T_values[q]) *
+                                    weight(values.quadrature_point(q)) *
+                                    values.JxW(q);
+                for (unsigned int i = 0; i < values.dofs_per_cell; ++i)
+                  cell_stored(i) += heat * values[field].value(i, q);
+              }
+            dofs.resize(values.dofs_per_cell);
+            cell->get_dof_indices(dofs);
+            hanging_constraints.distribute_local_to_global(cell_stored, dofs,
+                                                           stored);
+          }
+      stored.compress(VectorOperation::add);
+    }
+
+
+    // f(T) at incident power P on every row, and m(T); boundary_outflow
+    // then holds the heat leaving by convection and motion at T (W).
+    template <int dim, typename LA>
+    void
+    AnodeThermal<dim, LA>::evaluate_rates(const Vector &T,
+                                          const double  incident_power,
+                                          Vector       &rate,
+                                          Vector       &stored)
+    {
+      current_incident_power = incident_power;
+      temperature            = T;
+      rates_only             = true;
+      assemble(temperature, false, true);
+      rates_only = false;
+      rate       = system_rhs;
+      assemble_stored_heat(temperature, stored);
+    }
+
+
+    template <int dim, typename LA>
+    double
+    AnodeThermal<dim, LA>::sum_of(const Vector &vector) const
+    {
+      return vector.mean_value() * vector.size();
+    }
+
+
+    // Sum over the fixed-temperature rows of a vector with every row.
+    template <int dim, typename LA>
+    double
+    AnodeThermal<dim, LA>::sum_of_fixed_rows(const Vector &vector) const
+    {
+      Vector free_rows = vector;
+      update_constraints.set_zero(free_rows);
+      return sum_of(vector) - sum_of(free_rows);
+    }
+
+
+    // One Newton solve of a stage at incident power P, from
+    // present_solution; REFERENCE is the scale of the stage equation.
+    template <int dim, typename LA>
+    void
+    AnodeThermal<dim, LA>::solve_stage(const double power, const double reference)
+    {
+      current_incident_power = power;
+      const double load      = deposited_power() * unit_source_norm;
+      const auto   statistics = solve_newton(std::max(reference, load));
+      transient_newton_iterations += statistics.newton_iterations;
+    }
+
+
+    // One TR-BDF2 step from NOW over DT into NEXT (above). Returns the error
+    // ratio (estimated local error / allowed) and the step's heat balance.
+    template <int dim, typename LA>
+    typename AnodeThermal<dim, LA>::TimeStepResult
+    AnodeThermal<dim, LA>::take_time_step(const TimeState &now,
+                                          const double     dt,
+                                          TimeState       &next)
+    {
+      using namespace tr_bdf2;
+      const auto  &beam = parameters.beam;
+      const double t    = now.time;
+      const double P1   = beam.power_after(t);
+      const double P2   = beam.power_after(t + gamma * dt);
+      const double P3   = beam.power_before(t + dt);
+      // Deposited power per incident watt.
+      const double per_watt = (1 - parameters.energy_backscatter_fraction) *
+                              parameters.depth_profile.deposited_fraction();
+
+      // The stage equations' scale: the heat input or the present rate of
+      // change, whichever is larger (a cooling anode has no input).
+      Vector rate_of_unknowns = now.rate;
+      update_constraints.set_zero(rate_of_unknowns);
+      const double reference = rate_of_unknowns.l2_norm();
+
+      previous_temperature = now.solution;
+      stage_mass_factor    = 1 / (dt * d);
+
+      // Stage 2.
+      stage_interval   = gamma * dt;
+      stage_known_mass = now.stored;
+      stage_known_mass.add(dt * d, now.rate);
+      present_solution = now.solution;
+      solve_stage(P2, reference);
+      const Vector U2 = present_solution;
+      Vector       f2, stored2;
+      evaluate_rates(U2, P2, f2, stored2);
+      const double outflow2 = boundary_outflow;
+
+      // Stage 3, from the line through T_n and U2.
+      stage_interval   = dt;
+      stage_known_mass = now.stored;
+      stage_known_mass.add(dt * w, now.rate);
+      stage_known_mass.add(dt * w, f2);
+      present_solution = now.solution;
+      present_solution.add(1 / gamma, U2);
+      present_solution.add(-1 / gamma, now.solution);
+      solve_stage(P3, reference);
+      next.solution = present_solution;
+      evaluate_rates(next.solution, P3, next.rate, next.stored);
+      next.outflow = boundary_outflow;
+      next.time    = t + dt;
+
+      TimeStepResult result;
+      result.heat_in = dt * (w * P1 + w * P2 + d * P3) * per_watt *
+                       unit_source_sum;
+      // What the fixed-temperature rows would need to hold their equations.
+      Vector missing = next.stored;
+      missing.add(-1., now.stored);
+      missing.add(-dt * w, now.rate);
+      missing.add(-dt * w, f2);
+      missing.add(-dt * d, next.rate);
+      result.heat_out = dt * (w * now.outflow + w * outflow2 + d * next.outflow) -
+                        sum_of_fixed_rows(missing);
+
+      // Local error in heat per node, as a temperature through the stage
+      // matrix (dt d (c M + K) = M + dt d K, c = 1/(dt d)).
+      system_rhs = now.rate;
+      system_rhs *= e1 * dt * stage_mass_factor;
+      system_rhs.add(e2 * dt * stage_mass_factor, f2);
+      system_rhs.add(e3 * dt * stage_mass_factor, next.rate);
+      drop_fixed_rows();
+      double error = 0;
+      if (system_rhs.l2_norm() > 0)
+        {
+          Vector temperature_error(locally_owned_dofs, mpi_communicator);
+          solve_linear(temperature_error, 0);
+          error = temperature_error.linfty_norm();
+        }
+      const double T0   = parameters.coolant_temperature;
+      const double rise = std::max(now.solution.linfty_norm(),
+                                   next.solution.linfty_norm()) - T0;
+      const double allowed = parameters.time.tolerance * rise;
+      result.error_ratio =
+        error == 0 ? 0. :
+        allowed > 0 ? error / allowed :
+                      std::numeric_limits<double>::infinity();
+
+      // The next step starts with the power after the step's end.
+      next.rate.add((beam.power_after(t + dt) - P3) * per_watt, unit_source);
+      return result;
+    }
+
+
+    template <int dim, typename LA>
+    std::string
+    AnodeThermal<dim, LA>::history_header() const
+    {
+      std::string header =
+        "time_s,time_step_s,incident_power_W,peak_temperature_K";
+      for (const auto &layer : parameters.layers)
+        header += ",peak_temperature_" + layer.name + "_K";
+      return header +
+             ",energy_stored_J,energy_in_J,energy_out_J,energy_balance_error";
+    }
+
+
+    // The time loop: steps chosen by the error estimate (or fixed), landing
+    // on every jump of the beam power, every output time and the end; the
+    // layer limits checked after every step. Returns the exit status.
+    template <int dim, typename LA>
+    int
+    AnodeThermal<dim, LA>::run_transient(nlohmann::json &summary_entries)
+    {
+      const TimeStepping &time = parameters.time;
+      const auto         &beam = parameters.beam;
+      const double        T0   = parameters.coolant_temperature;
+      constexpr double    growth_limit = 2, shrink_limit = 0.2, safety = 0.9;
+
+      log() << "   Transient: 0 to " << time.end_time << " s, "
+            << (time.adaptive ? "adaptive" : "fixed") << " TR-BDF2 steps"
+            << std::endl;
+      quiet_newton                = true;
+      transient_newton_iterations = 0;
+      history.clear();
+      stage_mass_factor = 0;
+
+      TimeState now, next;
+      present_solution = T0;
+      temperature_constraints.distribute(present_solution);
+      now.solution = present_solution;
+      now.time     = 0;
+      evaluate_rates(now.solution, beam.power_after(0), now.rate, now.stored);
+      now.outflow = boundary_outflow;
+      const double initial_heat = sum_of(now.stored);
+
+      double heat_in = 0, heat_out = 0, worst_balance = 0;
+      double max_peak = T0, time_of_max_peak = 0;
+      double time_to_limit = std::numeric_limits<double>::quiet_NaN();
+      std::string limit_layer;
+      unsigned int accepted = 0, rejected = 0;
+      double       largest_step = 0, smallest_step = time.end_time;
+
+      std::vector<LayerResult> maxima = layer_maxima();
+      auto record = [&](const double t, const double dt) {
+        double peak = maxima[0].max_temperature;
+        for (const auto &m : maxima)
+          peak = std::max(peak, m.max_temperature);
+        if (peak > max_peak)
+          {
+            max_peak         = peak;
+            time_of_max_peak = t;
+          }
+        const double stored = sum_of(now.stored) - initial_heat;
+        const double scale  = std::max({heat_in, heat_out, std::abs(stored)});
+        const double balance =
+          scale > 0 ? (stored + heat_out - heat_in) / scale : 0.;
+        worst_balance = std::max(worst_balance, std::abs(balance));
+        std::vector<double> row{t, dt, beam.power_before(t), peak};
+        for (const auto &m : maxima)
+          row.push_back(m.max_temperature);
+        row.insert(row.end(), {stored, heat_in, heat_out, balance});
+        history.push_back(row);
+      };
+      record(0, 0);
+      auto next_output = time.output_times.begin();
+      if (next_output != time.output_times.end() && *next_output == 0)
+        {
+          output_results(0);
+          ++next_output;
+        }
+      unsigned int steps_since_output = 0;
+      double       last_output_time   = 0;
+
+      double dt = time.initial_step;
+      while (now.time < time.end_time * (1 - 1e-12))
+        {
+          // Land on the next jump of P, output time and the end.
+          double end_of_step = std::min(now.time + dt, time.end_time);
+          const double jump  = beam.next_break(now.time);
+          end_of_step        = std::min(end_of_step, jump);
+          if (next_output != time.output_times.end())
+            end_of_step = std::min(end_of_step, *next_output);
+          const double step = end_of_step - now.time;
+
+          const TimeStepResult result = take_time_step(now, step, next);
+          if (time.adaptive && result.error_ratio > 1)
+            {
+              ++rejected;
+              dt = step * std::max(shrink_limit,
+                                   safety * std::cbrt(1 / result.error_ratio));
+              if (dt < time.min_step)
+                throw SolverError(
+                  "the time step fell below Time/Minimum time step (" +
+                  Utilities::to_string(time.min_step) + " s) at t = " +
+                  Utilities::to_string(now.time) + " s");
+              continue;
+            }
+
+          // Accepted.
+          const std::vector<LayerResult> previous_maxima = maxima;
+          std::swap(now, next);
+          present_solution = now.solution;
+          temperature      = present_solution;
+          heat_in += result.heat_in;
+          heat_out += result.heat_out;
+          ++accepted;
+          largest_step  = std::max(largest_step, step);
+          smallest_step = std::min(smallest_step, step);
+          maxima        = layer_maxima();
+          record(now.time, step);
+
+          // A layer over its limit: the time it got there, interpolated
+          // linearly in the layer's peak over the step.
+          for (unsigned int i = 0; i < maxima.size(); ++i)
+            {
+              const double limit = parameters.layers[i].temperature_limit;
+              if (maxima[i].max_temperature > limit)
+                {
+                  const double before = previous_maxima[i].max_temperature;
+                  const double s =
+                    std::clamp((limit - before) /
+                                 (maxima[i].max_temperature - before),
+                               0., 1.);
+                  const double t_limit = now.time - step + s * step;
+                  if (std::isnan(time_to_limit) || t_limit < time_to_limit)
+                    {
+                      time_to_limit = t_limit;
+                      limit_layer   = parameters.layers[i].name;
+                    }
+                }
+            }
+
+          ++steps_since_output;
+          const bool at_output_time = next_output != time.output_times.end() &&
+                                      std::abs(now.time - *next_output) <=
+                                        1e-12 * time.end_time;
+          if (at_output_time ||
+              (time.output_interval > 0 &&
+               steps_since_output >= time.output_interval))
+            {
+              output_results(now.time);
+              last_output_time   = now.time;
+              steps_since_output = 0;
+            }
+          if (at_output_time)
+            ++next_output;
+          if (!std::isnan(time_to_limit))
+            break;
+
+          if (accepted % 100 == 0)
+            log() << "      t = " << now.time << " s: " << accepted
+                  << " steps, peak " << history.back()[3] << " K" << std::endl;
+
+          dt = time.adaptive ?
+                 step * std::clamp(safety *
+                                     std::cbrt(1 / std::max(result.error_ratio,
+                                                            1e-12)),
+                                   shrink_limit,
+                                   growth_limit) :
+                 time.initial_step;
+          dt = std::min(dt, time.max_step);
+          // A jump of P starts again with the first step.
+          if (std::abs(now.time - jump) <= 1e-12 * time.end_time)
+            dt = std::min(dt, time.initial_step);
+        }
+      quiet_newton      = false;
+      stage_mass_factor = 0;
+      if (last_output_time != now.time || accepted == 0)
+        output_results(now.time);
+      current_incident_power = beam.power_before(now.time);
+
+      log() << "   " << accepted << " time steps (" << rejected
+            << " rejected), " << transient_newton_iterations
+            << " Newton iterations; t = " << now.time << " s, peak "
+            << history.back()[3] << " K (max " << max_peak << " K at t = "
+            << time_of_max_peak << " s)" << std::endl;
+      log() << "   Heat in " << heat_in << " J, out " << heat_out
+            << " J, stored " << history.back()[history.back().size() - 4]
+            << " J; largest balance error " << worst_balance << " (relative)"
+            << std::endl;
+
+      // history.csv, whole or not at all.
+      if (Utilities::MPI::this_mpi_process(mpi_communicator) == 0)
+        {
+          std::ostringstream csv;
+          csv << history_header() << '\n' << std::setprecision(12);
+          for (const auto &row : history)
+            {
+              for (unsigned int i = 0; i < row.size(); ++i)
+                csv << (i ? "," : "") << row[i];
+              csv << '\n';
+            }
+          write_file_atomically(output->path("history.csv"), csv.str());
+        }
+
+      summary_entries["final_time_s"]             = now.time;
+      summary_entries["final_peak_temperature_K"] = history.back()[3];
+      summary_entries["max_peak_temperature_K"]   = max_peak;
+      summary_entries["time_of_max_peak_s"]       = time_of_max_peak;
+      summary_entries["time_to_limit_s"] =
+        std::isnan(time_to_limit) ? nlohmann::json() :
+                                    nlohmann::json(time_to_limit);
+      summary_entries["time_steps"]           = accepted;
+      summary_entries["rejected_time_steps"]  = rejected;
+      summary_entries["smallest_time_step_s"] = smallest_step;
+      summary_entries["largest_time_step_s"]  = largest_step;
+      summary_entries["energy_in_J"]          = heat_in;
+      summary_entries["energy_out_J"]         = heat_out;
+      summary_entries["energy_stored_J"] = history.back()[history.back().size() - 4];
+      summary_entries["max_energy_balance_error"] = worst_balance;
+      summary_entries["time_newton_iterations"]   = transient_newton_iterations;
+      summary_entries["limit_exceeded"] = !std::isnan(time_to_limit);
+      summary_entries["layers_over_limit"] =
+        std::isnan(time_to_limit) ? std::vector<std::string>() :
+                                    std::vector<std::string>{limit_layer};
+      if (!std::isnan(time_to_limit))
+        {
+          limit_message = "temperature limit of layer '" + limit_layer +
+                          "' reached at t = " +
+                          Utilities::to_string(time_to_limit) +
+                          " s (run stopped at t = " +
+                          Utilities::to_string(now.time) + " s, peak " +
+                          Utilities::to_string(history.back()[3]) + " K)";
+          return exit_status::limit_exceeded;
+        }
+      return exit_status::success;
+    }
+  } // namespace anode_thermal
+} // namespace xray
+
+#endif
