@@ -317,6 +317,9 @@ namespace xray
       double boundary_outflow = 0;
       /// Of which the motion carries away (W).
       double advective_outflow = 0;
+      /// Heat leaving through the cooled faces of a moving anode's solution,
+      /// W (run()); -1 without motion.
+      double moving_heat_removed = -1;
       /// Transient results: one row per accepted step (history.csv).
       std::vector<std::vector<double>> history;
 

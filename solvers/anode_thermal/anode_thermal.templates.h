@@ -909,9 +909,11 @@ namespace xray
     // with the strong residual
     //   r = rho c_p (u . grad T) - k lap T - k'(T) |grad T|^2 - s
     //       [+ rho c_p (T - T_n) / stage interval in a time stage],
-    // and tau = h / (2 |u|) (coth Pe - 1/Pe), Pe = rho c_p |u| h / (2 k),
-    // h the cell's length along u over the polynomial degree. Summed over
-    // i the SUPG term vanishes (sum_i grad phi_i = 0), so it moves no heat.
+    // and tau = h / (2 |u|) (coth Pe - 1/Pe), Pe = rho c_p |u| h / (2 k)
+    // with k and c_p at T0 (so that tau does not depend on T), h the cell's
+    // length along u over the polynomial degree. The Jacobian is exact but
+    // for k'' in the SUPG term. Summed over i the SUPG term vanishes
+    // (sum_i grad phi_i = 0), so it moves no heat.
     // Returns rho c_p (u . grad T) w: summed over the mesh the heat the
     // motion carries out of it (div u = 0).
     template <int dim, typename LA>
@@ -954,8 +956,10 @@ namespace xray
             component += inverse_jacobian[d][e] * u[e] / speed;
           reference_step = std::max(reference_step, std::abs(component));
         }
+      const double T0     = parameters.coolant_temperature;
       const double h      = 1. / (reference_step * parameters.fe_degree);
-      const double peclet = rho * c_p * speed * h / (2 * k);
+      const double peclet = rho * material.heat_capacity.value(T0) * speed *
+                            h / (2 * material.conductivity.value(T0));
       const double tau =
         peclet < 1e-8 ? 0. :
                         h / (2 * speed) *
@@ -982,12 +986,19 @@ namespace xray
                 const double streamline_j = u * values[field].gradient(j, q);
                 const double laplacian_j =
                   trace(values[field].hessian(j, q));
+                // d(strong residual)/dT_j.
+                const double strong_j =
+                  rho * (c_p * streamline_j + dc_p * phi_j * (u * grad_T)) -
+                  k * laplacian_j - dk * phi_j * laplacian_T -
+                  2 * dk * (grad_T * values[field].gradient(j, q)) +
+                  time_rate * phi_j +
+                  (stage_mass_factor > 0 ?
+                     rho * dc_p * phi_j * (T - T_previous) / stage_interval :
+                     0.);
                 cell_matrix(i, j) +=
                   (rho * (c_p * streamline_j + dc_p * phi_j * (u * grad_T)) *
                      phi_i +
-                   tau * streamline_i *
-                     (rho * c_p * streamline_j - k * laplacian_j +
-                      time_rate * phi_j)) *
+                   tau * streamline_i * strong_j) *
                   w;
               }
         }
@@ -1640,7 +1651,9 @@ namespace xray
       s["transmitted_power_W"]        = absorbed - deposited_power();
       s["source_integral_W"]          = assembled_heat_input;
       s["source_quadrature_error"]    = source_quadrature_error;
-      s["heat_removed_W"]             = heat_removed();
+      s["heat_removed_W"]             = moving_heat_removed >= 0 ?
+                                          moving_heat_removed :
+                                          heat_removed();
       if (parameters.motion.kind != Motion::Kind::none)
         {
           s["motion"] = parameters.motion.kind == Motion::Kind::linear_scan ?
@@ -1847,8 +1860,19 @@ namespace xray
       else
         output_results();
       const auto maxima = layer_maxima();
-      // (The residual at the solution: boundary_outflow of the solution.)
-      residual_norm(temperature);
+      // The heat leaving at the solution. With motion the wake meets the
+      // fixed-temperature faces in a thin layer where -k dT/dn is poorly
+      // resolved: those faces' heat is then the consistent reaction, the
+      // sum of their rows of the residual without source (which their
+      // unknowns would need to balance).
+      moving_heat_removed = -1;
+      const double input  = current_incident_power;
+      current_incident_power = 0;
+      assemble(temperature, false, true);
+      current_incident_power = input;
+      if (parameters.motion.is_moving())
+        moving_heat_removed = boundary_outflow - advective_outflow +
+                              sum_of_fixed_rows(system_rhs);
       nlohmann::json s = summary(maxima, statistics);
       if (!transient_entries.is_null())
         s.update(transient_entries);

@@ -889,9 +889,11 @@ namespace xray
         const bool cylinder_cooled =
           back_face.type != FaceCondition::Type::insulated ||
           (side_face.type != FaceCondition::Type::insulated);
-        if (shape == Shape::half_ball
-              ? back_face.type == FaceCondition::Type::insulated
-              : !cylinder_cooled)
+        // A moving anode's material enters at T0: that holds it.
+        if (!motion.is_moving() &&
+            (shape == Shape::half_ball
+               ? back_face.type == FaceCondition::Type::insulated
+               : !cylinder_cooled))
           throw InputError("Cooling: every face is insulated, so no steady "
                            "state exists; cool the back or the side face");
       }
