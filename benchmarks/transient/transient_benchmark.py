@@ -5,7 +5,7 @@ at t = 0 over a constant-property half-space, computed by anode-thermal
 
 Exact solution. An instantaneous point source releasing the heat Q at the
 origin of an infinite solid at t = 0 gives (Carslaw & Jaeger, Conduction of
-Heat in Solids, 2nd ed., Oxford 1959, ch. 10, section 10.2)
+Heat in Solids, 2nd ed., Oxford 1959, ch. 10, the point source)
     T - T0 = Q / (rho c_p (4 pi alpha t)^{3/2}) exp(-r^2 / (4 alpha t)).
 On the insulated face z = 0 of the half-space z < 0 the image source
 coincides with the source: the kernel doubles. The absorbed flux
@@ -22,7 +22,7 @@ int_0^inf 2 pi r exp(-r^2 (1/a^2 + 1/(4 alpha s))) dr = pi a^2 4 alpha s
 Limits: t -> inf gives P / (2 sqrt(pi) k a), Eq. (2) of Grider, Wright &
 Ausburn (J. Phys. D 19 (1986) 2281); t -> 0 gives 2 q(0) sqrt(alpha t / pi)
 / k, the semi-infinite solid under a constant flux (Carslaw & Jaeger
-section 2.9). self_test() checks the formula against the double integral
+ch. 2). self_test() checks the formula against the double integral
 above done by quadrature, and both limits.
 
 Finite body. The model is a half-ball of radius R held at T0 on its curved
@@ -33,7 +33,7 @@ monotonically in time, so by the maximum principle
     0 <= w(t) <= max_{|x| = R} T(half-space) - T0
               <= P / (2 pi k R) (1 + O(a^2/R^2))          (steady value)
 and, at the times compared, <= P / (2 pi k R) erfc(R / sqrt(4 alpha t))
-(continuous point source, Carslaw & Jaeger section 10.4, doubled). The
+(continuous point source, Carslaw & Jaeger ch. 10, doubled). The
 prm takes R = 20 m (3.3e5 a): the steady bound is <= 6e-6 of the rise at
 the first compared time and 2e-6 at the end; the erfc bound is zero in
 double precision. The large ball costs little: the mesh is graded.
@@ -42,22 +42,37 @@ Checks (the default case: axisymmetric, 3 adaptive cycles, adaptive
 TR-BDF2 at the default tolerance 1e-4; history.csv compared at its rows at
 t_end / 64, / 16, / 4 and t_end, which Time/Output times makes the steps
 land on; nothing interpolated):
-  (a) spatial convergence: refinement cycles 0..4 at a tight time
+  (a) spatial convergence: refinement cycles 0..3 at a tight time
       tolerance (1e-7);
-  (b) temporal convergence: fixed steps t_end / N, N = 16 .. 256; the
-      observed order at t_end, against the exact value and between
-      successive step sizes. TR-BDF2 is second order for smooth
-      solutions; switching the source on at t = 0 makes the rise grow
-      like sqrt(t) (the field is not smooth in time at t = 0), which may
-      lower the observed order;
+  (b) temporal convergence: fixed steps t_end / N, N = 16 .. 256, on the
+      4-cycle mesh; the observed order at t_end, against the exact value
+      and from the changes between successive halvings (free of the
+      spatial error). TR-BDF2 is second order for smooth solutions;
+      switching the source on at t = 0 makes the rise grow like sqrt(t),
+      which the first steps cannot follow: the error at t_end / 16 is
+      printed too;
   (c) adaptive stepping at tolerances 1e-3 .. 1e-6: error, accepted and
       rejected steps;
   (d) energy: max_energy_balance_error <= 1e-6 in every run, and against
       the exact bookkeeping: energy_in = P t_end, and energy_stored +
       energy_out = P t_end (nothing reaches the far face), each to 1e-6.
-The default case fails the benchmark when its rise at any compared time
-is off by more than TOLERANCE (relative).
-Measured: see benchmarks/README.md (to be filled with the tables).
+The default case fails the benchmark when its rise at any compared time is
+off by more than TOLERANCE = 5e-4 (relative).
+
+Measured (1 rank): default case +1.25e-4, +1.33e-4, +1.22e-4, +9.3e-5 at
+the four times, 92 steps (6 rejected), 15 s; its error is the time
+stepping's (at tolerance 1e-3 the largest is 5.6e-4, 1e-5 3.3e-5, 1e-6
+8.4e-6, about proportional). (a) cycles 0..3: +2.3e-3, +1.4e-4, +1.1e-5,
++3.0e-6 at t_end / 64; at cycle 3 the rest is mostly the time error of
+tolerance 1e-7 (~1.2e-6, read off (b)). (b) the changes between halvings
+give order 2.01, 2.01, 2.00 at t_end (no reduction there from the sqrt(t)
+start); against the exact value 1.99, 1.93, 1.73, 1.24 as the spatial
+error (2.4e-7) takes over; at t_end / 16 the fixed-step error is much
+larger (1.3e-3 with 64 steps) and falls with order ~2 only from 64 steps
+on. (d) balance errors <= 7.2e-10, stored + out = P t_end to 5e-11. The
+tolerance is 3.8 times the measured default error: it would catch the
+time control drifting to the accuracy of tolerance 1e-3. Full mode
+~9 minutes on one shared core (cycle 3 at tolerance 1e-7: 100 s).
 
 Usage: transient_benchmark.py SOLVER [--mpiexec MPIEXEC] [--np N] [--quick]
                               [--json FILE]
@@ -82,7 +97,7 @@ T_END = 2e-4
 CHECK_TIMES = (T_END / 64, T_END / 16, T_END / 4, T_END)
 DEFAULT_CYCLES = 3
 DEFAULT_TIME_TOLERANCE = 1e-4
-TOLERANCE = 1e-3          # relative error of the rise, default case
+TOLERANCE = 5e-4          # relative error of the rise, default case
 ENERGY_TOLERANCE = 1e-6   # energy bookkeeping, every run
 SOURCE = ("exact half-space centre rise P/(pi^{3/2} k a) arctan(sqrt(4 alpha t)/a) "
           "from the instantaneous point source (Carslaw & Jaeger 1959, ch. 10) with "
@@ -282,7 +297,7 @@ def main():
         print(f"  {'cycles':>6s} {'unknowns':>9s} {'steps':>6s} "
               + " ".join(f"{'t=' + format(t, '.3g'):>11s}" for t in CHECK_TIMES)
               + f" {'time s':>7s}")
-        for n in range(0, 5):
+        for n in range(0, 4):
             s, h = run(args, [f"Mesh/Adaptive refinement cycles={n}",
                               f"Time/Time error tolerance={tight:g}"])
             # Q2 point value at the centre: |error| ~ h^3 ~ N^-3/2.

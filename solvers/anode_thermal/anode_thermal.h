@@ -147,6 +147,10 @@ namespace xray
                       bool                              with_matrix,
                       FullMatrix<double>               &cell_matrix,
                       dealii::Vector<double>           &cell_rhs) const;
+      std::pair<Tensor<1, dim>, double>
+      streamline_diffusion(const FEValues<dim> &values,
+                           unsigned int         q,
+                           unsigned int         layer) const;
       double
       add_advection(const FEValues<dim>              &values,
                     const FEValuesExtractors::Scalar &field,
@@ -155,7 +159,6 @@ namespace xray
                     double                            T,
                     const Tensor<1, dim>             &grad_T,
                     double                            laplacian_T,
-                    double                            T_previous,
                     double                            k,
                     double                            dk,
                     double                            w,
@@ -200,6 +203,13 @@ namespace xray
       run_transient(nlohmann::json &summary_entries);
       TimeStepResult
       take_time_step(const TimeState &now, double dt, TimeState &next);
+      TimeStepResult
+      take_time_step_from(const TimeState &now,
+                          double           dt,
+                          double           P1,
+                          double           P2,
+                          double           P3,
+                          TimeState       &next);
       void
       solve_stage(double incident_power, double reference);
       void
@@ -309,9 +319,8 @@ namespace xray
       // c = stage_mass_factor = 1/(dt d), m_i(T) = int rho H(T) phi_i.
       double stage_mass_factor = 0;
       Vector stage_known_mass;
-      /// SUPG's time derivative (T - T_n) / stage_interval, T_n ghosted.
-      Vector previous_temperature;
-      double stage_interval = 0;
+      /// The time step that limits the SUPG parameter; 0 when steady.
+      double supg_time_step = 0;
       /// Heat leaving through convective faces and carried out of the mesh
       /// by the motion at the temperature of the last assemble(), W.
       double boundary_outflow = 0;

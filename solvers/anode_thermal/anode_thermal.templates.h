@@ -645,7 +645,7 @@ namespace xray
       std::vector<types::global_dof_index> dofs;
       std::vector<double>                  T_values;
       std::vector<Tensor<1, dim>>          T_gradients;
-      std::vector<double>                  T_laplacians, T_previous;
+      std::vector<double>                  T_laplacians;
       // Local contributions into the global system: the matrix through the
       // hanging-node and Dirichlet constraints of the Newton update, the
       // residual through the hanging nodes only (drop_fixed_rows()).
@@ -679,10 +679,6 @@ namespace xray
             {
               T_laplacians.resize(values.n_quadrature_points);
               values[field].get_function_laplacians(T, T_laplacians);
-              T_previous.assign(values.n_quadrature_points, 0.);
-              if (transient)
-                values[field].get_function_values(previous_temperature,
-                                                  T_previous);
             }
 
           for (const unsigned int q : values.quadrature_point_indices())
@@ -708,7 +704,7 @@ namespace xray
               if (moving)
                 advected += add_advection(values, field, q, layer,
                                          T_values[q], T_gradients[q],
-                                         T_laplacians[q], T_previous[q], k, dk,
+                                         T_laplacians[q], k, dk,
                                          w, with_matrix, cell_matrix,
                                          cell_rhs);
             }
@@ -868,9 +864,13 @@ namespace xray
     }
 
 
-    // Stored heat of a time stage at one quadrature point:
-    //   R_i += c rho H(T) phi_i w,   J_ij += c rho c_p(T) phi_j phi_i w,
-    // H the specific enthalpy above T0 (Enthalpy), c = 1/(dt d).
+    // Stored heat of a time stage at one quadrature point, tested with the
+    // SUPG test function phi_i + tau u . grad phi_i (add_advection()):
+    //   R_i += c rho H(T) (phi_i + tau u . grad phi_i) w,
+    //   J_ij += c rho c_p(T) phi_j (phi_i + tau u . grad phi_i) w,
+    // H the specific enthalpy above T0 (Enthalpy), c = 1/(dt d). Keeping
+    // the time derivative inside the stored heat m(T) keeps SUPG consistent
+    // through the Runge-Kutta stages.
     template <int dim, typename LA>
     void
     AnodeThermal<dim, LA>::add_stored_heat(
@@ -888,32 +888,77 @@ namespace xray
       const double stored = stage_mass_factor * rho * enthalpy[layer].value(T);
       const double capacity =
         stage_mass_factor * rho * enthalpy[layer].heat_capacity(T);
+      const auto [u, tau] = streamline_diffusion(values, q, layer);
       for (unsigned int i = 0; i < values.dofs_per_cell; ++i)
         {
-          const double phi_i = values[field].value(i, q);
-          cell_rhs(i) -= stored * phi_i * w;
+          const double test = values[field].value(i, q) +
+                              tau * (u * values[field].gradient(i, q));
+          cell_rhs(i) -= stored * test * w;
           if (with_matrix)
             for (unsigned int j = 0; j < values.dofs_per_cell; ++j)
               cell_matrix(i, j) +=
-                capacity * values[field].value(j, q) * phi_i * w;
+                capacity * values[field].value(j, q) * test * w;
         }
+    }
+
+
+    // The material velocity u at a quadrature point and the SUPG parameter
+    // (Brooks & Hughes, Comput. Methods Appl. Mech. Eng. 32 (1982) 199)
+    //   tau = h / (2 |u|) (coth Pe - 1/Pe),  Pe = rho c_p |u| h / (2 k),
+    // with k and c_p at T0 (so that tau does not depend on T), h the cell's
+    // length along u over the polynomial degree. In a time step dt it is
+    // limited by the step, tau = (tau_steady^-2 + (2/dt)^2)^-1/2 (Shakib,
+    // Hughes & Johan, Comput. Methods Appl. Mech. Eng. 89 (1991) 141): the
+    // Petrov-Galerkin part of the stored heat stays of the size of the
+    // advection term. Zero without motion.
+    template <int dim, typename LA>
+    std::pair<Tensor<1, dim>, double>
+    AnodeThermal<dim, LA>::streamline_diffusion(const FEValues<dim> &values,
+                                                const unsigned int   q,
+                                                const unsigned int   layer) const
+    {
+      const Tensor<1, dim> u =
+        parameters.motion.velocity(values.quadrature_point(q));
+      const double speed = u.norm();
+      if (speed == 0)
+        return {u, 0.};
+      // Cell length along u: the unit cell spans 1 in every reference
+      // coordinate, and a unit step along u moves J^-1 u/|u| in them.
+      const auto &inverse_jacobian = values.inverse_jacobian(q);
+      double      reference_step   = 0;
+      for (unsigned int d = 0; d < dim; ++d)
+        {
+          double component = 0;
+          for (unsigned int e = 0; e < dim; ++e)
+            component += inverse_jacobian[d][e] * u[e] / speed;
+          reference_step = std::max(reference_step, std::abs(component));
+        }
+      const Material &material = *parameters.layers[layer].material;
+      const double    T0       = parameters.coolant_temperature;
+      const double    h        = 1. / (reference_step * parameters.fe_degree);
+      const double    peclet   = material.density *
+                            material.heat_capacity.value(T0) * speed * h /
+                            (2 * material.conductivity.value(T0));
+      if (peclet < 1e-8)
+        return {u, 0.};
+      const double tau = h / (2 * speed) * (1 / std::tanh(peclet) - 1 / peclet);
+      if (supg_time_step > 0)
+        return {u,
+                1 / std::sqrt(1 / (tau * tau) +
+                              4 / (supg_time_step * supg_time_step))};
+      return {u, tau};
     }
 
 
     // Heat carried by the moving anode at one quadrature point, in the
     // spot's frame (motion.h):
-    //   R_i += rho c_p(T) (u . grad T) phi_i w
-    //        + tau (u . grad phi_i) r w,
+    //   R_i += rho c_p(T) (u . grad T) phi_i w + tau (u . grad phi_i) r w,
     // the second term the streamline-upwind Petrov-Galerkin stabilisation
-    // (Brooks & Hughes, Comput. Methods Appl. Mech. Eng. 32 (1982) 199)
-    // with the strong residual
+    // (streamline_diffusion()) with the steady part of the strong residual
     //   r = rho c_p (u . grad T) - k lap T - k'(T) |grad T|^2 - s
-    //       [+ rho c_p (T - T_n) / stage interval in a time stage],
-    // and tau = h / (2 |u|) (coth Pe - 1/Pe), Pe = rho c_p |u| h / (2 k)
-    // with k and c_p at T0 (so that tau does not depend on T), h the cell's
-    // length along u over the polynomial degree. The Jacobian is exact but
-    // for k'' in the SUPG term. Summed over i the SUPG term vanishes
-    // (sum_i grad phi_i = 0), so it moves no heat.
+    // (the time derivative's part is in add_stored_heat()). The Jacobian is
+    // exact but for k'' in the SUPG term. Summed over i the SUPG term
+    // vanishes (sum_i grad phi_i = 0): it moves no heat.
     // Returns rho c_p (u . grad T) w: summed over the mesh the heat the
     // motion carries out of it (div u = 0).
     template <int dim, typename LA>
@@ -926,7 +971,6 @@ namespace xray
       const double                        T,
       const Tensor<1, dim>               &grad_T,
       const double                        laplacian_T,
-      const double                        T_previous,
       const double                        k,
       const double                        dk,
       const double                        w,
@@ -936,43 +980,19 @@ namespace xray
     {
       const Material &material = *parameters.layers[layer].material;
       const Point<dim> &x      = values.quadrature_point(q);
-      const Tensor<1, dim> u   = parameters.motion.velocity(x);
-      const double speed       = u.norm();
-      if (speed == 0)
+      const auto [u, tau]      = streamline_diffusion(values, q, layer);
+      if (u.norm() == 0)
         return 0;
       const double rho      = material.density;
       const double c_p      = enthalpy[layer].heat_capacity(T);
       const double dc_p     = material.heat_capacity.derivative(T);
       const double advected = rho * c_p * (u * grad_T);
 
-      // Cell length along u: the unit cell spans 1 in every reference
-      // coordinate, and a unit step along u moves J^-1 u/|u| in them.
-      const auto  &inverse_jacobian = values.inverse_jacobian(q);
-      double       reference_step   = 0;
-      for (unsigned int d = 0; d < dim; ++d)
-        {
-          double component = 0;
-          for (unsigned int e = 0; e < dim; ++e)
-            component += inverse_jacobian[d][e] * u[e] / speed;
-          reference_step = std::max(reference_step, std::abs(component));
-        }
-      const double T0     = parameters.coolant_temperature;
-      const double h      = 1. / (reference_step * parameters.fe_degree);
-      const double peclet = rho * material.heat_capacity.value(T0) * speed *
-                            h / (2 * material.conductivity.value(T0));
-      const double tau =
-        peclet < 1e-8 ? 0. :
-                        h / (2 * speed) *
-                          (1 / std::tanh(peclet) - 1 / peclet);
-
       double source = 0;
       if (parameters.depth_profile.is_volumetric())
         source = deposited_power() * source_shape(x) / shape_integral;
-      const double time_rate =
-        stage_mass_factor > 0 ? rho * c_p / stage_interval : 0.;
-      const double strong = advected - k * laplacian_T -
-                            dk * (grad_T * grad_T) - source +
-                            time_rate * (T - T_previous);
+      const double strong =
+        advected - k * laplacian_T - dk * (grad_T * grad_T) - source;
 
       for (unsigned int i = 0; i < values.dofs_per_cell; ++i)
         {
@@ -990,11 +1010,7 @@ namespace xray
                 const double strong_j =
                   rho * (c_p * streamline_j + dc_p * phi_j * (u * grad_T)) -
                   k * laplacian_j - dk * phi_j * laplacian_T -
-                  2 * dk * (grad_T * values[field].gradient(j, q)) +
-                  time_rate * phi_j +
-                  (stage_mass_factor > 0 ?
-                     rho * dc_p * phi_j * (T - T_previous) / stage_interval :
-                     0.);
+                  2 * dk * (grad_T * values[field].gradient(j, q));
                 cell_matrix(i, j) +=
                   (rho * (c_p * streamline_j + dc_p * phi_j * (u * grad_T)) *
                      phi_i +
@@ -1799,6 +1815,7 @@ namespace xray
       log_heat_source();
       make_enthalpy();
       stage_mass_factor = 0;
+      supg_time_step    = 0;
       // A transient run's mesh is adapted to the steady field at the
       // beam's peak power (the field it approaches).
       if (parameters.task == Task::transient)

@@ -55,7 +55,8 @@ namespace xray
     } // namespace tr_bdf2
 
 
-    // m_i(T) = int rho H(T) phi_i w, every row (hanging nodes condensed).
+    // m_i(T) = int rho H(T) (phi_i + tau u . grad phi_i) w on every row
+    // (hanging nodes condensed); its sum is the stored heat int rho H(T).
     template <int dim, typename LA>
     void
     AnodeThermal<dim, LA>::assemble_stored_heat(const Vector &T,
@@ -63,11 +64,15 @@ namespace xray
     {
       TimerOutput::Scope t(*timer, "assembly");
       stored.reinit(locally_owned_dofs, mpi_communicator);
+      const bool        moving = parameters.motion.is_moving();
       hp::FEValues<dim> fe_values(mapping,
                                   fe,
                                   quadrature,
                                   update_values | update_quadrature_points |
-                                    update_JxW_values);
+                                    update_JxW_values |
+                                    (moving ? update_gradients |
+                                                update_inverse_jacobians :
+                                              update_default));
       dealii::Vector<double>               cell_stored;
       std::vector<types::global_dof_index> dofs;
       std::vector<double>                  T_values;
@@ -87,8 +92,13 @@ namespace xray
                 const double heat = rho * enthalpy[layer].value(T_values[q]) *
                                     weight(values.quadrature_point(q)) *
                                     values.JxW(q);
+                // The SUPG test function, as in add_stored_heat().
+                const auto [u, tau] = streamline_diffusion(values, q, layer);
                 for (unsigned int i = 0; i < values.dofs_per_cell; ++i)
-                  cell_stored(i) += heat * values[field].value(i, q);
+                  cell_stored(i) +=
+                    heat * (values[field].value(i, q) +
+                            (moving ? tau * (u * values[field].gradient(i, q)) :
+                                      0.));
               }
             dofs.resize(values.dofs_per_cell);
             cell->get_dof_indices(dofs);
@@ -164,6 +174,35 @@ namespace xray
       const double P1   = beam.power_after(t);
       const double P2   = beam.power_after(t + gamma * dt);
       const double P3   = beam.power_before(t + dt);
+
+      // With motion, SUPG's parameter depends on the step (streamline_
+      // diffusion()): m and f at the start are taken with this step's.
+      TimeState start;
+      if (parameters.motion.is_moving())
+        {
+          supg_time_step = dt;
+          start.time     = now.time;
+          start.solution = now.solution;
+          evaluate_rates(now.solution, P1, start.rate, start.stored);
+          start.outflow = boundary_outflow;
+        }
+      const TimeState &begin = parameters.motion.is_moving() ? start : now;
+      return take_time_step_from(begin, dt, P1, P2, P3, next);
+    }
+
+
+    template <int dim, typename LA>
+    typename AnodeThermal<dim, LA>::TimeStepResult
+    AnodeThermal<dim, LA>::take_time_step_from(const TimeState &now,
+                                               const double     dt,
+                                               const double     P1,
+                                               const double     P2,
+                                               const double     P3,
+                                               TimeState       &next)
+    {
+      using namespace tr_bdf2;
+      const auto  &beam = parameters.beam;
+      const double t    = now.time;
       // Deposited power per incident watt.
       const double per_watt = (1 - parameters.energy_backscatter_fraction) *
                               parameters.depth_profile.deposited_fraction();
@@ -174,11 +213,9 @@ namespace xray
       update_constraints.set_zero(rate_of_unknowns);
       const double reference = rate_of_unknowns.l2_norm();
 
-      previous_temperature = now.solution;
-      stage_mass_factor    = 1 / (dt * d);
+      stage_mass_factor = 1 / (dt * d);
 
       // Stage 2.
-      stage_interval   = gamma * dt;
       stage_known_mass = now.stored;
       stage_known_mass.add(dt * d, now.rate);
       present_solution = now.solution;
@@ -189,7 +226,6 @@ namespace xray
       const double outflow2 = boundary_outflow;
 
       // Stage 3, from the line through T_n and U2.
-      stage_interval   = dt;
       stage_known_mass = now.stored;
       stage_known_mass.add(dt * w, now.rate);
       stage_known_mass.add(dt * w, f2);
@@ -275,6 +311,7 @@ namespace xray
       transient_newton_iterations = 0;
       history.clear();
       stage_mass_factor = 0;
+      supg_time_step    = 0;
 
       TimeState now, next;
       present_solution = T0;
@@ -417,6 +454,7 @@ namespace xray
         }
       quiet_newton      = false;
       stage_mass_factor = 0;
+      supg_time_step    = 0;
       if (last_output_time != now.time || accepted == 0)
         output_results(now.time);
       current_incident_power = beam.power_before(now.time);
