@@ -72,7 +72,7 @@ larger (1.3e-3 with 64 steps) and falls with order ~2 only from 64 steps
 on. (d) balance errors <= 7.2e-10, stored + out = P t_end to 5e-11. The
 tolerance is 3.8 times the measured default error: it would catch the
 time control drifting to the accuracy of tolerance 1e-3. Full mode
-~9 minutes on one shared core (cycle 3 at tolerance 1e-7: 100 s).
+~10 minutes on one shared core (cycle 3 at tolerance 1e-7: 100-150 s).
 
 Usage: transient_benchmark.py SOLVER [--mpiexec MPIEXEC] [--np N] [--quick]
                               [--json FILE]

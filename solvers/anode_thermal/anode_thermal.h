@@ -222,6 +222,8 @@ namespace xray
       double
       sum_of(const Vector &vector) const;
       double
+      heat_capacity_at_T0() const;
+      double
       sum_of_fixed_rows(const Vector &vector) const;
       std::string
       history_header() const;

@@ -1225,12 +1225,17 @@ namespace xray
           residual         = trial_residual;
           ++statistics.newton_iterations;
           // A residual floor set by round-off (large interface conductances
-          // make large matrix entries) can sit above the target; an update
-          // below the tolerance times the temperature rise is converged too.
+          // make large matrix entries, a tiny rise sits on an absolute
+          // temperature) can sit above the target; an update below the
+          // tolerance times the temperature rise, or at the round-off of
+          // the temperature itself, is converged too.
           const double change = step * update.linfty_norm();
-          const double rise =
-            present_solution.linfty_norm() - parameters.coolant_temperature;
-          const bool stagnated = change <= parameters.newton_tolerance * rise;
+          const double peak   = present_solution.linfty_norm();
+          const double rise   = peak - parameters.coolant_temperature;
+          const bool   stagnated =
+            change <= std::max(parameters.newton_tolerance * rise,
+                               64 * std::numeric_limits<double>::epsilon() *
+                                 peak);
           if (!quiet_newton)
             log() << "      Newton " << statistics.newton_iterations
                   << ": residual " << residual / statistics.reference_residual

@@ -109,6 +109,31 @@ namespace xray
     }
 
 
+    // int rho c_p(T0) over the anode, J/K.
+    template <int dim, typename LA>
+    double
+    AnodeThermal<dim, LA>::heat_capacity_at_T0() const
+    {
+      const double      T0 = parameters.coolant_temperature;
+      hp::FEValues<dim> fe_values(mapping,
+                                  fe,
+                                  quadrature,
+                                  update_quadrature_points | update_JxW_values);
+      double            capacity = 0;
+      for (const auto &cell : dof_handler.active_cell_iterators())
+        if (cell->is_locally_owned())
+          {
+            fe_values.reinit(cell);
+            const auto     &values   = fe_values.get_present_fe_values();
+            const Material &material = *parameters.layers[cell->material_id()].material;
+            for (const unsigned int q : values.quadrature_point_indices())
+              capacity += material.density * material.heat_capacity.value(T0) *
+                          weight(values.quadrature_point(q)) * values.JxW(q);
+          }
+      return Utilities::MPI::sum(capacity, mpi_communicator);
+    }
+
+
     // f(T) at incident power P on every row, and m(T); boundary_outflow
     // then holds the heat leaving by convection and motion at T (W).
     template <int dim, typename LA>
@@ -321,6 +346,7 @@ namespace xray
       evaluate_rates(now.solution, beam.power_after(0), now.rate, now.stored);
       now.outflow = boundary_outflow;
       const double initial_heat = sum_of(now.stored);
+      const double total_heat_capacity = heat_capacity_at_T0();
 
       double heat_in = 0, heat_out = 0, worst_balance = 0;
       double max_peak = T0, time_of_max_peak = 0;
@@ -339,8 +365,14 @@ namespace xray
             max_peak         = peak;
             time_of_max_peak = t;
           }
+        // Relative to the heat moved, but not below what the temperature's
+        // own round-off can hold (a rise of 1e-9 K sits on T0).
         const double stored = sum_of(now.stored) - initial_heat;
-        const double scale  = std::max({heat_in, heat_out, std::abs(stored)});
+        const double resolvable =
+          64 * std::numeric_limits<double>::epsilon() * peak *
+          total_heat_capacity;
+        const double scale =
+          std::max({heat_in, heat_out, std::abs(stored), resolvable});
         const double balance =
           scale > 0 ? (stored + heat_out - heat_in) / scale : 0.;
         worst_balance = std::max(worst_balance, std::abs(balance));

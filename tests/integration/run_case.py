@@ -1318,6 +1318,241 @@ def input_sweep_bad_value(d):
     check(not os.path.exists(os.path.join(output, "point-000")), "a point was run")
 
 
+# --- Transient heating and moving spots
+
+
+def read_history(run):
+    """history.csv as a list of dicts of floats."""
+    check(run.has("history.csv"), f"no history.csv\n{run.describe()}")
+    with open(run.path("history.csv")) as file:
+        return [{k: float(v) for k, v in row.items()} for row in csv.DictReader(file)]
+
+
+# The case of inputs/transient-halfball.prm.
+TRANSIENT_P, TRANSIENT_K, TRANSIENT_RHO_C = 10.0, 100.0, 10000.0 * 500.0
+TRANSIENT_A = 20e-6 / math.sqrt(math.log(2))
+TRANSIENT_T0 = 293.15
+
+
+def halfspace_transient_rise(t):
+    """Centre rise of a Gaussian switched on at t = 0 on a half-space."""
+    alpha = TRANSIENT_K / TRANSIENT_RHO_C
+    return (TRANSIENT_P / (math.pi**1.5 * TRANSIENT_K * TRANSIENT_A)
+            * math.atan(math.sqrt(4 * alpha * t) / TRANSIENT_A))
+
+
+def check_energy_balance(label, summary, history, tolerance=1e-6):
+    worst = max(abs(row["energy_balance_error"]) for row in history)
+    measured(f"{label}: largest energy balance error (stored + out - in)/in", f"{worst:.2e}")
+    check(worst <= tolerance, f"{label}: energy balance error {worst:.2e} > {tolerance:g}")
+    check(abs(summary["max_energy_balance_error"] - worst) <= 1e-12 + 1e-6 * worst,
+          "summary max_energy_balance_error differs from history.csv")
+
+
+@case()
+def transient_halfspace_exact(d):
+    """Gaussian switched on over a half-space: the centre rise follows the arctan law."""
+    run = d.run("transient-halfball.prm")
+    s = expect_success(run)
+    history = read_history(run)
+    check(s["task"] == "transient" and s["final_time_s"] == history[-1]["time_s"],
+          "summary does not describe the transient run")
+    check(abs(history[-1]["time_s"] - 1e-4) <= 1e-16, "the run did not end at End time")
+    worst = 0
+    for row in history:
+        if row["time_s"] >= 1e-6:   # cells much smaller than sqrt(4 alpha t)
+            exact = halfspace_transient_rise(row["time_s"])
+            worst = max(worst, abs((row["peak_temperature_K"] - TRANSIENT_T0) / exact - 1))
+    measured("transient half-space: worst relative error of the centre rise, t >= 1 us",
+             f"{worst:.2e} over {len(history) - 1} steps ({s['rejected_time_steps']} rejected)")
+    check(worst <= 1e-3, f"centre rise off the arctan law by {worst:.2e} (> 1e-3)")
+    check_energy_balance("transient half-space", s, history)
+    check(abs(s["energy_in_J"] - TRANSIENT_P * 1e-4) <= 1e-9 * TRANSIENT_P * 1e-4,
+          f"energy in {s['energy_in_J']} J, expected P t = {TRANSIENT_P * 1e-4} J")
+
+
+@case()
+def transient_reaches_steady_state(d):
+    """A long exposure of a small half-ball ends at the steady field."""
+    sets = ["Geometry/Radius=0.5e-3", "Time/End time=0.3", "Time/Initial time step=1e-8"]
+    transient_run = d.run("transient-halfball.prm", sets)
+    transient = expect_success(transient_run)
+    steady = expect_success(d.run("transient-halfball.prm", sets + ["Task=temperature"]))
+    check_close("transient -> steady: final peak rise",
+                transient["final_peak_temperature_K"] - TRANSIENT_T0,
+                steady["peak_temperature_K"] - TRANSIENT_T0, 1e-5)
+    measured("transient -> steady: steps, largest step",
+             f"{transient['time_steps']}, {transient['largest_time_step_s']:.3e} s")
+    history = read_history(transient_run)
+    check_energy_balance("transient -> steady", transient, history)
+    # At the end the heat leaves as fast as it comes in.
+    last, late = history[-1], history[-2]
+    check_close("transient -> steady: heat out over the last step / heat in",
+                last["energy_out_J"] - late["energy_out_J"],
+                last["energy_in_J"] - late["energy_in_J"], 1e-4)
+
+
+@case(processors=2)
+def transient_pulsed_mpi(d):
+    """Pulsed beam on 2 ranks (both linear-algebra backends): steps on every edge, heat in = P D t."""
+    sets = ["Heat source/Time profile=pulsed", "Heat source/Pulse period=2e-5",
+            "Heat source/Pulse duty cycle=0.5", "Time/End time=6e-5",
+            "Time/Output interval=25", "Mesh/Adaptive refinement cycles=1"]
+    peaks = {}
+    for algebra in ("PETSc", "Trilinos"):
+        run = d.run("transient-halfball.prm", sets + [f"Solver/Linear algebra={algebra}"], np=2)
+        s = expect_success(run)
+        history = read_history(run)
+        times = [row["time_s"] for row in history]
+        for edge in (1e-5, 2e-5, 3e-5, 4e-5, 5e-5):
+            check(any(abs(t - edge) <= 1e-17 for t in times), f"no step ends on the edge {edge} s")
+        off = [row for row in history if 1e-5 < row["time_s"] < 2e-5]
+        check(off and all(row["incident_power_W"] == 0 for row in off),
+              "the power column is not 0 while the beam is off")
+        check_close(f"pulsed ({algebra}): heat in", s["energy_in_J"], 10 * 3e-5, 1e-9)
+        check_energy_balance(f"pulsed ({algebra})", s, history)
+        on_end = next(r for r in history if abs(r["time_s"] - 1e-5) <= 1e-17)["peak_temperature_K"]
+        off_end = next(r for r in history if abs(r["time_s"] - 2e-5) <= 1e-17)["peak_temperature_K"]
+        measured(f"pulsed ({algebra}): peak at the end of pulse 1 / of the pause",
+                 f"{on_end:.3f} K / {off_end:.3f} K")
+        check(off_end < on_end - 100, "the spot does not cool during the pause")
+        with open(run.path("solution.pvd")) as file:
+            datasets = file.read().count("<DataSet")
+        check(datasets >= 3, f"solution.pvd holds {datasets} fields, expected a time series")
+        peaks[algebra] = s["final_peak_temperature_K"]
+    check_close("pulsed: PETSc vs Trilinos final peak", peaks["Trilinos"], peaks["PETSc"], 1e-6)
+
+
+@case()
+def transient_power_table(d):
+    """A ramp from a power table: heat in is its exact integral."""
+    table = os.path.join(d.scratch(), "ramp.txt")
+    with open(table, "w") as file:
+        file.write("# t [s]  P [W]\n0 0\n5e-5 10\n1e-4 10\n")
+    run = d.run("transient-halfball.prm", ["Heat source/Time profile=table",
+                                           f"Heat source/Power table={table}"])
+    s = expect_success(run)
+    check_close("power table: heat in", s["energy_in_J"], 10 * 2.5e-5 + 10 * 5e-5, 1e-9)
+    history = read_history(run)
+    check(any(abs(r["time_s"] - 5e-5) <= 1e-17 for r in history), "no step ends on the kink")
+    check_energy_balance("power table", s, history)
+
+
+@case()
+def transient_limit_exceeded(d):
+    """A layer reaching its limit stops the run: exit 4, the time named, results written."""
+    limit = 600.0
+    run = d.run("transient-halfball.prm", [f"Geometry/Layer temperature limits={limit}"])
+    expect_status(run, LIMIT_EXCEEDED)
+    line = expect_one_error_line(run, "temperature limit of layer 'ball' reached at t = ")
+    s = run.summary
+    check(s["limit_exceeded"] is True and s["layers_over_limit"] == ["ball"],
+          "summary does not report the limit")
+    # The time the exact centre rise reaches the limit.
+    alpha = TRANSIENT_K / TRANSIENT_RHO_C
+    angle = (limit - TRANSIENT_T0) * math.pi**1.5 * TRANSIENT_K * TRANSIENT_A / TRANSIENT_P
+    exact = TRANSIENT_A**2 / (4 * alpha) * math.tan(angle) ** 2
+    check_close("time to limit", s["time_to_limit_s"], exact, 1e-2)
+    check(f"{s['time_to_limit_s']:.3g}"[:3] in line, f"the message does not give the time: {line}")
+    history = read_history(run)
+    check(history[-1]["time_s"] < 1e-4, "the run did not stop at the limit")
+    check(run.has("solution.pvd"), "no solution.pvd")
+
+
+@case()
+def transient_input_errors(d):
+    """Negative times, bad tables, motion without 3D: one line each, exit 2, nothing written."""
+    bad_table = os.path.join(d.scratch(), "backwards.txt")
+    with open(bad_table, "w") as file:
+        file.write("0 10\n2e-5 10\n1e-5 0\n")
+    missing = os.path.join(d.scratch(), "no-such-table.txt")
+    for sets, needles in (
+            (["Time/End time=-1e-3"], ["Time/End time", "positive"]),
+            (["Time/Initial time step=0"], ["Time/Initial time step"]),
+            (["Time/Initial time step=1"], ["Initial time step", "End time"]),
+            (["Time/Output times=5e-5, 1e-5"], ["Output times"]),
+            (["Heat source/Time profile=table", f"Heat source/Power table={bad_table}"],
+             ["backwards.txt", "increase"]),
+            (["Heat source/Time profile=table", f"Heat source/Power table={missing}"],
+             ["no-such-table.txt"]),
+            (["Heat source/Time profile=pulsed", "Heat source/Pulse period=-1"],
+             ["Pulse period"]),
+            (["Motion/Type=linear scan", "Motion/Scan speed=1"], ["Model = 3d"]),
+            (["Model=3d", "Motion/Type=linear scan", "Motion/Scan speed=-2"],
+             ["Motion/Scan speed"]),
+            (["Model=3d", "Motion/Type=rotating anode", "Motion/Track radius=1e-3",
+              "Motion/Rotation frequency=100"], ["Track radius", "Geometry/Radius"])):
+        run = d.run("transient-halfball.prm", sets)
+        expect_input_error(run, *needles)
+        check(not run.has("history.csv"), "history.csv written for bad input")
+
+
+def moving_gaussian_rise(x, speed, power, k, rho_c, hwhm):
+    """Surface rise at (x, 0, 0) of a Gaussian moving at SPEED along +x over a
+    half-space, in its frame (doc/theory.md): with s = a tan(theta),
+      dT = P / (k a pi^(3/2)) int_0^(pi/2) exp(-(x + v a^2 tan^2/(4 alpha))^2
+                                                 cos^2(theta) / a^2) d theta."""
+    a, alpha = hwhm / math.sqrt(math.log(2)), k / rho_c
+    nodes, weights = _gauss_legendre_12()
+    total, pieces = 0.0, 400
+    for piece in range(pieces):
+        lo, hi = piece * (math.pi / 2) / pieces, (piece + 1) * (math.pi / 2) / pieces
+        for xi, w in zip(nodes, weights):
+            theta = 0.5 * (lo + hi) + 0.5 * (hi - lo) * xi
+            shift = x + speed * a * a * math.tan(theta) ** 2 / (4 * alpha)
+            total += 0.5 * (hi - lo) * w * math.exp(-(shift * math.cos(theta) / a) ** 2)
+    return power / (k * a * math.pi**1.5) * total
+
+
+def _gauss_legendre_12():
+    nodes, weights = [], []
+    for i in range(1, 13):
+        x = math.cos(math.pi * (i - 0.25) / 12.5)
+        for _ in range(100):
+            p0, p1 = 1.0, x
+            for n in range(2, 13):
+                p0, p1 = p1, ((2 * n - 1) * x * p1 - (n - 1) * p0) / n
+            derivative = 12 * (x * p1 - p0) / (x * x - 1)
+            step = p1 / derivative
+            x -= step
+            if abs(step) < 1e-16:
+                break
+        nodes.append(x)
+        weights.append(2 / ((1 - x * x) * derivative**2))
+    return nodes, weights
+
+
+def moving_gaussian_peak(speed, **case):
+    """Largest surface rise on the line y = 0 (golden section over x)."""
+    a = case["hwhm"] / math.sqrt(math.log(2))
+    lo, hi = -3 * a, a
+    ratio = (math.sqrt(5) - 1) / 2
+    for _ in range(60):
+        m1, m2 = hi - ratio * (hi - lo), lo + ratio * (hi - lo)
+        if moving_gaussian_rise(m1, speed, **case) >= moving_gaussian_rise(m2, speed, **case):
+            hi = m2
+        else:
+            lo = m1
+    return moving_gaussian_rise((lo + hi) / 2, speed, **case)
+
+
+@case(processors=2)
+def moving_spot_exact(d):
+    """Gaussian moving over a half-space at Pe = 1 and 10 (3D, 2 ranks): peak vs the exact integral."""
+    material = dict(power=10.0, k=100.0, rho_c=5e6, hwhm=20e-6)
+    check_close("exact moving integral at v = 0 vs Eq. (2) rise",
+                moving_gaussian_rise(0, 0, **material),
+                10 / (2 * math.sqrt(math.pi) * 100 * 20e-6 / math.sqrt(math.log(2))), 1e-10)
+    for speed, tolerance in ((1.0, 2e-3), (10.0, 2e-3)):
+        s = expect_success(d.run("moving-halfball.prm", [f"Motion/Scan speed={speed}"], np=2))
+        exact = moving_gaussian_peak(speed, **material)
+        check_close(f"moving spot, Pe = {s['peclet_number']:g}: peak rise",
+                    s["peak_temperature_K"] - 293.15, exact, tolerance)
+        check(s["peak_location_m"][0] < 0, "the hottest point does not trail the spot centre")
+        check_close(f"moving spot, Pe = {s['peclet_number']:g}: heat removed (consistent flux)",
+                    s["heat_removed_W"], s["deposited_power_W"], 1e-6)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
