@@ -291,6 +291,9 @@ namespace xray
       /// residual is then -f(T) (evaluate_rates()).
       bool rates_only = false;
       unsigned int transient_newton_iterations = 0;
+      /// Largest peak rise T - T0 of the transient run so far, K: the
+      /// scale of the time error tolerance.
+      double largest_rise = 0;
       /// Why a transient run stopped at a temperature limit (exit 4).
       std::string limit_message;
 

@@ -289,10 +289,16 @@ namespace xray
           solve_linear(temperature_error, 0);
           error = temperature_error.linfty_norm();
         }
+      // Relative to the largest rise so far (an anode cooling after a pulse
+      // keeps the accuracy the pulse needed), and never below what the
+      // temperature's round-off can resolve.
       const double T0   = parameters.coolant_temperature;
-      const double rise = std::max(now.solution.linfty_norm(),
-                                   next.solution.linfty_norm()) - T0;
-      const double allowed = parameters.time.tolerance * rise;
+      const double peak = std::max(now.solution.linfty_norm(),
+                                   next.solution.linfty_norm());
+      largest_rise      = std::max(largest_rise, peak - T0);
+      const double allowed =
+        parameters.time.tolerance * largest_rise +
+        1024 * std::numeric_limits<double>::epsilon() * peak;
       result.error_ratio =
         error == 0 ? 0. :
         allowed > 0 ? error / allowed :
@@ -335,6 +341,7 @@ namespace xray
       quiet_newton                = true;
       transient_newton_iterations = 0;
       history.clear();
+      largest_rise      = 0;
       stage_mass_factor = 0;
       supg_time_step    = 0;
 
