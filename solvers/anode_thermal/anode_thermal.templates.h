@@ -1840,8 +1840,15 @@ namespace xray
           solution_on_this_mesh = true;
           present_solution.add(parameters.coolant_temperature -
                                solution_coolant_temperature);
-          scale_temperature_rise(parameters.incident_power /
-                                 current_incident_power);
+          // (A transient point may have ended with the beam off.)
+          if (current_incident_power > 0)
+            scale_temperature_rise(parameters.incident_power /
+                                   current_incident_power);
+          else
+            {
+              present_solution       = parameters.coolant_temperature;
+              current_incident_power = parameters.incident_power;
+            }
           log() << "   Mesh of the previous sweep point: "
                 << triangulation.n_global_active_cells() << " cells, "
                 << dof_handler.n_dofs() << " unknowns" << std::endl;
