@@ -40,7 +40,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from benchmark_common import arguments, finish, run_summary  # noqa: E402
+from benchmark_common import arguments, finish, gauss_legendre, run_summary  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PRM = "cu-constant-k.prm"
@@ -81,40 +81,6 @@ def erfcx(x):
     if x < 20:
         return math.exp(x * x) * math.erfc(x)
     return (1 - 1 / (2 * x**2) + 3 / (4 * x**4)) / (x * math.sqrt(math.pi))
-
-
-# 12-point Gauss-Legendre nodes and weights on [-1, 1], by Newton on the
-# Legendre polynomial (the standard Golub-Welsch-free construction).
-def _legendre_rule(order):
-    nodes, weights = [], []
-    for i in range(1, order + 1):
-        x = math.cos(math.pi * (i - 0.25) / (order + 0.5))
-        for _ in range(100):
-            p0, p1 = 1.0, x
-            for n in range(2, order + 1):
-                p0, p1 = p1, ((2 * n - 1) * x * p1 - (n - 1) * p0) / n
-            derivative = order * (x * p1 - p0) / (x * x - 1)
-            step = p1 / derivative
-            x -= step
-            if abs(step) < 1e-16:
-                break
-        nodes.append(x)
-        weights.append(2 / ((1 - x * x) * derivative**2))
-    return nodes, weights
-
-
-NODES, WEIGHTS = _legendre_rule(12)
-
-
-def gauss_legendre(f, lower, upper, intervals=100):
-    """Composite 12-point Gauss-Legendre quadrature of f on [lower, upper]."""
-    width = (upper - lower) / intervals
-    total = 0.0
-    for k in range(intervals):
-        centre = lower + (k + 0.5) * width
-        total += 0.5 * width * sum(w * f(centre + 0.5 * width * x)
-                                   for x, w in zip(NODES, WEIGHTS))
-    return total
 
 
 def axis_rise_per_watt(z, electron_range):

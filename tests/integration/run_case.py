@@ -33,6 +33,9 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 INPUTS = os.path.join(HERE, "inputs")
 REPO = os.path.dirname(os.path.dirname(HERE))
+# The benchmarks' quadrature for the exact moving-source reference.
+sys.path.insert(0, os.path.join(REPO, "benchmarks"))
+from benchmark_common import gauss_legendre  # noqa: E402
 # Debian's interpreter, with python3-matplotlib (a pyenv python3 may lack it).
 SYSTEM_PYTHON = "/usr/bin/python3"
 SOLVER_NAME = "anode-thermal"
@@ -1493,33 +1496,11 @@ def moving_gaussian_rise(x, speed, power, k, rho_c, hwhm):
       dT = P / (k a pi^(3/2)) int_0^(pi/2) exp(-(x + v a^2 tan^2/(4 alpha))^2
                                                  cos^2(theta) / a^2) d theta."""
     a, alpha = hwhm / math.sqrt(math.log(2)), k / rho_c
-    nodes, weights = _gauss_legendre_12()
-    total, pieces = 0.0, 400
-    for piece in range(pieces):
-        lo, hi = piece * (math.pi / 2) / pieces, (piece + 1) * (math.pi / 2) / pieces
-        for xi, w in zip(nodes, weights):
-            theta = 0.5 * (lo + hi) + 0.5 * (hi - lo) * xi
-            shift = x + speed * a * a * math.tan(theta) ** 2 / (4 * alpha)
-            total += 0.5 * (hi - lo) * w * math.exp(-(shift * math.cos(theta) / a) ** 2)
-    return power / (k * a * math.pi**1.5) * total
 
-
-def _gauss_legendre_12():
-    nodes, weights = [], []
-    for i in range(1, 13):
-        x = math.cos(math.pi * (i - 0.25) / 12.5)
-        for _ in range(100):
-            p0, p1 = 1.0, x
-            for n in range(2, 13):
-                p0, p1 = p1, ((2 * n - 1) * x * p1 - (n - 1) * p0) / n
-            derivative = 12 * (x * p1 - p0) / (x * x - 1)
-            step = p1 / derivative
-            x -= step
-            if abs(step) < 1e-16:
-                break
-        nodes.append(x)
-        weights.append(2 / ((1 - x * x) * derivative**2))
-    return nodes, weights
+    def integrand(theta):
+        shift = x + speed * a * a * math.tan(theta) ** 2 / (4 * alpha)
+        return math.exp(-(shift * math.cos(theta) / a) ** 2)
+    return power / (k * a * math.pi**1.5) * gauss_legendre(integrand, 0, math.pi / 2, 400)
 
 
 def moving_gaussian_peak(speed, **case):
