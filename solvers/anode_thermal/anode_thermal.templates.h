@@ -1448,9 +1448,16 @@ namespace xray
         std::ceil(1 - std::log2(parameters.power_tolerance)));
       boost::math::tools::eps_tolerance<double> tolerance(bits);
       std::uintmax_t                            max_evaluations = 60;
+      // The bracket grows from the linear estimate by a factor sized to how
+      // far off that estimate is (g is close to P/P_max - 1): a wide step
+      // would carry the field far past the limit, where material data end
+      // (W above its melting point) and Newton may not converge. The search
+      // then starts from this converged point at no cost.
+      const double first_guess = current_incident_power / ratio;
+      const double factor =
+        std::clamp(1 + 2 * std::abs(g(first_guess)), 1.02, 1.25);
       const auto [low, high] = boost::math::tools::bracket_and_solve_root(
-        g, current_incident_power / ratio, 1.25, true, tolerance,
-        max_evaluations);
+        g, first_guess, factor, true, tolerance, max_evaluations);
       const double power = (low + high) / 2;
       g(power);
       return power;
