@@ -295,9 +295,8 @@ namespace xray
       const double T0   = parameters.coolant_temperature;
       const double peak = std::max(now.solution.linfty_norm(),
                                    next.solution.linfty_norm());
-      largest_rise      = std::max(largest_rise, peak - T0);
       const double allowed =
-        parameters.time.tolerance * largest_rise +
+        parameters.time.tolerance * std::max(largest_rise, peak - T0) +
         1024 * std::numeric_limits<double>::epsilon() * peak;
       result.error_ratio =
         error == 0 ? 0. :
@@ -436,6 +435,7 @@ namespace xray
           smallest_step = std::min(smallest_step, step);
           maxima        = layer_maxima();
           record(now.time, step);
+          largest_rise = std::max(largest_rise, history.back()[3] - T0);
 
           // A layer over its limit: the time it got there, interpolated
           // linearly in the layer's peak over the step.
