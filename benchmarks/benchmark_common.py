@@ -35,20 +35,14 @@ def solver_command(args, prm, output_directory, overrides):
 
 def run_summary(args, prm, overrides):
     """summary.json of one run; a failed run ends the benchmark with its error."""
-    with tempfile.TemporaryDirectory() as out:
-        result = subprocess.run(solver_command(args, prm, out, overrides),
-                                capture_output=True, text=True)
-        if result.returncode != 0:
-            sys.exit(f"solver failed ({result.returncode}): {result.stderr.strip()}")
-        with open(os.path.join(out, "summary.json")) as file:
-            return json.load(file)
+    return run_outputs(args, prm, overrides)[0]
 
 
 def run_outputs(args, prm, overrides):
     """(summary.json, history.csv) of one run: the history as a list of rows,
     {column: float} (an empty cell is None), or None when the run wrote no
     history.csv (steady tasks). A failed run ends the benchmark with its
-    error, as in run_summary()."""
+    error."""
     with tempfile.TemporaryDirectory() as out:
         result = subprocess.run(solver_command(args, prm, out, overrides),
                                 capture_output=True, text=True)
