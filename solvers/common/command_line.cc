@@ -7,6 +7,8 @@
 
 #include <boost/program_options.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include <filesystem>
 #include <iostream>
 #include <sstream>
@@ -14,6 +16,28 @@
 namespace xray
 {
   namespace po = boost::program_options;
+
+  std::map<std::string, std::string>
+  parameter_values(const ParameterHandler &prm)
+  {
+    std::ostringstream json;
+    prm.print_parameters(json, ParameterHandler::ShortJSON);
+    std::map<std::string, std::string> values;
+    std::function<void(const nlohmann::json &, const std::string &)> collect =
+      [&](const nlohmann::json &section, const std::string &prefix) {
+        for (const auto &[name, item] : section.items())
+          {
+            // (ShortJSON: sections are objects, entries strings.)
+            const std::string entry = prefix + name;
+            if (item.is_object())
+              collect(item, entry + "/");
+            else
+              values[entry] = item.get<std::string>();
+          }
+      };
+    collect(nlohmann::json::parse(json.str()), "");
+    return values;
+  }
 
   std::string
   one_line(const std::string &message)

@@ -13,6 +13,7 @@
 #include <deal.II/base/parameter_handler.h>
 
 #include <functional>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -68,6 +69,11 @@ namespace xray
   /// Apply one "Section/Sub/Name=value" override.
   void
   apply_override(ParameterHandler &prm, const std::string &assignment);
+
+  /// Every entry's value by its full name ("Section/Sub/Name"): what a
+  /// checkpoint compares to tell whether a continuation is the same case.
+  std::map<std::string, std::string>
+  parameter_values(const ParameterHandler &prm);
 
   /// Collapse a (possibly multi-line) message into a single line.
   std::string

@@ -63,6 +63,23 @@ namespace xray
     void
     write_solution(DataOut<dim> &data_out, double time = 0) const;
 
+    /// (time, .pvtu file name relative to the directory) of every field
+    /// written so far.
+    const std::vector<std::pair<double, std::string>> &
+    solution_series() const
+    {
+      return time_series;
+    }
+
+    /// A continued run: the series starts with these earlier fields (file
+    /// names relative to the directory) and counts on from their number.
+    void
+    continue_solution_series(
+      const std::vector<std::pair<double, std::string>> &earlier) const
+    {
+      time_series = earlier;
+    }
+
     /// Atomic: a reader sees the whole file or none.
     void
     write_summary(const nlohmann::json &summary) const;
