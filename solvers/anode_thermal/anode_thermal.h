@@ -35,6 +35,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <limits>
 #include <memory>
 
 namespace xray
@@ -113,6 +114,8 @@ namespace xray
 
       void
       make_grid();
+      void
+      make_coarse_grid();
       void
       refine_toward_spot();
       void
@@ -199,8 +202,59 @@ namespace xray
         double heat_in     = 0; // J over the step
         double heat_out    = 0; // J over the step
       };
+      /// Where a transient run stands after an accepted step: what its
+      /// history, summary and next step depend on besides the field (all
+      /// of it goes into a checkpoint).
+      struct TransientProgress
+      {
+        double       heat_in = 0, heat_out = 0; // J since t = 0
+        double       worst_balance = 0;          // relative
+        double       initial_heat = 0;           // int rho H(T0), J
+        double       heat_capacity = 0;          // int rho c_p(T0), J/K
+        double       max_peak = 0, time_of_max_peak = 0;
+        /// NaN while no layer has reached its limit.
+        double       time_to_limit = std::numeric_limits<double>::quiet_NaN();
+        std::string  limit_layer;
+        unsigned int accepted = 0, rejected = 0;
+        double       largest_step = 0, smallest_step = 0;
+        /// The step the error control proposes next.
+        double       next_step = 0;
+        unsigned int steps_since_output = 0;
+        double       last_output_time   = 0;
+      };
       int
       run_transient(nlohmann::json &summary_entries);
+      void
+      start_transient(TransientProgress &progress, TimeState &now);
+      void
+      record_history(TransientProgress &progress,
+                     const TimeState   &now,
+                     double             step,
+                     const std::vector<LayerResult> &maxima);
+      void
+      check_limits(TransientProgress              &progress,
+                   double                          time,
+                   double                          step,
+                   const std::vector<LayerResult> &before,
+                   const std::vector<LayerResult> &after) const;
+      void
+      write_history() const;
+      void
+      summarize_transient(const TransientProgress &progress,
+                          const TimeState         &now,
+                          nlohmann::json          &entries) const;
+
+      // Checkpoint and restart (checkpoint.templates.h).
+      bool
+      restarting() const;
+      /// The checkpoint's state.json, checked against this run's input;
+      /// throws InputError naming what does not fit.
+      nlohmann::json
+      read_checkpoint_state() const;
+      void
+      write_checkpoint(const TransientProgress &progress, const TimeState &now);
+      void
+      restore_checkpoint(TransientProgress &progress, TimeState &now);
       TimeStepResult
       take_time_step(const TimeState &now, double dt, TimeState &next);
       TimeStepResult

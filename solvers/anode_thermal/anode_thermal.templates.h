@@ -10,6 +10,7 @@
 #include <deal.II/base/function.h>
 #include <deal.II/base/quadrature_lib.h>
 #include <deal.II/distributed/grid_refinement.h>
+#include <deal.II/dofs/dof_renumbering.h>
 #include <deal.II/dofs/dof_tools.h>
 #include <deal.II/fe/fe_nothing.h>
 #include <deal.II/fe/fe_q.h>
@@ -158,6 +159,18 @@ namespace xray
     AnodeThermal<dim, LA>::make_grid()
     {
       TimerOutput::Scope t(*timer, "setup");
+      make_coarse_grid();
+      refine_toward_spot();
+      mark_inflow_faces();
+    }
+
+
+    // The coarse mesh of the geometry, before any refinement (what a
+    // checkpoint's refinement is loaded onto).
+    template <int dim, typename LA>
+    void
+    AnodeThermal<dim, LA>::make_coarse_grid()
+    {
       if (parameters.shape == Shape::cylinder)
         {
           meshes::AnodeMeshSpecification specification;
@@ -173,15 +186,15 @@ namespace xray
         }
       else
         meshes::make_half_ball(triangulation, parameters.radius);
-      refine_toward_spot();
-      mark_inflow_faces();
     }
 
 
     // With the anode moving, the material enters the mesh through the part
     // of the cooled faces where u . n < 0, at the bulk temperature T0: those
-    // faces get their own boundary id, held at T0 (on every level, so that
-    // refined faces inherit it).
+    // faces get their own boundary id, held at T0. Each face (on every
+    // level) is judged at its own centre, so the marking depends on the mesh
+    // alone, not on how it was refined: called after every refinement and
+    // after a checkpoint's mesh is loaded.
     template <int dim, typename LA>
     void
     AnodeThermal<dim, LA>::mark_inflow_faces()
@@ -193,14 +206,19 @@ namespace xray
                                           meshes::boundary::back_face;
       for (const auto &cell : triangulation.cell_iterators())
         for (const unsigned int f : cell->face_indices())
-          if (cell->face(f)->at_boundary() &&
-              cell->face(f)->boundary_id() == cooled)
-            {
-              const Point<dim>     centre = cell->face(f)->center();
-              const Tensor<1, dim> outward = centre - cell->center();
-              if (parameters.motion.velocity(centre) * outward < 0)
-                cell->face(f)->set_boundary_id(inflow_face);
-            }
+          {
+            const auto face = cell->face(f);
+            if (face->at_boundary() && (face->boundary_id() == cooled ||
+                                        face->boundary_id() == inflow_face))
+              {
+                const Point<dim>     centre  = face->center();
+                const Tensor<1, dim> outward = centre - cell->center();
+                face->set_boundary_id(
+                  parameters.motion.velocity(centre) * outward < 0 ?
+                    inflow_face :
+                    cooled);
+              }
+          }
     }
 
 
@@ -261,6 +279,7 @@ namespace xray
         if (cell->is_locally_owned())
           cell->set_active_fe_index(layer_component[cell->material_id()]);
       dof_handler.distribute_dofs(fe);
+      DoFRenumbering::hierarchical(dof_handler);
       locally_owned_dofs = dof_handler.locally_owned_dofs();
       DoFTools::extract_locally_relevant_dofs(dof_handler,
                                               locally_relevant_dofs);
@@ -1273,6 +1292,7 @@ namespace xray
         parallel::distributed::SolutionTransfer<dim, Vector>>(dof_handler);
       solution_transfer->prepare_for_coarsening_and_refinement(temperature);
       triangulation.execute_coarsening_and_refinement();
+      mark_inflow_faces();
     }
 
 
@@ -1834,7 +1854,14 @@ namespace xray
         parameters.incident_power = parameters.beam.peak_power();
 
       SolveStatistics statistics;
-      if (mesh_is_adapted)
+      if (restarting())
+        {
+          // Mesh and field come from the checkpoint (run_transient()); its
+          // state is checked before anything else is done.
+          read_checkpoint_state();
+          mesh_is_adapted = true;
+        }
+      else if (mesh_is_adapted)
         {
           // A sweep point on the mesh of the previous one (reuse_for()):
           // no mesh generation or adaptive cycles; Newton starts from the
@@ -1959,6 +1986,7 @@ namespace xray
   } // namespace anode_thermal
 } // namespace xray
 
+#include "anode_thermal/checkpoint.templates.h"
 #include "anode_thermal/transient.templates.h"
 
 #endif

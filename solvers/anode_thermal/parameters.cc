@@ -232,6 +232,18 @@ namespace xray
               throw InputError("Time/Output times must increase");
             time.output_times.push_back(t);
           }
+        const double checkpoints =
+          get_positive(prm, section, "Checkpoint interval", true);
+        if (checkpoints != std::floor(checkpoints))
+          throw InputError("Time/Checkpoint interval must be a whole number of "
+                           "steps");
+        time.checkpoint_interval = static_cast<unsigned int>(checkpoints);
+        const double stop = get_positive(prm, section, "Stop after steps", true);
+        if (stop != std::floor(stop))
+          throw InputError("Time/Stop after steps must be a whole number of "
+                           "steps");
+        time.stop_after_steps = static_cast<unsigned int>(stop);
+        time.restart_from        = Utilities::trim(prm.get("Restart from"));
         return time;
       }
 
@@ -587,6 +599,32 @@ namespace xray
                           "Times in s at which the field is written to "
                           "solution.pvd (comma separated, ascending; the "
                           "steps land on them).");
+        prm.declare_entry("Checkpoint interval",
+                          "0",
+                          Patterns::Anything(),
+                          "Accepted time steps between two checkpoints of the "
+                          "run in OUTPUT/checkpoint (mesh, field and history; "
+                          "each replaces the last, and one is written at the "
+                          "end); an integer >= 0, 0: none.");
+        prm.declare_entry("Stop after steps",
+                          "0",
+                          Patterns::Anything(),
+                          "End the run after this many accepted time steps "
+                          "(counted from t = 0, an integer >= 0), with a "
+                          "checkpoint if Checkpoint interval > 0, to continue "
+                          "later with Restart from (a run in parts, e.g. "
+                          "within a batch system's time limit); 0: run to "
+                          "End time.");
+        prm.declare_entry("Restart from",
+                          "",
+                          Patterns::Anything(),
+                          "A checkpoint directory (OUTPUT/checkpoint of an "
+                          "earlier run of this case) to continue from; empty: "
+                          "start at t = 0. Only End time, Output interval, "
+                          "Output times, Checkpoint interval, Stop after "
+                          "steps, the output "
+                          "directory and the linear algebra may differ from "
+                          "the run that wrote it.");
       }
       prm.leave_subsection();
 
@@ -865,7 +903,10 @@ namespace xray
       prm.enter_subsection("Time");
       if (task == Task::transient)
         time = parse_time_stepping(prm);
+      else if (!Utilities::trim(prm.get("Restart from")).empty())
+        throw InputError("Time/Restart from needs Task = transient");
       prm.leave_subsection();
+      entries = parameter_values(prm);
 
 
       prm.enter_subsection("Reference design");

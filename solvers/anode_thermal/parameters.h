@@ -12,6 +12,7 @@
 
 #include <deal.II/base/parameter_handler.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -69,6 +70,9 @@ namespace xray
       double       min_step;        // s
       unsigned int output_interval; // accepted steps between VTU; 0: end only
       std::vector<double> output_times; // s, ascending
+      unsigned int checkpoint_interval = 0; // accepted steps; 0: none
+      unsigned int stop_after_steps    = 0; // accepted steps; 0: at End time
+      std::string  restart_from;            // checkpoint directory, or empty
     };
 
     struct Parameters
@@ -80,6 +84,8 @@ namespace xray
       parse(ParameterHandler &prm, const MaterialLibrary &materials);
 
       std::string output_directory;
+      /// Every entry's value by full name (a checkpoint's record of the case).
+      std::map<std::string, std::string> entries;
       Model       model;
       Task        task;
 

@@ -322,83 +322,152 @@ namespace xray
     }
 
 
+    // From T = T0 at t = 0: the state, the first history row, and the field
+    // at t = 0 if it is an output time.
+    template <int dim, typename LA>
+    void
+    AnodeThermal<dim, LA>::start_transient(TransientProgress &progress,
+                                           TimeState         &now)
+    {
+      const double T0 = parameters.coolant_temperature;
+      history.clear();
+      largest_rise                = 0;
+      transient_newton_iterations = 0;
+
+      present_solution = T0;
+      temperature_constraints.distribute(present_solution);
+      temperature  = present_solution;
+      now.solution = present_solution;
+      now.time     = 0;
+      evaluate_rates(now.solution,
+                     parameters.beam.power_after(0),
+                     now.rate,
+                     now.stored);
+      now.outflow = boundary_outflow;
+
+      progress               = TransientProgress();
+      progress.initial_heat  = sum_of(now.stored);
+      progress.heat_capacity = heat_capacity_at_T0();
+      progress.max_peak      = T0;
+      progress.smallest_step = parameters.time.end_time;
+      progress.next_step     = parameters.time.initial_step;
+      record_history(progress, now, 0, layer_maxima());
+      const auto &output_times = parameters.time.output_times;
+      if (!output_times.empty() && output_times.front() == 0)
+        output_results(0);
+    }
+
+
+    // One row of history.csv at NOW after a step of STEP (0 at the start),
+    // and the running maxima and energy balance.
+    template <int dim, typename LA>
+    void
+    AnodeThermal<dim, LA>::record_history(
+      TransientProgress              &progress,
+      const TimeState                &now,
+      const double                    step,
+      const std::vector<LayerResult> &maxima)
+    {
+      double peak = maxima[0].max_temperature;
+      for (const auto &m : maxima)
+        peak = std::max(peak, m.max_temperature);
+      if (peak > progress.max_peak)
+        {
+          progress.max_peak         = peak;
+          progress.time_of_max_peak = now.time;
+        }
+      // Relative to the heat moved, but not below what the temperature's own
+      // round-off can hold (a rise of 1e-9 K sits on T0).
+      const double stored = sum_of(now.stored) - progress.initial_heat;
+      const double resolvable = 64 * std::numeric_limits<double>::epsilon() *
+                                peak * progress.heat_capacity;
+      const double scale = std::max(
+        {progress.heat_in, progress.heat_out, std::abs(stored), resolvable});
+      const double balance =
+        scale > 0 ? (stored + progress.heat_out - progress.heat_in) / scale : 0.;
+      progress.worst_balance = std::max(progress.worst_balance, std::abs(balance));
+      std::vector<double> row{now.time,
+                              step,
+                              parameters.beam.power_before(now.time),
+                              peak};
+      for (const auto &m : maxima)
+        row.push_back(m.max_temperature);
+      row.insert(row.end(),
+                 {stored, progress.heat_in, progress.heat_out, balance});
+      history.push_back(row);
+      largest_rise =
+        std::max(largest_rise, peak - parameters.coolant_temperature);
+    }
+
+
+    // A layer over its limit after the step from TIME - STEP to TIME: the
+    // time it got there, interpolated linearly in the layer's peak.
+    template <int dim, typename LA>
+    void
+    AnodeThermal<dim, LA>::check_limits(
+      TransientProgress              &progress,
+      const double                    time,
+      const double                    step,
+      const std::vector<LayerResult> &before,
+      const std::vector<LayerResult> &after) const
+    {
+      for (unsigned int i = 0; i < after.size(); ++i)
+        {
+          const double limit = parameters.layers[i].temperature_limit;
+          const double T     = after[i].max_temperature;
+          if (T > limit)
+            {
+              const double s = std::clamp((limit - before[i].max_temperature) /
+                                            (T - before[i].max_temperature),
+                                          0.,
+                                          1.);
+              const double t_limit = time - step + s * step;
+              if (std::isnan(progress.time_to_limit) ||
+                  t_limit < progress.time_to_limit)
+                {
+                  progress.time_to_limit = t_limit;
+                  progress.limit_layer   = parameters.layers[i].name;
+                }
+            }
+        }
+    }
+
+
     // The time loop: steps chosen by the error estimate (or fixed), landing
     // on every jump of the beam power, every output time and the end; the
-    // layer limits checked after every step. Returns the exit status.
+    // layer limits checked after every step; checkpoints every Checkpoint
+    // interval steps and at the end. From t = 0, or from a checkpoint.
+    // Returns the exit status.
     template <int dim, typename LA>
     int
     AnodeThermal<dim, LA>::run_transient(nlohmann::json &summary_entries)
     {
       const TimeStepping &time = parameters.time;
       const auto         &beam = parameters.beam;
-      const double        T0   = parameters.coolant_temperature;
       constexpr double    growth_limit = 2, shrink_limit = 0.2, safety = 0.9;
 
-      log() << "   Transient: 0 to " << time.end_time << " s, "
-            << (time.adaptive ? "adaptive" : "fixed") << " TR-BDF2 steps"
-            << std::endl;
-      quiet_newton                = true;
-      transient_newton_iterations = 0;
-      history.clear();
-      largest_rise      = 0;
+      quiet_newton      = true;
       stage_mass_factor = 0;
       supg_time_step    = 0;
+      TransientProgress progress;
+      TimeState         now, next;
+      if (restarting())
+        restore_checkpoint(progress, now);
+      else
+        start_transient(progress, now);
+      log() << "   Transient: " << now.time << " to " << time.end_time << " s, "
+            << (time.adaptive ? "adaptive" : "fixed") << " TR-BDF2 steps"
+            << std::endl;
 
-      TimeState now, next;
-      present_solution = T0;
-      temperature_constraints.distribute(present_solution);
-      now.solution = present_solution;
-      now.time     = 0;
-      evaluate_rates(now.solution, beam.power_after(0), now.rate, now.stored);
-      now.outflow = boundary_outflow;
-      const double initial_heat = sum_of(now.stored);
-      const double total_heat_capacity = heat_capacity_at_T0();
-
-      double heat_in = 0, heat_out = 0, worst_balance = 0;
-      double max_peak = T0, time_of_max_peak = 0;
-      double time_to_limit = std::numeric_limits<double>::quiet_NaN();
-      std::string limit_layer;
-      unsigned int accepted = 0, rejected = 0;
-      double       largest_step = 0, smallest_step = time.end_time;
-
-      std::vector<LayerResult> maxima = layer_maxima();
-      auto record = [&](const double t, const double dt) {
-        double peak = maxima[0].max_temperature;
-        for (const auto &m : maxima)
-          peak = std::max(peak, m.max_temperature);
-        if (peak > max_peak)
-          {
-            max_peak         = peak;
-            time_of_max_peak = t;
-          }
-        // Relative to the heat moved, but not below what the temperature's
-        // own round-off can hold (a rise of 1e-9 K sits on T0).
-        const double stored = sum_of(now.stored) - initial_heat;
-        const double resolvable =
-          64 * std::numeric_limits<double>::epsilon() * peak *
-          total_heat_capacity;
-        const double scale =
-          std::max({heat_in, heat_out, std::abs(stored), resolvable});
-        const double balance =
-          scale > 0 ? (stored + heat_out - heat_in) / scale : 0.;
-        worst_balance = std::max(worst_balance, std::abs(balance));
-        std::vector<double> row{t, dt, beam.power_before(t), peak};
-        for (const auto &m : maxima)
-          row.push_back(m.max_temperature);
-        row.insert(row.end(), {stored, heat_in, heat_out, balance});
-        history.push_back(row);
-      };
-      record(0, 0);
+      const double end_tolerance = 1e-12 * time.end_time;
       auto next_output = time.output_times.begin();
-      if (next_output != time.output_times.end() && *next_output == 0)
-        {
-          output_results(0);
-          ++next_output;
-        }
-      unsigned int steps_since_output = 0;
-      double       last_output_time   = 0;
+      while (next_output != time.output_times.end() &&
+             *next_output <= now.time + end_tolerance)
+        ++next_output;
+      std::vector<LayerResult> maxima = layer_maxima();
+      unsigned int last_checkpoint = progress.accepted;
 
-      double dt = time.initial_step;
+      double dt = progress.next_step;
       while (now.time < time.end_time * (1 - 1e-12))
         {
           // Land on the next jump of P, output time and the end.
@@ -412,7 +481,7 @@ namespace xray
           const TimeStepResult result = take_time_step(now, step, next);
           if (time.adaptive && result.error_ratio > 1)
             {
-              ++rejected;
+              ++progress.rejected;
               dt = step * std::max(shrink_limit,
                                    safety * std::cbrt(1 / result.error_ratio));
               if (dt < time.min_step)
@@ -428,55 +497,34 @@ namespace xray
           std::swap(now, next);
           present_solution = now.solution;
           temperature      = present_solution;
-          heat_in += result.heat_in;
-          heat_out += result.heat_out;
-          ++accepted;
-          largest_step  = std::max(largest_step, step);
-          smallest_step = std::min(smallest_step, step);
-          maxima        = layer_maxima();
-          record(now.time, step);
-          largest_rise = std::max(largest_rise, history.back()[3] - T0);
+          progress.heat_in += result.heat_in;
+          progress.heat_out += result.heat_out;
+          ++progress.accepted;
+          progress.largest_step  = std::max(progress.largest_step, step);
+          progress.smallest_step = std::min(progress.smallest_step, step);
+          maxima                 = layer_maxima();
+          record_history(progress, now, step, maxima);
+          check_limits(progress, now.time, step, previous_maxima, maxima);
 
-          // A layer over its limit: the time it got there, interpolated
-          // linearly in the layer's peak over the step.
-          for (unsigned int i = 0; i < maxima.size(); ++i)
-            {
-              const double limit = parameters.layers[i].temperature_limit;
-              if (maxima[i].max_temperature > limit)
-                {
-                  const double before = previous_maxima[i].max_temperature;
-                  const double s =
-                    std::clamp((limit - before) /
-                                 (maxima[i].max_temperature - before),
-                               0., 1.);
-                  const double t_limit = now.time - step + s * step;
-                  if (std::isnan(time_to_limit) || t_limit < time_to_limit)
-                    {
-                      time_to_limit = t_limit;
-                      limit_layer   = parameters.layers[i].name;
-                    }
-                }
-            }
-
-          ++steps_since_output;
-          const bool at_output_time = next_output != time.output_times.end() &&
-                                      std::abs(now.time - *next_output) <=
-                                        1e-12 * time.end_time;
+          ++progress.steps_since_output;
+          const bool at_output_time =
+            next_output != time.output_times.end() &&
+            std::abs(now.time - *next_output) <= end_tolerance;
           if (at_output_time ||
               (time.output_interval > 0 &&
-               steps_since_output >= time.output_interval))
+               progress.steps_since_output >= time.output_interval))
             {
               output_results(now.time);
-              last_output_time   = now.time;
-              steps_since_output = 0;
+              progress.last_output_time   = now.time;
+              progress.steps_since_output = 0;
             }
           if (at_output_time)
             ++next_output;
-          if (!std::isnan(time_to_limit))
+          if (!std::isnan(progress.time_to_limit))
             break;
 
-          if (accepted % 100 == 0)
-            log() << "      t = " << now.time << " s: " << accepted
+          if (progress.accepted % 100 == 0)
+            log() << "      t = " << now.time << " s: " << progress.accepted
                   << " steps, peak " << history.back()[3] << " K" << std::endl;
 
           dt = time.adaptive ?
@@ -488,71 +536,129 @@ namespace xray
                  time.initial_step;
           dt = std::min(dt, time.max_step);
           // A jump of P starts again with the first step.
-          if (std::abs(now.time - jump) <= 1e-12 * time.end_time)
+          if (std::abs(now.time - jump) <= end_tolerance)
             dt = std::min(dt, time.initial_step);
+          progress.next_step = dt;
+
+          // (The last step's checkpoint follows the last field, below.)
+          const bool stopping = time.stop_after_steps > 0 &&
+                                progress.accepted >= time.stop_after_steps;
+          const bool last_step =
+            stopping || now.time >= time.end_time * (1 - 1e-12);
+          if (time.checkpoint_interval > 0 && !last_step &&
+              progress.accepted % time.checkpoint_interval == 0)
+            {
+              write_checkpoint(progress, now);
+              last_checkpoint = progress.accepted;
+            }
+          if (stopping)
+            break;
         }
       quiet_newton      = false;
       stage_mass_factor = 0;
       supg_time_step    = 0;
-      if (last_output_time != now.time || accepted == 0)
+      if (progress.last_output_time != now.time || progress.accepted == 0)
         output_results(now.time);
+      // A run that reached its end, or stopped after its steps, can be
+      // continued from here (not one stopped at a limit). The field just
+      // written is in the checkpoint's series; the output interval counts
+      // on as if it had not been.
+      if (time.checkpoint_interval > 0 && std::isnan(progress.time_to_limit) &&
+          last_checkpoint != progress.accepted)
+        write_checkpoint(progress, now);
       current_incident_power = beam.power_before(now.time);
+      const bool stopped_early =
+        std::isnan(progress.time_to_limit) &&
+        now.time < time.end_time * (1 - 1e-12);
+      if (stopped_early)
+        log() << "   Stopped after " << progress.accepted
+              << " steps (Time/Stop after steps) at t = " << now.time
+              << " s, before End time"
+              << (time.checkpoint_interval > 0 ?
+                    "; continue with Time/Restart from = " +
+                      output->path(checkpoint::directory_name) :
+                    std::string())
+              << std::endl;
 
-      log() << "   " << accepted << " time steps (" << rejected
-            << " rejected), " << transient_newton_iterations
-            << " Newton iterations; t = " << now.time << " s, peak "
-            << history.back()[3] << " K (max " << max_peak << " K at t = "
-            << time_of_max_peak << " s)" << std::endl;
-      log() << "   Heat in " << heat_in << " J, out " << heat_out
-            << " J, stored " << history.back()[history.back().size() - 4]
-            << " J; largest balance error " << worst_balance << " (relative)"
-            << std::endl;
+      log() << "   " << progress.accepted << " time steps ("
+            << progress.rejected << " rejected), "
+            << transient_newton_iterations << " Newton iterations; t = "
+            << now.time << " s, peak " << history.back()[3] << " K (max "
+            << progress.max_peak << " K at t = " << progress.time_of_max_peak
+            << " s)" << std::endl;
+      log() << "   Heat in " << progress.heat_in << " J, out "
+            << progress.heat_out << " J, stored "
+            << history.back()[history.back().size() - 4]
+            << " J; largest balance error " << progress.worst_balance
+            << " (relative)" << std::endl;
+      write_history();
+      summarize_transient(progress, now, summary_entries);
 
-      // history.csv, whole or not at all.
-      if (Utilities::MPI::this_mpi_process(mpi_communicator) == 0)
+      if (!std::isnan(progress.time_to_limit))
         {
-          std::ostringstream csv;
-          csv << history_header() << '\n' << std::setprecision(12);
-          for (const auto &row : history)
-            {
-              for (unsigned int i = 0; i < row.size(); ++i)
-                csv << (i ? "," : "") << row[i];
-              csv << '\n';
-            }
-          write_file_atomically(output->path("history.csv"), csv.str());
-        }
-
-      summary_entries["final_time_s"]             = now.time;
-      summary_entries["final_peak_temperature_K"] = history.back()[3];
-      summary_entries["max_peak_temperature_K"]   = max_peak;
-      summary_entries["time_of_max_peak_s"]       = time_of_max_peak;
-      summary_entries["time_to_limit_s"] =
-        std::isnan(time_to_limit) ? nlohmann::json() :
-                                    nlohmann::json(time_to_limit);
-      summary_entries["time_steps"]           = accepted;
-      summary_entries["rejected_time_steps"]  = rejected;
-      summary_entries["smallest_time_step_s"] = smallest_step;
-      summary_entries["largest_time_step_s"]  = largest_step;
-      summary_entries["energy_in_J"]          = heat_in;
-      summary_entries["energy_out_J"]         = heat_out;
-      summary_entries["energy_stored_J"] = history.back()[history.back().size() - 4];
-      summary_entries["max_energy_balance_error"] = worst_balance;
-      summary_entries["time_newton_iterations"]   = transient_newton_iterations;
-      summary_entries["limit_exceeded"] = !std::isnan(time_to_limit);
-      summary_entries["layers_over_limit"] =
-        std::isnan(time_to_limit) ? std::vector<std::string>() :
-                                    std::vector<std::string>{limit_layer};
-      if (!std::isnan(time_to_limit))
-        {
-          limit_message = "temperature limit of layer '" + limit_layer +
-                          "' reached at t = " +
-                          Utilities::to_string(time_to_limit) +
+          limit_message = "temperature limit of layer '" +
+                          progress.limit_layer + "' reached at t = " +
+                          Utilities::to_string(progress.time_to_limit) +
                           " s (run stopped at t = " +
                           Utilities::to_string(now.time) + " s, peak " +
                           Utilities::to_string(history.back()[3]) + " K)";
           return exit_status::limit_exceeded;
         }
       return exit_status::success;
+    }
+
+
+    // history.csv, whole or not at all.
+    template <int dim, typename LA>
+    void
+    AnodeThermal<dim, LA>::write_history() const
+    {
+      if (Utilities::MPI::this_mpi_process(mpi_communicator) != 0)
+        return;
+      std::ostringstream csv;
+      csv << history_header() << '\n' << std::setprecision(12);
+      for (const auto &row : history)
+        {
+          for (unsigned int i = 0; i < row.size(); ++i)
+            csv << (i ? "," : "") << row[i];
+          csv << '\n';
+        }
+      write_file_atomically(output->path("history.csv"), csv.str());
+    }
+
+
+    template <int dim, typename LA>
+    void
+    AnodeThermal<dim, LA>::summarize_transient(const TransientProgress &progress,
+                                               const TimeState         &now,
+                                               nlohmann::json &entries) const
+    {
+      const bool limited = !std::isnan(progress.time_to_limit);
+      entries["final_time_s"]             = now.time;
+      entries["final_peak_temperature_K"] = history.back()[3];
+      entries["max_peak_temperature_K"]   = progress.max_peak;
+      entries["time_of_max_peak_s"]       = progress.time_of_max_peak;
+      entries["time_to_limit_s"] =
+        limited ? nlohmann::json(progress.time_to_limit) : nlohmann::json();
+      entries["time_steps"]           = progress.accepted;
+      entries["rejected_time_steps"]  = progress.rejected;
+      entries["smallest_time_step_s"] = progress.smallest_step;
+      entries["largest_time_step_s"]  = progress.largest_step;
+      entries["energy_in_J"]          = progress.heat_in;
+      entries["energy_out_J"]         = progress.heat_out;
+      entries["energy_stored_J"] = history.back()[history.back().size() - 4];
+      entries["max_energy_balance_error"] = progress.worst_balance;
+      entries["time_newton_iterations"]   = transient_newton_iterations;
+      entries["limit_exceeded"]           = limited;
+      entries["layers_over_limit"] =
+        limited ? std::vector<std::string>{progress.limit_layer} :
+                  std::vector<std::string>();
+      entries["stopped_after_steps"] =
+        std::isnan(progress.time_to_limit) &&
+        now.time < parameters.time.end_time * (1 - 1e-12);
+      entries["restarted_from"] =
+        restarting() ? nlohmann::json(parameters.time.restart_from) :
+                       nlohmann::json();
     }
   } // namespace anode_thermal
 } // namespace xray

@@ -1490,6 +1490,123 @@ def transient_input_errors(d):
         check(not run.has("history.csv"), "history.csv written for bad input")
 
 
+RESTART_SETS = ["Time/Checkpoint interval=20", "Time/Output interval=15"]
+
+
+def compare_histories(label, reference, other, rtol):
+    """Row by row: the same steps, every temperature, time and energy within
+    RTOL (relative to the column's scale); returns the largest difference."""
+    check(len(reference) == len(other),
+          f"{label}: {len(other)} history rows, the uninterrupted run has {len(reference)}")
+    worst, where = 0.0, ""
+    for column in reference[0]:
+        if column == "energy_balance_error":   # round-off itself
+            continue
+        scale = max(abs(row[column]) for row in reference) or 1.0
+        for a, b in zip(reference, other):
+            difference = abs(a[column] - b[column]) / scale
+            if difference > worst:
+                worst, where = difference, column
+    measured(f"{label}: largest history difference (relative to the column's scale)",
+             f"{worst:.1e} ({where or 'none'})")
+    check(worst <= rtol, f"{label}: history differs by {worst:.1e} (> {rtol:g})")
+    return worst
+
+
+@case(processors=2)
+def transient_restart(d):
+    """A run stopped after 40 steps and restarted from its checkpoint gives the uninterrupted history."""
+    full_run = d.run("transient-halfball.prm", RESTART_SETS, np=2)
+    full = expect_success(full_run)
+    reference = read_history(full_run)
+    check(full_run.has("checkpoint/state.json"), "no checkpoint at the end of the run")
+
+    # Interrupted after 40 steps (a checkpoint step), then continued in place.
+    output = os.path.join(d.scratch(), "parts")
+    first = d.run("transient-halfball.prm", RESTART_SETS + ["Time/Stop after steps=40"],
+                  np=2, output_directory=output)
+    s = expect_success(first)
+    check(s["stopped_after_steps"] is True and s["time_steps"] == 40,
+          "the first part did not stop after 40 steps")
+    check("Restart from" in first.stdout, "the stop does not say how to continue")
+    checkpoint = os.path.join(output, "checkpoint")
+    # (Continuing in place replaces the checkpoint: keep a copy.)
+    kept = os.path.join(d.scratch(), "kept-checkpoint")
+    shutil.copytree(checkpoint, kept)
+    second = d.run("transient-halfball.prm",
+                   RESTART_SETS + [f"Time/Restart from={checkpoint}"], np=2,
+                   output_directory=output)
+    s = expect_success(second)
+    check(s["restarted_from"] == checkpoint and s["stopped_after_steps"] is False,
+          "the summary does not name the restart")
+    check(s["time_steps"] == full["time_steps"], "different step count after the restart")
+    compare_histories("restart on 2 ranks", reference, read_history(second), 1e-10)
+    for key in ("energy_in_J", "energy_out_J", "energy_stored_J", "max_peak_temperature_K"):
+        check_close(f"restart: {key}", s[key], full[key], 1e-10)
+    check_energy_balance("restart", s, read_history(second))
+    with open(second.path("solution.pvd")) as file:
+        fields = file.read().count("<DataSet")
+    check(fields == full_run_fields(full_run) + 1,
+          f"solution.pvd of the restarted run holds {fields} fields, expected those of "
+          "the uninterrupted run and the field at the stop")
+
+    # On another number of ranks (the mesh is repartitioned): the same to
+    # the linear solver's tolerance.
+    other = d.run("transient-halfball.prm",
+                  RESTART_SETS + [f"Time/Restart from={kept}"], np=1)
+    expect_success(other)
+    compare_histories("restart on 1 rank from 2", reference, read_history(other), 1e-7)
+
+    # A finished run continued to a later end time.
+    longer = d.run("transient-halfball.prm",
+                   RESTART_SETS + ["Time/End time=2e-4",
+                                   f"Time/Restart from={full_run.path('checkpoint')}"], np=2)
+    s = expect_success(longer)
+    history = read_history(longer)
+    check(abs(history[-1]["time_s"] - 2e-4) <= 1e-16 and history[:len(reference)] == reference,
+          "the continued run does not extend the finished run's history")
+    check_close("continued run: heat in", s["energy_in_J"], TRANSIENT_P * 2e-4, 1e-9)
+    check_energy_balance("continued run", s, history)
+
+
+def full_run_fields(run):
+    with open(run.path("solution.pvd")) as file:
+        return file.read().count("<DataSet")
+
+
+@case()
+def transient_restart_errors(d):
+    """Restart from a missing, foreign, finished or damaged checkpoint: one line, exit 2."""
+    source = d.run("transient-halfball.prm", RESTART_SETS + ["Time/Stop after steps=20"])
+    expect_success(source)
+    checkpoint = source.path("checkpoint")
+    stop_time = source.summary["final_time_s"]
+    damaged = os.path.join(d.scratch(), "damaged")
+    shutil.copytree(checkpoint, damaged)
+    with open(os.path.join(damaged, "mesh_fixed.data"), "r+b") as file:
+        file.truncate(100)
+    garbled = os.path.join(d.scratch(), "garbled")
+    shutil.copytree(checkpoint, garbled)
+    with open(os.path.join(garbled, "state.json"), "w") as file:
+        file.write("{ not json")
+    missing = os.path.join(d.scratch(), "no-such-checkpoint")
+    for sets, needles in (
+            ([f"Time/Restart from={missing}"], ["Time/Restart from", "no-such-checkpoint"]),
+            ([f"Time/Restart from={checkpoint}", "Heat source/Incident power=11"],
+             ["another case", "Heat source/Incident power"]),
+            ([f"Time/Restart from={checkpoint}", "Model=3d"], ["another case", "Model"]),
+            ([f"Time/Restart from={checkpoint}", f"Time/End time={stop_time!r}"],
+             ["not before", "End time"]),
+            ([f"Time/Restart from={damaged}"], ["mesh files", "damaged"]),
+            ([f"Time/Restart from={garbled}"], ["garbled", "state.json"]),
+            ([f"Time/Restart from={checkpoint}", "Task=temperature"], ["Task = transient"]),
+            (["Time/Checkpoint interval=2.5"], ["Checkpoint interval"]),
+            (["Time/Stop after steps=-1"], ["Stop after steps"])):
+        run = d.run("transient-halfball.prm", sets)
+        expect_input_error(run, *needles)
+        check(not run.has("history.csv"), "history.csv written for bad input")
+
+
 def moving_gaussian_rise(x, speed, power, k, rho_c, hwhm):
     """Surface rise at (x, 0, 0) of a Gaussian moving at SPEED along +x over a
     half-space, in its frame (doc/theory.md): with s = a tan(theta),
