@@ -221,6 +221,22 @@ namespace xray
         double       next_step = 0;
         unsigned int steps_since_output = 0;
         double       last_output_time   = 0;
+        /// The first step accepted after the latest rise and fall of the
+        /// power (0 before any): where the steps start after the next one.
+        double       step_after_rise = 0, step_after_fall = 0;
+        /// Periods of a pulse train repeated instead of computed, and the
+        /// history rows they added.
+        unsigned int repeated_periods = 0, repeated_steps = 0;
+      };
+      /// The start of the latest period of a pulse train: its field, its
+      /// row of the history and the energy account then.
+      struct PeriodStart
+      {
+        bool         valid = false;
+        double       time  = 0;
+        Vector       solution;
+        unsigned int history_row = 0;
+        double       heat_in = 0, heat_out = 0;
       };
       int
       run_transient(nlohmann::json &summary_entries);
@@ -231,6 +247,14 @@ namespace xray
                      const TimeState   &now,
                      double             step,
                      const std::vector<LayerResult> &maxima);
+      double
+      energy_balance(TransientProgress &progress,
+                     double             stored,
+                     double             peak) const;
+      double
+      repeat_periods(TransientProgress &progress,
+                     TimeState         &now,
+                     double             limit_time);
       void
       check_limits(TransientProgress              &progress,
                    double                          time,
@@ -348,6 +372,10 @@ namespace xray
       /// Largest peak rise T - T0 of the transient run so far, K: the
       /// scale of the time error tolerance.
       double largest_rise = 0;
+      /// Peak rise of the steady field at the beam's peak power (the mesh
+      /// adaptation before a transient run), K: the scale of the first
+      /// step's error, before any rise exists.
+      double steady_peak_rise = 0;
       /// Why a transient run stopped at a temperature limit (exit 4).
       std::string limit_message;
 
@@ -390,6 +418,7 @@ namespace xray
       double moving_heat_removed = -1;
       /// Transient results: one row per accepted step (history.csv).
       std::vector<std::vector<double>> history;
+      PeriodStart                      period_start;
 
       /// The faces held at T0 by the constraints: they decide the sparsity
       /// pattern (make_constraints()).

@@ -1919,7 +1919,16 @@ namespace xray
       nlohmann::json transient_entries;
       int            status = exit_status::success;
       if (parameters.task == Task::transient)
-        status = run_transient(transient_entries);
+        {
+          // The steady field at peak power (none when restarted).
+          steady_peak_rise = 0;
+          if (!restarting())
+            for (const auto &m : layer_maxima())
+              steady_peak_rise =
+                std::max(steady_peak_rise,
+                         m.max_temperature - parameters.coolant_temperature);
+          status = run_transient(transient_entries);
+        }
       else
         output_results();
       const auto maxima = layer_maxima();

@@ -4,7 +4,8 @@
 // A checkpoint is a directory OUTPUT/checkpoint holding
 //   mesh, mesh.info, mesh_*.data  the refinement of the coarse mesh and, on
 //                                 its cells, T, m(T) and f(T) of the last
-//                                 accepted step (deal.II's distributed
+//                                 accepted step and T at the start of the
+//                                 last pulse period (deal.II's distributed
 //                                 triangulation save with SolutionTransfer);
 //   state.json                    the time, the next step, the energy
 //                                 account, the history so far, the fields
@@ -33,7 +34,7 @@ namespace xray
     {
       namespace fs = std::filesystem;
 
-      constexpr int format_version = 1;
+      constexpr int format_version = 2;
       const std::string directory_name = "checkpoint";
       const std::string mesh_name      = "mesh";
       const std::string state_name     = "state.json";
@@ -179,7 +180,11 @@ namespace xray
 
       // The vectors with the ghost entries the transfer reads.
       std::vector<Vector> ghosted;
-      for (const Vector *v : {&now.solution, &now.rate, &now.stored})
+      // (Without a period start yet, the field stands in for its field.)
+      const Vector &period_field =
+        period_start.valid ? period_start.solution : now.solution;
+      for (const Vector *v :
+           {&now.solution, &now.rate, &now.stored, &period_field})
         {
           ghosted.emplace_back(locally_owned_dofs,
                                locally_relevant_dofs,
@@ -188,7 +193,10 @@ namespace xray
         }
       parallel::distributed::SolutionTransfer<dim, Vector> transfer(dof_handler);
       transfer.prepare_for_serialization(
-        std::vector<const Vector *>{&ghosted[0], &ghosted[1], &ghosted[2]});
+        std::vector<const Vector *>{&ghosted[0],
+                                    &ghosted[1],
+                                    &ghosted[2],
+                                    &ghosted[3]});
       triangulation.save((partial / checkpoint::mesh_name).string());
 
       if (root)
@@ -217,7 +225,16 @@ namespace xray
                                {"smallest_step", progress.smallest_step},
                                {"next_step", progress.next_step},
                                {"steps_since_output", progress.steps_since_output},
-                               {"last_output_time", progress.last_output_time}};
+                               {"last_output_time", progress.last_output_time},
+                               {"step_after_rise", progress.step_after_rise},
+                               {"step_after_fall", progress.step_after_fall},
+                               {"repeated_periods", progress.repeated_periods},
+                               {"repeated_steps", progress.repeated_steps}};
+          state["period_start"] = {{"valid", period_start.valid},
+                                   {"time", period_start.time},
+                                   {"history_row", period_start.history_row},
+                                   {"heat_in", period_start.heat_in},
+                                   {"heat_out", period_start.heat_out}};
           state["history"]         = history;
           state["solution_series"] = output->solution_series();
           state["parameters"]      = parameters.entries;
@@ -273,10 +290,14 @@ namespace xray
                          "' does not fit the geometry of this input");
       solution_transfer.reset();
       setup_system();
-      for (Vector *v : {&now.solution, &now.rate, &now.stored})
+      for (Vector *v :
+           {&now.solution, &now.rate, &now.stored, &period_start.solution})
         v->reinit(locally_owned_dofs, mpi_communicator);
       parallel::distributed::SolutionTransfer<dim, Vector> transfer(dof_handler);
-      std::vector<Vector *> vectors{&now.solution, &now.rate, &now.stored};
+      std::vector<Vector *> vectors{&now.solution,
+                                    &now.rate,
+                                    &now.stored,
+                                    &period_start.solution};
       transfer.deserialize(vectors);
       present_solution = now.solution;
       temperature      = present_solution;
@@ -301,6 +322,16 @@ namespace xray
       progress.next_step          = p.at("next_step");
       progress.steps_since_output = p.at("steps_since_output");
       progress.last_output_time   = p.at("last_output_time");
+      progress.step_after_rise    = p.at("step_after_rise");
+      progress.step_after_fall    = p.at("step_after_fall");
+      progress.repeated_periods   = p.at("repeated_periods");
+      progress.repeated_steps     = p.at("repeated_steps");
+      const auto &start           = state.at("period_start");
+      period_start.valid          = start.at("valid");
+      period_start.time           = start.at("time");
+      period_start.history_row    = start.at("history_row");
+      period_start.heat_in        = start.at("heat_in");
+      period_start.heat_out       = start.at("heat_out");
       history      = state.at("history").get<std::vector<std::vector<double>>>();
       largest_rise = state.at("largest_rise_K");
       transient_newton_iterations = state.at("newton_iterations");

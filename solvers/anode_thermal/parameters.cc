@@ -244,6 +244,7 @@ namespace xray
                            "steps");
         time.stop_after_steps = static_cast<unsigned int>(stop);
         time.restart_from        = Utilities::trim(prm.get("Restart from"));
+        time.repeat_periodic_state = prm.get_bool("Repeat periodic state");
         return time;
       }
 
@@ -606,6 +607,17 @@ namespace xray
                           "run in OUTPUT/checkpoint (mesh, field and history; "
                           "each replaces the last, and one is written at the "
                           "end); an integer >= 0, 0: none.");
+        prm.declare_entry("Repeat periodic state",
+                          "true",
+                          Patterns::Bool(),
+                          "Pulsed beam: once the field at the start of a "
+                          "period equals the field one period earlier "
+                          "(within Time error tolerance of the largest rise, "
+                          "everywhere), the following periods up to the next "
+                          "Output times entry or End time are the last one "
+                          "again: history.csv repeats its rows (shifted in "
+                          "time and energy) instead of computing them; false: "
+                          "compute every period.");
         prm.declare_entry("Stop after steps",
                           "0",
                           Patterns::Anything(),

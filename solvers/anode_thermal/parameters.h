@@ -72,6 +72,9 @@ namespace xray
       std::vector<double> output_times; // s, ascending
       unsigned int checkpoint_interval = 0; // accepted steps; 0: none
       unsigned int stop_after_steps    = 0; // accepted steps; 0: at End time
+      /// A pulse train whose field has become periodic repeats the last
+      /// period instead of computing it again (run_transient()).
+      bool         repeat_periodic_state = true;
       std::string  restart_from;            // checkpoint directory, or empty
     };
 

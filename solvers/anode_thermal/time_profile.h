@@ -61,6 +61,13 @@ namespace xray
       /// The largest power of the profile, W: the mesh is adapted for it.
       double
       peak_power() const;
+      /// The period tau of a pulse train (duty cycle below 1), else 0: the
+      /// profile repeats itself after it.
+      double
+      repeat_period() const
+      {
+        return profile_kind == Kind::pulsed && duty_cycle < 1 ? period : 0.;
+      }
       /// The first time > @p t at which P jumps or has a kink, or +infinity.
       double
       next_break(double t) const;

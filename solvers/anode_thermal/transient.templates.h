@@ -291,12 +291,18 @@ namespace xray
         }
       // Relative to the largest rise so far (an anode cooling after a pulse
       // keeps the accuracy the pulse needed), and never below what the
-      // temperature's round-off can resolve.
+      // temperature's round-off can resolve. Before the first step there is
+      // no rise: the first step's scale is the steady rise at peak power
+      // (else, as the rise of a spot switched on grows like sqrt(t), its
+      // relative error does not shrink with the step, which would be cut
+      // down to round-off).
       const double T0   = parameters.coolant_temperature;
       const double peak = std::max(now.solution.linfty_norm(),
                                    next.solution.linfty_norm());
+      const double scale =
+        std::max({largest_rise, peak - T0, largest_rise > 0 ? 0. : steady_peak_rise});
       const double allowed =
-        parameters.time.tolerance * std::max(largest_rise, peak - T0) +
+        parameters.time.tolerance * scale +
         1024 * std::numeric_limits<double>::epsilon() * peak;
       result.error_ratio =
         error == 0 ? 0. :
@@ -345,6 +351,7 @@ namespace xray
                      now.stored);
       now.outflow = boundary_outflow;
 
+      period_start           = PeriodStart();
       progress               = TransientProgress();
       progress.initial_heat  = sum_of(now.stored);
       progress.heat_capacity = heat_capacity_at_T0();
@@ -352,6 +359,10 @@ namespace xray
       progress.smallest_step = parameters.time.end_time;
       progress.next_step     = parameters.time.initial_step;
       record_history(progress, now, 0, layer_maxima());
+      // t = 0 starts the first period of a pulse train.
+      period_start.valid       = true;
+      period_start.solution    = now.solution;
+      period_start.history_row = 0;
       const auto &output_times = parameters.time.output_times;
       if (!output_times.empty() && output_times.front() == 0)
         output_results(0);
@@ -376,16 +387,8 @@ namespace xray
           progress.max_peak         = peak;
           progress.time_of_max_peak = now.time;
         }
-      // Relative to the heat moved, but not below what the temperature's own
-      // round-off can hold (a rise of 1e-9 K sits on T0).
-      const double stored = sum_of(now.stored) - progress.initial_heat;
-      const double resolvable = 64 * std::numeric_limits<double>::epsilon() *
-                                peak * progress.heat_capacity;
-      const double scale = std::max(
-        {progress.heat_in, progress.heat_out, std::abs(stored), resolvable});
-      const double balance =
-        scale > 0 ? (stored + progress.heat_out - progress.heat_in) / scale : 0.;
-      progress.worst_balance = std::max(progress.worst_balance, std::abs(balance));
+      const double stored  = sum_of(now.stored) - progress.initial_heat;
+      const double balance = energy_balance(progress, stored, peak);
       std::vector<double> row{now.time,
                               step,
                               parameters.beam.power_before(now.time),
@@ -397,6 +400,100 @@ namespace xray
       history.push_back(row);
       largest_rise =
         std::max(largest_rise, peak - parameters.coolant_temperature);
+    }
+
+
+    // (stored + out - in) / heat moved, with the heat in and out so far and
+    // STORED above T0 at the peak temperature PEAK; the worst so far kept.
+    // Relative to the heat moved, but not below what the temperature's own
+    // round-off can hold (a rise of 1e-9 K sits on T0).
+    template <int dim, typename LA>
+    double
+    AnodeThermal<dim, LA>::energy_balance(TransientProgress &progress,
+                                          const double       stored,
+                                          const double       peak) const
+    {
+      const double resolvable = 64 * std::numeric_limits<double>::epsilon() *
+                                peak * progress.heat_capacity;
+      const double scale = std::max(
+        {progress.heat_in, progress.heat_out, std::abs(stored), resolvable});
+      const double balance =
+        scale > 0 ? (stored + progress.heat_out - progress.heat_in) / scale : 0.;
+      progress.worst_balance = std::max(progress.worst_balance, std::abs(balance));
+      return balance;
+    }
+
+
+    // A pulse train whose field has become periodic: at the start of a
+    // period whose field equals that one period earlier within the time
+    // error tolerance of the largest rise (maximum norm), the solution from
+    // here on is the last period again (the same initial value problem
+    // shifted by the period; the heat equation does not amplify the small
+    // mismatch). The periods up to LIMIT_TIME (the next output time or the
+    // end) are then repeated: their history rows copied, shifted in time and
+    // in the heat in and out. Returns the step to go on with (the one the
+    // last period started with), or 0 if nothing was repeated.
+    template <int dim, typename LA>
+    double
+    AnodeThermal<dim, LA>::repeat_periods(TransientProgress &progress,
+                                          TimeState         &now,
+                                          const double       limit_time)
+    {
+      const double period = parameters.beam.repeat_period();
+      if (!(period > 0) || !parameters.time.repeat_periodic_state)
+        return 0;
+      const double n = std::round(now.time / period);
+      if (n < 1 || std::abs(now.time - n * period) > 1e-12 * period)
+        return 0;
+
+      double next_step = 0;
+      if (period_start.valid &&
+          std::abs(period_start.time - (n - 1) * period) <= 1e-12 * period)
+        {
+          Vector difference = now.solution;
+          difference.add(-1., period_start.solution);
+          const double mismatch = difference.linfty_norm();
+          const double periods =
+            std::floor((limit_time - now.time) / period + 1e-9);
+          if (mismatch <= parameters.time.tolerance * largest_rise &&
+              periods >= 1)
+            {
+              const unsigned int first = period_start.history_row + 1;
+              const unsigned int last  = history.size();
+              const double d_in  = progress.heat_in - period_start.heat_in;
+              const double d_out = progress.heat_out - period_start.heat_out;
+              for (unsigned int r = 1; r <= periods; ++r)
+                for (unsigned int i = first; i < last; ++i)
+                  {
+                    std::vector<double> row = history[i];
+                    const std::size_t   columns = row.size();
+                    row[0] += r * period;
+                    row[columns - 3] += r * d_in;
+                    row[columns - 2] += r * d_out;
+                    progress.heat_in  = row[columns - 3];
+                    progress.heat_out = row[columns - 2];
+                    row[columns - 1] =
+                      energy_balance(progress, row[columns - 4], row[3]);
+                    history.push_back(row);
+                  }
+              now.time = (n + periods) * period;
+              progress.repeated_periods += periods;
+              progress.repeated_steps += periods * (last - first);
+              next_step = history[first][1];
+              log() << "      Periodic at t = " << n * period
+                    << " s (field within " << mismatch
+                    << " K of one period earlier): " << periods
+                    << " period(s) repeated, to t = " << now.time << " s"
+                    << std::endl;
+            }
+        }
+      period_start.valid       = true;
+      period_start.time        = now.time;
+      period_start.solution    = now.solution;
+      period_start.history_row = history.size() - 1;
+      period_start.heat_in     = progress.heat_in;
+      period_start.heat_out    = progress.heat_out;
+      return next_step;
     }
 
 
@@ -477,6 +574,8 @@ namespace xray
           if (next_output != time.output_times.end())
             end_of_step = std::min(end_of_step, *next_output);
           const double step = end_of_step - now.time;
+          const double jump_at_start =
+            beam.power_after(now.time) - beam.power_before(now.time);
 
           const TimeStepResult result = take_time_step(now, step, next);
           if (time.adaptive && result.error_ratio > 1)
@@ -535,9 +634,41 @@ namespace xray
                                    growth_limit) :
                  time.initial_step;
           dt = std::min(dt, time.max_step);
-          // A jump of P starts again with the first step.
+          // A jump of P starts again with the first step, or with the first
+          // step accepted after the last jump the same way.
+          const double P_before = beam.power_before(now.time);
+          const double P_after  = beam.power_after(now.time);
           if (std::abs(now.time - jump) <= end_tolerance)
-            dt = std::min(dt, time.initial_step);
+            {
+              const double remembered = P_after > P_before ? progress.step_after_rise :
+                                        P_after < P_before ? progress.step_after_fall :
+                                                             0.;
+              dt = std::min(dt, remembered > 0 ? remembered : time.initial_step);
+            }
+          // The step just accepted began at a jump: remember it.
+          if (jump_at_start > 0)
+            progress.step_after_rise = step;
+          else if (jump_at_start < 0)
+            progress.step_after_fall = step;
+          const double repeat_step = repeat_periods(
+            progress,
+            now,
+            next_output != time.output_times.end() ?
+              std::min(*next_output, time.end_time) :
+              time.end_time);
+          if (repeat_step > 0)
+            {
+              dt = repeat_step;
+              // (Repeated up to an output time: the field there is this one.)
+              if (next_output != time.output_times.end() &&
+                  std::abs(now.time - *next_output) <= end_tolerance)
+                {
+                  output_results(now.time);
+                  progress.last_output_time   = now.time;
+                  progress.steps_since_output = 0;
+                  ++next_output;
+                }
+            }
           progress.next_step = dt;
 
           // (The last step's checkpoint follows the last field, below.)
@@ -653,6 +784,8 @@ namespace xray
       entries["layers_over_limit"] =
         limited ? std::vector<std::string>{progress.limit_layer} :
                   std::vector<std::string>();
+      entries["repeated_periods"]   = progress.repeated_periods;
+      entries["repeated_time_steps"] = progress.repeated_steps;
       entries["stopped_after_steps"] =
         std::isnan(progress.time_to_limit) &&
         now.time < parameters.time.end_time * (1 - 1e-12);

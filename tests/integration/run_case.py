@@ -1427,6 +1427,39 @@ def transient_pulsed_mpi(d):
 
 
 @case()
+def transient_periodic_repeat(d):
+    """A pulse train whose field returns to T0 each period: repeated periods equal computed ones."""
+    # Half-ball R = 0.5 mm: slowest decay R^2 / (pi^2 alpha) = 1.3 ms, far
+    # shorter than the 90 ms pause; on 10 ms of every 100 ms, 3 periods.
+    sets = ["Geometry/Radius=0.5e-3", "Heat source/Time profile=pulsed",
+            "Heat source/Pulse period=0.1", "Heat source/Pulse duty cycle=0.1",
+            "Time/End time=0.3", "Time/Initial time step=1e-8"]
+    runs = {}
+    for repeat in ("true", "false"):
+        run = d.run("transient-halfball.prm", sets + [f"Time/Repeat periodic state={repeat}"])
+        runs[repeat] = (expect_success(run), read_history(run))
+    (fast, fast_history), (full, full_history) = runs["true"], runs["false"]
+    check(fast["repeated_periods"] == 2 and full["repeated_periods"] == 0,
+          f"repeated periods {fast['repeated_periods']} / {full['repeated_periods']}, expected 2 / 0")
+    check(fast["repeated_time_steps"] == len(fast_history) - 1 - fast["time_steps"],
+          "repeated_time_steps does not count the copied rows")
+    measured("periodic repeat: computed steps with / without repetition",
+             f"{fast['time_steps']} / {full['time_steps']}")
+    for end_of_pulse in (0.01, 0.11, 0.21):
+        peaks = []
+        for history in (fast_history, full_history):
+            row = next((r for r in history if abs(r["time_s"] - end_of_pulse) <= 1e-15), None)
+            check(row is not None, f"no step ends at the end of the pulse {end_of_pulse} s")
+            peaks.append(row["peak_temperature_K"] - TRANSIENT_T0)
+        check_close(f"periodic repeat: rise at t = {end_of_pulse} s, repeated vs computed",
+                    peaks[0], peaks[1], 1e-4)
+    for s, history in ((fast, fast_history), (full, full_history)):
+        check_close("periodic repeat: heat in = P D t", s["energy_in_J"], 10 * 0.1 * 0.3, 1e-9)
+        check_energy_balance("periodic repeat", s, history)
+        check(abs(history[-1]["time_s"] - 0.3) <= 1e-15, "the run did not end at End time")
+
+
+@case()
 def transient_power_table(d):
     """A ramp from a power table: heat in is its exact integral."""
     table = os.path.join(d.scratch(), "ramp.txt")
