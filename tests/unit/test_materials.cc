@@ -179,21 +179,23 @@ TEST(TabulatedMetals, CopperInterpolatesLinearlyAndIsClamped)
   EXPECT_NEAR(cu.conductivity.integral(200., 300.), 40100., 1e-6);
 }
 
-TEST(TabulatedMetals, DataMatchPhysicsTable)
+TEST(TabulatedMetals, DataMatchTheirTables)
 {
+  // c_p per mole at 300/600/1000 K as the sources tabulate it (rows of the
+  // tables in materials.cc), and the molar mass in kg/mol.
   struct Row
   {
     std::string name;
     double      k300, k600, k1000;
-    double      cp300, cp600, cp1000;
+    double      cp300, cp600, cp1000, molar_mass;
     double      melting_point, density;
   };
   const std::vector<Row> rows = {
-    {"Mo", 138, 126, 112, 250, 275, 296, 2896, 10220},
-    {"Cu", 401, 379, 352, 385, 418, 450, 1357.8, 8960},
-    {"Ag", 429, 412, 379, 235, 248, 270, 1234.9, 10490},
-    {"Rh", 150, 135, 121, 243, 260, 285, 2237, 12410},
-    {"Cr", 94, 81, 65, 450, 533, 615, 2180, 7190},
+    {"Mo", 138, 126, 112, 23.958, 26.460, 28.370, 0.09595, 2896, 10220},
+    {"Cu", 401, 379, 352, 24.462, 26.481, 28.662, 0.063546, 1357.8, 8960},
+    {"Ag", 429, 412, 379, 25.359, 26.976, 29.665, 0.10787, 1234.9, 10490},
+    {"Rh", 150, 135, 121, 24.922, 28.180, 31.763, 0.10291, 2237, 12410},
+    {"Cr", 94, 81, 65, 23.472, 27.719, 31.861, 0.051996, 2180, 7190},
   };
   for (const Row &row : rows)
     {
@@ -202,14 +204,21 @@ TEST(TabulatedMetals, DataMatchPhysicsTable)
       EXPECT_NEAR(m.conductivity.value(300.), row.k300, 1e-9);
       EXPECT_NEAR(m.conductivity.value(600.), row.k600, 1e-9);
       EXPECT_NEAR(m.conductivity.value(1000.), row.k1000, 1e-9);
-      EXPECT_NEAR(m.heat_capacity.value(300.), row.cp300, 1e-9);
-      EXPECT_NEAR(m.heat_capacity.value(600.), row.cp600, 1e-9);
-      EXPECT_NEAR(m.heat_capacity.value(1000.), row.cp1000, 1e-9);
+      EXPECT_NEAR(m.heat_capacity.value(300.), row.cp300 / row.molar_mass,
+                  1e-9);
+      EXPECT_NEAR(m.heat_capacity.value(600.), row.cp600 / row.molar_mass,
+                  1e-9);
+      EXPECT_NEAR(m.heat_capacity.value(1000.), row.cp1000 / row.molar_mass,
+                  1e-9);
+      EXPECT_NEAR(row.molar_mass * 1e3, m.atomic_mass, 1e-9);
       EXPECT_TRUE(m.melts());
       EXPECT_DOUBLE_EQ(m.melting_point, row.melting_point);
       EXPECT_DOUBLE_EQ(m.temperature_limit, row.melting_point);
       EXPECT_DOUBLE_EQ(m.density, row.density);
     }
+  // Hand values per kilogram, e.g. Cu at 300 K: 24.462 / 0.063546.
+  EXPECT_NEAR(library().get("Cu").heat_capacity.value(300.), 384.9495, 1e-4);
+  EXPECT_NEAR(library().get("Mo").heat_capacity.value(1000.), 295.6748, 1e-4);
   // 1500 K points where the table gives them.
   EXPECT_NEAR(library().get("Mo").conductivity.value(1500.), 98., 1e-9);
   EXPECT_NEAR(library().get("Rh").conductivity.value(1500.), 110., 1e-9);
@@ -272,9 +281,10 @@ TEST(Diamond, DoesNotMeltAndHasGraphitisationLimit)
       EXPECT_TRUE(std::isnan(d.melting_point));
       EXPECT_DOUBLE_EQ(d.temperature_limit, 1800.);
       EXPECT_DOUBLE_EQ(d.density, 3515.);
-      EXPECT_NEAR(d.heat_capacity.value(300.), 516., 1e-9);
-      EXPECT_NEAR(d.heat_capacity.value(600.), 958., 1e-9);
-      EXPECT_NEAR(d.heat_capacity.value(1000.), 1342., 1e-9);
+      // SGTE c_p per mole at the table's rows, over 12.011 g/mol.
+      EXPECT_NEAR(d.heat_capacity.value(300.), 6.193 / 0.012011, 1e-9);
+      EXPECT_NEAR(d.heat_capacity.value(600.), 16.110 / 0.012011, 1e-9);
+      EXPECT_NEAR(d.heat_capacity.value(1000.), 21.291 / 0.012011, 1e-9);
     }
 }
 
