@@ -377,7 +377,8 @@ namespace xray
         per_kilogram(diamond_molar_heat_capacity, m.atomic_mass));
       m.density       = 3515;
       m.melting_point = no_value;
-      // Graphitisation in vacuum sets in from ~1800-2000 K (physics.md 2).
+      // Graphitisation in vacuum sets in from ~1800-2000 K (doc/theory.md,
+      // section 3).
       m.temperature_limit           = 1800;
       m.energy_backscatter_fraction = no_value;
       m.atomic_number               = 6;
