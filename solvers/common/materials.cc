@@ -349,19 +349,6 @@ namespace xray
       return m;
     }
 
-    // Diamond c_p in J/(mol K), 300-2000 K: SGTE unary database (version
-    // 5.1, 2010; the DIAMOND_A4 Gibbs energy of C, descended from Dinsdale,
-    // CALPHAD 15 (1991) 317), c_p = -T d^2G/dT^2, tabulated densely enough
-    // that linear interpolation stays within 0.3 %. Over 300-1073 K it is
-    // within 1.1 % of the Debye function (Theta = 1860 K) that Victor (1962)
-    // fitted to his drop-calorimetry data on gem diamonds.
-    const std::vector<std::pair<double, double>> diamond_molar_heat_capacity = {
-      {300, 6.193},   {325, 7.210},   {350, 8.240},   {375, 9.253},
-      {400, 10.228},  {450, 12.025},  {500, 13.595},  {550, 14.948},
-      {600, 16.110},  {650, 17.109},  {700, 17.970},  {800, 19.368},
-      {900, 20.444},  {1000, 21.291}, {1100, 21.975}, {1200, 22.538},
-      {1400, 23.415}, {1600, 24.076}, {1800, 24.601}, {2000, 25.038}};
-
     Material
     diamond(const std::string &name,
             const double       k300,
@@ -372,9 +359,21 @@ namespace xray
       m.name         = name;
       m.source       = source + "; c_p: SGTE unary database 5.1 (Dinsdale 1991)";
       m.conductivity = TemperatureFunction::power_law(k300, 300., exponent);
-      m.atomic_mass  = 12.011;
+      // Diamond c_p in J/(mol K), 300-2000 K: SGTE unary database (version
+      // 5.1, 2010; the DIAMOND_A4 Gibbs energy of C, descended from Dinsdale,
+      // CALPHAD 15 (1991) 317), c_p = -T d^2G/dT^2, tabulated densely enough
+      // that linear interpolation stays within 0.3 %. Over 300-1073 K it is
+      // within 1.1 % of the Debye function (Theta = 1860 K) that Victor (1962)
+      // fitted to his drop-calorimetry data on gem diamonds.
+      const std::vector<std::pair<double, double>> molar_heat_capacity = {
+        {300, 6.193},   {325, 7.210},   {350, 8.240},   {375, 9.253},
+        {400, 10.228},  {450, 12.025},  {500, 13.595},  {550, 14.948},
+        {600, 16.110},  {650, 17.109},  {700, 17.970},  {800, 19.368},
+        {900, 20.444},  {1000, 21.291}, {1100, 21.975}, {1200, 22.538},
+        {1400, 23.415}, {1600, 24.076}, {1800, 24.601}, {2000, 25.038}};
+      m.atomic_mass   = 12.011;
       m.heat_capacity = TemperatureFunction::table(
-        per_kilogram(diamond_molar_heat_capacity, m.atomic_mass));
+        per_kilogram(molar_heat_capacity, m.atomic_mass));
       m.density       = 3515;
       m.melting_point = no_value;
       // Graphitisation in vacuum sets in from ~1800-2000 K (doc/theory.md,
