@@ -311,10 +311,22 @@ namespace xray
       return c_molar / molar_mass;
     }
 
+    /// A c_p table per mole, J/(mol K), as the sources give it, per kilogram:
+    /// divided by the molar mass (atomic mass in g/mol).
+    std::vector<std::pair<double, double>>
+    per_kilogram(std::vector<std::pair<double, double>> molar_heat_capacity,
+                 const double                           atomic_mass)
+    {
+      for (auto &[T, c] : molar_heat_capacity)
+        c /= atomic_mass * 1e-3;
+      return molar_heat_capacity;
+    }
+
     Material
     metal(const std::string                             &name,
           std::vector<std::pair<double, double>>         conductivity,
-          std::vector<std::pair<double, double>>         heat_capacity,
+          std::vector<std::pair<double, double>>         molar_heat_capacity,
+          const std::string                             &heat_capacity_source,
           const double                                   density,
           const double                                   melting_point,
           const double                                   backscatter,
@@ -323,11 +335,11 @@ namespace xray
     {
       Material m;
       m.name = name;
-      m.source =
-        "k: CRC Handbook (Ho, Powell, Liley 1974); c_p: NIST-JANAF; "
-        "backscatter: Reimer 1998 estimate";
-      m.conductivity                = TemperatureFunction::table(conductivity);
-      m.heat_capacity               = TemperatureFunction::table(heat_capacity);
+      m.source = "k: CRC Handbook (Ho, Powell, Liley 1974); c_p: " +
+                 heat_capacity_source + "; backscatter: Reimer 1998 estimate";
+      m.conductivity  = TemperatureFunction::table(conductivity);
+      m.heat_capacity = TemperatureFunction::table(
+        per_kilogram(std::move(molar_heat_capacity), atomic_mass));
       m.density                     = density;
       m.melting_point               = melting_point;
       m.temperature_limit           = melting_point;
@@ -345,17 +357,30 @@ namespace xray
     {
       Material m;
       m.name         = name;
-      m.source       = source;
+      m.source       = source + "; c_p: SGTE unary database 5.1 (Dinsdale 1991)";
       m.conductivity = TemperatureFunction::power_law(k300, 300., exponent);
-      m.heat_capacity =
-        TemperatureFunction::table({{300., 516.}, {600., 958.}, {1000., 1342.}});
+      // Diamond c_p in J/(mol K), 300-2000 K: SGTE unary database (version
+      // 5.1, 2010; the DIAMOND_A4 Gibbs energy of C, descended from Dinsdale,
+      // CALPHAD 15 (1991) 317), c_p = -T d^2G/dT^2, tabulated densely enough
+      // that linear interpolation stays within 0.3 %. Over 300-1073 K it is
+      // within 1.1 % of the Debye function (Theta = 1860 K) that Victor (1962)
+      // fitted to his drop-calorimetry data on gem diamonds.
+      const std::vector<std::pair<double, double>> molar_heat_capacity = {
+        {300, 6.193},   {325, 7.210},   {350, 8.240},   {375, 9.253},
+        {400, 10.228},  {450, 12.025},  {500, 13.595},  {550, 14.948},
+        {600, 16.110},  {650, 17.109},  {700, 17.970},  {800, 19.368},
+        {900, 20.444},  {1000, 21.291}, {1100, 21.975}, {1200, 22.538},
+        {1400, 23.415}, {1600, 24.076}, {1800, 24.601}, {2000, 25.038}};
+      m.atomic_mass   = 12.011;
+      m.heat_capacity = TemperatureFunction::table(
+        per_kilogram(molar_heat_capacity, m.atomic_mass));
       m.density       = 3515;
       m.melting_point = no_value;
-      // Graphitisation in vacuum sets in from ~1800-2000 K (physics.md 2).
+      // Graphitisation in vacuum sets in from ~1800-2000 K (doc/theory.md,
+      // section 3).
       m.temperature_limit           = 1800;
       m.energy_backscatter_fraction = no_value;
       m.atomic_number               = 6;
-      m.atomic_mass                 = 12.011;
       return m;
     }
   } // namespace
@@ -387,10 +412,22 @@ namespace xray
     tungsten.atomic_mass                 = 183.84;
     add(tungsten);
 
-    // k at 300/600/1000/1500 K and c_p at 300/600/1000 K (physics.md table)
+    // k in W/(m K) at 300/600/1000/1500 K. c_p per mole, J/(mol K), from
+    // 300 K to the melting point (the solid), then the liquid 1 K above it
+    // (a table cannot jump; beyond its end c_p stays at the liquid value).
+    // Cu, Mo, Cr: the rows of the NIST-JANAF tables (Chase, J. Phys. Chem.
+    // Ref. Data Monograph 9, 1998) for the crystal and the liquid.
     add(metal("Mo",
               {{300, 138}, {600, 126}, {1000, 112}, {1500, 98}},
-              {{300, 250}, {600, 275}, {1000, 296}},
+              {{300, 23.958},  {350, 24.580},  {400, 25.080},  {450, 25.500},
+               {500, 25.850},  {600, 26.460},  {700, 26.980},  {800, 27.440},
+               {900, 27.890},  {1000, 28.370}, {1100, 28.900}, {1200, 29.490},
+               {1300, 30.140}, {1400, 30.860}, {1500, 31.650}, {1600, 32.500},
+               {1700, 33.420}, {1800, 34.420}, {1900, 35.490}, {2000, 36.650},
+               {2100, 37.900}, {2200, 39.240}, {2300, 40.670}, {2400, 42.210},
+               {2500, 43.890}, {2600, 45.880}, {2700, 48.370}, {2800, 51.570},
+               {2896, 54.835}, {2897, 37.656}},
+              "NIST-JANAF (Chase 1998)",
               10220,
               2896,
               0.24,
@@ -398,31 +435,61 @@ namespace xray
               95.95));
     add(metal("Cu",
               {{300, 401}, {600, 379}, {1000, 352}},
-              {{300, 385}, {600, 418}, {1000, 450}},
+              {{300, 24.462}, {350, 24.975}, {400, 25.318}, {450, 25.686},
+               {500, 25.912}, {600, 26.481}, {700, 26.996}, {800, 27.494},
+               {900, 28.049}, {1000, 28.662}, {1100, 29.479}, {1200, 30.519},
+               {1300, 32.143}, {1358, 33.353}, {1359, 32.844}},
+              "NIST-JANAF (Chase 1998)",
               8960,
               1357.8,
               0.17,
               29,
               63.546));
+    // Ag: the NASA Glenn polynomials of Ag(cr) and Ag(L) (McBride, Zehe &
+    // Gordon, NASA/TP-2002-211556), fitted to CODATA Key Values for
+    // Thermodynamics (Cox, Wagman & Medvedev 1989); within 0.1 % of them
+    // between the 100 K rows.
     add(metal("Ag",
               {{300, 429}, {600, 412}, {1000, 379}},
-              {{300, 235}, {600, 248}, {1000, 270}},
+              {{300, 25.359}, {400, 25.810}, {500, 26.350}, {600, 26.976},
+               {700, 27.640}, {800, 28.315}, {900, 28.989}, {1000, 29.665},
+               {1100, 30.345}, {1200, 31.034}, {1234.9, 31.277},
+               {1235.9, 33.400}},
+              "CODATA (Cox 1989) via NASA Glenn coefficients (McBride 2002)",
               10490,
               1234.9,
               0.26,
               47,
               107.87));
+    // Rh: SGTE unary database (Dinsdale, CALPHAD 15 (1991) 317), FCC_A1 and
+    // liquid, c_p = -T d^2G/dT^2; within 0.3 % between the rows.
     add(metal("Rh",
               {{300, 150}, {600, 135}, {1000, 121}, {1500, 110}},
-              {{300, 243}, {600, 260}, {1000, 285}},
+              {{300, 24.922},  {350, 25.626},  {400, 26.220},  {450, 26.752},
+               {500, 27.247},  {600, 28.180},  {700, 29.078},  {800, 29.967},
+               {900, 30.860},  {1000, 31.763}, {1100, 32.679}, {1200, 33.610},
+               {1300, 34.629}, {1400, 35.693}, {1500, 36.833}, {1600, 38.074},
+               {1700, 39.435}, {1800, 40.930}, {1900, 42.567}, {2000, 44.355},
+               {2100, 46.300}, {2200, 48.405}, {2237, 49.225}, {2238, 50.585}},
+              "SGTE unary database (Dinsdale 1991)",
               12410,
               2237,
               no_value,
               45,
               102.91));
+    // Cr: JANAF, whose crystal melts at 2130 K; up to the 2180 K used here
+    // the solid follows JANAF's continuation of the crystal table,
+    // interpolated between its 2130 K and 2200 K (56.785) rows.
     add(metal("Cr",
               {{300, 94}, {600, 81}, {1000, 65}, {1500, 60}},
-              {{300, 450}, {600, 533}, {1000, 615}},
+              {{300, 23.472},  {311.5, 23.681}, {350, 24.393},  {400, 25.230},
+               {450, 25.983},  {500, 26.631},   {600, 27.719},  {700, 28.577},
+               {800, 29.434},  {900, 30.501},   {1000, 31.861}, {1100, 33.472},
+               {1200, 35.187}, {1300, 37.116},  {1400, 39.125}, {1500, 41.200},
+               {1600, 43.329}, {1700, 45.501},  {1800, 47.706}, {1900, 49.944},
+               {2000, 52.204}, {2100, 54.488},  {2130, 55.174}, {2180, 56.325},
+               {2181, 39.330}},
+              "NIST-JANAF (Chase 1998)",
               7190,
               2180,
               no_value,

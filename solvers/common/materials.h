@@ -1,4 +1,4 @@
-// Material library: thermal data of anode materials (physics.md section 3)
+// Material library: thermal data of anode materials (doc/theory.md section 3)
 // and user-defined materials from the parameter file.
 #ifndef XRAY_COMMON_MATERIALS_H
 #define XRAY_COMMON_MATERIALS_H
@@ -145,7 +145,7 @@ namespace xray
     /// Number of "User material N" subsections in the parameter file.
     static constexpr unsigned int n_user_materials = 4;
 
-    /// The built-in materials of physics.md section 3.
+    /// The built-in materials of doc/theory.md section 3.
     MaterialLibrary();
 
     /// Subsection "Materials" with the user material slots.
