@@ -385,6 +385,9 @@ namespace xray
       hp::QCollection<dim>                       quadrature;
       hp::QCollection<dim - 1>                   face_quadrature;
       DoFHandler<dim>                            dof_handler;
+      /// The locally owned cells ordered by CellId: assembly loops run over
+      /// them (setup_system()).
+      std::vector<typename DoFHandler<dim>::active_cell_iterator> owned_cells;
       /// The vector component carrying the temperature in each layer.
       std::vector<unsigned int>                  layer_component;
 

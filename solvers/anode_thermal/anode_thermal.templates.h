@@ -279,7 +279,17 @@ namespace xray
         if (cell->is_locally_owned())
           cell->set_active_fe_index(layer_component[cell->material_id()]);
       dof_handler.distribute_dofs(fe);
+      // Unknowns and cells in an order of the mesh alone (not of how it was
+      // refined), so that a mesh loaded from a checkpoint sums every
+      // contribution in the same order as the run that saved it.
       DoFRenumbering::hierarchical(dof_handler);
+      owned_cells.clear();
+      for (const auto &cell : dof_handler.active_cell_iterators())
+        if (cell->is_locally_owned())
+          owned_cells.push_back(cell);
+      std::sort(owned_cells.begin(),
+                owned_cells.end(),
+                [](const auto &a, const auto &b) { return a->id() < b->id(); });
       locally_owned_dofs = dof_handler.locally_owned_dofs();
       DoFTools::extract_locally_relevant_dofs(dof_handler,
                                               locally_relevant_dofs);
@@ -442,7 +452,7 @@ namespace xray
     {
       interface_faces.clear();
       const unsigned int invalid = numbers::invalid_unsigned_int;
-      for (const auto &cell : dof_handler.active_cell_iterators())
+      for (const auto &cell : owned_cells)
         {
           if (!cell->is_locally_owned())
             continue;
@@ -570,7 +580,7 @@ namespace xray
         update_constraints.distribute_local_to_global(cell_source, dofs,
                                                       unit_source);
       };
-      for (const auto &cell : dof_handler.active_cell_iterators())
+      for (const auto &cell : owned_cells)
         {
           if (!cell->is_locally_owned())
             continue;
@@ -678,7 +688,7 @@ namespace xray
                                                        system_rhs);
       };
 
-      for (const auto &cell : dof_handler.active_cell_iterators())
+      for (const auto &cell : owned_cells)
         {
           if (!cell->is_locally_owned())
             continue;
@@ -1372,7 +1382,7 @@ namespace xray
       std::vector<double>         T_values;
       std::vector<Tensor<1, dim>> T_gradients;
       double                      removed = 0;
-      for (const auto &cell : dof_handler.active_cell_iterators())
+      for (const auto &cell : owned_cells)
         if (cell->is_locally_owned())
           for (const unsigned int f : cell->face_indices())
             {

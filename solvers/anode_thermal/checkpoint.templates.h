@@ -15,7 +15,9 @@
 // rebuilds the coarse mesh from the (unchanged) parameters, loads the
 // refinement and the vectors, and continues the time loop where it stood:
 // same step, same state, a fresh algebraic multigrid as at every checkpoint
-// of the uninterrupted run, so both give the same history to round-off.
+// of the uninterrupted run; with the unknowns and cells in an order of the
+// mesh alone (setup_system()) both give the same history, bit for bit, on
+// the same number of ranks.
 #ifndef XRAY_ANODE_THERMAL_CHECKPOINT_TEMPLATES_H
 #define XRAY_ANODE_THERMAL_CHECKPOINT_TEMPLATES_H
 

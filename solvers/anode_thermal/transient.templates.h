@@ -76,7 +76,7 @@ namespace xray
       dealii::Vector<double>               cell_stored;
       std::vector<types::global_dof_index> dofs;
       std::vector<double>                  T_values;
-      for (const auto &cell : dof_handler.active_cell_iterators())
+      for (const auto &cell : owned_cells)
         if (cell->is_locally_owned())
           {
             fe_values.reinit(cell);
@@ -120,7 +120,7 @@ namespace xray
                                   quadrature,
                                   update_quadrature_points | update_JxW_values);
       double            capacity = 0;
-      for (const auto &cell : dof_handler.active_cell_iterators())
+      for (const auto &cell : owned_cells)
         if (cell->is_locally_owned())
           {
             fe_values.reinit(cell);
