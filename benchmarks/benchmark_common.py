@@ -111,3 +111,26 @@ def finish(args, records, failures, tolerance, passed):
         return 1
     print("\n" + passed)
     return 0
+
+
+def transient_energy_checks(summary, history, power, record):
+    """The energy bookkeeping of a transient run at constant power POWER from
+    t = 0 with nothing reaching a cooled face early: the largest balance
+    error, heat in = P t_end and stored + out = P t_end, each passed to
+    RECORD(name, reference, measured) (which returns the error), and
+    history.csv's last row against summary.json. Returns (name, error)."""
+    delivered = power * summary["final_time_s"]
+    last = history[-1]
+    checks = [
+        ("max_energy_balance_error", 0.0, summary["max_energy_balance_error"]),
+        ("energy_in_J / (P t_end)", delivered, summary["energy_in_J"]),
+        ("(energy_stored_J + energy_out_J) / (P t_end)", delivered,
+         summary["energy_stored_J"] + summary["energy_out_J"]),
+    ]
+    result = [(name, record(name, reference, measured))
+              for name, reference, measured in checks]
+    for column in ("energy_in_J", "energy_stored_J", "energy_out_J"):
+        if abs(last[column] - summary[column]) > 1e-9 * max(abs(summary[column]), delivered):
+            result.append((f"history.csv {column} (last row) vs summary.json",
+                           last[column] - summary[column]))
+    return result

@@ -84,7 +84,8 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from benchmark_common import arguments, finish, gauss_legendre, run_outputs  # noqa: E402
+from benchmark_common import (arguments, finish, gauss_legendre, run_outputs,  # noqa: E402
+                              transient_energy_checks)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PRM = "tungsten-constant-k-transient.prm"
@@ -212,28 +213,10 @@ def compare(case, summary, history, refinement, default, slope=None):
 
 def energy_errors(summary, history, case, refinement, default):
     """The three energy checks (d); recorded, returned as (name, error)."""
-    t_end = summary["final_time_s"]
-    delivered = POWER * t_end
-    last = history[-1]
-    checks = [
-        ("max_energy_balance_error", 0.0, summary["max_energy_balance_error"]),
-        ("energy_in_J / (P t_end)", delivered, summary["energy_in_J"]),
-        ("(energy_stored_J + energy_out_J) / (P t_end)", delivered,
-         summary["energy_stored_J"] + summary["energy_out_J"]),
-    ]
-    result = []
-    for name, reference, measured in checks:
-        error = record(case, name, reference, measured, summary, refinement, default,
-                       ENERGY_TOLERANCE)
-        result.append((name, error))
-    # history.csv's last row must agree with summary.json.
-    for column, key in (("energy_in_J", "energy_in_J"),
-                        ("energy_stored_J", "energy_stored_J"),
-                        ("energy_out_J", "energy_out_J")):
-        if abs(last[column] - summary[key]) > 1e-9 * max(abs(summary[key]), delivered):
-            result.append((f"history.csv {column} (last row) vs summary.json",
-                           last[column] - summary[key]))
-    return result
+    return transient_energy_checks(
+        summary, history, POWER,
+        lambda name, reference, measured: record(case, name, reference, measured, summary,
+                                                 refinement, default, ENERGY_TOLERANCE))
 
 
 def print_energy(summary, checks):

@@ -153,7 +153,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from benchmark_common import (arguments, finish, legendre_rule, run_outputs,  # noqa: E402
-                              run_summary)
+                              run_summary, transient_energy_checks)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PRM = "cu-on-diamond-constant-k-transient.prm"
@@ -497,25 +497,10 @@ def print_comparison(history, comparison, conductances=(H_B,)):
 
 def energy_errors(summary, history, case, refinement, default):
     """The three energy checks (d); recorded, returned as (name, error)."""
-    t_end = summary["final_time_s"]
-    delivered = POWER * t_end
-    last = history[-1]
-    checks = [
-        ("max_energy_balance_error", 0.0, summary["max_energy_balance_error"]),
-        ("energy_in_J / (P t_end)", delivered, summary["energy_in_J"]),
-        ("(energy_stored_J + energy_out_J) / (P t_end)", delivered,
-         summary["energy_stored_J"] + summary["energy_out_J"]),
-    ]
-    result = []
-    for name, reference, measured in checks:
-        error = record(case, name, reference, measured, summary, refinement, default,
-                       ENERGY_TOLERANCE)
-        result.append((name, error))
-    for column in ("energy_in_J", "energy_stored_J", "energy_out_J"):
-        if abs(last[column] - summary[column]) > 1e-9 * max(abs(summary[column]), delivered):
-            result.append((f"history.csv {column} (last row) vs summary.json",
-                           last[column] - summary[column]))
-    return result
+    return transient_energy_checks(
+        summary, history, POWER,
+        lambda name, reference, measured: record(case, name, reference, measured, summary,
+                                                 refinement, default, ENERGY_TOLERANCE))
 
 
 def energy_failures(label, checks):

@@ -132,6 +132,19 @@ namespace xray
         return value;
       }
 
+      /// A number of steps: a whole number >= 0.
+      unsigned int
+      get_step_count(ParameterHandler  &prm,
+                     const std::string &section,
+                     const std::string &name)
+      {
+        const double value = get_positive(prm, section, name, true);
+        if (value != std::floor(value))
+          throw InputError(section + "/" + name +
+                           " must be a whole number of steps");
+        return static_cast<unsigned int>(value);
+      }
+
       /// The incident power in time (Heat source/Time profile).
       BeamTimeProfile
       parse_time_profile(ParameterHandler &prm, const double incident_power)
@@ -207,12 +220,7 @@ namespace xray
         if (time.min_step > time.initial_step)
           throw InputError("Time/Minimum time step exceeds Time/Initial time "
                            "step");
-        const double interval =
-          get_positive(prm, section, "Output interval", true);
-        if (interval != std::floor(interval))
-          throw InputError("Time/Output interval must be a whole number of "
-                           "steps");
-        time.output_interval = static_cast<unsigned int>(interval);
+        time.output_interval = get_step_count(prm, section, "Output interval");
         time.output_times.clear();
         for (const auto &item :
              Utilities::split_string_list(prm.get("Output times"), ','))
@@ -232,17 +240,9 @@ namespace xray
               throw InputError("Time/Output times must increase");
             time.output_times.push_back(t);
           }
-        const double checkpoints =
-          get_positive(prm, section, "Checkpoint interval", true);
-        if (checkpoints != std::floor(checkpoints))
-          throw InputError("Time/Checkpoint interval must be a whole number of "
-                           "steps");
-        time.checkpoint_interval = static_cast<unsigned int>(checkpoints);
-        const double stop = get_positive(prm, section, "Stop after steps", true);
-        if (stop != std::floor(stop))
-          throw InputError("Time/Stop after steps must be a whole number of "
-                           "steps");
-        time.stop_after_steps = static_cast<unsigned int>(stop);
+        time.checkpoint_interval =
+          get_step_count(prm, section, "Checkpoint interval");
+        time.stop_after_steps = get_step_count(prm, section, "Stop after steps");
         time.restart_from        = Utilities::trim(prm.get("Restart from"));
         time.repeat_periodic_state = prm.get_bool("Repeat periodic state");
         return time;
