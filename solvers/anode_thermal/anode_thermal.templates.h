@@ -1460,7 +1460,18 @@ namespace xray
         }
 
       log() << "   Maximum power search (k or c_p depends on T):" << std::endl;
-      auto g = [&](const double power) {
+      // g = r - 1 is close to P / P_max - 1, and the rise grows at least in
+      // proportion to P when k falls with T: |g| bounds the relative
+      // distance to P_max. A power with |g| below a quarter of the
+      // tolerance is the answer, and its field is the one at hand.
+      struct Found
+      {
+        double power;
+      };
+      double last_power = -1, last_g = 0;
+      auto   g          = [&](const double power) {
+        if (power == last_power)
+          return last_g;
         // Newton starts from the last field with its rise scaled to the new
         // power: exact for constant k, close for k(T).
         scale_temperature_rise(power / current_incident_power);
@@ -1472,6 +1483,10 @@ namespace xray
              << " W: peak load ratio - 1 = " << std::scientific
              << std::setprecision(2) << r - 1;
         log() << line.str() << std::endl;
+        last_power = power;
+        last_g     = r - 1;
+        if (std::abs(r - 1) <= parameters.power_tolerance / 4)
+          throw Found{power};
         return r - 1;
       };
       const int bits = static_cast<int>(
@@ -1484,13 +1499,21 @@ namespace xray
       // (W above its melting point) and Newton may not converge. The search
       // then starts from this converged point at no cost.
       const double first_guess = current_incident_power / ratio;
-      const double factor =
-        std::clamp(1 + 2 * std::abs(g(first_guess)), 1.02, 1.25);
-      const auto [low, high] = boost::math::tools::bracket_and_solve_root(
-        g, first_guess, factor, true, tolerance, max_evaluations);
-      const double power = (low + high) / 2;
-      g(power);
-      return power;
+      try
+        {
+          const double factor =
+            std::clamp(1 + 2 * std::abs(g(first_guess)), 1.02, 1.25);
+          const auto [low, high] = boost::math::tools::bracket_and_solve_root(
+            g, first_guess, factor, true, tolerance, max_evaluations);
+          const double power = (low + high) / 2;
+          // (The midpoint of the final bracket may itself end the search.)
+          g(power);
+          return power;
+        }
+      catch (const Found &found)
+        {
+          return found.power;
+        }
     }
 
 
