@@ -106,6 +106,13 @@ namespace xray
         throw InputError(entry + ": " + where +
                          " is not an anode-thermal transient checkpoint (format " +
                          std::to_string(checkpoint::format_version) + ")");
+      for (const char *key : {"parameters", "time", "outflow_W", "largest_rise_K",
+                              "newton_iterations", "progress", "period_start",
+                              "history", "solution_series", "mesh_files",
+                              "active_cells"})
+        if (!state.contains(key))
+          throw InputError(entry + ": " + state_file.string() +
+                           " is incomplete (no \"" + std::string(key) + "\")");
 
       // The same case: every entry but the free ones as when it was written.
       const auto saved = state.at("parameters").get<std::map<std::string, std::string>>();
@@ -303,57 +310,67 @@ namespace xray
       transfer.deserialize(vectors);
       present_solution = now.solution;
       temperature      = present_solution;
-      now.time         = state.at("time").get<double>();
-      now.outflow      = state.at("outflow_W").get<double>();
-      current_incident_power = parameters.beam.power_after(now.time);
-      solution_on_this_mesh  = true;
+      // (A state.json with the right keys but values of the wrong kind.)
+      try
+        {
+          now.time         = state.at("time").get<double>();
+          now.outflow      = state.at("outflow_W").get<double>();
+          current_incident_power = parameters.beam.power_after(now.time);
+          solution_on_this_mesh  = true;
 
-      const auto &p = state.at("progress");
-      progress      = TransientProgress();
-      progress.heat_in            = p.at("heat_in");
-      progress.heat_out           = p.at("heat_out");
-      progress.worst_balance      = p.at("worst_balance");
-      progress.initial_heat       = p.at("initial_heat");
-      progress.heat_capacity      = p.at("heat_capacity");
-      progress.max_peak           = p.at("max_peak");
-      progress.time_of_max_peak   = p.at("time_of_max_peak");
-      progress.accepted           = p.at("accepted");
-      progress.rejected           = p.at("rejected");
-      progress.largest_step       = p.at("largest_step");
-      progress.smallest_step      = p.at("smallest_step");
-      progress.next_step          = p.at("next_step");
-      progress.steps_since_output = p.at("steps_since_output");
-      progress.last_output_time   = p.at("last_output_time");
-      progress.step_after_rise    = p.at("step_after_rise");
-      progress.step_after_fall    = p.at("step_after_fall");
-      progress.repeated_periods   = p.at("repeated_periods");
-      progress.repeated_steps     = p.at("repeated_steps");
-      const auto &start           = state.at("period_start");
-      period_start.valid          = start.at("valid");
-      period_start.time           = start.at("time");
-      period_start.history_row    = start.at("history_row");
-      period_start.heat_in        = start.at("heat_in");
-      period_start.heat_out       = start.at("heat_out");
-      history      = state.at("history").get<std::vector<std::vector<double>>>();
-      largest_rise = state.at("largest_rise_K");
-      transient_newton_iterations = state.at("newton_iterations");
+          const auto &p = state.at("progress");
+          progress      = TransientProgress();
+          progress.heat_in            = p.at("heat_in");
+          progress.heat_out           = p.at("heat_out");
+          progress.worst_balance      = p.at("worst_balance");
+          progress.initial_heat       = p.at("initial_heat");
+          progress.heat_capacity      = p.at("heat_capacity");
+          progress.max_peak           = p.at("max_peak");
+          progress.time_of_max_peak   = p.at("time_of_max_peak");
+          progress.accepted           = p.at("accepted");
+          progress.rejected           = p.at("rejected");
+          progress.largest_step       = p.at("largest_step");
+          progress.smallest_step      = p.at("smallest_step");
+          progress.next_step          = p.at("next_step");
+          progress.steps_since_output = p.at("steps_since_output");
+          progress.last_output_time   = p.at("last_output_time");
+          progress.step_after_rise    = p.at("step_after_rise");
+          progress.step_after_fall    = p.at("step_after_fall");
+          progress.repeated_periods   = p.at("repeated_periods");
+          progress.repeated_steps     = p.at("repeated_steps");
+          const auto &start           = state.at("period_start");
+          period_start.valid          = start.at("valid");
+          period_start.time           = start.at("time");
+          period_start.history_row    = start.at("history_row");
+          period_start.heat_in        = start.at("heat_in");
+          period_start.heat_out       = start.at("heat_out");
+          history      = state.at("history").get<std::vector<std::vector<double>>>();
+          largest_rise = state.at("largest_rise_K");
+          transient_newton_iterations = state.at("newton_iterations");
 
-      // The fields written before the checkpoint, as seen from this run's
-      // output directory.
-      auto absolute_directory = [](const fs::path &path) {
-        fs::path normal = fs::absolute(path).lexically_normal();
-        return normal.has_filename() ? normal : normal.parent_path();
-      };
-      const fs::path written_in = absolute_directory(directory).parent_path();
-      const fs::path output_directory = absolute_directory(output->path("."));
-      std::vector<std::pair<double, std::string>> series;
-      for (const auto &[time, file] :
-           state.at("solution_series")
-             .get<std::vector<std::pair<double, std::string>>>())
-        series.emplace_back(
-          time,
-          (written_in / file).lexically_relative(output_directory).string());
-      output->continue_solution_series(series);
+          // The fields written before the checkpoint, as seen from this run's
+          // output directory.
+          auto absolute_directory = [](const fs::path &path) {
+            fs::path normal = fs::absolute(path).lexically_normal();
+            return normal.has_filename() ? normal : normal.parent_path();
+          };
+          const fs::path written_in = absolute_directory(directory).parent_path();
+          const fs::path output_directory = absolute_directory(output->path("."));
+          std::vector<std::pair<double, std::string>> series;
+          for (const auto &[time, file] :
+               state.at("solution_series")
+                 .get<std::vector<std::pair<double, std::string>>>())
+            series.emplace_back(
+              time,
+              (written_in / file).lexically_relative(output_directory).string());
+          output->continue_solution_series(series);
+        }
+      catch (const nlohmann::json::exception &error)
+        {
+          throw InputError("Time/Restart from: " +
+                           (directory / checkpoint::state_name).string() +
+                           " is damaged (" + one_line(error.what()) + ")");
+        }
 
       log() << "   Restart from " << directory.string() << ": t = " << now.time
             << " s after " << progress.accepted << " steps, "

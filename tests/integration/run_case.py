@@ -1625,8 +1625,21 @@ def transient_restart_errors(d):
     shutil.copytree(checkpoint, garbled)
     with open(os.path.join(garbled, "state.json"), "w") as file:
         file.write("{ not json")
+    incomplete = os.path.join(d.scratch(), "incomplete")
+    shutil.copytree(checkpoint, incomplete)
+    mistyped = os.path.join(d.scratch(), "mistyped")
+    shutil.copytree(checkpoint, mistyped)
+    for directory, change in ((incomplete, lambda state: state.pop("history")),
+                              (mistyped, lambda state: state["progress"].update(heat_in="hot"))):
+        with open(os.path.join(directory, "state.json")) as file:
+            state = json.load(file)
+        change(state)
+        with open(os.path.join(directory, "state.json"), "w") as file:
+            json.dump(state, file)
     missing = os.path.join(d.scratch(), "no-such-checkpoint")
     for sets, needles in (
+            ([f"Time/Restart from={incomplete}"], ["incomplete", "history"]),
+            ([f"Time/Restart from={mistyped}"], ["mistyped", "damaged"]),
             ([f"Time/Restart from={missing}"], ["Time/Restart from", "no-such-checkpoint"]),
             ([f"Time/Restart from={checkpoint}", "Heat source/Incident power=11"],
              ["another case", "Heat source/Incident power"]),
