@@ -574,6 +574,9 @@ def time_and_motion_section(rows):
         f"| {steps} | {dt:.4g} | {error:+.2e} | {'-' if order is None else f'{order:.2f}'} | "
         f"{e2(change)} | {'-' if change_order is None else f'{change_order:.2f}'} | {early:+.2e} |"
         for steps, dt, error, order, change, change_order, early in orders)
+    early = [abs(o[6]) for o in orders]
+    early_shape = ("falling with every halving" if all(b < a for a, b in zip(early, early[1:]))
+                   else "not monotone in the step")
     tol_t = tolerance_runs(rows, TRANSIENT)
     tol_l = tolerance_runs(rows, LAYERED, 1e-7)
     count = lambda x: "-" if x is None else str(x)
@@ -656,9 +659,9 @@ their order is {', '.join(f'{o[5]:.2f}' for o in orders if o[5] is not None)}, a
 Against the exact value the order is
 {', '.join(f'{o[3]:.2f}' for o in orders if o[3] is not None)}: the exact error also holds the
 spatial error of this mesh, which the smallest steps approach. At
-t_end/16 the error is {orders[2][6] / orders[2][2]:.1f} times that at t_end ({orders[2][0]} steps):
-there the rise still grows like sqrt(t) from the switch-on, which the first
-steps cannot follow. Energy: in {runs_t} runs the largest balance
+t_end/16 the errors are {', '.join(f'{o[6]:+.1e}' for o in orders)} ({early_shape}), {orders[2][6] / orders[2][2]:.0f} times
+those at t_end with {orders[2][0]} steps: there the rise still grows like sqrt(t) from
+the switch-on, which the first steps cannot follow. Energy: in {runs_t} runs the largest balance
 error is {balance_t:.1e} and heat in and stored + out match P t_end to {book_t:.1e}.
 
 **Transient Gaussian spot, Cu layer on diamond.** The peak rise of the
