@@ -448,7 +448,10 @@ def record(case, quantity, reference, measured, summary, refinement, default,
         "reference": reference, "reference_source": SOURCE, "measured": measured,
         "error": error, "criterion": criterion, "default": default,
         "refinement": refinement, "n_dofs": summary["n_dofs"],
-        "wall_time_s": summary["wall_time_s"], "expected_slope": slope})
+        "wall_time_s": summary["wall_time_s"], "expected_slope": slope,
+        # Step counts for the report's tolerance tables (None if steady).
+        "time_steps": summary.get("time_steps"),
+        "rejected_time_steps": summary.get("rejected_time_steps")})
     return error
 
 
