@@ -134,3 +134,19 @@ def transient_energy_checks(summary, history, power, record):
             result.append((f"history.csv {column} (last row) vs summary.json",
                            last[column] - summary[column]))
     return result
+
+
+def transient_row(benchmark, source, case, quantity, reference, measured, summary,
+                  refinement, default, criterion=None, slope=None):
+    """One --json row of a transient benchmark (error relative to REFERENCE,
+    or MEASURED itself against a zero reference), with the run's step
+    counts for the report's tolerance tables (None for a steady run)."""
+    return {
+        "benchmark": benchmark, "case": case, "quantity": quantity,
+        "reference": reference, "reference_source": source, "measured": measured,
+        "error": measured / reference - 1 if reference else measured,
+        "criterion": criterion, "default": default,
+        "refinement": refinement, "n_dofs": summary["n_dofs"],
+        "wall_time_s": summary["wall_time_s"], "expected_slope": slope,
+        "time_steps": summary.get("time_steps"),
+        "rejected_time_steps": summary.get("rejected_time_steps")}

@@ -153,7 +153,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from benchmark_common import (arguments, finish, legendre_rule, run_outputs,  # noqa: E402
-                              run_summary, transient_energy_checks)
+                              run_summary, transient_energy_checks, transient_row)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PRM = "cu-on-diamond-constant-k-transient.prm"
@@ -442,17 +442,9 @@ def run(args, overrides):
 
 def record(case, quantity, reference, measured, summary, refinement, default,
            criterion=None, slope=None):
-    error = measured / reference - 1 if reference else measured
-    RECORDS.append({
-        "benchmark": BENCHMARK, "case": case, "quantity": quantity,
-        "reference": reference, "reference_source": SOURCE, "measured": measured,
-        "error": error, "criterion": criterion, "default": default,
-        "refinement": refinement, "n_dofs": summary["n_dofs"],
-        "wall_time_s": summary["wall_time_s"], "expected_slope": slope,
-        # Step counts for the report's tolerance tables (None if steady).
-        "time_steps": summary.get("time_steps"),
-        "rejected_time_steps": summary.get("rejected_time_steps")})
-    return error
+    RECORDS.append(transient_row(BENCHMARK, SOURCE, case, quantity, reference, measured,
+                                 summary, refinement, default, criterion, slope))
+    return RECORDS[-1]["error"]
 
 
 def compare(case, summary, history, refinement, default, conductances=(H_B,), slope=None):
