@@ -142,6 +142,11 @@ namespace xray
         if (value != std::floor(value))
           throw InputError(section + "/" + name +
                            " must be a whole number of steps");
+        if (value > std::numeric_limits<unsigned int>::max())
+          throw InputError(section + "/" + name + " = " +
+                           Utilities::to_string(value) + ": more than " +
+                           std::to_string(std::numeric_limits<unsigned int>::max()) +
+                           " steps");
         return static_cast<unsigned int>(value);
       }
 

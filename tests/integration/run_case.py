@@ -1650,7 +1650,8 @@ def transient_restart_errors(d):
             ([f"Time/Restart from={garbled}"], ["garbled", "state.json"]),
             ([f"Time/Restart from={checkpoint}", "Task=temperature"], ["Task = transient"]),
             (["Time/Checkpoint interval=2.5"], ["Checkpoint interval"]),
-            (["Time/Stop after steps=-1"], ["Stop after steps"])):
+            (["Time/Stop after steps=-1"], ["Stop after steps"]),
+            (["Time/Stop after steps=1e12"], ["Stop after steps", "more than"])):
         run = d.run("transient-halfball.prm", sets)
         expect_input_error(run, *needles)
         check(not run.has("history.csv"), "history.csv written for bad input")
