@@ -486,7 +486,7 @@ TEST_F(AnodeParameters, BackscatterFormulaFromAtomicNumber)
   set("Heat source/Tube voltage", "50e3");
   parse();
   EXPECT_DOUBLE_EQ(parameters.energy_backscatter_fraction,
-                   xray::anode_thermal::energy_backscatter_fraction(29, 50e3));
+                   xray::energy_backscatter_fraction(29, 50e3));
   set("Heat source/Energy backscatter fraction", "lots");
   EXPECT_TRUE(parse_fails_with({"Energy backscatter fraction", "lots"}));
 }
