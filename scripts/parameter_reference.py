@@ -15,7 +15,7 @@ import os
 import subprocess
 import sys
 
-SOLVERS = ("anode-thermal", "stream-potential")
+SOLVERS = ("anode-thermal", "stream-potential", "stream-thermal")
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_OUTPUT = os.path.join(REPO_ROOT, "doc", "parameters.md")
 

@@ -331,7 +331,8 @@ namespace xray
           const double                                   melting_point,
           const double                                   backscatter,
           const double                                   atomic_number,
-          const double                                   atomic_mass)
+          const double                                   atomic_mass,
+          const double                                   molar_latent_heat)
     {
       Material m;
       m.name = name;
@@ -346,6 +347,7 @@ namespace xray
       m.energy_backscatter_fraction = backscatter;
       m.atomic_number               = atomic_number;
       m.atomic_mass                 = atomic_mass;
+      m.latent_heat                 = molar_latent_heat / (atomic_mass * 1e-3);
       return m;
     }
 
@@ -410,6 +412,9 @@ namespace xray
     tungsten.energy_backscatter_fraction = 0.33; // 0.30-0.37 (Reimer 1998)
     tungsten.atomic_number               = 74;
     tungsten.atomic_mass                 = 183.84;
+    // Enthalpies of fusion, J/mol, of every metal here: CRC Handbook of
+    // Chemistry and Physics (97th ed., 2016), "Enthalpy of fusion".
+    tungsten.latent_heat = 52.31e3 / (tungsten.atomic_mass * 1e-3);
     add(tungsten);
 
     // k in W/(m K) at 300/600/1000/1500 K. c_p per mole, J/(mol K), from
@@ -432,7 +437,8 @@ namespace xray
               2896,
               0.24,
               42,
-              95.95));
+              95.95,
+              37.48e3));
     add(metal("Cu",
               {{300, 401}, {600, 379}, {1000, 352}},
               {{300, 24.462}, {350, 24.975}, {400, 25.318}, {450, 25.686},
@@ -444,7 +450,8 @@ namespace xray
               1357.8,
               0.17,
               29,
-              63.546));
+              63.546,
+              13.26e3));
     // Ag: the NASA Glenn polynomials of Ag(cr) and Ag(L) (McBride, Zehe &
     // Gordon, NASA/TP-2002-211556), fitted to CODATA Key Values for
     // Thermodynamics (Cox, Wagman & Medvedev 1989); within 0.1 % of them
@@ -460,7 +467,8 @@ namespace xray
               1234.9,
               0.26,
               47,
-              107.87));
+              107.87,
+              11.28e3));
     // Rh: SGTE unary database (Dinsdale, CALPHAD 15 (1991) 317), FCC_A1 and
     // liquid, c_p = -T d^2G/dT^2; within 0.3 % between the rows.
     add(metal("Rh",
@@ -476,7 +484,8 @@ namespace xray
               2237,
               no_value,
               45,
-              102.91));
+              102.91,
+              26.59e3));
     // Cr: JANAF, whose crystal melts at 2130 K; up to the 2180 K used here
     // the solid follows JANAF's continuation of the crystal table,
     // interpolated between its 2130 K and 2200 K (56.785) rows.
@@ -494,7 +503,8 @@ namespace xray
               2180,
               no_value,
               24,
-              51.996));
+              51.996,
+              21.0e3));
 
     add(diamond("diamond-natural",
                 2200,
@@ -579,6 +589,12 @@ namespace xray
                           Patterns::Anything(),
                           "Melting point in K, or \"none\" for a material "
                           "that does not melt.");
+        prm.declare_entry("Latent heat of fusion",
+                          "unknown",
+                          Patterns::Anything(),
+                          "Latent heat of fusion in J/kg, or \"unknown\": "
+                          "needed where a solver lets the material melt "
+                          "(stream-thermal).");
         prm.declare_entry(
           "Temperature limit",
           "melting point",
@@ -657,6 +673,14 @@ namespace xray
                                             "melting point",
                                             m.melting_point,
                                             where + "Temperature limit");
+            m.latent_heat = number_or(prm.get("Latent heat of fusion"),
+                                      "unknown",
+                                      no_value,
+                                      where + "Latent heat of fusion");
+            if (!std::isnan(m.latent_heat) && !(m.latent_heat >= 0))
+              throw InputError(where + "Latent heat of fusion = " +
+                               Utilities::to_string(m.latent_heat) +
+                               ": must not be negative");
             if (std::isnan(m.temperature_limit))
               throw InputError(where + "Temperature limit: material '" + name +
                                "' has no melting point; give a limit in K");

@@ -124,6 +124,9 @@ namespace xray
     double              density = 0;   // kg/m^3
     /// K; NaN for a material that does not melt (diamond graphitises).
     double melting_point;
+    /// Latent heat of fusion, J/kg; NaN where unknown or for a material
+    /// that does not melt.
+    double latent_heat = std::numeric_limits<double>::quiet_NaN();
     /// K; the default design limit: the melting point, or for diamond the
     /// graphitisation onset in vacuum (1800 K).
     double temperature_limit;
