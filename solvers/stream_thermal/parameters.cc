@@ -167,6 +167,16 @@ namespace xray
         "(1 / (2 sqrt(3) r_p^2) each), all layers together. The "
         "hybrid-target study: 1 (one monolayer's worth over 5 heights).");
       prm.declare_entry(
+        "Shadowing", "none", Patterns::Selection("none|mean field"),
+        "none: every particle absorbs the stream's mean share S_uP I / n_A "
+        "(the lumped closed form's assumption; the Monte Carlo S_uP holds "
+        "the stream's real geometry). mean field: the layers above shadow "
+        "a particle like a uniform slab of their solid-equivalent thickness "
+        "(n_A V_p per layer) along the depth-dose curve, the absorbed shares "
+        "renormalised to the mean: an upper bound on the top layer's share, "
+        "since a real stream of 1/5-monolayer layers leaves most particles "
+        "unshadowed.");
+      prm.declare_entry(
         "Layer", "hottest", Patterns::Anything(),
         "The layer of the modelled particle, 1 the top one (the beam comes "
         "from above), or \"hottest\": the layer that absorbs most.");
@@ -352,6 +362,7 @@ namespace xray
       speed   = positive(prm, "Speed", where);
       layers  = prm.get_integer("Layers");
       packing = positive(prm, "Areal density", where);
+      mean_field_shadowing  = prm.get("Shadowing") == "mean field";
       const std::string which = Utilities::trim(prm.get("Layer"));
       if (which == "hottest")
         layer = 0;

@@ -89,6 +89,10 @@ namespace xray
       unsigned int layers;  // heights the particles fly at
       double       packing; // close-packed monolayers' worth of particles
       unsigned int layer;   // 1 = top; 0 = the hottest
+      /// Layers above shadow a particle as a uniform slab of their
+      /// solid-equivalent thickness; without, every particle takes the
+      /// stream's mean share (the closed form's assumption).
+      bool         mean_field_shadowing;
 
       // Beam
       double      tube_voltage; // V

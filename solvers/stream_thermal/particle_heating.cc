@@ -150,8 +150,9 @@ namespace xray
     ParticleHeating<dim>::tabulate_heating(const Parameters &parameters)
     {
       // The depth profile h along the beam through solid particle material;
-      // a particle in layer k lies below the solid-equivalent thickness of
-      // the layers above, d_0 = (k - 1) t_layer, t_layer = n_A V_p / layers.
+      // with mean-field shadowing a particle in layer k lies below the
+      // solid-equivalent thickness of the layers above, d_0 = (k - 1)
+      // t_layer, t_layer = n_A V_p / layers (without, d_0 = 0: equal shares).
       DepthProfile profile;
       if (parameters.deposition == Deposition::depth_dose)
         profile = DepthProfile::depth_dose({1.}, {parameters.electron_range});
@@ -162,7 +163,7 @@ namespace xray
                                                               profile.value(d);
       };
       const double layer_thickness =
-        dim == 1 ? 0. :
+        dim == 1 || !parameters.mean_field_shadowing ? 0. :
                    areal_density(radius, parameters.packing) * exact_volume /
                      parameters.layers;
 

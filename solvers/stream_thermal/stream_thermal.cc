@@ -57,8 +57,7 @@ namespace xray
 
 
     double
-    lumped_limit_incident_power(const Parameters    &parameters,
-                                const ParticleModel &model)
+    lumped_limit_incident_power(const Parameters &parameters)
     {
       const double heat = specific_heat_to_limit(parameters.material,
                                                  parameters.inlet_temperature,
@@ -75,8 +74,7 @@ namespace xray
                               parameters.spot_length,
                               parameters.speed,
                               heat);
-      return absorbed / (parameters.split.at(parameters.tube_voltage).stream *
-                         model.layer_weights()[model.layer()]);
+      return absorbed / parameters.split.at(parameters.tube_voltage).stream;
     }
 
 
@@ -85,7 +83,9 @@ namespace xray
     {
       StreamLimit limit;
       limit.split        = parameters.split.at(parameters.tube_voltage);
-      limit.lumped_power = lumped_limit_incident_power(parameters, model);
+      limit.lumped_power = lumped_limit_incident_power(parameters);
+      limit.lumped_layer_power =
+        limit.lumped_power / model.layer_weights()[model.layer()];
       limit.evaluations  = 0;
       const double target = limit_target(parameters);
       const auto heat = [&](const double power) {
@@ -99,7 +99,7 @@ namespace xray
       // a bracket is finished by TOMS 748 (Alefeld, Potra & Shi 1995): the
       // heat kinks and steepens where a point starts or ends melting, which
       // a plain secant crosses slowly.
-      double P0 = limit.lumped_power, f0 = heat(P0) - target;
+      double P0 = limit.lumped_layer_power, f0 = heat(P0) - target;
       double P1 = P0 * (target / (f0 + target)), f1 = heat(P1) - target;
       bool   bracketed = false;
       while (std::abs(P1 - P0) > 1e-10 * P1 &&
@@ -225,6 +225,9 @@ namespace xray
         s["lumped_stream_absorbed_limit_W"] =
           limit.lumped_power * limit.split.stream;
         s["stream_limit_over_lumped"] = limit.incident_power / limit.lumped_power;
+        s["lumped_layer_limit_W"]     = limit.lumped_layer_power;
+        s["stream_limit_over_lumped_layer"] =
+          limit.incident_power / limit.lumped_layer_power;
         s["root_search_evaluations"]  = limit.evaluations;
         s["anode_absorbed_limit_W"]   = limit.anode_absorbed_limit;
         s["anode_limit_W"]            = limit.hybrid.anode_limit;
@@ -288,8 +291,11 @@ namespace xray
         add_limit(s, limit, p);
         output.log() << "  stream limit " << limit.incident_power
                      << " W incident (" << limit.incident_power * limit.split.stream
-                     << " W absorbed; lumped " << limit.lumped_power << " W, ratio "
-                     << limit.incident_power / limit.lumped_power << ", "
+                     << " W absorbed; lumped " << limit.lumped_power
+                     << " W, ratio " << limit.incident_power / limit.lumped_power
+                     << "; lumped for this layer " << limit.lumped_layer_power
+                     << " W, ratio "
+                     << limit.incident_power / limit.lumped_layer_power << "; "
                      << limit.evaluations << " crossings)\n"
                      << "  anode limit " << limit.hybrid.anode_limit
                      << " W, hybrid limit " << limit.hybrid.hybrid_limit

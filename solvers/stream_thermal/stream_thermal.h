@@ -20,6 +20,9 @@ namespace xray
     {
       double     incident_power;   // W, P_max,uP / S_uP by finite elements
       double     lumped_power;     // W, the closed form over S_uP
+      /// W, the closed form for the modelled particle: over S_uP w_k (its
+      /// layer's share; = lumped_power for one layer).
+      double     lumped_layer_power;
       Crossing   crossing;         // at the limit
       unsigned int evaluations;    // crossings the root search ran
       HybridLimit hybrid;
@@ -43,11 +46,10 @@ namespace xray
     double
     limit_target(const Parameters &parameters);
 
-    /// The lumped estimate of the incident power at the limit: the
-    /// closed form for the modelled particle (its layer weight w_k).
+    /// The closed form of the incident power at the stream limit,
+    /// P_max,uP / S_uP, every particle taking the stream's mean share.
     double
-    lumped_limit_incident_power(const Parameters &parameters,
-                                const ParticleModel &model);
+    lumped_limit_incident_power(const Parameters &parameters);
 
     /// Root search over the beam power (secant from the lumped estimate).
     /// Throws SolverError if it does not converge.
