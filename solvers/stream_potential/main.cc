@@ -37,6 +37,7 @@ main(int argc, char **argv)
                                "max_surface_field_V_per_m",
                                "max_emitting_field_V_per_m",
                                "n_limited",
+                               "net_charge_per_primary",
                                "n_dofs",
                                "wall_time_s"};
   solver.run = [](ParameterHandler &prm, const CommandLine &) {

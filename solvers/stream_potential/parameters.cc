@@ -4,8 +4,12 @@
 
 #include <boost/math/constants/constants.hpp>
 
+#include <deal.II/base/utilities.h>
+
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <sstream>
 
 namespace xray
 {
@@ -35,7 +39,127 @@ namespace xray
                            " must not be negative");
         return value;
       }
+
+      /// A number as the terminal shows it (6 significant digits).
+      std::string
+      number(const double value)
+      {
+        std::ostringstream text;
+        text << value;
+        return text.str();
+      }
+
+      /// The whole of @p text as a finite number, or InputError saying why
+      /// not (strtod accepts "inf" and "nan", so they are named as such).
+      double
+      finite_number(const std::string &text)
+      {
+        const std::string trimmed = Utilities::trim(text);
+        char             *end     = nullptr;
+        const double      value   = std::strtod(trimmed.c_str(), &end);
+        if (trimmed.empty() || end != trimmed.c_str() + trimmed.size())
+          throw InputError("\"" + trimmed + "\" is not a number");
+        if (!std::isfinite(value))
+          throw InputError("\"" + trimmed + "\" is not finite");
+        return value;
+      }
+
+      /// @p text split at every @p delimiter, empty pieces kept (so that a
+      /// stray comma is reported, not skipped).
+      std::vector<std::string>
+      split(const std::string &text, const char delimiter)
+      {
+        std::vector<std::string> pieces;
+        std::string::size_type   begin = 0, end;
+        while ((end = text.find(delimiter, begin)) != std::string::npos)
+          {
+            pieces.push_back(Utilities::trim(text.substr(begin, end - begin)));
+            begin = end + 1;
+          }
+        pieces.push_back(Utilities::trim(text.substr(begin)));
+        return pieces;
+      }
+
+      /// "U:value, U:value, ...": U > 0 in V, strictly increasing.
+      std::vector<std::pair<double, double>>
+      voltage_pairs(const std::string &text)
+      {
+        std::vector<std::pair<double, double>> points;
+        for (const std::string &pair : split(text, ','))
+          {
+            const std::vector<std::string> parts = split(pair, ':');
+            if (parts.size() != 2)
+              throw InputError("\"" + pair + "\" is not voltage:value");
+            const double voltage = finite_number(parts[0]);
+            if (!(voltage > 0))
+              throw InputError("voltage " + parts[0] + " must be positive");
+            if (!points.empty() && !(voltage > points.back().first))
+              throw InputError("voltages must increase: " + parts[0] +
+                               " V follows " + number(points.back().first) +
+                               " V");
+            points.emplace_back(voltage, finite_number(parts[1]));
+          }
+        return points;
+      }
     } // namespace
+
+
+    TubeVoltageTable
+    TubeVoltageTable::parse(const std::string &input, const std::string &entry)
+    {
+      const std::string text = Utilities::trim(input);
+      TubeVoltageTable  table;
+      table.entry = entry;
+      try
+        {
+          if (text.find(':') == std::string::npos)
+            table.points = {{std::nan(""), finite_number(text)}};
+          else
+            table.points = voltage_pairs(text);
+        }
+      catch (const InputError &error)
+        {
+          throw InputError(entry + " = \"" + text + "\": " + error.what());
+        }
+      return table;
+    }
+
+
+    double
+    TubeVoltageTable::value(const double U) const
+    {
+      if (is_constant())
+        return points[0].second;
+      const double low = points.front().first, high = points.back().first;
+      if (!(U >= low && U <= high))
+        throw InputError(entry + ": the tube voltage " + number(U) +
+                         " V is outside the table's range " + number(low) +
+                         " V to " + number(high) + " V");
+      if (points.size() == 1)
+        return points[0].second;
+      // The interval [U_i, U_{i+1}] holding U, then
+      // f = (1 - t) f_i + t f_{i+1}, t = (U - U_i) / (U_{i+1} - U_i),
+      // which is f_i or f_{i+1} exactly at the nodes.
+      std::size_t i = 0;
+      while (i + 2 < points.size() && U > points[i + 1].first)
+        ++i;
+      const auto &[U0, f0] = points[i];
+      const auto &[U1, f1] = points[i + 1];
+      const double t       = (U - U0) / (U1 - U0);
+      return (1 - t) * f0 + t * f1;
+    }
+
+
+    std::string
+    TubeVoltageTable::description() const
+    {
+      if (is_constant())
+        return number(points[0].second);
+      std::string text;
+      for (const auto &[U, f] : points)
+        text += (text.empty() ? "" : ", ") + number(U) + ":" + number(f);
+      return text;
+    }
 
 
     double
@@ -56,9 +180,22 @@ namespace xray
     double
     Beam::deposited_charge(const double radius, const double dwell_length) const
     {
-      // physics.md section 4: Q(x) = -e q_uP (j/e) pi r_p^2 x / v.
+      // doc/theory.md section 2: Q(x) = -e q_uP (j/e) pi r_p^2 x / v.
       const double x = std::clamp(dwell_length, 0., spot_width);
       return -charging_current(radius) * x / particle_speed;
+    }
+
+
+    std::string
+    Beam::describe() const
+    {
+      std::string line = "Beam: U = " + number(tube_voltage) +
+                         " V, j = " + number(current_density()) +
+                         " A/m^2, q_uP = " + number(net_charge_per_primary);
+      if (!net_charge_table.is_constant())
+        line += " (linear in U in the table " +
+                net_charge_table.description() + ")";
+      return line;
     }
 
 
@@ -184,7 +321,8 @@ namespace xray
         prm.enter_subsection("Beam");
         {
           prm.declare_entry("Tube voltage", "132e3", Patterns::Double(),
-                            "Tube voltage U in V.");
+                            "Tube voltage U in V (where a Net charge per "
+                            "primary table is evaluated).");
           prm.declare_entry("Beam power", "46.2e3", Patterns::Double(),
                             "Beam power P in W.");
           prm.declare_entry("Spot width", "450e-6", Patterns::Double(),
@@ -195,11 +333,16 @@ namespace xray
           prm.declare_entry("Particle speed", "100", Patterns::Double(),
                             "Particle speed v in m/s.");
           prm.declare_entry(
-            "Net charge per primary", "0.3", Patterns::Double(),
+            "Net charge per primary", "0.3", Patterns::Anything(),
             "q_uP: net charge a particle keeps per incident primary "
             "electron, in units of -e (backscatter and secondary emission "
             "removed; from Monte Carlo, typically 0.1-0.5; negative values "
-            "charge positively), dimensionless.");
+            "charge positively), dimensionless. One number, or a function "
+            "of the tube voltage as a table of voltage:value pairs (V, "
+            "strictly increasing), e.g. \"30e3:0.45, 80e3:0.35, "
+            "132e3:0.3\", linear between the pairs; Tube voltage must lie "
+            "inside the table's range. summary.json and the log report the "
+            "value used (net_charge_per_primary).");
           prm.declare_entry(
             "Position in spot", "1", Patterns::Double(0, 1),
             "Where across the spot the charges are evaluated, as a fraction "
@@ -288,6 +431,14 @@ namespace xray
     }
 
 
+    bool
+    Parameters::uses_beam() const
+    {
+      return charging_model != ChargingModel::prescribed_charge &&
+             charging_model != ChargingModel::prescribed_potential;
+    }
+
+
     void
     Parameters::parse(ParameterHandler &prm)
     {
@@ -365,10 +516,10 @@ namespace xray
           beam.spot_width        = positive(prm, "Spot width", s);
           beam.spot_length       = positive(prm, "Spot length", s);
           beam.particle_speed    = positive(prm, "Particle speed", s);
+          beam.net_charge_table = TubeVoltageTable::parse(
+            prm.get("Net charge per primary"), s + "/Net charge per primary");
           beam.net_charge_per_primary =
-            prm.get_double("Net charge per primary");
-          if (!std::isfinite(beam.net_charge_per_primary))
-            throw InputError(s + "/Net charge per primary must be finite");
+            beam.net_charge_table.value(beam.tube_voltage);
           beam.position_in_spot = prm.get_double("Position in spot");
         }
         prm.leave_subsection();

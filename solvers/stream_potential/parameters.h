@@ -10,7 +10,10 @@
 
 #include <deal.II/base/parameter_handler.h>
 
+#include <cmath>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace xray
 {
@@ -35,7 +38,48 @@ namespace xray
       current_balance
     };
 
-    /// The electron beam that charges the particles (physics.md section 4).
+    /// A dimensionless quantity given as one number, or as a function of
+    /// the tube voltage U by a table of "U:value" pairs (U in V, strictly
+    /// increasing), linear between the nodes:
+    ///
+    ///   f(U) = f_i + (f_{i+1} - f_i) (U - U_i) / (U_{i+1} - U_i),
+    ///   U_i <= U <= U_{i+1}.
+    ///
+    /// There is no extrapolation: a voltage outside [U_0, U_n] is an input
+    /// error. (Unlike TemperatureFunction, which sorts its nodes and holds
+    /// the end values beyond them.)
+    class TubeVoltageTable
+    {
+    public:
+      /// Parse "0.3" or "30e3:0.45, 80e3:0.35, 132e3:0.3". Throws InputError
+      /// naming @p entry (malformed pair, non-finite number, voltages not
+      /// strictly increasing).
+      static TubeVoltageTable
+      parse(const std::string &text, const std::string &entry);
+
+      /// f(U); throws InputError naming the entry and the table's range if
+      /// U lies outside it.
+      double
+      value(double tube_voltage) const;
+
+      bool
+      is_constant() const
+      {
+        return points.size() == 1 && std::isnan(points[0].first);
+      }
+
+      /// The table as "U:value, ..." (or the one number).
+      std::string
+      description() const;
+
+    private:
+      /// (U, value) pairs; one pair with U = NaN for a plain number.
+      std::vector<std::pair<double, double>> points;
+      std::string                            entry;
+    };
+
+    /// The electron beam that charges the particles (doc/theory.md
+    /// section 2, "Charging by the beam").
     struct Beam
     {
       double tube_voltage;          // V
@@ -43,7 +87,11 @@ namespace xray
       double spot_width;            // m, W_CS, along the flight direction x
       double spot_length;           // m, L_CS
       double particle_speed;        // m/s
-      double net_charge_per_primary; // q_uP, dimensionless
+      /// q_uP(U) as given (one number or a table in the tube voltage).
+      TubeVoltageTable net_charge_table;
+      /// q_uP at this tube voltage, dimensionless: the value every formula
+      /// below uses.
+      double net_charge_per_primary;
       /// Where the charge is evaluated, as a fraction of the spot width
       /// from its entry (1 = exit, the worst case).
       double position_in_spot;
@@ -59,6 +107,9 @@ namespace xray
       /// [0, W_CS]), C.
       double
       deposited_charge(double radius, double dwell_length) const;
+      /// One line for the log: U and the q_uP used (and its table).
+      std::string
+      describe() const;
     };
 
     struct Parameters
@@ -67,6 +118,11 @@ namespace xray
       declare(ParameterHandler &prm);
       void
       parse(ParameterHandler &prm);
+
+      /// The charging model takes its charge from the beam (beam, field
+      /// emission cap, current balance).
+      bool
+      uses_beam() const;
 
       std::string output_directory;
       Model       model;

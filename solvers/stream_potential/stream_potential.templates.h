@@ -1626,6 +1626,13 @@ namespace xray
       summary["n_cells"]           = triangulation.n_global_active_cells();
       summary["n_mpi_ranks"] = Utilities::MPI::n_mpi_processes(communicator);
       summary["linear_algebra"] = LA::name;
+      if (parameters.uses_beam())
+        {
+          // q_uP at this tube voltage (interpolated in a table if given).
+          summary["tube_voltage_V"] = parameters.beam.tube_voltage;
+          summary["net_charge_per_primary"] =
+            parameters.beam.net_charge_per_primary;
+        }
 
       if constexpr (dim == 3)
         {
@@ -1662,8 +1669,7 @@ namespace xray
               summary["response_solves"]         = response_solves;
               summary["response_cg_iterations"]  = response_cg_iterations;
             }
-          if (parameters.charging_model != ChargingModel::prescribed_charge &&
-              parameters.charging_model != ChargingModel::prescribed_potential)
+          if (parameters.uses_beam())
             {
               summary["beam_current_density_A_per_m2"] =
                 parameters.beam.current_density();
@@ -1737,6 +1743,8 @@ namespace xray
     StreamPotential<dim, LA>::run()
     {
       wall_clock.restart();
+      if (parameters.uses_beam())
+        output.log() << parameters.beam.describe() << std::endl;
       make_grid();
       setup_system();
       assemble_matrix();

@@ -149,19 +149,19 @@ def spread(potentials):
     return (max(potentials) - min(potentials)) / abs(mean), max(potentials) - min(potentials)
 
 
-def charging_current(radius):
+def charging_current(radius, U=BEAM["U"], q_uP=BEAM["q_uP"]):
     """q_uP j pi r^2 in A, j = P / (U W_CS L_CS)."""
-    j = BEAM["P"] / (BEAM["U"] * BEAM["W"] * BEAM["L"])
-    return BEAM["q_uP"] * j * math.pi * radius ** 2
+    j = BEAM["P"] / (U * BEAM["W"] * BEAM["L"])
+    return q_uP * j * math.pi * radius ** 2
 
 
-def beam_charges(table, position):
+def beam_charges(table, position, U=BEAM["U"], q_uP=BEAM["q_uP"]):
     """Q_i = -q_uP j pi r^2 x_i / v, x_i = clamp(position W + x_i - mean x, 0, W)."""
     mean_x = sum(column(table, "x")) / len(table)
     charges = []
     for p in table:
         x = min(max(position * BEAM["W"] + p["x"] - mean_x, 0.0), BEAM["W"])
-        charges.append(-charging_current(p["radius_m"]) * x / BEAM["v"])
+        charges.append(-charging_current(p["radius_m"], U, q_uP) * x / BEAM["v"])
     return charges
 
 
@@ -244,6 +244,28 @@ def input_continuum_field_cap(d):
     expect_input_error(d.run("stream-continuum-slab.prm",
                              ["Charging/Model=field emission cap"]),
                        "Charging/Model", "continuum")
+
+
+NET_CHARGE = "Charging/Beam/Net charge per primary"
+# q_uP per tube voltage (the format of the parameter's documentation).
+NET_CHARGE_TABLE = "30e3:0.45, 80e3:0.35, 132e3:0.3"
+
+
+@case()
+def input_net_charge_table(d):
+    """q_uP table: voltage outside its range, decreasing, malformed: named."""
+    expect_input_error(d.run("stream-patch.prm", ["Charging/Model=beam",
+                                                  f"{NET_CHARGE}=30e3:0.45, 80e3:0.35"]),
+                       NET_CHARGE, "132000 V", "outside", "30000 V to 80000 V")
+    expect_input_error(d.run("stream-patch.prm", ["Charging/Beam/Tube voltage=20e3",
+                                                  f"{NET_CHARGE}={NET_CHARGE_TABLE}"]),
+                       NET_CHARGE, "20000 V", "30000 V to 132000 V")
+    expect_input_error(d.run("stream-patch.prm", [f"{NET_CHARGE}=80e3:0.35, 30e3:0.45"]),
+                       NET_CHARGE, "must increase")
+    expect_input_error(d.run("stream-patch.prm", [f"{NET_CHARGE}=30e3:0.45, 80e3:nan"]),
+                       NET_CHARGE, "not finite")
+    expect_input_error(d.run("stream-patch.prm", [f"{NET_CHARGE}=30e3:0.45, 80e3"]),
+                       NET_CHARGE, "\"80e3\" is not voltage:value")
 
 
 @case(processors=2)
@@ -467,6 +489,38 @@ def beam_charge(d):
             check(p["limited"] == 0, f"particle {p['id']} limited in the beam model")
         check_close(f"position {position}: total_charge_C", s["total_charge_C"],
                     sum(expected), CSV_ROUNDING)
+
+
+@case()
+def beam_charge_voltage_table(d):
+    """q_uP as a table in U: the value at U is used, reported and logged."""
+    # One number (unchanged behaviour): reported as given.
+    run = d.run("stream-patch.prm", ["Charging/Model=beam"])
+    s = expect_success(run)
+    check(s["net_charge_per_primary"] == BEAM["q_uP"] and s["tube_voltage_V"] == BEAM["U"],
+          f"summary: net_charge_per_primary {s.get('net_charge_per_primary')}, "
+          f"tube_voltage_V {s.get('tube_voltage_V')}")
+    # 100 kV in [80, 132] kV: q_uP = 0.35 + (0.3 - 0.35) (100 - 80) / (132 - 80).
+    U, q_uP = 100e3, 0.35 + (0.3 - 0.35) * 20 / 52
+    run = d.run("stream-patch.prm", ["Charging/Model=beam", f"Charging/Beam/Tube voltage={U}",
+                                     f"{NET_CHARGE}={NET_CHARGE_TABLE}"])
+    s = expect_success(run)
+    check_close("summary net_charge_per_primary at 100 kV", s["net_charge_per_primary"],
+                q_uP, 1e-14)
+    check(s["tube_voltage_V"] == U, f"summary tube_voltage_V {s['tube_voltage_V']}")
+    table = particles(run)
+    for p, q in zip(table, beam_charges(table, 1, U, q_uP)):
+        check_close(f"particle {p['id']}: charge_C", p["charge_C"], q, CSV_ROUNDING)
+    with open(run.path("log.txt")) as log:
+        text = log.read()
+    needle = "q_uP = 0.330769 (linear in U in the table 30000:0.45, 80000:0.35, 132000:0.3)"
+    check(needle in text, f"log.txt does not report {needle!r}")
+    # At a node the table's value exactly.
+    run = d.run("stream-patch.prm", ["Charging/Model=beam", "Charging/Beam/Tube voltage=80e3",
+                                     f"{NET_CHARGE}={NET_CHARGE_TABLE}"])
+    s = expect_success(run)
+    check(s["net_charge_per_primary"] == 0.35,
+          f"net_charge_per_primary {s['net_charge_per_primary']!r} at the 80 kV node, not 0.35")
 
 
 @case()
