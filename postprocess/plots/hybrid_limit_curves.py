@@ -80,6 +80,30 @@ def main():
                                    "hybrid_limit_curves.png")
     fig.savefig(out, dpi=130)
     print(f"wrote {out}")
+    print("inlet_C,speed_m_per_s,best_grid_voltage_kV,best_grid_gain,"
+          "lumped_crossing_kV,lumped_crossing_gain")
+    for T0 in inlets:
+        for v in speeds:
+            pts = sorted((r for r in rows
+                          if float(r["inlet_temperature_K"]) == T0
+                          and float(r["speed_m_per_s"]) == v),
+                         key=lambda r: float(r["tube_voltage_V"]))
+            best = max(pts, key=lambda r: float(r["gain_over_reference"]))
+            crossing = ""
+            for a, b in zip(pts, pts[1:]):
+                da = float(a["lumped_stream_limit_W"]) - float(a["anode_limit_W"])
+                db = float(b["lumped_stream_limit_W"]) - float(b["anode_limit_W"])
+                if da <= 0 < db:
+                    t = da / (da - db)
+                    U = ((1 - t) * float(a["tube_voltage_V"])
+                         + t * float(b["tube_voltage_V"]))
+                    A = ((1 - t) * float(a["anode_limit_W"])
+                         + t * float(b["anode_limit_W"]))
+                    ref = float(a["hybrid_limit_W"]) / float(a["gain_over_reference"])
+                    crossing = f"{U / 1e3:.1f},{A / ref:.2f}"
+            print(f"{T0 - 273.15:g},{v:g},"
+                  f"{float(best['tube_voltage_V']) / 1e3:.1f},"
+                  f"{float(best['gain_over_reference']):.2f},{crossing or ','}")
     for r in failed:
         print(f"left out (solver failure): U {r['tube_voltage_V']} V, "
               f"v {r['speed_m_per_s']} m/s, inlet {r['inlet_temperature_K']} K")
