@@ -140,9 +140,21 @@ namespace xray
       assemble(const Vector &temperature,
                bool          with_matrix,
                bool          keep_fixed_rows = false);
+      /// The shape functions of a cell's layer at one quadrature point,
+      /// read once from the FEValues (a view per access is costly in the
+      /// n^2 loops of the Newton matrix): values, gradients and, for
+      /// motion, Laplacians.
+      struct ShapeAtPoint
+      {
+        std::vector<double>         value;
+        std::vector<Tensor<1, dim>> gradient;
+        std::vector<double>         laplacian;
+        /// Scratch of add_advection(), per shape function.
+        mutable std::vector<double> advection, strong;
+      };
       void
       add_stored_heat(const FEValues<dim>              &values,
-                      const FEValuesExtractors::Scalar &field,
+                      const ShapeAtPoint               &shape,
                       unsigned int                      q,
                       unsigned int                      layer,
                       double                            T,
@@ -156,7 +168,7 @@ namespace xray
                            unsigned int         layer) const;
       double
       add_advection(const FEValues<dim>              &values,
-                    const FEValuesExtractors::Scalar &field,
+                    const ShapeAtPoint               &shape,
                     unsigned int                      q,
                     unsigned int                      layer,
                     double                            T,

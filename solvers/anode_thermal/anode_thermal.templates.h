@@ -675,6 +675,7 @@ namespace xray
       std::vector<double>                  T_values;
       std::vector<Tensor<1, dim>>          T_gradients;
       std::vector<double>                  T_laplacians;
+      ShapeAtPoint                         shape;
       // Local contributions into the global system: the matrix through the
       // hanging-node and Dirichlet constraints of the Newton update, the
       // residual through the hanging nodes only (drop_fixed_rows()).
@@ -716,22 +717,35 @@ namespace xray
               const double dk = k_law.derivative(T_values[q]);
               const double w =
                 weight(values.quadrature_point(q)) * values.JxW(q);
+              shape.value.resize(n);
+              shape.gradient.resize(n);
+              for (unsigned int j = 0; j < n; ++j)
+                {
+                  shape.value[j]    = values[field].value(j, q);
+                  shape.gradient[j] = values[field].gradient(j, q);
+                }
+              if (moving && with_matrix)
+                {
+                  shape.laplacian.resize(n);
+                  for (unsigned int j = 0; j < n; ++j)
+                    shape.laplacian[j] = trace(values[field].hessian(j, q));
+                }
               for (unsigned int i = 0; i < n; ++i)
                 {
-                  const Tensor<1, dim> grad_i = values[field].gradient(i, q);
+                  const Tensor<1, dim> &grad_i = shape.gradient[i];
                   cell_rhs(i) -= k * (T_gradients[q] * grad_i) * w;
                   if (with_matrix)
                     for (unsigned int j = 0; j < n; ++j)
                       cell_matrix(i, j) +=
-                        (k * values[field].gradient(j, q) +
-                         dk * values[field].value(j, q) * T_gradients[q]) *
+                        (k * shape.gradient[j] +
+                         dk * shape.value[j] * T_gradients[q]) *
                         grad_i * w;
                 }
               if (transient && !rates_only)
-                add_stored_heat(values, field, q, layer, T_values[q], w,
+                add_stored_heat(values, shape, q, layer, T_values[q], w,
                                 with_matrix, cell_matrix, cell_rhs);
               if (moving)
-                advected += add_advection(values, field, q, layer,
+                advected += add_advection(values, shape, q, layer,
                                          T_values[q], T_gradients[q],
                                          T_laplacians[q], k, dk,
                                          w, with_matrix, cell_matrix,
@@ -904,7 +918,7 @@ namespace xray
     void
     AnodeThermal<dim, LA>::add_stored_heat(
       const FEValues<dim>                &values,
-      const FEValuesExtractors::Scalar   &field,
+      const ShapeAtPoint                 &shape,
       const unsigned int                  q,
       const unsigned int                  layer,
       const double                        T,
@@ -918,15 +932,15 @@ namespace xray
       const double capacity =
         stage_mass_factor * rho * enthalpy[layer].heat_capacity(T);
       const auto [u, tau] = streamline_diffusion(values, q, layer);
-      for (unsigned int i = 0; i < values.dofs_per_cell; ++i)
+      const unsigned int n = shape.value.size();
+      for (unsigned int i = 0; i < n; ++i)
         {
-          const double test = values[field].value(i, q) +
-                              tau * (u * values[field].gradient(i, q));
+          const double test =
+            shape.value[i] + tau * (u * shape.gradient[i]);
           cell_rhs(i) -= stored * test * w;
           if (with_matrix)
-            for (unsigned int j = 0; j < values.dofs_per_cell; ++j)
-              cell_matrix(i, j) +=
-                capacity * values[field].value(j, q) * test * w;
+            for (unsigned int j = 0; j < n; ++j)
+              cell_matrix(i, j) += capacity * shape.value[j] * test * w;
         }
     }
 
@@ -994,7 +1008,7 @@ namespace xray
     double
     AnodeThermal<dim, LA>::add_advection(
       const FEValues<dim>                &values,
-      const FEValuesExtractors::Scalar   &field,
+      const ShapeAtPoint                 &shape,
       const unsigned int                  q,
       const unsigned int                  layer,
       const double                        T,
@@ -1023,29 +1037,35 @@ namespace xray
       const double strong =
         advected - k * laplacian_T - dk * (grad_T * grad_T) - source;
 
-      for (unsigned int i = 0; i < values.dofs_per_cell; ++i)
+      const unsigned int n = shape.value.size();
+      // Per shape function j: its advection term and d(strong residual)/dT_j.
+      std::vector<double> &advection_j = shape.advection;
+      std::vector<double> &strong_j    = shape.strong;
+      if (with_matrix)
         {
-          const double phi_i        = values[field].value(i, q);
-          const double streamline_i = u * values[field].gradient(i, q);
+          advection_j.resize(n);
+          strong_j.resize(n);
+          for (unsigned int j = 0; j < n; ++j)
+            {
+              const double phi_j        = shape.value[j];
+              const double streamline_j = u * shape.gradient[j];
+              advection_j[j] =
+                rho * (c_p * streamline_j + dc_p * phi_j * (u * grad_T));
+              strong_j[j] = advection_j[j] - k * shape.laplacian[j] -
+                            dk * phi_j * laplacian_T -
+                            2 * dk * (grad_T * shape.gradient[j]);
+            }
+        }
+      for (unsigned int i = 0; i < n; ++i)
+        {
+          const double phi_i        = shape.value[i];
+          const double streamline_i = u * shape.gradient[i];
           cell_rhs(i) -= (advected * phi_i + tau * streamline_i * strong) * w;
           if (with_matrix)
-            for (unsigned int j = 0; j < values.dofs_per_cell; ++j)
-              {
-                const double phi_j        = values[field].value(j, q);
-                const double streamline_j = u * values[field].gradient(j, q);
-                const double laplacian_j =
-                  trace(values[field].hessian(j, q));
-                // d(strong residual)/dT_j.
-                const double strong_j =
-                  rho * (c_p * streamline_j + dc_p * phi_j * (u * grad_T)) -
-                  k * laplacian_j - dk * phi_j * laplacian_T -
-                  2 * dk * (grad_T * values[field].gradient(j, q));
-                cell_matrix(i, j) +=
-                  (rho * (c_p * streamline_j + dc_p * phi_j * (u * grad_T)) *
-                     phi_i +
-                   tau * streamline_i * strong_j) *
-                  w;
-              }
+            for (unsigned int j = 0; j < n; ++j)
+              cell_matrix(i, j) +=
+                (advection_j[j] * phi_i + tau * streamline_i * strong_j[j]) *
+                w;
         }
       return advected * w;
     }
