@@ -310,7 +310,14 @@ namespace xray
 
       std::string where = "Particle/";
       prm.enter_subsection("Particle");
-      material = library.get(Utilities::trim(prm.get("Material")));
+      try
+        {
+          material = library.get(Utilities::trim(prm.get("Material")));
+        }
+      catch (const InputError &error)
+        {
+          throw InputError(where + "Material: " + error.what());
+        }
       if (!(material.density > 0))
         throw InputError(where + "Material '" + material.name +
                          "' has no density");
