@@ -489,7 +489,11 @@ namespace xray
               curve_inlet_temperatures.empty())
             throw InputError(where + "every list needs at least one value");
           for (const double U : curve_voltages)
-            split.at(U); // throws outside the table
+            if (!(U >= split.min_voltage() && U <= split.max_voltage()))
+              throw InputError(where + "Tube voltages: " + number(U) +
+                               " V lies outside Energy split (" +
+                               number(split.min_voltage()) + " to " +
+                               number(split.max_voltage()) + " V)");
           for (const double T0 : curve_inlet_temperatures)
             if (!(T0 < temperature_limit))
               throw InputError(where + "Inlet temperatures: " + number(T0) +
