@@ -338,16 +338,14 @@ namespace xray
 
       where = "Limit/";
       prm.enter_subsection("Limit");
-      temperature_limit =
-        temperature_or_material(prm.get("Temperature limit"),
-                                material.melting_point,
-                                where + "Temperature limit");
       allowed_molten_fraction = prm.get_double("Allowed molten fraction");
       if (!(allowed_molten_fraction >= 0 && allowed_molten_fraction <= 1))
         throw InputError(where + "Allowed molten fraction = " +
                          prm.get("Allowed molten fraction") +
                          " must lie in [0, 1]");
-      prm.leave_subsection();
+      // Checked before the Temperature limit, which s > 0 replaces by the
+      // melting point: a material that cannot melt is then an error of this
+      // entry, not of the (default) Temperature limit = material.
       if (allowed_molten_fraction > 0)
         {
           if (!material.melts())
@@ -356,8 +354,14 @@ namespace xray
           if (!(material.latent_heat >= 0))
             throw InputError(where + "Allowed molten fraction > 0: material '" +
                              material.name + "' has no latent heat of fusion");
-          temperature_limit = material.melting_point;
         }
+      temperature_limit =
+        temperature_or_material(prm.get("Temperature limit"),
+                                material.melting_point,
+                                where + "Temperature limit");
+      prm.leave_subsection();
+      if (allowed_molten_fraction > 0)
+        temperature_limit = material.melting_point;
       if (!(inlet_temperature < temperature_limit))
         throw InputError("Particle/Inlet temperature = " +
                          number(inlet_temperature) +
