@@ -242,6 +242,23 @@ def limit_exceeded(d):
     check_energy_balance(s, "30 kW")
 
 
+@case()
+def energy_balance_without_beam(d):
+    """Beam power = 0: radiative cooling balances (relative to the heat
+    radiated); with emissivity 0 nothing flows and the balance is null."""
+    s = expect_success(d.run(PRM, ["Beam/Beam power=0"]))
+    measured("no beam: energy_radiated_J, energy_stored_J",
+             f"{s['energy_radiated_J']:.6e}, {s['energy_stored_J']:.6e}")
+    check(s["energy_in_J"] == 0 and s["energy_radiated_J"] > 0,
+          f"energy_in_J {s['energy_in_J']}, energy_radiated_J {s['energy_radiated_J']}")
+    check(s["max_peak_temperature_K"] <= 1073.15 * (1 + 1e-12),
+          f"the particle warmed without a beam: {s['max_peak_temperature_K']} K")
+    check_energy_balance(s, "no beam, emissivity 0.3")
+    s = expect_success(d.run(PRM, ["Beam/Beam power=0", "Particle/Emissivity=0"]))
+    check(s["energy_balance"] is None,
+          f"no beam, no radiation: energy_balance {s['energy_balance']!r}, expected null")
+
+
 # --- MPI: the ranks agree
 
 
