@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
 
 namespace xray
 {
@@ -43,26 +44,34 @@ namespace xray
                          " stream, " + std::to_string(anode.size()) +
                          " anode and " + std::to_string(absorbed.size()) +
                          " absorbed fractions");
+      // Each error names the entry of @p what at fault (its parameter
+      // subsection) and the row.
       for (std::size_t i = 0; i < n; ++i)
         {
           const std::string row =
-            what + ": row " + std::to_string(i + 1) + " (" +
-            number(voltages[i]) + " V)";
+            ": row " + std::to_string(i + 1) + " (" + number(voltages[i]) +
+            " V)";
           if (!(voltages[i] > 0) || !std::isfinite(voltages[i]))
-            throw InputError(row + ": the tube voltage must be positive");
+            throw InputError(what + "/Tube voltages" + row +
+                             ": the tube voltage must be positive");
           if (i > 0 && !(voltages[i] > voltages[i - 1]))
-            throw InputError(what + ": the tube voltages must increase (" +
+            throw InputError(what + "/Tube voltages: the tube voltages must "
+                                    "increase (" +
                              number(voltages[i - 1]) + " then " +
                              number(voltages[i]) + ")");
-          for (const double f : {stream[i], anode[i], absorbed[i]})
+          for (const auto &[entry, f] :
+               {std::pair<const char *, double>{"Stream fractions", stream[i]},
+                {"Anode fractions", anode[i]},
+                {"Absorbed fractions", absorbed[i]}})
             if (!(f >= 0 && f <= 1))
-              throw InputError(row + ": fraction " + number(f) +
-                               " outside [0, 1]");
+              throw InputError(what + "/" + entry + row + ": fraction " +
+                               number(f) + " outside [0, 1]");
           // The study's 80 and 100 kV rows list a 1 - eta_E 0.9-1.3 points
           // below S_uP + S_anode (doc/theory.md section 6): the fractions
           // are checked against 1, not against each other.
           if (stream[i] + anode[i] > 1)
-            throw InputError(row + ": S_uP + S_anode = " +
+            throw InputError(what + "/Stream fractions + Anode fractions" +
+                             row + ": S_uP + S_anode = " +
                              number(stream[i] + anode[i]) + " exceeds 1");
         }
     }

@@ -310,7 +310,14 @@ namespace xray
 
       std::string where = "Particle/";
       prm.enter_subsection("Particle");
-      material = library.get(Utilities::trim(prm.get("Material")));
+      try
+        {
+          material = library.get(Utilities::trim(prm.get("Material")));
+        }
+      catch (const InputError &error)
+        {
+          throw InputError(where + "Material: " + error.what());
+        }
       if (!(material.density > 0))
         throw InputError(where + "Material '" + material.name +
                          "' has no density");
@@ -331,16 +338,14 @@ namespace xray
 
       where = "Limit/";
       prm.enter_subsection("Limit");
-      temperature_limit =
-        temperature_or_material(prm.get("Temperature limit"),
-                                material.melting_point,
-                                where + "Temperature limit");
       allowed_molten_fraction = prm.get_double("Allowed molten fraction");
       if (!(allowed_molten_fraction >= 0 && allowed_molten_fraction <= 1))
         throw InputError(where + "Allowed molten fraction = " +
                          prm.get("Allowed molten fraction") +
                          " must lie in [0, 1]");
-      prm.leave_subsection();
+      // Checked before the Temperature limit, which s > 0 replaces by the
+      // melting point: a material that cannot melt is then an error of this
+      // entry, not of the (default) Temperature limit = material.
       if (allowed_molten_fraction > 0)
         {
           if (!material.melts())
@@ -349,8 +354,14 @@ namespace xray
           if (!(material.latent_heat >= 0))
             throw InputError(where + "Allowed molten fraction > 0: material '" +
                              material.name + "' has no latent heat of fusion");
-          temperature_limit = material.melting_point;
         }
+      temperature_limit =
+        temperature_or_material(prm.get("Temperature limit"),
+                                material.melting_point,
+                                where + "Temperature limit");
+      prm.leave_subsection();
+      if (allowed_molten_fraction > 0)
+        temperature_limit = material.melting_point;
       if (!(inlet_temperature < temperature_limit))
         throw InputError("Particle/Inlet temperature = " +
                          number(inlet_temperature) +
@@ -482,7 +493,11 @@ namespace xray
               curve_inlet_temperatures.empty())
             throw InputError(where + "every list needs at least one value");
           for (const double U : curve_voltages)
-            split.at(U); // throws outside the table
+            if (!(U >= split.min_voltage() && U <= split.max_voltage()))
+              throw InputError(where + "Tube voltages: " + number(U) +
+                               " V lies outside Energy split (" +
+                               number(split.min_voltage()) + " to " +
+                               number(split.max_voltage()) + " V)");
           for (const double T0 : curve_inlet_temperatures)
             if (!(T0 < temperature_limit))
               throw InputError(where + "Inlet temperatures: " + number(T0) +

@@ -686,11 +686,18 @@ namespace xray
                n + 1 == parameters.steps_across_spot || n + 1 == n_steps))
             write_field(*output, U0, t, P1);
         }
+      // Relative to the heat in; without a beam (Beam power = 0: a particle
+      // only cooling) to the heat radiated; undefined (null) when neither
+      // flows, as for a held surface, whose heat flow is not tallied.
+      const double energy_scale =
+        result.energy_in > 0 ? result.energy_in :
+        emissivity > 0       ? std::abs(result.energy_radiated) :
+                               0.;
       result.energy_balance =
-        fixed_surface ? std::numeric_limits<double>::quiet_NaN() :
-                        (result.energy_stored + result.energy_radiated -
-                         result.energy_in) /
-                          std::max(result.energy_in, 1e-300);
+        fixed_surface || !(energy_scale > 0) ?
+          std::numeric_limits<double>::quiet_NaN() :
+          (result.energy_stored + result.energy_radiated - result.energy_in) /
+            energy_scale;
       result.factorizations = factorizations;
       if (output && Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) == 0)
         write_file_atomically(output->path("history.csv"), history.str());
