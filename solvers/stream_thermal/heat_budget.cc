@@ -67,7 +67,7 @@ namespace xray
               throw InputError(what + "/" + entry + row + ": fraction " +
                                number(f) + " outside [0, 1]");
           // The study's 80 and 100 kV rows list a 1 - eta_E 0.9-1.3 points
-          // below S_uP + S_anode (doc/theory.md section 6): the fractions
+          // below S_uP + S_anode (doc/theory.md section 4): the fractions
           // are checked against 1, not against each other.
           if (stream[i] + anode[i] > 1)
             throw InputError(what + "/Stream fractions + Anode fractions" +
@@ -81,7 +81,7 @@ namespace xray
     EnergySplit::hybrid_target_study()
     {
       // 5 um W monolayer on compact W (Monte Carlo of the hybrid-target
-      // study, doc/theory.md section 6).
+      // study, doc/theory.md section 4).
       return EnergySplit(
         {30e3, 80e3, 100e3, 120e3, 150e3, 200e3, 250e3, 300e3},
         {0.566, 0.533, 0.449, 0.366, 0.213, 0.143, 0.095, 0.067},

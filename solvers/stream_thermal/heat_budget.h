@@ -1,5 +1,5 @@
 // The heat budget of a microparticle stream and of a hybrid target
-// (doc/stream-thermal.md, doc/theory.md section 6): the split of the beam
+// (doc/stream-thermal.md, doc/theory.md section 4): the split of the beam
 // power between the stream and the anode below it, the lumped stream limit
 // and the hybrid limit. Pure functions of their arguments.
 #ifndef XRAY_STREAM_THERMAL_HEAT_BUDGET_H
@@ -38,7 +38,7 @@ namespace xray
                   const std::string  &what);
 
       /// The Monte Carlo split of a 5 um W monolayer over compact W of the
-      /// hybrid-target study (doc/theory.md section 6).
+      /// hybrid-target study (doc/theory.md section 4).
       static EnergySplit
       hybrid_target_study();
 
@@ -80,7 +80,7 @@ namespace xray
     /// close-packed monolayers crossing a spot of length L_CS at speed v,
     /// every particle at one temperature, absorbs at most
     ///   P_max,uP = packing rho (pi / (3 sqrt 3)) 2 r_p L_CS v dh,
-    /// dh = specific_heat_to_limit() (Eq. (6.1) of doc/theory.md).
+    /// dh = specific_heat_to_limit() (Eq. (4.1) of doc/theory.md).
     double
     lumped_stream_limit(const Material &material,
                         double          radius,

@@ -228,7 +228,7 @@ namespace xray
         Patterns::Anything(),
         "1 - eta_E: fraction the hybrid target absorbs as a whole. The "
         "defaults: Monte Carlo of a 5 um W monolayer over compact W, the "
-        "hybrid-target study (doc/theory.md section 6).");
+        "hybrid-target study (doc/theory.md section 4).");
       prm.leave_subsection();
 
       prm.enter_subsection("Anode");

@@ -48,11 +48,14 @@ namespace xray
       , inlet_temperature(parameters.inlet_temperature)
       , material(parameters.material)
       , melting_point(parameters.material.melting_point)
-      // Below a limit that allows no melting the latent heat plays no part,
-      // and left out it keeps the peak temperature smooth in the power for
-      // the limit search; a single crossing shows any melting.
+      // Below a limit at or under the melting point that allows no melting
+      // the latent heat plays no part, and left out it keeps the peak
+      // temperature smooth in the power for the limit search; a single
+      // crossing shows any melting.
       , latent_heat(parameters.allowed_molten_fraction > 0 ||
-                        parameters.task == Task::particle_heating ?
+                        parameters.task == Task::particle_heating ||
+                        !(parameters.temperature_limit <=
+                          parameters.material.melting_point) ?
                       parameters.material.latent_heat :
                       0.)
       , melting_range(parameters.melting_range)
