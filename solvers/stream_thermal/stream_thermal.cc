@@ -107,10 +107,10 @@ namespace xray
         {
           if ((f0 < 0) != (f1 < 0))
             {
-              // to 1e-7 of the power: near the root the heat of a point
+              // to 5e-7 of the power: near the root the heat of a point
               // in its melting range carries the Newton tolerance times
               // dH_f / (melting range), ~1e-6 of the target.
-              boost::math::tools::eps_tolerance<double> tolerance(24);
+              boost::math::tools::eps_tolerance<double> tolerance(21);
               std::uintmax_t iterations = 30;
               const auto [a, b]         = boost::math::tools::toms748_solve(
                 [&](const double P) { return heat(P) - target; },
