@@ -20,6 +20,7 @@ Exit status: 0 passed, 1 failed, 2 usage error.
 
 import argparse
 import csv
+import json
 import os
 import re
 import sys
@@ -275,6 +276,37 @@ def maximum_power_mpi(d):
     check_close("peak at the limit vs the W melting point", one["max_peak_temperature_K"],
                 W_MELTING_POINT, 1e-6)
     check_energy_balance(one, "maximum power, np 1")
+
+
+@case()
+def anode_limit_from_anode_thermal_summary(d):
+    """Anode/Limit = anode-thermal summary: the anode limit is the summary's
+    max_permissible_absorbed_power_W over S_anode; a summary without it, or
+    a missing file, is named (exit 2)."""
+    absorbed = 33271.98
+    scratch = d.scratch()
+    good = os.path.join(scratch, "anode-summary.json")
+    with open(good, "w") as f:
+        json.dump({"max_permissible_absorbed_power_W": absorbed}, f)
+    sets = ["Task=maximum power", "Anode/Limit=anode-thermal summary",
+            f"Anode/Summary file={good}"]
+    summary = expect_success(d.run(PRM, sets))
+    check_close("anode absorbed limit from the summary",
+                summary["anode_absorbed_limit_W"], absorbed, 1e-15)
+    check_close("anode limit = absorbed / S_anode", summary["anode_limit_W"],
+                absorbed / summary["anode_fraction"], 1e-12)
+    hybrid = min(summary["anode_limit_W"], summary["stream_limit_W"])
+    check_close("hybrid limit = the smaller", summary["hybrid_limit_W"], hybrid, 1e-15)
+    measured("anode limit from a modelled anode (W)", summary["anode_limit_W"])
+    bad = os.path.join(scratch, "steady-summary.json")
+    with open(bad, "w") as f:
+        json.dump({"peak_temperature_K": 2000.0}, f)
+    expect_input_error(d.run(PRM, ["Anode/Limit=anode-thermal summary",
+                                   f"Anode/Summary file={bad}"]),
+                       "Anode/Summary file", "max_permissible_absorbed_power_W")
+    expect_input_error(d.run(PRM, ["Anode/Limit=anode-thermal summary",
+                                   "Anode/Summary file=/nonexistent/summary.json"]),
+                       "Anode/Summary file", "/nonexistent/summary.json")
 
 
 @case(processors=2)
