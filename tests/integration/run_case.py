@@ -193,16 +193,28 @@ def expect_status(run, status):
           f"expected exit status {status}, got {run.returncode}\n{run.describe()}")
 
 
-def expect_one_error_line(run, kind, *needles):
-    """stderr holds exactly one line, "anode-thermal: KIND...", naming every
-    needle (a case-sensitive substring, or a compiled regular expression)."""
-    lines = run.error_lines()
+def solver_error_lines(run, solver_name):
+    """The non-blank lines on stderr of a run of SOLVER_NAME. Under MPI,
+    without Open MPI's own reports (framed in lines of dashes); serially
+    every line counts."""
+    if os.path.basename(run.command[0]) == solver_name:
+        return [line for line in run.stderr.splitlines() if line.strip()]
+    return run.error_lines()
+
+
+def expect_one_error_line(run, kind, *needles, solver_name=SOLVER_NAME,
+                          lines=None):
+    """stderr holds exactly one line, "SOLVER_NAME: KIND...", naming every
+    needle (a case-sensitive substring, or a compiled regular expression).
+    LINES: the stderr lines to judge (default run.error_lines())."""
+    if lines is None:
+        lines = run.error_lines()
     check(len(lines) == 1,
           f"expected exactly one line on stderr, got {len(lines)}:\n"
           + "\n".join(lines) + f"\n{run.describe()}")
     line = lines[0]
     print(f"stderr: {line}")
-    prefix = f"{SOLVER_NAME}: {kind}"
+    prefix = f"{solver_name}: {kind}"
     check(line.startswith(prefix), f"stderr line does not start with {prefix!r}: {line!r}")
     for needle in needles:
         if isinstance(needle, re.Pattern):

@@ -26,6 +26,7 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import run_case  # noqa: E402
 from run_case import (FLOAT32_ROUNDING, LINE, CheckFailed, Driver,  # noqa: E402
                       check, check_close, expect_status, measured, probe,
                       relative_difference)
@@ -89,28 +90,12 @@ def column(table, name):
     return [row[name] for row in table]
 
 
-def solver_error_lines(run):
-    """The non-blank lines on stderr. Under MPI, without Open MPI's own
-    reports (framed in lines of dashes); serially every line counts."""
-    if os.path.basename(run.command[0]) == SOLVER_NAME:
-        return [line for line in run.stderr.splitlines() if line.strip()]
-    return run.error_lines()
-
-
 def expect_one_error_line(run, kind, *needles):
-    lines = solver_error_lines(run)
-    check(len(lines) == 1, f"expected exactly one line on stderr, got {len(lines)}:\n"
-          + "\n".join(lines) + f"\n{run.describe()}")
-    line = lines[0]
-    print(f"stderr: {line}")
-    prefix = f"{SOLVER_NAME}: {kind}"
-    check(line.startswith(prefix), f"stderr line does not start with {prefix!r}: {line!r}")
-    for needle in needles:
-        if isinstance(needle, re.Pattern):
-            check(needle.search(line), f"stderr line does not match {needle.pattern!r}: {line!r}")
-        else:
-            check(needle in line, f"stderr line does not name {needle!r}: {line!r}")
-    return line
+    """One line "SOLVER_NAME: KIND..." on stderr naming every needle; a
+    serial run's every stderr line counts."""
+    return run_case.expect_one_error_line(
+        run, kind, *needles, solver_name=SOLVER_NAME,
+        lines=run_case.solver_error_lines(run, SOLVER_NAME))
 
 
 def expect_no_results(run, why):
@@ -127,7 +112,7 @@ def expect_input_error(run, *needles):
 
 def expect_success(run):
     expect_status(run, SUCCESS)
-    lines = solver_error_lines(run)
+    lines = run_case.solver_error_lines(run, SOLVER_NAME)
     check(not lines, "stderr not empty on success:\n" + "\n".join(lines))
     summary = run.summary
     check(summary["converged"] is True, "summary: converged is not true")
