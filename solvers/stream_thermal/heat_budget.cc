@@ -16,11 +16,9 @@ namespace xray
   {
     namespace
     {
-      std::string
-      number(const double x)
-      {
+      const auto number = [](const double x) {
         return Utilities::to_string(x);
-      }
+      };
     } // namespace
 
 

@@ -1719,6 +1719,35 @@ def moving_spot_exact(d):
                  f"{s['heat_carried_by_motion_W']:.3e} W")
 
 
+def run_registered_case(parser, args, cases, make_driver):
+    """The common end of the case scripts' main(): check ARGS.case against
+    CASES and --processors, run it on the driver MAKE_DRIVER() returns,
+    check the ranks it used, clean up, print PASSED/FAILED. Returns the
+    exit status."""
+    if args.case not in cases:
+        parser.error(f"unknown case {args.case!r}; --list shows the cases")
+    function = cases[args.case]
+    if args.processors is not None and args.processors != function.processors:
+        parser.error(f"case {args.case} uses {function.processors} processor(s), "
+                     f"--processors says {args.processors}: fix CMakeLists.txt")
+
+    driver = make_driver()
+    failed = True
+    try:
+        function(driver)
+        check(driver.max_np == function.processors,
+              f"the case ran with up to {driver.max_np} ranks but declares "
+              f"{function.processors}")
+        failed = False
+    except CheckFailed as failure:
+        print(f"FAILED {args.case}: {failure}", flush=True)
+    finally:
+        driver.cleanup(failed)
+    if not failed:
+        print(f"PASSED {args.case}")
+    return 1 if failed else 0
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -1738,29 +1767,10 @@ def main():
         return 0
     if not args.case or not args.solver:
         parser.error("give --solver and a CASE (or --list)")
-    if args.case not in CASES:
-        parser.error(f"unknown case {args.case!r}; --list shows the cases")
-    function = CASES[args.case]
-    if args.processors is not None and args.processors != function.processors:
-        parser.error(f"case {args.case} uses {function.processors} processor(s), "
-                     f"--processors says {args.processors}: fix CMakeLists.txt")
-
-    driver = Driver(os.path.abspath(args.solver), args.mpiexec, args.keep,
-                    args.probe and os.path.abspath(args.probe))
-    failed = True
-    try:
-        function(driver)
-        check(driver.max_np == function.processors,
-              f"the case ran with up to {driver.max_np} ranks but declares "
-              f"{function.processors}")
-        failed = False
-    except CheckFailed as failure:
-        print(f"FAILED {args.case}: {failure}", flush=True)
-    finally:
-        driver.cleanup(failed)
-    if not failed:
-        print(f"PASSED {args.case}")
-    return 1 if failed else 0
+    return run_registered_case(
+        parser, args, CASES,
+        lambda: Driver(os.path.abspath(args.solver), args.mpiexec, args.keep,
+                       args.probe and os.path.abspath(args.probe)))
 
 
 if __name__ == "__main__":

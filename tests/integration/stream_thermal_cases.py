@@ -22,12 +22,11 @@ import argparse
 import csv
 import json
 import os
-import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import run_case  # noqa: E402
-from run_case import (CheckFailed, Driver, check, check_close, expect_status,  # noqa: E402
+from run_case import (Driver, check, check_close, expect_status,  # noqa: E402
                       measured)
 
 SOLVER_NAME = "stream-thermal"
@@ -347,28 +346,9 @@ def main():
         return 0
     if not args.case or not args.solver:
         parser.error("give --solver and a CASE (or --list)")
-    if args.case not in CASES:
-        parser.error(f"unknown case {args.case!r}; --list shows the cases")
-    function = CASES[args.case]
-    if args.processors is not None and args.processors != function.processors:
-        parser.error(f"case {args.case} uses {function.processors} processor(s), "
-                     f"--processors says {args.processors}: fix CMakeLists.txt")
-
-    driver = StreamThermalDriver(os.path.abspath(args.solver), args.mpiexec, args.keep)
-    failed = True
-    try:
-        function(driver)
-        check(driver.max_np == function.processors,
-              f"the case ran with up to {driver.max_np} ranks but declares "
-              f"{function.processors}")
-        failed = False
-    except CheckFailed as failure:
-        print(f"FAILED {args.case}: {failure}", flush=True)
-    finally:
-        driver.cleanup(failed)
-    if not failed:
-        print(f"PASSED {args.case}")
-    return 1 if failed else 0
+    return run_case.run_registered_case(
+        parser, args, CASES,
+        lambda: StreamThermalDriver(os.path.abspath(args.solver), args.mpiexec, args.keep))
 
 
 if __name__ == "__main__":
