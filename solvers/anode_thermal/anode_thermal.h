@@ -140,52 +140,69 @@ namespace xray
       assemble(const Vector &temperature,
                bool          with_matrix,
                bool          keep_fixed_rows = false);
-      /// The shape functions of a cell's layer at one quadrature point,
-      /// read once from the FEValues (a view per access is costly in the
-      /// n^2 loops of the Newton matrix): values, gradients and, for
-      /// motion, Laplacians.
-      struct ShapeAtPoint
+      /// What the cell terms of the Newton system need at one quadrature
+      /// point: its position, weighted JxW (weight() JxW), the inverse
+      /// Jacobian (for the SUPG length, motion only) and the shape
+      /// functions of the cell's layer: values, gradients and, for motion,
+      /// Laplacians. Read once from the FEValues (a view per access is
+      /// costly in the n^2 loops), or kept for a fixed mesh (point_cache).
+      struct PointData
       {
+        Point<dim>                  point;
+        double                      w = 0;
+        Tensor<2, dim>              inverse_jacobian;
         std::vector<double>         value;
         std::vector<Tensor<1, dim>> gradient;
         std::vector<double>         laplacian;
-        /// Scratch of add_advection(), per shape function.
-        mutable std::vector<double> advection, strong;
       };
       void
-      add_stored_heat(const FEValues<dim>              &values,
-                      const ShapeAtPoint               &shape,
-                      unsigned int                      q,
+      read_point_data(const FEValues<dim>          &values,
+                      unsigned int                  layer,
+                      bool                          laplacians,
+                      std::vector<PointData>       &points) const;
+      const std::vector<PointData> &
+      cell_point_data(unsigned int               index,
+                      hp::FEValues<dim>         &fe_values,
+                      std::vector<PointData>    &scratch);
+      void
+      add_stored_heat(const PointData                  &point,
                       unsigned int                      layer,
                       double                            T,
-                      double                            w,
                       bool                              with_matrix,
                       FullMatrix<double>               &cell_matrix,
                       dealii::Vector<double>           &cell_rhs) const;
       std::pair<Tensor<1, dim>, double>
-      streamline_diffusion(const FEValues<dim> &values,
-                           unsigned int         q,
-                           unsigned int         layer) const;
+      streamline_diffusion(const Point<dim>     &point,
+                           const Tensor<2, dim> &inverse_jacobian,
+                           unsigned int          layer) const;
       double
-      add_advection(const FEValues<dim>              &values,
-                    const ShapeAtPoint               &shape,
-                    unsigned int                      q,
-                    unsigned int                      layer,
-                    double                            T,
-                    const Tensor<1, dim>             &grad_T,
-                    double                            laplacian_T,
-                    double                            k,
-                    double                            dk,
-                    double                            w,
-                    bool                              with_matrix,
-                    FullMatrix<double>               &cell_matrix,
-                    dealii::Vector<double>           &cell_rhs) const;
+      add_advection(const PointData        &point,
+                    unsigned int            layer,
+                    double                  T,
+                    const Tensor<1, dim>   &grad_T,
+                    double                  laplacian_T,
+                    double                  k,
+                    double                  dk,
+                    bool                    with_matrix,
+                    FullMatrix<double>     &cell_matrix,
+                    dealii::Vector<double> &cell_rhs) const;
+      /// Scratch of add_advection(), per shape function.
+      mutable std::vector<double> advection_scratch, strong_scratch;
       void
       assemble_newton_system(const Vector &temperature);
       bool
       preconditioner_suits_matrix() const;
       unsigned int
-      solve_linear(Vector &update, double absolute_floor);
+      solve_linear(Vector &update,
+                   double  absolute_floor,
+                   double  relative_tolerance = 0);
+      double
+      forcing_term(double relative_residual) const;
+      static double
+      conductivity_curvature(const Material &material, double temperature);
+      template <typename Function>
+      double
+      power_law_secant(Function &g, double P_a, double g_a, double P_b);
       SolveStatistics
       solve_steady_state(double incident_power);
       /// Newton with line search from present_solution, until the residual
@@ -400,6 +417,15 @@ namespace xray
       /// The locally owned cells ordered by CellId: assembly loops run over
       /// them (setup_system()).
       std::vector<typename DoFHandler<dim>::active_cell_iterator> owned_cells;
+      /// PointData of every owned cell (by its index in owned_cells), kept
+      /// while the mesh is fixed if it fits MAX_POINT_CACHE_BYTES per rank:
+      /// the Newton steps of a power search then skip the mapping, whose
+      /// second derivatives (the SUPG Laplacians) cost as much as the
+      /// assembly itself. Emptied by setup_system().
+      std::vector<std::vector<PointData>> point_cache;
+      bool point_cache_tried      = false;
+      bool point_cache_laplacians = false;
+      static constexpr double max_point_cache_bytes = 1024. * 1024 * 1024;
       /// The vector component carrying the temperature in each layer.
       std::vector<unsigned int>                  layer_component;
 

@@ -93,7 +93,11 @@ namespace xray
                                     weight(values.quadrature_point(q)) *
                                     values.JxW(q);
                 // The SUPG test function, as in add_stored_heat().
-                const auto [u, tau] = streamline_diffusion(values, q, layer);
+                const auto [u, tau] = streamline_diffusion(
+                  values.quadrature_point(q),
+                  moving ? Tensor<2, dim>(values.inverse_jacobian(q)) :
+                           Tensor<2, dim>(),
+                  layer);
                 for (unsigned int i = 0; i < values.dofs_per_cell; ++i)
                   cell_stored(i) +=
                     heat * (values[field].value(i, q) +
