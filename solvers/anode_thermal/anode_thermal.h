@@ -476,10 +476,11 @@ namespace xray
       std::unique_ptr<typename LA::AMG> preconditioner;
       /// assembled_matrix_key when it was built.
       std::string  preconditioner_key;
-      /// Linear iterations of the first solve with it, and whether a later
-      /// solve took more than twice as many (then it is built anew).
-      unsigned int preconditioner_first_iterations = 0;
-      bool         preconditioner_degraded         = false;
+      /// Digits of residual reduction per iteration in the first solve with
+      /// it, and whether a later solve gained them at less than half that
+      /// rate (then it is built anew).
+      double preconditioner_first_rate = 0;
+      bool   preconditioner_degraded   = false;
       Vector                    system_rhs;
       /// Heat input for 1 W deposited (assemble_heat_source()), its l2 norm
       /// and the sum of its entries (W).

@@ -1215,8 +1215,8 @@ namespace xray
         LA::initialize_amg(*preconditioner, system_matrix, symmetric,
                            parameters.fe_degree > 1);
         preconditioner_key              = assembled_matrix_key;
-        preconditioner_first_iterations = 0;
-        preconditioner_degraded         = false;
+        preconditioner_first_rate = 0;
+        preconditioner_degraded   = false;
         ++total_preconditioner_setups;
       };
       auto solve = [&]() {
@@ -1265,9 +1265,17 @@ namespace xray
             "; see Solver/Maximum linear iterations)");
         }
       const unsigned int iterations = control.last_step();
-      if (preconditioner_first_iterations == 0)
-        preconditioner_first_iterations = std::max(iterations, 1u);
-      else if (iterations > 2 * preconditioner_first_iterations)
+      // Digits gained per iteration: solves to different tolerances (the
+      // forcing term) compare by their rate, not their iteration count.
+      const double rate =
+        iterations > 0 && control.initial_value() > 0 &&
+            control.last_value() > 0 ?
+          std::log10(control.initial_value() / control.last_value()) /
+            iterations :
+          0.;
+      if (preconditioner_first_rate == 0)
+        preconditioner_first_rate = rate;
+      else if (rate < 0.5 * preconditioner_first_rate)
         preconditioner_degraded = true;
       update_constraints.distribute(update);
       total_linear_iterations += iterations;
@@ -1323,12 +1331,15 @@ namespace xray
     // Steihaug, SIAM J. Numer. Anal. 19 (1982) 400, eta_k = O(|F_k|)) at a
     // fraction of the iterations. A linear equation (constant k, and
     // constant c_p where heat is stored or advected) is solved in one step
-    // to the linear tolerance.
+    // to the linear tolerance. So are the stages of a time step: they start
+    // from a close prediction, and a looser solve would only add Newton
+    // steps, each with an assembly (the larger cost on the small meshes of
+    // transient runs).
     template <int dim, typename LA>
     double
     AnodeThermal<dim, LA>::forcing_term(const double rho) const
     {
-      if (!matrix_key().empty())
+      if (!matrix_key().empty() || stage_mass_factor > 0)
         return parameters.linear_tolerance;
       return std::min(rho, 1e-2);
     }

@@ -718,7 +718,12 @@ namespace xray
                           "GMRES (Newton with k(T)); dimensionless. A solve "
                           "stops earlier once its residual is below a tenth "
                           "of the Newton target (Newton tolerance times the "
-                          "load): the step cannot usefully be more exact.");
+                          "load): the step cannot usefully be more exact. "
+                          "Steady Newton solves of a nonlinear equation "
+                          "reduce the residual of a step only by the "
+                          "present relative Newton residual (at most 1e-2; "
+                          "inexact Newton, which keeps the quadratic "
+                          "rate).");
         prm.declare_entry("Maximum linear iterations",
                           "1000",
                           Patterns::Integer(1),
@@ -741,8 +746,9 @@ namespace xray
                           "as the matrix is unchanged (Newton steps, power "
                           "search, sweep points that change only the heat "
                           "source); with k(T) as a lagged "
-                          "preconditioner, built anew when GMRES needs more "
-                          "than twice the iterations of its first solve. "
+                          "preconditioner, built anew when GMRES gains "
+                          "digits of residual reduction at less than half "
+                          "the rate of its first solve. "
                           "false builds it for every linear solve.");
         prm.declare_entry("Maximum power tolerance",
                           "1e-5",
