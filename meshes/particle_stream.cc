@@ -364,19 +364,44 @@ namespace xray
                         gap,
                         std::min(a.radius, b.radius));
           });
+        // The anode gap g under a particle: the surface field peaks at the
+        // lowest point and falls off over a distance ~ g along the surface,
+        // so the size along the gap's axis is at most g / n (n elements
+        // across the gap), at the lowest point, the middle and the foot on
+        // the anode (g / 2 apart: with DistMin = the size the whole axis
+        // gets it).
+        const auto add_anode_gap = [&](const Particle &particle) {
+          const double gap = particle.center[2] - particle.radius;
+          if (!(sizes.elements_across_anode_gap > 0))
+            return;
+          const double size =
+            std::min(gap / sizes.elements_across_anode_gap,
+                     std::sqrt(2 * particle.radius * gap)) / scale;
+          if (size >= size_min)
+            return;
+          for (const double height : {gap, gap / 2, 0.})
+            {
+              Point<3> point = particle.center;
+              point[2]       = height;
+              contacts.push_back({Point<3>(point / scale), size});
+            }
+        };
         const auto box = enclosure_box(domain);
         for (const Particle &particle : particles)
           {
             const Point<3> &c = particle.center;
             const double    r = particle.radius;
             if (domain.enclosure_shape == EnclosureShape::box)
-              for (unsigned int d = 0; d < 3; ++d)
-                for (const double wall : {box.first[d], box.second[d]})
-                  {
-                    Point<3> contact = c;
-                    contact[d] = (wall + c[d] + (wall > c[d] ? r : -r)) / 2;
-                    add_contact(contact, std::abs(c[d] - wall) - r, r);
-                  }
+              {
+                for (unsigned int d = 0; d < 3; ++d)
+                  for (const double wall : {box.first[d], box.second[d]})
+                    {
+                      Point<3> contact = c;
+                      contact[d] = (wall + c[d] + (wall > c[d] ? r : -r)) / 2;
+                      add_contact(contact, std::abs(c[d] - wall) - r, r);
+                    }
+                add_anode_gap(particle);
+              }
             else
               {
                 const double R   = domain.enclosure_size;

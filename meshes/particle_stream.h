@@ -141,6 +141,12 @@ namespace xray
       /// Distance over which the size grows from surface to far size,
       /// relative to the radius.
       double growth_distance = 60.;
+      /// Elements across the gap between a particle and the anode: the size
+      /// on the axis of the gap, from the particle's lowest point to the
+      /// anode, is at most gap / this (0: no such limit). The surface
+      /// field peaks at the lowest point and varies there on the scale of
+      /// the gap.
+      double elements_across_anode_gap = 6.;
     };
 
     /// Mesh the vacuum of the domain with tetrahedra (gmsh on rank 0 of
@@ -149,7 +155,8 @@ namespace xray
     /// SphereSurfaceManifold (all particles, then the enclosure sphere).
     /// Near narrow gaps (particle-particle, particle-anode/wall/enclosure)
     /// the size drops to sqrt(2 r gap) so that the faceted gap is close to
-    /// the true one. Tetrahedra with all four vertices on one particle
+    /// the true one; in a particle-anode gap also to gap /
+    /// elements_across_anode_gap. Tetrahedra with all four vertices on one particle
     /// (slivers inside the particle) are removed. Surface edges of cells
     /// that a quadratic mapping would fold (Jacobian below 0.1 of the
     /// straight cell's) are declared interior chords, i.e. left straight,

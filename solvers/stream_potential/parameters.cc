@@ -396,6 +396,14 @@ namespace xray
                           "Distance from the particle surfaces over which "
                           "the size grows to the far size, relative to the "
                           "radius, dimensionless.");
+        prm.declare_entry("Elements across anode gap", "6",
+                          Patterns::Double(0),
+                          "Tetrahedron size on the axis of the gap between "
+                          "each particle and the anode (from its lowest "
+                          "point down to the anode): at most the gap "
+                          "divided by this, where that is below the surface "
+                          "size; 0 = no limit. The surface field peaks at "
+                          "the lowest point.");
       }
       prm.leave_subsection();
 
@@ -553,6 +561,8 @@ namespace xray
         mesh_sizes.surface_size = positive(prm, "Surface element size", "Mesh");
         mesh_sizes.far_size     = positive(prm, "Far element size", "Mesh");
         mesh_sizes.growth_distance = positive(prm, "Growth distance", "Mesh");
+        mesh_sizes.elements_across_anode_gap =
+          prm.get_double("Elements across anode gap");
       }
       prm.leave_subsection();
 

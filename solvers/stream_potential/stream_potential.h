@@ -51,10 +51,18 @@ namespace xray
       meshes::Particle geometry;
       /// Charge the beam deposits (C), the cap for the emission models.
       double beam_charge = 0;
-      /// Charge carried in the current solve (C).
+      /// Charge carried in the current solve (C): the prescribed or
+      /// iterated charge of a floating conductor, the Galerkin charge at a
+      /// prescribed potential.
       double charge = 0;
-      /// Charge from the surface flux -oint eps0 dphi/dn dA (C): equals
-      /// `charge` up to discretisation error (a diagnostic).
+      /// Galerkin (consistent-flux) charge: the residual of the
+      /// unconstrained system on the particle's surface dofs,
+      /// sum_k int eps0 grad psi_k . grad phi_h dx over its surface
+      /// vertices k (C). Equals the imposed charge of a floating conductor
+      /// to solver tolerance.
+      double galerkin_charge = 0;
+      /// Charge from the gradient flux -oint eps0 dphi_h/dn dA (C): equals
+      /// `galerkin_charge` up to discretisation error (a diagnostic).
       double flux_charge = 0;
       double potential   = 0; // V
       /// Largest |E| = |sigma| / eps0 at the surface quadrature points (V/m).
@@ -106,7 +114,7 @@ namespace xray
       solve(const AffineConstraints<double> &boundary_constraints,
             const Vector                    &rhs,
             Vector                          &potential);
-      void
+      std::vector<double>
       compute_surface_charge_density();
       void
       evaluate_particles();

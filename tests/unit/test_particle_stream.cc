@@ -22,6 +22,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iostream>
 #include <limits>
 #include <map>
 #include <set>
@@ -665,6 +666,53 @@ namespace
         EXPECT_GT(longest, 0) << "no particle face at the contact";
         EXPECT_LT(longest, 0.4 * r);
       }
+  }
+
+  TEST(StreamMesh, AnodeGapIsResolved)
+  {
+    // One particle 0.3 r over the anode: the sagitta size sqrt(2 r g) =
+    // 0.77 r is above the surface size 0.5 r, so only the anode-gap size
+    // g / n (n = 6 elements across the gap by default) refines the
+    // particle's lowest point; without it the faces there have the surface
+    // size.
+    ensure_mpi();
+    const double r = 1e-6, gap = 0.3 * r;
+    StreamDomain domain;
+    domain.particles      = {{Point<3>(0, 0, r + gap), r, 0}};
+    domain.enclosure_size = 1.5 * r;
+    StreamMeshSizes sizes;
+    sizes.surface_size    = 0.5;
+    sizes.far_size        = 1.5;
+    sizes.growth_distance = 3.;
+    const Point<3> lowest(0, 0, gap);
+    const auto     longest_edge_at_lowest_point = [&](const StreamMeshSizes &s) {
+      parallel::fullydistributed::Triangulation<3> tria(MPI_COMM_WORLD);
+      make_stream_mesh(tria, domain, s);
+      EXPECT_EQ(measure(tria).non_positive_jacobians, 0u);
+      double longest = 0;
+      for (const auto &cell : tria.active_cell_iterators())
+        for (const auto &face : cell->face_iterators())
+          if (face->at_boundary() &&
+              face->boundary_id() == stream_boundary::first_particle &&
+              face->center().distance(lowest) <
+                gap / sizes.elements_across_anode_gap)
+            for (unsigned int l = 0; l < 3; ++l)
+              longest = std::max(longest, face->line(l)->diameter());
+      return longest;
+    };
+    // Faces within one target size g / n of the lowest point: the field
+    // there grows to g / n (1 + 0.7) at most (slope 0.7), and gmsh meets
+    // a size field to within ~1.3 x on single edges.
+    const double refined = longest_edge_at_lowest_point(sizes);
+    EXPECT_GT(refined, 0) << "no particle face at the lowest point";
+    EXPECT_LT(refined, 1.7 * 1.3 * gap / sizes.elements_across_anode_gap);
+    const double across              = sizes.elements_across_anode_gap;
+    sizes.elements_across_anode_gap = 0;
+    const double unrefined = longest_edge_at_lowest_point(sizes);
+    std::cout << "longest edge at the lowest point: " << refined / r
+              << " r (" << across << " elements across the gap), "
+              << unrefined / r << " r (no gap size)" << std::endl;
+    EXPECT_GT(unrefined, 0.3 * r);
   }
 
   TEST(StreamMesh, BadDomainThrowsInputError)
