@@ -37,7 +37,7 @@ PARAMS = os.path.join(HERE, "..", "..", "params")
 CASES = {
     # name: (params file, target in s, summary key of the answer, its unit)
     "pulsed": ("cu-on-diamond-pulsed.prm", 10.0,
-               "maximum_peak_temperature_K", "K"),
+               "max_peak_temperature_K", "K"),
     "rotating": ("rotating-anode-ct.prm", 60.0, "max_permissible_power_W",
                  "W"),
 }
