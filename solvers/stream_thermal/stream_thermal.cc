@@ -116,9 +116,13 @@ namespace xray
                 [&](const double P) { return heat(P) - target; },
                 std::min(P0, P1), std::max(P0, P1), P0 < P1 ? f0 : f1,
                 P0 < P1 ? f1 : f0, tolerance, iterations);
+              // The limit is the middle of the final bracket, whose ends are
+              // both within the tolerance of the root: no further crossing
+              // is needed unless TOMS 748 ran out of iterations.
               P1        = (a + b) / 2;
-              f1        = heat(P1) - target;
               bracketed = iterations < 30;
+              if (!bracketed)
+                f1 = heat(P1) - target;
               break;
             }
           if (!(f1 != f0) || !std::isfinite(f1))
