@@ -9,7 +9,6 @@
 #include <deal.II/grid/grid_generator.h>
 #include <deal.II/grid/manifold_lib.h>
 #include <deal.II/lac/dynamic_sparsity_pattern.h>
-#include <deal.II/lac/sparse_direct.h>
 #include <deal.II/numerics/data_out.h>
 #include <deal.II/numerics/vector_tools.h>
 
@@ -428,30 +427,36 @@ namespace xray
     {
       Vector<double> G(U.size()), delta(U.size()), trial(U.size()),
         trial_G(U.size());
-      const auto residual = [&](const Vector<double> &V, Vector<double> &R) {
-        assemble(V, heating_power, M, F, -1);
+      // G = M(V) - beta dt F(V) - rhs from the M, F last assembled.
+      const auto stage_residual = [&](Vector<double> &R) {
         R = M;
         R.add(-beta_dt, F);
         R -= rhs;
         constraints.set_zero(R);
         return R.l2_norm();
       };
+      const auto residual = [&](const Vector<double> &V, Vector<double> &R) {
+        assemble(V, heating_power, M, F, -1);
+        return stage_residual(R);
+      };
+      // The Jacobian at U; its assembly gives M, F and so G of U too.
       const auto factorize = [&]() {
         assemble(U, heating_power, M, F, beta_dt);
         factorization.factorize(jacobian_matrix);
         factorized_beta_dt = beta_dt;
         // (the Jacobian's beta dt; the stages' values may differ by round-off)
         ++factorizations;
+        return stage_residual(G);
       };
       // Newton with the Jacobian kept while it converges fast (both
       // TR-BDF2 stages share beta dt, so it serves many stages and steps),
       // renewed when the update shrinks by less than a factor of 10 or a
       // step has to be shortened.
       // (gamma / 2 and (1 - gamma) / (2 - gamma) agree to round-off)
-      if (std::abs(factorized_beta_dt - beta_dt) > 1e-12 * beta_dt)
-        factorize();
-      bool   fresh         = false;
-      double norm          = residual(U, G);
+      bool   fresh = false;
+      double norm  = std::abs(factorized_beta_dt - beta_dt) > 1e-12 * beta_dt ?
+                       factorize() :
+                       residual(U, G);
       double previous_size = std::numeric_limits<double>::infinity();
       for (unsigned int iteration = 1; iteration <= 60; ++iteration)
         {
@@ -474,9 +479,8 @@ namespace xray
           const bool reduced = std::isfinite(trial_norm) && trial_norm <= norm;
           if (!reduced && !fresh)
             {
-              factorize();
+              norm  = factorize();
               fresh = true;
-              norm  = residual(U, G);
               continue;
             }
           if (!std::isfinite(trial_norm))
@@ -490,9 +494,8 @@ namespace xray
           fresh = false;
           if (size > previous_size / 10 || step < 1)
             {
-              factorize();
+              norm  = factorize(); // (M, F of U again)
               fresh = true;
-              residual(U, G); // M, F of U again (factorize() overwrote them)
             }
           previous_size = size;
         }

@@ -16,13 +16,13 @@
 
 #include "common/output.h"
 #include "stream_thermal/parameters.h"
+#include "stream_thermal/sparse_lu.h"
 
 #include <deal.II/dofs/dof_handler.h>
 #include <deal.II/fe/fe_q.h>
 #include <deal.II/fe/mapping_q.h>
 #include <deal.II/grid/tria.h>
 #include <deal.II/lac/affine_constraints.h>
-#include <deal.II/lac/sparse_direct.h>
 #include <deal.II/lac/sparse_matrix.h>
 #include <deal.II/lac/sparsity_pattern.h>
 #include <deal.II/lac/vector.h>
@@ -220,7 +220,7 @@ namespace xray
       AffineConstraints<double> constraints;
       SparsityPattern           sparsity;
       SparseMatrix<double>      jacobian_matrix;
-      SparseDirectUMFPACK       factorization;
+      SparseLU                  factorization;
       double                    factorized_beta_dt = -1;
       unsigned int              factorizations     = 0;
 

@@ -88,10 +88,13 @@ namespace xray
         limit.lumped_power / model.layer_weights()[model.layer()];
       limit.evaluations  = 0;
       const double target = limit_target(parameters);
+      Timer      timer;
       const auto heat = [&](const double power) {
         ++limit.evaluations;
-        return limit_criterion(parameters,
-                               model.cross_spot(parameters, power, nullptr));
+        const Crossing crossing = model.cross_spot(parameters, power, nullptr);
+        limit.newton_iterations += crossing.newton_iterations;
+        limit.factorizations += crossing.factorizations;
+        return limit_criterion(parameters, crossing);
       };
       // Secant iteration on heat(P) = target from the lumped estimate (the
       // first step scales the power by target / heat, exact if the heat were
@@ -116,9 +119,13 @@ namespace xray
                 [&](const double P) { return heat(P) - target; },
                 std::min(P0, P1), std::max(P0, P1), P0 < P1 ? f0 : f1,
                 P0 < P1 ? f1 : f0, tolerance, iterations);
+              // The limit is the middle of the final bracket, whose ends are
+              // both within the tolerance of the root: no further crossing
+              // is needed unless TOMS 748 ran out of iterations.
               P1        = (a + b) / 2;
-              f1        = heat(P1) - target;
               bracketed = iterations < 30;
+              if (!bracketed)
+                f1 = heat(P1) - target;
               break;
             }
           if (!(f1 != f0) || !std::isfinite(f1))
@@ -135,6 +142,7 @@ namespace xray
                           " W with heat " + std::to_string(f1 + target) +
                           " J/kg against " + std::to_string(target));
       limit.incident_power = P1;
+      limit.search_time    = timer.wall_time();
       limit.anode_absorbed_limit =
         parameters.anode_absorbed_limit(parameters.tube_voltage);
       limit.hybrid = hybrid_limit(limit.incident_power * limit.split.stream,
@@ -229,6 +237,9 @@ namespace xray
         s["stream_limit_over_lumped_layer"] =
           limit.incident_power / limit.lumped_layer_power;
         s["root_search_evaluations"]  = limit.evaluations;
+        s["root_search_newton_iterations"]       = limit.newton_iterations;
+        s["root_search_jacobian_factorizations"] = limit.factorizations;
+        s["root_search_time_s"]                  = limit.search_time;
         s["anode_absorbed_limit_W"]   = limit.anode_absorbed_limit;
         s["anode_limit_W"]            = limit.hybrid.anode_limit;
         s["hybrid_limit_W"]           = limit.hybrid.hybrid_limit;
@@ -285,7 +296,14 @@ namespace xray
       {
         const StreamLimit limit = find_stream_limit(p, model);
         // The crossing at the limit, with its history and fields.
+        Timer          timer;
         const Crossing c = model.cross_spot(p, limit.incident_power, &output);
+        output.log() << "  search: " << limit.evaluations << " crossings, "
+                     << limit.newton_iterations << " Newton iterations, "
+                     << limit.factorizations << " Jacobian factorizations, "
+                     << limit.search_time
+                     << " s; the crossing at the limit with its output "
+                     << timer.wall_time() << " s" << std::endl;
         s["task"]        = "maximum power";
         s.update(crossing_summary(c));
         add_limit(s, limit, p);

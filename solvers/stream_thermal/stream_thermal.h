@@ -25,6 +25,10 @@ namespace xray
       double     lumped_layer_power;
       Crossing   crossing;         // at the limit
       unsigned int evaluations;    // crossings the root search ran
+      /// Their Newton iterations and Jacobian factorizations, and the
+      /// search's wall time (s): where a limit's time goes.
+      unsigned int newton_iterations = 0, factorizations = 0;
+      double       search_time       = 0;
       HybridLimit hybrid;
       double      anode_absorbed_limit; // W
       EnergySplit::Fractions split;
