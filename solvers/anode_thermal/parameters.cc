@@ -948,6 +948,19 @@ namespace xray
       prm.enter_subsection("Cooling");
       {
         coolant_temperature = prm.get_double("Coolant temperature");
+        // A limit at or below T0 leaves no power to find (the power search
+        // divides by T_limit - T0) and is exceeded before any heating.
+        for (const Layer &layer : layers)
+          if (!(layer.temperature_limit > coolant_temperature))
+            {
+              std::ostringstream message;
+              message << "Geometry/Layer temperature limits: layer '"
+                      << layer.name << "' has limit "
+                      << layer.temperature_limit
+                      << " K, not above the coolant temperature "
+                      << coolant_temperature << " K";
+              throw InputError(message.str());
+            }
         back_face           = parse_face(prm, "Back face");
         side_face           = parse_face(prm, "Side face");
         const bool cylinder_cooled =

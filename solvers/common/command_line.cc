@@ -9,7 +9,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cctype>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <sstream>
 
@@ -168,12 +170,55 @@ namespace xray
       prm.leave_subsection();
   }
 
+  namespace
+  {
+    // ParameterHandler follows `include FILE` lines without a limit, so a
+    // file that includes itself (directly or through others) would recurse
+    // until the stack overflows. Follow the chain first and refuse a cycle.
+    // Included names are taken as ParameterHandler takes them (relative to
+    // the working directory); one that does not open is left to it.
+    void
+    check_include_chain(const std::string              &file,
+                        std::vector<std::filesystem::path> &chain)
+    {
+      std::error_code             error;
+      const std::filesystem::path path =
+        std::filesystem::weakly_canonical(file, error);
+      for (const auto &earlier : chain)
+        if (!error && earlier == path)
+          throw InputError(chain.front().string() + ": `include " + file +
+                           "` includes a file that is already being read "
+                           "(an include cycle)");
+      std::ifstream input(file);
+      if (!input)
+        return;
+      chain.push_back(path);
+      std::string line;
+      while (std::getline(input, line))
+        {
+          std::istringstream words(line.substr(0, line.find('#')));
+          std::string        keyword, name;
+          if (words >> keyword && keyword == "include" &&
+              std::getline(words >> std::ws, name))
+            {
+              while (!name.empty() && std::isspace(
+                                        static_cast<unsigned char>(name.back())))
+                name.pop_back();
+              check_include_chain(name, chain);
+            }
+        }
+      chain.pop_back();
+    }
+  } // namespace
+
   void
   read_parameters(ParameterHandler &prm, const CommandLine &command_line)
   {
     const std::string &file = command_line.parameter_file;
     if (!std::filesystem::is_regular_file(file))
       throw InputError(file + ": parameter file not found");
+    std::vector<std::filesystem::path> include_chain;
+    check_include_chain(file, include_chain);
     try
       {
         prm.parse_input(file);

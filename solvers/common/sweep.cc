@@ -94,6 +94,17 @@ namespace xray
       axes.push_back(parse_sweep(text));
     if (axes.size() > 2)
       throw InputError("--sweep: at most two swept parameters");
+    // The second axis would overwrite the first, and sweep.csv would label
+    // the points with values that were not used.
+    if (axes.size() == 2 && axes[0].parameter == axes[1].parameter)
+      throw InputError("--sweep: \"" + axes[0].parameter +
+                       "\" is swept twice; give all its values to one --sweep");
+    // Each point writes into point-NNN of the run's output directory.
+    for (const SweepAxis &axis : axes)
+      if (axis.parameter == "Output directory")
+        throw InputError("--sweep: \"Output directory\" cannot be swept (each "
+                         "point writes into point-NNN of it); set it with "
+                         "--set");
 
     // Check the file and every swept value before any work.
     ParameterHandler base;

@@ -430,6 +430,52 @@ def input_elliptical_axisymmetric(d):
     expect_input_error(run, "elliptical", "3d")
 
 
+@case()
+def input_limit_not_above_coolant(d):
+    """A temperature limit at or below the coolant temperature leaves no
+    power to find: refused naming the layer, for constant k and k(T)."""
+    for prm, limit in (("cylinder-constant-k.prm", "200, 3000"),
+                       ("cu-on-diamond.prm", "293.15, 3000")):
+        run = d.run(prm, [f"Geometry/Layer temperature limits={limit}",
+                          "Cooling/Coolant temperature=293.15"])
+        expect_input_error(run, "Layer temperature limits", "'target'",
+                           "coolant temperature 293.15 K")
+
+
+@case()
+def input_include_cycle(d):
+    """A .prm that includes itself (through a second file): refused as an
+    include cycle before ParameterHandler recurses without end."""
+    directory = d.scratch()
+    first = os.path.join(directory, "first.prm")
+    second = os.path.join(directory, "second.prm")
+    with open(first, "w") as f:
+        f.write(f"include {second}\n")
+    with open(second, "w") as f:
+        f.write(f"# comment\n  include {first}  \n")
+    run = d.run(first)
+    expect_input_error(run, "first.prm", "include cycle")
+
+
+@case()
+def input_sweep_axis_twice(d):
+    """One parameter on both sweep axes, or a swept output directory: exit 2
+    before any point runs."""
+    for sweeps, needles in (
+            (["Heat source/Spot HWHM=5e-6; 1e-5", "Heat source/Spot HWHM=2e-5"],
+             ("Spot HWHM", "swept twice")),
+            (["Output directory=a; b"], ("Output directory", "cannot be swept"))):
+        output = os.path.join(d.scratch(), "output")
+        command = [d.solver, os.path.join(INPUTS, "cu-on-diamond.prm"),
+                   "--set", f"Output directory={output}"]
+        for sweep in sweeps:
+            command += ["--sweep", sweep]
+        process = subprocess.run(command, capture_output=True, text=True)
+        run = Run(command, process.returncode, process.stdout, process.stderr, output)
+        expect_input_error(run, *needles)
+        check(not os.path.exists(os.path.join(output, "point-000")), "a point was run")
+
+
 @case(processors=2)
 def input_error_mpi(d):
     """Under MPI only rank 0 reports: still one line, exit 2."""
