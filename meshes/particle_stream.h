@@ -1,5 +1,5 @@
 // Geometry of a stream of spherical microparticles flying over an anode,
-// and its tetrahedral mesh (physics.md section 4).
+// and its tetrahedral mesh (doc/theory.md section 2).
 //
 //  * Particle positions: hexagonal close packing in the stream plane (x
 //    along the flight direction, y across it, z along the anode normal), a

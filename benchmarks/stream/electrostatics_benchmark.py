@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Exact electrostatics benchmarks of stream-potential, with convergence
-tables (physics.md section 4, design.md verification ladder step 2).
+tables (doc/theory.md section 2).
 
 1. Concentric spheres: a particle of radius a carrying charge Q inside a
    grounded sphere of radius b (Enclosure/Shape = sphere). Exact:

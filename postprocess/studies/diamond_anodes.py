@@ -25,8 +25,8 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 METALS = ["Cu", "Mo", "Ag"]
-# Measured or typical metal/diamond boundary conductances (physics.md
-# section 2): Mo 220 MW/(m^2 K) (Monachon & Weber 2014); Cu 30-100 (poor
+# Measured or typical metal/diamond boundary conductances (doc/theory.md
+# section 1): Mo 220 MW/(m^2 K) (Monachon & Weber 2014); Cu 30-100 (poor
 # adhesion), 50 here; Ag: no measurement at hand, taken like Cu.
 CONDUCTANCE = {"Cu": 5e7, "Mo": 2.2e8, "Ag": 5e7}
 DIAMONDS = ["diamond-natural", "diamond-cvd", "diamond-12c"]

@@ -5,7 +5,7 @@
 //   T = T0  or  -k dT/dn = h_c (T - T0)  on cooled faces, insulated elsewhere,
 //   k dT/dn = h_b (T_above - T_below)    at resistive layer interfaces.
 //
-// (physics.md section 2). In the axisymmetric model the weak form carries
+// (doc/theory.md section 1). In the axisymmetric model the weak form carries
 // the weight 2 pi r, so every integral is the physical one (watts).
 //
 // A temperature jump at an interface needs a field that may be

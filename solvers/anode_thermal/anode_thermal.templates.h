@@ -1801,7 +1801,7 @@ namespace xray
 
 
     // Apparent spot: seen at the take-off angle alpha the spot is shortened
-    // along y by sin(alpha) (physics.md section 2, line focus); its area is
+    // along y by sin(alpha) (doc/theory.md section 1, line focus); its area is
     // the effective area P / q_peak times sin(alpha).
     template <int dim, typename LA>
     double

@@ -101,7 +101,7 @@ namespace xray
       std::vector<double> interface_conductances;
 
       // Heat source (heat_source.h): the lateral spot profile times a depth
-      // profile, or a surface flux on z = 0 (physics.md section 2).
+      // profile, or a surface flux on z = 0 (doc/theory.md section 1).
       double       incident_power;              // W
       double       energy_backscatter_fraction; // eta_E
       double       spot_hwhm_x;                 // m

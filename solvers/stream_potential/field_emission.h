@@ -1,4 +1,4 @@
-// Electron emission from a charged particle's surface (physics.md section 4,
+// Electron emission from a charged particle's surface (doc/theory.md section 2,
 // "Field-emission limit"): cold field emission in the Murphy-Good
 // Fowler-Nordheim form of Forbes (2006), its low-temperature thermal
 // correction (Murphy & Good 1956), Richardson-Dushman emission with Schottky
@@ -45,7 +45,7 @@ namespace xray
       /// Richardson constant A_R = 4 pi m_e k_B^2 e / h^3, A m^-2 K^-2.
       constexpr double richardson_constant = 1.20173e6;
       /// Schottky barrier lowering sqrt(e^3 F / (4 pi eps0)) = c_S sqrt(F):
-      /// c_S in eV (V/m)^-1/2 (physics.md rounds it to 3.7947e-5).
+      /// c_S in eV (V/m)^-1/2 (doc/theory.md rounds it to 3.7947e-5).
       constexpr double schottky_lowering_coefficient = 3.7947e-5;
       /// Boltzmann constant k_B / e, eV/K (CODATA 2018 exact k_B and e, to 10
       /// digits).
@@ -63,7 +63,7 @@ namespace xray
       /// eV; 4.5 for tungsten.
       double work_function_eV = 4.5;
       /// beta >= 1: local field = beta * macroscopic surface field; stands
-      /// for roughness (2-4 on real surfaces, physics.md section 4).
+      /// for surface roughness (doc/theory.md section 2).
       double field_enhancement_factor = 1.0;
       /// K; used only when thermally_assisted.
       double temperature_K = 300.;

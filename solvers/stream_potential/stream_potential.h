@@ -1,5 +1,5 @@
 // Electric potential of a stream of charged microparticles over an anode
-// (physics.md section 4):
+// (doc/theory.md section 2):
 //
 //   -div(eps0 grad phi) = rho             in the vacuum,
 //   phi = U_anode on the anode, phi = 0 on the enclosure,

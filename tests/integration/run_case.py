@@ -297,7 +297,7 @@ def check_peak_at_spot_centre(summary, label, radius):
 
 
 def half_ball_exact_power(k, T_limit, T0, hwhm, radius):
-    """physics.md section 2: the absorbed power that brings the centre of a
+    """doc/theory.md section 1: the absorbed power that brings the centre of a
     constant-k half-ball (curved face at T0) to T_limit."""
     a = hwhm / math.sqrt(math.log(2))
     return (T_limit - T0) / (1 / (2 * math.sqrt(math.pi) * k * a)
@@ -632,7 +632,7 @@ def halfball_exact_3d(d):
 @case()
 def halfball_kirchhoff_kT(d):
     """k(T) = 30000/T half-ball, axisymmetric: maximum power vs Kirchhoff, 0.5 %."""
-    # physics.md section 2: with k(T), k (Tm - T0) becomes the Kirchhoff
+    # doc/theory.md section 1: with k(T), k (Tm - T0) becomes the Kirchhoff
     # integral int_T0^Tm k dT = 30000 ln(Tm / T0), exact for one material.
     s = expect_success(d.run("halfball-constant-k.prm",
                              ["Materials/User material 1/Thermal conductivity=30000/T"]))

@@ -415,7 +415,7 @@ TEST_F(AnodeParameters, LineFocusAndTakeOffAngle)
   EXPECT_FALSE(parameters.circular_spot());
   EXPECT_NEAR(parameters.spot.fwhm_y(), 200e-6, 0.2e-6);
   EXPECT_NEAR(parameters.take_off_angle, 6 * M_PI / 180, 1e-15);
-  // physics.md: a 200 um line at 6 degrees looks ~20 um long.
+  // doc/theory.md section 1: a 200 um line at 6 degrees looks ~20 um long.
   EXPECT_NEAR(parameters.spot.fwhm_y() * std::sin(parameters.take_off_angle),
               20.9e-6, 0.1e-6);
   set("Model", "axisymmetric");

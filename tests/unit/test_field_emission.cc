@@ -1,5 +1,5 @@
 // Unit tests of the electron-emission module of the stream-potential solver
-// (solvers/stream_potential/field_emission.h, physics.md section 4).
+// (solvers/stream_potential/field_emission.h, doc/theory.md section 2).
 // Reference values are computed outside the code under test: from the
 // CODATA 2018 constants in this file, or with mpmath (Python, 40 digits) from
 // the published formulas, as stated at each table.
@@ -40,7 +40,7 @@ namespace
     return std::abs(value - reference) / std::abs(reference);
   }
 
-  // Forbes (2006) barrier functions, transcribed here from physics.md.
+  // Forbes (2006) barrier functions, transcribed here from doc/theory.md section 2.
   double
   forbes_t(const double f)
   {
@@ -141,7 +141,7 @@ namespace
         EXPECT_GT(barrier_function_v(row.f), row.v);
         EXPECT_GT(barrier_function_t(row.f), row.t);
       }
-    // Forbes' formulas themselves (mpmath, from physics.md).
+    // Forbes' formulas themselves (mpmath, from doc/theory.md section 2).
     EXPECT_NEAR(barrier_function_v(0.5), 0.442237734953337890881897, 1e-15);
     EXPECT_NEAR(barrier_function_t(0.5), 1.074809643904442925261590, 1e-15);
   }
@@ -149,7 +149,7 @@ namespace
 
   // ---- Cold field emission ------------------------------------------------
 
-  // J_MG from physics.md, evaluated with mpmath (mp.dps = 40):
+  // J_MG from doc/theory.md section 2, evaluated with mpmath (mp.dps = 40):
   //   f = c*F/phi**2; v = 1-f+f/6*log(f); t = 1+f/9-f/18*log(f)
   //   J = a/(t**2*phi) * F**2 * exp(-v*b*phi**1.5/F)
   // once with the tabulated constants (a, b, c) = (1.541434e-6, 6.830890e9,
@@ -461,7 +461,7 @@ namespace
         w[i]            = 2 * pi * r * r * 2. / n;
       }
     // 1 uA: about what q_uP = 0.3 of a 46 kW, 132 kV, 0.3 focal spot beam
-    // deposits on one 5 um particle (physics.md section 4). At 2500 K the
+    // deposits on one 5 um particle (doc/theory.md section 2). At 2500 K the
     // particle emits ~0.4 uA thermionically at any positive field, so the
     // hot surface gets larger targets only.
     for (const auto &[I, emitter] :

@@ -1,6 +1,6 @@
 // Unit tests of the electron heat source (solvers/anode_thermal/heat_source.h):
 // electron range, backscatter laws, spot and depth profiles, depth-dose
-// tables. Figures are checked against physics.md and against integrals
+// tables. Figures are checked against doc/theory.md and against integrals
 // computed here independently of the implementation.
 #include "input_error_assertion.h"
 #include "anode_thermal/heat_source.h"
@@ -65,7 +65,7 @@ namespace
   }
 
 
-  // physics.md section 2: R_KO at 50 kV: Cu ~6.7, Mo ~6.4, Ag ~6.4, W ~4.0,
+  // doc/theory.md section 1: R_KO at 50 kV: Cu ~6.7, Mo ~6.4, Ag ~6.4, W ~4.0,
   // diamond ~13 um (quoted to two digits).
   TEST(ElectronRange, KanayaOkayamaAt50kVMatchesPhysicsBrief)
   {
@@ -106,7 +106,7 @@ namespace
     EXPECT_NEAR(backscatter_coefficient(74, 30e3), 0.50, 0.03);
   }
 
-  // physics.md: eta_E ~0.17 Cu, ~0.24 Mo, ~0.26 Ag, ~0.3-0.37 W, +-20 %.
+  // doc/theory.md section 1: eta_E ~0.17 Cu, ~0.24 Mo, ~0.26 Ag, ~0.3-0.37 W, +-20 %.
   TEST(Backscatter, EnergyFractionWithinTheBriefsBand)
   {
     const std::vector<std::pair<double, double>> estimates{

@@ -112,7 +112,7 @@ TEST(Tungsten, HeatCapacityPerKilogramInAllThreeRanges)
       EXPECT_NEAR(w.heat_capacity.value(T), expected, 1e-10 * expected)
         << "T = " << T;
     }
-  // Hand values: physics.md table 131 / 139 / 148 J/(kg K).
+  // Hand values: doc/theory.md section 3 table 131 / 139 / 148 J/(kg K).
   EXPECT_NEAR(w.heat_capacity.value(300.), 131.0, 1.0);
   EXPECT_NEAR(w.heat_capacity.value(600.), 139.0, 1.0);
   EXPECT_NEAR(w.heat_capacity.value(1000.), 148.0, 1.0);

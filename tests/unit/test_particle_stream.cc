@@ -49,7 +49,7 @@ namespace
 
   // ----------------------------------------------------------- helpers
 
-  /// The scenario of physics.md section 4: 5 um spheres, 7 x 11 per layer,
+  /// The scenario of doc/theory.md section 2: 5 um spheres, 7 x 11 per layer,
   /// 5 layers making a 20 um stream 2.5 um over the anode.
   StreamLayout
   paper_layout()
