@@ -119,11 +119,23 @@ namespace xray
           apply_override(check, axis.parameter + "=" + value);
         }
     const std::string csv_name = directory + "/sweep.csv";
+    // Rank 0 makes the directory; every rank learns its outcome, so that a
+    // failure ends all of them (not rank 0 alone, the others waiting in the
+    // first point's collectives).
+    std::string problem;
     if (is_root)
       {
-        std::filesystem::create_directories(directory);
-        std::filesystem::remove(csv_name);
+        std::error_code error;
+        std::filesystem::create_directories(directory, error);
+        if (!error)
+          std::filesystem::remove(csv_name, error);
+        if (error)
+          problem = "cannot prepare the sweep's output directory '" +
+                    directory + "': " + error.message();
       }
+    problem = Utilities::MPI::broadcast(communicator, problem, 0);
+    if (!problem.empty())
+      throw InputError(problem);
 
     const unsigned int n_first  = axes[0].values.size();
     const unsigned int n_second = axes.size() > 1 ? axes[1].values.size() : 1;

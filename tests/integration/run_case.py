@@ -477,6 +477,29 @@ def input_sweep_axis_twice(d):
 
 
 @case(processors=2)
+def sweep_unwritable_directory_mpi(d):
+    """A sweep whose output directory cannot be made (a file stands in its
+    path), on 2 ranks: exit 2 with one line naming it, no rank left waiting."""
+    blocker = os.path.join(d.scratch(), "a-file")
+    with open(blocker, "w") as f:
+        f.write("not a directory\n")
+    output = os.path.join(blocker, "output")
+    check(d.mpiexec, "this case runs under MPI: give --mpiexec")
+    d.max_np = max(d.max_np, 2)
+    command = [d.mpiexec, "-np", "2", d.solver, os.path.join(INPUTS, "cu-on-diamond.prm"),
+               "--set", f"Output directory={output}",
+               "--sweep", "Heat source/Spot HWHM=10e-6; 20e-6"]
+    try:
+        process = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    except subprocess.TimeoutExpired:
+        raise CheckFailed("the sweep hung (a rank waiting for the others)")
+    run = Run(command, process.returncode, process.stdout, process.stderr, output)
+    expect_status(run, INPUT_ERROR)
+    expect_one_error_line(run, "error: ", "cannot prepare the sweep's output directory",
+                          output)
+
+
+@case(processors=2)
 def input_error_mpi(d):
     """Under MPI only rank 0 reports: still one line, exit 2."""
     run = d.run("cylinder-constant-k.prm", ["Geometry/Layer materials=metal, Unobtainium"],
