@@ -2178,6 +2178,9 @@ namespace xray
            timer->get_summary_data(TimerOutput::total_wall_time))
         s["phase_wall_time_s"][phase] = seconds;
       timer->print_wall_time_statistics(mpi_communicator);
+      // (Through the log's buffer now: in a sweep the next point's header
+      // would otherwise come before this table.)
+      log() << std::flush;
       output->write_summary(s);
       run_summary = s;
 

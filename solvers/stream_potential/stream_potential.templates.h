@@ -1787,6 +1787,9 @@ namespace xray
       write_particles_csv();
       output_results();
       timer.print_wall_time_statistics(communicator);
+      // (Through the log's buffer now: in a sweep the next point's header
+      // would otherwise come before this table.)
+      output.log() << std::flush;
       write_summary(max_abs_potential);
       return exit_status::success;
     }
