@@ -709,15 +709,18 @@ namespace xray
                 throw InputError(where + entry + " = " +
                                  Utilities::to_string(value) +
                                  ": must be positive");
-            // k must be positive wherever a solve may evaluate it: every
-            // 10 K from 10 K to 10000 K (this covers every table point,
-            // between which a table is linear).
+            // k must be positive and finite wherever a solve may evaluate
+            // it: every 10 K from 10 K to 10000 K (this covers every table
+            // point, between which a table is linear).
             for (double T = 10; T <= 10000; T += 10)
-              if (!(m.conductivity.value(T) > 0))
-                throw InputError(where + "Thermal conductivity: k(" +
-                                 Utilities::to_string(T) + " K) = " +
-                                 Utilities::to_string(m.conductivity.value(T)) +
-                                 " W/(m K) is not positive");
+              {
+                const double k = m.conductivity.value(T);
+                if (!(k > 0) || !std::isfinite(k))
+                  throw InputError(where + "Thermal conductivity: k(" +
+                                   Utilities::to_string(T) + " K) = " +
+                                   Utilities::to_string(k) + " W/(m K) is " +
+                                   (k > 0 ? "not finite" : "not positive"));
+              }
             add(std::move(m));
           }
         prm.leave_subsection();

@@ -1203,10 +1203,18 @@ namespace xray
                 (src[n_limited + l] - response_mean[l]) / length;
           };
           // Inexact Newton: each step reduces the residual 1000-fold, and
-          // no further than a tenth of the final tolerance.
+          // no further than a tenth of the final tolerance, on the scale of
+          // the fields present: the field limit, or below it the largest
+          // particle field and the guards' mean potential over the length
+          // (a limit far above every field would otherwise set a floor
+          // above the whole residual, and the guards would never move).
+          double field_scale = largest_mean / length;
+          for (const double field : state.field)
+            field_scale = std::max(field_scale, std::abs(field));
+          field_scale = std::min(field_scale, field_limit);
           SolverControl control(std::max(100u, 2 * size),
                                 std::max(1e-3 * rhs.l2_norm(),
-                                         0.1 * tolerance * field_limit));
+                                         0.1 * tolerance * field_scale));
           SolverGMRES<dealii::Vector<double>> gmres(
             control,
             SolverGMRES<dealii::Vector<double>>::AdditionalData(

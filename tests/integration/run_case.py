@@ -443,6 +443,15 @@ def input_limit_not_above_coolant(d):
 
 
 @case()
+def input_infinite_conductivity(d):
+    """A user k(T) that is infinite (1/(T-T)) is refused with the material
+    entry and the temperature named, before any solve."""
+    run = d.run("cylinder-constant-k.prm",
+                ["Materials/User material 1/Thermal conductivity=1/(T-T)"])
+    expect_input_error(run, "Thermal conductivity", "not finite")
+
+
+@case()
 def input_include_cycle(d):
     """A .prm that includes itself (through a second file): refused as an
     include cycle before ParameterHandler recurses without end."""

@@ -433,6 +433,27 @@ def field_cap_stack(d):
 
 
 @case()
+def field_cap_above_every_field(d):
+    """A field limit far above every field (1e300 V/m), 3 layers with guards:
+    no particle is limited, every charge is its beam charge, and the guard
+    potentials converge (the GMRES floor follows the fields present, not
+    the limit)."""
+    run = d.run("stream-patch.prm", ["Particles/Patch shape=hexagon",
+                                     "Particles/Hexagon rings=1", "Particles/Layers=3",
+                                     "Particles/Stream thickness=12.5e-6",
+                                     "Particles/Lattice pitch=7e-6",
+                                     "Enclosure/Guard electrodes=true",
+                                     "Charging/Field emission/Field limit=1e300"])
+    s = expect_success(run)
+    table = particles(run)
+    check(not any(p["limited"] for p in table), "a particle limited below 1e300 V/m")
+    for p in table:
+        check_close(f"particle {p['id']}: charge_C", p["charge_C"], p["beam_charge_C"],
+                    CSV_ROUNDING)
+    measured("charge iterations", s.get("charge_iterations"))
+
+
+@case()
 def current_balance(d):
     """beta = 3: limited particles emit the charging current q_uP j pi r^2 (1e-3)."""
     run = d.run("stream-patch.prm", ["Charging/Model=current balance",
