@@ -16,22 +16,21 @@ The cases run in turn, REPEATS times (alternating, so that a machine that
 gets busier slows both alike); printed are the median wall time, its ratio
 to the target, the answer of each run (so that a faster run is seen to give
 the same result), Newton steps, linear iterations and the median time of
-each phase of the solver's timer table.
+each phase (rank 0's, from summary.json).
 
 Usage: motion_speed_benchmark.py SOLVER [--mpiexec MPIEXEC] [--repeats N]
        [--case pulsed|rotating]
 """
 import argparse
-import json
 import os
-import re
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from performance_benchmark import run  # noqa: E402  (one solver run)
+
 PARAMS = os.path.join(HERE, "..", "..", "params")
 
 CASES = {
@@ -43,36 +42,18 @@ CASES = {
 }
 
 
-def phases(log):
-    """{section: seconds} from the timer table at the end of LOG (the
-    maximum over the ranks)."""
-    table = {}
-    for match in re.finditer(
-            r"^\| (\S[^|]*?)\s+\|\s+(\d+) \|.*\|\s+([\d.]+)s\s+\d+ \|$", log,
-            re.MULTILINE):
-        table[match.group(1)] = float(match.group(3))
-    return table
-
-
 def run_once(args, name):
+    """Wall time of the whole process, the answer, iterations and rank 0's
+    time per phase (summary.json)."""
     prm, _, key, _ = CASES[name]
-    with tempfile.TemporaryDirectory() as out:
-        command = [args.mpiexec, "-np", "2", args.solver,
-                   os.path.join(PARAMS, prm), "--set",
-                   f"Output directory={out}"]
-        start = time.perf_counter()
-        result = subprocess.run(command, capture_output=True, text=True)
-        wall = time.perf_counter() - start
-        if result.returncode != 0:
-            sys.exit(f"{name}: solver failed: {result.stderr.strip()}")
-        with open(os.path.join(out, "summary.json")) as f:
-            summary = json.load(f)
-        with open(os.path.join(out, "log.txt")) as f:
-            log = f.read()
+    command = [args.mpiexec, "-np", "2", args.solver, os.path.join(PARAMS, prm)]
+    start = time.perf_counter()
+    summary, _ = run(command, [])
+    wall = time.perf_counter() - start
     return dict(wall=wall, answer=summary.get(key),
                 newton=summary.get("total_newton_iterations"),
                 linear=summary.get("total_linear_iterations"),
-                phases=phases(log))
+                phases=summary.get("phase_wall_time_s", {}))
 
 
 def main():
