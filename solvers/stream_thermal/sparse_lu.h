@@ -30,7 +30,10 @@ namespace xray
       operator=(const SparseLU &) = delete;
 
       /// Factorizes @p matrix, A = LU; the symbolic analysis of the first
-      /// call serves every later matrix on the same sparsity pattern.
+      /// call serves every later matrix on the same sparsity pattern. The
+      /// pattern is recognised by its address: it must not be rebuilt in
+      /// place while this object is in use (ParticleHeating builds it once,
+      /// in its constructor).
       void
       factorize(const SparseMatrix<double> &matrix);
 
