@@ -248,19 +248,29 @@ namespace xray
           state["solution_series"] = output->solution_series();
           state["parameters"]      = parameters.entries;
           state["mesh_files"]      = checkpoint::mesh_files(partial);
-          write_file_atomically((partial / checkpoint::state_name).string(),
-                                state.dump(1) + "\n");
+          try
+            {
+              write_file_atomically((partial / checkpoint::state_name).string(),
+                                    state.dump(1) + "\n");
+            }
+          catch (const InputError &error)
+            {
+              problem = error.what();
+            }
 
           std::error_code error;
-          fs::remove_all(old, error);
-          if (fs::exists(final_directory))
-            fs::rename(final_directory, old, error);
-          if (!error)
-            fs::rename(partial, final_directory, error);
-          if (error)
-            problem = "cannot move the checkpoint into " +
-                      final_directory.string() + ": " + error.message();
-          fs::remove_all(old, error);
+          if (problem.empty())
+            {
+              fs::remove_all(old, error);
+              if (fs::exists(final_directory))
+                fs::rename(final_directory, old, error);
+              if (!error)
+                fs::rename(partial, final_directory, error);
+              if (error)
+                problem = "cannot move the checkpoint into " +
+                          final_directory.string() + ": " + error.message();
+              fs::remove_all(old, error);
+            }
         }
       problem = Utilities::MPI::broadcast(mpi_communicator, problem, 0);
       if (!problem.empty())

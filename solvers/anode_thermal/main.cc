@@ -53,10 +53,17 @@ namespace
     int
     run_point(ParameterHandler &prm, const CommandLine &command_line)
     {
-      // Open the output directory first: it removes the summary of an
-      // earlier run, so an input rejected below leaves none behind.
-      auto output = std::make_unique<RunOutput>(prm.get("Output directory"),
-                                                MPI_COMM_WORLD);
+      // Open the output directory first: it removes the earlier run's
+      // outputs, so an input rejected below leaves none behind. A
+      // continuation keeps the solution series it continues.
+      prm.enter_subsection("Time");
+      const bool continuation = !prm.get("Restart from").empty();
+      prm.leave_subsection();
+      auto output = std::make_unique<RunOutput>(
+        prm.get("Output directory"),
+        MPI_COMM_WORLD,
+        continuation ? EarlierOutputs::keep_solution_series :
+                       EarlierOutputs::remove);
       auto materials = std::make_unique<MaterialLibrary>();
       materials->parse_parameters(prm);
       Parameters parameters;

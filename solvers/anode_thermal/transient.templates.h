@@ -748,17 +748,18 @@ namespace xray
     void
     AnodeThermal<dim, LA>::write_history() const
     {
-      if (Utilities::MPI::this_mpi_process(mpi_communicator) != 0)
-        return;
       std::ostringstream csv;
-      csv << history_header() << '\n' << std::setprecision(12);
-      for (const auto &row : history)
+      if (Utilities::MPI::this_mpi_process(mpi_communicator) == 0)
         {
-          for (unsigned int i = 0; i < row.size(); ++i)
-            csv << (i ? "," : "") << row[i];
-          csv << '\n';
+          csv << history_header() << '\n' << std::setprecision(12);
+          for (const auto &row : history)
+            {
+              for (unsigned int i = 0; i < row.size(); ++i)
+                csv << (i ? "," : "") << row[i];
+              csv << '\n';
+            }
         }
-      write_file_atomically(output->path("history.csv"), csv.str());
+      output->write_table("history.csv", csv.str());
     }
 
 

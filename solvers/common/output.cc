@@ -2,33 +2,30 @@
 
 #include "common/command_line.h"
 
-#include <filesystem>
-
 namespace xray
 {
-  namespace fs = std::filesystem;
+  namespace
+  {
+    /// Logs of the runs left by an exception (rank 0), for record_error().
+    std::vector<std::string> failed_run_logs;
+  } // namespace
 
-  RunOutput::RunOutput(const std::string &directory_, MPI_Comm communicator_)
+
+  RunOutput::RunOutput(const std::string &directory_,
+                       MPI_Comm           communicator_,
+                       const EarlierOutputs earlier)
     : directory(directory_.empty() ? std::string(".") : directory_)
     , communicator(communicator_)
     , is_root(Utilities::MPI::this_mpi_process(communicator_) == 0)
+    , claim(directory, communicator_, earlier)
+    , uncaught_at_start(std::uncaught_exceptions())
   {
     std::string problem;
     if (is_root)
       {
-        std::error_code error;
-        fs::create_directories(directory, error);
-        if (error)
-          problem = "cannot create the output directory '" + directory +
-                    "': " + error.message();
-        else
-          {
-            fs::remove(path("summary.json"), error);
-            fs::remove(path("solution.pvd"), error);
-            log_file.open(path("log.txt"));
-            if (!log_file)
-              problem = "cannot write to the output directory '" + directory + "'";
-          }
+        log_file.open(path("log.txt"));
+        if (!log_file)
+          problem = "cannot write " + path("log.txt");
       }
     problem = Utilities::MPI::broadcast(communicator, problem, 0);
     if (!problem.empty())
@@ -44,35 +41,80 @@ namespace xray
       log_stream = std::make_unique<ConditionalOStream>(std::cout, false);
   }
 
+
+  RunOutput::~RunOutput()
+  {
+    if (is_root && log_file.is_open() &&
+        std::uncaught_exceptions() > uncaught_at_start)
+      failed_run_logs.push_back(path("log.txt"));
+  }
+
+
+  bool
+  RunOutput::record_error(const std::string &line)
+  {
+    const bool any = !failed_run_logs.empty();
+    for (const std::string &log : failed_run_logs)
+      std::ofstream(log, std::ios::app) << line << std::endl;
+    failed_run_logs.clear();
+    return any;
+  }
+
+
   void
   RunOutput::write_parameters(const ParameterHandler &prm) const
   {
-    if (!is_root)
-      return;
-    std::ofstream file(path("parameters.prm"));
-    file << "# Effective parameters of this run (defaults, the input file and "
-            "--set overrides).\n";
-    prm.print_parameters(file, ParameterHandler::ShortPRM);
+    std::string problem;
+    if (is_root)
+      try
+        {
+          std::ostringstream file;
+          file << "# Effective parameters of this run (defaults, the input "
+                  "file and --set overrides).\n";
+          prm.print_parameters(file, ParameterHandler::ShortPRM);
+          write_file_atomically(path("parameters.prm"), file.str());
+        }
+      catch (const std::exception &error)
+        {
+          problem = error.what();
+        }
+    throw_if_any_rank_failed(communicator, problem);
   }
+
 
   void
   RunOutput::write_summary(const nlohmann::json &summary) const
   {
+    std::string text;
     if (is_root)
-      write_file_atomically(path("summary.json"), summary.dump(2) + "\n");
+      try
+        {
+          text = summary.dump(2) + "\n";
+        }
+      catch (const nlohmann::json::exception &error)
+        {
+          // Only text that is not UTF-8 makes dump() fail; the input
+          // checks refuse it, so this is the code's fault.
+          throw std::logic_error("summary.json: " + std::string(error.what()));
+        }
+    write_table("summary.json", text);
   }
 
 
   void
-  write_file_atomically(const std::string &file_name, const std::string &text)
+  RunOutput::write_table(const std::string &file_name,
+                         const std::string &text) const
   {
-    const std::string temporary = file_name + ".partial";
-    {
-      std::ofstream file(temporary);
-      file << text;
-      if (!file)
-        throw std::runtime_error("cannot write " + temporary);
-    }
-    fs::rename(temporary, file_name);
+    std::string problem;
+    if (is_root)
+      try
+        {
+          write_file_atomically(path(file_name), text);
+        }
+      catch (const std::exception &error)
+        {
+          problem = error.what();
+        }
+    throw_if_any_rank_failed(communicator, problem);
   }
 } // namespace xray

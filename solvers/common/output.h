@@ -1,9 +1,13 @@
 // What every run leaves in its output directory: the log, the effective
-// parameters, the VTU/PVTU/PVD solution and summary.json. summary.json is
-// written last and atomically (a temporary file renamed into place), and a
-// stale one is removed when a run starts, so a run that fails leaves none.
+// parameters, the VTU/PVTU/PVD solution and summary.json. The run owns the
+// directory (common/output_directory.h): no other run may write there while
+// it runs, the earlier run's outputs are removed when it starts, and every
+// file is written whole or not at all, summary.json last, so a run that
+// fails leaves none.
 #ifndef XRAY_COMMON_OUTPUT_H
 #define XRAY_COMMON_OUTPUT_H
+
+#include "common/output_directory.h"
 
 #include <deal.II/base/conditional_ostream.h>
 #include <deal.II/base/data_out_base.h>
@@ -27,17 +31,25 @@ namespace xray
 {
   using namespace dealii;
 
-  /// Write @p text to @p file_name through a temporary file renamed into
-  /// place: a reader sees the whole file or none. Call on one rank.
-  void
-  write_file_atomically(const std::string &file_name, const std::string &text);
-
   class RunOutput
   {
   public:
-    /// Creates @p directory, removes a stale summary.json and solution.pvd
-    /// and opens log.txt (rank 0). Throws InputError if it cannot.
-    RunOutput(const std::string &directory, MPI_Comm communicator);
+    /// Claims @p directory (creates it, locks it against other runs and
+    /// removes the earlier run's outputs, see OutputDirectoryClaim) and
+    /// opens log.txt (rank 0). Throws InputError if it cannot.
+    RunOutput(const std::string &directory,
+              MPI_Comm           communicator,
+              EarlierOutputs     earlier = EarlierOutputs::remove);
+
+    /// Notes, on rank 0, when the run is left by an exception: its log is
+    /// then one of those record_error() writes to.
+    ~RunOutput();
+
+    /// Appends @p line (the error that ended the runs) to the log.txt of
+    /// every run left by an exception since the last call (rank 0).
+    /// Returns whether there was one.
+    static bool
+    record_error(const std::string &line);
 
     /// Prints on rank 0 to the terminal and to log.txt.
     ConditionalOStream &
@@ -80,9 +92,14 @@ namespace xray
       time_series = earlier;
     }
 
-    /// Atomic: a reader sees the whole file or none.
+    /// Atomic: a reader sees the whole file or none. Collective.
     void
     write_summary(const nlohmann::json &summary) const;
+
+    /// Writes @p text (rank 0's; the others' is ignored) to @p file_name in
+    /// the directory, atomically. Collective: a failure ends every rank.
+    void
+    write_table(const std::string &file_name, const std::string &text) const;
 
   private:
     using TeeDevice = boost::iostreams::tee_device<std::ostream, std::ofstream>;
@@ -90,6 +107,9 @@ namespace xray
     const std::string                         directory;
     const MPI_Comm                            communicator;
     const bool                                is_root;
+    OutputDirectoryClaim                      claim;
+    /// std::uncaught_exceptions() when the run opened its output.
+    const int                                 uncaught_at_start;
     std::ofstream                             log_file;
     std::unique_ptr<boost::iostreams::stream<TeeDevice>> tee;
     std::unique_ptr<ConditionalOStream>       log_stream;
@@ -102,15 +122,47 @@ namespace xray
   void
   RunOutput::write_solution(DataOut<dim> &data_out, const double time) const
   {
-    const std::string pvtu = data_out.write_vtu_with_pvtu_record(
-      directory + "/", "solution", time_series.size(), communicator, 3, 0);
-    time_series.emplace_back(time, pvtu);
-    if (is_root)
+    // Each rank writes its piece whole or not at all; rank 0 the record
+    // that lists them. A failure on any rank ends every rank.
+    const unsigned int n_ranks = Utilities::MPI::n_mpi_processes(communicator);
+    const std::string  stem =
+      "solution_" + Utilities::int_to_string(time_series.size(), 3);
+    std::string problem;
+    try
       {
-        std::ostringstream pvd;
-        DataOutBase::write_pvd_record(pvd, time_series);
-        write_file_atomically(path("solution.pvd"), pvd.str());
+        std::ostringstream piece;
+        data_out.write_vtu(piece);
+        write_file_atomically(
+          path(stem + "." +
+               std::to_string(Utilities::MPI::this_mpi_process(communicator)) +
+               ".vtu"),
+          piece.str());
       }
+    catch (const std::exception &error)
+      {
+        problem = error.what();
+      }
+    throw_if_any_rank_failed(communicator, problem);
+
+    time_series.emplace_back(time, stem + ".pvtu");
+    if (is_root)
+      try
+        {
+          std::vector<std::string> pieces;
+          for (unsigned int rank = 0; rank < n_ranks; ++rank)
+            pieces.push_back(stem + "." + std::to_string(rank) + ".vtu");
+          std::ostringstream record;
+          data_out.write_pvtu_record(record, pieces);
+          write_file_atomically(path(stem + ".pvtu"), record.str());
+          std::ostringstream pvd;
+          DataOutBase::write_pvd_record(pvd, time_series);
+          write_file_atomically(path("solution.pvd"), pvd.str());
+        }
+      catch (const std::exception &error)
+        {
+          problem = error.what();
+        }
+    throw_if_any_rank_failed(communicator, problem);
   }
 } // namespace xray
 

@@ -119,23 +119,10 @@ namespace xray
           apply_override(check, axis.parameter + "=" + value);
         }
     const std::string csv_name = directory + "/sweep.csv";
-    // Rank 0 makes the directory; every rank learns its outcome, so that a
-    // failure ends all of them (not rank 0 alone, the others waiting in the
-    // first point's collectives).
-    std::string problem;
-    if (is_root)
-      {
-        std::error_code error;
-        std::filesystem::create_directories(directory, error);
-        if (!error)
-          std::filesystem::remove(csv_name, error);
-        if (error)
-          problem = "cannot prepare the sweep's output directory '" +
-                    directory + "': " + error.message();
-      }
-    problem = Utilities::MPI::broadcast(communicator, problem, 0);
-    if (!problem.empty())
-      throw InputError(problem);
+    // The sweep owns its directory while it runs: no other run may write
+    // there, and the earlier sweep's sweep.csv and point-NNN are gone
+    // (every rank learns if that fails).
+    const OutputDirectoryClaim claim(directory, communicator);
 
     const unsigned int n_first  = axes[0].values.size();
     const unsigned int n_second = axes.size() > 1 ? axes[1].values.size() : 1;
@@ -191,9 +178,13 @@ namespace xray
         catch (const SolverError &error)
           {
             if (is_root)
-              std::cerr << solver.name << ": sweep point " << point << " ("
-                        << label << "): solver failure: "
-                        << one_line(error.what()) << std::endl;
+              {
+                const std::string line =
+                  solver.name + ": sweep point " + std::to_string(point) +
+                  " (" + label + "): solver failure: " + one_line(error.what());
+                std::cerr << line << std::endl;
+                RunOutput::record_error(line);
+              }
             status = exit_status::solver_failure;
           }
         if (status == exit_status::solver_failure ||
@@ -215,12 +206,19 @@ namespace xray
               << (summary.contains(column) ? csv_value(summary[column]) : "");
         csv << '\n';
       }
+    std::string problem;
     if (is_root)
-      {
-        write_file_atomically(csv_name, csv.str());
-        std::cout << "Sweep of " << n_first * n_second
-                  << " points written to " << csv_name << std::endl;
-      }
+      try
+        {
+          write_file_atomically(csv_name, csv.str());
+          std::cout << "Sweep of " << n_first * n_second
+                    << " points written to " << csv_name << std::endl;
+        }
+      catch (const std::exception &error)
+        {
+          problem = error.what();
+        }
+    throw_if_any_rank_failed(communicator, problem);
     return worst;
   }
 } // namespace xray

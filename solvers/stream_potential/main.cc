@@ -41,8 +41,8 @@ main(int argc, char **argv)
                                "n_dofs",
                                "wall_time_s"};
   solver.run = [](ParameterHandler &prm, const CommandLine &) {
-    // Open the output directory first: it removes the summary of an
-    // earlier run, so an input rejected below leaves none behind.
+    // Open the output directory first: it removes the earlier run's
+    // outputs, so an input rejected below leaves none behind.
     RunOutput  output(prm.get("Output directory"), MPI_COMM_WORLD);
     Parameters parameters;
     parameters.parse(prm);

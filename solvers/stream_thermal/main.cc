@@ -29,8 +29,8 @@ main(int argc, char **argv)
                                "energy_balance",
                                "wall_time_s"};
   solver.run = [](ParameterHandler &prm, const CommandLine &) {
-    // Open the output directory first: it removes the summary of an
-    // earlier run, so an input rejected below leaves none behind.
+    // Open the output directory first: it removes the earlier run's
+    // outputs, so an input rejected below leaves none behind.
     RunOutput  output(prm.get("Output directory"), MPI_COMM_WORLD);
     Parameters parameters;
     parameters.parse(prm);

@@ -705,8 +705,8 @@ namespace xray
           (result.energy_stored + result.energy_radiated - result.energy_in) /
             energy_scale;
       result.factorizations = factorizations;
-      if (output && Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) == 0)
-        write_file_atomically(output->path("history.csv"), history.str());
+      if (output)
+        output->write_table("history.csv", history.str());
       return result;
     }
 

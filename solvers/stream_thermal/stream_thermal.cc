@@ -397,7 +397,8 @@ namespace xray
           }
         const auto all = Utilities::MPI::gather(comm, mine, 0);
 
-        unsigned int failed = 0;
+        unsigned int       failed = 0;
+        std::ostringstream csv;
         if (rank == 0)
           {
             std::vector<std::vector<double>> rows(points.size());
@@ -405,7 +406,6 @@ namespace xray
               for (std::size_t j = 0; j < part.size(); j += n_columns)
                 rows[std::size_t(part[j])].assign(part.begin() + j,
                                                   part.begin() + j + n_columns);
-            std::ostringstream csv;
             csv << std::setprecision(10)
                 << "inlet_temperature_K,speed_m_per_s,tube_voltage_V,"
                    "stream_fraction,anode_fraction,stream_limit_W,"
@@ -427,8 +427,8 @@ namespace xray
                     << r[11] << ',' << r[12] << ','
                     << (ok ? "ok" : "solver failure") << '\n';
               }
-            write_file_atomically(output.path("curves.csv"), csv.str());
           }
+        output.write_table("curves.csv", csv.str());
         failed = Utilities::MPI::broadcast(comm, failed, 0);
         s["task"]          = "limit curves";
         s["curve_points"]  = points.size();
