@@ -1,5 +1,6 @@
 #include "common/command_line.h"
 
+#include "common/output.h"
 #include "common/sweep.h"
 
 #include <deal.II/base/exceptions.h>
@@ -63,6 +64,69 @@ namespace xray
 
   namespace
   {
+    /// The position of the first byte of @p text that does not belong to
+    /// well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates,
+    /// nothing above U+10FFFF), or npos if all of it is UTF-8.
+    std::size_t
+    first_invalid_utf8(const std::string &text)
+    {
+      const auto byte = [&](std::size_t i) {
+        return static_cast<unsigned char>(text[i]);
+      };
+      for (std::size_t i = 0; i < text.size();)
+        {
+          const unsigned char lead = byte(i);
+          std::size_t         length;
+          unsigned int        low = 0x80, high = 0xBF; // second byte's range
+          if (lead < 0x80)
+            length = 1;
+          else if (lead >= 0xC2 && lead <= 0xDF)
+            length = 2;
+          else if (lead >= 0xE0 && lead <= 0xEF)
+            {
+              length = 3;
+              low    = lead == 0xE0 ? 0xA0 : 0x80;
+              high   = lead == 0xED ? 0x9F : 0xBF;
+            }
+          else if (lead >= 0xF0 && lead <= 0xF4)
+            {
+              length = 4;
+              low    = lead == 0xF0 ? 0x90 : 0x80;
+              high   = lead == 0xF4 ? 0x8F : 0xBF;
+            }
+          else
+            return i;
+          if (i + length > text.size())
+            return i;
+          for (std::size_t k = 1; k < length; ++k)
+            {
+              const unsigned int b = byte(i + k);
+              if (k == 1 ? (b < low || b > high) : (b < 0x80 || b > 0xBF))
+                return i;
+            }
+          i += length;
+        }
+      return std::string::npos;
+    }
+
+    /// Throws InputError if @p text is not UTF-8: the results (log.txt,
+    /// summary.json, the VTU files) are UTF-8, and a name that is not
+    /// would only fail when they are written, after the whole run.
+    void
+    check_utf8(const std::string &text,
+               const std::string &where,
+               const std::string &advice = "")
+    {
+      const std::size_t bad = first_invalid_utf8(text);
+      if (bad == std::string::npos)
+        return;
+      std::ostringstream byte;
+      byte << std::hex << std::uppercase
+           << static_cast<unsigned int>(static_cast<unsigned char>(text[bad]));
+      throw InputError(where + ": not UTF-8 text (byte 0x" + byte.str() +
+                       " at column " + std::to_string(bad + 1) + ")" + advice);
+    }
+
     /// deal.II exceptions carry a banner (file, line and function of the
     /// library) before the part meant for the user; keep only the latter.
     std::string
@@ -140,6 +204,12 @@ namespace xray
     if (equals == std::string::npos)
       throw InputError("--set \"" + assignment +
                        "\": expected \"Section/Name=value\"");
+    // (The message must not repeat the bytes that are not UTF-8.)
+    const std::string entry = assignment.substr(0, assignment.find('='));
+    check_utf8(assignment,
+               first_invalid_utf8(entry) == std::string::npos ?
+                 "--set \"" + entry + "=...\"" :
+                 std::string("--set"));
     const std::string path  = Utilities::trim(assignment.substr(0, equals));
     const std::string value = Utilities::trim(assignment.substr(equals + 1));
 
@@ -193,9 +263,20 @@ namespace xray
       if (!input)
         return;
       chain.push_back(path);
-      std::string line;
+      std::string  line;
+      unsigned int line_number = 0;
       while (std::getline(input, line))
         {
+          ++line_number;
+          const std::string where = file + ":" + std::to_string(line_number);
+          if (line_number == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0)
+            throw InputError(where + ": the file starts with a UTF-8 byte "
+                                     "order mark (invisible in editors); "
+                                     "save it without one");
+          // Comments may hold any bytes; what is read must be UTF-8.
+          check_utf8(line.substr(0, line.find('#')),
+                     where,
+                     "; save the file as UTF-8");
           std::istringstream words(line.substr(0, line.find('#')));
           std::string        keyword, name;
           if (words >> keyword && keyword == "include" &&
@@ -254,6 +335,66 @@ namespace xray
     }
   } // namespace
 
+  namespace
+  {
+    /// The output directory a command line names, read without the
+    /// parameter handler (whose input may be what failed): the last
+    /// --set "Output directory=...", else the last top-level
+    /// "set Output directory = ..." line of the parameter file; "" if
+    /// neither (then a failed run leaves files alone).
+    std::string
+    named_output_directory(int argc, char **argv)
+    {
+      std::string directory, file;
+      const std::string key = "Output directory";
+      for (int i = 1; i < argc; ++i)
+        {
+          std::string word = argv[i];
+          if (word == "--set" && i + 1 < argc)
+            word = argv[++i];
+          else if (word.rfind("--set=", 0) == 0)
+            word = word.substr(6);
+          else
+            {
+              if (word.rfind("-", 0) != 0)
+                file = word;
+              else if (word == "--sweep")
+                ++i;
+              continue;
+            }
+          const auto equals = word.find('=');
+          if (equals != std::string::npos &&
+              Utilities::trim(word.substr(0, equals)) == key)
+            return Utilities::trim(word.substr(equals + 1));
+        }
+      std::ifstream input(file);
+      std::string   line;
+      int           depth = 0;
+      while (std::getline(input, line))
+        {
+          std::istringstream words(line.substr(0, line.find('#')));
+          std::string        keyword;
+          if (!(words >> keyword))
+            continue;
+          if (keyword == "subsection")
+            ++depth;
+          else if (keyword == "end")
+            --depth;
+          else if (keyword == "set" && depth == 0)
+            {
+              std::string rest;
+              std::getline(words, rest);
+              const auto equals = rest.find('=');
+              if (equals != std::string::npos &&
+                  Utilities::trim(rest.substr(0, equals)) == key)
+                directory = Utilities::trim(rest.substr(equals + 1));
+            }
+        }
+      return directory;
+    }
+  } // namespace
+
+
   int
   run_solver(int argc, char **argv, const SolverDescription &solver)
   {
@@ -262,9 +403,17 @@ namespace xray
       Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) == 0;
     // Every rank parses the same input, so every rank fails in the same
     // place: no rank is left waiting in a collective call.
+    // The error goes to stderr and into the log.txt of the run it ended
+    // (or, if it ended the run before its output was opened, into a fresh
+    // log.txt of the output directory the input names, with the earlier
+    // run's outputs removed: nothing stale is left looking like a result).
     auto report = [&](const std::string &kind, const std::string &message) {
-      if (is_root)
-        std::cerr << solver.name << ": " << kind << message << std::endl;
+      if (!is_root)
+        return;
+      const std::string line = solver.name + ": " + kind + message;
+      std::cerr << line << std::endl;
+      if (!RunOutput::record_error(line))
+        record_failed_run(named_output_directory(argc, argv), line);
     };
     try
       {

@@ -504,8 +504,124 @@ def sweep_unwritable_directory_mpi(d):
         raise CheckFailed("the sweep hung (a rank waiting for the others)")
     run = Run(command, process.returncode, process.stdout, process.stderr, output)
     expect_status(run, INPUT_ERROR)
-    expect_one_error_line(run, "error: ", "cannot prepare the sweep's output directory",
-                          output)
+    expect_one_error_line(run, "error: ", "cannot create the output directory", output)
+
+
+# --- The run owns its output directory (doc/anode-thermal.md, Outputs)
+
+QUICK = ["Task=temperature", "Mesh/Adaptive refinement cycles=0"]
+EARLIER_OUTPUTS = ["particles.csv", "solution_007.0.vtu", "solution_007.pvtu",
+                   "parameters.prm", "summary.json.partial"]
+
+
+def plant_earlier_run(d, output):
+    """A finished run in OUTPUT, plus outputs of other kinds an earlier run
+    of the suite could have left (a sweep point, a stream table, a later
+    solution), plus a file and a folder that are the user's own."""
+    expect_success(d.run("cylinder-constant-k.prm", QUICK, output_directory=output))
+    for name in EARLIER_OUTPUTS:
+        with open(os.path.join(output, name), "w") as f:
+            f.write("from an earlier run\n")
+    os.makedirs(os.path.join(output, "point-003"))
+    with open(os.path.join(output, "point-003", "log.txt"), "w") as f:
+        f.write("earlier sweep point\n")
+    os.makedirs(os.path.join(output, "pictures", "mine"))
+    with open(os.path.join(output, "notes.txt"), "w") as f:
+        f.write("the user's own\n")
+
+
+def check_nothing_stale(output, allowed):
+    """OUTPUT holds only ALLOWED of the suite's names, and the user's own
+    notes.txt and folder untouched."""
+    left = sorted(set(os.listdir(output)) - {".lock", "notes.txt", "pictures"})
+    check(left == sorted(allowed), f"{output} holds {left}, expected {sorted(allowed)}")
+    check(os.path.isdir(os.path.join(output, "pictures", "mine")),
+          "a folder the suite did not write was removed")
+
+
+@case()
+def stale_outputs_input_error(d):
+    """An input error (even one found while reading the .prm) leaves no
+    file of the earlier run in the output directory, and log.txt says why."""
+    output = os.path.join(d.scratch(), "output")
+    plant_earlier_run(d, output)
+    run = d.run("cylinder-constant-k.prm", ["Geometry/Radius=abc"], output_directory=output)
+    line = expect_input_error(run, "Geometry/Radius", "abc")
+    check_nothing_stale(output, ["log.txt"])
+    with open(os.path.join(output, "log.txt")) as f:
+        log = f.read()
+    check(line in log, f"the error line is not in log.txt:\n{log}")
+
+
+@case()
+def stale_outputs_solver_failure(d):
+    """A run that fails in the solver leaves its log (with the error at its
+    end) and parameters.prm, and nothing of the earlier run."""
+    output = os.path.join(d.scratch(), "output")
+    plant_earlier_run(d, output)
+    run = d.run("mo-on-diamond.prm", ["Task=temperature", "Mesh/Adaptive refinement cycles=0",
+                                      "Solver/Maximum Newton iterations=1"],
+                output_directory=output)
+    expect_status(run, SOLVER_FAILURE)
+    check_nothing_stale(output, ["log.txt", "parameters.prm"])
+    with open(os.path.join(output, "log.txt")) as f:
+        last = f.read().splitlines()[-1]
+    check("solver failure" in last and "Newton" in last,
+          f"log.txt does not end with the error: {last!r}")
+
+
+@case()
+def output_directory_in_use(d):
+    """A second run into a directory that a running run holds is refused
+    (exit 2, naming the directory), and touches none of its files."""
+    import fcntl
+    output = os.path.join(d.scratch(), "output")
+    plant_earlier_run(d, output)
+    before = sorted(os.listdir(output))
+    with open(os.path.join(output, ".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        run = d.run("cylinder-constant-k.prm", QUICK, output_directory=output)
+    expect_status(run, INPUT_ERROR)
+    expect_one_error_line(run, "error: ", output, "in use by another run")
+    check(sorted(os.listdir(output)) == before, "the other run's files were changed")
+
+
+@case()
+def input_absurd_sizes(d):
+    """Sizes that cannot be meshed or cannot fit the machine are refused
+    before any solve, with how big they would be (no p4est abort, no run
+    until memory is gone)."""
+    for sets, needles in (
+            (["Heat source/Spot HWHM=1e-300"], ("Spot HWHM", "levels of refinement")),
+            (["Geometry/Layer thicknesses=1e308, 0.3e-3"],
+             ("Layer thicknesses", "levels of refinement")),
+            (["Mesh/Adaptive refinement cycles=20"],
+             ("Adaptive refinement cycles = 20", "unknowns", "GB"))):
+        run = d.run("cylinder-constant-k.prm", sets, timeout=60)
+        expect_input_error(run, *needles)
+
+
+@case()
+def input_not_utf8(d):
+    """A layer name in Latin-1 is refused before any work, naming the file,
+    line and byte; Latin-1 in a comment is harmless; a byte-order mark is
+    named."""
+    directory = d.scratch()
+    with open(os.path.join(INPUTS, "cylinder-constant-k.prm"), "rb") as f:
+        text = f.read()
+    latin1 = os.path.join(directory, "latin1.prm")
+    with open(latin1, "wb") as f:
+        f.write(text + b"set Output directory = out # \xe9t\xe9\n"
+                       b"subsection Geometry\n  set Layer names = an\xf6de, b\nend\n")
+    run = d.run(latin1, QUICK)
+    expect_input_error(run, "latin1.prm:", "not UTF-8", "0xF6")
+    bom = os.path.join(directory, "bom.prm")
+    with open(bom, "wb") as f:
+        f.write(b"\xef\xbb\xbf" + text)
+    run = d.run(bom, QUICK)
+    expect_input_error(run, "bom.prm:1", "byte order mark")
+    run = d.run("cylinder-constant-k.prm", QUICK + ["Geometry/Layer names=an\udcf6de, b"])
+    expect_input_error(run, "not UTF-8")
 
 
 @case(processors=2)
