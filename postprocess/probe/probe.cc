@@ -320,6 +320,14 @@ namespace xray
     {
       if (n < 2)
         throw InputError("--samples must be at least 2");
+      // Each sample is a line of text and a probed point with its fields
+      // (a few hundred bytes): beyond this the table is gigabytes.
+      constexpr unsigned int max_samples = 10'000'000;
+      if (n > max_samples)
+        throw InputError("--samples " + std::to_string(n) + " is more than " +
+                         std::to_string(max_samples) + " (about " +
+                         std::to_string(n / 5'000'000) +
+                         " GB of table); take fewer samples");
       std::vector<Point> points(n);
       for (unsigned int i = 0; i < n; ++i)
         {

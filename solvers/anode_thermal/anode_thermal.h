@@ -339,6 +339,10 @@ namespace xray
       peclet_number() const;
       void
       refine_mesh();
+      /// Throws InputError if the adaptive cycles would grow the first
+      /// mesh beyond the memory of the machines the run is on.
+      void
+      check_mesh_fits_memory() const;
       double
       find_maximum_power(SolveStatistics &statistics);
       void

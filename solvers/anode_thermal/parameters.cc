@@ -795,6 +795,45 @@ namespace xray
     }
 
 
+    // The mesh is graded from the anode's size down to the cells at the
+    // spot (Spot cell size x the spot's HWHM), by halving: the distributed
+    // mesh allows 19 levels of halving in 3D and 29 in 2D (p4est), so a
+    // larger ratio of the two scales cannot be meshed (and long before it,
+    // the mesh no longer fits a machine).
+    void
+    Parameters::check_mesh_scale() const
+    {
+      double      extent       = radius;
+      std::string extent_entry = "Geometry/Radius";
+      for (const auto &layer : layers)
+        if (layer.thickness > extent)
+          {
+            extent       = layer.thickness;
+            extent_entry = "Geometry/Layer thicknesses ('" + layer.name + "')";
+          }
+      const double spot_scale = spot.kind() == SpotProfile::Kind::line ?
+                                  spot_hwhm_x :
+                                  std::min(spot_hwhm_x, spot_hwhm_y);
+      const double spot_cell  = spot_cell_fraction * spot_scale;
+      const int    max_levels = model == Model::three_dimensional ? 19 : 29;
+      // (Differences of logarithms: the ratio itself may overflow.)
+      const double levels = std::log2(extent) - std::log2(spot_cell);
+      if (levels <= max_levels)
+        return;
+      std::ostringstream message;
+      message << std::setprecision(3) << extent_entry << " = " << extent
+              << " m against cells of " << spot_cell
+              << " m at the spot (Heat source/Spot HWHM = " << spot_scale
+              << " m): the mesh would need "
+              << static_cast<long>(std::ceil(levels))
+              << " levels of refinement, at most " << max_levels
+              << " are possible in "
+              << (model == Model::three_dimensional ? "3D" : "2D")
+              << "; check the units (m)";
+      throw InputError(message.str());
+    }
+
+
     void
     Parameters::parse(ParameterHandler &prm, const MaterialLibrary &materials)
     {
@@ -985,6 +1024,7 @@ namespace xray
         refinement_fraction = prm.get_double("Refinement fraction");
       }
       prm.leave_subsection();
+      check_mesh_scale();
 
       prm.enter_subsection("Solver");
       {

@@ -85,6 +85,10 @@ namespace xray
       /// @p materials must already hold the user materials.
       void
       parse(ParameterHandler &prm, const MaterialLibrary &materials);
+      /// Throws InputError if the spot is too small against the anode to
+      /// be meshed (more levels of refinement than the mesh allows).
+      void
+      check_mesh_scale() const;
 
       std::string output_directory;
       /// Every entry's value by full name (a checkpoint's record of the case).

@@ -282,6 +282,18 @@ TEST_F(ProbeTest, BadInputIsAnInputErrorNamingTheProblem)
   EXPECT_THROW(parse_point("1,2,3e", "--from"), InputError);
   EXPECT_EQ(parse_point(" 1, -2.5e-6 ,3", "--from"), (Point{1, -2.5e-6, 3}));
   EXPECT_THROW(line_points({0, 0, 0}, {1, 1, 1}, 1), InputError);
+  // 1e8 samples would be gigabytes of table: refused before allocating.
+  try
+    {
+      line_points({0, 0, 0}, {1, 1, 1}, 100'000'000);
+      ADD_FAILURE() << "1e8 samples accepted";
+    }
+  catch (const InputError &error)
+    {
+      EXPECT_NE(std::string(error.what()).find("--samples 100000000"),
+                std::string::npos);
+    }
+  EXPECT_EQ(line_points({0, 0, 0}, {1, 1, 1}, 10'000'000).size(), 10'000'000u);
 }
 
 
