@@ -29,6 +29,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 INPUTS = os.path.join(HERE, "inputs")
@@ -46,6 +47,14 @@ SUCCESS, INTERNAL_ERROR, INPUT_ERROR, SOLVER_FAILURE, LIMIT_EXCEEDED = 0, 1, 2, 
 
 class CheckFailed(Exception):
     pass
+
+
+class Skipped(Exception):
+    """The case cannot run here (e.g. no right to mount a file system);
+    ctest reports it as skipped (exit status SKIP_STATUS), with the reason."""
+
+
+SKIP_STATUS = 77
 
 
 def check(condition, message):
@@ -599,6 +608,80 @@ def input_absurd_sizes(d):
              ("Adaptive refinement cycles = 20", "unknowns", "GB"))):
         run = d.run("cylinder-constant-k.prm", sets, timeout=60)
         expect_input_error(run, *needles)
+
+
+class SmallFileSystem:
+    """A tmpfs of SIZE mounted on a fresh directory for the duration of a
+    with-block (root only; Skipped where mounting is not allowed)."""
+
+    def __init__(self, d, size):
+        self.path = os.path.join(d.scratch(), "small-disk")
+        os.makedirs(self.path)
+        self.size = size
+
+    def __enter__(self):
+        mount = shutil.which("mount")
+        if not mount:
+            raise Skipped("no mount command")
+        done = subprocess.run([mount, "-t", "tmpfs", "-o", f"size={self.size}", "tmpfs",
+                               self.path], capture_output=True, text=True)
+        if done.returncode != 0:
+            raise Skipped("cannot mount a small tmpfs here (needs root and the "
+                          "right to mount): " + done.stderr.strip())
+        return self.path
+
+    def __exit__(self, *exception):
+        subprocess.run(["umount", "-l", self.path], capture_output=True)
+
+
+@case(processors=2)
+def output_disk_full_mpi(d):
+    """A disk that fills while the field is written, on 2 ranks: exit 2 on
+    every rank with one line naming the file and the reason, no rank left
+    waiting, no summary.json and no file cut short (no *.partial, no empty
+    or truncated file under a final name)."""
+    for size in ("16k", "48k"):   # full at a VTU piece, at summary.json
+        with SmallFileSystem(d, size) as disk:
+            output = os.path.join(disk, "output")
+            run = d.run("cylinder-constant-k.prm", QUICK, np=2, output_directory=output,
+                        timeout=120)
+            expect_status(run, INPUT_ERROR)
+            line = expect_one_error_line(run, "error: ", "cannot write", output,
+                                         "No space left on device")
+            left = sorted(os.listdir(output))
+            check(not run.has("summary.json"), "summary.json written on a full disk")
+            check(not [n for n in left if n.endswith(".partial")],
+                  f"temporary files left: {left}")
+            for name in left:
+                path = os.path.join(output, name)
+                if name != "log.txt" and os.path.isfile(path):
+                    check(os.path.getsize(path) > 0, f"{name} is empty")
+            measured(f"disk full ({size})", f"{line!r}; left {left}")
+
+
+@case()
+def output_killed_while_running(d):
+    """SIGTERM in the middle of a run: no summary.json; the next run into
+    the directory finds no lock left and none of the killed run's files."""
+    output = os.path.join(d.scratch(), "output")
+    command = [d.solver, os.path.join(INPUTS, "cu-on-diamond.prm"),
+               "--set", f"Output directory={output}"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # Wait until the run has opened its directory and is computing.
+    for _ in range(200):
+        if os.path.exists(os.path.join(output, "parameters.prm")):
+            break
+        if process.poll() is not None:
+            break
+        time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)
+    process.communicate()
+    check(not os.path.exists(os.path.join(output, "summary.json")),
+          "summary.json written by a killed run")
+    run = d.run("cylinder-constant-k.prm", ["Geometry/Radius=0"], output_directory=output)
+    expect_input_error(run, "Radius")
+    left = sorted(set(os.listdir(output)) - {".lock"})
+    check(left == ["log.txt"], f"files of the killed run left: {left}")
 
 
 @case()
@@ -1935,6 +2018,10 @@ def run_registered_case(parser, args, cases, make_driver):
         failed = False
     except CheckFailed as failure:
         print(f"FAILED {args.case}: {failure}", flush=True)
+    except Skipped as reason:
+        print(f"SKIPPED {args.case}: {reason}", flush=True)
+        driver.cleanup(False)
+        return SKIP_STATUS
     finally:
         driver.cleanup(failed)
     if not failed:
