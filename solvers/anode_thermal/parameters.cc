@@ -944,8 +944,18 @@ namespace xray
         const double spot_size =
           std::max(spot_hwhm_x, line_length / 2 + spot_hwhm_y);
         if (spot_size > radius / 10)
-          throw InputError("Heat source/Spot HWHM: the spot must be at least "
-                           "10 times smaller than Geometry/Radius");
+          {
+            // Name the entry that makes the spot large.
+            const bool line = line_length / 2 + spot_hwhm_y > spot_hwhm_x;
+            std::ostringstream message;
+            message << "Heat source/"
+                    << (line && line_length > 0 ? "Line length" : "Spot HWHM")
+                    << ": the spot (half size " << spot_size
+                    << " m) must be at least 10 times smaller than "
+                       "Geometry/Radius ("
+                    << radius << " m)";
+            throw InputError(message.str());
+          }
 
         const double angle = prm.get_double("Take-off angle");
         if (!(angle > 0))
@@ -987,6 +997,9 @@ namespace xray
       prm.enter_subsection("Cooling");
       {
         coolant_temperature = prm.get_double("Coolant temperature");
+        if (!(coolant_temperature > 0))
+          throw InputError("Cooling/Coolant temperature must be above 0 K "
+                           "(an absolute temperature)");
         // A limit at or below T0 leaves no power to find (the power search
         // divides by T_limit - T0) and is exceeded before any heating.
         for (const Layer &layer : layers)

@@ -11,6 +11,8 @@
 #include <nlohmann/json.hpp>
 
 #include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -296,8 +298,18 @@ namespace xray
   read_parameters(ParameterHandler &prm, const CommandLine &command_line)
   {
     const std::string &file = command_line.parameter_file;
-    if (!std::filesystem::is_regular_file(file))
+    std::error_code    error;
+    const auto         status = std::filesystem::status(file, error);
+    if (!std::filesystem::exists(status))
       throw InputError(file + ": parameter file not found");
+    if (std::filesystem::is_directory(status))
+      throw InputError(file + ": is a directory, not a parameter file");
+    if (!std::filesystem::is_regular_file(status))
+      throw InputError(file + ": is not a regular file (a parameter file "
+                              "is read twice, so it cannot be a pipe)");
+    if (!std::ifstream(file))
+      throw InputError(file + ": cannot read the parameter file: " +
+                       std::strerror(errno));
     std::vector<std::filesystem::path> include_chain;
     check_include_chain(file, include_chain);
     try

@@ -8,7 +8,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cerrno>
 #include <cstddef>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <sstream>
@@ -172,10 +175,14 @@ namespace xray
   DepthProfile::read_table(const std::string &file_name,
                            const double       anode_thickness)
   {
+    std::error_code error;
+    if (std::filesystem::is_directory(file_name, error))
+      throw InputError("Heat source/Depth-dose table: '" + file_name +
+                       "' is a directory, not a table");
     std::ifstream file(file_name);
     if (!file)
       throw InputError("Heat source/Depth-dose table: cannot open '" +
-                       file_name + "'");
+                       file_name + "': " + std::strerror(errno));
     std::vector<std::pair<double, double>> points;
     std::string                            line;
     for (unsigned int line_number = 1; std::getline(file, line);

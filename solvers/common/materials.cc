@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <iostream>
 #include <sstream>
 
 namespace xray
@@ -115,6 +116,11 @@ namespace xray
   TemperatureFunction::expression(const std::string &expression)
   {
     auto parser = std::make_shared<FunctionParser<1>>();
+    // The parser library reports a syntax error on std::cerr, over five
+    // lines, before deal.II throws: keep that off the terminal (the error
+    // line below says it once).
+    std::ostringstream parser_report;
+    std::streambuf    *terminal = std::cerr.rdbuf(parser_report.rdbuf());
     try
       {
         parser->initialize("T", expression, {{"pi", M_PI}});
@@ -122,11 +128,19 @@ namespace xray
       }
     catch (const ExceptionBase &exception)
       {
+        std::cerr.rdbuf(terminal);
         std::ostringstream info;
         exception.print_info(info);
+        // deal.II's text starts "Parsing Error at Column <error code>": only
+        // what the parser said (with the right position) is worth showing.
+        std::string       said  = one_line(info.str());
+        const std::string token = "The parser said: ";
+        if (const auto at = said.find(token); at != std::string::npos)
+          said = said.substr(at + token.size());
         throw InputError("cannot parse the expression \"" + expression +
-                         "\" in T: " + one_line(info.str()));
+                         "\" in T: " + said);
       }
+    std::cerr.rdbuf(terminal);
     TemperatureFunction f;
     f.value_function = [parser](double T) {
       return parser->value(Point<1>(T));

@@ -400,6 +400,19 @@ def input_missing_file(d):
 
 
 @case()
+def input_parameter_file_not_a_file(d):
+    """A directory or a pipe given as the parameter file is named as such
+    (not "not found")."""
+    directory = d.scratch()
+    run = d.run(directory)
+    expect_input_error(run, directory, "is a directory")
+    pipe = os.path.join(directory, "pipe.prm")
+    os.mkfifo(pipe)
+    run = d.run(pipe, timeout=30)
+    expect_input_error(run, pipe, "not a regular file")
+
+
+@case()
 def input_set_undeclared(d):
     """--set on an undeclared parameter: the parameter is named."""
     run = d.run("cylinder-constant-k.prm", ["Geometry/Layer colours=red"])

@@ -429,13 +429,20 @@ TEST_F(AnodeParameters, LineFocusMustFitTheAnode)
   set("Heat source/Spot HWHM", "10e-6");
   set("Heat source/Line length", "2e-3");
   set("Geometry/Radius", "5e-3");
-  EXPECT_TRUE(parse_fails_with({"10 times smaller"}));
+  // The line's length makes the spot too large: that entry is named.
+  EXPECT_TRUE(parse_fails_with({"Line length", "10 times smaller"}));
 }
 
 TEST_F(AnodeParameters, ZeroTakeOffAngleIsRejected)
 {
   set("Heat source/Take-off angle", "0");
   EXPECT_TRUE(parse_fails_with({"Take-off angle"}));
+}
+
+TEST_F(AnodeParameters, CoolantAtAbsoluteZeroIsRejected)
+{
+  set("Cooling/Coolant temperature", "0");
+  EXPECT_TRUE(parse_fails_with({"Coolant temperature", "above 0 K"}));
 }
 
 TEST_F(AnodeParameters, DepthDoseThroughMetalIntoDiamond)

@@ -687,6 +687,26 @@ TEST(TemperatureFunction, ConstantFactory)
   EXPECT_FALSE(TemperatureFunction().is_defined());
 }
 
+TEST(TemperatureFunction, SyntaxErrorIsOneLineWithTheParsersPosition)
+{
+  // The parser library writes a report to std::cerr before the exception:
+  // it must not reach the terminal, and the message keeps its position.
+  testing::internal::CaptureStderr();
+  std::string message;
+  try
+    {
+      TemperatureFunction::expression("2200*(T/300)^");
+    }
+  catch (const InputError &error)
+    {
+      message = error.what();
+    }
+  EXPECT_EQ(testing::internal::GetCapturedStderr(), "");
+  EXPECT_NE(message.find("position 14"), std::string::npos) << message;
+  EXPECT_EQ(message.find("Column"), std::string::npos) << message;
+  EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+}
+
 TEST(TemperatureFunction, TableFactorySortsAndRejectsRepeats)
 {
   const auto f = TemperatureFunction::table({{600., 379.}, {300., 401.}});
