@@ -1,5 +1,6 @@
 #include "common/command_line.h"
 
+#include "common/build_info.h"
 #include "common/output.h"
 #include "common/sweep.h"
 
@@ -12,6 +13,7 @@
 
 #include <cctype>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -144,6 +146,9 @@ namespace xray
     {
       po::options_description options("Options");
       options.add_options()("help,h", "print this help and exit")(
+        "version",
+        "print the version, the git revision and the library versions, and "
+        "exit")(
         "print-parameters",
         "print every parameter with its default, unit and documentation as "
         "a valid .prm file, and exit")(
@@ -185,6 +190,7 @@ namespace xray
 
     CommandLine command_line;
     command_line.help             = variables.count("help") > 0;
+    command_line.version          = variables.count("version") > 0;
     command_line.print_parameters = variables.count("print-parameters") > 0;
     if (variables.count("set"))
       command_line.overrides = variables["set"].as<std::vector<std::string>>();
@@ -193,8 +199,8 @@ namespace xray
     if (variables.count("parameter-file"))
       command_line.parameter_file = variables["parameter-file"].as<std::string>();
 
-    if (!command_line.help && !command_line.print_parameters &&
-        command_line.parameter_file.empty())
+    if (!command_line.help && !command_line.version &&
+        !command_line.print_parameters && command_line.parameter_file.empty())
       throw InputError("command line: no parameter file given (try --help)");
     return command_line;
   }
@@ -407,9 +413,80 @@ namespace xray
   } // namespace
 
 
+  namespace
+  {
+    /// Whether this process is the first rank of its launcher (or was not
+    /// started by one), read from the launcher's environment: what the
+    /// answers below need without starting MPI.
+    bool
+    first_rank_by_environment()
+    {
+      for (const char *variable :
+           {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK"})
+        if (const char *rank = std::getenv(variable))
+          return std::string(rank) == "0";
+      return true;
+    }
+
+    /// --help, --version and --print-parameters are answered without
+    /// starting MPI (its start alone takes about half a second): the exit
+    /// status, or -1 if the command line asks for a run (or is malformed,
+    /// which the run's path reports).
+    int
+    answer_without_mpi(int argc, char **argv, const SolverDescription &solver)
+    {
+      CommandLine command_line;
+      try
+        {
+          command_line = parse_command_line(argc, argv);
+        }
+      catch (const InputError &)
+        {
+          return -1;
+        }
+      if (!command_line.help && !command_line.version &&
+          !command_line.print_parameters)
+        return -1;
+      const bool print = first_rank_by_environment();
+      if (command_line.help)
+        {
+          if (print)
+            print_help(solver);
+        }
+      else if (command_line.version)
+        {
+          if (print)
+            std::cout << solver.name << ' ' << build_description() << '\n';
+        }
+      else
+        {
+          ParameterHandler prm;
+          solver.declare_parameters(prm);
+          try
+            {
+              for (const auto &assignment : command_line.overrides)
+                apply_override(prm, assignment);
+            }
+          catch (const InputError &error)
+            {
+              if (print)
+                std::cerr << solver.name << ": error: " << one_line(error.what())
+                          << std::endl;
+              return exit_status::input_error;
+            }
+          if (print)
+            prm.print_parameters(std::cout, ParameterHandler::PRM);
+        }
+      return exit_status::success;
+    }
+  } // namespace
+
+
   int
   run_solver(int argc, char **argv, const SolverDescription &solver)
   {
+    if (const int status = answer_without_mpi(argc, argv, solver); status >= 0)
+      return status;
     Utilities::MPI::MPI_InitFinalize mpi(argc, argv, 1);
     const bool is_root =
       Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) == 0;
@@ -432,20 +509,6 @@ namespace xray
         const CommandLine command_line = parse_command_line(argc, argv);
         ParameterHandler  prm;
         solver.declare_parameters(prm);
-        if (command_line.help)
-          {
-            if (is_root)
-              print_help(solver);
-            return exit_status::success;
-          }
-        if (command_line.print_parameters)
-          {
-            for (const auto &assignment : command_line.overrides)
-              apply_override(prm, assignment);
-            if (is_root)
-              prm.print_parameters(std::cout, ParameterHandler::PRM);
-            return exit_status::success;
-          }
         if (!command_line.sweeps.empty())
           return run_sweep(command_line, solver);
         read_parameters(prm, command_line);

@@ -1,6 +1,6 @@
 // The command line and parameter-file layer shared by every solver:
 //
-//   SOLVER [--help] [--print-parameters] [--set "Section/Name=value"]... FILE.prm
+//   SOLVER [--help] [--version] [--print-parameters] [--set "Section/Name=value"]... FILE.prm
 //
 // Parameters are deal.II ParameterHandler entries; every declaration names
 // its unit in its documentation. Any bad input (unknown option, missing or
@@ -54,6 +54,7 @@ namespace xray
     std::vector<std::string> overrides; // "Section/Sub/Name=value"
     std::vector<std::string> sweeps;    // "Section/Name=v1; v2; ..."
     bool                     help             = false;
+    bool                     version          = false;
     bool                     print_parameters = false;
   };
 

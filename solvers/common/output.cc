@@ -1,5 +1,6 @@
 #include "common/output.h"
 
+#include "common/build_info.h"
 #include "common/command_line.h"
 
 namespace xray
@@ -39,6 +40,9 @@ namespace xray
       }
     else
       log_stream = std::make_unique<ConditionalOStream>(std::cout, false);
+    // Every log names the code that wrote it.
+    if (is_root)
+      log_file << "X-ray target suite " << build_description() << '\n';
   }
 
 
@@ -89,7 +93,9 @@ namespace xray
     if (is_root)
       try
         {
-          text = summary.dump(2) + "\n";
+          nlohmann::json with_build = summary;
+          with_build["build"]       = build_json();
+          text                      = with_build.dump(2) + "\n";
         }
       catch (const nlohmann::json::exception &error)
         {

@@ -92,7 +92,8 @@ namespace xray
       time_series = earlier;
     }
 
-    /// Atomic: a reader sees the whole file or none. Collective.
+    /// Atomic: a reader sees the whole file or none. Collective. Adds the
+    /// key "build" (build_json(): version, git revision, libraries).
     void
     write_summary(const nlohmann::json &summary) const;
 

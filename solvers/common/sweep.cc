@@ -3,6 +3,7 @@
 #include "common/output.h"
 
 #include <deal.II/base/mpi.h>
+#include <deal.II/base/timer.h>
 #include <deal.II/base/utilities.h>
 
 #include <nlohmann/json.hpp>
@@ -137,9 +138,12 @@ namespace xray
 
     const auto run_point =
       solver.make_sweep_runner ? solver.make_sweep_runner() : solver.run;
-    int worst = exit_status::success;
-    for (unsigned int point = 0; point < n_first * n_second; ++point)
+    int                worst = exit_status::success;
+    const unsigned int n_points = n_first * n_second;
+    Timer              sweep_clock; // wall time since the first point
+    for (unsigned int point = 0; point < n_points; ++point)
       {
+        const double point_start = sweep_clock.wall_time();
         std::vector<std::string> assignments{axes[0].parameter + "=" +
                                              axes[0].values[point / n_second]};
         if (axes.size() > 1)
@@ -160,7 +164,7 @@ namespace xray
           label += (label.empty() ? "" : ", ") + assignment;
         if (is_root)
           std::cout << "Sweep point " << point + 1 << " of "
-                    << n_first * n_second << ": " << label << std::endl;
+                    << n_points << ": " << label << std::endl;
 
         int status;
         try
@@ -205,13 +209,24 @@ namespace xray
           csv << ','
               << (summary.contains(column) ? csv_value(summary[column]) : "");
         csv << '\n';
+
+        // Progress: the point's time, and what is left estimated by the
+        // mean time per point so far (points that reuse a mesh are faster).
+        const double elapsed = sweep_clock.wall_time();
+        if (is_root)
+          std::cout << "Sweep point " << point + 1 << " of " << n_points
+                    << " done (" << status_name(status) << ") in " << std::fixed
+                    << std::setprecision(1) << elapsed - point_start
+                    << " s; about " << elapsed / (point + 1) * (n_points - point - 1)
+                    << " s left" << std::defaultfloat << std::setprecision(6)
+                    << std::endl;
       }
     std::string problem;
     if (is_root)
       try
         {
           write_file_atomically(csv_name, csv.str());
-          std::cout << "Sweep of " << n_first * n_second
+          std::cout << "Sweep of " << n_points
                     << " points written to " << csv_name << std::endl;
         }
       catch (const std::exception &error)

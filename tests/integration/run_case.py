@@ -698,6 +698,27 @@ def output_killed_while_running(d):
 
 
 @case()
+def version_recorded(d):
+    """--version answers without MPI in one line; the same revision and
+    library versions start log.txt and are summary.json's "build"."""
+    process = subprocess.run([d.solver, "--version"], capture_output=True, text=True,
+                             timeout=30)
+    check(process.returncode == 0, f"--version exit {process.returncode}: {process.stderr}")
+    lines = process.stdout.splitlines()
+    check(len(lines) == 1 and "deal.II 9." in lines[0] and "(git " in lines[0],
+          f"--version printed {process.stdout!r}")
+    revision = lines[0].split("(git ")[1].split(")")[0]
+    run = d.run("cylinder-constant-k.prm", QUICK)
+    build = expect_success(run)["build"]
+    check(build["git_revision"] == revision and build["deal_ii"] in lines[0],
+          f"summary.json build {build} differs from --version {lines[0]!r}")
+    with open(run.path("log.txt")) as f:
+        first = f.readline()
+    check(revision in first, f"log.txt starts {first!r}")
+    measured("version", lines[0])
+
+
+@case()
 def input_not_utf8(d):
     """A layer name in Latin-1 is refused before any work, naming the file,
     line and byte; Latin-1 in a comment is harmless; a byte-order mark is
