@@ -339,8 +339,12 @@ namespace xray
     {
       // Central difference of ln J; where one side has J = 0 (cold
       // emission at F <= 0), the one-sided difference from the other.
+      // At least 100 V/m wide: the Schottky slope c_S / (2 sqrt(F) k_B T)
+      // diverges at F = 0+, where the image-force barrier lies beyond a
+      // micrometre (farther than a particle radius) and the lowering,
+      // 4e-4 eV at 100 V/m, is negligible anyway.
       const double F     = surface_field_V_per_m;
-      const double width = 1e-6 * std::abs(F) + 1e-3; // V/m
+      const double width = 1e-6 * std::abs(F) + 100.; // V/m
       const double high  = log_emission_current_density(F + width, surface);
       const double low   = log_emission_current_density(F - width, surface);
       const double here  = log_emission_current_density(F, surface);

@@ -237,9 +237,10 @@ namespace xray
                                  const EmitterSurface &surface);
 
     /// d ln J / dF (m/V) of log_emission_current_density() at @p
-    /// surface_field_V_per_m, by a central difference of relative width
-    /// 1e-6 (one-sided where the field changes sign within it); 0 where J is
-    /// 0 on both sides. For Newton's method on the current balance.
+    /// surface_field_V_per_m, by a central difference of width 1e-6 |F| +
+    /// 100 V/m (one-sided where J is 0 on the low side; 0 where J is 0 on
+    /// both). The 100 V/m smooth the infinite Schottky slope at F = 0+. For
+    /// Newton's method on the current balance.
     double
     log_emission_current_density_slope(double                surface_field_V_per_m,
                                        const EmitterSurface &surface);

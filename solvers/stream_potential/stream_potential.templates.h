@@ -1552,16 +1552,9 @@ namespace xray
               }
           internal::all_sum(slope, communicator);
           std::vector<double> charge_slope(n);
-          double              mean_slope = 0;
           for (unsigned int i = 0; i < n; ++i)
-            {
-              charge_slope[i] =
-                std::max(slope[i], least_log_slope) / capacity[i];
-              mean_slope += std::max(slope[i], least_log_slope) / n;
-            }
-          // Guard rows: the potential mismatch over the radius (V/m) times
-          // the mean slope d ln I / dF, to weigh like the log-current rows.
-          const double guard_weight = mean_slope / length; // 1/V
+            charge_slope[i] =
+              std::max(slope[i], least_log_slope) / capacity[i];
 
           // The residual min(s_i (Q_i - Q_b,i), h_i) of every free
           // particle, and each guard against its layer's mean potential,
@@ -1677,6 +1670,13 @@ namespace xray
           const std::vector<double> released_mean =
             layer_means(released_potential);
           const std::vector<double> mean = layer_means(potential);
+          // Guard rows relative to the largest layer mean, as their
+          // residual: dimensionless like the log-current rows.
+          double largest_mean = 0;
+          for (unsigned int l = 0; l < n_guards; ++l)
+            largest_mean = std::max(largest_mean, std::abs(mean[l]));
+          const double guard_weight =
+            largest_mean > 0 ? 1. / largest_mean : 1.; // 1/V
 
           const unsigned int     n_balanced = balanced.size();
           const unsigned int     size       = n_balanced + n_guards;
@@ -1781,10 +1781,17 @@ namespace xray
               result = std::max(result, std::abs(v));
             return result;
           };
+          // The first of t = 1, 1/2, ... that lowers the residual, else
+          // the full step.
           const double start = largest(residual);
           double       t     = 1;
-          for (unsigned int trial = 0; trial < 30; ++trial, t *= 0.5)
+          for (unsigned int trial = 0;; ++trial, t *= 0.5)
             {
+              if (trial == 30)
+                {
+                  t = 1;
+                  break;
+                }
               std::vector<std::vector<double>> trial_fields = fields;
               std::vector<double>              trial_charges = charges,
                                   trial_potential = potential,
