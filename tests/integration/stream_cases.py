@@ -541,6 +541,20 @@ def current_balance_hot(d):
 
 
 @case()
+def current_balance_hot_guards(d):
+    """3 x 3 monolayer with guard electrodes at 3695 K: the guard potentials
+    are Newton unknowns too; every particle balanced and thermionically
+    limited (particles.csv)."""
+    run = d.run("stream-monolayer-3x3.prm", ["Charging/Model=current balance",
+                                             "Enclosure/Guard electrodes=true",
+                                             "Charging/Field emission/Thermally assisted=true",
+                                             "Charging/Field emission/Particle temperature=3695"])
+    s, table = check_current_balance(run, "3 x 3 with guards, 3695 K", 3695)
+    check(all(p["thermionically_limited"] for p in table),
+          "not every particle thermionically limited")
+
+
+@case()
 def beam_charge(d):
     """Beam model: charge_C = -q_uP j pi r^2 x / v, dwell clamped to [0, W_CS]."""
     j = BEAM["P"] / (BEAM["U"] * BEAM["W"] * BEAM["L"])
