@@ -101,6 +101,10 @@ namespace xray
         throw InputError(
           "field enhancement factor must be finite and at least 1, not " +
           number(field_enhancement_factor));
+      if (!std::isfinite(retarding_length_m) || !(retarding_length_m >= 0))
+        throw InputError("retarding length must be finite and not negative, "
+                         "not " +
+                         number(retarding_length_m) + " m");
       if (!std::isfinite(temperature_K) || !(temperature_K >= 0))
         throw InputError("emitter temperature must be finite and not "
                          "negative, not " +
@@ -246,6 +250,55 @@ namespace xray
 
 
     double
+    log_retarded_thermionic_fraction(const double barrier_eV,
+                                     const double temperature_K)
+    {
+      // Half-Maxwellian flux E exp(-E/kT) dE, escaping for E > barrier:
+      // int_B^inf E e^(-E/kT) dE / int_0^inf E e^(-E/kT) dE = (1 + x) e^-x.
+      if (!(temperature_K > 0))
+        throw std::invalid_argument(
+          "field emission: the retarded thermionic fraction needs T > 0, "
+          "not " +
+          number(temperature_K) + " K");
+      const double x =
+        std::max(barrier_eV, 0.) / (boltzmann_eV_per_K * temperature_K);
+      return std::log1p(x) - x;
+    }
+
+
+
+    double
+    retarded_thermionic_fraction(const double barrier_eV,
+                                 const double temperature_K)
+    {
+      return std::exp(
+        log_retarded_thermionic_fraction(barrier_eV, temperature_K));
+    }
+
+
+
+    double
+    log_retarded_thermionic_current_density(
+      const double          retarding_field_V_per_m,
+      const EmitterSurface &surface)
+    {
+      // J = A_R T^2 exp(-phi/kT) (1 + x) exp(-x), x = |F| L / (kT/e)
+      // (doc/theory.md section 2, "Retarding field").
+      const double T = surface.temperature_K;
+      if (!surface.thermally_assisted || !(T > 0) ||
+          !(surface.retarding_length_m > 0))
+        return minus_infinity;
+      const double barrier_eV =
+        std::max(-retarding_field_V_per_m, 0.) * surface.retarding_length_m;
+      return log_richardson_schottky_current_density(0.,
+                                                     surface.work_function_eV,
+                                                     T) +
+             log_retarded_thermionic_fraction(barrier_eV, T);
+    }
+
+
+
+    double
     log_emission_current_density(const double          surface_field_V_per_m,
                                  const EmitterSurface &surface)
     {
@@ -253,7 +306,8 @@ namespace xray
       if (std::isnan(surface_field_V_per_m))
         throw std::invalid_argument("field emission: surface field is NaN");
       if (!(surface_field_V_per_m > 0))
-        return minus_infinity;
+        return log_retarded_thermionic_current_density(surface_field_V_per_m,
+                                                       surface);
 
       const double F = surface.field_enhancement_factor * surface_field_V_per_m;
       const double phi      = surface.work_function_eV;
@@ -275,6 +329,30 @@ namespace xray
     {
       return std::exp(
         log_emission_current_density(surface_field_V_per_m, surface));
+    }
+
+
+
+    double
+    log_emission_current_density_slope(const double          surface_field_V_per_m,
+                                       const EmitterSurface &surface)
+    {
+      // Central difference of ln J; where one side has J = 0 (cold
+      // emission at F <= 0), the one-sided difference from the other.
+      // At least 100 V/m wide: the Schottky slope c_S / (2 sqrt(F) k_B T)
+      // diverges at F = 0+, where the image-force barrier lies beyond a
+      // micrometre (farther than a particle radius) and the lowering,
+      // 4e-4 eV at 100 V/m, is negligible anyway.
+      const double F     = surface_field_V_per_m;
+      const double width = 1e-6 * std::abs(F) + 100.; // V/m
+      const double high  = log_emission_current_density(F + width, surface);
+      const double low   = log_emission_current_density(F - width, surface);
+      const double here  = log_emission_current_density(F, surface);
+      if (high == minus_infinity)
+        return 0.;
+      if (low != minus_infinity)
+        return (high - low) / (2 * width);
+      return here == minus_infinity ? 0. : (high - here) / width;
     }
 
 

@@ -70,6 +70,13 @@ namespace xray
       /// false: cold Murphy-Good field emission only; true: also the thermal
       /// correction and Richardson-Dushman-Schottky emission.
       bool thermally_assisted = false;
+      /// m; 0: no retarding branch (J = 0 where the surface field does not
+      /// extract electrons). Positive (thermally assisted only): a retarding
+      /// surface field F < 0 lets out the thermionic electrons that climb
+      /// the barrier e |F| L with L this length, the particle radius for the
+      /// Coulomb field of a charged sphere (see
+      /// retarded_thermionic_current_density()).
+      double retarding_length_m = 0.;
 
       /// Throws InputError (one line) for a non-finite or non-positive work
       /// function, a non-finite enhancement factor or one below 1, or a
@@ -166,10 +173,46 @@ namespace xray
                                             double work_function_eV,
                                             double temperature_K);
 
+    /// Fraction of the thermionic (Richardson-Dushman) electrons that climb
+    /// a retarding barrier of @p barrier_eV at @p temperature_K when the
+    /// barrier is the Coulomb potential of a charged sphere:
+    ///   (1 + x) exp(-x),  x = barrier / (k_B T).
+    /// The emitted flux has the distribution E exp(-E / k_B T) dE in the
+    /// total kinetic energy E (a half-Maxwellian flux), and in the attracting
+    /// Coulomb field of a positive sphere an electron escapes if and only if
+    /// E exceeds the barrier, whatever its direction (doc/theory.md section
+    /// 2; Sodha & Guha 1971, the thermionic current of a positively charged
+    /// sphere). A plane would give exp(-x) (the normal energy alone counts):
+    /// the sphere lets out more. 1 for a barrier <= 0; T > 0 required.
+    double
+    retarded_thermionic_fraction(double barrier_eV, double temperature_K);
+
+    /// ln of retarded_thermionic_fraction(), without underflow.
+    double
+    log_retarded_thermionic_fraction(double barrier_eV, double temperature_K);
+
+    /// Thermionic emission against a retarding surface field F < 0 (field
+    /// pushing electrons back): Richardson-Dushman at zero field, times the
+    /// fraction that climbs the barrier e |F| L, L = @p surface's
+    /// retarding_length_m (the macroscopic field: roughness does not change
+    /// a potential difference):
+    ///   J = A_R T^2 exp(-phi / k_B T) (1 + x) exp(-x),  x = |F| L / (k_B T / e).
+    /// For an isolated sphere of radius L, |F| L is its potential, and this
+    /// is exact (within Richardson-Dushman); near other conductors it is a
+    /// local estimate of the barrier. It joins the Schottky branch
+    /// continuously at F = 0, where both give A_R T^2 exp(-phi / k_B T).
+    /// ln J; -infinity when the surface is not thermally assisted, T = 0 or
+    /// L = 0 (no retarding branch).
+    double
+    log_retarded_thermionic_current_density(double retarding_field_V_per_m,
+                                            const EmitterSurface &surface);
+
     /// Emitted current density (A/m^2) of @p surface under the macroscopic
     /// surface field @p surface_field_V_per_m; the local field is beta times
-    /// it. Zero for a surface field <= 0 (no extracting field: thermionic
-    /// electrons return to the surface).
+    /// it. For a surface field <= 0 (no extracting field): zero, or, with a
+    /// retarding length, the retarded thermionic emission
+    /// (log_retarded_thermionic_current_density()); the current is then
+    /// continuous and non-decreasing in the field through 0.
     ///
     /// Cold surface: Murphy-Good (murphy_good_current_density()).
     /// Thermally assisted: max(J_MG * thermal_field_factor(), J_RS). This is
@@ -192,6 +235,15 @@ namespace xray
     double
     log_emission_current_density(double                surface_field_V_per_m,
                                  const EmitterSurface &surface);
+
+    /// d ln J / dF (m/V) of log_emission_current_density() at @p
+    /// surface_field_V_per_m, by a central difference of width 1e-6 |F| +
+    /// 100 V/m (one-sided where J is 0 on the low side; 0 where J is 0 on
+    /// both). The 100 V/m smooth the infinite Schottky slope at F = 0+. For
+    /// Newton's method on the current balance.
+    double
+    log_emission_current_density_slope(double                surface_field_V_per_m,
+                                       const EmitterSurface &surface);
 
     /// Total emitted current sum_k w_k J(F_k) (A) of one particle from
     /// samples of its surface field F_k (V/m) at surface quadrature points

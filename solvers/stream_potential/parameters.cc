@@ -301,8 +301,13 @@ namespace xray
           "cap: the lesser of the beam charge and the charge at which the "
           "particle's peak emitting surface field reaches the field limit, "
           "self-consistently for all particles. current balance: the "
-          "lesser of the beam charge and the charge whose Murphy-Good "
-          "field-emission current equals the beam's net charging current. "
+          "lesser of the beam charge and the charge whose emitted current "
+          "(Murphy-Good field emission, with Thermally assisted also "
+          "thermionic emission, retarded where the surface field pushes "
+          "electrons back) equals the beam's net charging current, "
+          "self-consistently for all particles (Newton); a particle whose "
+          "zero-field thermionic current exceeds it ends at a positive "
+          "charge (thermionically_limited in particles.csv). "
           "The continuum model takes prescribed charge or beam.");
         prm.declare_entry("Particle charge", "-1e-13", Patterns::Double(),
                           "Charge per particle in C (prescribed charge).");
@@ -368,7 +373,10 @@ namespace xray
                             "assisted emission only).");
           prm.declare_entry("Thermally assisted", "false", Patterns::Bool(),
                             "Add the Murphy-Good thermal correction and "
-                            "Richardson-Dushman-Schottky emission at T_p.");
+                            "Richardson-Dushman-Schottky emission at T_p, "
+                            "and thermionic emission against a retarding "
+                            "surface field (barrier |E| r_p, escaping "
+                            "fraction (1 + x) exp(-x)).");
         }
         prm.leave_subsection();
       }

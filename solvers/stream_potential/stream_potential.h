@@ -72,6 +72,12 @@ namespace xray
       /// Emitted field-emission current at the final state (A).
       double emitted_current = 0;
       bool   limited         = false;
+      /// Current balance: the net charging current q_uP j pi r^2 (A), and
+      /// whether zero-field thermionic emission of the whole surface alone
+      /// exceeds it (the balance then needs a retarding surface field: the
+      /// charge ends near zero or positive).
+      double charging_current     = 0;
+      bool   thermionically_limited = false;
     };
 
     template <int dim, typename LA>
@@ -141,10 +147,32 @@ namespace xray
       solve_field_emission_cap();
       void
       solve_charge_fixed_point();
-      double
-      update_charges();
+
+      // Current balance by semismooth Newton (doc/stream-potential.md).
       void
-      accelerate_charges(const std::vector<double> &fixed_point_charge);
+      solve_current_balance();
+      /// The emitter of particle i: the Field emission parameters with the
+      /// particle radius as the retarding length.
+      EmitterSurface
+      emitter_of(unsigned int particle) const;
+      /// -sigma_k / eps0 (V/m) at the particle-surface vertices this rank
+      /// owns, in the order of sample_dofs, for any potential.
+      std::vector<std::vector<double>>
+      vertex_emitting_fields(const Vector &ghosted_potential) const;
+      /// The potential (ghosted) of the particle charges alone, anode,
+      /// enclosure and guards at 0 V; one PDE solve.
+      Vector
+      potential_of_charges(const std::vector<double> &charges);
+      /// The potential of each guard layer at 1 V, the others at 0 V.
+      std::vector<Vector>
+      guard_basis_potentials();
+      /// The potential of every particle (its master dof) in a field.
+      std::vector<double>
+      particle_potentials(const Vector &ghosted_potential) const;
+      /// ln I_i of every particle (all ranks) from local vertex fields.
+      std::vector<double>
+      log_emitted_currents(
+        const std::vector<std::vector<double>> &fields) const;
       double
       update_guard_potentials();
       void
@@ -219,10 +247,6 @@ namespace xray
       std::vector<double>                  peak_areas;
       std::vector<PeakVertexCell>          peak_vertex_cells;
       Vector                               vertex_areas; // locally owned
-
-      /// Anderson history: ln|Q| of the emitting particles and the
-      /// fixed-point residuals.
-      std::deque<std::vector<double>> anderson_x, anderson_f;
 
       /// Guard electrodes: layer heights (m) and mean potentials (V).
       std::vector<double> layer_heights;

@@ -908,7 +908,7 @@ namespace xray
                 }
               particles[i].emitted_current =
                 emitted_current(emitting_field_samples[i],
-                                area_weight_samples[i], parameters.emitter);
+                                area_weight_samples[i], emitter_of(i));
             }
         }
     }
@@ -1271,149 +1271,584 @@ namespace xray
     }
 
 
+    // ------------------------------------------------------------------
+    // Current balance (Newton)
+    // ------------------------------------------------------------------
+
     template <int dim, typename LA>
-    double
-    StreamPotential<dim, LA>::update_charges()
+    EmitterSurface
+    StreamPotential<dim, LA>::emitter_of(const unsigned int particle) const
     {
-      if (parameters.charging_model != ChargingModel::current_balance)
-        return 0.;
-
-      std::vector<double> new_charge(particles.size());
-      double              largest = 0, change = 0;
-      charge_residual             = 0;
-      for (unsigned int i = 0; i < particles.size(); ++i)
-        {
-          ParticleState &particle = particles[i];
-          const double   beam_magnitude = -particle.beam_charge;
-          const double   magnitude      = -particle.charge;
-          // Only a negative particle emits electrons.
-          double allowed = beam_magnitude;
-          if (beam_magnitude > 0 && magnitude > 0)
-            {
-              // Murphy-Good current of the whole surface equals the
-              // charging current q_uP j pi r^2.
-              const double target =
-                parameters.beam.charging_current(particle.geometry.radius);
-              const double emitted_at_beam_charge = emitted_current(
-                [&] {
-                  std::vector<double> scaled = emitting_field_samples[i];
-                  for (double &f : scaled)
-                    f *= beam_magnitude / magnitude;
-                  return scaled;
-                }(),
-                area_weight_samples[i], parameters.emitter);
-              if (emitted_at_beam_charge > target)
-                allowed =
-                  magnitude * current_balance_scale(emitting_field_samples[i],
-                                                    area_weight_samples[i],
-                                                    target,
-                                                    parameters.emitter);
-              const double mismatch =
-                std::abs(particle.emitted_current - target) / target;
-              if (magnitude < beam_magnitude * (1 - 1e-12))
-                charge_residual = std::max(charge_residual, mismatch);
-            }
-          new_charge[i] =
-            beam_magnitude > 0 ? -std::min(beam_magnitude, allowed) :
-                                 particle.beam_charge;
-          largest = std::max(largest, std::abs(new_charge[i]));
-        }
-      for (unsigned int i = 0; i < particles.size(); ++i)
-        change = std::max(change, std::abs(new_charge[i] - particles[i].charge));
-      change = largest > 0 ? change / largest : 0.;
-
-      // Keep the charges of the last solve once they no longer change: the
-      // reported fields then belong to exactly the reported charges.
-      if (change > parameters.charge_tolerance)
-        accelerate_charges(new_charge);
-      for (auto &particle : particles)
-        particle.limited =
-          std::abs(particle.charge) < std::abs(particle.beam_charge) * (1 - 1e-9);
-      return change;
+      // The retarding barrier of a surface field F < 0 is |F| r_p, the
+      // potential of an isolated sphere with that surface field
+      // (doc/theory.md section 2, "Retarding field").
+      EmitterSurface emitter     = parameters.emitter;
+      emitter.retarding_length_m = particles[particle].geometry.radius;
+      return emitter;
     }
 
+
+    template <int dim, typename LA>
+    std::vector<std::vector<double>>
+    StreamPotential<dim, LA>::vertex_emitting_fields(
+      const Vector &ghosted_potential) const
+    {
+      // The consistent flux of compute_surface_charge_density(),
+      //   sigma_k = int eps0 grad psi_k . grad phi dx / int_S psi_k dA,
+      // for any potential, over the stored vertex areas.
+      const FullMatrix<double> hat = internal::vertex_hat_functions(fe);
+      const unsigned int       n_dofs = fe.n_dofs_per_cell();
+      Vector                   numerator(locally_owned_dofs, communicator);
+      FEValues<dim>            fe_values(mapping, fe, quadrature,
+                              update_gradients | update_JxW_values);
+      std::vector<Tensor<1, dim>>          gradients(quadrature.size());
+      std::vector<types::global_dof_index> dof_indices(n_dofs);
+      std::vector<types::global_dof_index> rows;
+      std::vector<double>                  values;
+      for (const auto &cell : dof_handler.active_cell_iterators())
+        if (cell->is_locally_owned())
+          {
+            cell->get_dof_indices(dof_indices);
+            rows.clear(), values.clear();
+            bool reinitialised = false;
+            for (unsigned int v = 0; v < dim + 1; ++v)
+              if (particle_surface_dofs.is_element(dof_indices[v]))
+                {
+                  if (!reinitialised)
+                    {
+                      fe_values.reinit(cell);
+                      fe_values.get_function_gradients(ghosted_potential,
+                                                       gradients);
+                      reinitialised = true;
+                    }
+                  double flux = 0;
+                  for (const unsigned int q :
+                       fe_values.quadrature_point_indices())
+                    for (unsigned int j = 0; j < n_dofs; ++j)
+                      flux += vacuum_permittivity * hat(v, j) *
+                              (fe_values.shape_grad(j, q) * gradients[q]) *
+                              fe_values.JxW(q);
+                  rows.push_back(dof_indices[v]);
+                  values.push_back(flux);
+                }
+            if (!rows.empty())
+              numerator.add(rows, values);
+          }
+      numerator.compress(VectorOperation::add);
+
+      std::vector<std::vector<double>> fields(particles.size());
+      for (unsigned int i = 0; i < particles.size(); ++i)
+        for (const types::global_dof_index k : sample_dofs[i])
+          fields[i].push_back(-numerator(k) /
+                              (vertex_areas(k) * vacuum_permittivity));
+      return fields;
+    }
+
+
+    template <int dim, typename LA>
+    typename StreamPotential<dim, LA>::Vector
+    StreamPotential<dim, LA>::potential_of_charges(
+      const std::vector<double> &charges)
+    {
+      Vector rhs(locally_owned_dofs, communicator);
+      Vector potential(locally_owned_dofs, communicator);
+      assemble_rhs(homogeneous_constraints, charges, rhs);
+      response_cg_iterations += solve(homogeneous_constraints, rhs, potential);
+      ++response_solves;
+      Vector ghosted(locally_owned_dofs, locally_relevant_dofs, communicator);
+      ghosted = potential;
+      return ghosted;
+    }
+
+
+    template <int dim, typename LA>
+    std::vector<typename StreamPotential<dim, LA>::Vector>
+    StreamPotential<dim, LA>::guard_basis_potentials()
+    {
+      // Guard potential 1 V at layer l, linear to 0 V at the neighbouring
+      // layers, the anode and the top.
+      const unsigned int n_guards =
+        parameters.guard_electrodes ? layer_heights.size() : 0;
+      std::vector<Vector> basis(n_guards);
+      for (unsigned int l = 0; l < n_guards; ++l)
+        {
+          std::vector<double> unit(n_guards, 0.);
+          unit[l] = 1.;
+          AffineConstraints<double> guard_constraints;
+          make_constraints(guard_constraints, 0., unit, true);
+          Vector rhs(locally_owned_dofs, communicator);
+          Vector potential(locally_owned_dofs, communicator);
+          assemble_rhs(guard_constraints, {}, rhs);
+          response_cg_iterations += solve(guard_constraints, rhs, potential);
+          ++response_solves;
+          basis[l].reinit(locally_owned_dofs, locally_relevant_dofs,
+                          communicator);
+          basis[l] = potential;
+        }
+      return basis;
+    }
+
+
+    template <int dim, typename LA>
+    std::vector<double>
+    StreamPotential<dim, LA>::particle_potentials(
+      const Vector &ghosted_potential) const
+    {
+      std::vector<double> potential(particles.size(), 0.);
+      for (unsigned int i = 0; i < particles.size(); ++i)
+        if (locally_owned_dofs.is_element(master_dofs[i]))
+          potential[i] = ghosted_potential(master_dofs[i]);
+      internal::all_sum(potential, communicator);
+      return potential;
+    }
+
+
+    template <int dim, typename LA>
+    std::vector<double>
+    StreamPotential<dim, LA>::log_emitted_currents(
+      const std::vector<std::vector<double>> &fields) const
+    {
+      // ln I_i = ln sum_k w_k J(F_k) over the vertices of all ranks, as a
+      // log-sum-exp: each rank's sum relative to the largest term of all.
+      const unsigned int  n = particles.size();
+      const double        minus_infinity = -std::numeric_limits<double>::infinity();
+      std::vector<std::vector<double>> terms(n);
+      std::vector<double> largest(n, minus_infinity);
+      for (unsigned int i = 0; i < n; ++i)
+        {
+          const EmitterSurface emitter = emitter_of(i);
+          for (unsigned int k = 0; k < fields[i].size(); ++k)
+            {
+              const double term =
+                std::log(vertex_areas(sample_dofs[i][k])) +
+                log_emission_current_density(fields[i][k], emitter);
+              terms[i].push_back(term);
+              largest[i] = std::max(largest[i], term);
+            }
+        }
+      internal::all_max(largest, communicator);
+      std::vector<double> sum(n, 0.);
+      for (unsigned int i = 0; i < n; ++i)
+        if (largest[i] > minus_infinity)
+          for (const double term : terms[i])
+            sum[i] += std::exp(term - largest[i]);
+      internal::all_sum(sum, communicator);
+      for (unsigned int i = 0; i < n; ++i)
+        if (largest[i] > minus_infinity)
+          sum[i] = largest[i] + std::log(sum[i]);
+        else
+          sum[i] = minus_infinity;
+      return sum;
+    }
 
 
     template <int dim, typename LA>
     void
-    StreamPotential<dim, LA>::accelerate_charges(
-      const std::vector<double> &fixed_point_charge)
+    StreamPotential<dim, LA>::solve_current_balance()
     {
-      // Anderson acceleration (depth 5) of the fixed-point map
-      // x -> g(x), x = ln|Q_i| of the emitting particles. The plain map
-      // assumes each particle's field scales with its own charge; in a
-      // dense, many-layer stream the collective field of all the others
-      // dominates and the plain map oscillates. Anderson mixing combines
-      // the last iterates so that the coupled (nearly linear) problem
-      // converges like a Krylov method. Steps are limited to a factor e
-      // per iteration and charges never exceed the beam charge.
-      constexpr unsigned int depth        = 5;
-      constexpr double       largest_step = 1.;
-      std::vector<unsigned int> emitting;
-      for (unsigned int i = 0; i < particles.size(); ++i)
-        if (particles[i].beam_charge < 0 && particles[i].charge < 0 &&
-            fixed_point_charge[i] < 0)
-          emitting.push_back(i);
-        else
-          particles[i].charge = fixed_point_charge[i];
+      // Current balance, for every particle i that the beam charges
+      // negatively (I_c,i = q_uP j pi r_i^2 > 0; Q_b,i its beam charge,
+      // I_i(Q) its emitted current, h_i = ln I_c,i - ln I_i):
+      //   Q_i >= Q_b,i,   h_i(Q) >= 0,   (Q_i - Q_b,i) h_i = 0:
+      // the particle keeps the beam charge unless that would emit more
+      // than the charging current, and then holds the charge at which
+      // it emits exactly that (near zero or positive where zero-field
+      // thermionic emission alone exceeds it). Semismooth Newton on
+      // min(s_i (Q_i - Q_b,i), h_i) = 0, s_i = D_i / c_i the rise of
+      // ln I_i per unit charge of an isolated sphere (D_i = d ln I_i / dF,
+      // c_i = 4 pi eps0 r_i^2), as in solve_field_emission_cap(): the
+      // surface fields are affine in the charges (and guard potentials),
+      // so each Newton step is one linear system for the balanced
+      // particles, solved by GMRES with one PDE solve per product. Its
+      // Jacobian is sum_k w_k J'(F_k) dF_k / I_i over every surface vertex
+      // k. As the fields are affine, the step's own field is one more
+      // solve, after which a backtracking line search on the residual
+      // costs no solves.
+      const unsigned int n         = particles.size();
+      const double       tolerance = parameters.charge_tolerance;
+      const double       pi        = boost::math::constants::pi<double>();
+      const double       minus_infinity =
+        -std::numeric_limits<double>::infinity();
+      // One e-fold of current per GV/m: the least slope s_i is scaled with.
+      constexpr double least_log_slope = 1e-9; // m/V
 
-      const unsigned int  n = emitting.size();
-      std::vector<double> x(n), f(n);
-      for (unsigned int k = 0; k < n; ++k)
+      std::vector<double> capacity(n), log_target(n, minus_infinity);
+      std::vector<bool>   emits(n, false);
+      for (unsigned int i = 0; i < n; ++i)
         {
-          const unsigned int i = emitting[k];
-          x[k] = std::log(-particles[i].charge);
-          f[k] = std::log(-fixed_point_charge[i]) - x[k];
-        }
-      if (anderson_x.size() > 0 && anderson_x.back().size() != n)
-        anderson_x.clear(), anderson_f.clear(); // emitting set changed
-      anderson_x.push_back(x);
-      anderson_f.push_back(f);
-      if (anderson_x.size() > depth + 1)
-        anderson_x.pop_front(), anderson_f.pop_front();
-
-      // min || f - dF gamma ||, dF columns f_j+1 - f_j (normal equations
-      // with a small Tikhonov term: m <= 5 columns).
-      const unsigned int m = anderson_x.size() - 1;
-      std::vector<double> step = f;
-      if (m > 0)
-        {
-          FullMatrix<double>     normal(m, m);
-          dealii::Vector<double> right(m), gamma(m);
-          auto dF = [&](unsigned int j, unsigned int k) {
-            return anderson_f[j + 1][k] - anderson_f[j][k];
-          };
-          auto dX = [&](unsigned int j, unsigned int k) {
-            return anderson_x[j + 1][k] - anderson_x[j][k];
-          };
-          for (unsigned int a = 0; a < m; ++a)
+          ParticleState &particle = particles[i];
+          const double   r        = particle.geometry.radius;
+          capacity[i] = 4 * pi * vacuum_permittivity * r * r;
+          particle.charging_current = parameters.beam.charging_current(r);
+          emits[i] = particle.charging_current > 0;
+          if (!emits[i])
+            continue;
+          log_target[i] = std::log(particle.charging_current);
+          // Zero-field thermionic current of the whole surface.
+          const EmitterSurface emitter = emitter_of(i);
+          const double         log_thermionic =
+            std::log(4 * pi * r * r) +
+            log_retarded_thermionic_current_density(0., emitter);
+          particle.thermionically_limited = log_thermionic > log_target[i];
+          if (particle.thermionically_limited)
             {
-              for (unsigned int b = 0; b < m; ++b)
-                for (unsigned int k = 0; k < n; ++k)
-                  normal(a, b) += dF(a, k) * dF(b, k);
-              for (unsigned int k = 0; k < n; ++k)
-                right(a) += dF(a, k) * f[k];
+              // Start from the isolated sphere on the retarding branch:
+              // potential V with e V / k_B T ~ ln(I_th / I_c).
+              const double thermal_voltage =
+                emission_constants::boltzmann_eV_per_K * emitter.temperature_K;
+              const double potential =
+                thermal_voltage * (log_thermionic - log_target[i]);
+              particle.charge =
+                std::max(particle.beam_charge,
+                         4 * pi * vacuum_permittivity * r * potential);
             }
-          double trace = 0;
-          for (unsigned int a = 0; a < m; ++a)
-            trace += normal(a, a);
-          for (unsigned int a = 0; a < m; ++a)
-            normal(a, a) += 1e-10 * trace + 1e-300;
-          normal.gauss_jordan();
-          normal.vmult(gamma, right);
-          for (unsigned int k = 0; k < n; ++k)
-            for (unsigned int j = 0; j < m; ++j)
-              step[k] -= (dX(j, k) + dF(j, k)) * gamma(j);
         }
-      for (unsigned int k = 0; k < n; ++k)
+
+      const unsigned int n_guards =
+        parameters.guard_electrodes ? layer_heights.size() : 0;
+      const std::vector<Vector> guard_basis = guard_basis_potentials();
+      std::vector<std::vector<std::vector<double>>> guard_fields;
+      std::vector<std::vector<double>>              guard_potentials;
+
+      for (charge_iterations = 1;
+           charge_iterations <= parameters.max_charge_iterations;
+           ++charge_iterations)
         {
-          const unsigned int i = emitting[k];
-          const double       x_new =
-            std::min(x[k] + std::clamp(step[k], -largest_step, largest_step),
-                     std::log(-particles[i].beam_charge));
-          particles[i].charge = -std::exp(x_new);
+          solve_and_evaluate();
+          if (charge_iterations == 1)
+            for (const Vector &basis : guard_basis)
+              {
+                guard_fields.push_back(vertex_emitting_fields(basis));
+                guard_potentials.push_back(particle_potentials(basis));
+              }
+          const std::vector<std::vector<double>> fields =
+            vertex_emitting_fields(ghosted_solution);
+          const std::vector<double> log_current = log_emitted_currents(fields);
+          std::vector<double>       potential(n);
+          for (unsigned int i = 0; i < n; ++i)
+            potential[i] = particles[i].potential;
+
+          // Slope weights omega_k = w_k J_k (d ln J / dF)_k / I_i, so that
+          // d ln I_i = sum_k omega_k dF_k, and D_i = sum_k omega_k.
+          std::vector<std::vector<double>> omega(n);
+          std::vector<double>              slope(n, 0.);
+          for (unsigned int i = 0; i < n; ++i)
+            if (emits[i] && log_current[i] > minus_infinity)
+              {
+                const EmitterSurface emitter = emitter_of(i);
+                for (unsigned int k = 0; k < fields[i].size(); ++k)
+                  {
+                    const double F = fields[i][k];
+                    const double w = vertex_areas(sample_dofs[i][k]);
+                    const double log_J =
+                      log_emission_current_density(F, emitter);
+                    omega[i].push_back(
+                      log_J == minus_infinity ?
+                        0. :
+                        std::exp(std::log(w) + log_J - log_current[i]) *
+                          log_emission_current_density_slope(F, emitter));
+                    slope[i] += omega[i].back();
+                  }
+              }
+          internal::all_sum(slope, communicator);
+          std::vector<double> charge_slope(n);
+          for (unsigned int i = 0; i < n; ++i)
+            charge_slope[i] =
+              std::max(slope[i], least_log_slope) / capacity[i];
+
+          // The residual min(s_i (Q_i - Q_b,i), h_i) of every free
+          // particle, and each guard against its layer's mean potential,
+          // for a state moved by t times a step (fields affine in t).
+          const auto residuals =
+            [&](const std::vector<std::vector<double>> &trial_fields,
+                const std::vector<double>              &trial_charges,
+                const std::vector<double>              &trial_potential,
+                const std::vector<double>              &trial_layers) {
+              const std::vector<double> trial_log_current =
+                log_emitted_currents(trial_fields);
+              std::vector<double> result(n + n_guards, 0.);
+              for (unsigned int i = 0; i < n; ++i)
+                if (emits[i])
+                  {
+                    const double h = log_target[i] - trial_log_current[i];
+                    const double s = charge_slope[i] *
+                                     (trial_charges[i] - particles[i].beam_charge);
+                    result[i] = std::min(s, h);
+                  }
+              const std::vector<double> mean = layer_means(trial_potential);
+              double                    largest_mean = 0;
+              for (unsigned int l = 0; l < n_guards; ++l)
+                largest_mean = std::max(largest_mean, std::abs(mean[l]));
+              for (unsigned int l = 0; l < n_guards; ++l)
+                result[n + l] = largest_mean > 0 ?
+                                  (mean[l] - trial_layers[l]) / largest_mean :
+                                  0.;
+              return result;
+            };
+          std::vector<double> charges(n);
+          for (unsigned int i = 0; i < n; ++i)
+            charges[i] = particles[i].charge;
+          const std::vector<double> residual =
+            residuals(fields, charges, potential, layer_potentials);
+          charge_residual = 0;
+          double guard_residual = 0;
+          for (unsigned int i = 0; i < n; ++i)
+            charge_residual = std::max(charge_residual, std::abs(residual[i]));
+          for (unsigned int l = 0; l < n_guards; ++l)
+            guard_residual =
+              std::max(guard_residual, std::abs(residual[n + l]));
+
+          // Balanced set: where the current constraint binds.
+          std::vector<unsigned int> balanced;
+          std::vector<double>       step(n, 0.);
+          for (unsigned int i = 0; i < n; ++i)
+            if (emits[i])
+              {
+                const double h = log_target[i] - log_current[i];
+                const double s =
+                  charge_slope[i] * (charges[i] - particles[i].beam_charge);
+                if (h < s)
+                  balanced.push_back(i);
+                else
+                  step[i] = particles[i].beam_charge - charges[i];
+              }
+
+          output.log() << "Newton step " << charge_iterations << ": "
+                       << linear_iterations.back() << " CG iterations, "
+                       << balanced.size() << " of " << n
+                       << " particles balanced, current residual "
+                       << charge_residual;
+          if (n_guards > 0)
+            output.log() << ", guard residual " << guard_residual;
+          if (charge_residual <= tolerance && guard_residual <= tolerance)
+            {
+              output.log() << std::endl;
+              converged = true;
+              break;
+            }
+
+          // Linearised change of ln I and of the layer means for a field
+          // change dF (all vertices) and particle potential change dP.
+          const auto log_current_change =
+            [&](const std::vector<std::vector<double>> &field_change) {
+              std::vector<double> change(n, 0.);
+              for (unsigned int i = 0; i < n; ++i)
+                for (unsigned int k = 0; k < omega[i].size(); ++k)
+                  change[i] += omega[i][k] * field_change[i][k];
+              internal::all_sum(change, communicator);
+              return change;
+            };
+          const auto add_guards =
+            [&](std::vector<std::vector<double>> &field_change,
+                std::vector<double>              &potential_change,
+                const std::vector<double>        &guard_change) {
+              for (unsigned int l = 0; l < n_guards; ++l)
+                for (unsigned int i = 0; i < n; ++i)
+                  {
+                    for (unsigned int k = 0; k < field_change[i].size(); ++k)
+                      field_change[i][k] +=
+                        guard_change[l] * guard_fields[l][i][k];
+                    potential_change[i] +=
+                      guard_change[l] * guard_potentials[l][i];
+                  }
+            };
+
+          // Right-hand side, with the released particles' response.
+          std::vector<std::vector<double>> released_fields(n);
+          std::vector<double>              released_potential(n, 0.);
+          for (unsigned int i = 0; i < n; ++i)
+            released_fields[i].assign(fields[i].size(), 0.);
+          if (std::any_of(step.begin(), step.end(),
+                          [](const double q) { return q != 0; }))
+            {
+              const Vector released = potential_of_charges(step);
+              released_fields       = vertex_emitting_fields(released);
+              released_potential    = particle_potentials(released);
+            }
+          const std::vector<double> released_log_current =
+            log_current_change(released_fields);
+          const std::vector<double> released_mean =
+            layer_means(released_potential);
+          const std::vector<double> mean = layer_means(potential);
+          // Guard rows relative to the largest layer mean, as their
+          // residual: dimensionless like the log-current rows.
+          double largest_mean = 0;
+          for (unsigned int l = 0; l < n_guards; ++l)
+            largest_mean = std::max(largest_mean, std::abs(mean[l]));
+          const double guard_weight =
+            largest_mean > 0 ? 1. / largest_mean : 1.; // 1/V
+
+          const unsigned int     n_balanced = balanced.size();
+          const unsigned int     size       = n_balanced + n_guards;
+          dealii::Vector<double> rhs(size), unknowns(size);
+          internal::DiagonalScaling scaling;
+          scaling.diagonal.reinit(size);
+          for (unsigned int a = 0; a < n_balanced; ++a)
+            {
+              const unsigned int i = balanced[a];
+              rhs[a] = log_target[i] - log_current[i] - released_log_current[i];
+              // d ln I_i / dQ_i of an isolated sphere is -D_i / c_i.
+              scaling.diagonal[a] = -1. / charge_slope[i];
+            }
+          for (unsigned int l = 0; l < n_guards; ++l)
+            {
+              rhs[n_balanced + l] =
+                (mean[l] - layer_potentials[l] + released_mean[l]) *
+                guard_weight;
+              scaling.diagonal[n_balanced + l] = 1. / guard_weight;
+            }
+
+          // The step's response: fields and potentials of the balanced
+          // charges and guard changes in src.
+          const auto response =
+            [&](const dealii::Vector<double>     &src,
+                std::vector<std::vector<double>> &field_change,
+                std::vector<double>              &potential_change) {
+              std::vector<double> charge_change(n, 0.);
+              for (unsigned int a = 0; a < n_balanced; ++a)
+                charge_change[balanced[a]] = src[a];
+              const Vector change = potential_of_charges(charge_change);
+              field_change        = vertex_emitting_fields(change);
+              potential_change    = particle_potentials(change);
+              std::vector<double> guard_change(n_guards);
+              for (unsigned int l = 0; l < n_guards; ++l)
+                guard_change[l] = src[n_balanced + l];
+              add_guards(field_change, potential_change, guard_change);
+            };
+          internal::ChargeOperator jacobian;
+          jacobian.product = [&](dealii::Vector<double>       &dst,
+                                 const dealii::Vector<double> &src) {
+            std::vector<std::vector<double>> field_change;
+            std::vector<double>              potential_change;
+            response(src, field_change, potential_change);
+            const std::vector<double> change = log_current_change(field_change);
+            for (unsigned int a = 0; a < n_balanced; ++a)
+              dst[a] = change[balanced[a]];
+            const std::vector<double> change_mean =
+              layer_means(potential_change);
+            for (unsigned int l = 0; l < n_guards; ++l)
+              dst[n_balanced + l] =
+                (src[n_balanced + l] - change_mean[l]) * guard_weight;
+          };
+          // Inexact Newton: reduce the residual 1000-fold, no further than a
+          // tenth of the tolerance.
+          SolverControl control(std::max(100u, 2 * size),
+                                std::max(1e-3 * rhs.l2_norm(),
+                                         0.1 * tolerance));
+          SolverGMRES<dealii::Vector<double>> gmres(
+            control,
+            SolverGMRES<dealii::Vector<double>>::AdditionalData(
+              std::min(size + 2, 200u), /*right_preconditioning=*/true));
+          try
+            {
+              if (size > 0)
+                gmres.solve(jacobian, unknowns, rhs, scaling);
+            }
+          catch (const SolverControl::NoConvergence &failure)
+            {
+              throw SolverError(
+                "the current balance's linear solve (GMRES) did not "
+                "converge in " + std::to_string(failure.last_step) +
+                " iterations (residual " +
+                Utilities::to_string(failure.last_residual) + ")");
+            }
+          gmres_iterations.push_back(size > 0 ? control.last_step() : 0);
+
+          // The full step's fields (one more solve), then backtracking on
+          // the largest residual: ln J is far from linear in the field
+          // (Fowler-Nordheim, Schottky, the retarding barrier).
+          std::vector<std::vector<double>> step_fields;
+          std::vector<double>              step_potential;
+          for (unsigned int a = 0; a < n_balanced; ++a)
+            step[balanced[a]] = unknowns[a];
+          std::vector<double> guard_step(n_guards);
+          for (unsigned int l = 0; l < n_guards; ++l)
+            guard_step[l] = unknowns[n_balanced + l];
+          {
+            dealii::Vector<double> balanced_step(size);
+            balanced_step = unknowns;
+            response(balanced_step, step_fields, step_potential);
+            for (unsigned int i = 0; i < n; ++i)
+              {
+                for (unsigned int k = 0; k < step_fields[i].size(); ++k)
+                  step_fields[i][k] += released_fields[i][k];
+                step_potential[i] += released_potential[i];
+              }
+          }
+          const auto largest = [](const std::vector<double> &values) {
+            double result = 0;
+            for (const double v : values)
+              result = std::max(result, std::abs(v));
+            return result;
+          };
+          // The first of t = 1, 1/2, ... that lowers the residual, else
+          // the full step.
+          const double start = largest(residual);
+          double       t     = 1;
+          for (unsigned int trial = 0;; ++trial, t *= 0.5)
+            {
+              if (trial == 30)
+                {
+                  t = 1;
+                  break;
+                }
+              std::vector<std::vector<double>> trial_fields = fields;
+              std::vector<double>              trial_charges = charges,
+                                  trial_potential = potential,
+                                  trial_layers    = layer_potentials;
+              for (unsigned int i = 0; i < n; ++i)
+                {
+                  for (unsigned int k = 0; k < fields[i].size(); ++k)
+                    trial_fields[i][k] += t * step_fields[i][k];
+                  trial_charges[i] += t * step[i];
+                  trial_potential[i] += t * step_potential[i];
+                }
+              for (unsigned int l = 0; l < n_guards; ++l)
+                trial_layers[l] += t * guard_step[l];
+              if (largest(residuals(trial_fields, trial_charges,
+                                    trial_potential, trial_layers)) <
+                  (1 - 1e-4 * t) * start)
+                break;
+            }
+
+          double largest_charge = 0;
+          charge_change         = 0;
+          for (unsigned int i = 0; i < n; ++i)
+            {
+              particles[i].charge += t * step[i];
+              largest_charge =
+                std::max(largest_charge, std::abs(particles[i].charge));
+              charge_change = std::max(charge_change, std::abs(t * step[i]));
+            }
+          charge_change =
+            largest_charge > 0 ? charge_change / largest_charge : 0.;
+          if (n_guards > 0)
+            {
+              for (unsigned int l = 0; l < n_guards; ++l)
+                layer_potentials[l] += t * guard_step[l];
+              make_constraints(constraints, parameters.anode_potential,
+                               layer_potentials, false);
+            }
+          output.log() << ", GMRES " << control.last_step()
+                       << " iterations, step length " << t
+                       << ", relative charge change " << charge_change
+                       << std::endl;
         }
+      for (auto &particle : particles)
+        particle.limited =
+          particle.charge >
+          particle.beam_charge + 1e-9 * std::abs(particle.beam_charge);
+      if (!converged)
+        throw SolverError(
+          "current balance (Newton) did not converge in " +
+          std::to_string(parameters.max_charge_iterations) +
+          " iterations (current residual " +
+          Utilities::to_string(charge_residual) +
+          " > Charging/Relative tolerance " +
+          Utilities::to_string(parameters.charge_tolerance) +
+          "; raise Charging/Maximum iterations)");
     }
+
 
     template <int dim, typename LA>
     double
@@ -1479,7 +1914,7 @@ namespace xray
       csv << "id,x,y,z,radius_m,charge_C,potential_V,"
              "max_surface_field_V_per_m,limited,layer,beam_charge_C,"
              "flux_charge_C,max_emitting_field_V_per_m,emitted_current_A,"
-             "galerkin_charge_C\n";
+             "galerkin_charge_C,charging_current_A,thermionically_limited\n";
       csv << std::setprecision(17);
       for (unsigned int i = 0; i < particles.size(); ++i)
         {
@@ -1490,7 +1925,9 @@ namespace xray
               << ',' << p.max_surface_field << ',' << (p.limited ? 1 : 0)
               << ',' << p.geometry.layer << ',' << p.beam_charge << ','
               << p.flux_charge << ',' << p.max_emitting_field << ','
-              << p.emitted_current << ',' << p.galerkin_charge << '\n';
+              << p.emitted_current << ',' << p.galerkin_charge << ','
+              << p.charging_current << ','
+              << (p.thermionically_limited ? 1 : 0) << '\n';
         }
       write_file_atomically(output.path("particles.csv"), csv.str());
     }
@@ -1666,7 +2103,7 @@ namespace xray
           double total = 0, max_field = 0, max_emitting = 0,
                  flux_error = 0, galerkin_error = 0, min_potential = 0,
                  max_potential = 0;
-          unsigned int n_limited      = 0;
+          unsigned int n_limited      = 0, n_thermionically_limited = 0;
           double       largest_charge = 0;
           min_potential = max_potential = particles[0].potential;
           for (const auto &p : particles)
@@ -1683,11 +2120,26 @@ namespace xray
               min_potential = std::min(min_potential, p.potential);
               max_potential = std::max(max_potential, p.potential);
               n_limited += p.limited;
+              n_thermionically_limited += p.thermionically_limited;
             }
           summary["total_charge_C"]              = total;
           summary["max_surface_field_V_per_m"]   = max_field;
           summary["max_emitting_field_V_per_m"]  = max_emitting;
           summary["n_limited"]                   = n_limited;
+          if (parameters.charging_model == ChargingModel::current_balance)
+            {
+              // Particles whose zero-field thermionic current alone exceeds
+              // the charging current (balanced in a retarding field), and
+              // each one's charging current and status.
+              summary["n_thermionically_limited"] = n_thermionically_limited;
+              nlohmann::json status = nlohmann::json::array();
+              for (const auto &p : particles)
+                status.push_back(!p.limited ? "beam charge" :
+                                 p.thermionically_limited ?
+                                              "thermionically limited" :
+                                              "emission limited");
+              summary["particle_status"] = status;
+            }
           summary["min_particle_potential_V"]    = min_potential;
           summary["max_particle_potential_V"]    = max_potential;
           // Relative to the largest charge: a particle near zero charge
@@ -1739,21 +2191,17 @@ namespace xray
     StreamPotential<dim, LA>::solve_charge_fixed_point()
     {
       // Prescribed charges and beam charging need one solve (more with
-      // guard electrodes, whose potentials follow the layers); the current
-      // balance iterates on the charges (update_charges).
+      // guard electrodes, whose potentials follow the layers).
       for (charge_iterations = 1;
            charge_iterations <= parameters.max_charge_iterations;
            ++charge_iterations)
         {
           solve_and_evaluate();
-          charge_change =
-            std::max(update_charges(), update_guard_potentials());
+          charge_change = update_guard_potentials();
           output.log() << "Charge iteration " << charge_iterations << ": "
                        << linear_iterations.back() << " CG iterations, "
-                       << "relative charge change " << charge_change;
-          if (charge_residual > 0)
-            output.log() << ", field/current residual " << charge_residual;
-          output.log() << std::endl;
+                       << "relative charge change " << charge_change
+                       << std::endl;
           if (charge_change <= parameters.charge_tolerance)
             {
               converged = true;
@@ -1787,6 +2235,9 @@ namespace xray
       if (dim == 3 &&
           parameters.charging_model == ChargingModel::field_emission_cap)
         solve_field_emission_cap();
+      else if (dim == 3 &&
+               parameters.charging_model == ChargingModel::current_balance)
+        solve_current_balance();
       else
         solve_charge_fixed_point();
 

@@ -38,7 +38,7 @@ SUCCESS, INPUT_ERROR, SOLVER_FAILURE = 0, 2, 3
 PARTICLES_HEADER = ["id", "x", "y", "z", "radius_m", "charge_C", "potential_V",
                     "max_surface_field_V_per_m", "limited", "layer", "beam_charge_C",
                     "flux_charge_C", "max_emitting_field_V_per_m", "emitted_current_A",
-                    "galerkin_charge_C"]
+                    "galerkin_charge_C", "charging_current_A", "thermionically_limited"]
 PROFILE_COLUMNS = ["z_m", "potential_V", "electric_field_magnitude_V_per_m",
                    "inside_particle"]
 SUMMARY_KEYS = ["solver", "converged", "n_particles", "max_abs_potential_V",
@@ -76,7 +76,8 @@ def particles(run):
     header, table = rows(run, "particles.csv")
     check(header == PARTICLES_HEADER,
           f"particles.csv header {header}\n  documented {PARTICLES_HEADER}")
-    return [{k: (int(v) if k in ("id", "limited", "layer") else float(v))
+    return [{k: (int(v) if k in ("id", "limited", "layer", "thermionically_limited")
+                 else float(v))
              for k, v in row.items()} for row in table]
 
 
@@ -471,6 +472,86 @@ def current_balance(d):
     for p in table:
         check(abs(p["charge_C"]) <= abs(p["beam_charge_C"]) * (1 + CSV_ROUNDING),
               f"particle {p['id']}: |charge| above the beam charge")
+
+
+# Richardson-Dushman (doc/theory.md section 2): A_R = 4 pi m_e k_B^2 e / h^3.
+RICHARDSON = 1.20173e6        # A m^-2 K^-2
+BOLTZMANN_EV = 8.617333262e-5  # k_B / e, eV/K
+WORK_FUNCTION = 4.5           # eV (tungsten, the default)
+
+
+def check_current_balance(run, label, temperature):
+    """Every particle from particles.csv: the charging current is q_uP j pi r^2;
+    a limited particle emits it (|I / I_c - 1| <= 1e-5), the others keep the
+    beam charge and emit no more; the thermionically limited flag is the
+    zero-field Richardson-Dushman current of the whole surface against I_c,
+    and such particles sit at a positive potential (a retarding barrier)."""
+    s = expect_success(run)
+    table = particles(run)
+    thermionic = 4 * math.pi * RADIUS ** 2 * RICHARDSON * temperature ** 2 * math.exp(
+        -WORK_FUNCTION / (BOLTZMANN_EV * temperature))
+    target = charging_current(RADIUS)
+    measured(f"{label}: zero-field thermionic / charging current", f"{thermionic / target:.4e}")
+    measured(f"{label}: charges [C]", column(table, "charge_C"))
+    measured(f"{label}: potentials [V]", column(table, "potential_V"))
+    measured(f"{label}: Newton steps / GMRES / PDE solves / residual",
+             f"{s['charge_iterations']} / {s.get('gmres_iterations')} / "
+             f"{s.get('response_solves')} / {s['charge_residual']:.3e}")
+    worst = 0.0
+    for p in table:
+        check_close(f"{label}, particle {p['id']}: charging_current_A", p["charging_current_A"],
+                    target, 1e-12)
+        ratio = p["emitted_current_A"] / p["charging_current_A"]
+        if p["limited"]:
+            worst = max(worst, abs(ratio - 1))
+        else:
+            check(ratio <= 1 + 1e-5, f"{label}, particle {p['id']}: keeps its beam charge but "
+                                     f"emits {ratio:.6g} x the charging current")
+            check(relative_difference(p["charge_C"], p["beam_charge_C"]) <= CSV_ROUNDING,
+                  f"{label}, particle {p['id']} not limited but not at its beam charge")
+        check(p["charge_C"] >= p["beam_charge_C"] * (1 + CSV_ROUNDING),
+              f"{label}, particle {p['id']}: charge below (more negative than) the beam's")
+        check(p["thermionically_limited"] == (thermionic > target),
+              f"{label}, particle {p['id']}: thermionically_limited "
+              f"{p['thermionically_limited']}, thermionic / charging {thermionic / target:.4g}")
+        if p["thermionically_limited"]:
+            check(p["limited"] == 1 and p["potential_V"] > 0,
+                  f"{label}, particle {p['id']}: thermionically limited at potential "
+                  f"{p['potential_V']} V (limited {p['limited']})")
+    check_max(f"{label}: limited particles, largest |emitted / charging current - 1|",
+              worst, 1e-5)
+    check(s["n_thermionically_limited"] == sum(p["thermionically_limited"] for p in table),
+          "summary n_thermionically_limited differs from particles.csv")
+    return s, table
+
+
+@case()
+def current_balance_hot(d):
+    """Thermally assisted current balance up to the melting point of W (3000,
+    3695 K): converges, every particle balanced (particles.csv), the hot
+    particles thermionically limited at a positive potential."""
+    for temperature in (3000, 3695):
+        run = d.run("stream-patch.prm", ["Charging/Model=current balance",
+                                         "Charging/Field emission/Thermally assisted=true",
+                                         f"Charging/Field emission/Particle temperature="
+                                         f"{temperature}"])
+        s, table = check_current_balance(run, f"{temperature} K", temperature)
+        check(all(p["thermionically_limited"] for p in table),
+              f"{temperature} K: not every particle thermionically limited")
+
+
+@case()
+def current_balance_hot_guards(d):
+    """3 x 3 monolayer with guard electrodes at 3695 K: the guard potentials
+    are Newton unknowns too; every particle balanced and thermionically
+    limited (particles.csv)."""
+    run = d.run("stream-monolayer-3x3.prm", ["Charging/Model=current balance",
+                                             "Enclosure/Guard electrodes=true",
+                                             "Charging/Field emission/Thermally assisted=true",
+                                             "Charging/Field emission/Particle temperature=3695"])
+    s, table = check_current_balance(run, "3 x 3 with guards, 3695 K", 3695)
+    check(all(p["thermionically_limited"] for p in table),
+          "not every particle thermionically limited")
 
 
 @case()

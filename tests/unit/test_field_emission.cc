@@ -363,6 +363,141 @@ namespace
   }
 
 
+  // ---- Retarding field (thermionic emission from a positive sphere) --------
+
+  // Fraction of a half-Maxwellian emitted flux (temperature 1, energies in
+  // k_B T) that escapes a sphere of radius a whose Coulomb barrier is B,
+  // computed directly from the orbits: an electron with normal energy E_n
+  // and tangential energy E_t has, at radius r = a / u, the radial kinetic
+  // energy E_n + E_t (1 - u^2) - B (1 - u) (energy and angular momentum
+  // conserved); it escapes if that is >= 0 for every u in [0, 1]. The flux
+  // is e^-E_n dE_n e^-E_t dE_t, so for each E_t the escaping E_n are those
+  // above the largest barrier along the orbit, found here by scanning u.
+  double
+  escaping_fraction_by_orbits(const double B)
+  {
+    const unsigned int n_t = 4000, n_u = 2000;
+    const double       E_t_max = B + 40, dE_t = E_t_max / n_t;
+    double             fraction = 0;
+    for (unsigned int a = 0; a < n_t; ++a)
+      {
+        const double E_t    = (a + 0.5) * dE_t;
+        double       needed = 0;
+        for (unsigned int b = 0; b <= n_u; ++b)
+          {
+            const double u = double(b) / n_u;
+            needed = std::max(needed, B * (1 - u) - E_t * (1 - u * u));
+          }
+        fraction += std::exp(-E_t - needed) * dE_t;
+      }
+    return fraction;
+  }
+
+  TEST(FieldEmissionRetarding, FractionAgainstOrbits)
+  {
+    const double T  = 3000.;
+    const double kT = emission_constants::boltzmann_eV_per_K * T; // eV (checked
+                                                   // against CODATA above)
+    for (const double x : {0.1, 0.5, 1., 2., 5., 10., 20.})
+      {
+        const double reference = escaping_fraction_by_orbits(x);
+        EXPECT_LT(relative_difference(retarded_thermionic_fraction(x * kT, T),
+                                      reference),
+                  2e-3)
+          << "x = " << x;
+        // More than a plane would let out, exp(-x) (normal energy only).
+        EXPECT_GT(reference, std::exp(-x) * 1.01) << "x = " << x;
+      }
+    EXPECT_EQ(retarded_thermionic_fraction(0., T), 1.);
+    EXPECT_EQ(retarded_thermionic_fraction(-1., T), 1.);
+    // Far beyond underflow of the fraction, its logarithm stays exact.
+    EXPECT_NEAR(log_retarded_thermionic_fraction(1e4 * kT, T),
+                std::log1p(1e4) - 1e4, 1e-9);
+    EXPECT_THROW(retarded_thermionic_fraction(1., 0.), std::invalid_argument);
+  }
+
+  TEST(FieldEmissionRetarding, CurrentDensityBelowZeroField)
+  {
+    EmitterSurface hot = surface(4.5, 1., 3000., true);
+    // Without a retarding length the code's law has no retarding branch.
+    EXPECT_EQ(emission_current_density(-1e6, hot), 0.);
+    hot.retarding_length_m = 2.5e-6;
+    const double kT        = emission_constants::boltzmann_eV_per_K * 3000.; // eV
+    const double zero_field =
+      1.20173e6 * 3000. * 3000. * std::exp(-4.5 / kT); // Richardson-Dushman
+    for (const double F : {-1e3, -1e5, -4e5, -1e6})
+      {
+        const double x = -F * 2.5e-6 / kT;
+        EXPECT_LT(relative_difference(emission_current_density(F, hot),
+                                      zero_field * (1 + x) * std::exp(-x)),
+                  1e-12)
+          << "F = " << F;
+      }
+    // Continuous through zero field, where Schottky lowering vanishes.
+    EXPECT_LT(relative_difference(emission_current_density(-1e-9, hot),
+                                  zero_field),
+              1e-12);
+    EXPECT_LT(relative_difference(emission_current_density(1e-9, hot),
+                                  zero_field),
+              1e-8);
+    // Non-decreasing in the field from retarding to extracting.
+    double previous = 0;
+    for (double F = -1e7; F < 1e10; F += (std::abs(F) + 1e3) * 0.05)
+      {
+        const double J = emission_current_density(F, hot);
+        EXPECT_GE(J, previous) << "F = " << F;
+        previous = J;
+      }
+    // A cold surface, or one not thermally assisted, emits nothing there.
+    hot.thermally_assisted = false;
+    EXPECT_EQ(emission_current_density(-1e5, hot), 0.);
+    hot.retarding_length_m = -1;
+    EXPECT_TRUE(throws_input_error_containing([&] { hot.check(); },
+                                              {"retarding length"}));
+  }
+
+  TEST(FieldEmissionRetarding, SlopeAgainstDerivatives)
+  {
+    EmitterSurface hot     = surface(4.5, 1., 3000., true);
+    hot.retarding_length_m = 2.5e-6;
+    const double kT        = emission_constants::boltzmann_eV_per_K * 3000.; // eV
+    // Retarding: d ln J / dF = x / (1 + x) L / kT (x = |F| L / kT).
+    for (const double F : {-1e4, -3e5, -1e6})
+      {
+        const double x = -F * 2.5e-6 / kT;
+        EXPECT_LT(relative_difference(log_emission_current_density_slope(F, hot),
+                                      x / (1 + x) * 2.5e-6 / kT),
+                  1e-5)
+          << "F = " << F;
+      }
+    // Schottky (thermionic branch at low field): c_S / (2 sqrt(F) kT),
+    // c_S = sqrt(e / (4 pi eps0)) in eV (V/m)^-1/2.
+    const double c_S =
+      std::sqrt(elementary_charge / (4 * pi * vacuum_permittivity));
+    for (const double F : {1e6, 1e7, 1e8})
+      EXPECT_LT(relative_difference(log_emission_current_density_slope(F, hot),
+                                    c_S / (2 * std::sqrt(F) * kT)),
+                1e-4)
+        << "F = " << F;
+    // Cold Murphy-Good: d ln J / dF = 2 / F + v b phi^3/2 / F^2 - (terms in
+    // f of t and v); against a wide central difference of ln J itself.
+    const EmitterSurface cold = surface();
+    for (const double F : {2e9, 4e9})
+      {
+        const double h = 1e-3 * F;
+        EXPECT_LT(relative_difference(
+                    log_emission_current_density_slope(F, cold),
+                    (log_murphy_good_current_density(F + h, 4.5) -
+                     log_murphy_good_current_density(F - h, 4.5)) /
+                      (2 * h)),
+                  1e-5)
+          << "F = " << F;
+      }
+    // No emission on either side: slope 0.
+    EXPECT_EQ(log_emission_current_density_slope(-1e9, cold), 0.);
+  }
+
+
   // ---- Emitter surface ----------------------------------------------------
 
   TEST(FieldEmissionSurface, InvalidRejected)
