@@ -19,6 +19,7 @@
 #include <limits>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <string>
@@ -1119,7 +1120,8 @@ namespace xray
     void
     make_stream_mesh(parallel::fullydistributed::Triangulation<3> &triangulation,
                      const StreamDomain                           &domain,
-                     const StreamMeshSizes                        &sizes)
+                     const StreamMeshSizes                        &sizes,
+                     TimerOutput                                  *timer)
     {
       // Every rank checks the same input and fails the same way.
       check_domain(domain);
@@ -1152,6 +1154,9 @@ namespace xray
         {
           try
             {
+              std::optional<TimerOutput::Scope> scope;
+              if (timer != nullptr)
+                scope.emplace(*timer, "mesh: gmsh");
               mesh = run_gmsh(domain, sizes);
               remove_tetrahedra_inside_particles(mesh, manifold, particles.size());
             }
