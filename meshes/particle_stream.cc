@@ -1150,13 +1150,15 @@ namespace xray
 
       RawMesh     mesh;
       std::string error;
+      // Every rank times gmsh (the others wait for it): a timer's
+      // statistics over the ranks need the same sections on each.
+      std::optional<TimerOutput::Scope> gmsh_scope;
+      if (timer != nullptr)
+        gmsh_scope.emplace(*timer, "mesh: gmsh");
       if (Utilities::MPI::this_mpi_process(comm) == 0)
         {
           try
             {
-              std::optional<TimerOutput::Scope> scope;
-              if (timer != nullptr)
-                scope.emplace(*timer, "mesh: gmsh");
               mesh = run_gmsh(domain, sizes);
               remove_tetrahedra_inside_particles(mesh, manifold, particles.size());
             }
@@ -1174,6 +1176,7 @@ namespace xray
             }
         }
       error = Utilities::MPI::broadcast(comm, error, 0);
+      gmsh_scope.reset();
       if (!error.empty())
         throw SolverError("gmsh could not mesh the particle stream: " + error);
       broadcast_vector(mesh.coordinates, comm, MPI_DOUBLE);

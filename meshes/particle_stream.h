@@ -164,7 +164,8 @@ namespace xray
     /// as are interior edges between two vertices of one sphere.
     /// @p triangulation must be empty. Calls check_domain() (InputError on
     /// every rank); throws SolverError on every rank if gmsh fails. With
-    /// @p timer, gmsh's share (rank 0) is its section "mesh: gmsh".
+    /// @p timer, gmsh's share (on rank 0; the other ranks wait for it) is
+    /// its section "mesh: gmsh", on every rank.
     void
     make_stream_mesh(parallel::fullydistributed::Triangulation<3> &triangulation,
                      const StreamDomain                           &domain,
