@@ -1115,8 +1115,8 @@ namespace xray
       // matrix and AMG, and the guard columns G, H come from one solve per
       // layer at the start. J changes between steps only through A and the
       // peak vertices, so every response solved so far is kept and starts
-      // the next step's GCR (doc/stream-potential.md, "Field-emission cap:
-      // recycled responses"). The steps end when the active set and the
+      // the next step's GCR (doc/stream-potential.md, "Charging models",
+      // recycled responses). The steps end when the active set and the
       // peak vertices settle and both residuals are below the tolerance.
       const unsigned int n           = particles.size();
       const double       field_limit = parameters.field_limit;
