@@ -19,6 +19,7 @@
 #include <limits>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <string>
@@ -1119,7 +1120,8 @@ namespace xray
     void
     make_stream_mesh(parallel::fullydistributed::Triangulation<3> &triangulation,
                      const StreamDomain                           &domain,
-                     const StreamMeshSizes                        &sizes)
+                     const StreamMeshSizes                        &sizes,
+                     TimerOutput                                  *timer)
     {
       // Every rank checks the same input and fails the same way.
       check_domain(domain);
@@ -1148,6 +1150,11 @@ namespace xray
 
       RawMesh     mesh;
       std::string error;
+      // Every rank times gmsh (the others wait for it): a timer's
+      // statistics over the ranks need the same sections on each.
+      std::optional<TimerOutput::Scope> gmsh_scope;
+      if (timer != nullptr)
+        gmsh_scope.emplace(*timer, "mesh: gmsh");
       if (Utilities::MPI::this_mpi_process(comm) == 0)
         {
           try
@@ -1169,6 +1176,7 @@ namespace xray
             }
         }
       error = Utilities::MPI::broadcast(comm, error, 0);
+      gmsh_scope.reset();
       if (!error.empty())
         throw SolverError("gmsh could not mesh the particle stream: " + error);
       broadcast_vector(mesh.coordinates, comm, MPI_DOUBLE);

@@ -21,6 +21,7 @@
 
 #include <deal.II/base/mpi.h>
 #include <deal.II/base/point.h>
+#include <deal.II/base/timer.h>
 #include <deal.II/base/types.h>
 
 #include <deal.II/distributed/fully_distributed_tria.h>
@@ -162,11 +163,14 @@ namespace xray
     /// straight cell's) are declared interior chords, i.e. left straight,
     /// as are interior edges between two vertices of one sphere.
     /// @p triangulation must be empty. Calls check_domain() (InputError on
-    /// every rank); throws SolverError on every rank if gmsh fails.
+    /// every rank); throws SolverError on every rank if gmsh fails. With
+    /// @p timer, gmsh's share (on rank 0; the other ranks wait for it) is
+    /// its section "mesh: gmsh", on every rank.
     void
     make_stream_mesh(parallel::fullydistributed::Triangulation<3> &triangulation,
                      const StreamDomain                           &domain,
-                     const StreamMeshSizes                        &sizes);
+                     const StreamMeshSizes                        &sizes,
+                     TimerOutput *timer = nullptr);
 
     /// Flat manifold that places a new point on a sphere when all points it
     /// is computed from (those with non-zero weight) lie on that sphere:

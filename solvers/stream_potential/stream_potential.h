@@ -119,7 +119,8 @@ namespace xray
       unsigned int
       solve(const AffineConstraints<double> &boundary_constraints,
             const Vector                    &rhs,
-            Vector                          &potential);
+            Vector                          &potential,
+            double                           tolerance);
       std::vector<double>
       compute_surface_charge_density();
       void
@@ -138,7 +139,7 @@ namespace xray
       FieldResponse
       response_of(const Vector &ghosted_potential) const;
       FieldResponse
-      charge_response(const std::vector<double> &charges);
+      charge_response(const std::vector<double> &charges, double tolerance);
       std::vector<double>
       layer_means(const std::vector<double> &potentials) const;
       void
@@ -235,17 +236,26 @@ namespace xray
       std::vector<std::vector<types::global_dof_index>> sample_dofs;
 
       /// Field-emission cap: each particle's peak surface vertex (the same
-      /// on every rank), its area weight, and the locally owned cells
-      /// around it with the vertex's local index.
-      struct PeakVertexCell
-      {
-        typename DoFHandler<dim>::active_cell_iterator cell;
-        unsigned int                                   vertex;
-        unsigned int                                   particle;
-      };
+      /// on every rank), its area weight, and the consistent flux there as
+      /// weights on the dofs of the locally owned cells around it
+      /// (find_peak_vertices()).
       std::vector<types::global_dof_index> peak_dofs;
       std::vector<double>                  peak_areas;
-      std::vector<PeakVertexCell>          peak_vertex_cells;
+      std::vector<types::global_dof_index> peak_flux_dofs;
+      std::vector<double>                  peak_flux_weights;
+      std::vector<unsigned int>            peak_flux_particles;
+      /// Field-emission cap: the charges of each response solved so far
+      /// and their potential (grounded boundaries, locally relevant), the
+      /// recycled directions of later Newton steps; at most
+      /// max_stored_responses (2.5 MB each per rank at 550k unknowns on two
+      /// ranks), the oldest dropped first.
+      struct StoredResponse
+      {
+        std::vector<double> charges;
+        Vector              potential;
+      };
+      static constexpr unsigned int max_stored_responses = 120;
+      std::deque<StoredResponse>    stored_responses;
       Vector                               vertex_areas; // locally owned
 
       /// Guard electrodes: layer heights (m) and mean potentials (V).
@@ -256,9 +266,13 @@ namespace xray
       // Statistics for the log and summary.json.
       unsigned int              charge_iterations = 0;
       std::vector<unsigned int> linear_iterations;
-      /// Field-emission cap: GMRES iterations per Newton step, PDE solves
-      /// for GMRES products and their CG iterations.
+      /// Field-emission cap: GCR iterations (new PDE solves) per Newton
+      /// step, PDE solves for products and their CG iterations.
       std::vector<unsigned int> gmres_iterations;
+      /// Field-emission cap: directions each Newton step's GCR took from
+      /// earlier solves, and each particle's cap residual at the end.
+      std::vector<unsigned int> recycled_directions;
+      std::vector<double>       cap_residuals;
       unsigned int              response_solves = 0;
       unsigned int              response_cg_iterations = 0;
       double                    charge_change = 0;

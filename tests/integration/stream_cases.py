@@ -38,7 +38,8 @@ SUCCESS, INPUT_ERROR, SOLVER_FAILURE = 0, 2, 3
 PARTICLES_HEADER = ["id", "x", "y", "z", "radius_m", "charge_C", "potential_V",
                     "max_surface_field_V_per_m", "limited", "layer", "beam_charge_C",
                     "flux_charge_C", "max_emitting_field_V_per_m", "emitted_current_A",
-                    "galerkin_charge_C", "charging_current_A", "thermionically_limited"]
+                    "galerkin_charge_C", "charging_current_A", "thermionically_limited",
+                    "cap_relative_residual"]
 PROFILE_COLUMNS = ["z_m", "potential_V", "electric_field_magnitude_V_per_m",
                    "inside_particle"]
 SUMMARY_KEYS = ["solver", "converged", "n_particles", "max_abs_potential_V",
@@ -390,6 +391,25 @@ def check_field_cap(run, label, allow_positive=False):
               1e-4)
     check(s["charge_residual"] <= 1e-4, f"converged with charge_residual "
                                         f"{s['charge_residual']:.3e} > 1e-4")
+    # Every particle's cap residual, as written, within the cap tolerance
+    # (Charging/Relative tolerance, as written to summary.json), the same in
+    # particles.csv; a limited particle's is its |field / limit - 1|.
+    residuals = s["cap_relative_residual"]
+    check(len(residuals) == len(table),
+          f"{len(residuals)} cap residuals for {len(table)} particles")
+    check_max(f"{label}: largest cap_relative_residual / tolerance",
+              s["max_cap_relative_residual"] / s["charge_tolerance"], 1.0)
+    check(max(residuals) == s["max_cap_relative_residual"],
+          "max_cap_relative_residual is not the largest cap_relative_residual")
+    for p, residual in zip(table, residuals):
+        check(relative_difference(p["cap_relative_residual"], residual) <= CSV_ROUNDING,
+              f"particle {p['id']}: particles.csv cap residual "
+              f"{p['cap_relative_residual']} != summary.json {residual}")
+        if p["limited"]:
+            check(abs(residual - abs(p["max_emitting_field_V_per_m"] / FIELD_LIMIT - 1))
+                  <= 1e-9,
+                  f"particle {p['id']}: limited, cap residual {residual} is not "
+                  f"|field / limit - 1|")
     for p in table:
         if not allow_positive:
             check(p["charge_C"] < 0, f"particle {p['id']}: charge {p['charge_C']} not negative")
