@@ -353,38 +353,59 @@ namespace xray
           if (size < size_min)
             contacts.push_back({Point<3>(point / scale), size});
         };
+        // The gap g between two conductors, from point `from` on one to
+        // point `to` on the other (g apart): the surface field peaks at the
+        // ends and varies there over a distance ~ g along the surface, so
+        // the size along the gap's axis is at most g / n (n elements
+        // across the gap), at both ends and the middle (g / 2 apart: with
+        // DistMin = the size the whole axis gets it), and never above the
+        // sagitta limit sqrt(2 r g).
+        const auto add_gap_axis = [&](const Point<3> &from, // SI
+                                      const Point<3> &to,   // SI
+                                      const double    gap,  // SI
+                                      const double    radius,
+                                      const double    elements_across) {
+          if (!(elements_across > 0))
+            return;
+          const double size =
+            std::min(gap / elements_across, std::sqrt(2 * radius * gap)) / scale;
+          if (size >= size_min)
+            return;
+          for (const Point<3> &point : {from, Point<3>(0.5 * (from + to)), to})
+            contacts.push_back({Point<3>(point / scale), size});
+        };
+        // Particle-particle gaps: the sagitta limit at the middle, and
+        // at most gap / Elements across particle gap along the line of
+        // centres.
+        const double largest_sized_gap =
+          std::max(std::pow(size_min * scale, 2) / (2 * r_min),
+                   sizes.elements_across_particle_gap * size_min * scale);
         for_each_close_pair(
           particles,
-          std::pow(size_min * scale, 2) / (2 * r_min), // largest gap that needs it
+          largest_sized_gap,
           [&](const unsigned int i, const unsigned int j, const double gap) {
             const Particle    &a = particles[i], &b = particles[j];
             const Tensor<1, 3> axis =
               (b.center - a.center) / b.center.distance(a.center);
-            add_contact(a.center + (a.radius + gap / 2) * axis,
-                        gap,
-                        std::min(a.radius, b.radius));
+            const double radius = std::min(a.radius, b.radius);
+            add_contact(a.center + (a.radius + gap / 2) * axis, gap, radius);
+            add_gap_axis(a.center + a.radius * axis,
+                         b.center - b.radius * axis,
+                         gap,
+                         radius,
+                         sizes.elements_across_particle_gap);
           });
-        // The anode gap g under a particle: the surface field peaks at the
-        // lowest point and falls off over a distance ~ g along the surface,
-        // so the size along the gap's axis is at most g / n (n elements
-        // across the gap), at the lowest point, the middle and the foot on
-        // the anode (g / 2 apart: with DistMin = the size the whole axis
-        // gets it).
+        // The anode gap under a particle, from its lowest point down to
+        // the anode: the surface field peaks at the lowest point.
         const auto add_anode_gap = [&](const Particle &particle) {
-          const double gap = particle.center[2] - particle.radius;
-          if (!(sizes.elements_across_anode_gap > 0))
-            return;
-          const double size =
-            std::min(gap / sizes.elements_across_anode_gap,
-                     std::sqrt(2 * particle.radius * gap)) / scale;
-          if (size >= size_min)
-            return;
-          for (const double height : {gap, gap / 2, 0.})
-            {
-              Point<3> point = particle.center;
-              point[2]       = height;
-              contacts.push_back({Point<3>(point / scale), size});
-            }
+          Point<3> lowest = particle.center, foot = particle.center;
+          lowest[2] -= particle.radius;
+          foot[2] = 0;
+          add_gap_axis(lowest,
+                       foot,
+                       lowest[2],
+                       particle.radius,
+                       sizes.elements_across_anode_gap);
         };
         const auto box = enclosure_box(domain);
         for (const Particle &particle : particles)
