@@ -295,8 +295,9 @@ namespace xray
           "Model", "prescribed charge",
           Patterns::Selection("prescribed charge|prescribed potential|beam|"
                               "field emission cap|current balance"),
-          "How each particle gets its charge. prescribed charge / prescribed "
-          "potential: the same value for all. beam: the charge the beam "
+          "How each particle gets its charge. prescribed charge: the same "
+          "value for all. prescribed potential: the same value for all, or "
+          "one per particle. beam: the charge the beam "
           "deposits while the particle crosses the spot. field emission "
           "cap: the lesser of the beam charge and the charge at which the "
           "particle's peak emitting surface field reaches the field limit, "
