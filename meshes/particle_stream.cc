@@ -335,8 +335,9 @@ namespace xray
         // the concentric shell) gets the contact size on its whole surface.
         struct Contact
         {
-          Point<3> point; // model units
-          double   size;  // model units
+          Point<3> point;       // model units
+          double   size;        // model units
+          double   slope = 0.7; // growth of the size with the distance
         };
         const double         size_min = sizes.surface_size * r_min / scale;
         const double         size_max =
@@ -364,7 +365,8 @@ namespace xray
                                       const Point<3> &to,   // SI
                                       const double    gap,  // SI
                                       const double    radius,
-                                      const double    elements_across) {
+                                      const double    elements_across,
+                                      const double    slope) {
           if (!(elements_across > 0))
             return;
           const double size =
@@ -372,7 +374,19 @@ namespace xray
           if (size >= size_min)
             return;
           for (const Point<3> &point : {from, Point<3>(0.5 * (from + to)), to})
-            contacts.push_back({Point<3>(point / scale), size});
+            contacts.push_back({Point<3>(point / scale), size, slope});
+        };
+        // Between two spheres the gap widens away from the axis to
+        // s(rho) ~ g + rho^2 / r at a distance rho. The size g / n + k rho
+        // stays below s(rho) / 2 for every rho if
+        // g (1/2 - 1/n) + rho^2 / (2 r) - k rho >= 0, i.e. if
+        // k^2 <= g (1 - 2/n) / r: a narrow gap grows more slowly than the
+        // usual slope 0.7, which holds from g ~ r on (n <= 2 leaves no
+        // room: the slope stays 0.7). The charge (an energy) feels the
+        // whole widening zone, the peak field the axis.
+        const auto particle_gap_slope = [&](const double gap, const double radius) {
+          const double n = sizes.elements_across_particle_gap;
+          return n <= 2 ? 0.7 : std::min(0.7, std::sqrt(gap * (1 - 2 / n) / radius));
         };
         // Particle-particle gaps: the sagitta limit at the middle, and
         // at most gap / Elements across particle gap along the line of
@@ -393,7 +407,8 @@ namespace xray
                          b.center - b.radius * axis,
                          gap,
                          radius,
-                         sizes.elements_across_particle_gap);
+                         sizes.elements_across_particle_gap,
+                         particle_gap_slope(gap, radius));
           });
         // The anode gap under a particle, from its lowest point down to
         // the anode: the surface field peaks at the lowest point.
@@ -405,7 +420,8 @@ namespace xray
                        foot,
                        lowest[2],
                        particle.radius,
-                       sizes.elements_across_anode_gap);
+                       sizes.elements_across_anode_gap,
+                       0.7);
         };
         const auto box = enclosure_box(domain);
         for (const Particle &particle : particles)
@@ -458,20 +474,25 @@ namespace xray
           std::max(sizes.growth_distance * r_max / scale, 2 * surface_size));
         std::vector<double> size_fields = {double(threshold)};
 
-        std::map<int, std::vector<double>> class_points; // class -> point tags
+        // (size class, slope class) -> point tags; the slope classes are
+        // slope / class_ratio^j, rounded down.
+        const auto class_of = [&](const double ratio) {
+          return static_cast<int>(std::ceil(std::log(ratio) / std::log(class_ratio) - 1e-9));
+        };
+        std::map<std::pair<int, int>, std::vector<double>> class_points;
         for (const Contact &contact : contacts)
           if (contact.size < surface_size)
-            {
-              const int k = static_cast<int>(std::ceil(
-                std::log(surface_size / contact.size) / std::log(class_ratio) - 1e-9));
-              class_points[k].push_back(gmsh::model::occ::addPoint(
-                contact.point[0], contact.point[1], contact.point[2]));
-            }
+            class_points[{class_of(surface_size / contact.size),
+                          class_of(slope / contact.slope)}]
+              .push_back(gmsh::model::occ::addPoint(contact.point[0],
+                                                    contact.point[1],
+                                                    contact.point[2]));
         if (!class_points.empty())
           gmsh::model::occ::synchronize();
-        for (const auto &[k, points] : class_points)
+        for (const auto &[classes, points] : class_points)
           {
-            const double size = surface_size / std::pow(class_ratio, k);
+            const double size  = surface_size / std::pow(class_ratio, classes.first);
+            const double growth = slope / std::pow(class_ratio, classes.second);
             const int    point_distance = gmsh::model::mesh::field::add("Distance");
             gmsh::model::mesh::field::setNumbers(point_distance, "PointsList", points);
             const int point_threshold = gmsh::model::mesh::field::add("Threshold");
@@ -481,7 +502,7 @@ namespace xray
             gmsh::model::mesh::field::setNumber(point_threshold, "DistMin", size);
             gmsh::model::mesh::field::setNumber(point_threshold,
                                                 "DistMax",
-                                                size + (size_max - size) / slope);
+                                                size + (size_max - size) / growth);
             size_fields.push_back(point_threshold);
           }
         if (size_fields.size() == 1)

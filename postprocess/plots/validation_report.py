@@ -877,9 +877,9 @@ def pair_gap_comments(rows):
                      f"{next(r for r in gated if r['case'] == case)['n_dofs']} |"
                      for case in cases]
     enclosure = [r for r in ours if not r["default"] and r["refinement"].startswith("default")]
-    enclosure_effect = max((abs(r["measured"] - next(
-        g["measured"] for g in gated if g["case"] == r["case"]
-        and g["quantity"] == r["quantity"])) / abs(r["reference"])
+    enclosure_effect = max((abs(r["error"] - next(
+        g["error"] for g in gated if g["case"] == r["case"]
+        and g["quantity"] == r["quantity"]))
                             for r in enclosure if r["quantity"].startswith("charge of A")),
                            default=float("nan"))
     refined = [r for r in ours if "elements across" in r["refinement"]]
@@ -900,8 +900,8 @@ def pair_gap_comments(rows):
 **Two spheres, one at a potential, one grounded** (`sphere_sphere_benchmark.py`,
 equal spheres A at V and B at 0 in a grounded sphere 40 centre distances
 away, the reference the image series of the free pair with the enclosure's
-uniform image potential; doubling the enclosure's radius moves Q_A by
-{sci(enclosure_effect)} of itself). Errors at the default mesh (Q_B's relative to |Q_A|;
+uniform image potential; doubling the enclosure's radius, a different
+mesh, changes the Q_A error by {sci(enclosure_effect)}). Errors at the default mesh (Q_B's relative to |Q_A|;
 criteria 0.5 % on the charges and 2 % on the peak fields, gated at every
 gap; missed: {'; '.join(missed) or 'none'}):
 
