@@ -336,8 +336,9 @@ namespace xray
         // the concentric shell) gets the contact size on its whole surface.
         struct Contact
         {
-          Point<3> point; // model units
-          double   size;  // model units
+          Point<3> point;       // model units
+          double   size;        // model units
+          double   slope = 0.7; // growth of the size with the distance
         };
         const double         size_min = sizes.surface_size * r_min / scale;
         const double         size_max =
@@ -354,38 +355,74 @@ namespace xray
           if (size < size_min)
             contacts.push_back({Point<3>(point / scale), size});
         };
+        // The gap g between two conductors, from point `from` on one to
+        // point `to` on the other (g apart): the surface field peaks at the
+        // ends and varies there over a distance ~ g along the surface, so
+        // the size along the gap's axis is at most g / n (n elements
+        // across the gap), at both ends and the middle (g / 2 apart: with
+        // DistMin = the size the whole axis gets it), and never above the
+        // sagitta limit sqrt(2 r g).
+        const auto add_gap_axis = [&](const Point<3> &from, // SI
+                                      const Point<3> &to,   // SI
+                                      const double    gap,  // SI
+                                      const double    radius,
+                                      const double    elements_across,
+                                      const double    slope) {
+          if (!(elements_across > 0))
+            return;
+          const double size =
+            std::min(gap / elements_across, std::sqrt(2 * radius * gap)) / scale;
+          if (size >= size_min)
+            return;
+          for (const Point<3> &point : {from, Point<3>(0.5 * (from + to)), to})
+            contacts.push_back({Point<3>(point / scale), size, slope});
+        };
+        // Between two spheres the gap widens away from the axis to
+        // s(rho) ~ g + rho^2 / r at a distance rho. The size g / n + k rho
+        // stays below s(rho) / 2 for every rho if
+        // g (1/2 - 1/n) + rho^2 / (2 r) - k rho >= 0, i.e. if
+        // k^2 <= g (1 - 2/n) / r: a narrow gap grows more slowly than the
+        // usual slope 0.7, which holds from g ~ r on (n <= 2 leaves no
+        // room: the slope stays 0.7). The charge (an energy) feels the
+        // whole widening zone, the peak field the axis.
+        const auto particle_gap_slope = [&](const double gap, const double radius) {
+          const double n = sizes.elements_across_particle_gap;
+          return n <= 2 ? 0.7 : std::min(0.7, std::sqrt(gap * (1 - 2 / n) / radius));
+        };
+        // Particle-particle gaps: the sagitta limit at the middle, and
+        // at most gap / Elements across particle gap along the line of
+        // centres.
+        const double largest_sized_gap =
+          std::max(std::pow(size_min * scale, 2) / (2 * r_min),
+                   sizes.elements_across_particle_gap * size_min * scale);
         for_each_close_pair(
           particles,
-          std::pow(size_min * scale, 2) / (2 * r_min), // largest gap that needs it
+          largest_sized_gap,
           [&](const unsigned int i, const unsigned int j, const double gap) {
             const Particle    &a = particles[i], &b = particles[j];
             const Tensor<1, 3> axis =
               (b.center - a.center) / b.center.distance(a.center);
-            add_contact(a.center + (a.radius + gap / 2) * axis,
-                        gap,
-                        std::min(a.radius, b.radius));
+            const double radius = std::min(a.radius, b.radius);
+            add_contact(a.center + (a.radius + gap / 2) * axis, gap, radius);
+            add_gap_axis(a.center + a.radius * axis,
+                         b.center - b.radius * axis,
+                         gap,
+                         radius,
+                         sizes.elements_across_particle_gap,
+                         particle_gap_slope(gap, radius));
           });
-        // The anode gap g under a particle: the surface field peaks at the
-        // lowest point and falls off over a distance ~ g along the surface,
-        // so the size along the gap's axis is at most g / n (n elements
-        // across the gap), at the lowest point, the middle and the foot on
-        // the anode (g / 2 apart: with DistMin = the size the whole axis
-        // gets it).
+        // The anode gap under a particle, from its lowest point down to
+        // the anode: the surface field peaks at the lowest point.
         const auto add_anode_gap = [&](const Particle &particle) {
-          const double gap = particle.center[2] - particle.radius;
-          if (!(sizes.elements_across_anode_gap > 0))
-            return;
-          const double size =
-            std::min(gap / sizes.elements_across_anode_gap,
-                     std::sqrt(2 * particle.radius * gap)) / scale;
-          if (size >= size_min)
-            return;
-          for (const double height : {gap, gap / 2, 0.})
-            {
-              Point<3> point = particle.center;
-              point[2]       = height;
-              contacts.push_back({Point<3>(point / scale), size});
-            }
+          Point<3> lowest = particle.center, foot = particle.center;
+          lowest[2] -= particle.radius;
+          foot[2] = 0;
+          add_gap_axis(lowest,
+                       foot,
+                       lowest[2],
+                       particle.radius,
+                       sizes.elements_across_anode_gap,
+                       0.7);
         };
         const auto box = enclosure_box(domain);
         for (const Particle &particle : particles)
@@ -438,20 +475,25 @@ namespace xray
           std::max(sizes.growth_distance * r_max / scale, 2 * surface_size));
         std::vector<double> size_fields = {double(threshold)};
 
-        std::map<int, std::vector<double>> class_points; // class -> point tags
+        // (size class, slope class) -> point tags; the slope classes are
+        // slope / class_ratio^j, rounded down.
+        const auto class_of = [&](const double ratio) {
+          return static_cast<int>(std::ceil(std::log(ratio) / std::log(class_ratio) - 1e-9));
+        };
+        std::map<std::pair<int, int>, std::vector<double>> class_points;
         for (const Contact &contact : contacts)
           if (contact.size < surface_size)
-            {
-              const int k = static_cast<int>(std::ceil(
-                std::log(surface_size / contact.size) / std::log(class_ratio) - 1e-9));
-              class_points[k].push_back(gmsh::model::occ::addPoint(
-                contact.point[0], contact.point[1], contact.point[2]));
-            }
+            class_points[{class_of(surface_size / contact.size),
+                          class_of(slope / contact.slope)}]
+              .push_back(gmsh::model::occ::addPoint(contact.point[0],
+                                                    contact.point[1],
+                                                    contact.point[2]));
         if (!class_points.empty())
           gmsh::model::occ::synchronize();
-        for (const auto &[k, points] : class_points)
+        for (const auto &[classes, points] : class_points)
           {
-            const double size = surface_size / std::pow(class_ratio, k);
+            const double size  = surface_size / std::pow(class_ratio, classes.first);
+            const double growth = slope / std::pow(class_ratio, classes.second);
             const int    point_distance = gmsh::model::mesh::field::add("Distance");
             gmsh::model::mesh::field::setNumbers(point_distance, "PointsList", points);
             const int point_threshold = gmsh::model::mesh::field::add("Threshold");
@@ -461,7 +503,7 @@ namespace xray
             gmsh::model::mesh::field::setNumber(point_threshold, "DistMin", size);
             gmsh::model::mesh::field::setNumber(point_threshold,
                                                 "DistMax",
-                                                size + (size_max - size) / slope);
+                                                size + (size_max - size) / growth);
             size_fields.push_back(point_threshold);
           }
         if (size_fields.size() == 1)

@@ -148,6 +148,11 @@ namespace xray
       /// field peaks at the lowest point and varies there on the scale of
       /// the gap.
       double elements_across_anode_gap = 6.;
+      /// Elements across the gap between two neighbouring particles: the
+      /// size on the line of centres, between their closest points, is at
+      /// most gap / this (0: no such limit). The surface field of two
+      /// particles at different potentials peaks at those points.
+      double elements_across_particle_gap = 6.;
     };
 
     /// Mesh the vacuum of the domain with tetrahedra (gmsh on rank 0 of
@@ -157,7 +162,8 @@ namespace xray
     /// Near narrow gaps (particle-particle, particle-anode/wall/enclosure)
     /// the size drops to sqrt(2 r gap) so that the faceted gap is close to
     /// the true one; in a particle-anode gap also to gap /
-    /// elements_across_anode_gap. Tetrahedra with all four vertices on one particle
+    /// elements_across_anode_gap, in a particle-particle gap to gap /
+    /// elements_across_particle_gap. Tetrahedra with all four vertices on one particle
     /// (slivers inside the particle) are removed. Surface edges of cells
     /// that a quadratic mapping would fold (Jacobian below 0.1 of the
     /// straight cell's) are declared interior chords, i.e. left straight,

@@ -295,8 +295,9 @@ namespace xray
           "Model", "prescribed charge",
           Patterns::Selection("prescribed charge|prescribed potential|beam|"
                               "field emission cap|current balance"),
-          "How each particle gets its charge. prescribed charge / prescribed "
-          "potential: the same value for all. beam: the charge the beam "
+          "How each particle gets its charge. prescribed charge: the same "
+          "value for all. prescribed potential: the same value for all, or "
+          "one per particle. beam: the charge the beam "
           "deposits while the particle crosses the spot. field emission "
           "cap: the lesser of the beam charge and the charge at which the "
           "particle's peak emitting surface field reaches the field limit, "
@@ -311,9 +312,11 @@ namespace xray
           "The continuum model takes prescribed charge or beam.");
         prm.declare_entry("Particle charge", "-1e-13", Patterns::Double(),
                           "Charge per particle in C (prescribed charge).");
-        prm.declare_entry("Particle potential", "-10", Patterns::Double(),
-                          "Potential of every particle in V (prescribed "
-                          "potential).");
+        prm.declare_entry("Particle potential", "-10", Patterns::Anything(),
+                          "Potential of the particles in V (prescribed "
+                          "potential): one value for all, or a "
+                          "comma-separated list with one value per particle "
+                          "in the order of particles.csv.");
         prm.declare_entry("Relative tolerance", "1e-6",
                           Patterns::Double(0),
                           "Charge iteration stops when no particle charge "
@@ -412,6 +415,14 @@ namespace xray
                           "divided by this, where that is below the surface "
                           "size; 0 = no limit. The surface field peaks at "
                           "the lowest point.");
+        prm.declare_entry("Elements across particle gap", "6",
+                          Patterns::Double(0),
+                          "Tetrahedron size on the line of centres of two "
+                          "neighbouring particles, between their closest "
+                          "points: at most their surface gap divided by "
+                          "this, where that is below the surface size; 0 = "
+                          "no limit. The surface field between particles "
+                          "at different potentials peaks there.");
       }
       prm.leave_subsection();
 
@@ -516,11 +527,20 @@ namespace xray
           name == "field emission cap"   ? ChargingModel::field_emission_cap :
                                            ChargingModel::current_balance;
         particle_charge    = prm.get_double("Particle charge");
-        particle_potential = prm.get_double("Particle potential");
-        if (!std::isfinite(particle_charge) ||
-            !std::isfinite(particle_potential))
-          throw InputError("Charging/Particle charge and Particle potential "
-                           "must be finite");
+        if (!std::isfinite(particle_charge))
+          throw InputError("Charging/Particle charge must be finite");
+        const std::string potentials = prm.get("Particle potential");
+        try
+          {
+            particle_potentials.clear();
+            for (const std::string &value : split(potentials, ','))
+              particle_potentials.push_back(finite_number(value));
+          }
+        catch (const InputError &error)
+          {
+            throw InputError("Charging/Particle potential = \"" + potentials +
+                             "\": " + error.what());
+          }
         charge_tolerance      = prm.get_double("Relative tolerance");
         max_charge_iterations = prm.get_integer("Maximum iterations");
 
@@ -571,6 +591,8 @@ namespace xray
         mesh_sizes.growth_distance = positive(prm, "Growth distance", "Mesh");
         mesh_sizes.elements_across_anode_gap =
           prm.get_double("Elements across anode gap");
+        mesh_sizes.elements_across_particle_gap =
+          non_negative(prm, "Elements across particle gap", "Mesh");
       }
       prm.leave_subsection();
 

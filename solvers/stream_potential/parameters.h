@@ -135,7 +135,9 @@ namespace xray
 
       ChargingModel charging_model;
       double        particle_charge;    // C
-      double        particle_potential; // V
+      /// V: one value for every particle, or one per particle (in the
+      /// order of particles.csv).
+      std::vector<double> particle_potentials;
       Beam          beam;
       double        field_limit; // V/m
       EmitterSurface emitter;

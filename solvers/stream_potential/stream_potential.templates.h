@@ -231,6 +231,16 @@ namespace xray
       const double x_spot =
         parameters.beam.position_in_spot * parameters.beam.spot_width;
 
+      // Prescribed potentials: one for all particles, or one each.
+      const std::vector<double> &potentials = parameters.particle_potentials;
+      if (parameters.charging_model == ChargingModel::prescribed_potential &&
+          potentials.size() != 1 && potentials.size() != geometry.size())
+        throw InputError("Charging/Particle potential lists " +
+                         std::to_string(potentials.size()) + " values for " +
+                         std::to_string(geometry.size()) +
+                         " particles (give one value for all, or one per "
+                         "particle)");
+
       const double pi = boost::math::constants::pi<double>();
       particles.resize(geometry.size());
       for (unsigned int i = 0; i < geometry.size(); ++i)
@@ -247,7 +257,8 @@ namespace xray
                 particle.charge = parameters.particle_charge;
                 break;
               case ChargingModel::prescribed_potential:
-                particle.potential = parameters.particle_potential;
+                particle.potential =
+                  potentials[potentials.size() == 1 ? 0 : i];
                 break;
               case ChargingModel::beam:
                 particle.charge = particle.beam_charge;
