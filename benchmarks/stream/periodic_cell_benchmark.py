@@ -87,7 +87,7 @@ def common_sets(quick):
             f"Particles/Stream thickness={thickness!r}", f"Particles/Anode gap={GAP!r}",
             "Enclosure/Shape=box", f"Enclosure/Distance={TOP_DISTANCE!r}",
             "Enclosure/Anode potential=0", "Charging/Model=prescribed charge",
-            f"Charging/Particle charge={CHARGE!r}", "Output/Profile points=201"] + (
+            f"Charging/Particle charge={CHARGE!r}", "Output/Profile points=101"] + (
                 COARSE_MESH if quick else [])
 
 
