@@ -402,7 +402,14 @@ namespace xray
       FEValues<dim> values(mapping, fe, support_points, update_quadrature_points);
       std::vector<types::global_dof_index> cell_dofs(fe.n_dofs_per_cell());
       std::vector<types::global_dof_index> face_dofs;
-      std::vector<double> local; // (index, x, y, z) per locally owned dof
+      // The particle each locally relevant surface dof belongs to: the
+      // owner of a dof sees all faces around it (ghost cells share a
+      // vertex with owned ones), so it knows.
+      std::map<types::global_dof_index, unsigned int> particle_of_dof;
+      for (unsigned int i = 0; i < surface_dofs.size(); ++i)
+        for (const types::global_dof_index k : surface_dofs[i])
+          particle_of_dof[k] = i;
+      std::vector<double> local; // (index, x, y, z, particle or -1) per owned dof
       IndexSet            listed(dof_handler.n_dofs());
       for (const auto &cell : dof_handler.active_cell_iterators())
         if (!cell->is_artificial())
@@ -422,7 +429,12 @@ namespace xray
                         std::find(cell_dofs.begin(), cell_dofs.end(), k) -
                         cell_dofs.begin();
                       const Point<dim> &x = values.quadrature_point(i);
-                      local.insert(local.end(), {double(k), x[0], x[1], x[dim - 1]});
+                      const auto particle = particle_of_dof.find(k);
+                      local.insert(local.end(),
+                                   {double(k), x[0], x[1], x[dim - 1],
+                                    particle == particle_of_dof.end() ?
+                                      -1. :
+                                      double(particle->second)});
                     }
               }
       const std::vector<std::vector<double>> all =
@@ -437,13 +449,33 @@ namespace xray
       const auto on = [&](const double x, const double plane) {
         return std::abs(x - plane) <= tolerance;
       };
-      std::map<Key, types::global_dof_index> masters;
+      // Every rank resolves the constraints to their final masters from
+      // the same global data, so that no rank needs to know a chain it
+      // cannot see: a dof on a particle (a cut particle's circle) goes to
+      // the particle's master, a slave whose translate is on a particle
+      // too; dofs on the anode and the top keep their boundary values.
+      std::map<Key, std::pair<types::global_dof_index, int>> masters;
       std::vector<std::pair<types::global_dof_index, Point<3>>> slaves;
       for (const auto &rank_data : all)
-        for (std::size_t j = 0; j < rank_data.size(); j += 4)
+        for (std::size_t j = 0; j < rank_data.size(); j += 5)
           {
             const auto k = types::global_dof_index(rank_data[j]);
             Point<3>   x(rank_data[j + 1], rank_data[j + 2], rank_data[j + 3]);
+            const int  particle = static_cast<int>(rank_data[j + 4]);
+            if (on(x[2], 0.) || on(x[2], domain_top))
+              continue;
+            if (particle >= 0)
+              {
+                // Constrained to its particle's master by make_constraints()
+                // on every rank that sees the particle; here for the others.
+                if (k != master_dofs[particle] &&
+                    locally_relevant_dofs.is_element(k))
+                  periodic_pairs.emplace_back(k, master_dofs[particle]);
+                if (!(on(x[0], high[0]) || on(x[1], high[1])))
+                  masters.emplace(key(x), std::make_pair(master_dofs[particle],
+                                                         particle));
+                continue;
+              }
             if (on(x[0], high[0]) || on(x[1], high[1]))
               {
                 // The canonical image on the low faces.
@@ -454,7 +486,7 @@ namespace xray
                 slaves.emplace_back(k, x);
               }
             else
-              masters.emplace(key(x), k);
+              masters.emplace(key(x), std::make_pair(k, -1));
           }
       for (const auto &[slave, image] : slaves)
         {
@@ -467,7 +499,7 @@ namespace xray
                   const auto it =
                     masters.find(Key{{centre[0] + a, centre[1] + b, centre[2] + c}});
                   if (it != masters.end())
-                    master = it->second;
+                    master = it->second.first;
                 }
           if (master == numbers::invalid_dof_index)
             throw SolverError("the periodic cell's faces do not match: no "
@@ -591,6 +623,18 @@ namespace xray
                        layer_potentials, false);
       make_constraints(homogeneous_constraints, 0.,
                        std::vector<double>(layer_potentials.size(), 0.), true);
+      if (periodic())
+        {
+          // The periodic constraints are built by coordinates: check that
+          // every rank writes the same ones for the dofs of its cells.
+          IndexSet active_dofs;
+          DoFTools::extract_locally_active_dofs(dof_handler, active_dofs);
+          if (!constraints.is_consistent_in_parallel(
+                Utilities::MPI::all_gather(communicator, locally_owned_dofs),
+                active_dofs, communicator))
+            throw SolverError("the periodic constraints differ between MPI "
+                              "ranks (internal error)");
+        }
 
       // Condensing a surface dof onto its particle's master writes into the
       // master's row, which a rank may not otherwise see: the pattern keeps
