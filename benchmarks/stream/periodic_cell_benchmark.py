@@ -14,7 +14,7 @@ unit area the same in every model:
 
     sigma = N Q n_1,   n_1 = 2 / (sqrt(3) p^2)   (one hexagonal layer).
 
-1. Periodic cell (Patches/Patch shape = periodic cell) and patches
+1. Periodic cell (Particles/Patch shape = periodic cell) and patches
    (hexagons of 1, 2, 3 rings: 7, 19, 37 particles per layer) with guard
    electrodes. Per layer the potential of the particle nearest the patch
    axis and the layer mean. The guard walls hold the infinite stream's

@@ -226,20 +226,20 @@ namespace xray
                           "Centre-to-centre distance of neighbours in a "
                           "layer (hexagonal lattice) in m; more than 2 r_p "
                           "(touching spheres would be one conductor).");
-        prm.declare_entry("Patch shape", "rows",
+        prm.declare_entry("Patch shape", "periodic cell",
                           Patterns::Selection("rows|hexagon|periodic cell"),
+                          "periodic cell (the default, the model of an "
+                          "infinite stream): the stream's periodic cell "
+                          "p x p sqrt(3) (two particles per layer; the "
+                          "lateral faces are periodic, a particle cut by one "
+                          "continues on the opposite face); every particle "
+                          "carries the charge at Position in spot. Needs "
+                          "Enclosure/Shape = box without guard electrodes; "
+                          "Enclosure/Distance is then only the height of the "
+                          "grounded top above the stream. Finite patches: "
                           "rows: Rows x Particles per row, alternate rows "
                           "offset by half a pitch (7 x 11 = 77). hexagon: a "
-                          "centred hexagon of 1 + 3 n (n + 1) particles. "
-                          "periodic cell: a laterally infinite stream, "
-                          "modelled by its periodic cell p x p sqrt(3) (two "
-                          "particles per layer; the lateral faces are "
-                          "periodic, a particle cut by one continues on the "
-                          "opposite face); every particle carries the charge "
-                          "at Position in spot. Needs Enclosure/Shape = box "
-                          "without guard electrodes; Enclosure/Distance is "
-                          "then only the height of the grounded top above "
-                          "the stream.");
+                          "centred hexagon of 1 + 3 n (n + 1) particles.");
         prm.declare_entry("Rows", "7", Patterns::Integer(1),
                           "Rows of the patch (along y), dimensionless.");
         prm.declare_entry("Particles per row", "11", Patterns::Integer(1),
