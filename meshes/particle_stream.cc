@@ -219,8 +219,66 @@ namespace xray
               high[d] = std::max(high[d], particle.center[d] + particle.radius);
             }
         const double s = domain.enclosure_size;
+        if (domain.periodic)
+          return {Point<3>(domain.cell.low[0], domain.cell.low[1], 0.),
+                  Point<3>(domain.cell.high[0], domain.cell.high[1], high[2] + s)};
         return {Point<3>(low[0] - s, low[1] - s, 0.),
                 Point<3>(high[0] + s, high[1] + s, high[2] + s)};
+      }
+
+      /// The spheres cut out of the enclosure: the particles, and in a
+      /// periodic cell also their images reaching into it; @p particle_of
+      /// gives each sphere's particle.
+      std::vector<Particle>
+      meshed_spheres(const StreamDomain &domain, std::vector<unsigned int> &particle_of)
+      {
+        if (domain.periodic)
+          return periodic_spheres(domain.particles, domain.cell, particle_of);
+        particle_of.resize(domain.particles.size());
+        std::iota(particle_of.begin(), particle_of.end(), 0u);
+        return domain.particles;
+      }
+
+      /// gmsh: mesh the lateral faces of the periodic cell (model units)
+      /// as translates of each other, x_high from x_low and y_high from
+      /// y_low (the vertical edges and corners follow, each from one
+      /// master), so that every node of a slave face has a node at the
+      /// translated point of its master face.
+      void
+      set_periodic_faces(const std::pair<Point<3>, Point<3>> &box, const double scale)
+      {
+        const double eps = 1e-6 * box.first.distance(box.second) / scale;
+        const auto   faces_at = [&](const unsigned int d, const double x) {
+          Point<3> low = box.first / scale, high = box.second / scale;
+          low[d] = high[d] = x / scale;
+          gmsh::vectorpair surfaces;
+          gmsh::model::getEntitiesInBoundingBox(low[0] - eps, low[1] - eps,
+                                                low[2] - eps, high[0] + eps,
+                                                high[1] + eps, high[2] + eps,
+                                                surfaces, 2);
+          std::vector<int> tags;
+          for (const auto &dim_tag : surfaces)
+            tags.push_back(dim_tag.second);
+          return tags;
+        };
+        for (unsigned int d = 0; d < 2; ++d)
+          {
+            const std::vector<int> master = faces_at(d, box.first[d]);
+            const std::vector<int> slave  = faces_at(d, box.second[d]);
+            if (master.size() != 1 || slave.size() != 1)
+              throw SolverError("the periodic cell's faces at " +
+                                std::string(d == 0 ? "x" : "y") + " = " +
+                                length(box.first[d]) + " and " +
+                                length(box.second[d]) + " are " +
+                                std::to_string(master.size()) + " and " +
+                                std::to_string(slave.size()) +
+                                " surfaces instead of one each");
+            // Affine map master -> slave, row-major 4 x 4.
+            std::vector<double> translation = {1, 0, 0, 0, 0, 1, 0, 0,
+                                               0, 0, 1, 0, 0, 0, 0, 1};
+            translation[4 * d + 3] = (box.second[d] - box.first[d]) / scale;
+            gmsh::model::mesh::setPeriodic(2, slave, master, translation);
+          }
       }
 
       /// Mesh the vacuum with gmsh (OpenCASCADE kernel). Coordinates inside
@@ -230,7 +288,8 @@ namespace xray
       RawMesh
       run_gmsh(const StreamDomain &domain, const StreamMeshSizes &sizes)
       {
-        const auto  &particles = domain.particles;
+        std::vector<unsigned int>   particle_of;
+        const std::vector<Particle> particles = meshed_spheres(domain, particle_of);
         const double r_max =
           std::max_element(particles.begin(),
                            particles.end(),
@@ -285,6 +344,8 @@ namespace xray
           throw SolverError("the boolean cut of the particles from the enclosure "
                             "gave " + std::to_string(vacuum.size()) +
                             " entities instead of one volume");
+        if (domain.periodic)
+          set_periodic_faces(enclosure_box(domain), scale);
 
         // Particle surfaces: every curved face that is not the enclosure
         // sphere (recognised by a point of it lying at the enclosure radius).
@@ -431,7 +492,9 @@ namespace xray
             const double    r = particle.radius;
             if (domain.enclosure_shape == EnclosureShape::box)
               {
-                for (unsigned int d = 0; d < 3; ++d)
+                // A periodic cell has no lateral walls: its lateral
+                // neighbours are the periodic images, among the spheres.
+                for (unsigned int d = domain.periodic ? 2 : 0; d < 3; ++d)
                   for (const double wall : {box.first[d], box.second[d]})
                     {
                       Point<3> contact = c;
@@ -769,6 +832,65 @@ namespace xray
         return n_straightened;
       }
 
+      /// In a periodic cell an edge on a lateral face and its translate on
+      /// the opposite face must get the same new points, or the faces'
+      /// quadratic (P2) support points would no longer match. Both are
+      /// curved alike by the manifold (on the circle where the faces cut a
+      /// sphere), except where flatten_folding_cells() straightened one of
+      /// them: then straighten its translates too. Returns the number of
+      /// edges straightened here.
+      unsigned int
+      straighten_translates_of_chords(const Triangulation<3>              &triangulation,
+                                      SphereSurfaceManifold               &manifold,
+                                      const std::pair<Point<3>, Point<3>> &box)
+      {
+        const double tolerance = 1e-9 * box.first.distance(box.second);
+        // An edge's key: its end points taken to the low faces, quantised.
+        const auto canonical = [&](Point<3> x) {
+          for (unsigned int d = 0; d < 2; ++d)
+            if (std::abs(x[d] - box.second[d]) <= tolerance)
+              x[d] = box.first[d];
+          return std::array<long long, 3>{{std::llround(x[0] / tolerance),
+                                           std::llround(x[1] / tolerance),
+                                           std::llround(x[2] / tolerance)}};
+        };
+        using Edge = std::array<Point<3>, 2>;
+        std::map<std::array<long long, 6>, std::vector<Edge>> translates;
+        for (const auto &cell : triangulation.active_cell_iterators())
+          for (const auto &face : cell->face_iterators())
+            if (face->at_boundary() &&
+                face->boundary_id() == stream_boundary::periodic)
+              for (unsigned int l = 0; l < face->n_lines(); ++l)
+                {
+                  const Edge edge = {{face->line(l)->vertex(0), face->line(l)->vertex(1)}};
+                  auto       a = canonical(edge[0]), b = canonical(edge[1]);
+                  if (b < a)
+                    std::swap(a, b);
+                  auto &group = translates[{{a[0], a[1], a[2], b[0], b[1], b[2]}}];
+                  if (std::none_of(group.begin(), group.end(), [&](const Edge &e) {
+                        return e[0] == edge[0] && e[1] == edge[1];
+                      }))
+                    group.push_back(edge);
+                }
+        const auto straight = [&](const Edge &edge) {
+          const std::array<double, 2> half = {{0.5, 0.5}};
+          return manifold.get_new_point(ArrayView<const Point<3>>(edge.data(), 2),
+                                        ArrayView<const double>(half.data(), 2)) ==
+                 Point<3>((edge[0] + edge[1]) / 2);
+        };
+        unsigned int n_straightened = 0;
+        for (const auto &[key, group] : translates)
+          if (std::any_of(group.begin(), group.end(), straight))
+            for (const Edge &edge : group)
+              if (!straight(edge))
+                {
+                  manifold.add_interior_chord(edge[0], edge[1]);
+                  ++n_straightened;
+                }
+        return n_straightened;
+      }
+
+
       /// Same data on every rank: rank 0's vectors are sent to the others.
       template <typename T>
       void
@@ -848,6 +970,12 @@ namespace xray
             for (int q = std::max(-n, -s - n); q <= std::min(n, -s + n); ++q)
               patch.emplace_back(p * (q + 0.5 * s), row_spacing * s);
         }
+      else if (layout.shape == PatchShape::periodic_cell)
+        {
+          // The two lattice points of the rectangular cell p x p sqrt(3).
+          patch.emplace_back(0., 0.);
+          patch.emplace_back(p / 2, row_spacing);
+        }
       else
         {
           const double row_offset = layout.n_rows > 1 ? p / 4 : 0.;
@@ -897,6 +1025,135 @@ namespace xray
     }
 
 
+    // -------------------------------------------------------- periodic cell
+
+    namespace
+    {
+      /// Distance from x to the nearest of the planes f + k L (k integer).
+      double
+      distance_to_periodic_planes(const double x, const double f, const double L)
+      {
+        const double t = x - f - L * std::floor((x - f) / L); // [0, L)
+        return std::min(t, L - t);
+      }
+
+      /// How far the sphere of radius r centred at x is from being tangent
+      /// to one of the planes f + k L: | distance - r |. Near tangency a
+      /// face would either pass in a sliver gap or cut a sliver cap.
+      double
+      tangency_margin(const double x, const double r, const double f, const double L)
+      {
+        return std::abs(distance_to_periodic_planes(x, f, L) - r);
+      }
+    } // namespace
+
+
+    PeriodicCell
+    make_periodic_cell(std::vector<Particle> &particles, const double lattice_pitch)
+    {
+      require(!particles.empty(), "a periodic cell needs particles");
+      const std::array<double, 2> period = {
+        {lattice_pitch, lattice_pitch * std::sqrt(3.)}};
+      double r_max = 0;
+      for (const Particle &particle : particles)
+        r_max = std::max(r_max, particle.radius);
+
+      // Place the faces, independently in x and y, where the spheres are
+      // farthest from tangency (scan of the period; deterministic).
+      PeriodicCell cell;
+      constexpr unsigned int n_candidates = 720;
+      for (unsigned int d = 0; d < 2; ++d)
+        {
+          double best_face = 0, best_margin = -1;
+          for (unsigned int j = 0; j < n_candidates; ++j)
+            {
+              const double f      = period[d] * j / n_candidates;
+              double       margin = std::numeric_limits<double>::infinity();
+              for (const Particle &particle : particles)
+                margin = std::min(margin,
+                                  tangency_margin(particle.center[d],
+                                                  particle.radius, f, period[d]));
+              if (margin > best_margin)
+                best_margin = margin, best_face = f;
+            }
+          require(best_margin >= minimum_relative_gap * r_max,
+                  std::string("the periodic cell's ") + (d == 0 ? "x" : "y") +
+                    " faces graze a particle wherever they are put (margin " +
+                    length(best_margin) +
+                    "): change Particles/Lattice pitch or Particles/Radius");
+          // The cell [f, f + L) with f = the best face (mod L) just below
+          // the particles' mean position.
+          double mean = 0;
+          for (const Particle &particle : particles)
+            mean += particle.center[d] / particles.size();
+          cell.low[d] =
+            best_face + period[d] * std::floor((mean - best_face) / period[d]);
+          cell.high[d] = cell.low[d] + period[d];
+        }
+
+      // Wrap the centres into the cell.
+      for (Particle &particle : particles)
+        for (unsigned int d = 0; d < 2; ++d)
+          particle.center[d] -=
+            period[d] * std::floor((particle.center[d] - cell.low[d]) / period[d]);
+
+      // A sphere cut by an x and a y face reaches across the vertical edge
+      // of the cell only if it is closer to that edge than r: not tangent.
+      for (unsigned int i = 0; i < particles.size(); ++i)
+        {
+          const Particle &particle = particles[i];
+          const double    dx       = distance_to_periodic_planes(particle.center[0],
+                                                        cell.low[0], period[0]);
+          const double    dy       = distance_to_periodic_planes(particle.center[1],
+                                                        cell.low[1], period[1]);
+          if (dx < particle.radius && dy < particle.radius)
+            require(std::abs(std::hypot(dx, dy) - particle.radius) >=
+                      minimum_relative_gap * particle.radius,
+                    "particle " + std::to_string(i) + " at " +
+                      point(particle.center) +
+                      " grazes a vertical edge of the periodic cell: change "
+                      "Particles/Lattice pitch or Particles/Radius");
+        }
+      return cell;
+    }
+
+
+    std::vector<Particle>
+    periodic_spheres(const std::vector<Particle> &particles,
+                     const PeriodicCell          &cell,
+                     std::vector<unsigned int>   &particle_of)
+    {
+      const Tensor<1, 2> period = cell.high - cell.low;
+      std::vector<Particle> spheres;
+      particle_of.clear();
+      for (unsigned int i = 0; i < particles.size(); ++i)
+        {
+          spheres.push_back(particles[i]);
+          particle_of.push_back(i);
+          for (int sx = -1; sx <= 1; ++sx)
+            for (int sy = -1; sy <= 1; ++sy)
+              if (sx != 0 || sy != 0)
+                {
+                  Particle image = particles[i];
+                  image.center[0] += sx * period[0];
+                  image.center[1] += sy * period[1];
+                  // Lateral distance from the image's centre to the cell.
+                  double outside[2];
+                  for (unsigned int d = 0; d < 2; ++d)
+                    outside[d] = std::max({cell.low[d] - image.center[d],
+                                           0.,
+                                           image.center[d] - cell.high[d]});
+                  if (std::hypot(outside[0], outside[1]) < image.radius)
+                    {
+                      spheres.push_back(image);
+                      particle_of.push_back(i);
+                    }
+                }
+        }
+      return spheres;
+    }
+
+
     // --------------------------------------------------------------- domain
 
     void
@@ -905,7 +1162,27 @@ namespace xray
       require(positive_finite(domain.enclosure_size),
               "enclosure size must be positive and finite (got " +
                 length(domain.enclosure_size) + ")");
-      check_particles(domain.particles, "");
+      if (domain.periodic)
+        {
+          require(domain.enclosure_shape == EnclosureShape::box,
+                  "a periodic cell needs the box enclosure");
+          require(positive_finite(domain.cell.high[0] - domain.cell.low[0]) &&
+                    positive_finite(domain.cell.high[1] - domain.cell.low[1]),
+                  "the periodic cell must have positive periods");
+          for (const Particle &particle : domain.particles)
+            for (unsigned int d = 0; d < 2; ++d)
+              require(particle.center[d] >= domain.cell.low[d] &&
+                        particle.center[d] < domain.cell.high[d],
+                      "particle centre " + point(particle.center) +
+                        " lies outside the periodic cell");
+          // Neighbours across the lateral faces are periodic images.
+          std::vector<unsigned int> particle_of;
+          check_particles(periodic_spheres(domain.particles, domain.cell,
+                                           particle_of),
+                          "");
+        }
+      else
+        check_particles(domain.particles, "");
 
       for (unsigned int i = 0; i < domain.particles.size(); ++i)
         {
@@ -1073,6 +1350,15 @@ namespace xray
     }
 
 
+    void
+    SphereSurfaceManifold::add_cutting_plane(const unsigned int direction,
+                                             const double       value)
+    {
+      AssertIndexRange(direction, 3);
+      cutting_planes.emplace_back(direction, value);
+    }
+
+
     Point<3>
     SphereSurfaceManifold::new_point(const ArrayView<const Point<3>>   &points,
                                      const double                      *weights,
@@ -1108,6 +1394,29 @@ namespace xray
                   interior_chords.count(chord_key(points[i], points[j])) > 0)
                 return average;
       const Sphere  &s      = spheres[sphere];
+      // On a cutting plane too: onto the circle where it cuts the sphere,
+      // about the foot c' of the centre in the plane, of radius
+      // sqrt(r^2 - (c_d - x)^2).
+      for (const auto &[d, x] : cutting_planes)
+        {
+          bool in_plane = true;
+          for (unsigned int i = 0; i < points.size(); ++i)
+            if (std::abs(weights[i]) > zero_weight &&
+                std::abs(points[i][d] - x) > relative_tolerance * s.radius)
+              in_plane = false;
+          if (!in_plane)
+            continue;
+          Point<3> foot = s.center;
+          foot[d]       = x;
+          Tensor<1, 3> in_circle = average - foot;
+          in_circle[d]           = 0;
+          const double norm      = in_circle.norm();
+          const double rho2 =
+            s.radius * s.radius - (s.center[d] - x) * (s.center[d] - x);
+          if (norm == 0 || !(rho2 > 0))
+            return average;
+          return foot + (std::sqrt(rho2) / norm) * in_circle;
+        }
       const Tensor<1, 3> radial = average - s.center;
       const double  norm   = radial.norm();
       if (norm == 0)
@@ -1183,12 +1492,21 @@ namespace xray
       // others would wait forever for the mesh.
       // The manifold knows every sphere: particles first (index i is
       // particle i), then the enclosure sphere.
+      // In a periodic cell the particles' images follow them; sphere s
+      // belongs to particle particle_of[s].
+      std::vector<unsigned int>   particle_of;
+      const std::vector<Particle> cut_spheres = meshed_spheres(domain, particle_of);
       std::vector<SphereSurfaceManifold::Sphere> spheres;
-      for (const Particle &particle : particles)
+      for (const Particle &particle : cut_spheres)
         spheres.push_back({particle.center, particle.radius});
       if (domain.enclosure_shape == EnclosureShape::sphere)
         spheres.push_back({Point<3>(), domain.enclosure_size});
       SphereSurfaceManifold manifold(spheres);
+      const auto box = enclosure_box(domain);
+      if (domain.periodic)
+        for (unsigned int d = 0; d < 2; ++d)
+          for (const double x : {box.first[d], box.second[d]})
+            manifold.add_cutting_plane(d, x);
 
       RawMesh     mesh;
       std::string error;
@@ -1202,7 +1520,7 @@ namespace xray
           try
             {
               mesh = run_gmsh(domain, sizes);
-              remove_tetrahedra_inside_particles(mesh, manifold, particles.size());
+              remove_tetrahedra_inside_particles(mesh, manifold, cut_spheres.size());
             }
           catch (const std::exception &e)
             {
@@ -1261,7 +1579,6 @@ namespace xray
       // its surface to round-off (gmsh evaluates the CAD surface), so a
       // face belongs to a sphere when its three vertices do, and to a wall
       // when its three vertices lie in the wall's plane.
-      const auto   box = enclosure_box(domain);
       const double plane_tolerance =
         1e-9 * (domain.enclosure_shape == EnclosureShape::box ?
                   box.first.distance(box.second) :
@@ -1282,14 +1599,26 @@ namespace xray
               if (domain.enclosure_shape == EnclosureShape::box)
                 {
                   const types::boundary_id lateral =
+                    domain.periodic            ? stream_boundary::periodic :
                     domain.lateral_guard_walls ? stream_boundary::guard_wall :
                                                  stream_boundary::enclosure;
+                  // A face of a sphere cut by a lateral face may have its
+                  // three vertices on the circle of the cut, in the plane;
+                  // it spans the hole, so its centre is inside the sphere.
+                  const auto inside_a_sphere = [&](const Point<3> &q) {
+                    return std::any_of(cut_spheres.begin(), cut_spheres.end(),
+                                       [&](const Particle &sphere) {
+                                         return q.distance(sphere.center) <
+                                                (1 - 1e-6) * sphere.radius;
+                                       });
+                  };
                   if (in_plane(2, box.first[2]))
                     id = stream_boundary::anode;
                   else if (in_plane(2, box.second[2]))
                     id = stream_boundary::enclosure;
-                  else if (in_plane(0, box.first[0]) || in_plane(0, box.second[0]) ||
-                           in_plane(1, box.first[1]) || in_plane(1, box.second[1]))
+                  else if ((in_plane(0, box.first[0]) || in_plane(0, box.second[0]) ||
+                            in_plane(1, box.first[1]) || in_plane(1, box.second[1])) &&
+                           !(domain.periodic && inside_a_sphere(face->center())))
                     id = lateral;
                 }
               if (id == numbers::invalid_boundary_id)
@@ -1299,10 +1628,10 @@ namespace xray
                       manifold.sphere_of_surface_point(v[1]) == s &&
                       manifold.sphere_of_surface_point(v[2]) == s)
                     {
-                      if (s < particles.size())
+                      if (s < cut_spheres.size())
                         {
-                          id = stream_boundary::first_particle + s;
-                          ++faces_of_particle[s];
+                          id = stream_boundary::first_particle + particle_of[s];
+                          ++faces_of_particle[particle_of[s]];
                         }
                       else
                         id = stream_boundary::enclosure;
@@ -1348,6 +1677,8 @@ namespace xray
           }
       serial.clear_user_flags();
       flatten_folding_cells(serial, manifold);
+      if (domain.periodic)
+        straighten_translates_of_chords(serial, manifold, box);
       serial.set_all_manifold_ids(0);
       serial.set_manifold(0, manifold);
       distribute_triangulation(serial, triangulation);

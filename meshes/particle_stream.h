@@ -52,6 +52,9 @@ namespace xray
       constexpr types::boundary_id enclosure = 1; // top (and sides) / sphere
       /// Lateral walls of the box when they are guard electrodes.
       constexpr types::boundary_id guard_wall = 2;
+      /// Lateral faces of a periodic cell (constrained to their
+      /// translates, no boundary condition of their own).
+      constexpr types::boundary_id periodic = 4;
       /// Particle i's surface has boundary id first_particle + i.
       constexpr types::boundary_id first_particle = 1000;
     } // namespace stream_boundary
@@ -68,7 +71,10 @@ namespace xray
       /// Centred hexagon: 1 + 3 n (n + 1) particles for n rings.
       hexagon,
       /// Rows along x, alternate rows offset by half a pitch.
-      rows
+      rows,
+      /// The laterally periodic cell of an infinite stream: p x p sqrt(3)
+      /// (x by y), two particles per layer (make_periodic_cell()).
+      periodic_cell
     };
 
     struct StreamLayout
@@ -98,6 +104,36 @@ namespace xray
     std::vector<Particle>
     make_particle_stream(const StreamLayout &layout);
 
+    /// Lateral extent of a periodic cell: the stream repeats with periods
+    /// high - low along x and y.
+    struct PeriodicCell
+    {
+      Point<2> low, high; // m
+    };
+
+    /// The rectangular cell of a laterally infinite stream. Each layer's
+    /// hexagonal lattice (pitch p) has the rectangular cell p x p sqrt(3)
+    /// holding two particles; the A, B, C site shifts and the seeded
+    /// normal shifts only translate a layer's lattice, which keeps its
+    /// periods, so one cell of that size repeats the whole stack. @p particles is the
+    /// layout of PatchShape::periodic_cell (two particles per layer); their
+    /// centres are wrapped into the cell. The cell's origin is chosen so
+    /// that every sphere is either clear of the lateral faces or cut by
+    /// them well away from tangency (a sphere cut by a face continues as
+    /// its periodic image on the opposite face); InputError if no origin
+    /// keeps every sphere at least minimum_relative_gap r from tangency.
+    PeriodicCell
+    make_periodic_cell(std::vector<Particle> &particles, double lattice_pitch);
+
+    /// The spheres the mesh of a periodic cell cuts out: every particle,
+    /// then the periodic images (translates by the cell's periods) that
+    /// reach into the cell, each image after its particle's in
+    /// @p particle_of (the particle each sphere belongs to).
+    std::vector<Particle>
+    periodic_spheres(const std::vector<Particle> &particles,
+                     const PeriodicCell          &cell,
+                     std::vector<unsigned int>   &particle_of);
+
     enum class EnclosureShape
     {
       /// Box standing on the anode plane z = 0 (the bottom face is the
@@ -116,6 +152,13 @@ namespace xray
       double enclosure_size;
       /// box only: give the four lateral walls the guard_wall id.
       bool lateral_guard_walls = false;
+      /// box only: a laterally periodic cell instead of walls at the
+      /// enclosure size: the box spans @p cell laterally, its lateral faces
+      /// get the id periodic and are meshed node-matched with their
+      /// translates (gmsh periodic surfaces); particles cut by them
+      /// continue as their periodic images.
+      bool         periodic = false;
+      PeriodicCell cell;
     };
 
     /// Smallest allowed surface-to-surface distance, as a fraction of the
@@ -218,6 +261,14 @@ namespace xray
       void
       add_interior_chord(const Point<3> &a, const Point<3> &b);
 
+      /// Declare the plane x_direction = value a face that cuts spheres
+      /// (the lateral face of a periodic cell): new points of an edge on
+      /// both a sphere and this plane go onto their circle of
+      /// intersection, so that the face stays plane and matches its
+      /// translate.
+      void
+      add_cutting_plane(unsigned int direction, double value);
+
     private:
       /// Tolerance of "on the sphere", relative to its radius. gmsh puts
       /// boundary nodes on the CAD surface to round-off (measured: at most
@@ -228,6 +279,7 @@ namespace xray
       /// Interior chords, each as the coordinates of its two end points in
       /// lexicographic order (exact: they are mesh vertices).
       std::set<std::array<double, 6>> interior_chords;
+      std::vector<std::pair<unsigned int, double>> cutting_planes;
       /// Spheres much larger than the smallest (an enclosure): not binned,
       /// always tested.
       std::vector<unsigned int> large_spheres;

@@ -114,7 +114,7 @@ def concentric_spheres(args, sizes, default_size):
     rows = []
     for size in sizes:
         summary, particles, _, seconds = run(args, [
-            "Particles/Radius=2.5e-6", "Particles/Rows=1",
+            "Particles/Radius=2.5e-6", "Particles/Patch shape=rows", "Particles/Rows=1",
             "Particles/Particles per row=1", "Enclosure/Shape=sphere",
             f"Enclosure/Distance={ENCLOSURE_RADIUS}",
             "Charging/Model=prescribed charge",
@@ -204,7 +204,7 @@ def sphere_over_plane(args, sizes, distances):
     for size in sizes:
         for distance in distances:
             summary, particles, _, seconds = run(args, [
-                "Particles/Radius=2.5e-6", "Particles/Rows=1",
+                "Particles/Radius=2.5e-6", "Particles/Patch shape=rows", "Particles/Rows=1",
                 "Particles/Particles per row=1", f"Particles/Anode gap={gap}",
                 "Enclosure/Shape=box", f"Enclosure/Distance={distance}",
                 "Charging/Model=prescribed charge",

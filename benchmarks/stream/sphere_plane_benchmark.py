@@ -171,7 +171,7 @@ def enclosure_distance(h):
 def run(args, gap, distance, extra_sets=()):
     """One prescribed-potential run; returns (summary, particle row, s)."""
     sets = list(extra_sets) + ["Model=particles", f"Particles/Radius={RADIUS!r}",
-            "Particles/Rows=1", "Particles/Particles per row=1",
+            "Particles/Patch shape=rows", "Particles/Rows=1", "Particles/Particles per row=1",
             "Particles/Layers=1", f"Particles/Anode gap={gap * RADIUS!r}",
             "Enclosure/Shape=box", f"Enclosure/Distance={distance!r}",
             "Enclosure/Anode potential=0",

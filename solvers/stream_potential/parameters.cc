@@ -226,8 +226,17 @@ namespace xray
                           "Centre-to-centre distance of neighbours in a "
                           "layer (hexagonal lattice) in m; more than 2 r_p "
                           "(touching spheres would be one conductor).");
-        prm.declare_entry("Patch shape", "rows",
-                          Patterns::Selection("rows|hexagon"),
+        prm.declare_entry("Patch shape", "periodic cell",
+                          Patterns::Selection("rows|hexagon|periodic cell"),
+                          "periodic cell (the default, the model of an "
+                          "infinite stream): the stream's periodic cell "
+                          "p x p sqrt(3) (two particles per layer; the "
+                          "lateral faces are periodic, a particle cut by one "
+                          "continues on the opposite face); every particle "
+                          "carries the charge at Position in spot. Needs "
+                          "Enclosure/Shape = box without guard electrodes; "
+                          "Enclosure/Distance is then only the height of the "
+                          "grounded top above the stream. Finite patches: "
                           "rows: Rows x Particles per row, alternate rows "
                           "offset by half a pitch (7 x 11 = 77). hexagon: a "
                           "centred hexagon of 1 + 3 n (n + 1) particles.");
@@ -484,9 +493,10 @@ namespace xray
                            " m must exceed the particle diameter " +
                            std::to_string(2 * layout.particle_radius) +
                            " m (touching or overlapping spheres)");
-        layout.shape = prm.get("Patch shape") == "rows" ?
-                         meshes::PatchShape::rows :
-                         meshes::PatchShape::hexagon;
+        const std::string shape = prm.get("Patch shape");
+        layout.shape = shape == "rows"    ? meshes::PatchShape::rows :
+                       shape == "hexagon" ? meshes::PatchShape::hexagon :
+                                            meshes::PatchShape::periodic_cell;
         layout.n_rows            = prm.get_integer("Rows");
         layout.particles_per_row = prm.get_integer("Particles per row");
         layout.hexagon_rings     = prm.get_integer("Hexagon rings");
@@ -630,6 +640,13 @@ namespace xray
            enclosure_shape != meshes::EnclosureShape::box))
         throw InputError("Enclosure/Guard electrodes needs Model = particles "
                          "and Enclosure/Shape = box");
+      // (The continuum model's slab has no patch shape.)
+      if (model == Model::particles &&
+          layout.shape == meshes::PatchShape::periodic_cell &&
+          (enclosure_shape != meshes::EnclosureShape::box || guard_electrodes))
+        throw InputError("Particles/Patch shape = periodic cell needs "
+                         "Enclosure/Shape = box and Enclosure/Guard "
+                         "electrodes = false");
       if (layout.n_layers == 1 && layout.stream_thickness != 0 &&
           std::abs(layout.stream_thickness - 2 * layout.particle_radius) >
             1e-9 * layout.particle_radius)

@@ -102,6 +102,10 @@ namespace xray
       void
       find_particle_surface_dofs();
       void
+      find_periodic_dof_pairs();
+      bool
+      periodic() const;
+      void
       make_constraints(AffineConstraints<double> &target,
                        double                     anode_potential,
                        const std::vector<double> &guard_layer_potentials,
@@ -184,6 +188,13 @@ namespace xray
       write_profile_csv(double &max_abs_potential);
       void
       write_summary(double max_abs_potential);
+      void
+      write_plane_average_csv();
+      /// The particle whose sphere (widened by @p relative_margin of its
+      /// radius) contains @p p, in a periodic cell through its images; or
+      /// numbers::invalid_unsigned_int.
+      unsigned int
+      particle_containing(const Point<dim> &p, double relative_margin) const;
 
       /// Space charge density (C/m^3) of the continuum model at p.
       double
@@ -222,6 +233,14 @@ namespace xray
 
       /// Locally relevant dofs on any particle surface.
       IndexSet particle_surface_dofs;
+
+      /// Periodic cell (Patch shape = periodic cell): its lateral extent,
+      /// and for every locally relevant dof on its x_high or y_high face
+      /// (slave) the dof at the translated point of the x_low / y_low face
+      /// (master; possibly not locally relevant).
+      meshes::PeriodicCell periodic_cell;
+      std::vector<std::pair<types::global_dof_index, types::global_dof_index>>
+        periodic_pairs;
 
       std::vector<ParticleState> particles;
       /// Locally relevant dofs on each particle's surface.

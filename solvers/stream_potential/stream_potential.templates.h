@@ -207,6 +207,9 @@ namespace xray
     {
       std::vector<meshes::Particle> geometry =
         meshes::make_particle_stream(parameters.layout);
+      if (periodic())
+        periodic_cell =
+          meshes::make_periodic_cell(geometry, parameters.layout.lattice_pitch);
 
       // The sphere enclosure is centred on the particles.
       if (parameters.enclosure_shape == meshes::EnclosureShape::sphere)
@@ -224,7 +227,9 @@ namespace xray
         }
 
       // The patch is centred at the evaluation position across the spot:
-      // each particle has flown x_spot + (x - x_centre) into it.
+      // each particle has flown x_spot + (x - x_centre) into it. The
+      // periodic cell is the stream at x_spot, locally uniform: every
+      // particle has flown x_spot.
       double x_centre = 0;
       for (const auto &p : geometry)
         x_centre += p.center[0] / double(geometry.size());
@@ -249,7 +254,7 @@ namespace xray
           particle.geometry       = geometry[i];
           const double r          = geometry[i].radius;
           particle.beam_charge    = parameters.beam.deposited_charge(
-            r, x_spot + geometry[i].center[0] - x_centre);
+            r, x_spot + (periodic() ? 0. : geometry[i].center[0] - x_centre));
 
           switch (parameters.charging_model)
             {
@@ -310,6 +315,8 @@ namespace xray
           domain.enclosure_shape     = parameters.enclosure_shape;
           domain.enclosure_size      = parameters.enclosure_size;
           domain.lateral_guard_walls = parameters.guard_electrodes;
+          domain.periodic            = periodic();
+          domain.cell                = periodic_cell;
           meshes::check_domain(domain);
           meshes::make_stream_mesh(triangulation, domain,
                                    parameters.mesh_sizes, &timer);
@@ -388,6 +395,154 @@ namespace xray
         if (master_dofs[i] == numbers::invalid_dof_index)
           throw SolverError("particle " + std::to_string(i) +
                             " has no surface in the mesh");
+    }
+
+
+    template <int dim, typename LA>
+    bool
+    StreamPotential<dim, LA>::periodic() const
+    {
+      return dim == 3 && parameters.model == Model::particles &&
+             parameters.layout.shape == meshes::PatchShape::periodic_cell;
+    }
+
+
+    template <int dim, typename LA>
+    void
+    StreamPotential<dim, LA>::find_periodic_dof_pairs()
+    {
+      // Lateral periodicity phi(x + L_x e_x) = phi(x), phi(x + L_y e_y) =
+      // phi(x) (doc/stream-potential.md, "Periodic cell"). gmsh meshed the
+      // x_high and y_high faces as translates of the x_low and y_low faces,
+      // so every dof on a high face has a dof at the translated support
+      // point. Each is constrained to the dof at its canonical image (x
+      // taken to x_low if on x_high, y to y_low if on y_high): a dof on a
+      // vertical edge or corner goes straight to the one master on the
+      // (x_low, y_low) edge, and no master is itself a slave, so there are
+      // no chains and no cycles. (deal.II 9.4 has no periodicity for
+      // simplices, hence matching by coordinates.) Every rank contributes
+      // its locally owned dofs on the lateral faces and receives all, so
+      // every rank finds the same master for a slave.
+      periodic_pairs.clear();
+      if (!periodic())
+        return;
+      const Point<2> low = periodic_cell.low, high = periodic_cell.high;
+      const double   tolerance =
+        1e-8 * std::max(high[0] - low[0], high[1] - low[1]);
+
+      const Quadrature<dim> support_points(fe.get_unit_support_points());
+      FEValues<dim> values(mapping, fe, support_points, update_quadrature_points);
+      std::vector<types::global_dof_index> cell_dofs(fe.n_dofs_per_cell());
+      std::vector<types::global_dof_index> face_dofs;
+      // The particle each locally relevant surface dof belongs to: the
+      // owner of a dof sees all faces around it (ghost cells share a
+      // vertex with owned ones), so it knows.
+      std::map<types::global_dof_index, unsigned int> particle_of_dof;
+      for (unsigned int i = 0; i < surface_dofs.size(); ++i)
+        for (const types::global_dof_index k : surface_dofs[i])
+          particle_of_dof[k] = i;
+      std::vector<double> local; // (index, x, y, z, particle or -1) per owned dof
+      IndexSet            listed(dof_handler.n_dofs());
+      for (const auto &cell : dof_handler.active_cell_iterators())
+        if (!cell->is_artificial())
+          for (const unsigned int f : cell->face_indices())
+            if (cell->at_boundary(f) &&
+                cell->face(f)->boundary_id() == meshes::stream_boundary::periodic)
+              {
+                values.reinit(cell);
+                cell->get_dof_indices(cell_dofs);
+                face_dofs.resize(fe.n_dofs_per_face(f));
+                cell->face(f)->get_dof_indices(face_dofs);
+                for (const types::global_dof_index k : face_dofs)
+                  if (locally_owned_dofs.is_element(k) && !listed.is_element(k))
+                    {
+                      listed.add_index(k);
+                      const unsigned int i =
+                        std::find(cell_dofs.begin(), cell_dofs.end(), k) -
+                        cell_dofs.begin();
+                      const Point<dim> &x = values.quadrature_point(i);
+                      const auto particle = particle_of_dof.find(k);
+                      local.insert(local.end(),
+                                   {double(k), x[0], x[1], x[dim - 1],
+                                    particle == particle_of_dof.end() ?
+                                      -1. :
+                                      double(particle->second)});
+                    }
+              }
+      const std::vector<std::vector<double>> all =
+        Utilities::MPI::all_gather(communicator, local);
+
+      // Masters by their position, quantised to the tolerance.
+      using Key = std::array<long long, 3>;
+      const auto key = [&](const Point<3> &x) {
+        return Key{{std::llround(x[0] / tolerance), std::llround(x[1] / tolerance),
+                    std::llround(x[2] / tolerance)}};
+      };
+      const auto on = [&](const double x, const double plane) {
+        return std::abs(x - plane) <= tolerance;
+      };
+      // Every rank resolves the constraints to their final masters from
+      // the same global data, so that no rank needs to know a chain it
+      // cannot see: a dof on a particle (a cut particle's circle) goes to
+      // the particle's master, a slave whose translate is on a particle
+      // too; dofs on the anode and the top keep their boundary values.
+      std::map<Key, std::pair<types::global_dof_index, int>> masters;
+      std::vector<std::pair<types::global_dof_index, Point<3>>> slaves;
+      for (const auto &rank_data : all)
+        for (std::size_t j = 0; j < rank_data.size(); j += 5)
+          {
+            const auto k = types::global_dof_index(rank_data[j]);
+            Point<3>   x(rank_data[j + 1], rank_data[j + 2], rank_data[j + 3]);
+            const int  particle = static_cast<int>(rank_data[j + 4]);
+            if (on(x[2], 0.) || on(x[2], domain_top))
+              continue;
+            if (particle >= 0)
+              {
+                // Constrained to its particle's master by make_constraints()
+                // on every rank that sees the particle; here for the others.
+                if (k != master_dofs[particle] &&
+                    locally_relevant_dofs.is_element(k))
+                  periodic_pairs.emplace_back(k, master_dofs[particle]);
+                if (!(on(x[0], high[0]) || on(x[1], high[1])))
+                  masters.emplace(key(x), std::make_pair(master_dofs[particle],
+                                                         particle));
+                continue;
+              }
+            if (on(x[0], high[0]) || on(x[1], high[1]))
+              {
+                // The canonical image on the low faces.
+                if (on(x[0], high[0]))
+                  x[0] = low[0];
+                if (on(x[1], high[1]))
+                  x[1] = low[1];
+                slaves.emplace_back(k, x);
+              }
+            else
+              masters.emplace(key(x), std::make_pair(k, -1));
+          }
+      for (const auto &[slave, image] : slaves)
+        {
+          types::global_dof_index master = numbers::invalid_dof_index;
+          const Key               centre = key(image);
+          for (long long a = -1; a <= 1; ++a)
+            for (long long b = -1; b <= 1; ++b)
+              for (long long c = -1; c <= 1; ++c)
+                {
+                  const auto it =
+                    masters.find(Key{{centre[0] + a, centre[1] + b, centre[2] + c}});
+                  if (it != masters.end())
+                    master = it->second.first;
+                }
+          if (master == numbers::invalid_dof_index)
+            throw SolverError("the periodic cell's faces do not match: no "
+                              "degree of freedom at (" +
+                              Utilities::to_string(image[0]) + ", " +
+                              Utilities::to_string(image[1]) + ", " +
+                              Utilities::to_string(image[2]) +
+                              ") m for the translate on the opposite face");
+          if (locally_relevant_dofs.is_element(slave))
+            periodic_pairs.emplace_back(slave, master);
+        }
     }
 
 
@@ -471,6 +626,16 @@ namespace xray
                 target.add_entry(k, master_dofs[i], 1.);
               }
           }
+
+      // Periodic cell: phi_slave = phi_master (the translate). Dofs already
+      // constrained (anode, top, a particle cut by the face, whose image's
+      // dof is constrained to the same particle master) keep that.
+      for (const auto &[slave, master] : periodic_pairs)
+        if (!target.is_constrained(slave))
+          {
+            target.add_line(slave);
+            target.add_entry(slave, master, 1.);
+          }
       target.close();
     }
 
@@ -485,10 +650,23 @@ namespace xray
       DoFTools::extract_locally_relevant_dofs(dof_handler,
                                               locally_relevant_dofs);
       find_particle_surface_dofs();
+      find_periodic_dof_pairs();
       make_constraints(constraints, parameters.anode_potential,
                        layer_potentials, false);
       make_constraints(homogeneous_constraints, 0.,
                        std::vector<double>(layer_potentials.size(), 0.), true);
+      if (periodic())
+        {
+          // The periodic constraints are built by coordinates: check that
+          // every rank writes the same ones for the dofs of its cells.
+          IndexSet active_dofs;
+          DoFTools::extract_locally_active_dofs(dof_handler, active_dofs);
+          if (!constraints.is_consistent_in_parallel(
+                Utilities::MPI::all_gather(communicator, locally_owned_dofs),
+                active_dofs, communicator))
+            throw SolverError("the periodic constraints differ between MPI "
+                              "ranks (internal error)");
+        }
 
       // Condensing a surface dof onto its particle's master writes into the
       // master's row, which a rank may not otherwise see: the pattern keeps
@@ -496,6 +674,8 @@ namespace xray
       IndexSet rows_written = locally_relevant_dofs;
       for (const types::global_dof_index master : master_dofs)
         rows_written.add_index(master);
+      for (const auto &pair : periodic_pairs)
+        rows_written.add_index(pair.second);
       DynamicSparsityPattern dsp(rows_written);
       DoFTools::make_sparsity_pattern(dof_handler, dsp, constraints, false);
       SparsityTools::distribute_sparsity_pattern(dsp, locally_owned_dofs,
@@ -2174,15 +2354,14 @@ namespace xray
             field[k]     = std::numeric_limits<double>::quiet_NaN();
             if constexpr (dim == 3)
               {
-                Point<3> p(base[0], base[1], z[k]);
-                for (unsigned int i = 0; i < particles.size(); ++i)
-                  if (p.distance(particles[i].geometry.center) <=
-                      particles[i].geometry.radius * (1 + 1e-6))
-                    {
-                      inside[k]    = i;
-                      potential[k] = particles[i].potential;
-                      field[k]     = 0.;
-                    }
+                const unsigned int i =
+                  particle_containing(Point<3>(base[0], base[1], z[k]), 1e-6);
+                if (i != numbers::invalid_unsigned_int)
+                  {
+                    inside[k]    = i;
+                    potential[k] = particles[i].potential;
+                    field[k]     = 0.;
+                  }
               }
           }
 
@@ -2204,6 +2383,173 @@ namespace xray
             << ',' << potential[k] << ',' << field[k] << ',' << inside[k]
             << '\n';
       write_file_atomically(output.path("profile.csv"), csv.str());
+    }
+
+
+    template <int dim, typename LA>
+    unsigned int
+    StreamPotential<dim, LA>::particle_containing(
+      const Point<dim> &p,
+      const double      relative_margin) const
+    {
+      if constexpr (dim == 3)
+        for (unsigned int i = 0; i < particles.size(); ++i)
+          {
+            Tensor<1, 3> d = p - particles[i].geometry.center;
+            // In a periodic cell: to the nearest image.
+            if (periodic())
+              for (unsigned int a = 0; a < 2; ++a)
+                {
+                  const double L = periodic_cell.high[a] - periodic_cell.low[a];
+                  d[a] -= L * std::round(d[a] / L);
+                }
+            if (d.norm() <= particles[i].geometry.radius * (1 + relative_margin))
+              return i;
+          }
+      (void)p;
+      (void)relative_margin;
+      return numbers::invalid_unsigned_int;
+    }
+
+
+    template <int dim, typename LA>
+    void
+    StreamPotential<dim, LA>::write_plane_average_csv()
+    {
+      // The lateral mean of the potential over the periodic cell, in the
+      // vacuum and inside the conductors (at their potentials):
+      //   <phi>(z) = 1/A int_cell phi(x, y, z) dx dy.
+      // Averaging -eps0 lap phi = rho over the cell removes the lateral
+      // derivatives (periodic), so <phi> obeys the 1D Poisson equation
+      // -eps0 <phi>'' = <rho>, with <rho> the plane-averaged charge (the
+      // particles' surface charge): linear below and above the stream,
+      // with the slope jump -sigma/eps0, sigma the charge per cell area
+      // (doc/stream-potential.md, "Periodic cell"). Midpoint rule on a
+      // lateral grid of spacing <= r_p / 4 (spectrally accurate where phi
+      // is smooth and periodic in the plane, i.e. off the stream).
+      if constexpr (dim == 3)
+        {
+          TimerOutput::Scope scope(timer, "output");
+          const double r = parameters.layout.particle_radius;
+          std::array<unsigned int, 2> n_lateral;
+          std::array<double, 2>       step;
+          for (unsigned int a = 0; a < 2; ++a)
+            {
+              const double L = periodic_cell.high[a] - periodic_cell.low[a];
+              n_lateral[a]   = static_cast<unsigned int>(std::ceil(L / (r / 4)));
+              step[a]        = L / n_lateral[a];
+            }
+          const unsigned int n_planes = parameters.profile_points;
+          const double       dz       = domain_top / (n_planes - 1);
+          const auto         index    = [&](unsigned int i, unsigned int j,
+                                 unsigned int k) {
+            return (std::size_t(k) * n_lateral[1] + j) * n_lateral[0] + i;
+          };
+          const std::size_t   n_points = std::size_t(n_planes) * n_lateral[0] * n_lateral[1];
+          std::vector<double> sum(n_points, 0.), found(n_points, 0.);
+
+          for (const auto &cell : dof_handler.active_cell_iterators())
+            if (cell->is_locally_owned())
+              {
+                BoundingBox<3> box = cell->bounding_box();
+                box.extend(0.1 * cell->diameter());
+                const auto [lo, hi] = box.get_boundary_points();
+                // Grid points (midpoints laterally, planes along z) in
+                // the box.
+                const auto first = [&](const double x, const double origin,
+                                       const double h, const unsigned int n,
+                                       const double offset) {
+                  return static_cast<unsigned int>(std::clamp(
+                    std::ceil((x - origin) / h - offset), 0., double(n)));
+                };
+                std::array<unsigned int, 3> begin, end;
+                for (unsigned int a = 0; a < 2; ++a)
+                  {
+                    begin[a] = first(lo[a], periodic_cell.low[a], step[a], n_lateral[a], 0.5);
+                    end[a]   = first(hi[a], periodic_cell.low[a], step[a], n_lateral[a], 0.5 - 1e-12);
+                    end[a]   = std::min(end[a] + 1, n_lateral[a]);
+                  }
+                begin[2] = first(lo[2], 0., dz, n_planes, 0.);
+                end[2]   = std::min(first(hi[2], 0., dz, n_planes, 0.) + 1, n_planes);
+                std::vector<Point<3>>    units;
+                std::vector<std::size_t> hits;
+                for (unsigned int k = begin[2]; k < end[2]; ++k)
+                  for (unsigned int j = begin[1]; j < end[1]; ++j)
+                    for (unsigned int i = begin[0]; i < end[0]; ++i)
+                      {
+                        const Point<3> x(periodic_cell.low[0] + (i + 0.5) * step[0],
+                                         periodic_cell.low[1] + (j + 0.5) * step[1],
+                                         k * dz);
+                        if (!box.point_inside(x))
+                          continue;
+                        Point<3> unit;
+                        try
+                          {
+                            unit = mapping.transform_real_to_unit_cell(cell, x);
+                          }
+                        catch (const typename Mapping<3>::ExcTransformationFailed &)
+                          {
+                            continue;
+                          }
+                        if (!cell->reference_cell().contains_point(unit, 1e-10))
+                          continue;
+                        units.push_back(unit);
+                        hits.push_back(index(i, j, k));
+                      }
+                if (units.empty())
+                  continue;
+                FEValues<3> values(mapping, fe, Quadrature<3>(units), update_values);
+                values.reinit(cell);
+                std::vector<double> phi(units.size());
+                values.get_function_values(ghosted_solution, phi);
+                for (unsigned int q = 0; q < units.size(); ++q)
+                  {
+                    sum[hits[q]] += phi[q];
+                    found[hits[q]] += 1;
+                  }
+              }
+          // A point on a face shared by two cells (or ranks) is found by
+          // both: average.
+          internal::all_sum(sum, communicator);
+          internal::all_sum(found, communicator);
+          if (Utilities::MPI::this_mpi_process(communicator) != 0)
+            return;
+
+          std::ostringstream csv;
+          csv << std::setprecision(17);
+          csv << "z_m,mean_potential_V,vacuum_fraction,unlocated_points\n";
+          const double n_plane = double(n_lateral[0]) * n_lateral[1];
+          for (unsigned int k = 0; k < n_planes; ++k)
+            {
+              double       mean = 0, vacuum = 0;
+              unsigned int unlocated = 0;
+              for (unsigned int j = 0; j < n_lateral[1]; ++j)
+                for (unsigned int i = 0; i < n_lateral[0]; ++i)
+                  {
+                    const std::size_t m = index(i, j, k);
+                    if (found[m] > 0)
+                      {
+                        mean += sum[m] / found[m];
+                        vacuum += 1;
+                        continue;
+                      }
+                    // Inside a conductor, or in the sliver between a
+                    // particle's curved cells and its exact sphere.
+                    const Point<3> x(periodic_cell.low[0] + (i + 0.5) * step[0],
+                                     periodic_cell.low[1] + (j + 0.5) * step[1],
+                                     k * dz);
+                    const unsigned int p = particle_containing(x, 1e-2);
+                    if (p != numbers::invalid_unsigned_int)
+                      mean += particles[p].potential;
+                    else
+                      ++unlocated;
+                  }
+              const double located = n_plane - unlocated;
+              csv << k * dz << ',' << (located > 0 ? mean / located : 0.) << ','
+                  << vacuum / n_plane << ',' << unlocated << '\n';
+            }
+          write_file_atomically(output.path("plane_average.csv"), csv.str());
+        }
     }
 
 
@@ -2235,6 +2581,19 @@ namespace xray
       summary["n_cells"]           = triangulation.n_global_active_cells();
       summary["n_mpi_ranks"] = Utilities::MPI::n_mpi_processes(communicator);
       summary["linear_algebra"] = LA::name;
+      if (periodic())
+        {
+          // The lateral extent of the periodic cell and the charge per
+          // unit area of the infinite stream it stands for.
+          const Tensor<1, 2> period = periodic_cell.high - periodic_cell.low;
+          double             charge = 0;
+          for (const auto &p : particles)
+            charge += p.charge;
+          summary["periodic_cell_m"] = {periodic_cell.low[0], periodic_cell.low[1],
+                                        periodic_cell.high[0], periodic_cell.high[1]};
+          summary["areal_charge_C_per_m2"] = charge / (period[0] * period[1]);
+          summary["domain_top_m"]          = domain_top;
+        }
       if (parameters.uses_beam())
         {
           // q_uP at this tube voltage (interpolated in a table if given).
@@ -2389,6 +2748,8 @@ namespace xray
 
       double max_abs_potential = 0;
       write_profile_csv(max_abs_potential);
+      if (periodic())
+        write_plane_average_csv();
       write_particles_csv();
       output_results();
       timer.print_wall_time_statistics(communicator);

@@ -317,6 +317,71 @@ def mpi_consistency(d):
                       "for: " + ", ".join(failed))
 
 
+def plane_average(run):
+    header, table = rows(run, "plane_average.csv")
+    check(header == ["z_m", "mean_potential_V", "vacuum_fraction", "unlocated_points"],
+          f"plane_average.csv header {header}")
+    return [{k: float(v) for k, v in row.items()} for row in table]
+
+
+def fit_line(points):
+    """Least-squares line through [(z, phi)]: (slope, intercept)."""
+    n = len(points)
+    mz, mp = sum(z for z, _ in points) / n, sum(p for _, p in points) / n
+    slope = (sum((z - mz) * (p - mp) for z, p in points) /
+             sum((z - mz) ** 2 for z, _ in points))
+    return slope, mp - slope * mz
+
+
+@case(processors=3)
+def periodic_cell(d):
+    """Periodic cell: np 1, 2, 3 agree (1e-8); the two particles of a layer
+    (equivalent by a lattice translation) agree; the plane average is linear
+    outside the stream, 0 on the anode and the top, with Gauss's slope jump."""
+    # inputs/stream-periodic-cell.prm: 2 layers of r = 2.5 um, p = 11.18 um,
+    # stream 2.5 to 12.5 um over the anode, top 20 um above it, Q = -1e-13 C.
+    runs = [d.run("stream-periodic-cell.prm", np=n) for n in (1, 2, 3)]
+    summaries = [expect_success(run) for run in runs]
+    check(all(s["n_dofs"] == summaries[0]["n_dofs"] for s in summaries),
+          "different meshes on 1, 2, 3 ranks")
+    check(summaries[0]["n_particles"] == 4, "2 layers x 2 particles expected")
+    table = [particles(run) for run in runs]
+    worst = max(compare_particles(f"periodic cell, np={n} vs np=1", table[0], table[k],
+                                  ("potential_V", "charge_C", "max_surface_field_V_per_m"))
+                for k, n in ((1, 2), (2, 3)))
+    check(worst <= 1e-8, f"np=2/3 differ from np=1 by {worst:.3e} (> 1e-8)")
+
+    one = table[0]
+    for layer in (0, 1):
+        a, b = (p["potential_V"] for p in one if p["layer"] == layer)
+        spread = abs(a - b) / abs(a + b) * 2
+        measured(f"layer {layer}: potentials of its two particles [V]", [a, b])
+        check(spread <= 1e-2, f"layer {layer}: equivalent particles differ by {spread:.2e} "
+                              "(> 1e-2): the cell is not periodic")
+
+    # 1D: -eps0 <phi>'' = <rho>; linear outside the stream [2.5, 12.5] um.
+    average = plane_average(runs[0])
+    sigma = summaries[0]["areal_charge_C_per_m2"]
+    check_close("areal charge [C/m^2]", sigma, 4 * -1e-13 / (11.18e-6 ** 2 * math.sqrt(3)),
+                1e-12)
+    below = [(r["z_m"], r["mean_potential_V"]) for r in average if r["z_m"] < 2.0e-6]
+    above = [(r["z_m"], r["mean_potential_V"]) for r in average if r["z_m"] > 13.0e-6]
+    s_below, i_below = fit_line(below)
+    s_above, i_above = fit_line(above)
+    scale = max(abs(r["mean_potential_V"]) for r in average)
+    deviation = max(max(abs(p - (s_below * z + i_below)) for z, p in below),
+                    max(abs(p - (s_above * z + i_above)) for z, p in above)) / scale
+    gauss = EPS0 * (s_below - s_above) / sigma - 1
+    top = summaries[0]["domain_top_m"]
+    measured("plane average: deviation from the lines / max |<phi>|", f"{deviation:.2e}")
+    measured("plane average: Gauss eps0 (s_below - s_above) / sigma - 1", f"{gauss:+.2e}")
+    measured("plane average at z = 0 and L [V]", [i_below, s_above * top + i_above])
+    check(deviation <= 1e-3, f"plane average not linear outside the stream ({deviation:.2e})")
+    check(abs(gauss) <= 1e-2, f"slope jump misses Gauss's law by {gauss:+.2e}")
+    check(abs(i_below) <= 1e-3 * scale and abs(s_above * top + i_above) <= 1e-3 * scale,
+          "plane average not 0 on the anode and the top")
+
+
 @case()
 def charge_linearity(d):
     """Prescribed charge doubled: every potential doubles (1e-9)."""

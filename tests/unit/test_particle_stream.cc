@@ -541,6 +541,127 @@ namespace
     EXPECT_NEAR(m.volume_quadratic / volume, 1, 1e-4);
   }
 
+  TEST(PeriodicCell, TwoParticlesPerLayerInsideACellOfTheLatticePeriods)
+  {
+    StreamLayout layout     = single_layer(PatchShape::periodic_cell);
+    layout.lattice_pitch    = 11.18e-6;
+    layout.n_layers         = 5;
+    layout.stream_thickness = 20e-6;
+    std::vector<Particle> particles = make_particle_stream(layout);
+    ASSERT_EQ(particles.size(), 10u);
+    const PeriodicCell cell = make_periodic_cell(particles, layout.lattice_pitch);
+    EXPECT_NEAR(cell.high[0] - cell.low[0], 11.18e-6, 1e-18);
+    EXPECT_NEAR(cell.high[1] - cell.low[1], 11.18e-6 * std::sqrt(3.), 1e-18);
+    for (const Particle &particle : particles)
+      for (unsigned int d = 0; d < 2; ++d)
+        {
+          EXPECT_GE(particle.center[d], cell.low[d]);
+          EXPECT_LT(particle.center[d], cell.high[d]);
+        }
+    // Every layer repeats with the cell: the images of a layer's two
+    // particles are its lattice, so the nearest neighbour of each is at
+    // the pitch.
+    std::vector<unsigned int> particle_of;
+    const auto spheres = periodic_spheres(particles, cell, particle_of);
+    EXPECT_GT(spheres.size(), particles.size()); // some are cut by a face
+    for (unsigned int i = 0; i < particles.size(); ++i)
+      for (int a = -1; a <= 1; ++a)
+        for (int b = -1; b <= 1; ++b)
+          for (unsigned int j = 0; j < particles.size(); ++j)
+            if (particles[j].layer == particles[i].layer && (i != j || a != 0 || b != 0))
+              {
+                Point<3> image = particles[j].center;
+                image[0] += a * (cell.high[0] - cell.low[0]);
+                image[1] += b * (cell.high[1] - cell.low[1]);
+                EXPECT_GT(image.distance(particles[i].center), 11.18e-6 * (1 - 1e-12));
+              }
+  }
+
+  TEST(PeriodicCell, MeshMatchesItsTranslatesAndCompletesTheCutParticles)
+  {
+    ensure_mpi();
+    StreamLayout layout     = single_layer(PatchShape::periodic_cell);
+    layout.lattice_pitch    = 11.18e-6;
+    layout.n_layers         = 2;
+    layout.stream_thickness = 10e-6;
+    StreamDomain domain;
+    domain.particles      = make_particle_stream(layout);
+    domain.periodic       = true;
+    domain.cell           = make_periodic_cell(domain.particles, layout.lattice_pitch);
+    domain.enclosure_size = 10e-6;
+    StreamMeshSizes sizes;
+    sizes.surface_size    = 0.4;
+    sizes.far_size        = 4;
+    sizes.growth_distance = 4;
+    parallel::fullydistributed::Triangulation<3> tria(MPI_COMM_WORLD);
+    make_stream_mesh(tria, domain, sizes);
+
+    // Boundary ids, curved cells, and every particle complete: its pieces
+    // in the cell (the particle and its images) have one sphere's area.
+    const MeshMeasures m = measure(tria);
+    std::set<types::boundary_id> ids = {stream_boundary::anode,
+                                        stream_boundary::enclosure,
+                                        stream_boundary::periodic};
+    for (unsigned int i = 0; i < domain.particles.size(); ++i)
+      ids.insert(stream_boundary::first_particle + i);
+    EXPECT_EQ(m.ids, ids);
+    EXPECT_EQ(m.non_positive_jacobians, 0u);
+    const double r = layout.particle_radius;
+    for (unsigned int i = 0; i < domain.particles.size(); ++i)
+      EXPECT_NEAR(m.area_quadratic.at(stream_boundary::first_particle + i) /
+                    (4 * numbers::PI * r * r), 1, 1e-3) << "particle " << i;
+    const Tensor<1, 2> period = domain.cell.high - domain.cell.low;
+    double top = 0;
+    for (const Particle &particle : domain.particles)
+      top = std::max(top, particle.center[2] + r);
+    const double volume = period[0] * period[1] * (top + domain.enclosure_size) -
+                          domain.particles.size() * 4. / 3 * numbers::PI * r * r * r;
+    EXPECT_NEAR(m.volume_quadratic / volume, 1, 1e-4);
+
+    // Node matching: every vertex and every (curved) edge midpoint of a
+    // high lateral face has a translate on the low face, and vice versa.
+    const double tolerance = 1e-9 * period[0];
+    const auto   canonical = [&](Point<3> x) {
+      for (unsigned int d = 0; d < 2; ++d)
+        if (std::abs(x[d] - domain.cell.high[d]) < tolerance)
+          x[d] = domain.cell.low[d];
+      return x;
+    };
+    std::vector<Point<3>> high_points, low_points;
+    for (const auto &cell : tria.active_cell_iterators())
+      for (const unsigned int f : cell->face_indices())
+        if (cell->face(f)->at_boundary() &&
+            cell->face(f)->boundary_id() == stream_boundary::periodic)
+          {
+            const auto face = cell->face(f);
+            std::vector<Point<3>> points;
+            for (unsigned int v = 0; v < face->n_vertices(); ++v)
+              points.push_back(face->vertex(v));
+            for (unsigned int l = 0; l < face->n_lines(); ++l)
+              points.push_back(face->line(l)->center(/*respect_manifold=*/true));
+            // A face on the x_high or y_high plane is a slave face.
+            const Point<3> c     = face->center();
+            const bool     slave = std::abs(c[0] - domain.cell.high[0]) < tolerance ||
+                               std::abs(c[1] - domain.cell.high[1]) < tolerance;
+            for (const Point<3> &x : points)
+              (slave ? high_points : low_points).push_back(canonical(x));
+          }
+    ASSERT_FALSE(high_points.empty());
+    const auto contains = [&](const std::vector<Point<3>> &set, const Point<3> &x) {
+      return std::any_of(set.begin(), set.end(), [&](const Point<3> &y) {
+        return x.distance(y) < tolerance;
+      });
+    };
+    unsigned int unmatched = 0;
+    for (const Point<3> &x : high_points)
+      if (!contains(low_points, x))
+        {
+          ++unmatched;
+          std::cout << "unmatched " << x << std::endl;
+        }
+    EXPECT_EQ(unmatched, 0u) << "of " << high_points.size();
+  }
+
   TEST(StreamMesh, ParticlesOverAnAnodeGetTheirOwnBoundaryIds)
   {
     ensure_mpi();

@@ -12,6 +12,8 @@
 
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 #include <memory>
 #include <string>
 #include <utility>
@@ -206,5 +208,31 @@ namespace
     EXPECT_TRUE(throws_input_error_containing(
       [&] { parse("132e3", "nan"); },
       {"Charging/Beam/Net charge per primary", "not finite"}));
+  }
+
+  TEST(StreamLayoutParameters, PeriodicCellIsTheDefaultAndRefusesWalls)
+  {
+    ParameterHandler prm;
+    Parameters::declare(prm);
+    Parameters parameters;
+    parameters.parse(prm);
+    EXPECT_EQ(parameters.layout.shape, xray::meshes::PatchShape::periodic_cell);
+
+    // Guard electrodes belong to a finite patch; a sphere has no cell.
+    for (const auto &[section, entry, value] :
+         {std::tuple<std::string, std::string, std::string>{"Enclosure",
+                                                            "Guard electrodes",
+                                                            "true"},
+          {"Enclosure", "Shape", "sphere"}})
+      {
+        ParameterHandler bad;
+        Parameters::declare(bad);
+        bad.enter_subsection(section);
+        bad.set(entry, value);
+        bad.leave_subsection();
+        EXPECT_TRUE(throws_input_error_containing([&] { parameters.parse(bad); },
+                                                  {"Particles/Patch shape = periodic cell"}))
+          << section << "/" << entry;
+      }
   }
 } // namespace
