@@ -53,7 +53,7 @@ antisymmetric limit (C_AA - C_AB = the sphere-plane capacitance at half
 the gap) and the far limit (C_AA -> 4 pi eps0 a, C_AB -> -4 pi eps0 a^2 /
 d).
 
-The solver: Particles/Rows = 1, Particles per row = 2, Lattice pitch = d,
+The solver: Particles/Patch shape = rows, Rows = 1, Particles per row = 2, Lattice pitch = d,
 Enclosure/Shape = sphere, Distance = R = ENCLOSURE_PER_DISTANCE d,
 Charging/Model = prescribed potential, at the default mesh (Mesh/Surface
 element size 0.5, Elements across particle gap 6). The computed charges
@@ -237,7 +237,8 @@ def run(args, gap, radius, extra_sets=()):
     sets = list(extra_sets) + [
         "Model=particles", f"Particles/Radius={RADIUS!r}",
         f"Particles/Lattice pitch={RADIUS * (2 + gap)!r}",
-        "Particles/Rows=1", "Particles/Particles per row=2", "Particles/Layers=1",
+        "Particles/Patch shape=rows", "Particles/Rows=1", "Particles/Particles per row=2",
+        "Particles/Layers=1",
         "Enclosure/Shape=sphere", f"Enclosure/Distance={radius!r}",
         "Charging/Model=prescribed potential",
         f"Charging/Particle potential={VOLTS!r}, 0"]

@@ -15,6 +15,7 @@
 #include <deal.II/lac/dynamic_sparsity_pattern.h>
 #include <deal.II/lac/solver_cg.h>
 #include <deal.II/lac/solver_control.h>
+#include <deal.II/lac/solver_gmres.h>
 #include <deal.II/lac/sparsity_tools.h>
 #include <deal.II/numerics/data_out.h>
 #include <deal.II/numerics/data_postprocessor.h>
@@ -176,6 +177,31 @@ namespace xray
         }
       };
 
+      /// A dense operator on the charges of the limited particles whose
+      /// product is a function (one PDE solve), for SolverGMRES (current balance).
+      struct ChargeOperator
+      {
+        std::function<void(dealii::Vector<double> &,
+                           const dealii::Vector<double> &)>
+          product;
+        void
+        vmult(dealii::Vector<double> &dst, const dealii::Vector<double> &src) const
+        {
+          product(dst, src);
+        }
+      };
+
+      /// Diagonal scaling dst = d .* src (GMRES preconditioner).
+      struct DiagonalScaling
+      {
+        dealii::Vector<double> diagonal;
+        void
+        vmult(dealii::Vector<double> &dst, const dealii::Vector<double> &src) const
+        {
+          dst = src;
+          dst.scale(diagonal);
+        }
+      };
     } // namespace internal
 
 
@@ -1663,7 +1689,8 @@ namespace xray
       Vector rhs(locally_owned_dofs, communicator);
       Vector potential(locally_owned_dofs, communicator);
       assemble_rhs(homogeneous_constraints, charges, rhs);
-      response_cg_iterations += solve(homogeneous_constraints, rhs, potential);
+      response_cg_iterations +=
+        solve(homogeneous_constraints, rhs, potential, parameters.linear_tolerance);
       ++response_solves;
       Vector ghosted(locally_owned_dofs, locally_relevant_dofs, communicator);
       ghosted = potential;
@@ -1689,7 +1716,8 @@ namespace xray
           Vector rhs(locally_owned_dofs, communicator);
           Vector potential(locally_owned_dofs, communicator);
           assemble_rhs(guard_constraints, {}, rhs);
-          response_cg_iterations += solve(guard_constraints, rhs, potential);
+          response_cg_iterations +=
+            solve(guard_constraints, rhs, potential, parameters.linear_tolerance);
           ++response_solves;
           basis[l].reinit(locally_owned_dofs, locally_relevant_dofs,
                           communicator);
