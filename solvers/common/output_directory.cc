@@ -129,6 +129,7 @@ namespace xray
                              "profile.csv",
                              "history.csv",
                              "curves.csv",
+                             "plane_average.csv",
                              "sweep.csv",
                              "reference",
                              "pictures"})

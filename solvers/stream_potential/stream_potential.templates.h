@@ -2245,8 +2245,9 @@ namespace xray
     void
     StreamPotential<dim, LA>::write_particles_csv() const
     {
-      if (Utilities::MPI::this_mpi_process(communicator) != 0 ||
-          particles.empty())
+      // (Every rank writes the same table through rank 0, and learns if
+      // that fails.)
+      if (particles.empty())
         return;
       std::ostringstream csv;
       csv << "id,x,y,z,radius_m,charge_C,potential_V,"
@@ -2272,7 +2273,7 @@ namespace xray
                     cap_residuals[i])
               << '\n';
         }
-      write_file_atomically(output.path("particles.csv"), csv.str());
+      output.write_table("particles.csv", csv.str());
     }
 
 
@@ -2400,8 +2401,7 @@ namespace xray
         local_max = std::max(local_max, std::abs(double(solution(k))));
       max_abs_potential = Utilities::MPI::max(local_max, communicator);
 
-      if (Utilities::MPI::this_mpi_process(communicator) != 0)
-        return;
+      // (Rank 0's table; every rank learns if writing it fails.)
       std::ostringstream csv;
       csv << std::setprecision(17);
       csv << "x_m,y_m,z_m,potential_V,electric_field_magnitude_V_per_m,"
@@ -2410,7 +2410,7 @@ namespace xray
         csv << base[0] << ',' << (dim == 3 ? base[1] : 0.) << ',' << z[k]
             << ',' << potential[k] << ',' << field[k] << ',' << inside[k]
             << '\n';
-      write_file_atomically(output.path("profile.csv"), csv.str());
+      output.write_table("profile.csv", csv.str());
     }
 
 
@@ -2475,6 +2475,8 @@ namespace xray
           };
           const std::size_t   n_points = std::size_t(n_planes) * n_lateral[0] * n_lateral[1];
           std::vector<double> sum(n_points, 0.), found(n_points, 0.);
+          std::vector<types::global_dof_index> cell_dofs(fe.n_dofs_per_cell());
+          std::vector<double>                  cell_values(fe.n_dofs_per_cell());
 
           for (const auto &cell : dof_handler.active_cell_iterators())
             if (cell->is_locally_owned())
@@ -2499,6 +2501,20 @@ namespace xray
                   }
                 begin[2] = first(lo[2], 0., dz, n_planes, 0.);
                 end[2]   = std::min(first(hi[2], 0., dz, n_planes, 0.) + 1, n_planes);
+                // The straight tetrahedron through the cell's vertices:
+                // its affine map is the cell's own where no edge is curved
+                // (all but the cells at the particle surfaces), and a
+                // cheap first test for the curved ones.
+                bool curved = false;
+                for (const unsigned int l : cell->line_indices())
+                  curved |= cell->line(l)->manifold_id() !=
+                            numbers::flat_manifold_id;
+                const Point<3> v0 = cell->vertex(0);
+                Tensor<2, 3>   edges;
+                for (unsigned int a = 0; a < 3; ++a)
+                  for (unsigned int b = 0; b < 3; ++b)
+                    edges[b][a] = cell->vertex(a + 1)[b] - v0[b];
+                const Tensor<2, 3> to_unit = invert(edges);
                 std::vector<Point<3>>    units;
                 std::vector<std::size_t> hits;
                 for (unsigned int k = begin[2]; k < end[2]; ++k)
@@ -2510,15 +2526,22 @@ namespace xray
                                          k * dz);
                         if (!box.point_inside(x))
                           continue;
-                        Point<3> unit;
-                        try
-                          {
-                            unit = mapping.transform_real_to_unit_cell(cell, x);
-                          }
-                        catch (const typename Mapping<3>::ExcTransformationFailed &)
-                          {
-                            continue;
-                          }
+                        Point<3> unit(to_unit * (x - v0));
+                        // (A curved face bulges by a small fraction of the
+                        // cell: points well outside the straight cell are
+                        // outside the curved one too.)
+                        if (!cell->reference_cell().contains_point(
+                              unit, curved ? 0.25 : 1e-10))
+                          continue;
+                        if (curved)
+                          try
+                            {
+                              unit = mapping.transform_real_to_unit_cell(cell, x);
+                            }
+                          catch (const typename Mapping<3>::ExcTransformationFailed &)
+                            {
+                              continue;
+                            }
                         if (!cell->reference_cell().contains_point(unit, 1e-10))
                           continue;
                         units.push_back(unit);
@@ -2526,13 +2549,18 @@ namespace xray
                       }
                 if (units.empty())
                   continue;
-                FEValues<3> values(mapping, fe, Quadrature<3>(units), update_values);
-                values.reinit(cell);
-                std::vector<double> phi(units.size());
-                values.get_function_values(ghosted_solution, phi);
+                // phi(x) = sum_j phi_j N_j(unit): the shape functions at
+                // the unit point need no mapping data (an FEValues per cell
+                // and point set would build them, at 10 times the cost).
+                cell->get_dof_indices(cell_dofs);
+                for (unsigned int j = 0; j < cell_dofs.size(); ++j)
+                  cell_values[j] = ghosted_solution(cell_dofs[j]);
                 for (unsigned int q = 0; q < units.size(); ++q)
                   {
-                    sum[hits[q]] += phi[q];
+                    double phi = 0;
+                    for (unsigned int j = 0; j < cell_dofs.size(); ++j)
+                      phi += cell_values[j] * fe.shape_value(j, units[q]);
+                    sum[hits[q]] += phi;
                     found[hits[q]] += 1;
                   }
               }
@@ -2540,9 +2568,9 @@ namespace xray
           // both: average.
           internal::all_sum(sum, communicator);
           internal::all_sum(found, communicator);
-          if (Utilities::MPI::this_mpi_process(communicator) != 0)
-            return;
 
+          // (Every rank has the sums; rank 0's table is written, and every
+          // rank learns if that fails.)
           std::ostringstream csv;
           csv << std::setprecision(17);
           csv << "z_m,mean_potential_V,vacuum_fraction,unlocated_points\n";
@@ -2576,7 +2604,7 @@ namespace xray
               csv << k * dz << ',' << (located > 0 ? mean / located : 0.) << ','
                   << vacuum / n_plane << ',' << unlocated << '\n';
             }
-          write_file_atomically(output.path("plane_average.csv"), csv.str());
+          output.write_table("plane_average.csv", csv.str());
         }
     }
 
