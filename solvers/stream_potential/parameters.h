@@ -119,6 +119,11 @@ namespace xray
       void
       parse(ParameterHandler &prm);
 
+      /// Throws InputError if the particle model's mesh cannot fit the
+      /// memory of the machine that generates it (rank 0's).
+      void
+      check_mesh_fits_memory() const;
+
       /// The charging model takes its charge from the beam (beam, field
       /// emission cap, current balance).
       bool

@@ -206,6 +206,16 @@ def input_negative_radius(d):
 
 
 @case()
+def input_absurd_sizes(d):
+    """A million particles, or surface elements of 0.005 radii: refused
+    before placing or meshing, with the mesh it would take."""
+    for sets in (["Particles/Rows=1000", "Particles/Particles per row=1000"],
+                 ["Mesh/Surface element size=0.005"]):
+        expect_input_error(d.run("stream-patch.prm", sets, timeout=60),
+                           "Surface element size", "tetrahedra", "GB")
+
+
+@case()
 def input_malformed_value_in_file(d):
     """Radius = 2.5e-6x in the .prm: file, line, entry and value named."""
     expect_input_error(d.run("stream-malformed-value.prm"), "stream-malformed-value.prm",
