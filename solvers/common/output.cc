@@ -68,21 +68,14 @@ namespace xray
   void
   RunOutput::write_parameters(const ParameterHandler &prm) const
   {
-    std::string problem;
+    std::ostringstream file;
     if (is_root)
-      try
-        {
-          std::ostringstream file;
-          file << "# Effective parameters of this run (defaults, the input "
-                  "file and --set overrides).\n";
-          prm.print_parameters(file, ParameterHandler::ShortPRM);
-          write_file_atomically(path("parameters.prm"), file.str());
-        }
-      catch (const std::exception &error)
-        {
-          problem = error.what();
-        }
-    throw_if_any_rank_failed(communicator, problem);
+      {
+        file << "# Effective parameters of this run (defaults, the input "
+                "file and --set overrides).\n";
+        prm.print_parameters(file, ParameterHandler::ShortPRM);
+      }
+    write_table("parameters.prm", file.str());
   }
 
 
