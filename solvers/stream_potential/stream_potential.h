@@ -186,8 +186,11 @@ namespace xray
       write_particles_csv() const;
       void
       write_profile_csv(double &max_abs_potential);
-      void
+      nlohmann::json
       write_summary(double max_abs_potential);
+      /// The run's last lines: the headline results and where they are.
+      void
+      report_results(const nlohmann::json &summary);
       void
       write_plane_average_csv();
       /// The particle whose sphere (widened by @p relative_margin of its

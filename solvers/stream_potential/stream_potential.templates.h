@@ -2610,7 +2610,7 @@ namespace xray
 
 
     template <int dim, typename LA>
-    void
+    nlohmann::json
     StreamPotential<dim, LA>::write_summary(const double max_abs_potential)
     {
       nlohmann::json summary;
@@ -2732,6 +2732,44 @@ namespace xray
       summary["wall_time_s"] =
         Utilities::MPI::max(wall_clock.wall_time(), communicator);
       output.write_summary(summary);
+      return summary;
+    }
+
+
+    template <int dim, typename LA>
+    void
+    StreamPotential<dim, LA>::report_results(const nlohmann::json &summary)
+    {
+      // The figures a user looks for first, from summary.json's entries.
+      auto &log = output.log();
+      log << "Result: ";
+      if constexpr (dim == 3)
+        {
+          log << summary["n_particles"].get<unsigned int>()
+              << " particles at "
+              << summary["min_particle_potential_V"].get<double>() / 1e3
+              << " to "
+              << summary["max_particle_potential_V"].get<double>() / 1e3
+              << " kV, total charge "
+              << summary["total_charge_C"].get<double>()
+              << " C, peak surface field "
+              << summary["max_surface_field_V_per_m"].get<double>()
+              << " V/m";
+          if (parameters.charging_model == ChargingModel::field_emission_cap ||
+              parameters.charging_model == ChargingModel::current_balance)
+            log << ", " << summary["n_limited"].get<unsigned int>()
+                << " limited below the beam charge";
+        }
+      else
+        log << "largest |potential| "
+            << summary["max_abs_potential_V"].get<double>() / 1e3 << " kV";
+      log << std::endl
+          << "Results in " << parameters.output_directory
+          << " (summary.json, profile.csv, solution.pvd"
+          << (dim == 3 ? ", particles.csv" : "")
+          << (summary.contains("periodic_cell_m") ? ", plane_average.csv" : "")
+          << "; " << summary["wall_time_s"].get<double>() << " s)"
+          << std::endl;
     }
 
 
@@ -2812,7 +2850,7 @@ namespace xray
       // (Through the log's buffer now: in a sweep the next point's header
       // would otherwise come before this table.)
       output.log() << std::flush;
-      write_summary(max_abs_potential);
+      report_results(write_summary(max_abs_potential));
       return exit_status::success;
     }
   } // namespace stream_potential

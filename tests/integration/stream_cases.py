@@ -846,6 +846,11 @@ def outputs(d):
               f"{row['potential_V']} (particle {p['potential_V']}), field "
               f"{row['electric_field_magnitude_V_per_m']}")
     measured("profile points inside the particle", len(inside))
+    # The run ends by naming its headline figures and where the results are.
+    check(f"Result: {s['n_particles']} particles at " in run.stdout,
+          "the terminal output has no 'Result:' line with the particle count")
+    check(f"Results in {run.output_directory} (" in run.stdout,
+          "the terminal output does not say where the results are")
     measured("wall_time_s", s["wall_time_s"])
 
 
