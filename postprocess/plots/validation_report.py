@@ -1034,7 +1034,9 @@ def regenerate_narrow_gap(paths):
             f"{datetime.date.today().isoformat()} (`validation_report.py --narrow-gap`, "
             f"from the full runs of sphere_plane_benchmark.py and "
             f"sphere_sphere_benchmark.py); the rest of the report is from the date "
-            f"at the top.*")
+            f"at the top, so the concentric-sphere and sphere-over-plane rows, the "
+            f"electrostatics paragraph and its figure may predate changes to the "
+            f"solver that this section shows.*")
     with open(REPORT) as file:
         report = file.read()
     report = replace_narrow_gap(report, rows, note)

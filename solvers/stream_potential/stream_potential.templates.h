@@ -396,8 +396,8 @@ namespace xray
                   meshes::stream_boundary::first_particle)
               {
                 const auto         face = cell->face(f);
-                const unsigned int i    = face->boundary_id() -
-                                       meshes::stream_boundary::first_particle;
+                const unsigned int i =
+                  face->boundary_id() - meshes::stream_boundary::first_particle;
                 AssertIndexRange(i, n_particles);
                 face_dofs.resize(fe.n_dofs_per_face(f));
                 face->get_dof_indices(face_dofs);
@@ -406,16 +406,17 @@ namespace xray
                 // The recovery patches: the owner of a vertex dof owns a
                 // cell at it, so its ghost layer holds every face around it.
                 for (unsigned int v = 0; v < face->n_vertices(); ++v)
-                  if (locally_owned_dofs.is_element(face->vertex_dof_index(v, 0)))
+                  if (locally_owned_dofs.is_element(
+                        face->vertex_dof_index(v, 0)))
                     for (unsigned int w = 0; w < face->n_vertices(); ++w)
                       surface_patches[face->vertex_dof_index(v, 0)].push_back(
                         face->vertex_dof_index(w, 0));
               }
       for (auto &[vertex, patch] : surface_patches)
-        {
-          std::sort(patch.begin(), patch.end());
-          patch.erase(std::unique(patch.begin(), patch.end()), patch.end());
-        }
+      {
+        std::sort(patch.begin(), patch.end());
+        patch.erase(std::unique(patch.begin(), patch.end()), patch.end());
+      }
 
       // The master of each particle is the smallest dof index on its
       // surface over all ranks: every rank that sees a surface dof then
@@ -872,9 +873,10 @@ namespace xray
           }
       numerator.compress(VectorOperation::add);
       area.compress(VectorOperation::add);
-      vertex_areas.reinit(locally_owned_dofs, locally_relevant_dofs,
+      vertex_areas.reinit(locally_owned_dofs,
+                          locally_relevant_dofs,
                           communicator);
-      vertex_areas = area;
+      vertex_areas       = area;
       const Vector sigma = recovered_surface_density(numerator);
 
       std::vector<double> galerkin_charge(particles.size(), 0.);
@@ -916,7 +918,7 @@ namespace xray
         if (vertex_areas(k) > 0)
           lumped(k) = numerator(k) / vertex_areas(k);
       lumped.compress(VectorOperation::insert);
-      Vector smoothed = patch_average(ghosted(lumped));
+      Vector       smoothed       = patch_average(ghosted(lumped));
       const Vector twice_smoothed = patch_average(ghosted(smoothed));
       smoothed.sadd(2., -1., twice_smoothed);
       return smoothed;
@@ -929,16 +931,16 @@ namespace xray
     {
       Vector average(locally_owned_dofs, communicator);
       for (const auto &[k, patch] : surface_patches)
+      {
+        double sum = 0, area = 0;
+        for (const types::global_dof_index j : patch)
         {
-          double sum = 0, area = 0;
-          for (const types::global_dof_index j : patch)
-            {
-              sum += vertex_areas(j) * values(j);
-              area += vertex_areas(j);
-            }
-          if (area > 0)
-            average(k) = sum / area;
+          sum += vertex_areas(j) * values(j);
+          area += vertex_areas(j);
         }
+        if (area > 0)
+          average(k) = sum / area;
+      }
       average.compress(VectorOperation::insert);
       return average;
     }
@@ -950,21 +952,21 @@ namespace xray
       const Vector &values) const
     {
       // (P^T y)_j = sum_k P_kj y_k, P_kj = m_j / sum_(i in patch k) m_i.
-      Vector                               result(locally_owned_dofs, communicator);
+      Vector result(locally_owned_dofs, communicator);
       std::vector<types::global_dof_index> rows;
       std::vector<double>                  weights;
       for (const auto &[k, patch] : surface_patches)
-        {
-          double area = 0;
+      {
+        double area = 0;
+        for (const types::global_dof_index j : patch)
+          area += vertex_areas(j);
+        if (area > 0 && values(k) != 0)
           for (const types::global_dof_index j : patch)
-            area += vertex_areas(j);
-          if (area > 0 && values(k) != 0)
-            for (const types::global_dof_index j : patch)
-              {
-                rows.push_back(j);
-                weights.push_back(vertex_areas(j) / area * values(k));
-              }
-        }
+          {
+            rows.push_back(j);
+            weights.push_back(vertex_areas(j) / area * values(k));
+          }
+      }
       result.add(rows, weights);
       result.compress(VectorOperation::add);
       return result;
@@ -1298,7 +1300,9 @@ namespace xray
           unit(k) = 1.;
       unit.compress(VectorOperation::insert);
       Vector coefficients = patch_average_transpose(ghosted(unit));
-      coefficients.sadd(2., -1., patch_average_transpose(ghosted(coefficients)));
+      coefficients.sadd(2.,
+                        -1.,
+                        patch_average_transpose(ghosted(coefficients)));
       const Vector c = ghosted(coefficients);
 
       peak_flux_dofs.clear();
@@ -1321,8 +1325,8 @@ namespace xray
                   continue;
                 if (!reinitialised)
                   fe_values.reinit(cell), reinitialised = true;
-                const double coefficient = c(j) / vertex_areas(j);
-                const unsigned int particle = particle_of_surface_dof(j);
+                const double       coefficient = c(j) / vertex_areas(j);
+                const unsigned int particle    = particle_of_surface_dof(j);
                 for (const unsigned int m : fe_values.dof_indices())
                   {
                     double weight = 0;
@@ -1348,7 +1352,8 @@ namespace xray
       const types::global_dof_index dof) const
     {
       for (unsigned int i = 0; i < particles.size(); ++i)
-        if (std::binary_search(surface_dofs[i].begin(), surface_dofs[i].end(),
+        if (std::binary_search(surface_dofs[i].begin(),
+                               surface_dofs[i].end(),
                                dof))
           return i;
       Assert(false, ExcInternalError());
