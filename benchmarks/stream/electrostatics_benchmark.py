@@ -8,8 +8,9 @@ tables (doc/theory.md section 2).
        surface field E = |Q| / (4 pi eps0 a^2) (uniform).
    Criteria of the issue: C within 0.5 %, peak surface field within 2 %,
    both at the default mesh (surface size 0.5, growth distance 60), where
-   the regression gates them. The surface field is the consistent flux
-   sigma / eps0 at the surface vertices (doc/stream-potential.md).
+   the regression gates them. The surface field is the recovered
+   consistent flux sigma / eps0 at the surface vertices
+   (doc/stream-potential.md, "Surface fields").
 2. Sphere over a grounded plane: radius a, centre height h above the anode,
    box enclosure far away (its effect is estimated by doubling its
    distance). Exact capacitance by the image series (Smythe, Static and

@@ -51,8 +51,8 @@ effect falls like a / h and is largest at the smallest gap; the full mode
 repeats gaps 0.2 and 2 at twice that distance to show it. (Doubling it at
 gap 10 means 2.1 million unknowns and 7 minutes for the same answer.) The computed C is the reported (Galerkin) charge over V; the
 gradient-flux charge (flux_charge_C) is listed for comparison. The
-computed peak field is max_surface_field_V_per_m (the consistent flux at
-the surface vertices).
+computed peak field is max_surface_field_V_per_m (the recovered consistent
+flux at the surface vertices, doc/stream-potential.md, "Surface fields").
 
 The full mode also tabulates, at gaps 0.2, 0.5 and 1, the errors against
 Mesh/Elements across anode gap = 0 (off), 3, 6 (the default), 12: the

@@ -36,6 +36,7 @@
 #include <nlohmann/json.hpp>
 
 #include <deque>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -127,10 +128,28 @@ namespace xray
             double                           tolerance);
       std::vector<double>
       compute_surface_charge_density();
+      /// The recovered surface charge density (doc/stream-potential.md,
+      /// "Surface fields") at the locally owned surface vertices from the
+      /// consistent flux numerators (locally owned).
+      Vector
+      recovered_surface_density(const Vector &numerator) const;
+      /// (P y)_k = sum_j m_j y_j / sum_j m_j over the patch of each locally
+      /// owned surface vertex k (y ghosted; locally owned result).
+      Vector
+      patch_average(const Vector &values) const;
+      /// P^T y, the transpose of patch_average() (y ghosted).
+      Vector
+      patch_average_transpose(const Vector &values) const;
+      /// A locally owned vector with its ghosts.
+      Vector
+      ghosted(const Vector &owned) const;
       void
       evaluate_particles();
       void
       find_peak_vertices();
+      /// The particle whose surface holds a surface dof.
+      unsigned int
+      particle_of_surface_dof(types::global_dof_index dof) const;
       std::vector<double>
       peak_emitting_fields(const Vector &ghosted_potential) const;
       /// Peak emitting field and potential of every particle in a
@@ -258,11 +277,10 @@ namespace xray
       std::vector<std::vector<types::global_dof_index>> sample_dofs;
 
       /// Field-emission cap: each particle's peak surface vertex (the same
-      /// on every rank), its area weight, and the consistent flux there as
-      /// weights on the dofs of the locally owned cells around it
+      /// on every rank) and the recovered emitting field there as weights
+      /// on the dofs of the locally owned cells around it
       /// (find_peak_vertices()).
       std::vector<types::global_dof_index> peak_dofs;
-      std::vector<double>                  peak_areas;
       std::vector<types::global_dof_index> peak_flux_dofs;
       std::vector<double>                  peak_flux_weights;
       std::vector<unsigned int>            peak_flux_particles;
@@ -278,7 +296,12 @@ namespace xray
       };
       static constexpr unsigned int max_stored_responses = 120;
       std::deque<StoredResponse>    stored_responses;
-      Vector                               vertex_areas; // locally owned
+      /// int_S psi_k dA of every surface vertex (locally relevant).
+      Vector vertex_areas;
+      /// The recovery patch of each locally owned particle-surface vertex
+      /// k: k and the vertices sharing a particle-surface face with it.
+      std::map<types::global_dof_index, std::vector<types::global_dof_index>>
+        surface_patches;
 
       /// Guard electrodes: layer heights (m) and mean potentials (V).
       std::vector<double> layer_heights;

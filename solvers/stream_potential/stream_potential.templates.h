@@ -386,6 +386,7 @@ namespace xray
     {
       const unsigned int n_particles = particles.size();
       surface_dofs.assign(n_particles, {});
+      surface_patches.clear();
       std::vector<types::global_dof_index> face_dofs;
       for (const auto &cell : dof_handler.active_cell_iterators())
         if (!cell->is_artificial())
@@ -394,14 +395,28 @@ namespace xray
                 cell->face(f)->boundary_id() >=
                   meshes::stream_boundary::first_particle)
               {
-                const unsigned int i = cell->face(f)->boundary_id() -
-                                       meshes::stream_boundary::first_particle;
+                const auto         face = cell->face(f);
+                const unsigned int i =
+                  face->boundary_id() - meshes::stream_boundary::first_particle;
                 AssertIndexRange(i, n_particles);
                 face_dofs.resize(fe.n_dofs_per_face(f));
-                cell->face(f)->get_dof_indices(face_dofs);
+                face->get_dof_indices(face_dofs);
                 surface_dofs[i].insert(surface_dofs[i].end(),
                                        face_dofs.begin(), face_dofs.end());
+                // The recovery patches: the owner of a vertex dof owns a
+                // cell at it, so its ghost layer holds every face around it.
+                for (unsigned int v = 0; v < face->n_vertices(); ++v)
+                  if (locally_owned_dofs.is_element(
+                        face->vertex_dof_index(v, 0)))
+                    for (unsigned int w = 0; w < face->n_vertices(); ++w)
+                      surface_patches[face->vertex_dof_index(v, 0)].push_back(
+                        face->vertex_dof_index(w, 0));
               }
+      for (auto &[vertex, patch] : surface_patches)
+      {
+        std::sort(patch.begin(), patch.end());
+        patch.erase(std::unique(patch.begin(), patch.end()), patch.end());
+      }
 
       // The master of each particle is the smallest dof index on its
       // surface over all ranks: every rank that sees a surface dof then
@@ -773,12 +788,14 @@ namespace xray
       // Nodal surface charge density at the particle-surface vertices from
       // the consistent (variational) flux with the linear hat function
       // psi_k of vertex k, which lies in the P2 space:
-      //   sigma_k = int_Omega eps0 grad psi_k . grad phi_h dx / int_S psi_k dA.
+      //   L_k = int_Omega eps0 grad psi_k . grad phi_h dx / int_S psi_k dA.
       // Green's formula makes the numerator int_S sigma psi_k dA (there is
       // no space charge in the particle model); the hat weights are
       // positive, so the quotient is a local average of sigma, without the
       // oscillation of P2 vertex functions (whose surface integral is 0).
-      // It converges faster than eps0 dphi_h/dn evaluated on the surface.
+      // It converges faster than eps0 dphi_h/dn evaluated on the surface,
+      // but scatters from vertex to vertex on an irregular surface mesh;
+      // recovered_surface_density() removes the scatter.
       //
       // Returns each particle's Galerkin charge, the sum of its vertex
       // numerators (all ranks). sum_k psi_k over the surface vertices is 1
@@ -856,6 +873,11 @@ namespace xray
           }
       numerator.compress(VectorOperation::add);
       area.compress(VectorOperation::add);
+      vertex_areas.reinit(locally_owned_dofs,
+                          locally_relevant_dofs,
+                          communicator);
+      vertex_areas       = area;
+      const Vector sigma = recovered_surface_density(numerator);
 
       std::vector<double> galerkin_charge(particles.size(), 0.);
       for (unsigned int i = 0; i < particles.size(); ++i)
@@ -863,16 +885,101 @@ namespace xray
           if (locally_owned_dofs.is_element(k) && area(k) > 0)
             {
               galerkin_charge[i] += numerator(k);
-              const double sigma = numerator(k) / area(k);
               // Electrons leave where sigma < 0 (E points into the
               // particle); on a conductor |E| = |sigma| / eps0.
-              emitting_field_samples[i].push_back(-sigma / vacuum_permittivity);
+              emitting_field_samples[i].push_back(-sigma(k) /
+                                                  vacuum_permittivity);
               area_weight_samples[i].push_back(area(k));
               sample_dofs[i].push_back(k);
             }
-      vertex_areas = area;
       internal::all_sum(galerkin_charge, communicator);
       return galerkin_charge;
+    }
+
+
+    template <int dim, typename LA>
+    typename StreamPotential<dim, LA>::Vector
+    StreamPotential<dim, LA>::recovered_surface_density(
+      const Vector &numerator) const
+    {
+      // The vertex values L_k = n_k / m_k scatter around the smooth
+      // density (irregular patches), and the largest of them lies above
+      // the true maximum by the scatter. Patch averaging,
+      //   (P L)_k = sum_j m_j L_j / sum_j m_j = sum_j n_j / sum_j m_j
+      // over the vertices j of the surface triangles at k, damps the
+      // scatter but lowers a peak by O(h^2) (P = I + O(h^2) on smooth
+      // data); one correction step removes that term:
+      //   sigma = 2 P L - P P L = L - (I - P)^2 L,
+      // O(h^4) away from L on smooth data and exact on a uniform sigma,
+      // while the scatter, damped by P, stays damped
+      // (doc/stream-potential.md, "Surface fields").
+      Vector lumped(locally_owned_dofs, communicator);
+      for (const auto &[k, patch] : surface_patches)
+        if (vertex_areas(k) > 0)
+          lumped(k) = numerator(k) / vertex_areas(k);
+      lumped.compress(VectorOperation::insert);
+      Vector       smoothed       = patch_average(ghosted(lumped));
+      const Vector twice_smoothed = patch_average(ghosted(smoothed));
+      smoothed.sadd(2., -1., twice_smoothed);
+      return smoothed;
+    }
+
+
+    template <int dim, typename LA>
+    typename StreamPotential<dim, LA>::Vector
+    StreamPotential<dim, LA>::patch_average(const Vector &values) const
+    {
+      Vector average(locally_owned_dofs, communicator);
+      for (const auto &[k, patch] : surface_patches)
+      {
+        double sum = 0, area = 0;
+        for (const types::global_dof_index j : patch)
+        {
+          sum += vertex_areas(j) * values(j);
+          area += vertex_areas(j);
+        }
+        if (area > 0)
+          average(k) = sum / area;
+      }
+      average.compress(VectorOperation::insert);
+      return average;
+    }
+
+
+    template <int dim, typename LA>
+    typename StreamPotential<dim, LA>::Vector
+    StreamPotential<dim, LA>::patch_average_transpose(
+      const Vector &values) const
+    {
+      // (P^T y)_j = sum_k P_kj y_k, P_kj = m_j / sum_(i in patch k) m_i.
+      Vector result(locally_owned_dofs, communicator);
+      std::vector<types::global_dof_index> rows;
+      std::vector<double>                  weights;
+      for (const auto &[k, patch] : surface_patches)
+      {
+        double area = 0;
+        for (const types::global_dof_index j : patch)
+          area += vertex_areas(j);
+        if (area > 0 && values(k) != 0)
+          for (const types::global_dof_index j : patch)
+          {
+            rows.push_back(j);
+            weights.push_back(vertex_areas(j) / area * values(k));
+          }
+      }
+      result.add(rows, weights);
+      result.compress(VectorOperation::add);
+      return result;
+    }
+
+
+    template <int dim, typename LA>
+    typename StreamPotential<dim, LA>::Vector
+    StreamPotential<dim, LA>::ghosted(const Vector &owned) const
+    {
+      Vector result(locally_owned_dofs, locally_relevant_dofs, communicator);
+      result = owned;
+      return result;
     }
 
 
@@ -1178,22 +1285,26 @@ namespace xray
       internal::all_min(dofs, communicator);
       peak_dofs = dofs;
 
-      peak_areas.assign(n, 0.);
-      std::map<types::global_dof_index, unsigned int> particle_of_peak;
-      for (unsigned int i = 0; i < n; ++i)
-        {
-          if (locally_owned_dofs.is_element(peak_dofs[i]))
-            peak_areas[i] = vertex_areas(peak_dofs[i]);
-          particle_of_peak[peak_dofs[i]] = i;
-        }
-      internal::all_sum(peak_areas, communicator);
+      // The recovered density at a peak vertex k is a fixed linear
+      // functional of the vertex values, sigma_k = sum_j c_j L_j with
+      //   c = (2 P - P P)^T e_k = 2 t - P^T t,   t = P^T e_k,
+      // and L_j = n_j / m_j, whose numerator n_j = sum_m w_jm phi_m with
+      // w_jm = int eps0 grad psi_j . grad phi_m dx over the cells at j
+      // (doc/stream-potential.md, "Surface fields"). Kept as weights
+      // sum_j c_j w_jm / m_j on the dofs m, so that any potential, a
+      // stored response included, is read at the peak vertices without
+      // integrating again.
+      Vector unit(locally_owned_dofs, communicator);
+      for (const types::global_dof_index k : peak_dofs)
+        if (locally_owned_dofs.is_element(k))
+          unit(k) = 1.;
+      unit.compress(VectorOperation::insert);
+      Vector coefficients = patch_average_transpose(ghosted(unit));
+      coefficients.sadd(2.,
+                        -1.,
+                        patch_average_transpose(ghosted(coefficients)));
+      const Vector c = ghosted(coefficients);
 
-      // The consistent flux at a peak vertex k is a fixed linear functional
-      // of the potential, sum_m w_m phi_m with w_m = int eps0 grad psi_k .
-      // grad phi_m over the cells around k (the numerator of sigma_k in
-      // doc/stream-potential.md, "Surface fields"): kept as weights, so that
-      // any potential, a stored response included, is read at the peak
-      // vertices without integrating again.
       peak_flux_dofs.clear();
       peak_flux_weights.clear();
       peak_flux_particles.clear();
@@ -1205,28 +1316,48 @@ namespace xray
         if (cell->is_locally_owned())
           {
             cell->get_dof_indices(dof_indices);
+            bool reinitialised = false;
             for (unsigned int v = 0; v < dim + 1; ++v)
               {
-                const auto peak = particle_of_peak.find(dof_indices[v]);
-                if (peak == particle_of_peak.end())
+                const types::global_dof_index j = dof_indices[v];
+                if (!particle_surface_dofs.is_element(j) || c(j) == 0 ||
+                    !(vertex_areas(j) > 0))
                   continue;
-                fe_values.reinit(cell);
+                if (!reinitialised)
+                  fe_values.reinit(cell), reinitialised = true;
+                const double       coefficient = c(j) / vertex_areas(j);
+                const unsigned int particle    = particle_of_surface_dof(j);
                 for (const unsigned int m : fe_values.dof_indices())
                   {
                     double weight = 0;
                     for (const unsigned int q :
                          fe_values.quadrature_point_indices())
-                      for (const unsigned int j : fe_values.dof_indices())
-                        weight += vacuum_permittivity * hat(v, j) *
-                                  (fe_values.shape_grad(j, q) *
+                      for (const unsigned int l : fe_values.dof_indices())
+                        weight += vacuum_permittivity * hat(v, l) *
+                                  (fe_values.shape_grad(l, q) *
                                    fe_values.shape_grad(m, q)) *
                                   fe_values.JxW(q);
                     peak_flux_dofs.push_back(dof_indices[m]);
-                    peak_flux_weights.push_back(weight);
-                    peak_flux_particles.push_back(peak->second);
+                    peak_flux_weights.push_back(coefficient * weight);
+                    peak_flux_particles.push_back(particle);
                   }
               }
           }
+    }
+
+
+    template <int dim, typename LA>
+    unsigned int
+    StreamPotential<dim, LA>::particle_of_surface_dof(
+      const types::global_dof_index dof) const
+    {
+      for (unsigned int i = 0; i < particles.size(); ++i)
+        if (std::binary_search(surface_dofs[i].begin(),
+                               surface_dofs[i].end(),
+                               dof))
+          return i;
+      Assert(false, ExcInternalError());
+      return numbers::invalid_unsigned_int;
     }
 
 
@@ -1236,7 +1367,7 @@ namespace xray
       const Vector &ghosted_potential) const
     {
       // -sigma_k / eps0 at each particle's peak vertex k, with sigma_k the
-      // consistent flux of compute_surface_charge_density().
+      // recovered density of compute_surface_charge_density().
       std::vector<double> values(peak_flux_dofs.size());
       ghosted_potential.extract_subvector_to(peak_flux_dofs.begin(),
                                              peak_flux_dofs.end(),
@@ -1247,7 +1378,7 @@ namespace xray
       internal::all_sum(flux, communicator);
       std::vector<double> fields(particles.size());
       for (unsigned int i = 0; i < particles.size(); ++i)
-        fields[i] = -flux[i] / (peak_areas[i] * vacuum_permittivity);
+        fields[i] = -flux[i] / vacuum_permittivity;
       return fields;
     }
 
@@ -1629,9 +1760,9 @@ namespace xray
     StreamPotential<dim, LA>::vertex_emitting_fields(
       const Vector &ghosted_potential) const
     {
-      // The consistent flux of compute_surface_charge_density(),
-      //   sigma_k = int eps0 grad psi_k . grad phi dx / int_S psi_k dA,
-      // for any potential, over the stored vertex areas.
+      // The recovered density of compute_surface_charge_density() from
+      // the consistent flux int eps0 grad psi_k . grad phi dx, for any
+      // potential, over the stored vertex areas.
       const FullMatrix<double> hat = internal::vertex_hat_functions(fe);
       const unsigned int       n_dofs = fe.n_dofs_per_cell();
       Vector                   numerator(locally_owned_dofs, communicator);
@@ -1671,12 +1802,12 @@ namespace xray
               numerator.add(rows, values);
           }
       numerator.compress(VectorOperation::add);
+      const Vector sigma = recovered_surface_density(numerator);
 
       std::vector<std::vector<double>> fields(particles.size());
       for (unsigned int i = 0; i < particles.size(); ++i)
         for (const types::global_dof_index k : sample_dofs[i])
-          fields[i].push_back(-numerator(k) /
-                              (vertex_areas(k) * vacuum_permittivity));
+          fields[i].push_back(-sigma(k) / vacuum_permittivity);
       return fields;
     }
 
