@@ -285,10 +285,10 @@ class LayeredAnode:
         set_bc(T.vector, [self.bc])
         load = assemble_vector(self.load)
         target = args.newton_rtol * absorbed * self.g_normalisation * load.norm()
-        norm = self.residual_norm()
+        norm, steps = self.residual_norm(), 0
         while norm > target:
-            if self.newton_steps > 200:
-                raise RuntimeError("Newton did not converge")
+            if steps == 50:
+                raise RuntimeError("Newton did not converge in 50 steps")
             self.A.zeroEntries()
             assemble_matrix(self.A, self.jacobian, bcs=[self.bc])
             self.A.assemble()
@@ -300,7 +300,8 @@ class LayeredAnode:
                 raise RuntimeError("linear solver failed")
             self.linear_iterations += self.ksp.getIterationNumber()
             norm = self.line_search(norm)
-            self.newton_steps += 1
+            steps += 1
+        self.newton_steps += steps
         return {l: float(T.x.array[d].max()) for l, d in self.layer_dofs.items()}
 
     def line_search(self, norm):
