@@ -43,7 +43,6 @@ import fcntl
 import json
 import math
 import os
-import re
 import statistics
 import subprocess
 import sys
