@@ -337,6 +337,21 @@ namespace xray
         prm.declare_entry("Maximum iterations", "200", Patterns::Integer(1),
                           "Most charge iterations before the run fails, "
                           "dimensionless.");
+        prm.declare_entry(
+          "Cap preconditioner", "point charges",
+          Patterns::Selection("point charges|isolated spheres"),
+          "How the field emission cap's Newton iteration guesses the "
+          "coupling of the particles (the answer does not depend on it, "
+          "only the number of PDE solves). point charges: every particle a "
+          "point charge at its centre with its image in the anode plane, "
+          "polarised by the others' field; the cap solved on this model "
+          "gives the first guess, and its dense Jacobian, with the "
+          "responses of the earlier steps, gives each Newton step (PDE "
+          "products only where a step fails to halve the residual). "
+          "isolated spheres: each particle alone (the "
+          "diagonal -4 pi eps0 r^2), the first guess the lesser of the beam "
+          "charge and the isolated sphere's charge at the field limit, "
+          "every Newton step solved by GCR with PDE products.");
         prm.enter_subsection("Beam");
         {
           prm.declare_entry("Tube voltage", "132e3", Patterns::Double(),
@@ -555,6 +570,8 @@ namespace xray
           }
         charge_tolerance      = prm.get_double("Relative tolerance");
         max_charge_iterations = prm.get_integer("Maximum iterations");
+        cap_point_charge_model =
+          prm.get("Cap preconditioner") == "point charges";
 
         prm.enter_subsection("Beam");
         {

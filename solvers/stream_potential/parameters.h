@@ -148,6 +148,9 @@ namespace xray
       EmitterSurface emitter;
       double        charge_tolerance;
       unsigned int  max_charge_iterations;
+      /// Field emission cap: the point-charge model's first guess and
+      /// preconditioner (true) or the isolated spheres' (false).
+      bool          cap_point_charge_model;
 
       // Continuum (2D) model.
       double slab_half_width; // m, 0 = half the spot width

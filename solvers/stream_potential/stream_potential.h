@@ -23,6 +23,7 @@
 
 #include "common/output.h"
 #include "stream_potential/parameters.h"
+#include "stream_potential/point_charge_model.h"
 
 #include <deal.II/base/index_set.h>
 #include <deal.II/base/quadrature_lib.h>
@@ -32,6 +33,7 @@
 #include <deal.II/fe/fe_simplex_p.h>
 #include <deal.II/fe/mapping_fe.h>
 #include <deal.II/lac/affine_constraints.h>
+#include <deal.II/lac/lapack_full_matrix.h>
 
 #include <nlohmann/json.hpp>
 
@@ -169,6 +171,30 @@ namespace xray
       solve_and_evaluate();
       void
       solve_field_emission_cap();
+      /// The point-charge model of the particles over the anode (3D).
+      PointChargeModel
+      point_charge_model() const;
+      /// The cap's Newton matrix on the limited set and the guard
+      /// potentials with the point-charge model's field and potential
+      /// couplings in place of the PDE's (the guard columns are the PDE's),
+      /// LU-factored: the right preconditioner of its GCR.
+      void
+      factor_cap_model_matrix(const PointChargeModel           &model,
+                              const std::vector<unsigned int>  &limited,
+                              const std::vector<FieldResponse> &guard_response,
+                              double                            length,
+                              LAPACKFullMatrix<double>         &matrix) const;
+      /// Stores the response to the charge change between the previous
+      /// Newton state and the current one, from their two full solves.
+      void
+      store_step_response(const Vector              &previous_solution,
+                          const std::vector<double> &previous_charges,
+                          const std::vector<double> &previous_guards,
+                          const std::vector<Vector> &guard_basis);
+      /// The charges of the cap solved on the point-charge model: the
+      /// first guess of the PDE cap.
+      void
+      start_from_point_charge_cap(const PointChargeModel &model);
       void
       solve_charge_fixed_point();
 
@@ -281,6 +307,8 @@ namespace xray
       /// on the dofs of the locally owned cells around it
       /// (find_peak_vertices()).
       std::vector<types::global_dof_index> peak_dofs;
+      /// The position of each peak vertex (every rank).
+      std::vector<Point<dim>>              peak_points;
       std::vector<types::global_dof_index> peak_flux_dofs;
       std::vector<double>                  peak_flux_weights;
       std::vector<unsigned int>            peak_flux_particles;
