@@ -9,6 +9,7 @@
 
 #include <cmath>
 #include <numeric>
+#include <set>
 
 namespace xray
 {
@@ -110,7 +111,8 @@ namespace xray
       }
 
       /// Boundary ids from position: heated face z = 0, back face at the
-      /// bottom, r = 0 axis (2D), the side elsewhere.
+      /// bottom, r = 0 axis (2D), mirror planes x = 0 or y = 0 (3D parts),
+      /// the side elsewhere.
       template <int dim>
       void
       assign_cylinder_boundaries(Triangulation<dim> &triangulation,
@@ -118,6 +120,10 @@ namespace xray
                                  const double        height)
       {
         const double tolerance = 1e-9 * radius;
+        auto on_mirror_plane = [&](const Point<dim> &c) {
+          return dim == 3 &&
+                 (std::abs(c[0]) < tolerance || std::abs(c[1]) < tolerance);
+        };
         for (const auto &cell : triangulation.active_cell_iterators())
           for (const auto &face : cell->face_iterators())
             if (face->at_boundary())
@@ -129,6 +135,8 @@ namespace xray
                   face->set_boundary_id(boundary::back_face);
                 else if (dim == 2 && std::abs(c[0]) < tolerance)
                   face->set_boundary_id(boundary::symmetry_axis);
+                else if (on_mirror_plane(c))
+                  face->set_boundary_id(boundary::mirror_plane);
                 else
                   face->set_boundary_id(boundary::side_face);
               }
@@ -216,6 +224,34 @@ namespace xray
         GridTools::consistently_order_cells(cells);
         disk.create_triangulation(vertices, cells, SubCellData());
       }
+
+      /// The cells of @p full on the kept side of the mirror planes: y >= 0
+      /// (one plane), and x >= 0 (two). The O-grid has cell faces on both
+      /// planes, so every cell lies wholly on one side; a cell is judged by
+      /// its centre.
+      void
+      keep_mirror_part(Triangulation<3>  &full,
+                       const unsigned int mirror_planes,
+                       const double       radius)
+      {
+        AssertThrow(mirror_planes <= 2,
+                    ExcMessage("a cylinder has at most two mirror planes "
+                               "through its axis here"));
+        const double tolerance = 1e-9 * radius;
+        std::set<Triangulation<3>::active_cell_iterator> removed;
+        for (const auto &cell : full.active_cell_iterators())
+          {
+            const Point<3> c = cell->center();
+            if (c[1] < -tolerance || (mirror_planes == 2 && c[0] < -tolerance))
+              removed.insert(cell);
+          }
+        Triangulation<3> part;
+        GridGenerator::create_triangulation_with_removed_cells(full,
+                                                               removed,
+                                                               part);
+        full.clear();
+        full.copy_triangulation(part);
+      }
     } // namespace
 
 
@@ -261,6 +297,8 @@ namespace xray
 
       Triangulation<3> coarse;
       GridGenerator::extrude_triangulation(disk, z, coarse);
+      if (spec.mirror_planes > 0)
+        keep_mirror_part(coarse, spec.mirror_planes, spec.radius);
       assign_layers(coarse, spec);
       assign_cylinder_boundaries(coarse, spec.radius, depths.back());
 

@@ -32,6 +32,9 @@ namespace xray
       constexpr types::boundary_id back_face     = 1;
       constexpr types::boundary_id side_face     = 2;
       constexpr types::boundary_id symmetry_axis = 3; // r = 0 in 2D
+      /// Mirror planes x = 0 and y = 0 of a 3D part mesh (insulated). (The
+      /// anode-thermal solver gives id 4 to a moving anode's inflow faces.)
+      constexpr types::boundary_id mirror_plane  = 5;
     } // namespace boundary
 
     struct AnodeMeshSpecification
@@ -42,9 +45,15 @@ namespace xray
       double central_half_width;
       /// Ratio of successive cell sizes away from the spot (1.1 to 2).
       double growth_factor = 1.4;
+      /// 3D only: mirror planes through the axis that bound the mesh. 0: the
+      /// full cylinder; 1: its half y >= 0; 2: its quarter x >= 0, y >= 0.
+      /// The part is the full mesh's cells on that side (both planes are
+      /// mesh planes of the full mesh), so it is the full mesh restricted.
+      unsigned int mirror_planes = 0;
     };
 
-    /// Coarse layered cylinder (dim = 2: axisymmetric section).
+    /// Coarse layered cylinder (dim = 2: axisymmetric section), or in 3D
+    /// its half or quarter (AnodeMeshSpecification::mirror_planes).
     template <int dim>
     void
     make_layered_cylinder(Triangulation<dim>             &triangulation,

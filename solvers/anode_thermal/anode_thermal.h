@@ -339,6 +339,8 @@ namespace xray
       peclet_number() const;
       void
       refine_mesh();
+      void
+      mark_largest_indicators(const dealii::Vector<float> &indicators);
       /// Throws InputError if the adaptive cycles would grow the first
       /// mesh beyond the memory of the machines the run is on.
       void

@@ -33,6 +33,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <functional>
 #include <iomanip>
 #include <map>
 #include <tuple>
@@ -79,11 +80,22 @@ namespace xray
     }
 
 
+    // The weight that makes every integral over the mesh the full anode's:
+    // 2 pi r in the axisymmetric model; in 3D the symmetry factor 2^m of a
+    // part bounded by m mirror planes (Geometry/Symmetry), 1 for the full
+    // body. On a mirror-symmetric field the integral over the full body is
+    // 2^m times that over the part, and the weak form on the part, weighted
+    // by 2^m, is the full one restricted to the part: the mirror planes
+    // carry its natural condition k dT/dn = 0. The heat input, normalised by
+    // the weighted integral of the source (assemble_heat_source()), is then
+    // the full beam's power, of which the part receives 1/2^m, its share of
+    // the Gaussian.
     template <int dim, typename LA>
     double
     AnodeThermal<dim, LA>::weight(const Point<dim> &point) const
     {
-      return dim == 2 ? 2 * numbers::PI * point[0] : 1.0;
+      return dim == 2 ? 2 * numbers::PI * point[0] :
+                        parameters.symmetry_factor();
     }
 
 
@@ -161,6 +173,12 @@ namespace xray
     {
       TimerOutput::Scope t(*timer, "setup");
       make_coarse_grid();
+      if (parameters.symmetry != Symmetry::none)
+        log() << "Symmetry: meshing the "
+              << (parameters.symmetry == Symmetry::half ?
+                    "half y >= 0 (mirror plane y = 0)" :
+                    "quarter x >= 0, y >= 0 (mirror planes x = 0, y = 0)")
+              << "; powers and heat flows are the full anode's" << std::endl;
       refine_toward_spot();
       mark_inflow_faces();
     }
@@ -183,6 +201,7 @@ namespace xray
             2 * std::max(parameters.spot_hwhm_x,
                          parameters.spot_hwhm_y + parameters.line_length / 2);
           specification.growth_factor = parameters.growth_factor;
+          specification.mirror_planes = parameters.mirror_planes();
           meshes::make_layered_cylinder(triangulation, specification);
         }
       else
@@ -1427,21 +1446,86 @@ namespace xray
     {
       TimerOutput::Scope    t(*timer, "refine");
       dealii::Vector<float> indicators(triangulation.n_active_cells());
-      KellyErrorEstimator<dim>::estimate(
-        mapping[0],
-        dof_handler,
-        face_quadrature,
-        std::map<types::boundary_id, const Function<dim> *>(),
+      // Kelly's indicator sums the squared jumps of dT/dn over a cell's
+      // faces. Across a mirror plane the full model's discrete field has
+      // dT/dn = -dT/dn' on the two sides, a jump of 2 dT/dn: a part sees
+      // the same jump as an insulated (g = 0) boundary face whose normal
+      // derivative is weighted by 2 there (the estimator's coefficient), so
+      // that its indicators are those of the full model's cells.
+      const Functions::ZeroFunction<dim> insulated(2);
+      std::map<types::boundary_id, const Function<dim> *> mirror_faces;
+      if (parameters.symmetry != Symmetry::none)
+        mirror_faces[meshes::boundary::mirror_plane] = &insulated;
+      const double on_plane = 1e-9 * parameters.radius;
+      const bool   quarter  = parameters.symmetry == Symmetry::quarter;
+      const ScalarFunctionFromFunctionObject<dim> mirror_jump_weight(
+        [&](const Point<dim> &p) {
+          return (dim == 3 && (std::abs(p[1]) < on_plane ||
+                               (quarter && std::abs(p[0]) < on_plane))) ?
+                   2. :
+                   1.;
+        });
+      KellyErrorEstimator<dim>::estimate(mapping[0],
+                                         dof_handler,
+                                         face_quadrature,
+                                         mirror_faces,
                                          temperature,
-                                         indicators);
-      parallel::distributed::GridRefinement::refine_and_coarsen_fixed_number(
-        triangulation, indicators, parameters.refinement_fraction, 0.0);
+                                         indicators,
+                                         ComponentMask(),
+                                         mirror_faces.empty() ?
+                                           nullptr :
+                                           &mirror_jump_weight);
+      if (dim == 3)
+        mark_largest_indicators(indicators);
+      else
+        parallel::distributed::GridRefinement::refine_and_coarsen_fixed_number(
+          triangulation, indicators, parameters.refinement_fraction, 0.0);
       triangulation.prepare_coarsening_and_refinement();
       solution_transfer = std::make_unique<
         parallel::distributed::SolutionTransfer<dim, Vector>>(dof_handler);
       solution_transfer->prepare_for_coarsening_and_refinement(temperature);
       triangulation.execute_coarsening_and_refinement();
       mark_inflow_faces();
+    }
+
+
+    // Flag the fraction f (Refinement fraction) of the full anode's cells
+    // with the largest indicators: with k = f N_full, the k-th largest
+    // indicator of the full anode is the threshold, each cell of a part
+    // (Geometry/Symmetry) standing for its symmetry_factor() mirror images.
+    // Every cell within a relative 1e-5 of the threshold is flagged too:
+    // mirror cells, whose indicators differ by the solver's round-off, are
+    // refined together, so the full model's mesh stays mirror symmetric and
+    // a part's mesh is its restriction. (The threshold is exact, from all
+    // indicators, not a parallel bisection's estimate of it.)
+    template <int dim, typename LA>
+    void
+    AnodeThermal<dim, LA>::mark_largest_indicators(
+      const dealii::Vector<float> &indicators)
+    {
+      std::vector<float> local;
+      for (const auto &cell : triangulation.active_cell_iterators())
+        if (cell->is_locally_owned())
+          local.push_back(indicators(cell->active_cell_index()));
+      std::vector<float> all;
+      for (const auto &part : Utilities::MPI::all_gather(mpi_communicator, local))
+        all.insert(all.end(), part.begin(), part.end());
+      const double factor = parameters.symmetry_factor();
+      const auto   n_full = static_cast<double>(all.size()) * factor;
+      const auto   k_full = std::llround(parameters.refinement_fraction * n_full);
+      if (k_full == 0 || all.empty())
+        return;
+      // The k_full-th largest of the full anode's list, in which every
+      // value appears factor times.
+      const std::size_t k = std::min<std::size_t>(
+        all.size(), static_cast<std::size_t>(std::ceil(k_full / factor)));
+      std::nth_element(all.begin(), all.begin() + (k - 1), all.end(),
+                       std::greater<float>());
+      const double threshold = all[k - 1] * (1 - 1e-5);
+      for (const auto &cell : triangulation.active_cell_iterators())
+        if (cell->is_locally_owned() &&
+            indicators(cell->active_cell_index()) >= threshold)
+          cell->set_refine_flag();
     }
 
 
@@ -1821,6 +1905,8 @@ namespace xray
     void
     AnodeThermal<dim, LA>::output_results(const double time) const
     {
+      if (!parameters.write_fields)
+        return;
       TimerOutput::Scope t(*timer, "output");
       TemperaturePostprocessor<dim> postprocessor(parameters, layer_component);
       DataOut<dim>                  data_out;
@@ -1976,8 +2062,17 @@ namespace xray
           s["heat_carried_by_motion_W"] = advective_outflow;
         }
       add_heat_source_summary(s);
+      // The unknowns and cells of the meshed part; every power, heat and
+      // temperature above is the full anode's (weight()).
       s["n_dofs"]                     = dof_handler.n_dofs();
       s["n_cells"]                    = triangulation.n_global_active_cells();
+      if (dim == 3)
+        {
+          s["symmetry"] = parameters.symmetry == Symmetry::half    ? "half" :
+                          parameters.symmetry == Symmetry::quarter ? "quarter" :
+                                                                     "none";
+          s["symmetry_factor"] = parameters.symmetry_factor();
+        }
       s["n_mpi_ranks"] = Utilities::MPI::n_mpi_processes(mpi_communicator);
       s["newton_iterations"]          = statistics.newton_iterations;
       s["linear_iterations"]          = statistics.linear_iterations;

@@ -50,7 +50,8 @@ namespace xray
                                                "Time/Checkpoint interval",
                                                "Time/Stop after steps",
                                                "Time/Restart from",
-                                               "Solver/Linear algebra"};
+                                               "Solver/Linear algebra",
+                                               "Output/Write fields"};
 
       /// The files of the saved mesh with their sizes (bytes).
       inline std::map<std::string, std::uintmax_t>

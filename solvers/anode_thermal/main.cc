@@ -55,15 +55,20 @@ namespace
     {
       // Open the output directory first: it removes the earlier run's
       // outputs, so an input rejected below leaves none behind. A
-      // continuation keeps the solution series it continues.
+      // continuation keeps the checkpoint it continues from, and the
+      // solution series it continues if it writes fields.
       prm.enter_subsection("Time");
       const bool continuation = !prm.get("Restart from").empty();
+      prm.leave_subsection();
+      prm.enter_subsection("Output");
+      const bool write_fields = prm.get_bool("Write fields");
       prm.leave_subsection();
       auto output = std::make_unique<RunOutput>(
         prm.get("Output directory"),
         MPI_COMM_WORLD,
-        continuation ? EarlierOutputs::keep_solution_series :
-                       EarlierOutputs::remove);
+        !continuation ? EarlierOutputs::remove :
+        write_fields  ? EarlierOutputs::keep_solution_series :
+                        EarlierOutputs::keep_checkpoint);
       auto materials = std::make_unique<MaterialLibrary>();
       materials->parse_parameters(prm);
       Parameters parameters;

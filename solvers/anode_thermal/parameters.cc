@@ -375,6 +375,18 @@ namespace xray
           "homogeneous half-ball heated at the centre of its flat face, "
           "cooled on its curved face by the back-face condition (the shape "
           "for which the Eq. (2) finite-body correction is exact).");
+        prm.declare_entry(
+          "Symmetry",
+          "none",
+          Patterns::Selection("none|half|quarter"),
+          "Model = 3d, Shape = cylinder, steady tasks: mesh only a mirror-"
+          "symmetric part of the anode. none: the full body. half: y >= 0, "
+          "mirror plane y = 0 (across the length of a line focus, along a "
+          "linear scan). quarter: x >= 0 and y >= 0, mirror planes x = 0 and "
+          "y = 0. The planes pass through the spot centre and are insulated; "
+          "every reported power and temperature is the full anode's. "
+          "Refused for a rotating anode, a quarter with a linear scan, and "
+          "Task = transient.");
         prm.declare_entry("Radius",
                           "5e-3",
                           Patterns::Double(0),
@@ -703,6 +715,17 @@ namespace xray
       }
       prm.leave_subsection();
 
+      prm.enter_subsection("Output");
+      {
+        prm.declare_entry("Write fields",
+                          "true",
+                          Patterns::Bool(),
+                          "Write the temperature field (solution.pvd and its "
+                          ".pvtu/.vtu pieces). false: summary.json and the "
+                          "tables only (studies and sweeps).");
+      }
+      prm.leave_subsection();
+
       prm.enter_subsection("Solver");
       {
         prm.declare_entry("Linear algebra",
@@ -780,7 +803,8 @@ namespace xray
           << ' ' << p.adaptive_cycles << ' ' << p.refinement_fraction << ' '
           << p.linear_algebra << " motion " << static_cast<int>(p.motion.kind)
           << ' ' << p.motion.scan_speed << ' ' << p.motion.track_radius << ' '
-          << p.motion.rotation_frequency;
+          << p.motion.rotation_frequency << " symmetry "
+          << static_cast<int>(p.symmetry);
       return key.str();
     }
 
@@ -849,6 +873,10 @@ namespace xray
       {
         shape  = prm.get("Shape") == "half-ball" ? Shape::half_ball :
                                                    Shape::cylinder;
+        const std::string symmetry_name = prm.get("Symmetry");
+        symmetry = symmetry_name == "half"    ? Symmetry::half :
+                   symmetry_name == "quarter" ? Symmetry::quarter :
+                                                Symmetry::none;
         radius = prm.get_double("Radius");
         if (!(radius > 0))
           throw InputError("Geometry/Radius must be positive");
@@ -1039,6 +1067,10 @@ namespace xray
       prm.leave_subsection();
       check_mesh_scale();
 
+      prm.enter_subsection("Output");
+      write_fields = prm.get_bool("Write fields");
+      prm.leave_subsection();
+
       prm.enter_subsection("Solver");
       {
         linear_algebra        = prm.get("Linear algebra");
@@ -1062,6 +1094,43 @@ namespace xray
               layer.material->name +
               "') needs a positive Density and Heat capacity for " +
               (task == Task::transient ? "Task = transient" : "a moving anode"));
+      check_symmetry();
+    }
+
+
+    // A mirror plane through the spot centre is a symmetry plane of the
+    // field when the body, the spot, the cooling and the motion are all
+    // mirror symmetric about it. The spot is centred at the origin and its
+    // profile g(x, y) is even in x and in y (heat_source.h); the layered
+    // cylinder's mesh has cell faces on x = 0 and y = 0. A linear scan
+    // (u = (-v, 0, 0)) runs along the plane y = 0 but across x = 0; a
+    // rotating anode's track curves about (0, -R_t), across both.
+    void
+    Parameters::check_symmetry() const
+    {
+      if (symmetry == Symmetry::none)
+        return;
+      const std::string entry = std::string("Geometry/Symmetry = ") +
+                                (symmetry == Symmetry::half ? "half" : "quarter");
+      if (model != Model::three_dimensional)
+        throw InputError(entry + " needs Model = 3d (the axisymmetric model "
+                                 "already reduces the body to its section)");
+      if (shape != Shape::cylinder)
+        throw InputError(entry + " needs Shape = cylinder (the half-ball's "
+                                 "mesh has no cell faces on the mirror "
+                                 "planes)");
+      if (task == Task::transient)
+        throw InputError(entry + " is for the steady tasks; Task = transient "
+                                 "needs Symmetry = none");
+      if (motion.kind == Motion::Kind::rotating_anode)
+        throw InputError(entry + ": Motion/Type = rotating anode is not "
+                                 "mirror symmetric (the track curves about "
+                                 "the rotation axis); use Symmetry = none");
+      if (motion.kind == Motion::Kind::linear_scan &&
+          symmetry == Symmetry::quarter)
+        throw InputError(entry + ": Motion/Type = linear scan moves the anode "
+                                 "across the mirror plane x = 0; use Symmetry "
+                                 "= half (mirror plane y = 0, along the scan)");
     }
   } // namespace anode_thermal
 } // namespace xray

@@ -38,6 +38,16 @@ namespace xray
       cylinder,
       half_ball
     };
+    /// The part of a mirror-symmetric 3D anode that is meshed
+    /// (Geometry/Symmetry): the full body, its half y >= 0 (mirror plane
+    /// y = 0), or its quarter x >= 0, y >= 0 (mirror planes x = 0, y = 0).
+    /// The mirror planes pass through the spot centre.
+    enum class Symmetry
+    {
+      none,
+      half,
+      quarter
+    };
 
     /// Condition on a cooled or insulated face.
     struct FaceCondition
@@ -89,6 +99,10 @@ namespace xray
       /// be meshed (more levels of refinement than the mesh allows).
       void
       check_mesh_scale() const;
+      /// Throws InputError if Geometry/Symmetry asks for mirror planes
+      /// the case does not have (check_symmetry() in parameters.cc).
+      void
+      check_symmetry() const;
 
       std::string output_directory;
       /// Every entry's value by full name (a checkpoint's record of the case).
@@ -98,6 +112,7 @@ namespace xray
 
       // Geometry
       Shape              shape;
+      Symmetry           symmetry = Symmetry::none;
       double             radius; // m
       std::vector<Layer> layers; // from the heated face down
       /// Thermal boundary conductance h_b between layer i and i+1 in
@@ -137,6 +152,10 @@ namespace xray
       unsigned int adaptive_cycles;
       double       refinement_fraction;
 
+      // Output
+      /// Write the temperature field (solution.pvd and its pieces).
+      bool write_fields = true;
+
       // Solvers
       std::string  linear_algebra;
       double       linear_tolerance;
@@ -151,6 +170,19 @@ namespace xray
       absorbed_power() const
       {
         return (1 - energy_backscatter_fraction) * incident_power;
+      }
+      /// Mirror planes of the meshed part: 0, 1 (half) or 2 (quarter).
+      unsigned int
+      mirror_planes() const
+      {
+        return static_cast<unsigned int>(symmetry);
+      }
+      /// Full anode / meshed part: 1, 2 or 4. Every integral over the
+      /// meshed part, times this, is the full anode's (weight()).
+      double
+      symmetry_factor() const
+      {
+        return 1 << mirror_planes();
       }
       bool
       circular_spot() const

@@ -117,10 +117,11 @@ namespace xray
     static const std::regex solution_piece("solution_[0-9]+(\\.[0-9]+)?\\.(vtu|pvtu)");
     static const std::regex sweep_point("point-[0-9]+");
     const bool solution_series = name == "solution.pvd" ||
-                                 std::regex_match(name, solution_piece) ||
-                                 name == "checkpoint" ||
-                                 name == "checkpoint.old";
+                                 std::regex_match(name, solution_piece);
+    const bool checkpoint = name == "checkpoint" || name == "checkpoint.old";
     if (solution_series)
+      return earlier != EarlierOutputs::keep_solution_series;
+    if (checkpoint)
       return earlier == EarlierOutputs::remove;
     for (const char *file : {"summary.json",
                              "log.txt",

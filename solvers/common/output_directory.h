@@ -28,7 +28,10 @@ namespace xray
     remove,
     /// A continuation (anode-thermal's Time/Restart from): keep the
     /// solution series and the checkpoint it continues from.
-    keep_solution_series
+    keep_solution_series,
+    /// A continuation that writes no fields: keep the checkpoint it
+    /// continues from, remove the solution series it would not extend.
+    keep_checkpoint
   };
 
   /// Whether @p name (a file or directory directly in an output directory)

@@ -248,13 +248,20 @@ def expect_input_error(run, *needles):
     return line
 
 
-def expect_success(run):
+def expect_success(run, fields=True):
+    """Exit 0, nothing on stderr, a converged summary.json, and the field
+    (solution.pvd) written, or with FIELDS false none of it."""
     expect_status(run, SUCCESS)
     lines = run.error_lines()
     check(not lines, "stderr not empty on success:\n" + "\n".join(lines))
     summary = run.summary
     check(summary["converged"] is True, "summary: converged is not true")
-    check(run.has("solution.pvd"), "no solution.pvd")
+    if fields:
+        check(run.has("solution.pvd"), "no solution.pvd")
+    else:
+        written = [name for name in os.listdir(run.output_directory)
+                   if re.search(r"\.(pvd|pvtu|vtu)$", name)]
+        check(not written, f"Output/Write fields = false, but {written} are there")
     return summary
 
 
@@ -1438,6 +1445,152 @@ def line_focus_3d(d):
     measured("peak rise: line 20 x 100 um / round 20 um FWHM, same power",
              f"{rise(line):.3f} K / {rise(round_spot):.3f} K")
     check(rise(line) < rise(round_spot), "the line focus is not cooler than the round spot")
+
+
+# Geometry/Symmetry: the half (y >= 0) and quarter (x, y >= 0) models
+# mesh the full model's cells on that side, so they solve the restriction
+# of the same discrete problem: the answers agree to the solvers'
+# tolerances.
+SYMMETRY_PARTS = (("half", 2), ("quarter", 4))
+
+
+def symmetry_agreement(d, prm, sets, label, tolerances):
+    """The full, half and quarter models of one case: the same mesh
+    restricted (1/2 and 1/4 of its cells) and, to TOLERANCES (summary key:
+    relative tolerance), the same full-anode answers."""
+    full = expect_success(d.run(prm, sets + ["Output/Write fields=false"]), fields=False)
+    check(full["symmetry"] == "none" and full["symmetry_factor"] == 1,
+          f"{label}: full model reports symmetry {full['symmetry']}")
+    for part, factor in SYMMETRY_PARTS:
+        s = expect_success(d.run(prm, sets + [f"Geometry/Symmetry={part}"]))
+        check(s["symmetry"] == part and s["symmetry_factor"] == factor,
+              f"{label}: {part} model reports {s['symmetry']}, {s['symmetry_factor']}")
+        measured(f"{label}: cells full / {part}", f"{full['n_cells']} / {s['n_cells']}")
+        check(s["n_cells"] * factor == full["n_cells"],
+              f"{label}, {part}: {s['n_cells']} cells x {factor} != {full['n_cells']} "
+              "(not the full mesh restricted)")
+        x, y, _ = s["peak_location_m"]
+        check(y >= 0 and (part == "half" or x >= 0),
+              f"{label}, {part}: peak at {s['peak_location_m']}, outside the part")
+        for key, rtol in tolerances.items():
+            check_close(f"{label}: {part} vs full, {key}", s[key], full[key], rtol)
+    return full
+
+
+@case()
+def symmetry_line_focus_constant_k(d):
+    """Half and quarter models of a 3D line focus, constant k: the maximum
+    power of the full anode from one linear solve each."""
+    sets = LINE_FOCUS + ["Task=maximum power"]
+    # One linear solve, scaled: CG to 1e-10 relative residual; the peak
+    # agrees to about that; the powers (the source at P_max, the heat
+    # removed) are integrals of the same field at that power.
+    full = symmetry_agreement(d, "cylinder-constant-k.prm", sets,
+                              "3d line focus, constant k",
+                              {"peak_temperature_K": 1e-9,
+                               "max_permissible_power_W": 1e-8,
+                               "source_integral_W": 1e-8,
+                               "heat_removed_W": 1e-8})
+    check_source(full, "3d line focus, full", quadrature_tolerance=1e-4)
+
+
+@case()
+def symmetry_layered_kT(d):
+    """Half and quarter models of 5 um Cu on CVD diamond, k(T) in both and
+    h_b = 50 MW/(m^2 K), line focus 20 x 100 um: peak temperature at 20 W
+    (Newton) and maximum power (root search)."""
+    line = ["Model=3d", "Mesh/Finite element degree=1", "Mesh/Adaptive refinement cycles=1",
+            "Heat source/Spot shape=line", "Heat source/Spot HWHM y=5e-6",
+            "Heat source/Line length=100e-6", "Heat source/Take-off angle=6"]
+    # Newton to 1e-9 of the initial residual: the peak agrees to ~1e-9.
+    symmetry_agreement(d, "cu-on-diamond.prm", line, "Cu on diamond, k(T), 20 W",
+                       {"peak_temperature_K": 1e-8, "heat_removed_W": 1e-7})
+    # The root search stops at Solver/Maximum power tolerance (1e-5
+    # relative, here 1e-8) on each model's own iterates.
+    symmetry_agreement(d, "cu-on-diamond.prm",
+                       line + ["Task=maximum power", "Solver/Maximum power tolerance=1e-8"],
+                       "Cu on diamond, k(T), maximum power",
+                       {"max_permissible_power_W": 1e-7, "peak_temperature_K": 1e-7})
+
+
+@case()
+def symmetry_linear_scan_half(d):
+    """A linear scan runs along the mirror plane y = 0: the half model of a
+    moving line focus on Cu on diamond is the full one restricted."""
+    sets = ["Model=3d", "Mesh/Finite element degree=1", "Mesh/Adaptive refinement cycles=1",
+            "Heat source/Spot shape=line", "Heat source/Spot HWHM y=5e-6",
+            "Heat source/Line length=100e-6", "Motion/Type=linear scan",
+            "Motion/Scan speed=2"]
+    full = expect_success(d.run("cu-on-diamond.prm", sets))
+    half = expect_success(d.run("cu-on-diamond.prm", sets + ["Geometry/Symmetry=half"]))
+    check(half["n_cells"] * 2 == full["n_cells"],
+          f"{half['n_cells']} cells x 2 != {full['n_cells']}")
+    for key, rtol in (("peak_temperature_K", 1e-8), ("heat_removed_W", 1e-7),
+                      ("heat_carried_by_motion_W", 1e-7)):
+        check_close(f"linear scan 2 m/s: half vs full, {key}", half[key], full[key], rtol)
+
+
+@case()
+def input_symmetry_refused(d):
+    """Geometry/Symmetry where the mirror planes are no symmetry planes of
+    the case: one line naming the entry and the reason, exit 2."""
+    for sets, needles in (
+            (["Geometry/Symmetry=half"], ("Geometry/Symmetry = half", "Model = 3d")),
+            (["Model=3d", "Geometry/Shape=half-ball", "Geometry/Layer names=ball",
+              "Geometry/Layer materials=metal", "Geometry/Layer thicknesses=1e-3",
+              "Geometry/Symmetry=quarter"],
+             ("Geometry/Symmetry = quarter", "Shape = cylinder")),
+            (["Model=3d", "Geometry/Symmetry=half", "Motion/Type=rotating anode",
+              "Motion/Track radius=0.05", "Motion/Rotation frequency=100",
+              "Materials/User material 1/Density=1e4",
+              "Materials/User material 1/Heat capacity=200",
+              "Materials/User material 2/Density=3500",
+              "Materials/User material 2/Heat capacity=500"],
+             ("Geometry/Symmetry = half", "rotating anode")),
+            (["Model=3d", "Geometry/Symmetry=quarter", "Motion/Type=linear scan",
+              "Motion/Scan speed=1",
+              "Materials/User material 1/Density=1e4",
+              "Materials/User material 1/Heat capacity=200",
+              "Materials/User material 2/Density=3500",
+              "Materials/User material 2/Heat capacity=500"],
+             ("Geometry/Symmetry = quarter", "x = 0", "Symmetry = half")),
+            (["Model=3d", "Geometry/Symmetry=half", "Task=transient",
+              "Time/End time=1e-3", "Time/Initial time step=1e-4",
+              "Materials/User material 1/Density=1e4",
+              "Materials/User material 1/Heat capacity=200",
+              "Materials/User material 2/Density=3500",
+              "Materials/User material 2/Heat capacity=500"],
+             ("Geometry/Symmetry = half", "Task = transient"))):
+        expect_input_error(d.run("cylinder-constant-k.prm", sets), *needles)
+
+
+@case()
+def write_fields_false(d):
+    """Output/Write fields = false: summary.json and log.txt, no field, and
+    no field of an earlier run left in the directory; also in a sweep."""
+    output = os.path.join(d.scratch(), "output")
+    plant_earlier_run(d, output)
+    check(os.path.isfile(os.path.join(output, "solution.pvd")),
+          "the earlier run wrote no solution.pvd")
+    run = d.run("cylinder-constant-k.prm", QUICK + ["Output/Write fields=false"],
+                output_directory=output)
+    expect_success(run, fields=False)
+    check_nothing_stale(output, ["log.txt", "parameters.prm", "summary.json"])
+    sweep = os.path.join(d.scratch(), "sweep")
+    command = [d.solver, os.path.join(INPUTS, "cylinder-constant-k.prm"),
+               "--set", f"Output directory={sweep}",
+               "--set", "Mesh/Adaptive refinement cycles=0",
+               "--set", "Output/Write fields=false",
+               "--sweep", "Heat source/Incident power=5; 10"]
+    print("RUN", " ".join(quote(c) for c in command), flush=True)
+    process = subprocess.run(command, capture_output=True, text=True, cwd=d.scratch())
+    check(process.returncode == SUCCESS,
+          f"sweep exit status {process.returncode}: {process.stderr}")
+    for point in ("point-000", "point-001"):
+        names = os.listdir(os.path.join(sweep, point))
+        check("summary.json" in names, f"{point}: no summary.json")
+        fields = [n for n in names if re.search(r"\.(pvd|pvtu|vtu)$", n)]
+        check(not fields, f"{point}: Write fields = false, but {fields} written")
 
 
 @case()

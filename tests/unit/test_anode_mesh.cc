@@ -684,15 +684,85 @@ TEST(LayeredCylinder3d, IsAValidP4estConnectivity)
     return Utilities::MPI::MPI_InitFinalize(argc, argv, 1);
   }();
   for (const double growth : {1.2, 1.4, 2.0})
+    for (const unsigned int planes : {0u, 1u, 2u}) // full, half, quarter
+      {
+        AnodeMeshSpecification spec;
+        spec.radius             = 2e-3;
+        spec.layer_thicknesses  = {5e-6, 0.5e-3};
+        spec.central_half_width = 20e-6;
+        spec.growth_factor      = growth;
+        spec.mirror_planes      = planes;
+        parallel::distributed::Triangulation<3> tria(MPI_COMM_SELF);
+        xray::meshes::make_layered_cylinder(tria, spec);
+        EXPECT_EQ(p8est_connectivity_is_valid(tria.get_p4est()->connectivity),
+                  1)
+          << "growth factor " << growth << ", mirror planes " << planes;
+      }
+}
+
+TEST(LayeredCylinder3d, HalfAndQuarterAreTheFullMeshRestricted)
+{
+  // Geometry/Symmetry: the part keeps the full mesh's cells with y >= 0
+  // (and x >= 0), bounded by the mirror planes (boundary id mirror_plane),
+  // which run through the axis from the rim to the back face.
+  const auto       spec = metal_on_diamond();
+  const double     R = spec.radius, H = total_thickness(spec);
+  Triangulation<3> full;
+  xray::meshes::make_layered_cylinder(full, spec);
+  std::set<std::vector<double>> full_centres;
+  for (const auto &cell : full.active_cell_iterators())
+    full_centres.insert({std::round(cell->center()[0] / R * 1e9),
+                         std::round(cell->center()[1] / R * 1e9),
+                         std::round(cell->center()[2] / R * 1e9)});
+
+  for (const unsigned int planes : {1u, 2u})
     {
-      AnodeMeshSpecification spec;
-      spec.radius             = 2e-3;
-      spec.layer_thicknesses  = {5e-6, 0.5e-3};
-      spec.central_half_width = 20e-6;
-      spec.growth_factor      = growth;
-      parallel::distributed::Triangulation<3> tria(MPI_COMM_SELF);
-      xray::meshes::make_layered_cylinder(tria, spec);
-      EXPECT_EQ(p8est_connectivity_is_valid(tria.get_p4est()->connectivity), 1)
-        << "growth factor " << growth;
+      auto part_spec          = spec;
+      part_spec.mirror_planes = planes;
+      Triangulation<3> part;
+      xray::meshes::make_layered_cylinder(part, part_spec);
+      const double factor = 1 << planes;
+      EXPECT_EQ(part.n_active_cells() * (1u << planes), full.n_active_cells());
+      EXPECT_NEAR(volume(part) * factor, volume(full), 1e-12 * volume(full));
+      double mirror_area = 0;
+      for (const auto &cell : part.active_cell_iterators())
+        {
+          const Point<3> c = cell->center();
+          EXPECT_GT(c[1], 0.);
+          if (planes == 2)
+            EXPECT_GT(c[0], 0.);
+          EXPECT_TRUE(full_centres.count({std::round(c[0] / R * 1e9),
+                                          std::round(c[1] / R * 1e9),
+                                          std::round(c[2] / R * 1e9)}))
+            << "cell at " << c << " is no cell of the full mesh";
+          for (const auto &face : cell->face_iterators())
+            if (face->at_boundary() &&
+                face->boundary_id() == boundary::mirror_plane)
+              {
+                const Point<3> f = face->center();
+                EXPECT_TRUE(std::abs(f[1]) < 1e-12 * R ||
+                            (planes == 2 && std::abs(f[0]) < 1e-12 * R));
+                mirror_area += face->measure();
+              }
+        }
+      // Half: the rectangle [-R, R] x [0, H]; quarter: two of [0, R] x [0,
+      // H]. (The rim vertices on the planes lie on the circle.)
+      EXPECT_NEAR(mirror_area, 2 * R * H, 1e-10 * R * H) << planes;
+      // The other ids as in the full mesh: heated face on top, back face
+      // at the bottom, side on the rim.
+      double heated = 0, back = 0;
+      for (const auto &cell : part.active_cell_iterators())
+        for (const auto &face : cell->face_iterators())
+          if (face->at_boundary())
+            {
+              if (face->boundary_id() == boundary::heated_face)
+                heated += face->measure();
+              else if (face->boundary_id() == boundary::back_face)
+                back += face->measure();
+              else if (face->boundary_id() == boundary::side_face)
+                EXPECT_NEAR(axis_distance(face->center()), R, 0.05 * R);
+            }
+      EXPECT_NEAR(heated * factor, volume(full) / H, 1e-10 * volume(full) / H);
+      EXPECT_NEAR(back, heated, 1e-10 * heated);
     }
 }
