@@ -72,6 +72,9 @@ namespace xray
                      const std::string &element,
                      const std::string &attribute)
       {
+        // A file that is not XML is reported below in one line; VTK's own
+        // report of the syntax error would be a second one.
+        vtkObject::GlobalWarningDisplayOff();
         vtkNew<vtkXMLDataParser> parser;
         parser->SetFileName(file.c_str());
         if (parser->Parse() == 0 || parser->GetRootElement() == nullptr)

@@ -7,6 +7,7 @@
 #include <deal.II/base/exceptions.h>
 #include <deal.II/base/utilities.h>
 
+#include <boost/algorithm/string/case_conv.hpp>
 #include <boost/program_options.hpp>
 
 #include <nlohmann/json.hpp>
@@ -18,6 +19,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <sstream>
 
 namespace xray
@@ -250,6 +252,45 @@ namespace xray
 
   namespace
   {
+    // ParameterHandler keeps the last of two `set` lines of one entry, so a
+    // second one in the same file silently replaces the first: a mistake
+    // (an edit in the wrong place) more often than an intent. Refuse it,
+    // naming both lines. A file may still override what it includes.
+    class EntryLedger
+    {
+    public:
+      void
+      record(const std::string &keyword,
+             const std::string &rest,
+             const std::string &file,
+             const unsigned int line_number)
+      {
+        const std::string word = boost::algorithm::to_lower_copy(keyword);
+        if (word == "subsection")
+          sections.push_back(Utilities::trim(rest));
+        else if (word == "end" && !sections.empty())
+          sections.pop_back();
+        else if (word == "set" && rest.find('=') != std::string::npos)
+          {
+            std::string entry;
+            for (const auto &section : sections)
+              entry += section + "/";
+            entry += Utilities::trim(rest.substr(0, rest.find('=')));
+            const auto [first, is_new] = first_line.emplace(entry, line_number);
+            if (!is_new)
+              throw InputError(file + ":" + std::to_string(line_number) +
+                               ": " + entry + " is set a second time (first at "
+                               "line " + std::to_string(first->second) +
+                               "); only the last would count");
+          }
+      }
+
+    private:
+      std::vector<std::string>            sections;
+      std::map<std::string, unsigned int> first_line;
+    };
+
+
     // ParameterHandler follows `include FILE` lines without a limit, so a
     // file that includes itself (directly or through others) would recurse
     // until the stack overflows. Follow the chain first and refuse a cycle.
@@ -271,6 +312,7 @@ namespace xray
       if (!input)
         return;
       chain.push_back(path);
+      EntryLedger  entries;
       std::string  line;
       unsigned int line_number = 0;
       while (std::getline(input, line))
@@ -287,7 +329,12 @@ namespace xray
                      "; save the file as UTF-8");
           std::istringstream words(line.substr(0, line.find('#')));
           std::string        keyword, name;
-          if (words >> keyword && keyword == "include" &&
+          if (words >> keyword && keyword != "include")
+            {
+              std::getline(words, name);
+              entries.record(keyword, name, file, line_number);
+            }
+          else if (keyword == "include" &&
               std::getline(words >> std::ws, name))
             {
               while (!name.empty() && std::isspace(

@@ -661,6 +661,36 @@ namespace xray
     }
   } // namespace
 
+  namespace
+  {
+    /// A slot without a Name is never read, so an entry set there (a
+    /// material whose Name line was forgotten) would be ignored without a
+    /// word. Throws InputError naming the first entry that differs from its
+    /// default; @p prm is inside the slot's subsection.
+    void
+    check_unused_slot(ParameterHandler &prm, const std::string &section)
+    {
+      ParameterHandler defaults;
+      MaterialLibrary::declare_parameters(defaults);
+      defaults.enter_subsection("Materials");
+      defaults.enter_subsection(section);
+      for (const char *entry : {"Thermal conductivity",
+                                "Heat capacity",
+                                "Density",
+                                "Melting point",
+                                "Latent heat of fusion",
+                                "Temperature limit",
+                                "Energy backscatter fraction",
+                                "Atomic number",
+                                "Atomic mass"})
+        if (Utilities::trim(prm.get(entry)) != defaults.get(entry))
+          throw InputError("Materials/" + section + "/" + entry +
+                           " is set, but the slot has no Name, so it is "
+                           "not used; give the material a Name");
+    }
+  } // namespace
+
+
   void
   MaterialLibrary::parse_parameters(ParameterHandler &prm)
   {
@@ -737,6 +767,8 @@ namespace xray
               }
             add(std::move(m));
           }
+        else
+          check_unused_slot(prm, section);
         prm.leave_subsection();
       }
     prm.leave_subsection();
