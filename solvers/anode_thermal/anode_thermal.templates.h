@@ -1222,6 +1222,12 @@ namespace xray
                                         const double relative_tolerance)
     {
       TimerOutput::Scope t(*timer, "solve");
+      // A load beyond double precision (an absurd power) makes the
+      // tolerance infinite, and any iterate would pass it.
+      if (!std::isfinite(system_rhs.l2_norm()))
+        throw SolverError(
+          "the heat load is beyond double precision (the linear system's "
+          "right-hand side is not finite; check Heat source/Incident power)");
       const bool    symmetric = matrix_is_symmetric();
       SolverControl control(parameters.max_linear_iterations,
                             std::max(std::max(relative_tolerance,
