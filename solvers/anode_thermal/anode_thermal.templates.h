@@ -2329,6 +2329,8 @@ namespace xray
       log() << std::flush;
       output->write_summary(s);
       run_summary = s;
+      log() << "   Results in " << parameters.output_directory << " ("
+            << s["wall_time_s"].get<double>() << " s)" << std::endl;
 
       if (status == exit_status::limit_exceeded)
         {

@@ -722,6 +722,9 @@ def version_recorded(d):
     with open(run.path("log.txt")) as f:
         first = f.readline()
     check(revision in first, f"log.txt starts {first!r}")
+    # The run ends by saying where its results are.
+    check(f"Results in {run.output_directory} (" in run.stdout,
+          "the terminal output does not say where the results are")
     measured("version", lines[0])
 
 
