@@ -90,8 +90,11 @@ namespace
         }
       catch (...)
         {
-          // A failed solve leaves no mesh to trust.
+          // A failed solve leaves no mesh to trust, and no results: the
+          // output, closed now, removes what the run wrote (RunOutput).
           solver.reset();
+          current_output.reset();
+          current_materials.reset();
           throw;
         }
     }
@@ -179,6 +182,12 @@ main(int argc, char **argv)
     "conductances, the maximum permissible power and the brightness gain "
     "over a reference design.";
   solver.declare_parameters = &Parameters::declare;
+  solver.check_parameters   = [](ParameterHandler &prm) {
+    MaterialLibrary materials;
+    materials.parse_parameters(prm);
+    Parameters parameters;
+    parameters.parse(prm, materials);
+  };
   solver.sweep_columns      = {"peak_temperature_K",
                                "max_permissible_power_W",
                                "max_permissible_power_density_W_per_m2",

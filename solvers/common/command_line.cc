@@ -154,6 +154,10 @@ namespace xray
         "print-parameters",
         "print every parameter with its default, unit and documentation as "
         "a valid .prm file, and exit")(
+        "check",
+        "read FILE.prm with the --set overrides (and every point of the "
+        "--sweep values), check every parameter as a run would, say whether "
+        "they are valid, and exit without computing or writing anything")(
         "set",
         po::value<std::vector<std::string>>()->composing(),
         "override one parameter after reading FILE.prm; repeatable. Form: "
@@ -194,6 +198,7 @@ namespace xray
     command_line.help             = variables.count("help") > 0;
     command_line.version          = variables.count("version") > 0;
     command_line.print_parameters = variables.count("print-parameters") > 0;
+    command_line.check            = variables.count("check") > 0;
     if (variables.count("set"))
       command_line.overrides = variables["set"].as<std::vector<std::string>>();
     if (variables.count("sweep"))
@@ -543,19 +548,40 @@ namespace xray
     // (or, if it ended the run before its output was opened, into a fresh
     // log.txt of the output directory the input names, with the earlier
     // run's outputs removed: nothing stale is left looking like a result).
+    // --check writes nothing, its errors included.
+    bool check_only = false;
     auto report = [&](const std::string &kind, const std::string &message) {
       if (!is_root)
         return;
       const std::string line = solver.name + ": " + kind + message;
       std::cerr << line << std::endl;
-      if (!RunOutput::record_error(line))
+      if (!RunOutput::record_error(line) && !check_only)
         record_failed_run(named_output_directory(argc, argv), line);
     };
     try
       {
         const CommandLine command_line = parse_command_line(argc, argv);
+        check_only = command_line.check;
         ParameterHandler  prm;
         solver.declare_parameters(prm);
+        if (command_line.check)
+          {
+            std::string what = "parameters are valid";
+            if (!command_line.sweeps.empty())
+              what += " at all " +
+                      std::to_string(check_sweep(command_line, solver)) +
+                      " sweep points";
+            else
+              {
+                read_parameters(prm, command_line);
+                if (solver.check_parameters)
+                  solver.check_parameters(prm);
+              }
+            if (is_root)
+              std::cout << solver.name << ": " << command_line.parameter_file
+                        << ": " << what << std::endl;
+            return exit_status::success;
+          }
         if (!command_line.sweeps.empty())
           return run_sweep(command_line, solver);
         read_parameters(prm, command_line);

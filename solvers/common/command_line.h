@@ -56,6 +56,7 @@ namespace xray
     bool                     help             = false;
     bool                     version          = false;
     bool                     print_parameters = false;
+    bool                     check            = false;
   };
 
   /// Parse argv; throws InputError on anything malformed.
@@ -86,6 +87,11 @@ namespace xray
     std::string name;        // executable name, e.g. "anode-thermal"
     std::string description; // one paragraph for --help
     std::function<void(ParameterHandler &)> declare_parameters;
+    /// Parses and checks parsed parameters exactly as run() would before
+    /// any work, and does nothing else (no output, no mesh). Throws
+    /// InputError naming the entry. Used by --check, and by a sweep to
+    /// check every point before the first one runs.
+    std::function<void(ParameterHandler &)> check_parameters;
     /// Runs the solver on parsed parameters; returns the exit status.
     std::function<int(ParameterHandler &, const CommandLine &)> run;
     /// summary.json entries that a sweep writes to sweep.csv per point.

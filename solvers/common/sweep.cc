@@ -84,49 +84,144 @@ namespace xray
   }
 
 
+  namespace
+  {
+    /// The swept axes of a command line, checked for what cannot be swept.
+    std::vector<SweepAxis>
+    sweep_axes(const CommandLine &command_line)
+    {
+      std::vector<SweepAxis> axes;
+      for (const auto &text : command_line.sweeps)
+        axes.push_back(parse_sweep(text));
+      if (axes.size() > 2)
+        throw InputError("--sweep: at most two swept parameters");
+      // The second axis would overwrite the first, and sweep.csv would
+      // label the points with values that were not used.
+      if (axes.size() == 2 && axes[0].parameter == axes[1].parameter)
+        throw InputError("--sweep: \"" + axes[0].parameter +
+                         "\" is swept twice; give all its values to one "
+                         "--sweep");
+      // Each point writes into point-NNN of the run's output directory.
+      for (const SweepAxis &axis : axes)
+        if (axis.parameter == "Output directory")
+          throw InputError("--sweep: \"Output directory\" cannot be swept "
+                           "(each point writes into point-NNN of it); set it "
+                           "with --set");
+      return axes;
+    }
+
+    /// One point of the grid: its assignments, a label for messages and
+    /// the command line that runs it into DIRECTORY/point-NNN.
+    struct SweepPoint
+    {
+      std::vector<std::string> assignments;
+      std::string              label;
+      std::string              directory;
+      CommandLine              command_line;
+    };
+
+    unsigned int
+    n_sweep_points(const std::vector<SweepAxis> &axes)
+    {
+      return axes[0].values.size() *
+             (axes.size() > 1 ? axes[1].values.size() : 1);
+    }
+
+    SweepPoint
+    sweep_point(const CommandLine            &command_line,
+                const std::vector<SweepAxis> &axes,
+                const std::string            &directory,
+                const unsigned int            point)
+    {
+      const unsigned int n_second =
+        axes.size() > 1 ? axes[1].values.size() : 1;
+      SweepPoint result;
+      result.assignments.push_back(axes[0].parameter + "=" +
+                                   axes[0].values[point / n_second]);
+      if (axes.size() > 1)
+        result.assignments.push_back(axes[1].parameter + "=" +
+                                     axes[1].values[point % n_second]);
+      std::ostringstream name;
+      name << "point-" << std::setw(3) << std::setfill('0') << point;
+      result.directory = directory + "/" + name.str();
+      for (const auto &assignment : result.assignments)
+        result.label += (result.label.empty() ? "" : ", ") + assignment;
+
+      result.command_line = command_line;
+      result.command_line.sweeps.clear();
+      for (const auto &assignment : result.assignments)
+        result.command_line.overrides.push_back(assignment);
+      result.command_line.overrides.push_back("Output directory=" +
+                                              result.directory);
+      return result;
+    }
+
+    /// The sweep's output directory, from the file and the --set overrides.
+    std::string
+    sweep_directory(const CommandLine &command_line,
+                    const SolverDescription &solver)
+    {
+      ParameterHandler base;
+      solver.declare_parameters(base);
+      read_parameters(base, command_line);
+      return base.get("Output directory");
+    }
+
+    /// An input error of one point, named by the point.
+    InputError
+    point_error(const unsigned int point,
+                const SweepPoint  &sweep,
+                const std::exception &error)
+    {
+      return InputError("sweep point " + std::to_string(point) + " (" +
+                        sweep.label + "): " + error.what());
+    }
+  } // namespace
+
+
+  unsigned int
+  check_sweep(const CommandLine &command_line, const SolverDescription &solver)
+  {
+    const std::vector<SweepAxis> axes      = sweep_axes(command_line);
+    const std::string            directory = sweep_directory(command_line, solver);
+    const unsigned int           n_points  = n_sweep_points(axes);
+    for (unsigned int point = 0; point < n_points; ++point)
+      {
+        const SweepPoint sweep = sweep_point(command_line, axes, directory, point);
+        try
+          {
+            ParameterHandler prm;
+            solver.declare_parameters(prm);
+            read_parameters(prm, sweep.command_line);
+            if (solver.check_parameters)
+              solver.check_parameters(prm);
+          }
+        catch (const InputError &error)
+          {
+            throw point_error(point, sweep, error);
+          }
+      }
+    return n_points;
+  }
+
+
   int
   run_sweep(const CommandLine &command_line, const SolverDescription &solver)
   {
     const MPI_Comm communicator = MPI_COMM_WORLD;
     const bool     is_root = Utilities::MPI::this_mpi_process(communicator) == 0;
 
-    std::vector<SweepAxis> axes;
-    for (const auto &text : command_line.sweeps)
-      axes.push_back(parse_sweep(text));
-    if (axes.size() > 2)
-      throw InputError("--sweep: at most two swept parameters");
-    // The second axis would overwrite the first, and sweep.csv would label
-    // the points with values that were not used.
-    if (axes.size() == 2 && axes[0].parameter == axes[1].parameter)
-      throw InputError("--sweep: \"" + axes[0].parameter +
-                       "\" is swept twice; give all its values to one --sweep");
-    // Each point writes into point-NNN of the run's output directory.
-    for (const SweepAxis &axis : axes)
-      if (axis.parameter == "Output directory")
-        throw InputError("--sweep: \"Output directory\" cannot be swept (each "
-                         "point writes into point-NNN of it); set it with "
-                         "--set");
-
-    // Check the file and every swept value before any work.
-    ParameterHandler base;
-    solver.declare_parameters(base);
-    read_parameters(base, command_line);
-    const std::string directory = base.get("Output directory");
-    for (const auto &axis : axes)
-      for (const auto &value : axis.values)
-        {
-          ParameterHandler check;
-          solver.declare_parameters(check);
-          apply_override(check, axis.parameter + "=" + value);
-        }
+    // Check every point before any work: a bad value at the last point
+    // must not leave the first points' results behind.
+    const unsigned int           n_points  = check_sweep(command_line, solver);
+    const std::vector<SweepAxis> axes      = sweep_axes(command_line);
+    const std::string            directory = sweep_directory(command_line, solver);
     const std::string csv_name = directory + "/sweep.csv";
     // The sweep owns its directory while it runs: no other run may write
     // there, and the earlier sweep's sweep.csv and point-NNN are gone
     // (every rank learns if that fails).
     const OutputDirectoryClaim claim(directory, communicator);
 
-    const unsigned int n_first  = axes[0].values.size();
-    const unsigned int n_second = axes.size() > 1 ? axes[1].values.size() : 1;
     std::ostringstream csv;
     csv << "point";
     for (const auto &axis : axes)
@@ -139,45 +234,26 @@ namespace xray
     const auto run_point =
       solver.make_sweep_runner ? solver.make_sweep_runner() : solver.run;
     int                worst = exit_status::success;
-    const unsigned int n_points = n_first * n_second;
     Timer              sweep_clock; // wall time since the first point
     for (unsigned int point = 0; point < n_points; ++point)
       {
-        const double point_start = sweep_clock.wall_time();
-        std::vector<std::string> assignments{axes[0].parameter + "=" +
-                                             axes[0].values[point / n_second]};
-        if (axes.size() > 1)
-          assignments.push_back(axes[1].parameter + "=" +
-                                axes[1].values[point % n_second]);
-        std::ostringstream name;
-        name << "point-" << std::setw(3) << std::setfill('0') << point;
-        const std::string point_directory = directory + "/" + name.str();
-
-        CommandLine point_line = command_line;
-        point_line.sweeps.clear();
-        for (const auto &assignment : assignments)
-          point_line.overrides.push_back(assignment);
-        point_line.overrides.push_back("Output directory=" + point_directory);
-
-        std::string label;
-        for (const auto &assignment : assignments)
-          label += (label.empty() ? "" : ", ") + assignment;
+        const double     point_start = sweep_clock.wall_time();
+        const SweepPoint sweep = sweep_point(command_line, axes, directory, point);
         if (is_root)
-          std::cout << "Sweep point " << point + 1 << " of "
-                    << n_points << ": " << label << std::endl;
+          std::cout << "Sweep point " << point + 1 << " of " << n_points
+                    << ": " << sweep.label << std::endl;
 
         int status;
         try
           {
             ParameterHandler prm;
             solver.declare_parameters(prm);
-            read_parameters(prm, point_line);
-            status = run_point(prm, point_line);
+            read_parameters(prm, sweep.command_line);
+            status = run_point(prm, sweep.command_line);
           }
         catch (const InputError &error)
           {
-            throw InputError("sweep point " + std::to_string(point) + " (" +
-                             label + "): " + error.what());
+            throw point_error(point, sweep, error);
           }
         catch (const SolverError &error)
           {
@@ -185,7 +261,8 @@ namespace xray
               {
                 const std::string line =
                   solver.name + ": sweep point " + std::to_string(point) +
-                  " (" + label + "): solver failure: " + one_line(error.what());
+                  " (" + sweep.label + "): solver failure: " +
+                  one_line(error.what());
                 std::cerr << line << std::endl;
                 RunOutput::record_error(line);
               }
@@ -197,12 +274,12 @@ namespace xray
           worst = status;
 
         csv << point;
-        for (const auto &assignment : assignments)
+        for (const auto &assignment : sweep.assignments)
           csv << ',' << csv_field(Utilities::trim(
                           assignment.substr(assignment.find('=') + 1)));
         csv << ',' << status_name(status);
         nlohmann::json summary;
-        std::ifstream  file(point_directory + "/summary.json");
+        std::ifstream  file(sweep.directory + "/summary.json");
         if (is_root && file)
           summary = nlohmann::json::parse(file);
         for (const auto &column : solver.sweep_columns)

@@ -8,7 +8,8 @@
 // summary.json, solution, log), and OUTPUT/sweep.csv gets one row per
 // point: the swept values, the point's exit status and the summary.json
 // entries the solver names. sweep.csv is written once, when every point
-// has run; bad input at any point ends the sweep before it is written.
+// has run. Every point's parameters are checked before the first point
+// runs, so bad input at any point ends the sweep before it computes.
 #ifndef XRAY_COMMON_SWEEP_H
 #define XRAY_COMMON_SWEEP_H
 
@@ -29,7 +30,13 @@ namespace xray
   SweepAxis
   parse_sweep(const std::string &text);
 
-  /// Runs every point of the sweep; returns the exit status: success, or
+  /// Reads and checks every point of the sweep (SolverDescription::
+  /// check_parameters) without running any; returns the number of points.
+  /// Throws InputError naming the first bad point.
+  unsigned int
+  check_sweep(const CommandLine &command_line, const SolverDescription &solver);
+
+  /// Checks every point (check_sweep), then runs every point of the sweep; returns the exit status: success, or
   /// the worst point's (solver failure before limit exceeded).
   int
   run_sweep(const CommandLine &command_line, const SolverDescription &solver);

@@ -31,6 +31,10 @@ main(int argc, char **argv)
     "conductor (3D), charged by the electron beam and limited by field "
     "emission, or a 2D continuum cross-section of the stream.";
   solver.declare_parameters = &Parameters::declare;
+  solver.check_parameters   = [](ParameterHandler &prm) {
+    Parameters parameters;
+    parameters.parse(prm);
+  };
   solver.sweep_columns      = {"total_charge_C",
                                "min_particle_potential_V",
                                "max_particle_potential_V",

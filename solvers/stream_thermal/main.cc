@@ -19,6 +19,10 @@ main(int argc, char **argv)
     "the hybrid-target limit min(P_max,anode / S_anode, P_max,uP / S_uP) and "
     "its curves versus tube voltage and stream speed.";
   solver.declare_parameters = &Parameters::declare;
+  solver.check_parameters   = [](ParameterHandler &prm) {
+    Parameters parameters;
+    parameters.parse(prm);
+  };
   solver.sweep_columns      = {"stream_limit_W",
                                "lumped_stream_limit_W",
                                "hybrid_limit_W",

@@ -1800,6 +1800,48 @@ def input_sweep_bad_value(d):
     check(not os.path.exists(os.path.join(output, "point-000")), "a point was run")
 
 
+@case()
+def check_writes_nothing(d):
+    """--check reads and checks an input, every sweep point included, and
+    exits 0 or with the error line, leaving the output directory as it was
+    (an earlier run's results stay)."""
+    output = os.path.join(d.scratch(), "output")
+    plant_earlier_run(d, output)
+    before = {name: os.path.getmtime(os.path.join(output, name))
+              for name in os.listdir(output)}
+    base = [d.solver, os.path.join(INPUTS, "cu-on-diamond.prm"),
+            "--set", f"Output directory={output}", "--check"]
+    valid = subprocess.run(base + ["--sweep", "Heat source/Spot HWHM=10e-6; 20e-6"],
+                           capture_output=True, text=True)
+    check(valid.returncode == SUCCESS and not valid.stderr.strip(),
+          f"--check of a valid sweep: exit {valid.returncode}, stderr {valid.stderr!r}")
+    check("parameters are valid at all 2 sweep points" in valid.stdout,
+          f"--check does not say the input is valid: {valid.stdout!r}")
+    command = base + ["--sweep", "Geometry/Layer thicknesses=5e-6, 0.5e-3; 5e-6, -0.5e-3"]
+    process = subprocess.run(command, capture_output=True, text=True)
+    run = Run(command, process.returncode, process.stdout, process.stderr, output)
+    expect_status(run, INPUT_ERROR)
+    expect_one_error_line(run, "error: ", "sweep point 1", "Layer thicknesses")
+    after = {name: os.path.getmtime(os.path.join(output, name))
+             for name in os.listdir(output)}
+    check(after == before, "--check changed the output directory")
+
+
+@case()
+def sweep_checks_every_point_first(d):
+    """A bad value at the last sweep point is refused before the first
+    point runs: no point-NNN, no sweep.csv, and the line names the point."""
+    output = os.path.join(d.scratch(), "output")
+    command = [d.solver, os.path.join(INPUTS, "cu-on-diamond.prm"),
+               "--set", f"Output directory={output}",
+               "--sweep", "Geometry/Layer thicknesses=5e-6, 0.5e-3; 5e-6, -0.5e-3"]
+    process = subprocess.run(command, capture_output=True, text=True)
+    run = Run(command, process.returncode, process.stdout, process.stderr, output)
+    expect_input_error(run, "sweep point 1", "Layer thicknesses")
+    check(not os.path.exists(os.path.join(output, "point-000")), "point 0 was run")
+    check(not os.path.exists(os.path.join(output, "sweep.csv")), "sweep.csv written")
+
+
 # --- Transient heating and moving spots
 
 
