@@ -3,10 +3,14 @@
 #include "common/build_info.h"
 #include "common/command_line.h"
 
+#include <filesystem>
+#include <system_error>
+
 namespace xray
 {
   namespace
   {
+
     /// Logs of the runs left by an exception (rank 0), for record_error().
     std::vector<std::string> failed_run_logs;
   } // namespace
@@ -19,7 +23,6 @@ namespace xray
     , communicator(communicator_)
     , is_root(Utilities::MPI::this_mpi_process(communicator_) == 0)
     , claim(directory, communicator_, earlier)
-    , uncaught_at_start(std::uncaught_exceptions())
   {
     std::string problem;
     if (is_root)
@@ -48,18 +51,55 @@ namespace xray
 
   RunOutput::~RunOutput()
   {
-    if (is_root && log_file.is_open() &&
-        std::uncaught_exceptions() > uncaught_at_start)
+    if (!is_root || complete)
+      return;
+    remove_results();
+    if (log_file.is_open())
       failed_run_logs.push_back(path("log.txt"));
+  }
+
+
+  void
+  RunOutput::remove_results() const noexcept
+  {
+    try
+      {
+        std::error_code ignored;
+        for (const std::string &file : written)
+          if (file != "parameters.prm")
+            {
+              std::filesystem::remove(path(file), ignored);
+              std::filesystem::remove(path(file + ".partial"), ignored);
+            }
+        // A continuation's solution.pvd lists the earlier run's fields
+        // again, which stay.
+        if (n_earlier_fields > 0)
+          {
+            std::ostringstream pvd;
+            DataOutBase::write_pvd_record(
+              pvd,
+              std::vector<std::pair<double, std::string>>(
+                time_series.begin(), time_series.begin() + n_earlier_fields));
+            write_file_atomically(path("solution.pvd"), pvd.str());
+          }
+      }
+    catch (...)
+      {
+        // Best effort: the run is failing already and says why.
+      }
   }
 
 
   bool
   RunOutput::record_error(const std::string &line)
   {
-    const bool any = !failed_run_logs.empty();
+    bool any = false;
     for (const std::string &log : failed_run_logs)
-      std::ofstream(log, std::ios::app) << line << std::endl;
+      {
+        std::ofstream file(log, std::ios::app);
+        file << line << std::endl;
+        any = any || bool(file);
+      }
     failed_run_logs.clear();
     return any;
   }
@@ -97,6 +137,7 @@ namespace xray
           throw std::logic_error("summary.json: " + std::string(error.what()));
         }
     write_table("summary.json", text);
+    complete = true;
   }
 
 
@@ -108,6 +149,7 @@ namespace xray
     if (is_root)
       try
         {
+          written.push_back(file_name);
           write_file_atomically(path(file_name), text);
         }
       catch (const std::exception &error)

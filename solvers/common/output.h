@@ -41,8 +41,12 @@ namespace xray
               MPI_Comm           communicator,
               EarlierOutputs     earlier = EarlierOutputs::remove);
 
-    /// Notes, on rank 0, when the run is left by an exception: its log is
-    /// then one of those record_error() writes to.
+    /// A run that ends before its summary.json is written has failed: on
+    /// rank 0, removes every result this run wrote (solution pieces and
+    /// records, tables; the effective parameters and the log stay, and a
+    /// continued solution series keeps its earlier fields), so a failed
+    /// run leaves no half-written result; its log is then one of those
+    /// record_error() writes to.
     ~RunOutput();
 
     /// Appends @p line (the error that ended the runs) to the log.txt of
@@ -89,7 +93,8 @@ namespace xray
     continue_solution_series(
       const std::vector<std::pair<double, std::string>> &earlier) const
     {
-      time_series = earlier;
+      time_series        = earlier;
+      n_earlier_fields   = earlier.size();
     }
 
     /// Atomic: a reader sees the whole file or none. Collective. Adds the
@@ -109,13 +114,22 @@ namespace xray
     const MPI_Comm                            communicator;
     const bool                                is_root;
     OutputDirectoryClaim                      claim;
-    /// std::uncaught_exceptions() when the run opened its output.
-    const int                                 uncaught_at_start;
     std::ofstream                             log_file;
     std::unique_ptr<boost::iostreams::stream<TeeDevice>> tee;
     std::unique_ptr<ConditionalOStream>       log_stream;
     /// (time, .pvtu file) of every field written so far.
     mutable std::vector<std::pair<double, std::string>> time_series;
+    /// How many fields of time_series an earlier run wrote.
+    mutable std::size_t                       n_earlier_fields = 0;
+    /// Files (relative to the directory) this run has written, on rank 0:
+    /// what a failed run removes.
+    mutable std::vector<std::string>          written;
+    /// Whether summary.json has been written: the run is complete.
+    mutable bool                              complete = false;
+
+    /// Removes what this run wrote but parameters.prm and the log.
+    void
+    remove_results() const noexcept;
   };
 
 
@@ -143,15 +157,19 @@ namespace xray
       {
         problem = error.what();
       }
+    std::vector<std::string> pieces;
+    for (unsigned int rank = 0; rank < n_ranks; ++rank)
+      pieces.push_back(stem + "." + std::to_string(rank) + ".vtu");
+    if (is_root)
+      written.insert(written.end(), pieces.begin(), pieces.end());
     throw_if_any_rank_failed(communicator, problem);
 
     time_series.emplace_back(time, stem + ".pvtu");
     if (is_root)
       try
         {
-          std::vector<std::string> pieces;
-          for (unsigned int rank = 0; rank < n_ranks; ++rank)
-            pieces.push_back(stem + "." + std::to_string(rank) + ".vtu");
+          written.push_back(stem + ".pvtu");
+          written.push_back("solution.pvd");
           std::ostringstream record;
           data_out.write_pvtu_record(record, pieces);
           write_file_atomically(path(stem + ".pvtu"), record.str());
