@@ -1,6 +1,6 @@
 #include "meshes/particle_stream.h"
 
-#include "common/command_line.h" // InputError, SolverError
+#include "common/errors.h" // InputError, SolverError
 
 #include <deal.II/base/exceptions.h>
 #include <deal.II/base/table.h>

@@ -1,6 +1,6 @@
 // The command line and parameter-file layer shared by every solver:
 //
-//   SOLVER [--help] [--version] [--print-parameters] [--set "Section/Name=value"]... FILE.prm
+//   SOLVER [--help] [--version] [--print-parameters] [--check] [--set "Section/Name=value"]... FILE.prm
 //
 // Parameters are deal.II ParameterHandler entries; every declaration names
 // its unit in its documentation. Any bad input (unknown option, missing or
@@ -9,44 +9,19 @@
 #ifndef XRAY_COMMON_COMMAND_LINE_H
 #define XRAY_COMMON_COMMAND_LINE_H
 
+#include "common/errors.h"
+
 #include <deal.II/base/mpi.h>
 #include <deal.II/base/parameter_handler.h>
 
 #include <functional>
 #include <map>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
 namespace xray
 {
   using namespace dealii;
-
-  /// Bad input from the user: the message is one line and names what is
-  /// wrong. The runner prints it and exits with status 2.
-  class InputError : public std::runtime_error
-  {
-  public:
-    using std::runtime_error::runtime_error;
-  };
-
-  /// The computation ran but did not give a trustworthy answer (a solver
-  /// that did not converge): exit status 3.
-  class SolverError : public std::runtime_error
-  {
-  public:
-    using std::runtime_error::runtime_error;
-  };
-
-  /// Exit statuses every solver shares (documented in doc/).
-  namespace exit_status
-  {
-    constexpr int success         = 0;
-    constexpr int input_error     = 2;
-    constexpr int solver_failure  = 3;
-    constexpr int limit_exceeded  = 4;
-    constexpr int internal_error  = 1;
-  } // namespace exit_status
 
   struct CommandLine
   {

@@ -2,7 +2,7 @@
 // depth-dose profiles (doc/theory.md section 2).
 #include "common/electron_deposition.h"
 
-#include "common/command_line.h"
+#include "common/errors.h"
 
 #include <deal.II/base/utilities.h>
 

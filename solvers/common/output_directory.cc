@@ -1,6 +1,6 @@
 #include "common/output_directory.h"
 
-#include "common/command_line.h"
+#include "common/errors.h"
 
 #include <deal.II/base/mpi.templates.h>
 #include <deal.II/base/utilities.h>
@@ -17,6 +17,7 @@
 namespace xray
 {
   namespace fs = std::filesystem;
+  using namespace dealii;
 
   namespace
   {

@@ -1,6 +1,6 @@
 #include "stream_potential/field_emission.h"
 
-#include "common/command_line.h"
+#include "common/errors.h"
 
 #include <boost/math/constants/constants.hpp>
 #include <boost/math/tools/toms748_solve.hpp>

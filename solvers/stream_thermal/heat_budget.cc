@@ -1,6 +1,6 @@
 #include "stream_thermal/heat_budget.h"
 
-#include "common/command_line.h"
+#include "common/errors.h"
 
 #include <deal.II/base/numbers.h>
 #include <deal.II/base/utilities.h>

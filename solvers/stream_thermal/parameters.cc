@@ -1,6 +1,6 @@
 #include "stream_thermal/parameters.h"
 
-#include "common/command_line.h"
+#include "common/errors.h"
 
 #include <deal.II/base/utilities.h>
 

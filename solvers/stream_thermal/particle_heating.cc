@@ -1,6 +1,6 @@
 #include "stream_thermal/particle_heating.h"
 
-#include "common/command_line.h"
+#include "common/errors.h"
 
 #include <deal.II/base/function.h>
 #include <deal.II/base/quadrature_lib.h>

@@ -3,7 +3,7 @@
 #ifndef XRAY_TESTS_UNIT_INPUT_ERROR_ASSERTION_H
 #define XRAY_TESTS_UNIT_INPUT_ERROR_ASSERTION_H
 
-#include "common/command_line.h"
+#include "common/errors.h"
 
 #include <gtest/gtest.h>
 

@@ -2,7 +2,7 @@
 // (solvers/anode_thermal/parameters.h): declare, set, parse, check.
 #include "input_error_assertion.h"
 #include "anode_thermal/parameters.h"
-#include "common/command_line.h"
+#include "common/errors.h"
 #include "common/materials.h"
 
 #include <deal.II/base/parameter_handler.h>

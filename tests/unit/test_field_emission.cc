@@ -7,7 +7,7 @@
 // Physical sanity: for tungsten (phi = 4.5 eV) the cold Murphy-Good current
 // density is 4.2 A/m^2 at 2 GV/m, reaches 1e4 A/m^2 at 2.6 GV/m and
 // 3.8e9 A/m^2 at 5 GV/m, i.e. a few GV/m of local field are needed.
-#include "common/command_line.h"
+#include "common/errors.h"
 #include "input_error_assertion.h"
 #include "stream_potential/field_emission.h"
 

@@ -4,7 +4,7 @@
 // computed here independently of the implementation.
 #include "input_error_assertion.h"
 #include "anode_thermal/heat_source.h"
-#include "common/command_line.h"
+#include "common/errors.h"
 #include "common/materials.h"
 
 #include <gtest/gtest.h>

@@ -3,7 +3,7 @@
 // Reference values are computed in this file from the published formulas,
 // or by hand, never by the code under test.
 #include "input_error_assertion.h"
-#include "common/command_line.h"
+#include "common/errors.h"
 #include "common/materials.h"
 
 #include <deal.II/base/parameter_handler.h>

@@ -4,7 +4,7 @@
 // its reading through Parameters::parse. The interpolated values are worked
 // out by hand at each test from f = f_i + (f_{i+1} - f_i) (U - U_i) /
 // (U_{i+1} - U_i).
-#include "common/command_line.h"
+#include "common/errors.h"
 #include "input_error_assertion.h"
 #include "stream_potential/parameters.h"
 
