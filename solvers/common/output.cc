@@ -1,7 +1,7 @@
 #include "common/output.h"
 
 #include "common/build_info.h"
-#include "common/command_line.h"
+#include "common/errors.h"
 
 #include <filesystem>
 #include <system_error>
@@ -13,6 +13,8 @@ namespace xray
 
     /// Logs of the runs left by an exception (rank 0), for record_error().
     std::vector<std::string> failed_run_logs;
+    /// What the last write_summary() wrote, for take_last_summary().
+    nlohmann::json last_summary;
   } // namespace
 
 
@@ -122,13 +124,13 @@ namespace xray
   void
   RunOutput::write_summary(const nlohmann::json &summary) const
   {
+    nlohmann::json with_build = summary;
+    with_build["build"]       = build_json();
     std::string text;
     if (is_root)
       try
         {
-          nlohmann::json with_build = summary;
-          with_build["build"]       = build_json();
-          text                      = with_build.dump(2) + "\n";
+          text = with_build.dump(2) + "\n";
         }
       catch (const nlohmann::json::exception &error)
         {
@@ -137,7 +139,17 @@ namespace xray
           throw std::logic_error("summary.json: " + std::string(error.what()));
         }
     write_table("summary.json", text);
-    complete = true;
+    complete     = true;
+    last_summary = std::move(with_build);
+  }
+
+
+  nlohmann::json
+  RunOutput::take_last_summary()
+  {
+    nlohmann::json summary;
+    std::swap(summary, last_summary);
+    return summary;
   }
 
 

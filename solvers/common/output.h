@@ -102,6 +102,13 @@ namespace xray
     void
     write_summary(const nlohmann::json &summary) const;
 
+    /// The summary (with its "build" key) that the last write_summary() on
+    /// this process wrote, and forgets it: null if none since the last
+    /// call. What a sweep puts in its sweep.csv, without reading the file
+    /// back.
+    static nlohmann::json
+    take_last_summary();
+
     /// Writes @p text (rank 0's; the others' is ignored) to @p file_name in
     /// the directory, atomically. Collective: a failure ends every rank.
     void

@@ -9,7 +9,6 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
-#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -234,6 +233,7 @@ namespace xray
     const auto run_point =
       solver.make_sweep_runner ? solver.make_sweep_runner() : solver.run;
     int                worst = exit_status::success;
+    RunOutput::take_last_summary(); // none of an earlier run
     Timer              sweep_clock; // wall time since the first point
     for (unsigned int point = 0; point < n_points; ++point)
       {
@@ -278,10 +278,8 @@ namespace xray
           csv << ',' << csv_field(Utilities::trim(
                           assignment.substr(assignment.find('=') + 1)));
         csv << ',' << status_name(status);
-        nlohmann::json summary;
-        std::ifstream  file(sweep.directory + "/summary.json");
-        if (is_root && file)
-          summary = nlohmann::json::parse(file);
+        // The point's summary.json as written (null if the point failed).
+        const nlohmann::json summary = RunOutput::take_last_summary();
         for (const auto &column : solver.sweep_columns)
           csv << ','
               << (summary.contains(column) ? csv_value(summary[column]) : "");
