@@ -1,6 +1,6 @@
 #include "stream_potential/parameters.h"
 
-#include "common/command_line.h"
+#include "common/errors.h"
 
 #include <boost/math/constants/constants.hpp>
 
