@@ -347,16 +347,25 @@ FLOAT32_ROUNDING = 2 ** -23
 # ---------------------------------------------------------------------------
 # Cases
 
-CASES = {}
+def case_registry(prefix=""):
+    """A registry of cases and the decorator that fills it: @case(processors,
+    labels) registers a function under PREFIX + its name with dashes;
+    PROCESSORS is the largest -np it uses, LABELS are ctest labels beyond
+    its driver's. The registry is the one list of the cases: CMake asks for
+    it (--ctest-list) and adds one ctest test per case."""
+    cases = {}
+
+    def case(processors=1, labels=()):
+        def register(function):
+            function.processors = processors
+            function.labels = tuple(labels)
+            cases[prefix + function.__name__.replace("_", "-")] = function
+            return function
+        return register
+    return cases, case
 
 
-def case(processors=1):
-    """Register a case; PROCESSORS is the largest -np it uses."""
-    def register(function):
-        function.processors = processors
-        CASES[function.__name__.replace("_", "-")] = function
-        return function
-    return register
+CASES, case = case_registry()
 
 
 # --- Bad input: exit 2, one line naming the problem, no summary.json
@@ -1278,7 +1287,7 @@ def mesh_3d_cells_valid(d):
                              f"({worst['x']}, {worst['y']}, {worst['z']}) m")
 
 
-@case(processors=2)
+@case(processors=2, labels=("probe",))
 def probe_reads_result(d):
     """vtu-probe on the written result agrees with summary.json (3d np=2, axisymmetric)."""
     for model, sets, np in (("3d", ["Model=3d", "Mesh/Adaptive refinement cycles=0"], 2),
@@ -2238,7 +2247,7 @@ def run_registered_case(parser, args, cases, make_driver):
     function = cases[args.case]
     if args.processors is not None and args.processors != function.processors:
         parser.error(f"case {args.case} uses {function.processors} processor(s), "
-                     f"--processors says {args.processors}: fix CMakeLists.txt")
+                     f"--processors says {args.processors}")
 
     driver = make_driver()
     failed = True
@@ -2261,29 +2270,42 @@ def run_registered_case(parser, args, cases, make_driver):
     return 1 if failed else 0
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__,
+def case_main(description, cases, solver_name, make_driver):
+    """The command line every case script shares: --list, --ctest-list, or
+    run one case with the driver MAKE_DRIVER(args) returns."""
+    parser = argparse.ArgumentParser(description=description,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("case", nargs="?", help="case to run (see --list)")
-    parser.add_argument("--solver", help="path of the anode-thermal executable")
+    parser.add_argument("--solver", help=f"path of the {solver_name} executable")
     parser.add_argument("--mpiexec", help="MPI launcher (mpiexec or mpirun)")
     parser.add_argument("--processors", type=int,
                         help="processors ctest reserves; must match the case")
     parser.add_argument("--probe", help="path of vtu-probe (cases that read the .vtu)")
     parser.add_argument("--keep", action="store_true", help="keep the output directories")
     parser.add_argument("--list", action="store_true", help="list the cases")
+    parser.add_argument("--ctest-list", action="store_true",
+                        help="list the cases for CMake: name, processors, extra labels")
     args = parser.parse_args()
     if args.list:
-        for name, function in CASES.items():
+        width = max(len(name) for name in cases) + 2
+        for name, function in cases.items():
             doc = (function.__doc__ or "").strip().split("\n")[0]
-            print(f"{name:34} np<={function.processors}  {doc}")
+            print(f"{name:{width}} np<={function.processors}  {doc}")
+        return 0
+    if args.ctest_list:
+        for name, function in cases.items():
+            print(name, function.processors, ",".join(function.labels))
         return 0
     if not args.case or not args.solver:
         parser.error("give --solver and a CASE (or --list)")
-    return run_registered_case(
-        parser, args, CASES,
-        lambda: Driver(os.path.abspath(args.solver), args.mpiexec, args.keep,
-                       args.probe and os.path.abspath(args.probe)))
+    return run_registered_case(parser, args, cases, lambda: make_driver(args))
+
+
+def main():
+    return case_main(
+        __doc__, CASES, SOLVER_NAME,
+        lambda args: Driver(os.path.abspath(args.solver), args.mpiexec, args.keep,
+                            args.probe and os.path.abspath(args.probe)))
 
 
 if __name__ == "__main__":

@@ -156,16 +156,7 @@ def beam_charges(table, position, U=BEAM["U"], q_uP=BEAM["q_uP"]):
 # ---------------------------------------------------------------------------
 # Cases
 
-CASES = {}
-
-
-def case(processors=1):
-    """Register a case; PROCESSORS is the largest -np it uses."""
-    def register(function):
-        function.processors = processors
-        CASES["stream-" + function.__name__.replace("_", "-")] = function
-        return function
-    return register
+CASES, case = run_case.case_registry("stream-")
 
 
 # --- Bad input: exit 2, one line naming the problem, no results
@@ -884,7 +875,7 @@ def outputs(d):
     measured("wall_time_s", s["wall_time_s"])
 
 
-@case()
+@case(labels=("probe",))
 def probe_reads_result(d):
     """vtu-probe on solution.pvd: extremes equal summary.json, profile.csv reproduced."""
     run = d.run("stream-patch.prm", ["Output/Profile points=201"])
@@ -930,28 +921,10 @@ def probe_reads_result(d):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("case", nargs="?", help="case to run (see --list)")
-    parser.add_argument("--solver", help="path of the stream-potential executable")
-    parser.add_argument("--mpiexec", help="MPI launcher (mpiexec or mpirun)")
-    parser.add_argument("--processors", type=int,
-                        help="processors ctest reserves; must match the case")
-    parser.add_argument("--probe", help="path of vtu-probe (cases that read the .vtu)")
-    parser.add_argument("--keep", action="store_true", help="keep the output directories")
-    parser.add_argument("--list", action="store_true", help="list the cases")
-    args = parser.parse_args()
-    if args.list:
-        for name, function in CASES.items():
-            doc = (function.__doc__ or "").strip().split("\n")[0]
-            print(f"{name:40} np<={function.processors}  {doc}")
-        return 0
-    if not args.case or not args.solver:
-        parser.error("give --solver and a CASE (or --list)")
-    return run_case.run_registered_case(
-        parser, args, CASES,
-        lambda: StreamDriver(os.path.abspath(args.solver), args.mpiexec, args.keep,
-                             args.probe and os.path.abspath(args.probe)))
+    return run_case.case_main(
+        __doc__, CASES, "stream-potential",
+        lambda args: StreamDriver(os.path.abspath(args.solver), args.mpiexec, args.keep,
+                                   args.probe and os.path.abspath(args.probe)))
 
 
 if __name__ == "__main__":

@@ -103,16 +103,7 @@ def check_energy_balance(summary, label, tolerance=1e-6):
 # ---------------------------------------------------------------------------
 # Cases
 
-CASES = {}
-
-
-def case(processors=1):
-    """Register a case; PROCESSORS is the largest -np it uses."""
-    def register(function):
-        function.processors = processors
-        CASES["stream-thermal-" + function.__name__.replace("_", "-")] = function
-        return function
-    return register
+CASES, case = run_case.case_registry("stream-thermal-")
 
 
 # --- Bad input: exit 2, one line naming the entry, no summary.json
@@ -329,26 +320,10 @@ def limit_curves_mpi(d):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("case", nargs="?", help="case to run (see --list)")
-    parser.add_argument("--solver", help="path of the stream-thermal executable")
-    parser.add_argument("--mpiexec", help="MPI launcher (mpiexec or mpirun)")
-    parser.add_argument("--processors", type=int,
-                        help="processors ctest reserves; must match the case")
-    parser.add_argument("--keep", action="store_true", help="keep the output directories")
-    parser.add_argument("--list", action="store_true", help="list the cases")
-    args = parser.parse_args()
-    if args.list:
-        for name, function in CASES.items():
-            doc = (function.__doc__ or "").strip().split("\n")[0]
-            print(f"{name:50} np<={function.processors}  {doc}")
-        return 0
-    if not args.case or not args.solver:
-        parser.error("give --solver and a CASE (or --list)")
-    return run_case.run_registered_case(
-        parser, args, CASES,
-        lambda: StreamThermalDriver(os.path.abspath(args.solver), args.mpiexec, args.keep))
+    return run_case.case_main(
+        __doc__, CASES, "stream-thermal",
+        lambda args: StreamThermalDriver(os.path.abspath(args.solver), args.mpiexec,
+                                          args.keep))
 
 
 if __name__ == "__main__":
