@@ -24,11 +24,13 @@
 #include <deal.II/dofs/dof_handler.h>
 #include <deal.II/hp/mapping_collection.h>
 #include <deal.II/hp/fe_collection.h>
+#include <deal.II/hp/fe_values.h>
 #include <deal.II/hp/q_collection.h>
 #include <deal.II/fe/fe_values.h>
 #include <deal.II/fe/fe_values_extractors.h>
 #include <deal.II/lac/affine_constraints.h>
 #include <deal.II/lac/full_matrix.h>
+#include <deal.II/lac/solver_control.h>
 #include <deal.II/lac/vector.h>
 
 #include <deal.II/distributed/solution_transfer.h>
@@ -36,7 +38,9 @@
 #include <nlohmann/json.hpp>
 
 #include <limits>
+#include <map>
 #include <memory>
+#include <tuple>
 
 namespace xray
 {
@@ -136,6 +140,26 @@ namespace xray
       find_resistive_interfaces();
       void
       assemble_heat_source();
+      double
+      integrate_source_shape();
+      /// FEValues for a volumetric source per (finite element, depth
+      /// direction, sub-intervals of the iterated quadrature).
+      using DepositionValues =
+        std::map<std::tuple<unsigned int, unsigned int, unsigned int>,
+                 std::unique_ptr<FEValues<dim>>>;
+      FEValues<dim> &
+      deposition_values(
+        const typename DoFHandler<dim>::active_cell_iterator &cell,
+        DepositionValues                                     &cache) const;
+      void
+      add_source_shape(
+        const typename DoFHandler<dim>::active_cell_iterator &cell,
+        const FEValuesBase<dim>                              &values,
+        dealii::Vector<double>                               &cell_source,
+        std::vector<types::global_dof_index>                 &dofs,
+        double                                               &integral);
+      void
+      check_source_resolved() const;
       void
       assemble(const Vector &temperature,
                bool          with_matrix,
@@ -164,6 +188,54 @@ namespace xray
       cell_point_data(unsigned int               index,
                       hp::FEValues<dim>         &fe_values,
                       std::vector<PointData>    &scratch);
+      void
+      add_to_system(const FullMatrix<double>                   &cell_matrix,
+                    const dealii::Vector<double>               &cell_rhs,
+                    const std::vector<types::global_dof_index> &dofs,
+                    bool                                        with_matrix);
+      void
+      assemble_cells(const Vector &temperature,
+                     bool          with_matrix,
+                     double       &outflow,
+                     double       &advected);
+      void
+      add_point_terms(const PointData              &point,
+                      unsigned int                  layer,
+                      const dealii::Vector<double> &T_local,
+                      bool                          with_matrix,
+                      FullMatrix<double>           &cell_matrix,
+                      dealii::Vector<double>       &cell_rhs,
+                      double                       &advected) const;
+      void
+      add_conduction(const PointData        &point,
+                     const Tensor<1, dim>   &grad_T,
+                     double                  k,
+                     double                  dk,
+                     bool                    with_matrix,
+                     FullMatrix<double>     &cell_matrix,
+                     dealii::Vector<double> &cell_rhs) const;
+      const FaceCondition *
+      convective_condition(types::boundary_id id) const;
+      void
+      add_convective_faces(
+        const typename DoFHandler<dim>::active_cell_iterator &cell,
+        const Vector                                         &temperature,
+        bool                                                  with_matrix,
+        hp::FEFaceValues<dim>                                &face_values,
+        FullMatrix<double>                                   &cell_matrix,
+        dealii::Vector<double>                               &cell_rhs,
+        double                                               &outflow) const;
+      struct InterfaceFace;
+      void
+      assemble_interfaces(const Vector &temperature, bool with_matrix);
+      void
+      add_interface_terms(const InterfaceFace         &piece,
+                          const FEFaceValuesBase<dim> &upper,
+                          const FEFaceValuesBase<dim> &lower,
+                          const Vector                &temperature,
+                          bool                         with_matrix,
+                          FullMatrix<double>          &cell_matrix,
+                          dealii::Vector<double>      &cell_rhs) const;
       void
       add_stored_heat(const PointData                  &point,
                       unsigned int                      layer,
@@ -196,6 +268,12 @@ namespace xray
       solve_linear(Vector &update,
                    double  absolute_floor,
                    double  relative_tolerance = 0);
+      void
+      build_preconditioner(bool symmetric);
+      void
+      run_krylov_solver(SolverControl &control, bool symmetric, Vector &update);
+      void
+      track_preconditioner_rate(const SolverControl &control);
       double
       forcing_term(double relative_residual) const;
       static double
@@ -345,8 +423,29 @@ namespace xray
       /// mesh beyond the memory of the machines the run is on.
       void
       check_mesh_fits_memory() const;
+      void
+      start_run();
+      SolveStatistics
+      solve_on_previous_mesh();
+      SolveStatistics
+      solve_adaptive_cycles();
+      void
+      record_steady_peak_rise();
+      void
+      find_moving_heat_removed();
+      void
+      log_layer_results(const std::vector<LayerResult> &maxima,
+                        const nlohmann::json           &s) const;
+      void
+      write_run_summary(nlohmann::json &s, const Timer &wall_clock);
+      int
+      report_exit_status(int status, const nlohmann::json &s) const;
       double
       find_maximum_power(SolveStatistics &statistics);
+      double
+      peak_load_ratio();
+      double
+      search_maximum_power(SolveStatistics &statistics, double ratio);
       void
       scale_temperature_rise(double factor);
       std::vector<LayerResult>
@@ -358,6 +457,16 @@ namespace xray
       nlohmann::json
       summary(const std::vector<LayerResult> &maxima,
               const SolveStatistics          &statistics) const;
+      nlohmann::json
+      layer_summary(const std::vector<LayerResult> &maxima,
+                    std::vector<std::string>       &exceeded) const;
+      void
+      add_motion_summary(nlohmann::json &s) const;
+      void
+      add_solver_summary(nlohmann::json        &s,
+                         const SolveStatistics &statistics) const;
+      void
+      add_maximum_power_summary(nlohmann::json &s, double absorbed) const;
       void
       add_heat_source_summary(nlohmann::json &s) const;
       void

@@ -1,0 +1,387 @@
+// Set-up of AnodeThermal: the finite elements of the layers, the mesh
+// graded toward the spot (and its mirror-symmetric part), the degrees of
+// freedom, the constraints (hanging nodes, T = T0), the sparsity pattern
+// and the resistive interfaces.
+#ifndef XRAY_ANODE_THERMAL_SETUP_TEMPLATES_H
+#define XRAY_ANODE_THERMAL_SETUP_TEMPLATES_H
+
+#include "anode_thermal/anode_thermal.h"
+#include "meshes/anode_mesh.h"
+
+#include <deal.II/base/function.h>
+#include <deal.II/base/quadrature_lib.h>
+#include <deal.II/dofs/dof_renumbering.h>
+#include <deal.II/dofs/dof_tools.h>
+#include <deal.II/fe/fe_nothing.h>
+#include <deal.II/fe/fe_q.h>
+#include <deal.II/fe/fe_system.h>
+#include <deal.II/fe/mapping_q.h>
+#include <deal.II/lac/dynamic_sparsity_pattern.h>
+#include <deal.II/lac/sparsity_tools.h>
+#include <deal.II/numerics/vector_tools.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+namespace xray
+{
+  namespace anode_thermal
+  {
+    template <int dim, typename LA>
+    AnodeThermal<dim, LA>::AnodeThermal(const Parameters &parameters_,
+                                        RunOutput        &output_)
+      : mpi_communicator(MPI_COMM_WORLD)
+      , parameters(parameters_)
+      , output(&output_)
+      , triangulation(mpi_communicator,
+                      typename Triangulation<dim>::MeshSmoothing(
+                        Triangulation<dim>::smoothing_on_refinement |
+                        Triangulation<dim>::smoothing_on_coarsening))
+      , dof_handler(triangulation)
+    {
+      // Layers joined without resistance share a component; each resistive
+      // interface switches to the other one.
+      unsigned int component = 0;
+      layer_component.push_back(component);
+      for (const double conductance : parameters.interface_conductances)
+        {
+          if (std::isfinite(conductance))
+            component = 1 - component;
+          layer_component.push_back(component);
+        }
+
+      const unsigned int degree = parameters.fe_degree;
+      fe.push_back(FESystem<dim>(FE_Q<dim>(degree), 1, FE_Nothing<dim>(), 1));
+      fe.push_back(FESystem<dim>(FE_Nothing<dim>(), 1, FE_Q<dim>(degree), 1));
+      for (unsigned int i = 0; i < 2; ++i)
+        {
+          quadrature.push_back(QGauss<dim>(degree + 2));
+          face_quadrature.push_back(QGauss<dim - 1>(degree + 2));
+        }
+      mapping.push_back(MappingQ<dim>(degree));
+    }
+
+
+    template <int dim, typename LA>
+    void
+    AnodeThermal<dim, LA>::make_grid()
+    {
+      TimerOutput::Scope t(*timer, "setup");
+      make_coarse_grid();
+      if (parameters.symmetry != Symmetry::none)
+        log() << "Symmetry: meshing the "
+              << (parameters.symmetry == Symmetry::half ?
+                    "half y >= 0 (mirror plane y = 0)" :
+                    "quarter x >= 0, y >= 0 (mirror planes x = 0, y = 0)")
+              << "; powers and heat flows are the full anode's" << std::endl;
+      refine_toward_spot();
+      mark_inflow_faces();
+    }
+
+
+    // The coarse mesh of the geometry, before any refinement (what a
+    // checkpoint's refinement is loaded onto).
+    template <int dim, typename LA>
+    void
+    AnodeThermal<dim, LA>::make_coarse_grid()
+    {
+      if (parameters.shape == Shape::cylinder)
+        {
+          meshes::AnodeMeshSpecification specification;
+          specification.radius = parameters.radius;
+          for (const auto &layer : parameters.layers)
+            specification.layer_thicknesses.push_back(layer.thickness);
+          // A few HWHM; a line focus's flat top fits inside.
+          specification.central_half_width =
+            2 * std::max(parameters.spot_hwhm_x,
+                         parameters.spot_hwhm_y + parameters.line_length / 2);
+          specification.growth_factor = parameters.growth_factor;
+          specification.mirror_planes = parameters.mirror_planes();
+          meshes::make_layered_cylinder(triangulation, specification);
+        }
+      else
+        meshes::make_half_ball(triangulation, parameters.radius);
+    }
+
+
+    // With the anode moving, the material enters the mesh through the part
+    // of the cooled faces where u . n < 0, at the bulk temperature T0: those
+    // faces get their own boundary id, held at T0. Each face (on every
+    // level) is judged at its own centre, so the marking depends on the mesh
+    // alone, not on how it was refined: called after every refinement and
+    // after a checkpoint's mesh is loaded.
+    template <int dim, typename LA>
+    void
+    AnodeThermal<dim, LA>::mark_inflow_faces()
+    {
+      if (!parameters.motion.is_moving())
+        return;
+      const types::boundary_id cooled = parameters.shape == Shape::cylinder ?
+                                          meshes::boundary::side_face :
+                                          meshes::boundary::back_face;
+      for (const auto &cell : triangulation.cell_iterators())
+        for (const unsigned int f : cell->face_indices())
+          {
+            const auto face = cell->face(f);
+            if (face->at_boundary() && (face->boundary_id() == cooled ||
+                                        face->boundary_id() == inflow_face))
+              {
+                const Point<dim>     centre  = face->center();
+                const Tensor<1, dim> outward = centre - cell->center();
+                face->set_boundary_id(
+                  parameters.motion.velocity(centre) * outward < 0 ?
+                    inflow_face :
+                    cooled);
+              }
+          }
+    }
+
+
+    // Grade the initial mesh toward the spot: a cell at distance d from the
+    // spot's core (its centre, or the segment along the long axis of a line
+    // focus or an elongated ellipse) is refined while larger than
+    // max(h_spot, (q - 1) d), h_spot resolving the spot's narrowest width.
+    // A volumetric source needs no finer cells: its load is integrated
+    // exactly enough on any cell (assemble_heat_source()), and the field
+    // it drives varies on the scale of the spot and of the layers (the
+    // depth-dose benchmark converges from the first cycle).
+    template <int dim, typename LA>
+    void
+    AnodeThermal<dim, LA>::refine_toward_spot()
+    {
+      // (A line focus varies across its width only, except at its two ends,
+      // which the adaptive cycles resolve.)
+      const double spot_scale =
+        parameters.spot.kind() == SpotProfile::Kind::line ?
+          parameters.spot_hwhm_x :
+          std::min(parameters.spot_hwhm_x, parameters.spot_hwhm_y);
+      const double spot_cell  = parameters.spot_cell_fraction * spot_scale;
+      const auto half_lengths = parameters.spot.core_half_lengths();
+      auto distance_to_core = [&](Point<dim> p) {
+        if (dim == 3)
+          for (unsigned int d = 0; d < 2; ++d)
+            p[d] = std::max(0., std::abs(p[d]) - half_lengths[d]);
+        return p.norm();
+      };
+      for (unsigned int pass = 0; pass < 40; ++pass)
+        {
+          bool refined = false;
+          for (const auto &cell : triangulation.active_cell_iterators())
+            if (cell->is_locally_owned())
+              {
+                const double distance = distance_to_core(cell->center());
+                const double target =
+                  std::max(spot_cell, (parameters.growth_factor - 1) * distance);
+                if (cell->diameter() / std::sqrt(dim) > target)
+                  {
+                    cell->set_refine_flag();
+                    refined = true;
+                  }
+              }
+          if (!Utilities::MPI::logical_or(refined, mpi_communicator))
+            break;
+          triangulation.execute_coarsening_and_refinement();
+        }
+    }
+
+
+    template <int dim, typename LA>
+    void
+    AnodeThermal<dim, LA>::setup_system()
+    {
+      TimerOutput::Scope t(*timer, "setup");
+      for (const auto &cell : dof_handler.active_cell_iterators())
+        if (cell->is_locally_owned())
+          cell->set_active_fe_index(layer_component[cell->material_id()]);
+      dof_handler.distribute_dofs(fe);
+      // Unknowns and cells in an order of the mesh alone (not of how it was
+      // refined), so that a mesh loaded from a checkpoint sums every
+      // contribution in the same order as the run that saved it.
+      DoFRenumbering::hierarchical(dof_handler);
+      owned_cells.clear();
+      point_cache.clear();
+      point_cache_tried = false;
+      for (const auto &cell : dof_handler.active_cell_iterators())
+        if (cell->is_locally_owned())
+          owned_cells.push_back(cell);
+      std::sort(owned_cells.begin(),
+                owned_cells.end(),
+                [](const auto &a, const auto &b) { return a->id() < b->id(); });
+      locally_owned_dofs = dof_handler.locally_owned_dofs();
+      DoFTools::extract_locally_relevant_dofs(dof_handler,
+                                              locally_relevant_dofs);
+      find_resistive_interfaces();
+      make_constraints();
+
+      DynamicSparsityPattern dsp(locally_relevant_dofs);
+      DoFTools::make_sparsity_pattern(dof_handler, dsp, update_constraints,
+                                      false);
+      std::vector<types::global_dof_index> upper_dofs, lower_dofs;
+      for (const auto &face : interface_faces)
+        {
+          upper_dofs.resize(face.upper->get_fe().n_dofs_per_cell());
+          lower_dofs.resize(face.lower->get_fe().n_dofs_per_cell());
+          face.upper->get_dof_indices(upper_dofs);
+          face.lower->get_dof_indices(lower_dofs);
+          upper_dofs.insert(upper_dofs.end(), lower_dofs.begin(),
+                            lower_dofs.end());
+          update_constraints.add_entries_local_to_global(upper_dofs, dsp, false);
+        }
+      SparsityTools::distribute_sparsity_pattern(dsp,
+                                                 locally_owned_dofs,
+                                                 mpi_communicator,
+                                                 locally_relevant_dofs);
+      // The preconditioner refers to the matrix it was built from: it goes
+      // before that matrix does.
+      preconditioner.reset();
+      assembled_matrix_key.clear();
+      system_matrix.reinit(locally_owned_dofs,
+                           locally_owned_dofs,
+                           dsp,
+                           mpi_communicator);
+      system_rhs.reinit(locally_owned_dofs, mpi_communicator);
+      present_solution.reinit(locally_owned_dofs, mpi_communicator);
+      temperature.reinit(locally_owned_dofs,
+                         locally_relevant_dofs,
+                         mpi_communicator);
+      solution_on_this_mesh = false;
+      if (solution_transfer)
+        {
+          solution_transfer->interpolate(present_solution);
+          solution_transfer.reset();
+          solution_on_this_mesh = true;
+        }
+      assemble_heat_source();
+    }
+
+
+    // The boundary ids held at T = T0.
+    template <int dim, typename LA>
+    std::vector<types::boundary_id>
+    AnodeThermal<dim, LA>::fixed_temperature_faces() const
+    {
+      std::vector<types::boundary_id> faces;
+      if (parameters.motion.is_moving())
+        faces.push_back(inflow_face);
+      if (parameters.back_face.type == FaceCondition::Type::fixed_temperature)
+        faces.push_back(meshes::boundary::back_face);
+      if (parameters.side_face.type == FaceCondition::Type::fixed_temperature &&
+          parameters.shape == Shape::cylinder)
+        faces.push_back(meshes::boundary::side_face);
+      return faces;
+    }
+
+
+    // Hanging nodes, and T = T0 on the fixed-temperature faces, where the
+    // Newton updates vanish.
+    template <int dim, typename LA>
+    void
+    AnodeThermal<dim, LA>::make_constraints()
+    {
+      const Functions::ConstantFunction<dim> coolant(
+        parameters.coolant_temperature, 2);
+      const Functions::ZeroFunction<dim> zero(2);
+      std::map<types::boundary_id, const Function<dim> *> fixed_values,
+        fixed_zero;
+      constrained_faces = fixed_temperature_faces();
+      for (const types::boundary_id face : constrained_faces)
+        {
+          fixed_values[face] = &coolant;
+          fixed_zero[face]   = &zero;
+        }
+      for (auto [constraints, values] :
+           {std::make_pair(&update_constraints, &fixed_zero),
+            std::make_pair(&temperature_constraints, &fixed_values)})
+        {
+          constraints->clear();
+          constraints->reinit(locally_relevant_dofs);
+          DoFTools::make_hanging_node_constraints(dof_handler, *constraints);
+          VectorTools::interpolate_boundary_values(mapping,
+                                                   dof_handler,
+                                                   *values,
+                                                   *constraints);
+          constraints->close();
+        }
+      hanging_constraints.clear();
+      hanging_constraints.reinit(locally_relevant_dofs);
+      DoFTools::make_hanging_node_constraints(dof_handler, hanging_constraints);
+      hanging_constraints.close();
+    }
+
+
+    // New parameters on the same mesh (a sweep point, reuse_for()): the
+    // coefficients, T0 and the heat source change, the degrees of freedom do
+    // not. The sparsity pattern, the matrix and its preconditioner stay
+    // unless other faces are held at T0.
+    template <int dim, typename LA>
+    void
+    AnodeThermal<dim, LA>::update_coefficients()
+    {
+      if (fixed_temperature_faces() != constrained_faces)
+        {
+          setup_system();
+          return;
+        }
+      TimerOutput::Scope t(*timer, "setup");
+      find_resistive_interfaces();
+      make_constraints();
+      assemble_heat_source();
+    }
+
+
+    // Interfaces with a finite conductance h_b, seen from the cells of the
+    // upper layer (each face piece once). Where the two sides are refined
+    // differently, the finer side's face is a subface of the coarser one.
+    template <int dim, typename LA>
+    void
+    AnodeThermal<dim, LA>::find_resistive_interfaces()
+    {
+      interface_faces.clear();
+      const unsigned int invalid = numbers::invalid_unsigned_int;
+      for (const auto &cell : owned_cells)
+        {
+          if (!cell->is_locally_owned())
+            continue;
+          const unsigned int layer = cell->material_id();
+          if (layer + 1 >= parameters.layers.size() ||
+              !std::isfinite(parameters.interface_conductances[layer]))
+            continue;
+          const double conductance = parameters.interface_conductances[layer];
+          for (const unsigned int f : cell->face_indices())
+            {
+              if (cell->at_boundary(f) ||
+                  cell->neighbor(f)->material_id() != layer + 1)
+                continue;
+              const auto neighbor = cell->neighbor(f);
+              if (neighbor->has_children())
+                for (unsigned int sf = 0; sf < cell->face(f)->n_children(); ++sf)
+                  interface_faces.push_back({cell,
+                                             cell->neighbor_child_on_subface(f, sf),
+                                             f,
+                                             cell->neighbor_of_neighbor(f),
+                                             sf,
+                                             invalid,
+                                             conductance});
+              else if (cell->neighbor_is_coarser(f))
+                {
+                  const auto [face, subface] =
+                    cell->neighbor_of_coarser_neighbor(f);
+                  interface_faces.push_back(
+                    {cell, neighbor, f, face, invalid, subface, conductance});
+                }
+              else
+                interface_faces.push_back({cell,
+                                           neighbor,
+                                           f,
+                                           cell->neighbor_of_neighbor(f),
+                                           invalid,
+                                           invalid,
+                                           conductance});
+            }
+        }
+    }
+  } // namespace anode_thermal
+} // namespace xray
+
+#endif

@@ -1,0 +1,340 @@
+// Solution of AnodeThermal's steady equation: Newton with line search and
+// an inexact-Newton forcing term, the Krylov solvers (CG, GMRES) and the
+// algebraic multigrid kept while it suits the matrix.
+#ifndef XRAY_ANODE_THERMAL_SOLVE_TEMPLATES_H
+#define XRAY_ANODE_THERMAL_SOLVE_TEMPLATES_H
+
+#include "anode_thermal/anode_thermal.h"
+#include "common/command_line.h"
+
+#include <deal.II/lac/solver_cg.h>
+#include <deal.II/lac/solver_control.h>
+#include <deal.II/lac/solver_gmres.h>
+
+#include <algorithm>
+#include <cmath>
+#include <iomanip>
+#include <limits>
+#include <sstream>
+#include <string>
+
+namespace xray
+{
+  namespace anode_thermal
+  {
+    // What the system matrix depends on besides the mesh when k is constant:
+    // the conductivities, the interface conductances h_b and the convective
+    // faces' h_c. On one sparsity pattern, equal keys mean equal matrices.
+    // Empty when k depends on T: then the Newton matrix changes with T.
+    template <int dim, typename LA>
+    std::string
+    AnodeThermal<dim, LA>::matrix_key() const
+    {
+      if (!all_conductivities_constant())
+        return "";
+      const bool stored = stage_mass_factor > 0;
+      const bool moving = parameters.motion.is_moving();
+      if ((stored || moving) && !all_heat_capacities_constant())
+        return "";
+      std::ostringstream key;
+      key << std::setprecision(17) << "mass " << stage_mass_factor
+          << " motion " << static_cast<int>(parameters.motion.kind) << ' '
+          << parameters.motion.speed() << " k";
+      for (unsigned int layer = 0; layer < parameters.layers.size(); ++layer)
+        key << ' ' << conductivity(layer, parameters.coolant_temperature);
+      key << " h_b";
+      for (const double h : parameters.interface_conductances)
+        key << ' ' << h;
+      for (const FaceCondition *face :
+           {&parameters.back_face, &parameters.side_face})
+        key << " face " << static_cast<int>(face->type) << ' '
+            << face->heat_transfer_coefficient;
+      return key.str();
+    }
+
+
+    // Whether the algebraic multigrid built earlier may precondition the
+    // present matrix. Constant k: only if it was built for this very matrix
+    // (equal keys). k(T): the AMG of an earlier Newton matrix on this mesh
+    // is a lagged preconditioner, good while GMRES needs at most twice the
+    // iterations of its first solve.
+    template <int dim, typename LA>
+    bool
+    AnodeThermal<dim, LA>::preconditioner_suits_matrix() const
+    {
+      if (!preconditioner || !parameters.reuse_preconditioner)
+        return false;
+      if (preconditioner_key != assembled_matrix_key)
+        return false;
+      return !assembled_matrix_key.empty() || !preconditioner_degraded;
+    }
+
+
+    // CG when the matrix is symmetric (constant k), GMRES for the Newton
+    // matrix of k(T); algebraic multigrid in both, built anew only when the
+    // one at hand does not suit the matrix. A lagged AMG that fails is
+    // replaced by a fresh one and the solve repeated. The residual is
+    // reduced by RELATIVE_TOLERANCE (at least the linear tolerance), but not
+    // below ABSOLUTE_FLOOR.
+    template <int dim, typename LA>
+    unsigned int
+    AnodeThermal<dim, LA>::solve_linear(Vector      &update,
+                                        const double absolute_floor,
+                                        const double relative_tolerance)
+    {
+      TimerOutput::Scope t(*timer, "solve");
+      // A load beyond double precision (an absurd power) makes the
+      // tolerance infinite, and any iterate would pass it.
+      if (!std::isfinite(system_rhs.l2_norm()))
+        throw SolverError(
+          "the heat load is beyond double precision (the linear system's "
+          "right-hand side is not finite; check Heat source/Incident power)");
+      const bool    symmetric = matrix_is_symmetric();
+      SolverControl control(parameters.max_linear_iterations,
+                            std::max(std::max(relative_tolerance,
+                                              parameters.linear_tolerance) *
+                                       system_rhs.l2_norm(),
+                                     absolute_floor));
+      bool fresh = !preconditioner_suits_matrix();
+      if (fresh)
+        build_preconditioner(symmetric);
+      try
+        {
+          try
+            {
+              run_krylov_solver(control, symmetric, update);
+            }
+          catch (const SolverControl::NoConvergence &failure)
+            {
+              if (fresh)
+                throw;
+              total_linear_iterations += failure.last_step;
+              update = 0;
+              build_preconditioner(symmetric);
+              fresh = true;
+              run_krylov_solver(control, symmetric, update);
+            }
+        }
+      catch (const SolverControl::NoConvergence &failure)
+        {
+          throw SolverError(
+            std::string(symmetric ? "CG" : "GMRES") +
+            " with AMG did not converge in " +
+            std::to_string(failure.last_step) + " iterations (residual " +
+            Utilities::to_string(failure.last_residual) + ", target " +
+            Utilities::to_string(control.tolerance()) +
+            "; see Solver/Maximum linear iterations)");
+        }
+      const unsigned int iterations = control.last_step();
+      track_preconditioner_rate(control);
+      update_constraints.distribute(update);
+      total_linear_iterations += iterations;
+      return iterations;
+    }
+
+
+    // A fresh algebraic multigrid of system_matrix (SYMMETRIC: for CG),
+    // which forgets the convergence rate of the one it replaces.
+    template <int dim, typename LA>
+    void
+    AnodeThermal<dim, LA>::build_preconditioner(const bool symmetric)
+    {
+      TimerOutput::Scope tp(*timer, "preconditioner");
+      preconditioner.reset();
+      preconditioner = std::make_unique<typename LA::AMG>();
+      LA::initialize_amg(*preconditioner, system_matrix, symmetric,
+                         parameters.fe_degree > 1);
+      preconditioner_key        = assembled_matrix_key;
+      preconditioner_first_rate = 0;
+      preconditioner_degraded   = false;
+      ++total_preconditioner_setups;
+    }
+
+
+    // One Krylov solve of system_matrix UPDATE = system_rhs under CONTROL:
+    // CG if SYMMETRIC, else GMRES (restart 100), right-preconditioned so
+    // that it stops on the true residual (the one Newton sees), not the
+    // preconditioned one.
+    template <int dim, typename LA>
+    void
+    AnodeThermal<dim, LA>::run_krylov_solver(SolverControl &control,
+                                             const bool     symmetric,
+                                             Vector        &update)
+    {
+      if (symmetric)
+        {
+          SolverCG<Vector> cg(control);
+          cg.solve(system_matrix, update, system_rhs, *preconditioner);
+        }
+      else
+        {
+          SolverGMRES<Vector> gmres(
+            control, typename SolverGMRES<Vector>::AdditionalData(100, true));
+          gmres.solve(system_matrix, update, system_rhs, *preconditioner);
+        }
+    }
+
+
+    // Digits of residual reduction per iteration, log10(r_0 / r_n) / n: solves
+    // to different tolerances (the forcing term) compare by their rate, not
+    // their iteration count. The first solve with a preconditioner sets its
+    // rate; a later one at less than half of it marks it degraded
+    // (preconditioner_suits_matrix()).
+    template <int dim, typename LA>
+    void
+    AnodeThermal<dim, LA>::track_preconditioner_rate(
+      const SolverControl &control)
+    {
+      const unsigned int iterations = control.last_step();
+      const double       rate =
+        iterations > 0 && control.initial_value() > 0 &&
+            control.last_value() > 0 ?
+                std::log10(control.initial_value() / control.last_value()) /
+            iterations :
+                0.;
+      if (preconditioner_first_rate == 0)
+        preconditioner_first_rate = rate;
+      else if (rate < 0.5 * preconditioner_first_rate)
+        preconditioner_degraded = true;
+    }
+
+
+    template <int dim, typename LA>
+    double
+    AnodeThermal<dim, LA>::residual_norm(const Vector &T)
+    {
+      assemble(T, false);
+      return system_rhs.l2_norm();
+    }
+
+
+    // Newton with backtracking line search (step-15, step-77): halve the step
+    // until the residual norm decreases. Constant k: one step solves it.
+    template <int dim, typename LA>
+    SolveStatistics
+    AnodeThermal<dim, LA>::solve_steady_state(const double incident_power)
+    {
+      current_incident_power = incident_power;
+      solution_coolant_temperature = parameters.coolant_temperature;
+      if (!solution_on_this_mesh)
+        {
+          present_solution = parameters.coolant_temperature;
+          solution_on_this_mesh = true;
+        }
+
+      // The residual of the uniform state T = T0 is the heat input alone
+      // (no gradient, no convective or interface flux): the load. Newton is
+      // converged relative to that scale, which does not shrink when a
+      // solve starts from a nearby solution. By the partition of unity the
+      // entries of the heat input add up to the heat the assembled system
+      // receives (hanging-node constraints keep the sum).
+      const double load   = deposited_power() * unit_source_norm;
+      assembled_heat_input = deposited_power() * unit_source_sum;
+      return solve_newton(load);
+    }
+
+
+    // Newton from present_solution: converged when the residual is below
+    // the Newton tolerance times REFERENCE (the scale of the equation).
+    // Inexact Newton: the linearised residual left by a step becomes the
+    // residual after it, so a step need not leave less than a tenth of
+    // Newton's target, nor (forcing_term()) much less than the residual the
+    // step's own linearisation error leaves.
+    // Linear tolerance of a Newton step at relative residual RHO: with a
+    // nonlinear equation the step leaves a residual of order rho^2 from the
+    // linearisation anyway, and reducing the linear residual by
+    // eta = min(rho, 1e-2) keeps Newton's quadratic rate (Dembo, Eisenstat &
+    // Steihaug, SIAM J. Numer. Anal. 19 (1982) 400, eta_k = O(|F_k|)) at a
+    // fraction of the iterations. A linear equation (constant k, and
+    // constant c_p where heat is stored or advected) is solved in one step
+    // to the linear tolerance. So are the stages of a time step: they start
+    // from a close prediction, and a looser solve would only add Newton
+    // steps, each with an assembly (the larger cost on the small meshes of
+    // transient runs).
+    template <int dim, typename LA>
+    double
+    AnodeThermal<dim, LA>::forcing_term(const double rho) const
+    {
+      if (!matrix_key().empty() || stage_mass_factor > 0)
+        return parameters.linear_tolerance;
+      return std::min(rho, 1e-2);
+    }
+
+
+    template <int dim, typename LA>
+    SolveStatistics
+    AnodeThermal<dim, LA>::solve_newton(const double reference)
+    {
+      const double target       = parameters.newton_tolerance * reference;
+      const double linear_floor = 0.1 * target;
+      temperature_constraints.distribute(present_solution);
+      temperature = present_solution;
+
+      SolveStatistics statistics;
+      assemble_newton_system(temperature);
+      statistics.reference_residual = reference;
+      double residual             = system_rhs.l2_norm();
+
+      Vector update(locally_owned_dofs, mpi_communicator);
+      Vector trial(locally_owned_dofs, mpi_communicator);
+      while (residual > target)
+        {
+          if (statistics.newton_iterations == parameters.max_newton_iterations)
+            throw SolverError(
+              "Newton did not converge in " +
+              std::to_string(statistics.newton_iterations) +
+              " iterations: relative residual " +
+              Utilities::to_string(residual / statistics.reference_residual) +
+              " > " + Utilities::to_string(parameters.newton_tolerance) +
+              " (see Solver/Maximum Newton iterations)");
+          update = 0;
+          const unsigned int linear_iterations = solve_linear(
+            update, linear_floor, forcing_term(residual / reference));
+          statistics.linear_iterations += linear_iterations;
+
+          double step = 1;
+          double trial_residual;
+          for (;;)
+            {
+              trial = present_solution;
+              trial.add(step, update);
+              temperature    = trial;
+              trial_residual = residual_norm(temperature);
+              if (trial_residual < (1 - 1e-4 * step) * residual || step < 1. / 64)
+                break;
+              step /= 2;
+            }
+          present_solution = trial;
+          residual         = trial_residual;
+          ++statistics.newton_iterations;
+          // A residual floor set by round-off (large interface conductances
+          // make large matrix entries, a tiny rise sits on an absolute
+          // temperature) can sit above the target; an update below the
+          // tolerance times the temperature rise, or at the round-off of
+          // the temperature itself, is converged too.
+          const double change = step * update.linfty_norm();
+          const double peak   = present_solution.linfty_norm();
+          const double rise   = peak - parameters.coolant_temperature;
+          const bool   stagnated =
+            change <= std::max(parameters.newton_tolerance * rise,
+                               64 * std::numeric_limits<double>::epsilon() *
+                                 peak);
+          if (!quiet_newton)
+            log() << "      Newton " << statistics.newton_iterations
+                  << ": residual " << residual / statistics.reference_residual
+                  << " (relative), step " << step << ", " << linear_iterations
+                  << (matrix_is_symmetric() ? " CG" : " GMRES")
+                  << " iterations" << std::endl;
+          if (stagnated)
+            break;
+          if (residual > target)
+            assemble_newton_system(temperature);
+        }
+      statistics.final_residual = residual;
+      total_newton_iterations += statistics.newton_iterations;
+      return statistics;
+    }
+  } // namespace anode_thermal
+} // namespace xray
+
+#endif
