@@ -34,12 +34,14 @@
 #include <deal.II/fe/mapping_fe.h>
 #include <deal.II/lac/affine_constraints.h>
 #include <deal.II/lac/lapack_full_matrix.h>
+#include <deal.II/lac/vector.h>
 
 #include <nlohmann/json.hpp>
 
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace xray
@@ -82,6 +84,13 @@ namespace xray
       double charging_current     = 0;
       bool   thermionically_limited = false;
     };
+
+    namespace internal
+    {
+      struct ConjugateResidualSpace;
+      struct DiagonalScaling;
+      struct PlaneAverageGrid;
+    } // namespace internal
 
     template <int dim, typename LA>
     class StreamPotential
@@ -197,6 +206,84 @@ namespace xray
       start_from_point_charge_cap(const PointChargeModel &model);
       void
       solve_charge_fixed_point();
+      /// A particle is limited if its charge ends above the beam charge.
+      void
+      mark_limited_particles();
+
+      // Field-emission cap: the steps of solve_field_emission_cap().
+      /// One Newton state's limited set (where the field constraint
+      /// binds), the step that returns the other particles to their beam
+      /// charge, each layer's mean potential, the largest |mean|, and the
+      /// guards' relative residual.
+      struct CapActiveSet
+      {
+        std::vector<unsigned int> limited;
+        std::vector<double>       step;
+        std::vector<double>       layer_mean;
+        double                    largest_mean   = 0;
+        double                    guard_residual = 0;
+      };
+      /// One Newton step's linear system on the limited charges and the
+      /// guard potentials: the guard columns, the right-hand side, the
+      /// right preconditioner (the point-charge model's LU factors, or
+      /// the isolated spheres' diagonal) and the GCR tolerances.
+      struct CapNewtonSystem
+      {
+        std::vector<unsigned int>               limited;
+        unsigned int                            n_guards = 0;
+        double                                  length   = 0; // m
+        std::vector<FieldResponse>              guard_response;
+        dealii::Vector<double>                  rhs, scaling;
+        std::optional<LAPACKFullMatrix<double>> model_matrix;
+        double                                  target            = 0;
+        double                                  product_tolerance = 0;
+        unsigned int
+        size() const
+        {
+          return limited.size() + n_guards;
+        }
+      };
+      CapActiveSet
+      cap_active_set(const FieldResponse       &state,
+                     const std::vector<double> &capacity,
+                     unsigned int               n_guards);
+      bool
+      cap_converged(const CapActiveSet &active, unsigned int n_guards);
+      void
+      make_cap_newton_system(const FieldResponse                   &state,
+                             const CapActiveSet                    &active,
+                             const std::vector<double>             &capacity,
+                             const std::vector<Vector>             &guard_basis,
+                             const std::optional<PointChargeModel> &model,
+                             CapNewtonSystem                       &system);
+      void
+      set_cap_tolerances(const FieldResponse &state,
+                         const CapActiveSet  &active,
+                         CapNewtonSystem     &system) const;
+      /// J p for the response of p's charges.
+      dealii::Vector<double>
+      cap_jacobian_image(const CapNewtonSystem        &system,
+                         FieldResponse                 response,
+                         const dealii::Vector<double> &p) const;
+      /// The Newton step's unknowns; returns the PDE solves it took.
+      unsigned int
+      solve_cap_newton_system(const CapNewtonSystem  &system,
+                              double                 &previous_residual,
+                              dealii::Vector<double> &unknowns);
+      void
+      recycle_cap_directions(const CapNewtonSystem            &system,
+                             internal::ConjugateResidualSpace &space,
+                             dealii::Vector<double>           &unknowns,
+                             dealii::Vector<double>           &residual) const;
+      unsigned int
+      extend_cap_directions(const CapNewtonSystem            &system,
+                            internal::ConjugateResidualSpace &space,
+                            dealii::Vector<double>           &unknowns,
+                            dealii::Vector<double>           &residual);
+      void
+      apply_cap_step(const CapNewtonSystem        &system,
+                     const dealii::Vector<double> &unknowns,
+                     std::vector<double>          &step);
 
       // Current balance by semismooth Newton (doc/stream-potential.md).
       void
@@ -223,6 +310,92 @@ namespace xray
       std::vector<double>
       log_emitted_currents(
         const std::vector<std::vector<double>> &fields) const;
+
+      // Current balance: the steps of solve_current_balance().
+      /// What the Newton steps share: each particle's capacity c_i =
+      /// 4 pi eps0 r^2 (F), ln I_c,i and whether the beam charges it
+      /// negatively; the guard basis at the surface vertices and the
+      /// particles; and the current step's linearisation (slope weights
+      /// omega, s_i), balanced set and guard-row weight (1/V).
+      struct BalanceState
+      {
+        std::vector<double>                           capacity, log_target;
+        std::vector<bool>                             emits;
+        unsigned int                                  n_guards = 0;
+        std::vector<std::vector<std::vector<double>>> guard_fields;
+        std::vector<std::vector<double>>              guard_potentials;
+        std::vector<std::vector<double>>              omega;
+        std::vector<double>                           charge_slope;
+        std::vector<unsigned int>                     balanced;
+        double                                        guard_weight = 1;
+      };
+      /// A state (or a change of it): the emitting fields at the surface
+      /// vertices, the charges, the particle potentials and the guard
+      /// potentials.
+      struct BalancePoint
+      {
+        std::vector<std::vector<double>> fields;
+        std::vector<double>              charges, potential, layers;
+      };
+      BalanceState
+      current_balance_targets();
+      void
+      linearise_current_balance(const std::vector<std::vector<double>> &fields,
+                                const std::vector<double> &log_current,
+                                BalanceState              &balance) const;
+      std::vector<double>
+      balance_residuals(const BalanceState &balance,
+                        const BalancePoint &trial) const;
+      /// Sets the balanced set; returns the released particles' step.
+      std::vector<double>
+      find_balanced_set(BalanceState              &balance,
+                        const std::vector<double> &log_current,
+                        const std::vector<double> &charges) const;
+      bool
+      balance_converged(const BalanceState        &balance,
+                        const std::vector<double> &residual);
+      std::vector<double>
+      log_current_change(
+        const BalanceState                     &balance,
+        const std::vector<std::vector<double>> &field_change) const;
+      void
+      add_guard_response(const BalanceState               &balance,
+                         std::vector<std::vector<double>> &field_change,
+                         std::vector<double>              &potential_change,
+                         const std::vector<double>        &guard_change) const;
+      void
+      released_response(const BalancePoint        &state,
+                        const std::vector<double> &step,
+                        BalancePoint              &released);
+      void
+      make_balance_newton_system(BalanceState              &balance,
+                                 const BalancePoint        &state,
+                                 const std::vector<double> &log_current,
+                                 const BalancePoint        &released,
+                                 dealii::Vector<double>    &rhs,
+                                 internal::DiagonalScaling &scaling) const;
+      void
+      balance_response(const BalanceState               &balance,
+                       const dealii::Vector<double>     &src,
+                       std::vector<std::vector<double>> &field_change,
+                       std::vector<double>              &potential_change);
+      void
+      solve_balance_newton_system(const BalanceState              &balance,
+                                  const dealii::Vector<double>    &rhs,
+                                  const internal::DiagonalScaling &scaling,
+                                  dealii::Vector<double>          &unknowns);
+      BalancePoint
+      balance_step_response(const BalanceState           &balance,
+                            const dealii::Vector<double> &unknowns,
+                            const BalancePoint           &released,
+                            const std::vector<double>    &step);
+      double
+      balance_step_length(const BalanceState &balance,
+                          const BalancePoint &state,
+                          const BalancePoint &change,
+                          double              start) const;
+      void
+      apply_balance_step(const BalancePoint &change, double t);
       double
       update_guard_potentials();
       void
@@ -242,7 +415,34 @@ namespace xray
       /// radius) contains @p p, in a periodic cell through its images; or
       /// numbers::invalid_unsigned_int.
       unsigned int
-      particle_containing(const Point<dim> &p, double relative_margin) const;
+      particle_containing(const Point<3> &p, double relative_margin) const;
+      /// The line of profile.csv: its lateral position and z range (m).
+      struct ProfileLine
+      {
+        Point<dim> base;
+        double     z_start = 0, z_end = 0;
+      };
+      /// Through the particle nearest the patch centre (particle model).
+      ProfileLine
+      particle_profile_line() const;
+      /// At the evaluation position across the spot (continuum model).
+      ProfileLine
+      continuum_profile_line() const;
+      /// The potential and |E| at the profile points in this rank's cells.
+      void
+      sample_profile(const Point<dim>          &base,
+                     const std::vector<double> &z,
+                     std::vector<double>       &potential,
+                     std::vector<double>       &field,
+                     std::vector<double>       &found) const;
+      /// The plane averages' table from the grid sums.
+      std::string
+      plane_average_table(const internal::PlaneAverageGrid &grid,
+                          const std::vector<double>        &sum,
+                          const std::vector<double>        &found) const;
+      /// The particle model's entries of summary.json.
+      void
+      summarize_particles(nlohmann::json &summary) const;
 
       /// Space charge density (C/m^3) of the continuum model at p.
       double

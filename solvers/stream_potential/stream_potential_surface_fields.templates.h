@@ -1,0 +1,569 @@
+// StreamPotential<dim, LA>: the particles' surface fields and charges:
+// the consistent flux, the recovered surface density, the peak
+// vertices of the field-emission cap (doc/stream-potential.md,
+// "Surface fields").
+#ifndef XRAY_STREAM_POTENTIAL_SURFACE_FIELDS_TEMPLATES_H
+#define XRAY_STREAM_POTENTIAL_SURFACE_FIELDS_TEMPLATES_H
+
+#include "stream_potential/stream_potential_internal.h"
+
+#include <deal.II/fe/fe_values.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+
+namespace xray
+{
+  namespace stream_potential
+  {
+    template <int dim, typename LA>
+    std::vector<double>
+    StreamPotential<dim, LA>::compute_surface_charge_density()
+    {
+      // Nodal surface charge density at the particle-surface vertices from
+      // the consistent (variational) flux with the linear hat function
+      // psi_k of vertex k, which lies in the P2 space:
+      //   L_k = int_Omega eps0 grad psi_k . grad phi_h dx / int_S psi_k dA.
+      // Green's formula makes the numerator int_S sigma psi_k dA (there is
+      // no space charge in the particle model); the hat weights are
+      // positive, so the quotient is a local average of sigma, without the
+      // oscillation of P2 vertex functions (whose surface integral is 0).
+      // It converges faster than eps0 dphi_h/dn evaluated on the surface,
+      // but scatters from vertex to vertex on an irregular surface mesh;
+      // recovered_surface_density() removes the scatter.
+      //
+      // Returns each particle's Galerkin charge, the sum of its vertex
+      // numerators (all ranks). sum_k psi_k over the surface vertices is 1
+      // on the surface, as is the sum of the particle's P2 surface basis
+      // functions; their difference vanishes on every boundary, and the
+      // Galerkin equations of the interior dofs (with rho = 0) make it
+      // orthogonal to phi_h. So the sum is the residual of the
+      // unconstrained system A phi_h - b summed over the particle's surface
+      // dofs: the variationally consistent charge, whose error is the
+      // square of the energy-norm error (twice the rate of the gradient
+      // flux). For a floating conductor it is the master's row, i.e. the
+      // imposed charge to solver tolerance.
+      const unsigned int       n_vertices = dim + 1; // simplices
+      const unsigned int       n_dofs     = fe.n_dofs_per_cell();
+      const FullMatrix<double> hat        = internal::vertex_hat_functions(fe);
+
+      Vector numerator(locally_owned_dofs, communicator);
+      Vector area(locally_owned_dofs, communicator);
+      FEValues<dim>     fe_values(mapping, fe, quadrature,
+                              update_gradients | update_JxW_values);
+      FEFaceValues<dim> face_values(mapping, fe, face_quadrature,
+                                    update_values | update_JxW_values);
+      std::vector<Tensor<1, dim>>          gradients(quadrature.size());
+      std::vector<types::global_dof_index> dof_indices(n_dofs);
+      std::vector<types::global_dof_index> rows;
+      std::vector<double>                  values;
+      for (const auto &cell : dof_handler.active_cell_iterators())
+        if (cell->is_locally_owned())
+          {
+            cell->get_dof_indices(dof_indices);
+            std::vector<unsigned int> surface_vertices;
+            for (unsigned int v = 0; v < n_vertices; ++v)
+              if (particle_surface_dofs.is_element(dof_indices[v]))
+                surface_vertices.push_back(v); // vertex dofs come first
+            if (surface_vertices.empty())
+              continue;
+
+            fe_values.reinit(cell);
+            fe_values.get_function_gradients(ghosted_solution, gradients);
+            rows.clear(), values.clear();
+            for (const unsigned int v : surface_vertices)
+              {
+                double flux = 0;
+                for (const unsigned int q :
+                     fe_values.quadrature_point_indices())
+                  for (unsigned int j = 0; j < n_dofs; ++j)
+                    flux += vacuum_permittivity * hat(v, j) *
+                            (fe_values.shape_grad(j, q) * gradients[q]) *
+                            fe_values.JxW(q);
+                rows.push_back(dof_indices[v]);
+                values.push_back(flux);
+              }
+            numerator.add(rows, values);
+
+            rows.clear(), values.clear();
+            for (const unsigned int f : cell->face_indices())
+              if (cell->at_boundary(f) &&
+                  cell->face(f)->boundary_id() >=
+                    meshes::stream_boundary::first_particle)
+                {
+                  face_values.reinit(cell, f);
+                  for (const unsigned int v : surface_vertices)
+                    {
+                      double weight = 0;
+                      for (const unsigned int q :
+                           face_values.quadrature_point_indices())
+                        for (unsigned int j = 0; j < n_dofs; ++j)
+                          weight += hat(v, j) * face_values.shape_value(j, q) *
+                                    face_values.JxW(q);
+                      rows.push_back(dof_indices[v]);
+                      values.push_back(weight);
+                    }
+                }
+            area.add(rows, values);
+          }
+      numerator.compress(VectorOperation::add);
+      area.compress(VectorOperation::add);
+      vertex_areas.reinit(locally_owned_dofs,
+                          locally_relevant_dofs,
+                          communicator);
+      vertex_areas       = area;
+      const Vector sigma = recovered_surface_density(numerator);
+
+      std::vector<double> galerkin_charge(particles.size(), 0.);
+      for (unsigned int i = 0; i < particles.size(); ++i)
+        for (const types::global_dof_index k : surface_dofs[i])
+          if (locally_owned_dofs.is_element(k) && area(k) > 0)
+            {
+              galerkin_charge[i] += numerator(k);
+              // Electrons leave where sigma < 0 (E points into the
+              // particle); on a conductor |E| = |sigma| / eps0.
+              emitting_field_samples[i].push_back(-sigma(k) /
+                                                  vacuum_permittivity);
+              area_weight_samples[i].push_back(area(k));
+              sample_dofs[i].push_back(k);
+            }
+      internal::all_sum(galerkin_charge, communicator);
+      return galerkin_charge;
+    }
+
+
+    template <int dim, typename LA>
+    typename StreamPotential<dim, LA>::Vector
+    StreamPotential<dim, LA>::recovered_surface_density(
+      const Vector &numerator) const
+    {
+      // The vertex values L_k = n_k / m_k scatter around the smooth
+      // density (irregular patches), and the largest of them lies above
+      // the true maximum by the scatter. Patch averaging,
+      //   (P L)_k = sum_j m_j L_j / sum_j m_j = sum_j n_j / sum_j m_j
+      // over the vertices j of the surface triangles at k, damps the
+      // scatter but lowers a peak by O(h^2) (P = I + O(h^2) on smooth
+      // data); one correction step removes that term:
+      //   sigma = 2 P L - P P L = L - (I - P)^2 L,
+      // O(h^4) away from L on smooth data and exact on a uniform sigma,
+      // while the scatter, damped by P, stays damped
+      // (doc/stream-potential.md, "Surface fields").
+      Vector lumped(locally_owned_dofs, communicator);
+      for (const auto &[k, patch] : surface_patches)
+        if (vertex_areas(k) > 0)
+          lumped(k) = numerator(k) / vertex_areas(k);
+      lumped.compress(VectorOperation::insert);
+      Vector       smoothed       = patch_average(ghosted(lumped));
+      const Vector twice_smoothed = patch_average(ghosted(smoothed));
+      smoothed.sadd(2., -1., twice_smoothed);
+      return smoothed;
+    }
+
+
+    template <int dim, typename LA>
+    typename StreamPotential<dim, LA>::Vector
+    StreamPotential<dim, LA>::patch_average(const Vector &values) const
+    {
+      Vector average(locally_owned_dofs, communicator);
+      for (const auto &[k, patch] : surface_patches)
+      {
+        double sum = 0, area = 0;
+        for (const types::global_dof_index j : patch)
+        {
+          sum += vertex_areas(j) * values(j);
+          area += vertex_areas(j);
+        }
+        if (area > 0)
+          average(k) = sum / area;
+      }
+      average.compress(VectorOperation::insert);
+      return average;
+    }
+
+
+    template <int dim, typename LA>
+    typename StreamPotential<dim, LA>::Vector
+    StreamPotential<dim, LA>::patch_average_transpose(
+      const Vector &values) const
+    {
+      // (P^T y)_j = sum_k P_kj y_k, P_kj = m_j / sum_(i in patch k) m_i.
+      Vector result(locally_owned_dofs, communicator);
+      std::vector<types::global_dof_index> rows;
+      std::vector<double>                  weights;
+      for (const auto &[k, patch] : surface_patches)
+      {
+        double area = 0;
+        for (const types::global_dof_index j : patch)
+          area += vertex_areas(j);
+        if (area > 0 && values(k) != 0)
+          for (const types::global_dof_index j : patch)
+          {
+            rows.push_back(j);
+            weights.push_back(vertex_areas(j) / area * values(k));
+          }
+      }
+      result.add(rows, weights);
+      result.compress(VectorOperation::add);
+      return result;
+    }
+
+
+    template <int dim, typename LA>
+    typename StreamPotential<dim, LA>::Vector
+    StreamPotential<dim, LA>::ghosted(const Vector &owned) const
+    {
+      Vector result(locally_owned_dofs, locally_relevant_dofs, communicator);
+      result = owned;
+      return result;
+    }
+
+
+    template <int dim, typename LA>
+    void
+    StreamPotential<dim, LA>::evaluate_particles()
+    {
+      TimerOutput::Scope scope(timer, "particle fields");
+      const unsigned int n = particles.size();
+      if (n == 0)
+        return;
+      std::vector<double> max_field(n, 0.), max_emitting(n, 0.),
+        flux_charge(n, 0.);
+      emitting_field_samples.assign(n, {});
+      area_weight_samples.assign(n, {});
+      sample_dofs.assign(n, {});
+
+      const std::vector<double> galerkin_charge =
+        compute_surface_charge_density();
+      for (unsigned int i = 0; i < n; ++i)
+        for (const double field : emitting_field_samples[i])
+          {
+            max_field[i]    = std::max(max_field[i], std::abs(field));
+            max_emitting[i] = std::max(max_emitting[i], field);
+          }
+
+      // The charge inside each surface from the gradient flux,
+      // oint eps0 grad phi . n dA with n out of the vacuum (into the
+      // particle): a check of the discretisation against the Galerkin
+      // charge.
+      FEFaceValues<dim> face_values(mapping, fe, face_quadrature,
+                                    update_gradients | update_normal_vectors |
+                                      update_JxW_values);
+      std::vector<Tensor<1, dim>> gradients(face_quadrature.size());
+      for (const auto &cell : dof_handler.active_cell_iterators())
+        if (cell->is_locally_owned())
+          for (const unsigned int f : cell->face_indices())
+            if (cell->at_boundary(f) &&
+                cell->face(f)->boundary_id() >=
+                  meshes::stream_boundary::first_particle)
+              {
+                const unsigned int i = cell->face(f)->boundary_id() -
+                                       meshes::stream_boundary::first_particle;
+                face_values.reinit(cell, f);
+                face_values.get_function_gradients(ghosted_solution,
+                                                   gradients);
+                for (const unsigned int q :
+                     face_values.quadrature_point_indices())
+                  flux_charge[i] += vacuum_permittivity *
+                                    (gradients[q] *
+                                     face_values.normal_vector(q)) *
+                                    face_values.JxW(q);
+              }
+
+      // The potential of each particle is the value of any of its surface
+      // dofs a rank sees (all are equal).
+      std::vector<double> potential(n, -std::numeric_limits<double>::max());
+      for (unsigned int i = 0; i < n; ++i)
+        if (!surface_dofs[i].empty())
+          potential[i] = ghosted_solution(surface_dofs[i].front());
+
+      internal::all_max(max_field, communicator);
+      internal::all_max(max_emitting, communicator);
+      internal::all_sum(flux_charge, communicator);
+      internal::all_max(potential, communicator);
+      for (unsigned int i = 0; i < n; ++i)
+        {
+          particles[i].max_surface_field  = max_field[i];
+          particles[i].max_emitting_field = max_emitting[i];
+          particles[i].galerkin_charge    = galerkin_charge[i];
+          particles[i].flux_charge        = flux_charge[i];
+          particles[i].potential          = potential[i];
+          if (parameters.charging_model ==
+              ChargingModel::prescribed_potential)
+            particles[i].charge = galerkin_charge[i];
+        }
+
+      // The current balance needs every sample of a particle in one place.
+      if (parameters.charging_model == ChargingModel::current_balance)
+        {
+          const auto all_fields =
+            Utilities::MPI::all_gather(communicator, emitting_field_samples);
+          const auto all_weights =
+            Utilities::MPI::all_gather(communicator, area_weight_samples);
+          for (unsigned int i = 0; i < n; ++i)
+            {
+              emitting_field_samples[i].clear();
+              area_weight_samples[i].clear();
+              for (unsigned int rank = 0; rank < all_fields.size(); ++rank)
+                {
+                  emitting_field_samples[i].insert(
+                    emitting_field_samples[i].end(),
+                    all_fields[rank][i].begin(), all_fields[rank][i].end());
+                  area_weight_samples[i].insert(area_weight_samples[i].end(),
+                                                all_weights[rank][i].begin(),
+                                                all_weights[rank][i].end());
+                }
+              particles[i].emitted_current =
+                emitted_current(emitting_field_samples[i],
+                                area_weight_samples[i], emitter_of(i));
+            }
+        }
+    }
+
+
+    template <int dim, typename LA>
+    void
+    StreamPotential<dim, LA>::find_peak_vertices()
+    {
+      // The largest emitting-field sample of each particle over all ranks;
+      // of equal maxima the smallest dof index, so every rank agrees.
+      const unsigned int                   n = particles.size();
+      std::vector<double>                  local_best(n, -std::numeric_limits<double>::max());
+      std::vector<types::global_dof_index> dofs(n, numbers::invalid_dof_index);
+      for (unsigned int i = 0; i < n; ++i)
+        for (unsigned int k = 0; k < emitting_field_samples[i].size(); ++k)
+          if (emitting_field_samples[i][k] > local_best[i])
+            {
+              local_best[i] = emitting_field_samples[i][k];
+              dofs[i]       = sample_dofs[i][k];
+            }
+      std::vector<double> best = local_best;
+      internal::all_max(best, communicator);
+      for (unsigned int i = 0; i < n; ++i)
+        if (local_best[i] != best[i])
+          dofs[i] = numbers::invalid_dof_index;
+      internal::all_min(dofs, communicator);
+      peak_dofs = dofs;
+
+      // The recovered density at a peak vertex k is a fixed linear
+      // functional of the vertex values, sigma_k = sum_j c_j L_j with
+      //   c = (2 P - P P)^T e_k = 2 t - P^T t,   t = P^T e_k,
+      // and L_j = n_j / m_j, whose numerator n_j = sum_m w_jm phi_m with
+      // w_jm = int eps0 grad psi_j . grad phi_m dx over the cells at j
+      // (doc/stream-potential.md, "Surface fields"). Kept as weights
+      // sum_j c_j w_jm / m_j on the dofs m, so that any potential, a
+      // stored response included, is read at the peak vertices without
+      // integrating again.
+      Vector unit(locally_owned_dofs, communicator);
+      for (const types::global_dof_index k : peak_dofs)
+        if (locally_owned_dofs.is_element(k))
+          unit(k) = 1.;
+      unit.compress(VectorOperation::insert);
+      Vector coefficients = patch_average_transpose(ghosted(unit));
+      coefficients.sadd(2.,
+                        -1.,
+                        patch_average_transpose(ghosted(coefficients)));
+      const Vector c = ghosted(coefficients);
+
+      // Each peak vertex's position (every rank), for the point-charge
+      // model of the cap (its field direction at the peak).
+      std::vector<double> peak_coordinates(dim * n,
+                                           -std::numeric_limits<double>::max());
+      std::map<types::global_dof_index, unsigned int> particle_of_peak;
+      for (unsigned int i = 0; i < n; ++i)
+        particle_of_peak[peak_dofs[i]] = i;
+
+      peak_flux_dofs.clear();
+      peak_flux_weights.clear();
+      peak_flux_particles.clear();
+      const FullMatrix<double> hat = internal::vertex_hat_functions(fe);
+      FEValues<dim>            fe_values(mapping, fe, quadrature,
+                              update_gradients | update_JxW_values);
+      std::vector<types::global_dof_index> dof_indices(fe.n_dofs_per_cell());
+      for (const auto &cell : dof_handler.active_cell_iterators())
+        if (cell->is_locally_owned())
+          {
+            cell->get_dof_indices(dof_indices);
+            bool reinitialised = false;
+            for (unsigned int v = 0; v < dim + 1; ++v)
+              {
+                const types::global_dof_index j = dof_indices[v];
+                if (const auto peak = particle_of_peak.find(j);
+                    peak != particle_of_peak.end())
+                  for (unsigned int d = 0; d < dim; ++d)
+                    peak_coordinates[dim * peak->second + d] = cell->vertex(v)[d];
+                if (!particle_surface_dofs.is_element(j) || c(j) == 0 ||
+                    !(vertex_areas(j) > 0))
+                  continue;
+                if (!reinitialised)
+                  fe_values.reinit(cell), reinitialised = true;
+                const double       coefficient = c(j) / vertex_areas(j);
+                const unsigned int particle    = particle_of_surface_dof(j);
+                for (const unsigned int m : fe_values.dof_indices())
+                  {
+                    double weight = 0;
+                    for (const unsigned int q :
+                         fe_values.quadrature_point_indices())
+                      for (const unsigned int l : fe_values.dof_indices())
+                        weight += vacuum_permittivity * hat(v, l) *
+                                  (fe_values.shape_grad(l, q) *
+                                   fe_values.shape_grad(m, q)) *
+                                  fe_values.JxW(q);
+                    peak_flux_dofs.push_back(dof_indices[m]);
+                    peak_flux_weights.push_back(coefficient * weight);
+                    peak_flux_particles.push_back(particle);
+                  }
+              }
+          }
+      internal::all_max(peak_coordinates, communicator);
+      peak_points.resize(n);
+      for (unsigned int i = 0; i < n; ++i)
+        for (unsigned int d = 0; d < dim; ++d)
+          peak_points[i][d] = peak_coordinates[dim * i + d];
+    }
+
+
+    template <int dim, typename LA>
+    unsigned int
+    StreamPotential<dim, LA>::particle_of_surface_dof(
+      const types::global_dof_index dof) const
+    {
+      for (unsigned int i = 0; i < particles.size(); ++i)
+        if (std::binary_search(surface_dofs[i].begin(),
+                               surface_dofs[i].end(),
+                               dof))
+          return i;
+      Assert(false, ExcInternalError());
+      return numbers::invalid_unsigned_int;
+    }
+
+
+    template <int dim, typename LA>
+    std::vector<double>
+    StreamPotential<dim, LA>::peak_emitting_fields(
+      const Vector &ghosted_potential) const
+    {
+      // -sigma_k / eps0 at each particle's peak vertex k, with sigma_k the
+      // recovered density of compute_surface_charge_density().
+      std::vector<double> values(peak_flux_dofs.size());
+      ghosted_potential.extract_subvector_to(peak_flux_dofs.begin(),
+                                             peak_flux_dofs.end(),
+                                             values.begin());
+      std::vector<double> flux(particles.size(), 0.);
+      for (unsigned int k = 0; k < values.size(); ++k)
+        flux[peak_flux_particles[k]] += peak_flux_weights[k] * values[k];
+      internal::all_sum(flux, communicator);
+      std::vector<double> fields(particles.size());
+      for (unsigned int i = 0; i < particles.size(); ++i)
+        fields[i] = -flux[i] / vacuum_permittivity;
+      return fields;
+    }
+
+
+    template <int dim, typename LA>
+    typename StreamPotential<dim, LA>::FieldResponse
+    StreamPotential<dim, LA>::response_of(const Vector &ghosted_potential) const
+    {
+      FieldResponse response;
+      response.field = peak_emitting_fields(ghosted_potential);
+      response.potential.assign(particles.size(), 0.);
+      for (unsigned int i = 0; i < particles.size(); ++i)
+        if (locally_owned_dofs.is_element(master_dofs[i]))
+          response.potential[i] = ghosted_potential(master_dofs[i]);
+      internal::all_sum(response.potential, communicator);
+      return response;
+    }
+
+
+    template <int dim, typename LA>
+    std::vector<std::vector<double>>
+    StreamPotential<dim, LA>::vertex_emitting_fields(
+      const Vector &ghosted_potential) const
+    {
+      // The recovered density of compute_surface_charge_density() from
+      // the consistent flux int eps0 grad psi_k . grad phi dx, for any
+      // potential, over the stored vertex areas.
+      const FullMatrix<double> hat = internal::vertex_hat_functions(fe);
+      const unsigned int       n_dofs = fe.n_dofs_per_cell();
+      Vector                   numerator(locally_owned_dofs, communicator);
+      FEValues<dim>            fe_values(mapping, fe, quadrature,
+                              update_gradients | update_JxW_values);
+      std::vector<Tensor<1, dim>>          gradients(quadrature.size());
+      std::vector<types::global_dof_index> dof_indices(n_dofs);
+      std::vector<types::global_dof_index> rows;
+      std::vector<double>                  values;
+      for (const auto &cell : dof_handler.active_cell_iterators())
+        if (cell->is_locally_owned())
+          {
+            cell->get_dof_indices(dof_indices);
+            rows.clear(), values.clear();
+            bool reinitialised = false;
+            for (unsigned int v = 0; v < dim + 1; ++v)
+              if (particle_surface_dofs.is_element(dof_indices[v]))
+                {
+                  if (!reinitialised)
+                    {
+                      fe_values.reinit(cell);
+                      fe_values.get_function_gradients(ghosted_potential,
+                                                       gradients);
+                      reinitialised = true;
+                    }
+                  double flux = 0;
+                  for (const unsigned int q :
+                       fe_values.quadrature_point_indices())
+                    for (unsigned int j = 0; j < n_dofs; ++j)
+                      flux += vacuum_permittivity * hat(v, j) *
+                              (fe_values.shape_grad(j, q) * gradients[q]) *
+                              fe_values.JxW(q);
+                  rows.push_back(dof_indices[v]);
+                  values.push_back(flux);
+                }
+            if (!rows.empty())
+              numerator.add(rows, values);
+          }
+      numerator.compress(VectorOperation::add);
+      const Vector sigma = recovered_surface_density(numerator);
+
+      std::vector<std::vector<double>> fields(particles.size());
+      for (unsigned int i = 0; i < particles.size(); ++i)
+        for (const types::global_dof_index k : sample_dofs[i])
+          fields[i].push_back(-sigma(k) / vacuum_permittivity);
+      return fields;
+    }
+
+
+    template <int dim, typename LA>
+    std::vector<double>
+    StreamPotential<dim, LA>::particle_potentials(
+      const Vector &ghosted_potential) const
+    {
+      std::vector<double> potential(particles.size(), 0.);
+      for (unsigned int i = 0; i < particles.size(); ++i)
+        if (locally_owned_dofs.is_element(master_dofs[i]))
+          potential[i] = ghosted_potential(master_dofs[i]);
+      internal::all_sum(potential, communicator);
+      return potential;
+    }
+
+
+    template <int dim, typename LA>
+    std::vector<double>
+    StreamPotential<dim, LA>::layer_means(
+      const std::vector<double> &potentials) const
+    {
+      std::vector<double>       mean(layer_heights.size(), 0.);
+      std::vector<unsigned int> count(layer_heights.size(), 0);
+      for (unsigned int i = 0; i < particles.size(); ++i)
+        {
+          mean[particles[i].geometry.layer] += potentials[i];
+          ++count[particles[i].geometry.layer];
+        }
+      for (unsigned int l = 0; l < mean.size(); ++l)
+        mean[l] /= std::max(count[l], 1u);
+      return mean;
+    }
+  } // namespace stream_potential
+} // namespace xray
+
+#endif
