@@ -37,6 +37,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
 #include <limits>
 #include <map>
 #include <memory>
@@ -345,10 +346,64 @@ namespace xray
         unsigned int history_row = 0;
         double       heat_in = 0, heat_out = 0;
       };
+      /// The next of Time/Output times (end() after the last).
+      using OutputTime = std::vector<double>::const_iterator;
       int
       run_transient(nlohmann::json &summary_entries);
       void
       start_transient(TransientProgress &progress, TimeState &now);
+      unsigned int
+      step_to_end(TransientProgress &progress, TimeState &now);
+      double
+      landing_step(double     time_now,
+                   double     dt,
+                   double     jump,
+                   OutputTime next_output) const;
+      double
+      step_after_rejection(TransientProgress &progress,
+                           double             time_now,
+                           double             step,
+                           double             error_ratio) const;
+      void
+      accept_step(TransientProgress        &progress,
+                  TimeState                &now,
+                  TimeState                &next,
+                  double                    step,
+                  const TimeStepResult     &result,
+                  std::vector<LayerResult> &maxima);
+      void
+      write_field_when_due(TransientProgress &progress,
+                           double             time_now,
+                           double             end_tolerance,
+                           OutputTime        &next_output);
+      void
+      write_transient_field(TransientProgress &progress, double time_now);
+      double
+      step_after_acceptance(const TransientProgress &progress,
+                            double                   time_now,
+                            double                   step,
+                            double                   error_ratio,
+                            double                   jump,
+                            double                   end_tolerance) const;
+      void
+      remember_step_after_jump(TransientProgress &progress,
+                               double             step,
+                               double             jump_at_start) const;
+      double
+      repeat_to_next_output(TransientProgress &progress,
+                            TimeState         &now,
+                            double             end_tolerance,
+                            OutputTime        &next_output);
+      void
+      finish_transient(const TransientProgress &progress,
+                       const TimeState         &now,
+                       unsigned int             last_checkpoint);
+      void
+      log_transient_totals(const TransientProgress &progress,
+                           const TimeState         &now) const;
+      int
+      transient_exit_status(const TransientProgress &progress,
+                            const TimeState         &now);
       void
       record_history(TransientProgress &progress,
                      const TimeState   &now,
@@ -385,7 +440,32 @@ namespace xray
       void
       write_checkpoint(const TransientProgress &progress, const TimeState &now);
       void
+      make_partial_checkpoint(const std::filesystem::path &partial) const;
+      void
+      save_mesh_and_fields(const TimeState             &now,
+                           const std::filesystem::path &partial);
+      nlohmann::json
+      checkpoint_state(const TransientProgress     &progress,
+                       const TimeState             &now,
+                       const std::filesystem::path &partial) const;
+      nlohmann::json
+      progress_state(const TransientProgress &progress) const;
+      void
       restore_checkpoint(TransientProgress &progress, TimeState &now);
+      void
+      load_checkpoint_mesh(const std::filesystem::path &directory,
+                           const nlohmann::json        &state);
+      void
+      load_checkpoint_fields(TimeState &now);
+      void
+      restore_transient_state(const nlohmann::json &state,
+                              TransientProgress    &progress,
+                              TimeState            &now);
+      TransientProgress
+      restored_progress(const nlohmann::json &p) const;
+      void
+      continue_solution_series(const nlohmann::json        &state,
+                               const std::filesystem::path &directory);
       TimeStepResult
       take_time_step(const TimeState &now, double dt, TimeState &next);
       TimeStepResult
@@ -395,6 +475,34 @@ namespace xray
                           double           P2,
                           double           P3,
                           TimeState       &next);
+      double
+      stage_equation_scale(const TimeState &now) const;
+      TimeState
+      trapezoidal_stage(const TimeState &now,
+                        double           dt,
+                        double           P2,
+                        double           reference);
+      void
+      bdf2_stage(const TimeState &now,
+                 const TimeState &stage2,
+                 double           dt,
+                 double           P3,
+                 double           reference,
+                 TimeState       &next);
+      double
+      heat_out_over_step(const TimeState &now,
+                         const TimeState &stage2,
+                         const TimeState &next,
+                         double           dt) const;
+      double
+      local_temperature_error(const TimeState &now,
+                              const TimeState &stage2,
+                              const TimeState &next,
+                              double           dt);
+      double
+      step_error_ratio(const TimeState &now,
+                       const TimeState &next,
+                       double           error) const;
       void
       solve_stage(double incident_power, double reference);
       void

@@ -66,6 +66,51 @@ namespace xray
           }
         return files;
       }
+
+      /// PATH made absolute and normal, without a trailing separator.
+      inline fs::path
+      absolute_directory(const fs::path &path)
+      {
+        fs::path normal = fs::absolute(path).lexically_normal();
+        return normal.has_filename() ? normal : normal.parent_path();
+      }
+
+      /// STATE as PARTIAL/state.json, then PARTIAL renamed to FINAL_DIRECTORY
+      /// (the previous checkpoint moved aside to FINAL_DIRECTORY.old for the
+      /// rename, then removed). Returns what went wrong, or "". On rank 0
+      /// only.
+      inline std::string
+      publish(const nlohmann::json &state,
+              const fs::path       &partial,
+              const fs::path       &final_directory)
+      {
+        const fs::path old = final_directory.string() + ".old";
+        std::string    problem;
+        try
+          {
+            write_file_atomically((partial / state_name).string(),
+                                  state.dump(1) + "\n");
+          }
+        catch (const InputError &error)
+          {
+            problem = error.what();
+          }
+
+        std::error_code error;
+        if (problem.empty())
+          {
+            fs::remove_all(old, error);
+            if (fs::exists(final_directory))
+              fs::rename(final_directory, old, error);
+            if (!error)
+              fs::rename(partial, final_directory, error);
+            if (error)
+              problem = "cannot move the checkpoint into " +
+                        final_directory.string() + ": " + error.message();
+            fs::remove_all(old, error);
+          }
+        return problem;
+      }
     } // namespace checkpoint
 
 
@@ -172,10 +217,34 @@ namespace xray
       const bool         root = Utilities::MPI::this_mpi_process(mpi_communicator) == 0;
       const fs::path final_directory = output->path(checkpoint::directory_name);
       const fs::path partial = final_directory.string() + ".partial";
-      const fs::path old     = final_directory.string() + ".old";
 
+      make_partial_checkpoint(partial);
+      save_mesh_and_fields(now, partial);
       std::string problem;
       if (root)
+        problem = checkpoint::publish(checkpoint_state(progress, now, partial),
+                                      partial,
+                                      final_directory);
+      problem = Utilities::MPI::broadcast(mpi_communicator, problem, 0);
+      if (!problem.empty())
+        throw InputError(problem);
+
+      preconditioner.reset();
+      assembled_matrix_key.clear();
+    }
+
+
+    // An empty directory PARTIAL (made on rank 0, every rank told of a
+    // failure): a previous partial checkpoint, from a run killed while
+    // writing, goes.
+    template <int dim, typename LA>
+    void
+    AnodeThermal<dim, LA>::make_partial_checkpoint(
+      const std::filesystem::path &partial) const
+    {
+      namespace fs = std::filesystem;
+      std::string problem;
+      if (Utilities::MPI::this_mpi_process(mpi_communicator) == 0)
         {
           std::error_code error;
           fs::remove_all(partial, error);
@@ -187,8 +256,18 @@ namespace xray
       problem = Utilities::MPI::broadcast(mpi_communicator, problem, 0);
       if (!problem.empty())
         throw InputError(problem);
+    }
 
-      // The vectors with the ghost entries the transfer reads.
+
+    // The refinement of the coarse mesh into PARTIAL/mesh with, on its
+    // cells, T, m(T) and f(T) of NOW and T at the start of the last pulse
+    // period (deal.II's distributed triangulation save with
+    // SolutionTransfer, which reads the vectors' ghost entries).
+    template <int dim, typename LA>
+    void
+    AnodeThermal<dim, LA>::save_mesh_and_fields(const TimeState             &now,
+                                                const std::filesystem::path &partial)
+    {
       std::vector<Vector> ghosted;
       // (Without a period start yet, the field stands in for its field.)
       const Vector &period_field =
@@ -208,77 +287,67 @@ namespace xray
                                     &ghosted[2],
                                     &ghosted[3]});
       triangulation.save((partial / checkpoint::mesh_name).string());
+    }
 
-      if (root)
-        {
-          nlohmann::json state;
-          state["solver"]         = "anode-thermal";
-          state["format"]         = checkpoint::format_version;
-          state["dimension"]      = dim;
-          state["mpi_ranks"]      = Utilities::MPI::n_mpi_processes(mpi_communicator);
-          state["active_cells"]   = triangulation.n_global_active_cells();
-          state["dofs"]           = dof_handler.n_dofs();
-          state["time"]           = now.time;
-          state["outflow_W"]      = now.outflow;
-          state["largest_rise_K"] = largest_rise;
-          state["newton_iterations"] = transient_newton_iterations;
-          state["progress"] = {{"heat_in", progress.heat_in},
-                               {"heat_out", progress.heat_out},
-                               {"worst_balance", progress.worst_balance},
-                               {"initial_heat", progress.initial_heat},
-                               {"heat_capacity", progress.heat_capacity},
-                               {"max_peak", progress.max_peak},
-                               {"time_of_max_peak", progress.time_of_max_peak},
-                               {"accepted", progress.accepted},
-                               {"rejected", progress.rejected},
-                               {"largest_step", progress.largest_step},
-                               {"smallest_step", progress.smallest_step},
-                               {"next_step", progress.next_step},
-                               {"steps_since_output", progress.steps_since_output},
-                               {"last_output_time", progress.last_output_time},
-                               {"step_after_rise", progress.step_after_rise},
-                               {"step_after_fall", progress.step_after_fall},
-                               {"repeated_periods", progress.repeated_periods},
-                               {"repeated_steps", progress.repeated_steps}};
-          state["period_start"] = {{"valid", period_start.valid},
-                                   {"time", period_start.time},
-                                   {"history_row", period_start.history_row},
-                                   {"heat_in", period_start.heat_in},
-                                   {"heat_out", period_start.heat_out}};
-          state["history"]         = history;
-          state["solution_series"] = output->solution_series();
-          state["parameters"]      = parameters.entries;
-          state["mesh_files"]      = checkpoint::mesh_files(partial);
-          try
-            {
-              write_file_atomically((partial / checkpoint::state_name).string(),
-                                    state.dump(1) + "\n");
-            }
-          catch (const InputError &error)
-            {
-              problem = error.what();
-            }
 
-          std::error_code error;
-          if (problem.empty())
-            {
-              fs::remove_all(old, error);
-              if (fs::exists(final_directory))
-                fs::rename(final_directory, old, error);
-              if (!error)
-                fs::rename(partial, final_directory, error);
-              if (error)
-                problem = "cannot move the checkpoint into " +
-                          final_directory.string() + ": " + error.message();
-              fs::remove_all(old, error);
-            }
-        }
-      problem = Utilities::MPI::broadcast(mpi_communicator, problem, 0);
-      if (!problem.empty())
-        throw InputError(problem);
+    // state.json (rank 0): what the mesh and the run are, the time, the
+    // energy account, the history so far, the fields written so far, every
+    // parameter value and the mesh files as saved in PARTIAL.
+    template <int dim, typename LA>
+    nlohmann::json
+    AnodeThermal<dim, LA>::checkpoint_state(
+      const TransientProgress     &progress,
+      const TimeState             &now,
+      const std::filesystem::path &partial) const
+    {
+      nlohmann::json state;
+      state["solver"]         = "anode-thermal";
+      state["format"]         = checkpoint::format_version;
+      state["dimension"]      = dim;
+      state["mpi_ranks"]      = Utilities::MPI::n_mpi_processes(mpi_communicator);
+      state["active_cells"]   = triangulation.n_global_active_cells();
+      state["dofs"]           = dof_handler.n_dofs();
+      state["time"]           = now.time;
+      state["outflow_W"]      = now.outflow;
+      state["largest_rise_K"] = largest_rise;
+      state["newton_iterations"] = transient_newton_iterations;
+      state["progress"]          = progress_state(progress);
+      state["period_start"] = {{"valid", period_start.valid},
+                               {"time", period_start.time},
+                               {"history_row", period_start.history_row},
+                               {"heat_in", period_start.heat_in},
+                               {"heat_out", period_start.heat_out}};
+      state["history"]         = history;
+      state["solution_series"] = output->solution_series();
+      state["parameters"]      = parameters.entries;
+      state["mesh_files"]      = checkpoint::mesh_files(partial);
+      return state;
+    }
 
-      preconditioner.reset();
-      assembled_matrix_key.clear();
+
+    // Every entry of PROGRESS, by name (restored_progress() reads them).
+    template <int dim, typename LA>
+    nlohmann::json
+    AnodeThermal<dim, LA>::progress_state(const TransientProgress &progress) const
+    {
+      return {{"heat_in", progress.heat_in},
+              {"heat_out", progress.heat_out},
+              {"worst_balance", progress.worst_balance},
+              {"initial_heat", progress.initial_heat},
+              {"heat_capacity", progress.heat_capacity},
+              {"max_peak", progress.max_peak},
+              {"time_of_max_peak", progress.time_of_max_peak},
+              {"accepted", progress.accepted},
+              {"rejected", progress.rejected},
+              {"largest_step", progress.largest_step},
+              {"smallest_step", progress.smallest_step},
+              {"next_step", progress.next_step},
+              {"steps_since_output", progress.steps_since_output},
+              {"last_output_time", progress.last_output_time},
+              {"step_after_rise", progress.step_after_rise},
+              {"step_after_fall", progress.step_after_fall},
+              {"repeated_periods", progress.repeated_periods},
+              {"repeated_steps", progress.repeated_steps}};
     }
 
 
@@ -292,6 +361,37 @@ namespace xray
       namespace fs               = std::filesystem;
       const nlohmann::json state = read_checkpoint_state();
       const fs::path directory   = parameters.time.restart_from;
+      load_checkpoint_mesh(directory, state);
+      load_checkpoint_fields(now);
+      // (A state.json with the right keys but values of the wrong kind.)
+      try
+        {
+          restore_transient_state(state, progress, now);
+          continue_solution_series(state, directory);
+        }
+      catch (const nlohmann::json::exception &error)
+        {
+          throw InputError("Time/Restart from: " +
+                           (directory / checkpoint::state_name).string() +
+                           " is damaged (" + one_line(error.what()) + ")");
+        }
+
+      log() << "   Restart from " << directory.string() << ": t = " << now.time
+            << " s after " << progress.accepted << " steps, "
+            << triangulation.n_global_active_cells() << " cells, "
+            << dof_handler.n_dofs() << " unknowns" << std::endl;
+    }
+
+
+    // The coarse mesh of these parameters refined as saved in DIRECTORY,
+    // and the unknowns on it; its cell count must be the checkpoint's
+    // (STATE), else the geometry has changed.
+    template <int dim, typename LA>
+    void
+    AnodeThermal<dim, LA>::load_checkpoint_mesh(
+      const std::filesystem::path &directory,
+      const nlohmann::json        &state)
+    {
       {
         TimerOutput::Scope t(*timer, "setup");
         // (A sweep point after another holds that point's mesh.)
@@ -310,6 +410,16 @@ namespace xray
                          "' does not fit the geometry of this input");
       solution_transfer.reset();
       setup_system();
+    }
+
+
+    // T, m(T) and f(T) into NOW and T at the start of the last pulse
+    // period, as save_mesh_and_fields() wrote them; T is the present
+    // solution.
+    template <int dim, typename LA>
+    void
+    AnodeThermal<dim, LA>::load_checkpoint_fields(TimeState &now)
+    {
       for (Vector *v :
            {&now.solution, &now.rate, &now.stored, &period_start.solution})
         v->reinit(locally_owned_dofs, mpi_communicator);
@@ -321,72 +431,84 @@ namespace xray
       transfer.deserialize(vectors);
       present_solution = now.solution;
       temperature      = present_solution;
-      // (A state.json with the right keys but values of the wrong kind.)
-      try
-        {
-          now.time         = state.at("time").get<double>();
-          now.outflow      = state.at("outflow_W").get<double>();
-          current_incident_power = parameters.beam.power_after(now.time);
-          solution_on_this_mesh  = true;
+    }
 
-          const auto &p = state.at("progress");
-          progress      = TransientProgress();
-          progress.heat_in            = p.at("heat_in");
-          progress.heat_out           = p.at("heat_out");
-          progress.worst_balance      = p.at("worst_balance");
-          progress.initial_heat       = p.at("initial_heat");
-          progress.heat_capacity      = p.at("heat_capacity");
-          progress.max_peak           = p.at("max_peak");
-          progress.time_of_max_peak   = p.at("time_of_max_peak");
-          progress.accepted           = p.at("accepted");
-          progress.rejected           = p.at("rejected");
-          progress.largest_step       = p.at("largest_step");
-          progress.smallest_step      = p.at("smallest_step");
-          progress.next_step          = p.at("next_step");
-          progress.steps_since_output = p.at("steps_since_output");
-          progress.last_output_time   = p.at("last_output_time");
-          progress.step_after_rise    = p.at("step_after_rise");
-          progress.step_after_fall    = p.at("step_after_fall");
-          progress.repeated_periods   = p.at("repeated_periods");
-          progress.repeated_steps     = p.at("repeated_steps");
-          const auto &start           = state.at("period_start");
-          period_start.valid          = start.at("valid");
-          period_start.time           = start.at("time");
-          period_start.history_row    = start.at("history_row");
-          period_start.heat_in        = start.at("heat_in");
-          period_start.heat_out       = start.at("heat_out");
-          history      = state.at("history").get<std::vector<std::vector<double>>>();
-          largest_rise = state.at("largest_rise_K");
-          transient_newton_iterations = state.at("newton_iterations");
 
-          // The fields written before the checkpoint, as seen from this run's
-          // output directory.
-          auto absolute_directory = [](const fs::path &path) {
-            fs::path normal = fs::absolute(path).lexically_normal();
-            return normal.has_filename() ? normal : normal.parent_path();
-          };
-          const fs::path written_in = absolute_directory(directory).parent_path();
-          const fs::path output_directory = absolute_directory(output->path("."));
-          std::vector<std::pair<double, std::string>> series;
-          for (const auto &[time, file] :
-               state.at("solution_series")
-                 .get<std::vector<std::pair<double, std::string>>>())
-            series.emplace_back(
-              time,
-              (written_in / file).lexically_relative(output_directory).string());
-          output->continue_solution_series(series);
-        }
-      catch (const nlohmann::json::exception &error)
-        {
-          throw InputError("Time/Restart from: " +
-                           (directory / checkpoint::state_name).string() +
-                           " is damaged (" + one_line(error.what()) + ")");
-        }
+    // The time, energy account, history and period start of STATE into
+    // NOW, PROGRESS and this object, as checkpoint_state() wrote them.
+    template <int dim, typename LA>
+    void
+    AnodeThermal<dim, LA>::restore_transient_state(const nlohmann::json &state,
+                                                   TransientProgress    &progress,
+                                                   TimeState            &now)
+    {
+      now.time               = state.at("time").get<double>();
+      now.outflow            = state.at("outflow_W").get<double>();
+      current_incident_power = parameters.beam.power_after(now.time);
+      solution_on_this_mesh  = true;
 
-      log() << "   Restart from " << directory.string() << ": t = " << now.time
-            << " s after " << progress.accepted << " steps, "
-            << triangulation.n_global_active_cells() << " cells, "
-            << dof_handler.n_dofs() << " unknowns" << std::endl;
+      progress               = restored_progress(state.at("progress"));
+      const auto &start        = state.at("period_start");
+      period_start.valid       = start.at("valid");
+      period_start.time        = start.at("time");
+      period_start.history_row = start.at("history_row");
+      period_start.heat_in     = start.at("heat_in");
+      period_start.heat_out    = start.at("heat_out");
+      history      = state.at("history").get<std::vector<std::vector<double>>>();
+      largest_rise = state.at("largest_rise_K");
+      transient_newton_iterations = state.at("newton_iterations");
+    }
+
+
+    // The progress progress_state() wrote into P.
+    template <int dim, typename LA>
+    typename AnodeThermal<dim, LA>::TransientProgress
+    AnodeThermal<dim, LA>::restored_progress(const nlohmann::json &p) const
+    {
+      TransientProgress progress;
+      progress.heat_in            = p.at("heat_in");
+      progress.heat_out           = p.at("heat_out");
+      progress.worst_balance      = p.at("worst_balance");
+      progress.initial_heat       = p.at("initial_heat");
+      progress.heat_capacity      = p.at("heat_capacity");
+      progress.max_peak           = p.at("max_peak");
+      progress.time_of_max_peak   = p.at("time_of_max_peak");
+      progress.accepted           = p.at("accepted");
+      progress.rejected           = p.at("rejected");
+      progress.largest_step       = p.at("largest_step");
+      progress.smallest_step      = p.at("smallest_step");
+      progress.next_step          = p.at("next_step");
+      progress.steps_since_output = p.at("steps_since_output");
+      progress.last_output_time   = p.at("last_output_time");
+      progress.step_after_rise    = p.at("step_after_rise");
+      progress.step_after_fall    = p.at("step_after_fall");
+      progress.repeated_periods   = p.at("repeated_periods");
+      progress.repeated_steps     = p.at("repeated_steps");
+      return progress;
+    }
+
+
+    // The fields written before the checkpoint in DIRECTORY, as seen from
+    // this run's output directory: the solution series continues them.
+    template <int dim, typename LA>
+    void
+    AnodeThermal<dim, LA>::continue_solution_series(
+      const nlohmann::json        &state,
+      const std::filesystem::path &directory)
+    {
+      namespace fs = std::filesystem;
+      const fs::path written_in =
+        checkpoint::absolute_directory(directory).parent_path();
+      const fs::path output_directory =
+        checkpoint::absolute_directory(output->path("."));
+      std::vector<std::pair<double, std::string>> series;
+      for (const auto &[time, file] :
+           state.at("solution_series")
+             .get<std::vector<std::pair<double, std::string>>>())
+        series.emplace_back(
+          time,
+          (written_in / file).lexically_relative(output_directory).string());
+      output->continue_solution_series(series);
     }
   } // namespace anode_thermal
 } // namespace xray

@@ -54,6 +54,13 @@ namespace xray
       const double e3 = d - d / 3;
     } // namespace tr_bdf2
 
+    // The step size control: the next step is the last one times
+    // safety (1/r)^(1/3) for the error ratio r, within these factors.
+    namespace step_control
+    {
+      constexpr double growth_limit = 2, shrink_limit = 0.2, safety = 0.9;
+    } // namespace step_control
+
 
     // m_i(T) = int rho H(T) (phi_i + tau u . grad phi_i) w on every row
     // (hanging nodes condensed); its sum is the stored heat int rho H(T).
@@ -220,6 +227,9 @@ namespace xray
     }
 
 
+    // The TR-BDF2 step of take_time_step() from NOW (m and f taken with
+    // this step's SUPG parameter) at the powers P1, P2, P3 of its stages:
+    // the two stage solves, the step's heat balance and its error ratio.
     template <int dim, typename LA>
     typename AnodeThermal<dim, LA>::TimeStepResult
     AnodeThermal<dim, LA>::take_time_step_from(const TimeState &now,
@@ -230,60 +240,136 @@ namespace xray
                                                TimeState       &next)
     {
       using namespace tr_bdf2;
-      const auto  &beam = parameters.beam;
-      const double t    = now.time;
       // Deposited power per incident watt.
       const double per_watt = (1 - parameters.energy_backscatter_fraction) *
                               parameters.depth_profile.deposited_fraction();
+      const double reference = stage_equation_scale(now);
 
-      // The stage equations' scale: the heat input or the present rate of
-      // change, whichever is larger (a cooling anode has no input).
+      stage_mass_factor      = 1 / (dt * d);
+      const TimeState stage2 = trapezoidal_stage(now, dt, P2, reference);
+      bdf2_stage(now, stage2, dt, P3, reference, next);
+
+      // Heat in with the method's weights b = (w, w, d): dt sum b_j P_dep(t_j).
+      TimeStepResult result;
+      result.heat_in = dt * (w * P1 + w * P2 + d * P3) * per_watt *
+                       unit_source_sum;
+      result.heat_out    = heat_out_over_step(now, stage2, next, dt);
+      result.error_ratio =
+        step_error_ratio(now, next, local_temperature_error(now, stage2, next, dt));
+
+      // The next step starts with the power after the step's end.
+      next.rate.add((parameters.beam.power_after(now.time + dt) - P3) * per_watt,
+                    unit_source);
+      return result;
+    }
+
+
+    // The present rate of change |f(T_n)| over the unknowns' rows: with
+    // the heat input, whichever is larger, the stage equations' scale
+    // (solve_stage(); a cooling anode has no input).
+    template <int dim, typename LA>
+    double
+    AnodeThermal<dim, LA>::stage_equation_scale(const TimeState &now) const
+    {
       Vector rate_of_unknowns = now.rate;
       update_constraints.set_zero(rate_of_unknowns);
-      const double reference = rate_of_unknowns.l2_norm();
+      return rate_of_unknowns.l2_norm();
+    }
 
-      stage_mass_factor = 1 / (dt * d);
 
-      // Stage 2.
+    // Stage 2, the trapezoidal rule from t to t + gamma dt:
+    //   m(U2) = m(T_n) + dt (d f1 + d f2),
+    // the implicit part d dt f2 through stage_mass_factor = 1/(dt d) (set by
+    // the caller). Newton from T_n; returns U2 with f2 = f(U2) and m(U2) at
+    // the power P2, and the heat leaving at U2 (its time, t + gamma dt, is
+    // not needed).
+    template <int dim, typename LA>
+    typename AnodeThermal<dim, LA>::TimeState
+    AnodeThermal<dim, LA>::trapezoidal_stage(const TimeState &now,
+                                             const double     dt,
+                                             const double     P2,
+                                             const double     reference)
+    {
+      using namespace tr_bdf2;
       stage_known_mass = now.stored;
       stage_known_mass.add(dt * d, now.rate);
       present_solution = now.solution;
       solve_stage(P2, reference);
-      const Vector U2 = present_solution;
-      Vector       f2, stored2;
-      evaluate_rates(U2, P2, f2, stored2);
-      const double outflow2 = boundary_outflow;
+      TimeState stage2;
+      stage2.solution = present_solution;
+      evaluate_rates(stage2.solution, P2, stage2.rate, stage2.stored);
+      stage2.outflow = boundary_outflow;
+      return stage2;
+    }
 
-      // Stage 3, from the line through T_n and U2.
+
+    // Stage 3, BDF2-like, from t to t + dt:
+    //   m(U3) = m(T_n) + dt (w f1 + w f2 + d f3),
+    // Newton from the line through T_n and U2 extrapolated to t + dt,
+    // T_n + (U2 - T_n) / gamma. NEXT = U3 = T_{n+1} with f3 and m(U3) at the
+    // power P3, and the heat leaving at U3.
+    template <int dim, typename LA>
+    void
+    AnodeThermal<dim, LA>::bdf2_stage(const TimeState &now,
+                                      const TimeState &stage2,
+                                      const double     dt,
+                                      const double     P3,
+                                      const double     reference,
+                                      TimeState       &next)
+    {
+      using namespace tr_bdf2;
       stage_known_mass = now.stored;
       stage_known_mass.add(dt * w, now.rate);
-      stage_known_mass.add(dt * w, f2);
+      stage_known_mass.add(dt * w, stage2.rate);
       present_solution = now.solution;
-      present_solution.add(1 / gamma, U2);
+      present_solution.add(1 / gamma, stage2.solution);
       present_solution.add(-1 / gamma, now.solution);
       solve_stage(P3, reference);
       next.solution = present_solution;
       evaluate_rates(next.solution, P3, next.rate, next.stored);
       next.outflow = boundary_outflow;
-      next.time    = t + dt;
+      next.time    = now.time + dt;
+    }
 
-      TimeStepResult result;
-      result.heat_in = dt * (w * P1 + w * P2 + d * P3) * per_watt *
-                       unit_source_sum;
-      // What the fixed-temperature rows would need to hold their equations.
+
+    // The heat out over the step, J: through convective faces and with the
+    // motion dt sum b_j Q_j, and through the fixed-temperature faces the
+    // consistent reaction, the sum over their rows of
+    // m(T_{n+1}) - m(T_n) - dt sum b_j f_j: what those rows would need to
+    // hold their equations and do not get.
+    template <int dim, typename LA>
+    double
+    AnodeThermal<dim, LA>::heat_out_over_step(const TimeState &now,
+                                              const TimeState &stage2,
+                                              const TimeState &next,
+                                              const double     dt) const
+    {
+      using namespace tr_bdf2;
       Vector missing = next.stored;
       missing.add(-1., now.stored);
       missing.add(-dt * w, now.rate);
-      missing.add(-dt * w, f2);
+      missing.add(-dt * w, stage2.rate);
       missing.add(-dt * d, next.rate);
-      result.heat_out = dt * (w * now.outflow + w * outflow2 + d * next.outflow) -
-                        sum_of_fixed_rows(missing);
+      return dt * (w * now.outflow + w * stage2.outflow + d * next.outflow) -
+             sum_of_fixed_rows(missing);
+    }
 
-      // Local error in heat per node, as a temperature through the stage
-      // matrix (dt d (c M + K) = M + dt d K, c = 1/(dt d)).
+
+    // The local error dt sum (b - b^)_j f_j in heat per node, as a
+    // temperature through the stage matrix (dt d (c M + K) = M + dt d K,
+    // c = 1/(dt d); Shampine's filter for stiff problems): its maximum
+    // over the nodes, K.
+    template <int dim, typename LA>
+    double
+    AnodeThermal<dim, LA>::local_temperature_error(const TimeState &now,
+                                                   const TimeState &stage2,
+                                                   const TimeState &next,
+                                                   const double     dt)
+    {
+      using namespace tr_bdf2;
       system_rhs = now.rate;
       system_rhs *= e1 * dt * stage_mass_factor;
-      system_rhs.add(e2 * dt * stage_mass_factor, f2);
+      system_rhs.add(e2 * dt * stage_mass_factor, stage2.rate);
       system_rhs.add(e3 * dt * stage_mass_factor, next.rate);
       drop_fixed_rows();
       double error = 0;
@@ -293,13 +379,23 @@ namespace xray
           solve_linear(temperature_error, 0);
           error = temperature_error.linfty_norm();
         }
-      // Relative to the largest rise so far (an anode cooling after a pulse
-      // keeps the accuracy the pulse needed), and never below what the
-      // temperature's round-off can resolve. Before the first step there is
-      // no rise: the first step's scale is the steady rise at peak power
-      // (else, as the rise of a spot switched on grows like sqrt(t), its
-      // relative error does not shrink with the step, which would be cut
-      // down to round-off).
+      return error;
+    }
+
+
+    // ERROR over what the step may make: the time error tolerance relative to
+    // the largest rise so far (an anode cooling after a pulse keeps the
+    // accuracy the pulse needed), and never below what the temperature's
+    // round-off can resolve. Before the first step there is no rise: the
+    // first step's scale is the steady rise at peak power (else, as the
+    // rise of a spot switched on grows like sqrt(t), its relative error
+    // does not shrink with the step, which would be cut down to round-off).
+    template <int dim, typename LA>
+    double
+    AnodeThermal<dim, LA>::step_error_ratio(const TimeState &now,
+                                            const TimeState &next,
+                                            const double     error) const
+    {
       const double T0   = parameters.coolant_temperature;
       const double peak = std::max(now.solution.linfty_norm(),
                                    next.solution.linfty_norm());
@@ -308,14 +404,9 @@ namespace xray
       const double allowed =
         parameters.time.tolerance * scale +
         1024 * std::numeric_limits<double>::epsilon() * peak;
-      result.error_ratio =
-        error == 0 ? 0. :
-        allowed > 0 ? error / allowed :
-                      std::numeric_limits<double>::infinity();
-
-      // The next step starts with the power after the step's end.
-      next.rate.add((beam.power_after(t + dt) - P3) * per_watt, unit_source);
-      return result;
+      return error == 0 ? 0. :
+             allowed > 0 ? error / allowed :
+                           std::numeric_limits<double>::infinity();
     }
 
 
@@ -544,14 +635,11 @@ namespace xray
     AnodeThermal<dim, LA>::run_transient(nlohmann::json &summary_entries)
     {
       const TimeStepping &time = parameters.time;
-      const auto         &beam = parameters.beam;
-      constexpr double    growth_limit = 2, shrink_limit = 0.2, safety = 0.9;
-
       quiet_newton      = true;
       stage_mass_factor = 0;
       supg_time_step    = 0;
       TransientProgress progress;
-      TimeState         now, next;
+      TimeState         now;
       if (restarting())
         restore_checkpoint(progress, now);
       else
@@ -560,122 +648,70 @@ namespace xray
             << (time.adaptive ? "adaptive" : "fixed") << " TR-BDF2 steps"
             << std::endl;
 
+      const unsigned int last_checkpoint = step_to_end(progress, now);
+      quiet_newton      = false;
+      stage_mass_factor = 0;
+      supg_time_step    = 0;
+      finish_transient(progress, now, last_checkpoint);
+      log_transient_totals(progress, now);
+      write_history();
+      summarize_transient(progress, now, summary_entries);
+      return transient_exit_status(progress, now);
+    }
+
+
+    // The steps from NOW to the end time, until a layer reaches its limit
+    // or after Time/Stop after steps. Returns the step count at the last
+    // checkpoint written (that of NOW on entry if none).
+    template <int dim, typename LA>
+    unsigned int
+    AnodeThermal<dim, LA>::step_to_end(TransientProgress &progress,
+                                       TimeState         &now)
+    {
+      const TimeStepping &time = parameters.time;
+      const auto         &beam = parameters.beam;
       const double end_tolerance = 1e-12 * time.end_time;
-      auto next_output = time.output_times.begin();
+      OutputTime   next_output   = time.output_times.begin();
       while (next_output != time.output_times.end() &&
              *next_output <= now.time + end_tolerance)
         ++next_output;
       std::vector<LayerResult> maxima = layer_maxima();
       unsigned int last_checkpoint = progress.accepted;
+      TimeState    next;
 
       double dt = progress.next_step;
       while (now.time < time.end_time * (1 - 1e-12))
         {
-          // Land on the next jump of P, output time and the end.
-          double end_of_step = std::min(now.time + dt, time.end_time);
-          const double jump  = beam.next_break(now.time);
-          end_of_step        = std::min(end_of_step, jump);
-          if (next_output != time.output_times.end())
-            end_of_step = std::min(end_of_step, *next_output);
-          const double step = end_of_step - now.time;
+          const double jump = beam.next_break(now.time);
+          const double step = landing_step(now.time, dt, jump, next_output);
           const double jump_at_start =
             beam.power_after(now.time) - beam.power_before(now.time);
 
           const TimeStepResult result = take_time_step(now, step, next);
           if (time.adaptive && result.error_ratio > 1)
             {
-              ++progress.rejected;
-              dt = step * std::max(shrink_limit,
-                                   safety * std::cbrt(1 / result.error_ratio));
-              if (dt < time.min_step)
-                throw SolverError(
-                  "the time step fell below Time/Minimum time step (" +
-                  Utilities::to_string(time.min_step) + " s) at t = " +
-                  Utilities::to_string(now.time) + " s");
+              dt = step_after_rejection(progress, now.time, step, result.error_ratio);
               continue;
             }
-
-          // Accepted.
-          const std::vector<LayerResult> previous_maxima = maxima;
-          std::swap(now, next);
-          present_solution = now.solution;
-          temperature      = present_solution;
-          progress.heat_in += result.heat_in;
-          progress.heat_out += result.heat_out;
-          ++progress.accepted;
-          progress.largest_step  = std::max(progress.largest_step, step);
-          progress.smallest_step = std::min(progress.smallest_step, step);
-          maxima                 = layer_maxima();
-          record_history(progress, now, step, maxima);
-          check_limits(progress, now.time, step, previous_maxima, maxima);
-
-          ++progress.steps_since_output;
-          const bool at_output_time =
-            next_output != time.output_times.end() &&
-            std::abs(now.time - *next_output) <= end_tolerance;
-          if (at_output_time ||
-              (time.output_interval > 0 &&
-               progress.steps_since_output >= time.output_interval))
-            {
-              output_results(now.time);
-              progress.last_output_time   = now.time;
-              progress.steps_since_output = 0;
-            }
-          if (at_output_time)
-            ++next_output;
+          accept_step(progress, now, next, step, result, maxima);
+          write_field_when_due(progress, now.time, end_tolerance, next_output);
           if (!std::isnan(progress.time_to_limit))
             break;
-
           if (progress.accepted % 100 == 0)
             log() << "      t = " << now.time << " s: " << progress.accepted
                   << " steps, peak " << history.back()[3] << " K" << std::endl;
 
-          dt = time.adaptive ?
-                 step * std::clamp(safety *
-                                     std::cbrt(1 / std::max(result.error_ratio,
-                                                            1e-12)),
-                                   shrink_limit,
-                                   growth_limit) :
-                 time.initial_step;
-          dt = std::min(dt, time.max_step);
-          // A jump of P starts again with the first step, or with the first
-          // step accepted after the last jump the same way.
-          const double P_before = beam.power_before(now.time);
-          const double P_after  = beam.power_after(now.time);
-          if (std::abs(now.time - jump) <= end_tolerance)
-            {
-              const double remembered = P_after > P_before ? progress.step_after_rise :
-                                        P_after < P_before ? progress.step_after_fall :
-                                                             0.;
-              dt = std::min(dt, remembered > 0 ? remembered : time.initial_step);
-            }
-          // The step just accepted began at a jump: remember it.
-          if (jump_at_start > 0)
-            progress.step_after_rise = step;
-          else if (jump_at_start < 0)
-            progress.step_after_fall = step;
-          const double repeat_step = repeat_periods(
-            progress,
-            now,
-            next_output != time.output_times.end() ?
-              std::min(*next_output, time.end_time) :
-              time.end_time);
+          dt = step_after_acceptance(progress, now.time, step,
+                                     result.error_ratio, jump, end_tolerance);
+          remember_step_after_jump(progress, step, jump_at_start);
+          const double repeat_step =
+            repeat_to_next_output(progress, now, end_tolerance, next_output);
           if (repeat_step > 0)
-            {
-              dt = repeat_step;
-              // (Repeated up to an output time: the field there is this one.)
-              if (next_output != time.output_times.end() &&
-                  std::abs(now.time - *next_output) <= end_tolerance)
-                {
-                  output_results(now.time);
-                  progress.last_output_time   = now.time;
-                  progress.steps_since_output = 0;
-                  ++next_output;
-                }
-            }
+            dt = repeat_step;
           progress.next_step = dt;
 
-          // (The last step's checkpoint follows the last field, below.)
+          // (The last step's checkpoint follows the last field:
+          // finish_transient().)
           const bool stopping = time.stop_after_steps > 0 &&
                                 progress.accepted >= time.stop_after_steps;
           const bool last_step =
@@ -689,9 +725,213 @@ namespace xray
           if (stopping)
             break;
         }
-      quiet_newton      = false;
-      stage_mass_factor = 0;
-      supg_time_step    = 0;
+      return last_checkpoint;
+    }
+
+
+    // The step from TIME_NOW of at most DT that lands on the next jump JUMP
+    // of the beam power, the next output time and the end: steps never
+    // cross a jump of P(t) (the error estimate assumes f smooth in time),
+    // and fields are written at their times exactly.
+    template <int dim, typename LA>
+    double
+    AnodeThermal<dim, LA>::landing_step(const double     time_now,
+                                        const double     dt,
+                                        const double     jump,
+                                        const OutputTime next_output) const
+    {
+      const TimeStepping &time = parameters.time;
+      double end_of_step = std::min(time_now + dt, time.end_time);
+      end_of_step        = std::min(end_of_step, jump);
+      if (next_output != time.output_times.end())
+        end_of_step = std::min(end_of_step, *next_output);
+      return end_of_step - time_now;
+    }
+
+
+    // A rejected STEP from TIME_NOW, counted; the step to try instead:
+    // STEP safety (1/r)^(1/3) for the error ratio r (TR-BDF2's local error
+    // goes like dt^3), cut at most to shrink_limit STEP. Throws below
+    // Time/Minimum time step.
+    template <int dim, typename LA>
+    double
+    AnodeThermal<dim, LA>::step_after_rejection(TransientProgress &progress,
+                                                const double       time_now,
+                                                const double       step,
+                                                const double error_ratio) const
+    {
+      using namespace step_control;
+      const TimeStepping &time = parameters.time;
+      ++progress.rejected;
+      const double dt =
+        step * std::max(shrink_limit, safety * std::cbrt(1 / error_ratio));
+      if (dt < time.min_step)
+        throw SolverError("the time step fell below Time/Minimum time step (" +
+                          Utilities::to_string(time.min_step) + " s) at t = " +
+                          Utilities::to_string(time_now) + " s");
+      return dt;
+    }
+
+
+    // An accepted STEP: NEXT becomes NOW (and the present solution), its
+    // heat joins the energy account, and the history row and the layer
+    // limits follow from the new layer maxima. MAXIMA holds those of the
+    // step's start on entry, of its end on return.
+    template <int dim, typename LA>
+    void
+    AnodeThermal<dim, LA>::accept_step(TransientProgress        &progress,
+                                       TimeState                &now,
+                                       TimeState                &next,
+                                       const double              step,
+                                       const TimeStepResult     &result,
+                                       std::vector<LayerResult> &maxima)
+    {
+      const std::vector<LayerResult> previous_maxima = maxima;
+      std::swap(now, next);
+      present_solution = now.solution;
+      temperature      = present_solution;
+      progress.heat_in += result.heat_in;
+      progress.heat_out += result.heat_out;
+      ++progress.accepted;
+      progress.largest_step  = std::max(progress.largest_step, step);
+      progress.smallest_step = std::min(progress.smallest_step, step);
+      maxima                 = layer_maxima();
+      record_history(progress, now, step, maxima);
+      check_limits(progress, now.time, step, previous_maxima, maxima);
+    }
+
+
+    // The field at TIME_NOW if it is the next output time (then moving
+    // NEXT_OUTPUT on) or Time/Output interval steps have passed since the
+    // last field.
+    template <int dim, typename LA>
+    void
+    AnodeThermal<dim, LA>::write_field_when_due(TransientProgress &progress,
+                                                const double       time_now,
+                                                const double       end_tolerance,
+                                                OutputTime        &next_output)
+    {
+      const TimeStepping &time = parameters.time;
+      ++progress.steps_since_output;
+      const bool at_output_time =
+        next_output != time.output_times.end() &&
+        std::abs(time_now - *next_output) <= end_tolerance;
+      if (at_output_time ||
+          (time.output_interval > 0 &&
+           progress.steps_since_output >= time.output_interval))
+        write_transient_field(progress, time_now);
+      if (at_output_time)
+        ++next_output;
+    }
+
+
+    // The field at TIME_NOW; the output interval counts from here.
+    template <int dim, typename LA>
+    void
+    AnodeThermal<dim, LA>::write_transient_field(TransientProgress &progress,
+                                                 const double       time_now)
+    {
+      output_results(time_now);
+      progress.last_output_time   = time_now;
+      progress.steps_since_output = 0;
+    }
+
+
+    // The step after an accepted STEP ending at TIME_NOW: from the error
+    // ratio r as after a rejection, STEP safety (1/r)^(1/3), but within
+    // [shrink_limit, growth_limit] STEP; or the fixed step; at most
+    // Time/Maximum time step. At a jump of P (JUMP, the step's landing
+    // point) the steps start small again: with the first step accepted
+    // after the last jump the same way (rise or fall), else the initial
+    // step, as the field changes there as fast as at t = 0.
+    template <int dim, typename LA>
+    double
+    AnodeThermal<dim, LA>::step_after_acceptance(
+      const TransientProgress &progress,
+      const double             time_now,
+      const double             step,
+      const double             error_ratio,
+      const double             jump,
+      const double             end_tolerance) const
+    {
+      using namespace step_control;
+      const TimeStepping &time = parameters.time;
+      const auto         &beam = parameters.beam;
+      double dt = time.adaptive ?
+                    step * std::clamp(safety *
+                                        std::cbrt(1 / std::max(error_ratio,
+                                                               1e-12)),
+                                      shrink_limit,
+                                      growth_limit) :
+                    time.initial_step;
+      dt = std::min(dt, time.max_step);
+      const double P_before = beam.power_before(time_now);
+      const double P_after  = beam.power_after(time_now);
+      if (std::abs(time_now - jump) <= end_tolerance)
+        {
+          const double remembered = P_after > P_before ? progress.step_after_rise :
+                                    P_after < P_before ? progress.step_after_fall :
+                                                         0.;
+          dt = std::min(dt, remembered > 0 ? remembered : time.initial_step);
+        }
+      return dt;
+    }
+
+
+    // The accepted STEP began at a jump of P by JUMP_AT_START (W): the
+    // first step after the next jump the same way starts with it
+    // (step_after_acceptance()).
+    template <int dim, typename LA>
+    void
+    AnodeThermal<dim, LA>::remember_step_after_jump(
+      TransientProgress &progress,
+      const double       step,
+      const double       jump_at_start) const
+    {
+      if (jump_at_start > 0)
+        progress.step_after_rise = step;
+      else if (jump_at_start < 0)
+        progress.step_after_fall = step;
+    }
+
+
+    // repeat_periods() up to the next output time or the end. Repeated up
+    // to an output time, the field there is the present one: written, and
+    // NEXT_OUTPUT moved on. Returns the step to go on with, or 0.
+    template <int dim, typename LA>
+    double
+    AnodeThermal<dim, LA>::repeat_to_next_output(TransientProgress &progress,
+                                                 TimeState         &now,
+                                                 const double       end_tolerance,
+                                                 OutputTime        &next_output)
+    {
+      const TimeStepping &time = parameters.time;
+      const double        repeat_step = repeat_periods(
+        progress,
+        now,
+        next_output != time.output_times.end() ?
+          std::min(*next_output, time.end_time) :
+          time.end_time);
+      if (repeat_step > 0 && next_output != time.output_times.end() &&
+          std::abs(now.time - *next_output) <= end_tolerance)
+        {
+          write_transient_field(progress, now.time);
+          ++next_output;
+        }
+      return repeat_step;
+    }
+
+
+    // After the last step: the last field, unless just written; the
+    // checkpoint to continue from; the beam power at the end (for the
+    // summary); and, for a run stopped before its end, how to continue.
+    template <int dim, typename LA>
+    void
+    AnodeThermal<dim, LA>::finish_transient(const TransientProgress &progress,
+                                            const TimeState         &now,
+                                            const unsigned int last_checkpoint)
+    {
+      const TimeStepping &time = parameters.time;
       if (progress.last_output_time != now.time || progress.accepted == 0)
         output_results(now.time);
       // A run that reached its end, or stopped after its steps, can be
@@ -701,7 +941,7 @@ namespace xray
       if (time.checkpoint_interval > 0 && std::isnan(progress.time_to_limit) &&
           last_checkpoint != progress.accepted)
         write_checkpoint(progress, now);
-      current_incident_power = beam.power_before(now.time);
+      current_incident_power = parameters.beam.power_before(now.time);
       const bool stopped_early =
         std::isnan(progress.time_to_limit) &&
         now.time < time.end_time * (1 - 1e-12);
@@ -714,7 +954,16 @@ namespace xray
                       output->path(checkpoint::directory_name) :
                     std::string())
               << std::endl;
+    }
 
+
+    // The log's account of the run: steps, Newton iterations, the peak,
+    // and the heat in, out and stored with the worst balance error.
+    template <int dim, typename LA>
+    void
+    AnodeThermal<dim, LA>::log_transient_totals(const TransientProgress &progress,
+                                                const TimeState &now) const
+    {
       log() << "   " << progress.accepted << " time steps ("
             << progress.rejected << " rejected), "
             << transient_newton_iterations << " Newton iterations; t = "
@@ -726,9 +975,15 @@ namespace xray
             << history.back()[history.back().size() - 4]
             << " J; largest balance error " << progress.worst_balance
             << " (relative)" << std::endl;
-      write_history();
-      summarize_transient(progress, now, summary_entries);
+    }
 
+
+    // Success, or a layer over its limit (exit 4, with its message).
+    template <int dim, typename LA>
+    int
+    AnodeThermal<dim, LA>::transient_exit_status(const TransientProgress &progress,
+                                                 const TimeState &now)
+    {
       if (!std::isnan(progress.time_to_limit))
         {
           limit_message = "temperature limit of layer '" +
