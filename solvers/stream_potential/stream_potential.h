@@ -31,13 +31,16 @@
 #include <deal.II/distributed/fully_distributed_tria.h>
 #include <deal.II/dofs/dof_handler.h>
 #include <deal.II/fe/fe_simplex_p.h>
+#include <deal.II/fe/fe_values.h>
 #include <deal.II/fe/mapping_fe.h>
 #include <deal.II/lac/affine_constraints.h>
+#include <deal.II/lac/full_matrix.h>
 #include <deal.II/lac/lapack_full_matrix.h>
 #include <deal.II/lac/vector.h>
 
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <deque>
 #include <map>
 #include <memory>
@@ -109,12 +112,48 @@ namespace xray
       make_grid();
       void
       setup_particles();
+      /// The particles' bounding box centred on the origin (sphere
+      /// enclosure).
+      static void
+      centre_particles(std::vector<meshes::Particle> &geometry);
+      /// The first charge (or prescribed potential) of particle i.
+      void
+      set_first_charge(ParticleState &particle, unsigned int i) const;
+      /// Mean height of each layer, for the guard electrodes.
+      void
+      compute_layer_heights();
       void
       setup_system();
       void
       find_particle_surface_dofs();
       void
       find_periodic_dof_pairs();
+      /// find_periodic_dof_pairs(): the locally owned dofs on the lateral
+      /// faces as (index, x, y, z, particle or -1).
+      std::vector<double>
+      periodic_face_dofs() const;
+      /// A position quantised to the matching tolerance, and the masters
+      /// (dof, particle or -1) by the key of their support point.
+      using PeriodicKey = std::array<long long, 3>;
+      using PeriodicMasters =
+        std::map<PeriodicKey, std::pair<types::global_dof_index, int>>;
+      static PeriodicKey
+      periodic_key(const Point<3> &x, double tolerance);
+      /// Sorts the gathered lateral-face dofs into masters (low faces,
+      /// keyed by position) and slaves (high faces, with their image on
+      /// the low faces); dofs on a cut particle go to its master directly.
+      void
+      sort_periodic_masters_and_slaves(
+        const std::vector<std::vector<double>>                    &all,
+        double                                                     tolerance,
+        PeriodicMasters                                           &masters,
+        std::vector<std::pair<types::global_dof_index, Point<3>>> &slaves);
+      /// Pairs every locally relevant slave with the master at its image.
+      void
+      match_periodic_slaves(
+        const PeriodicMasters                                           &masters,
+        const std::vector<std::pair<types::global_dof_index, Point<3>>> &slaves,
+        double tolerance);
       bool
       periodic() const;
       void
@@ -139,6 +178,31 @@ namespace xray
             double                           tolerance);
       std::vector<double>
       compute_surface_charge_density();
+      /// Consistent flux numerators n_k and areas m_k = int_S psi_k dA of
+      /// the surface vertices (locally owned, compressed).
+      void
+      assemble_vertex_fluxes(Vector &numerator, Vector &area) const;
+      /// The local vertices of a cell on a particle surface.
+      std::vector<unsigned int>
+      surface_vertices_of_cell(
+        const std::vector<types::global_dof_index> &dof_indices) const;
+      /// int_K eps0 grad psi_v . grad phi_h dx on the cell of fe_values.
+      double
+      vertex_flux(const FEValues<dim>               &fe_values,
+                  const FullMatrix<double>          &hat,
+                  unsigned int                       v,
+                  const std::vector<Tensor<1, dim>> &gradients) const;
+      /// int_F psi_v dA on the face of face_values.
+      double
+      vertex_surface_weight(const FEFaceValues<dim>  &face_values,
+                            const FullMatrix<double> &hat,
+                            unsigned int              v) const;
+      /// Appends this rank's emitting-field samples and returns each
+      /// particle's Galerkin charge (all ranks).
+      std::vector<double>
+      record_surface_samples(const Vector &numerator,
+                             const Vector &area,
+                             const Vector &sigma);
       /// The recovered surface charge density (doc/stream-potential.md,
       /// "Surface fields") at the locally owned surface vertices from the
       /// consistent flux numerators (locally owned).
@@ -156,8 +220,32 @@ namespace xray
       ghosted(const Vector &owned) const;
       void
       evaluate_particles();
+      /// Adds this rank's part of oint eps0 grad phi . n dA of each particle.
+      void
+      add_gradient_flux_charges(std::vector<double> &flux_charge) const;
+      /// Gives every rank all emitting-field samples of every particle and
+      /// their emitted currents.
+      void
+      gather_current_balance_samples();
       void
       find_peak_vertices();
+      /// The steps of find_peak_vertices(): the peak vertex of each particle,
+      /// the recovery coefficients c of sigma there, the peak positions,
+      /// and the weights of the peak fields on the dofs.
+      std::vector<types::global_dof_index>
+      find_peak_dofs() const;
+      Vector
+      peak_recovery_coefficients() const;
+      void
+      find_peak_points();
+      void
+      compute_peak_flux_weights(const Vector &c);
+      /// int_K eps0 grad psi_v . grad phi_m dx on the cell of fe_values.
+      double
+      vertex_stiffness(const FEValues<dim>      &fe_values,
+                       const FullMatrix<double> &hat,
+                       unsigned int              v,
+                       unsigned int              m) const;
       /// The particle whose surface holds a surface dof.
       unsigned int
       particle_of_surface_dof(types::global_dof_index dof) const;

@@ -24,21 +24,8 @@ namespace xray
       if (periodic())
         periodic_cell =
           meshes::make_periodic_cell(geometry, parameters.layout.lattice_pitch);
-
-      // The sphere enclosure is centred on the particles.
       if (parameters.enclosure_shape == meshes::EnclosureShape::sphere)
-        {
-          Point<3> low = geometry[0].center, high = low;
-          for (const auto &p : geometry)
-            for (unsigned int d = 0; d < 3; ++d)
-              {
-                low[d]  = std::min(low[d], p.center[d]);
-                high[d] = std::max(high[d], p.center[d]);
-              }
-          const Tensor<1, 3> shift = -0.5 * (low + high);
-          for (auto &p : geometry)
-            p.center += shift;
-        }
+        centre_particles(geometry);
 
       // The patch is centred at the evaluation position across the spot:
       // each particle has flown x_spot + (x - x_centre) into it. The
@@ -60,45 +47,81 @@ namespace xray
                          " particles (give one value for all, or one per "
                          "particle)");
 
-      const double pi = boost::math::constants::pi<double>();
       particles.resize(geometry.size());
       for (unsigned int i = 0; i < geometry.size(); ++i)
         {
           ParticleState &particle = particles[i];
           particle.geometry       = geometry[i];
-          const double r          = geometry[i].radius;
           particle.beam_charge    = parameters.beam.deposited_charge(
-            r, x_spot + (periodic() ? 0. : geometry[i].center[0] - x_centre));
+            geometry[i].radius,
+            x_spot + (periodic() ? 0. : geometry[i].center[0] - x_centre));
+          set_first_charge(particle, i);
+        }
+      compute_layer_heights();
+    }
 
-          switch (parameters.charging_model)
+
+    template <int dim, typename LA>
+    void
+    StreamPotential<dim, LA>::centre_particles(
+      std::vector<meshes::Particle> &geometry)
+    {
+      // The sphere enclosure is centred on the origin, so the particles'
+      // bounding box (of their centres) is moved there.
+      Point<3> low = geometry[0].center, high = low;
+      for (const auto &p : geometry)
+        for (unsigned int d = 0; d < 3; ++d)
+          {
+            low[d]  = std::min(low[d], p.center[d]);
+            high[d] = std::max(high[d], p.center[d]);
+          }
+      const Tensor<1, 3> shift = -0.5 * (low + high);
+      for (auto &p : geometry)
+        p.center += shift;
+    }
+
+
+    template <int dim, typename LA>
+    void
+    StreamPotential<dim, LA>::set_first_charge(ParticleState     &particle,
+                                               const unsigned int i) const
+    {
+      const std::vector<double> &potentials = parameters.particle_potentials;
+      const double               r          = particle.geometry.radius;
+      switch (parameters.charging_model)
+        {
+          case ChargingModel::prescribed_charge:
+            particle.charge = parameters.particle_charge;
+            break;
+          case ChargingModel::prescribed_potential:
+            particle.potential = potentials[potentials.size() == 1 ? 0 : i];
+            break;
+          case ChargingModel::beam:
+            particle.charge = particle.beam_charge;
+            break;
+          case ChargingModel::field_emission_cap:
+          case ChargingModel::current_balance:
             {
-              case ChargingModel::prescribed_charge:
-                particle.charge = parameters.particle_charge;
-                break;
-              case ChargingModel::prescribed_potential:
-                particle.potential =
-                  potentials[potentials.size() == 1 ? 0 : i];
-                break;
-              case ChargingModel::beam:
-                particle.charge = particle.beam_charge;
-                break;
-              case ChargingModel::field_emission_cap:
-              case ChargingModel::current_balance:
-                {
-                  // Start from the isolated sphere at the field limit,
-                  // Q = 4 pi eps0 r^2 E_lim: the self-field dominates, so
-                  // the iteration starts close to its answer.
-                  const double isolated_limit = 4 * pi * vacuum_permittivity *
-                                                r * r * parameters.field_limit;
-                  particle.charge =
-                    particle.beam_charge < 0 ?
-                      -std::min(-particle.beam_charge, isolated_limit) :
-                      particle.beam_charge;
-                  break;
-                }
+              // Start from the isolated sphere at the field limit,
+              // Q = 4 pi eps0 r^2 E_lim: the self-field dominates, so
+              // the iteration starts close to its answer.
+              const double pi = boost::math::constants::pi<double>();
+              const double isolated_limit =
+                4 * pi * vacuum_permittivity * r * r * parameters.field_limit;
+              particle.charge =
+                particle.beam_charge < 0 ?
+                  -std::min(-particle.beam_charge, isolated_limit) :
+                  particle.beam_charge;
+              break;
             }
         }
+    }
 
+
+    template <int dim, typename LA>
+    void
+    StreamPotential<dim, LA>::compute_layer_heights()
+    {
       // Guard electrodes follow each layer's mean height and potential.
       const unsigned int n_layers = parameters.layout.n_layers;
       layer_heights.assign(n_layers, 0.);

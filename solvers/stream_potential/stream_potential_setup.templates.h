@@ -181,13 +181,29 @@ namespace xray
       const double   tolerance =
         1e-8 * std::max(high[0] - low[0], high[1] - low[1]);
 
+      const std::vector<std::vector<double>> all =
+        Utilities::MPI::all_gather(communicator, periodic_face_dofs());
+
+      PeriodicMasters                                           masters;
+      std::vector<std::pair<types::global_dof_index, Point<3>>> slaves;
+      sort_periodic_masters_and_slaves(all, tolerance, masters, slaves);
+      match_periodic_slaves(masters, slaves, tolerance);
+    }
+
+
+    template <int dim, typename LA>
+    std::vector<double>
+    StreamPotential<dim, LA>::periodic_face_dofs() const
+    {
+      // Each locally owned dof on the lateral faces, once, as (index, x,
+      // y, z, particle or -1) with its support point; the particle each
+      // locally relevant surface dof belongs to is known here, as the
+      // owner of a dof sees all faces around it (ghost cells share a
+      // vertex with owned ones).
       const Quadrature<dim> support_points(fe.get_unit_support_points());
       FEValues<dim> values(mapping, fe, support_points, update_quadrature_points);
       std::vector<types::global_dof_index> cell_dofs(fe.n_dofs_per_cell());
       std::vector<types::global_dof_index> face_dofs;
-      // The particle each locally relevant surface dof belongs to: the
-      // owner of a dof sees all faces around it (ghost cells share a
-      // vertex with owned ones), so it knows.
       std::map<types::global_dof_index, unsigned int> particle_of_dof;
       for (unsigned int i = 0; i < surface_dofs.size(); ++i)
         for (const types::global_dof_index k : surface_dofs[i])
@@ -220,25 +236,39 @@ namespace xray
                                       double(particle->second)});
                     }
               }
-      const std::vector<std::vector<double>> all =
-        Utilities::MPI::all_gather(communicator, local);
+      return local;
+    }
 
-      // Masters by their position, quantised to the tolerance.
-      using Key = std::array<long long, 3>;
-      const auto key = [&](const Point<3> &x) {
-        return Key{{std::llround(x[0] / tolerance), std::llround(x[1] / tolerance),
-                    std::llround(x[2] / tolerance)}};
-      };
-      const auto on = [&](const double x, const double plane) {
-        return std::abs(x - plane) <= tolerance;
-      };
+
+    template <int dim, typename LA>
+    typename StreamPotential<dim, LA>::PeriodicKey
+    StreamPotential<dim, LA>::periodic_key(const Point<3> &x,
+                                           const double    tolerance)
+    {
+      // Positions quantised to the matching tolerance.
+      return PeriodicKey{{std::llround(x[0] / tolerance),
+                          std::llround(x[1] / tolerance),
+                          std::llround(x[2] / tolerance)}};
+    }
+
+
+    template <int dim, typename LA>
+    void
+    StreamPotential<dim, LA>::sort_periodic_masters_and_slaves(
+      const std::vector<std::vector<double>>                    &all,
+      const double                                               tolerance,
+      PeriodicMasters                                           &masters,
+      std::vector<std::pair<types::global_dof_index, Point<3>>> &slaves)
+    {
       // Every rank resolves the constraints to their final masters from
       // the same global data, so that no rank needs to know a chain it
       // cannot see: a dof on a particle (a cut particle's circle) goes to
       // the particle's master, a slave whose translate is on a particle
       // too; dofs on the anode and the top keep their boundary values.
-      std::map<Key, std::pair<types::global_dof_index, int>> masters;
-      std::vector<std::pair<types::global_dof_index, Point<3>>> slaves;
+      const Point<2> low = periodic_cell.low, high = periodic_cell.high;
+      const auto     on  = [&](const double x, const double plane) {
+        return std::abs(x - plane) <= tolerance;
+      };
       for (const auto &rank_data : all)
         for (std::size_t j = 0; j < rank_data.size(); j += 5)
           {
@@ -255,8 +285,9 @@ namespace xray
                     locally_relevant_dofs.is_element(k))
                   periodic_pairs.emplace_back(k, master_dofs[particle]);
                 if (!(on(x[0], high[0]) || on(x[1], high[1])))
-                  masters.emplace(key(x), std::make_pair(master_dofs[particle],
-                                                         particle));
+                  masters.emplace(periodic_key(x, tolerance),
+                                  std::make_pair(master_dofs[particle],
+                                                 particle));
                 continue;
               }
             if (on(x[0], high[0]) || on(x[1], high[1]))
@@ -269,18 +300,31 @@ namespace xray
                 slaves.emplace_back(k, x);
               }
             else
-              masters.emplace(key(x), std::make_pair(k, -1));
+              masters.emplace(periodic_key(x, tolerance), std::make_pair(k, -1));
           }
+    }
+
+
+    template <int dim, typename LA>
+    void
+    StreamPotential<dim, LA>::match_periodic_slaves(
+      const PeriodicMasters                                           &masters,
+      const std::vector<std::pair<types::global_dof_index, Point<3>>> &slaves,
+      const double tolerance)
+    {
+      // The master of each slave is the one in the quantisation cell of its
+      // image or a neighbouring cell (a point within the tolerance may round
+      // either way).
       for (const auto &[slave, image] : slaves)
         {
           types::global_dof_index master = numbers::invalid_dof_index;
-          const Key               centre = key(image);
+          const PeriodicKey       centre = periodic_key(image, tolerance);
           for (long long a = -1; a <= 1; ++a)
             for (long long b = -1; b <= 1; ++b)
               for (long long c = -1; c <= 1; ++c)
                 {
-                  const auto it =
-                    masters.find(Key{{centre[0] + a, centre[1] + b, centre[2] + c}});
+                  const auto it = masters.find(
+                    PeriodicKey{{centre[0] + a, centre[1] + b, centre[2] + c}});
                   if (it != masters.end())
                     master = it->second.first;
                 }

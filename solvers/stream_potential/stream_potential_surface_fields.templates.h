@@ -18,39 +18,56 @@ namespace xray
 {
   namespace stream_potential
   {
+    // Nodal surface charge density at the particle-surface vertices from
+    // the consistent (variational) flux with the linear hat function
+    // psi_k of vertex k, which lies in the P2 space:
+    //   L_k = int_Omega eps0 grad psi_k . grad phi_h dx / int_S psi_k dA.
+    // Green's formula makes the numerator int_S sigma psi_k dA (there is
+    // no space charge in the particle model); the hat weights are
+    // positive, so the quotient is a local average of sigma, without the
+    // oscillation of P2 vertex functions (whose surface integral is 0).
+    // It converges faster than eps0 dphi_h/dn evaluated on the surface,
+    // but scatters from vertex to vertex on an irregular surface mesh;
+    // recovered_surface_density() removes the scatter.
+    //
+    // Returns each particle's Galerkin charge, the sum of its vertex
+    // numerators (all ranks). sum_k psi_k over the surface vertices is 1
+    // on the surface, as is the sum of the particle's P2 surface basis
+    // functions; their difference vanishes on every boundary, and the
+    // Galerkin equations of the interior dofs (with rho = 0) make it
+    // orthogonal to phi_h. So the sum is the residual of the
+    // unconstrained system A phi_h - b summed over the particle's surface
+    // dofs: the variationally consistent charge, whose error is the
+    // square of the energy-norm error (twice the rate of the gradient
+    // flux). For a floating conductor it is the master's row, i.e. the
+    // imposed charge to solver tolerance.
     template <int dim, typename LA>
     std::vector<double>
     StreamPotential<dim, LA>::compute_surface_charge_density()
     {
-      // Nodal surface charge density at the particle-surface vertices from
-      // the consistent (variational) flux with the linear hat function
-      // psi_k of vertex k, which lies in the P2 space:
-      //   L_k = int_Omega eps0 grad psi_k . grad phi_h dx / int_S psi_k dA.
-      // Green's formula makes the numerator int_S sigma psi_k dA (there is
-      // no space charge in the particle model); the hat weights are
-      // positive, so the quotient is a local average of sigma, without the
-      // oscillation of P2 vertex functions (whose surface integral is 0).
-      // It converges faster than eps0 dphi_h/dn evaluated on the surface,
-      // but scatters from vertex to vertex on an irregular surface mesh;
-      // recovered_surface_density() removes the scatter.
-      //
-      // Returns each particle's Galerkin charge, the sum of its vertex
-      // numerators (all ranks). sum_k psi_k over the surface vertices is 1
-      // on the surface, as is the sum of the particle's P2 surface basis
-      // functions; their difference vanishes on every boundary, and the
-      // Galerkin equations of the interior dofs (with rho = 0) make it
-      // orthogonal to phi_h. So the sum is the residual of the
-      // unconstrained system A phi_h - b summed over the particle's surface
-      // dofs: the variationally consistent charge, whose error is the
-      // square of the energy-norm error (twice the rate of the gradient
-      // flux). For a floating conductor it is the master's row, i.e. the
-      // imposed charge to solver tolerance.
-      const unsigned int       n_vertices = dim + 1; // simplices
-      const unsigned int       n_dofs     = fe.n_dofs_per_cell();
-      const FullMatrix<double> hat        = internal::vertex_hat_functions(fe);
-
       Vector numerator(locally_owned_dofs, communicator);
       Vector area(locally_owned_dofs, communicator);
+      assemble_vertex_fluxes(numerator, area);
+      vertex_areas.reinit(locally_owned_dofs,
+                          locally_relevant_dofs,
+                          communicator);
+      vertex_areas       = area;
+      const Vector sigma = recovered_surface_density(numerator);
+      return record_surface_samples(numerator, area, sigma);
+    }
+
+
+    template <int dim, typename LA>
+    void
+    StreamPotential<dim, LA>::assemble_vertex_fluxes(Vector &numerator,
+                                                     Vector &area) const
+    {
+      // The numerators n_k = int eps0 grad psi_k . grad phi_h dx and the
+      // areas m_k = int_S psi_k dA, cell by cell over the cells that touch
+      // a particle surface at a vertex.
+      const unsigned int       n_dofs = fe.n_dofs_per_cell();
+      const FullMatrix<double> hat    = internal::vertex_hat_functions(fe);
+
       FEValues<dim>     fe_values(mapping, fe, quadrature,
                               update_gradients | update_JxW_values);
       FEFaceValues<dim> face_values(mapping, fe, face_quadrature,
@@ -63,10 +80,8 @@ namespace xray
         if (cell->is_locally_owned())
           {
             cell->get_dof_indices(dof_indices);
-            std::vector<unsigned int> surface_vertices;
-            for (unsigned int v = 0; v < n_vertices; ++v)
-              if (particle_surface_dofs.is_element(dof_indices[v]))
-                surface_vertices.push_back(v); // vertex dofs come first
+            const std::vector<unsigned int> surface_vertices =
+              surface_vertices_of_cell(dof_indices);
             if (surface_vertices.empty())
               continue;
 
@@ -75,15 +90,8 @@ namespace xray
             rows.clear(), values.clear();
             for (const unsigned int v : surface_vertices)
               {
-                double flux = 0;
-                for (const unsigned int q :
-                     fe_values.quadrature_point_indices())
-                  for (unsigned int j = 0; j < n_dofs; ++j)
-                    flux += vacuum_permittivity * hat(v, j) *
-                            (fe_values.shape_grad(j, q) * gradients[q]) *
-                            fe_values.JxW(q);
                 rows.push_back(dof_indices[v]);
-                values.push_back(flux);
+                values.push_back(vertex_flux(fe_values, hat, v, gradients));
               }
             numerator.add(rows, values);
 
@@ -96,26 +104,78 @@ namespace xray
                   face_values.reinit(cell, f);
                   for (const unsigned int v : surface_vertices)
                     {
-                      double weight = 0;
-                      for (const unsigned int q :
-                           face_values.quadrature_point_indices())
-                        for (unsigned int j = 0; j < n_dofs; ++j)
-                          weight += hat(v, j) * face_values.shape_value(j, q) *
-                                    face_values.JxW(q);
                       rows.push_back(dof_indices[v]);
-                      values.push_back(weight);
+                      values.push_back(
+                        vertex_surface_weight(face_values, hat, v));
                     }
                 }
             area.add(rows, values);
           }
       numerator.compress(VectorOperation::add);
       area.compress(VectorOperation::add);
-      vertex_areas.reinit(locally_owned_dofs,
-                          locally_relevant_dofs,
-                          communicator);
-      vertex_areas       = area;
-      const Vector sigma = recovered_surface_density(numerator);
+    }
 
+
+    template <int dim, typename LA>
+    std::vector<unsigned int>
+    StreamPotential<dim, LA>::surface_vertices_of_cell(
+      const std::vector<types::global_dof_index> &dof_indices) const
+    {
+      // The local vertices of a simplex on a particle surface (vertex dofs
+      // come first).
+      std::vector<unsigned int> surface_vertices;
+      for (unsigned int v = 0; v < dim + 1; ++v)
+        if (particle_surface_dofs.is_element(dof_indices[v]))
+          surface_vertices.push_back(v);
+      return surface_vertices;
+    }
+
+
+    template <int dim, typename LA>
+    double
+    StreamPotential<dim, LA>::vertex_flux(
+      const FEValues<dim>               &fe_values,
+      const FullMatrix<double>          &hat,
+      const unsigned int                 v,
+      const std::vector<Tensor<1, dim>> &gradients) const
+    {
+      // int_K eps0 grad psi_v . grad phi_h dx, psi_v = sum_j hat(v, j) phi_j.
+      double flux = 0;
+      for (const unsigned int q : fe_values.quadrature_point_indices())
+        for (unsigned int j = 0; j < fe.n_dofs_per_cell(); ++j)
+          flux += vacuum_permittivity * hat(v, j) *
+                  (fe_values.shape_grad(j, q) * gradients[q]) *
+                  fe_values.JxW(q);
+      return flux;
+    }
+
+
+    template <int dim, typename LA>
+    double
+    StreamPotential<dim, LA>::vertex_surface_weight(
+      const FEFaceValues<dim>  &face_values,
+      const FullMatrix<double> &hat,
+      const unsigned int        v) const
+    {
+      // int_F psi_v dA over one particle-surface face.
+      double weight = 0;
+      for (const unsigned int q : face_values.quadrature_point_indices())
+        for (unsigned int j = 0; j < fe.n_dofs_per_cell(); ++j)
+          weight +=
+            hat(v, j) * face_values.shape_value(j, q) * face_values.JxW(q);
+      return weight;
+    }
+
+
+    template <int dim, typename LA>
+    std::vector<double>
+    StreamPotential<dim, LA>::record_surface_samples(const Vector &numerator,
+                                                     const Vector &area,
+                                                     const Vector &sigma)
+    {
+      // Each particle's Galerkin charge, sum_k n_k over its surface
+      // vertices (all ranks), and the emitting-field samples of the
+      // vertices this rank owns.
       std::vector<double> galerkin_charge(particles.size(), 0.);
       for (unsigned int i = 0; i < particles.size(); ++i)
         for (const types::global_dof_index k : surface_dofs[i])
@@ -243,33 +303,8 @@ namespace xray
             max_emitting[i] = std::max(max_emitting[i], field);
           }
 
-      // The charge inside each surface from the gradient flux,
-      // oint eps0 grad phi . n dA with n out of the vacuum (into the
-      // particle): a check of the discretisation against the Galerkin
-      // charge.
-      FEFaceValues<dim> face_values(mapping, fe, face_quadrature,
-                                    update_gradients | update_normal_vectors |
-                                      update_JxW_values);
-      std::vector<Tensor<1, dim>> gradients(face_quadrature.size());
-      for (const auto &cell : dof_handler.active_cell_iterators())
-        if (cell->is_locally_owned())
-          for (const unsigned int f : cell->face_indices())
-            if (cell->at_boundary(f) &&
-                cell->face(f)->boundary_id() >=
-                  meshes::stream_boundary::first_particle)
-              {
-                const unsigned int i = cell->face(f)->boundary_id() -
-                                       meshes::stream_boundary::first_particle;
-                face_values.reinit(cell, f);
-                face_values.get_function_gradients(ghosted_solution,
-                                                   gradients);
-                for (const unsigned int q :
-                     face_values.quadrature_point_indices())
-                  flux_charge[i] += vacuum_permittivity *
-                                    (gradients[q] *
-                                     face_values.normal_vector(q)) *
-                                    face_values.JxW(q);
-              }
+      // A check of the discretisation against the Galerkin charge.
+      add_gradient_flux_charges(flux_charge);
 
       // The potential of each particle is the value of any of its surface
       // dofs a rank sees (all are equal).
@@ -294,30 +329,74 @@ namespace xray
             particles[i].charge = galerkin_charge[i];
         }
 
-      // The current balance needs every sample of a particle in one place.
       if (parameters.charging_model == ChargingModel::current_balance)
+        gather_current_balance_samples();
+    }
+
+
+    template <int dim, typename LA>
+    void
+    StreamPotential<dim, LA>::add_gradient_flux_charges(
+      std::vector<double> &flux_charge) const
+    {
+      // The charge inside each surface from the gradient flux,
+      // oint eps0 grad phi . n dA with n out of the vacuum (into the
+      // particle), over the locally owned faces (summed over ranks by the
+      // caller).
+      FEFaceValues<dim> face_values(mapping, fe, face_quadrature,
+                                    update_gradients | update_normal_vectors |
+                                      update_JxW_values);
+      std::vector<Tensor<1, dim>> gradients(face_quadrature.size());
+      for (const auto &cell : dof_handler.active_cell_iterators())
+        if (cell->is_locally_owned())
+          for (const unsigned int f : cell->face_indices())
+            if (cell->at_boundary(f) &&
+                cell->face(f)->boundary_id() >=
+                  meshes::stream_boundary::first_particle)
+              {
+                const unsigned int i = cell->face(f)->boundary_id() -
+                                       meshes::stream_boundary::first_particle;
+                face_values.reinit(cell, f);
+                face_values.get_function_gradients(ghosted_solution,
+                                                   gradients);
+                for (const unsigned int q :
+                     face_values.quadrature_point_indices())
+                  flux_charge[i] += vacuum_permittivity *
+                                    (gradients[q] *
+                                     face_values.normal_vector(q)) *
+                                    face_values.JxW(q);
+              }
+    }
+
+
+    template <int dim, typename LA>
+    void
+    StreamPotential<dim, LA>::gather_current_balance_samples()
+    {
+      // The current balance integrates the emission over each particle's
+      // whole surface, I_i = sum_k m_k J(F_k), so it needs every sample of
+      // a particle in one place, in rank order on every rank.
+      const unsigned int n = particles.size();
+      const auto         all_fields =
+        Utilities::MPI::all_gather(communicator, emitting_field_samples);
+      const auto all_weights =
+        Utilities::MPI::all_gather(communicator, area_weight_samples);
+      for (unsigned int i = 0; i < n; ++i)
         {
-          const auto all_fields =
-            Utilities::MPI::all_gather(communicator, emitting_field_samples);
-          const auto all_weights =
-            Utilities::MPI::all_gather(communicator, area_weight_samples);
-          for (unsigned int i = 0; i < n; ++i)
+          emitting_field_samples[i].clear();
+          area_weight_samples[i].clear();
+          for (unsigned int rank = 0; rank < all_fields.size(); ++rank)
             {
-              emitting_field_samples[i].clear();
-              area_weight_samples[i].clear();
-              for (unsigned int rank = 0; rank < all_fields.size(); ++rank)
-                {
-                  emitting_field_samples[i].insert(
-                    emitting_field_samples[i].end(),
-                    all_fields[rank][i].begin(), all_fields[rank][i].end());
-                  area_weight_samples[i].insert(area_weight_samples[i].end(),
-                                                all_weights[rank][i].begin(),
-                                                all_weights[rank][i].end());
-                }
-              particles[i].emitted_current =
-                emitted_current(emitting_field_samples[i],
-                                area_weight_samples[i], emitter_of(i));
+              emitting_field_samples[i].insert(emitting_field_samples[i].end(),
+                                               all_fields[rank][i].begin(),
+                                               all_fields[rank][i].end());
+              area_weight_samples[i].insert(area_weight_samples[i].end(),
+                                            all_weights[rank][i].begin(),
+                                            all_weights[rank][i].end());
             }
+          particles[i].emitted_current =
+            emitted_current(emitting_field_samples[i],
+                            area_weight_samples[i], emitter_of(i));
         }
     }
 
@@ -325,6 +404,17 @@ namespace xray
     template <int dim, typename LA>
     void
     StreamPotential<dim, LA>::find_peak_vertices()
+    {
+      peak_dofs        = find_peak_dofs();
+      const Vector c   = peak_recovery_coefficients();
+      find_peak_points();
+      compute_peak_flux_weights(c);
+    }
+
+
+    template <int dim, typename LA>
+    std::vector<types::global_dof_index>
+    StreamPotential<dim, LA>::find_peak_dofs() const
     {
       // The largest emitting-field sample of each particle over all ranks;
       // of equal maxima the smallest dof index, so every rank agrees.
@@ -344,17 +434,19 @@ namespace xray
         if (local_best[i] != best[i])
           dofs[i] = numbers::invalid_dof_index;
       internal::all_min(dofs, communicator);
-      peak_dofs = dofs;
+      return dofs;
+    }
 
+
+    template <int dim, typename LA>
+    typename StreamPotential<dim, LA>::Vector
+    StreamPotential<dim, LA>::peak_recovery_coefficients() const
+    {
       // The recovered density at a peak vertex k is a fixed linear
       // functional of the vertex values, sigma_k = sum_j c_j L_j with
-      //   c = (2 P - P P)^T e_k = 2 t - P^T t,   t = P^T e_k,
-      // and L_j = n_j / m_j, whose numerator n_j = sum_m w_jm phi_m with
-      // w_jm = int eps0 grad psi_j . grad phi_m dx over the cells at j
-      // (doc/stream-potential.md, "Surface fields"). Kept as weights
-      // sum_j c_j w_jm / m_j on the dofs m, so that any potential, a
-      // stored response included, is read at the peak vertices without
-      // integrating again.
+      //   c = (2 P - P P)^T e_k = 2 t - P^T t,   t = P^T e_k
+      // (doc/stream-potential.md, "Surface fields"); c of all peak
+      // vertices at once, ghosted.
       Vector unit(locally_owned_dofs, communicator);
       for (const types::global_dof_index k : peak_dofs)
         if (locally_owned_dofs.is_element(k))
@@ -364,16 +456,50 @@ namespace xray
       coefficients.sadd(2.,
                         -1.,
                         patch_average_transpose(ghosted(coefficients)));
-      const Vector c = ghosted(coefficients);
+      return ghosted(coefficients);
+    }
 
+
+    template <int dim, typename LA>
+    void
+    StreamPotential<dim, LA>::find_peak_points()
+    {
       // Each peak vertex's position (every rank), for the point-charge
       // model of the cap (its field direction at the peak).
+      const unsigned int  n = particles.size();
       std::vector<double> peak_coordinates(dim * n,
                                            -std::numeric_limits<double>::max());
       std::map<types::global_dof_index, unsigned int> particle_of_peak;
       for (unsigned int i = 0; i < n; ++i)
         particle_of_peak[peak_dofs[i]] = i;
+      std::vector<types::global_dof_index> dof_indices(fe.n_dofs_per_cell());
+      for (const auto &cell : dof_handler.active_cell_iterators())
+        if (cell->is_locally_owned())
+          {
+            cell->get_dof_indices(dof_indices);
+            for (unsigned int v = 0; v < dim + 1; ++v)
+              if (const auto peak = particle_of_peak.find(dof_indices[v]);
+                  peak != particle_of_peak.end())
+                for (unsigned int d = 0; d < dim; ++d)
+                  peak_coordinates[dim * peak->second + d] = cell->vertex(v)[d];
+          }
+      internal::all_max(peak_coordinates, communicator);
+      peak_points.resize(n);
+      for (unsigned int i = 0; i < n; ++i)
+        for (unsigned int d = 0; d < dim; ++d)
+          peak_points[i][d] = peak_coordinates[dim * i + d];
+    }
 
+
+    template <int dim, typename LA>
+    void
+    StreamPotential<dim, LA>::compute_peak_flux_weights(const Vector &c)
+    {
+      // L_j = n_j / m_j, whose numerator n_j = sum_m w_jm phi_m with
+      // w_jm = int eps0 grad psi_j . grad phi_m dx over the cells at j.
+      // Kept as weights sum_j c_j w_jm / m_j on the dofs m, so that any
+      // potential, a stored response included, is read at the peak
+      // vertices without integrating again.
       peak_flux_dofs.clear();
       peak_flux_weights.clear();
       peak_flux_particles.clear();
@@ -389,10 +515,6 @@ namespace xray
             for (unsigned int v = 0; v < dim + 1; ++v)
               {
                 const types::global_dof_index j = dof_indices[v];
-                if (const auto peak = particle_of_peak.find(j);
-                    peak != particle_of_peak.end())
-                  for (unsigned int d = 0; d < dim; ++d)
-                    peak_coordinates[dim * peak->second + d] = cell->vertex(v)[d];
                 if (!particle_surface_dofs.is_element(j) || c(j) == 0 ||
                     !(vertex_areas(j) > 0))
                   continue;
@@ -402,25 +524,32 @@ namespace xray
                 const unsigned int particle    = particle_of_surface_dof(j);
                 for (const unsigned int m : fe_values.dof_indices())
                   {
-                    double weight = 0;
-                    for (const unsigned int q :
-                         fe_values.quadrature_point_indices())
-                      for (const unsigned int l : fe_values.dof_indices())
-                        weight += vacuum_permittivity * hat(v, l) *
-                                  (fe_values.shape_grad(l, q) *
-                                   fe_values.shape_grad(m, q)) *
-                                  fe_values.JxW(q);
                     peak_flux_dofs.push_back(dof_indices[m]);
-                    peak_flux_weights.push_back(coefficient * weight);
+                    peak_flux_weights.push_back(
+                      coefficient * vertex_stiffness(fe_values, hat, v, m));
                     peak_flux_particles.push_back(particle);
                   }
               }
           }
-      internal::all_max(peak_coordinates, communicator);
-      peak_points.resize(n);
-      for (unsigned int i = 0; i < n; ++i)
-        for (unsigned int d = 0; d < dim; ++d)
-          peak_points[i][d] = peak_coordinates[dim * i + d];
+    }
+
+
+    template <int dim, typename LA>
+    double
+    StreamPotential<dim, LA>::vertex_stiffness(
+      const FEValues<dim>      &fe_values,
+      const FullMatrix<double> &hat,
+      const unsigned int        v,
+      const unsigned int        m) const
+    {
+      // w_vm = int_K eps0 grad psi_v . grad phi_m dx on one cell.
+      double weight = 0;
+      for (const unsigned int q : fe_values.quadrature_point_indices())
+        for (const unsigned int l : fe_values.dof_indices())
+          weight += vacuum_permittivity * hat(v, l) *
+                    (fe_values.shape_grad(l, q) * fe_values.shape_grad(m, q)) *
+                    fe_values.JxW(q);
+      return weight;
     }
 
 
