@@ -5,6 +5,7 @@
 #include <deal.II/base/utilities.h>
 
 #include <cmath>
+#include <filesystem>
 #include <iomanip>
 #include <limits>
 #include <sstream>
@@ -150,6 +151,21 @@ namespace xray
         return static_cast<unsigned int>(value);
       }
 
+      /// Throws InputError unless the table file @p file of @p entry is a
+      /// regular file (or missing, which the reader reports): a device
+      /// such as /dev/zero would be read without end, a pipe may block.
+      void
+      check_table_file(const std::string &entry, const std::string &file)
+      {
+        std::error_code error;
+        const auto      status = std::filesystem::status(file, error);
+        if (std::filesystem::exists(status) &&
+            !std::filesystem::is_regular_file(status))
+          throw InputError(entry + " = " + file +
+                           ": not a regular file (a directory, a device or "
+                           "a pipe)");
+      }
+
       /// The incident power in time (Heat source/Time profile).
       BeamTimeProfile
       parse_time_profile(ParameterHandler &prm, const double incident_power)
@@ -165,6 +181,7 @@ namespace xray
             if (file.empty())
               throw InputError("Heat source/Time profile = table needs "
                                "Heat source/Power table (a file name)");
+            check_table_file("Heat source/Power table", file);
             return BeamTimeProfile::read_table(file);
           }
         return BeamTimeProfile::constant(incident_power);
@@ -332,6 +349,7 @@ namespace xray
             if (file.empty())
               throw InputError("Heat source/Deposition = table needs "
                                "Heat source/Depth-dose table (a file name)");
+            check_table_file("Heat source/Depth-dose table", file);
             return DepthProfile::read_table(file, depth);
           }
         return DepthProfile();

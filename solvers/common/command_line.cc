@@ -12,7 +12,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -25,28 +27,6 @@
 namespace xray
 {
   namespace po = boost::program_options;
-
-  std::map<std::string, std::string>
-  parameter_values(const ParameterHandler &prm)
-  {
-    std::ostringstream json;
-    prm.print_parameters(json, ParameterHandler::ShortJSON);
-    std::map<std::string, std::string> values;
-    std::function<void(const nlohmann::json &, const std::string &)> collect =
-      [&](const nlohmann::json &section, const std::string &prefix) {
-        for (const auto &[name, item] : section.items())
-          {
-            // (ShortJSON: sections are objects, entries strings.)
-            const std::string entry = prefix + name;
-            if (item.is_object())
-              collect(item, entry + "/");
-            else
-              values[entry] = item.get<std::string>();
-          }
-      };
-    collect(nlohmann::json::parse(json.str()), "");
-    return values;
-  }
 
   std::string
   one_line(const std::string &message)
@@ -70,16 +50,16 @@ namespace xray
 
   namespace
   {
-    /// The position of the first byte of @p text that does not belong to
-    /// well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates,
-    /// nothing above U+10FFFF), or npos if all of it is UTF-8.
+    /// The position of the first byte of @p text (from @p from on) that
+    /// does not belong to well-formed UTF-8 (RFC 3629: no overlong forms,
+    /// no surrogates, nothing above U+10FFFF), or npos if all of it is.
     std::size_t
-    first_invalid_utf8(const std::string &text)
+    first_invalid_utf8(const std::string &text, const std::size_t from = 0)
     {
       const auto byte = [&](std::size_t i) {
         return static_cast<unsigned char>(text[i]);
       };
-      for (std::size_t i = 0; i < text.size();)
+      for (std::size_t i = from; i < text.size();)
         {
           const unsigned char lead = byte(i);
           std::size_t         length;
@@ -143,6 +123,39 @@ namespace xray
       return one_line(info.str());
     }
 
+    /// The first item of @p value (a number or a comma-separated list)
+    /// that is a number below the smallest normal double (1e-400, or a
+    /// subnormal such as 1e-310), or "" if there is none. Patterns::Double
+    /// reads such a number as an istream does, as 0 or the subnormal, but
+    /// ParameterHandler::get_double() refuses it (strtod reports ERANGE)
+    /// with an exception that is not an input error, and only when a
+    /// solver reads the entry.
+    std::string
+    underflowing_number(const std::string &value)
+    {
+      for (const auto &item : Utilities::split_string_list(value, ','))
+        {
+          char *end = nullptr;
+          errno     = 0;
+          const double number = std::strtod(item.c_str(), &end);
+          if (!item.empty() && *end == '\0' && errno == ERANGE &&
+              std::abs(number) < 1)
+            return item;
+        }
+      return "";
+    }
+
+    /// Throws InputError if @p value holds an underflowing number (above).
+    void
+    check_underflow(const std::string &where, const std::string &value)
+    {
+      const std::string number = underflowing_number(value);
+      if (!number.empty())
+        throw InputError(where + ": " + number +
+                         " is below the smallest double (2.2e-308); write 0 "
+                         "or a larger number");
+    }
+
     po::options_description
     visible_options()
     {
@@ -170,6 +183,44 @@ namespace xray
       return options;
     }
   } // namespace
+
+  std::map<std::string, std::string>
+  parameter_values(const ParameterHandler &prm)
+  {
+    // The entries' names from the JSON form (ShortJSON: sections are
+    // objects, entries strings). Its values are the input's bytes, which in
+    // a .json or .xml input need not be UTF-8, and the JSON reader would
+    // refuse them: they are masked for the reading, and each value is
+    // taken from the handler instead.
+    std::ostringstream json;
+    prm.print_parameters(json, ParameterHandler::ShortJSON);
+    std::string text = json.str();
+    for (std::size_t bad = first_invalid_utf8(text); bad != std::string::npos;
+         bad = first_invalid_utf8(text, bad + 1))
+      text[bad] = '?';
+
+    std::map<std::string, std::string> values;
+    std::vector<std::string>           path;
+    std::function<void(const nlohmann::json &)> collect =
+      [&](const nlohmann::json &section) {
+        for (const auto &[name, item] : section.items())
+          if (item.is_object())
+            {
+              path.push_back(name);
+              collect(item);
+              path.pop_back();
+            }
+          else
+            {
+              std::string entry;
+              for (const auto &section_name : path)
+                entry += section_name + "/";
+              values[entry + name] = prm.get(path, name);
+            }
+      };
+    collect(nlohmann::json::parse(text));
+    return values;
+  }
 
   CommandLine
   parse_command_line(int argc, char **argv)
@@ -243,6 +294,13 @@ namespace xray
             ++depth;
           }
         prm.set(name, value);
+        check_underflow("--set \"" + path + "=...\"", value);
+      }
+    catch (const InputError &)
+      {
+        for (; depth > 0; --depth)
+          prm.leave_subsection();
+        throw;
       }
     catch (const ExceptionBase &exception)
       {
@@ -302,7 +360,53 @@ namespace xray
     // Included names are taken as ParameterHandler takes them (relative to
     // the working directory); one that does not open is left to it.
     void
-    check_include_chain(const std::string              &file,
+    check_include_chain(const std::string                  &file,
+                        std::vector<std::filesystem::path> &chain);
+
+    /// One logical line of @p file (see check_include_chain()): an include
+    /// is followed, any other statement goes to the ledger. ParameterHandler
+    /// drops the comment, reads a tab as a space and takes `include ` and
+    /// `INCLUDE ` (deal.II 9.4, ParameterHandler::scan_line()).
+    void
+    scan_logical_line(std::string                         line,
+                      const std::string                  &file,
+                      const unsigned int                  line_number,
+                      EntryLedger                        &entries,
+                      std::vector<std::filesystem::path> &chain)
+    {
+      const std::string where = file + ":" + std::to_string(line_number);
+      line = line.substr(0, line.find('#'));
+      std::replace(line.begin(), line.end(), '\t', ' ');
+      line = Utilities::trim(line);
+      if (line.rfind("include ", 0) == 0 || line.rfind("INCLUDE ", 0) == 0)
+        {
+          const std::string name = Utilities::trim(line.substr(7));
+          // A device never ends (/dev/zero) and a pipe may never deliver:
+          // like the parameter file, an included one must be a regular
+          // file (one that does not exist is left to ParameterHandler,
+          // which names it).
+          std::error_code error;
+          const auto      status = std::filesystem::status(name, error);
+          if (std::filesystem::exists(status) &&
+              !std::filesystem::is_regular_file(status))
+            throw InputError(where + ": `include " + name +
+                             "`: not a regular file (a directory, a device "
+                             "or a pipe)");
+          if (!name.empty())
+            check_include_chain(name, chain);
+          return;
+        }
+      std::istringstream words(line);
+      std::string        keyword, rest;
+      if (words >> keyword)
+        {
+          std::getline(words, rest);
+          entries.record(keyword, rest, file, line_number);
+        }
+    }
+
+    void
+    check_include_chain(const std::string                  &file,
                         std::vector<std::filesystem::path> &chain)
     {
       std::error_code             error;
@@ -318,36 +422,42 @@ namespace xray
         return;
       chain.push_back(path);
       EntryLedger  entries;
-      std::string  line;
-      unsigned int line_number = 0;
-      while (std::getline(input, line))
+      // The lines as ParameterHandler::parse_input() joins them: each one
+      // trimmed, and one that then ends in a backslash continued by the
+      // next (so `include`, a backslash and a file name on the next line
+      // make an include).
+      std::string  physical_line, logical_line;
+      bool         continued   = false;
+      unsigned int line_number = 0, logical_line_number = 0;
+      while (std::getline(input, physical_line))
         {
           ++line_number;
           const std::string where = file + ":" + std::to_string(line_number);
-          if (line_number == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0)
+          if (line_number == 1 && physical_line.rfind("\xEF\xBB\xBF", 0) == 0)
             throw InputError(where + ": the file starts with a UTF-8 byte "
                                      "order mark (invisible in editors); "
                                      "save it without one");
           // Comments may hold any bytes; what is read must be UTF-8.
-          check_utf8(line.substr(0, line.find('#')),
+          check_utf8(physical_line.substr(0, physical_line.find('#')),
                      where,
                      "; save the file as UTF-8");
-          std::istringstream words(line.substr(0, line.find('#')));
-          std::string        keyword, name;
-          if (words >> keyword && keyword != "include")
+          std::string piece = Utilities::trim(physical_line);
+          if (!continued)
             {
-              std::getline(words, name);
-              entries.record(keyword, name, file, line_number);
+              logical_line.clear();
+              logical_line_number = line_number;
             }
-          else if (keyword == "include" &&
-              std::getline(words >> std::ws, name))
-            {
-              while (!name.empty() && std::isspace(
-                                        static_cast<unsigned char>(name.back())))
-                name.pop_back();
-              check_include_chain(name, chain);
-            }
+          continued = !piece.empty() && piece.back() == '\\';
+          if (continued)
+            piece.pop_back();
+          logical_line += piece;
+          if (!continued)
+            scan_logical_line(
+              logical_line, file, logical_line_number, entries, chain);
         }
+      if (continued) // the last line may end in a backslash
+        scan_logical_line(
+          logical_line, file, logical_line_number, entries, chain);
       chain.pop_back();
     }
   } // namespace
@@ -381,6 +491,19 @@ namespace xray
     catch (const std::exception &exception)
       {
         throw InputError(file + ": " + one_line(exception.what()));
+      }
+    for (const auto &[entry, value] : parameter_values(prm))
+      {
+        // (A .prm file is checked line by line above; a .json or .xml one
+        // may also bring bytes in through escapes.)
+        check_utf8(value, file + ": " + entry, "; save the file as UTF-8");
+        check_underflow(file + ": " + entry, value);
+        // A .json or .xml value stands as written, but get_double() and
+        // get_integer() strip only spaces around a number, not the tabs or
+        // line ends that Patterns::Double and Integer accept there: trim
+        // the value as ParameterHandler trims the lines of a .prm file.
+        if (Utilities::trim(value) != value)
+          apply_override(prm, entry + "=" + value); // (which trims it)
       }
     for (const auto &assignment : command_line.overrides)
       apply_override(prm, assignment);
