@@ -28,9 +28,9 @@ namespace xray
       unsigned int n_steps =
         growth_factor == 1 ?
           static_cast<unsigned int>(std::round(length / first_step)) :
-          static_cast<unsigned int>(std::round(
-            std::log1p(length * (growth_factor - 1) / first_step) /
-            std::log(growth_factor)));
+          static_cast<unsigned int>(
+            std::round(std::log1p(length * (growth_factor - 1) / first_step) /
+                       std::log(growth_factor)));
       n_steps = std::max(1u, n_steps);
 
       std::vector<double> steps(n_steps);
@@ -75,12 +75,13 @@ namespace xray
       ring_radii(const AnodeMeshSpecification &spec, const double inner_radius)
       {
         AssertThrow(inner_radius < spec.radius / 2,
-                    ExcMessage("the spot region must be well inside the anode"));
-        const double       ratio   = spec.radius / inner_radius;
-        const unsigned int n_rings = std::max(
-          2u,
-          static_cast<unsigned int>(
-            std::ceil(std::log(ratio) / std::log(spec.growth_factor))));
+                    ExcMessage(
+                      "the spot region must be well inside the anode"));
+        const double       ratio = spec.radius / inner_radius;
+        const unsigned int n_rings =
+          std::max(2u,
+                   static_cast<unsigned int>(std::ceil(
+                     std::log(ratio) / std::log(spec.growth_factor))));
         std::vector<double> radii;
         for (unsigned int k = 1; k <= n_rings; ++k)
           radii.push_back(inner_radius * std::pow(ratio, double(k) / n_rings));
@@ -96,7 +97,7 @@ namespace xray
       {
         for (const auto &cell : triangulation.active_cell_iterators())
           {
-            const double depth = -cell->center()[dim - 1];
+            const double depth  = -cell->center()[dim - 1];
             double       bottom = 0;
             unsigned int layer  = 0;
             for (; layer < spec.layer_thicknesses.size(); ++layer)
@@ -119,8 +120,8 @@ namespace xray
                                  const double        radius,
                                  const double        height)
       {
-        const double tolerance = 1e-9 * radius;
-        auto on_mirror_plane = [&](const Point<dim> &c) {
+        const double tolerance       = 1e-9 * radius;
+        auto         on_mirror_plane = [&](const Point<dim> &c) {
           return dim == 3 &&
                  (std::abs(c[0]) < tolerance || std::abs(c[1]) < tolerance);
         };
@@ -146,7 +147,8 @@ namespace xray
       /// [-s, s]^2 of 4 x 4 cells and rings of 16 cells whose radii grow
       /// geometrically, so cells keep an aspect ratio near one at all radii.
       void
-      make_graded_disk(Triangulation<2> &disk, const AnodeMeshSpecification &spec)
+      make_graded_disk(Triangulation<2>             &disk,
+                       const AnodeMeshSpecification &spec)
       {
         constexpr unsigned int m = 4; // central cells per side
         const double           s = spec.central_half_width;
@@ -160,7 +162,9 @@ namespace xray
         for (unsigned int j = 0; j <= m; ++j)
           for (unsigned int i = 0; i <= m; ++i)
             vertices.emplace_back(s * (2. * i / m - 1), s * (2. * j / m - 1));
-        auto central = [](unsigned int i, unsigned int j) { return j * (m + 1) + i; };
+        auto central = [](unsigned int i, unsigned int j) {
+          return j * (m + 1) + i;
+        };
 
         // Perimeter of the unit square (max-norm 1), counter-clockwise from
         // the corner (-1, -1); 4 m points.
@@ -177,9 +181,9 @@ namespace xray
         for (const unsigned int v : perimeter_vertex)
           perimeter.push_back(vertices[v] / s);
 
-        const unsigned int     n_around = 4 * m;
+        const unsigned int        n_around      = 4 * m;
         std::vector<unsigned int> previous_ring = perimeter_vertex;
-        std::vector<CellData<2>> cells;
+        std::vector<CellData<2>>  cells;
         for (unsigned int i = 0; i < m; ++i)
           for (unsigned int j = 0; j < m; ++j)
             {
@@ -200,9 +204,9 @@ namespace xray
             for (const Point<2> &u : perimeter)
               {
                 const Point<2> on_circle = u / u.norm();
-                vertices.push_back(radii[k] *
-                                   ((1 - weight) * u / std::sqrt(2.) +
-                                    weight * on_circle));
+                vertices.push_back(
+                  radii[k] *
+                  ((1 - weight) * u / std::sqrt(2.) + weight * on_circle));
                 ring.push_back(vertices.size() - 1);
               }
             for (unsigned int j = 0; j < n_around; ++j)
@@ -260,7 +264,7 @@ namespace xray
     make_layered_cylinder<2>(Triangulation<2>             &triangulation,
                              const AnodeMeshSpecification &spec)
     {
-      const double top_cell = spec.central_half_width / 2;
+      const double        top_cell = spec.central_half_width / 2;
       std::vector<double> r_points{0., top_cell, spec.central_half_width};
       for (const double r : ring_radii(spec, spec.central_half_width))
         r_points.push_back(r);
@@ -275,8 +279,10 @@ namespace xray
         steps[1].push_back(depths[i] - depths[i - 1]);
 
       Triangulation<2> coarse;
-      GridGenerator::subdivided_hyper_rectangle(
-        coarse, steps, Point<2>(0, -depths.back()), Point<2>(spec.radius, 0));
+      GridGenerator::subdivided_hyper_rectangle(coarse,
+                                                steps,
+                                                Point<2>(0, -depths.back()),
+                                                Point<2>(spec.radius, 0));
       assign_layers(coarse, spec);
       assign_cylinder_boundaries(coarse, spec.radius, depths.back());
       triangulation.copy_triangulation(coarse);
@@ -306,8 +312,7 @@ namespace xray
       constexpr types::manifold_id cylinder_manifold = 1;
       for (const auto &cell : coarse.active_cell_iterators())
         for (const auto &face : cell->face_iterators())
-          if (face->at_boundary() &&
-              face->boundary_id() == boundary::side_face)
+          if (face->at_boundary() && face->boundary_id() == boundary::side_face)
             face->set_all_manifold_ids(cylinder_manifold);
       coarse.set_manifold(cylinder_manifold, CylindricalManifold<3>(2));
       triangulation.copy_triangulation(coarse);

@@ -27,14 +27,14 @@ namespace xray
     /// Boundary ids of anode meshes.
     namespace boundary
     {
-      constexpr types::boundary_id heated_face   = 0;
+      constexpr types::boundary_id heated_face = 0;
       /// Bottom of the cylinder; curved surface of the half-ball.
       constexpr types::boundary_id back_face     = 1;
       constexpr types::boundary_id side_face     = 2;
       constexpr types::boundary_id symmetry_axis = 3; // r = 0 in 2D
       /// Mirror planes x = 0 and y = 0 of a 3D part mesh (insulated). (The
       /// anode-thermal solver gives id 4 to a moving anode's inflow faces.)
-      constexpr types::boundary_id mirror_plane  = 5;
+      constexpr types::boundary_id mirror_plane = 5;
     } // namespace boundary
 
     struct AnodeMeshSpecification
@@ -56,8 +56,8 @@ namespace xray
     /// its half or quarter (AnodeMeshSpecification::mirror_planes).
     template <int dim>
     void
-    make_layered_cylinder(Triangulation<dim>             &triangulation,
-                          const AnodeMeshSpecification   &specification);
+    make_layered_cylinder(Triangulation<dim>           &triangulation,
+                          const AnodeMeshSpecification &specification);
 
     /// Coarse half-ball z <= 0 of the given radius (dim = 2: quarter disk).
     template <int dim>
@@ -70,7 +70,9 @@ namespace xray
     /// are then scaled by a common factor so the sequence ends exactly at
     /// @p end.
     std::vector<double>
-    graded_points(double start, double end, double first_step,
+    graded_points(double start,
+                  double end,
+                  double first_step,
                   double growth_factor);
   } // namespace meshes
 } // namespace xray

@@ -4,9 +4,9 @@
 // given its boundary ids and the sphere manifold
 // (particle_stream_manifold.cc), and partitioned.
 #include "meshes/particle_stream.h"
-#include "meshes/particle_stream_internal.h"
 
 #include "common/errors.h" // InputError, SolverError
+#include "meshes/particle_stream_internal.h"
 
 #include <deal.II/base/exceptions.h>
 #include <deal.II/grid/grid_tools.h>
@@ -61,7 +61,9 @@ namespace xray
       /// Same data on every rank: rank 0's vectors are sent to the others.
       template <typename T>
       void
-      broadcast_vector(std::vector<T> &data, const MPI_Comm comm, MPI_Datatype type)
+      broadcast_vector(std::vector<T> &data,
+                       const MPI_Comm  comm,
+                       MPI_Datatype    type)
       {
         std::uint64_t size = data.size();
         int           ierr = MPI_Bcast(&size, 1, MPI_UINT64_T, 0, comm);
@@ -90,7 +92,8 @@ namespace xray
       {
         require(positive_finite(sizes.surface_size),
                 "mesh surface size must be positive and finite");
-        require(std::isfinite(sizes.far_size) && sizes.far_size >= sizes.surface_size,
+        require(std::isfinite(sizes.far_size) &&
+                  sizes.far_size >= sizes.surface_size,
                 "mesh far size must be finite and at least the surface size");
         require(positive_finite(sizes.growth_distance),
                 "mesh growth distance must be positive and finite");
@@ -144,7 +147,9 @@ namespace xray
             try
               {
                 mesh = run_gmsh(domain, sizes);
-                remove_tetrahedra_inside_particles(mesh, manifold, n_cut_spheres);
+                remove_tetrahedra_inside_particles(mesh,
+                                                   manifold,
+                                                   n_cut_spheres);
               }
             catch (const std::exception &e)
               {
@@ -163,7 +168,8 @@ namespace xray
         error = Utilities::MPI::broadcast(comm, error, 0);
         gmsh_scope.reset();
         if (!error.empty())
-          throw SolverError("gmsh could not mesh the particle stream: " + error);
+          throw SolverError("gmsh could not mesh the particle stream: " +
+                            error);
         broadcast_vector(mesh.coordinates, comm, MPI_DOUBLE);
         broadcast_vector(mesh.tetrahedra, comm, MPI_UNSIGNED);
         return mesh;
@@ -184,7 +190,8 @@ namespace xray
           vertices[i] = Point<3>(mesh.coordinates[3 * i],
                                  mesh.coordinates[3 * i + 1],
                                  mesh.coordinates[3 * i + 2]);
-        std::vector<CellData<3>> cells(mesh.tetrahedra.size() / 4, CellData<3>(4));
+        std::vector<CellData<3>> cells(mesh.tetrahedra.size() / 4,
+                                       CellData<3>(4));
         for (unsigned int c = 0; c < cells.size(); ++c)
           {
             for (unsigned int j = 0; j < 4; ++j)
@@ -222,9 +229,10 @@ namespace xray
           , cut_spheres(cut_spheres)
           , particle_of(particle_of)
           , manifold(manifold)
-          , plane_tolerance(1e-9 * (domain.enclosure_shape == EnclosureShape::box ?
-                                      box.first.distance(box.second) :
-                                      domain.enclosure_size))
+          , plane_tolerance(1e-9 *
+                            (domain.enclosure_shape == EnclosureShape::box ?
+                               box.first.distance(box.second) :
+                               domain.enclosure_size))
         {}
 
         /// The box face (anode, top, lateral) the face with vertices @p v
@@ -344,7 +352,8 @@ namespace xray
       /// under a quadratic mapping). Such edges are declared to the
       /// manifold as interior chords.
       void
-      declare_interior_chords(Triangulation<3> &serial, SphereSurfaceManifold &manifold)
+      declare_interior_chords(Triangulation<3>      &serial,
+                              SphereSurfaceManifold &manifold)
       {
         for (const auto &cell : serial.active_cell_iterators())
           for (const auto &face : cell->face_iterators())
@@ -357,7 +366,8 @@ namespace xray
               const auto line = cell->line(l);
               if (line->user_flag_set())
                 continue;
-              const unsigned int s = manifold.sphere_of_surface_point(line->vertex(0));
+              const unsigned int s =
+                manifold.sphere_of_surface_point(line->vertex(0));
               if (s != numbers::invalid_unsigned_int &&
                   manifold.sphere_of_surface_point(line->vertex(1)) == s)
                 {
@@ -373,10 +383,11 @@ namespace xray
     // ----------------------------------------------------------------- mesh
 
     void
-    make_stream_mesh(parallel::fullydistributed::Triangulation<3> &triangulation,
-                     const StreamDomain                           &domain,
-                     const StreamMeshSizes                        &sizes,
-                     TimerOutput                                  *timer)
+    make_stream_mesh(
+      parallel::fullydistributed::Triangulation<3> &triangulation,
+      const StreamDomain                           &domain,
+      const StreamMeshSizes                        &sizes,
+      TimerOutput                                  *timer)
     {
       check_domain(domain);
       check_mesh_sizes(sizes);
@@ -386,11 +397,12 @@ namespace xray
       // In a periodic cell the particles' images follow them; sphere s
       // belongs to particle particle_of[s].
       std::vector<unsigned int>   particle_of;
-      const std::vector<Particle> cut_spheres = meshed_spheres(domain, particle_of);
-      const Box                   box         = enclosure_box(domain);
-      SphereSurfaceManifold       manifold    = make_manifold(domain, cut_spheres, box);
+      const std::vector<Particle> cut_spheres =
+        meshed_spheres(domain, particle_of);
+      const Box             box      = enclosure_box(domain);
+      SphereSurfaceManifold manifold = make_manifold(domain, cut_spheres, box);
 
-      RawMesh mesh = mesh_on_rank_zero(domain,
+      RawMesh          mesh = mesh_on_rank_zero(domain,
                                        sizes,
                                        manifold,
                                        cut_spheres.size(),
@@ -398,9 +410,10 @@ namespace xray
                                        timer);
       Triangulation<3> serial;
       create_serial_triangulation(mesh, serial);
-      set_boundary_ids(serial,
-                       domain,
-                       BoundaryClassifier(domain, box, cut_spheres, particle_of, manifold));
+      set_boundary_ids(
+        serial,
+        domain,
+        BoundaryClassifier(domain, box, cut_spheres, particle_of, manifold));
 
       // Manifold id 0 everywhere (deal.II 9.4's MappingFE asks the cell's
       // manifold for all points of a cell, edges included), after the
@@ -427,9 +440,8 @@ namespace xray
       // METIS is deterministic: every rank computes the same partition.
       GridTools::partition_triangulation(Utilities::MPI::n_mpi_processes(comm),
                                          serial_triangulation);
-      const auto description =
-        TriangulationDescription::Utilities::create_description_from_triangulation(
-          serial_triangulation, comm);
+      const auto description = TriangulationDescription::Utilities::
+        create_description_from_triangulation(serial_triangulation, comm);
       // The description carries manifold ids, not the manifold objects.
       for (const auto id : serial_triangulation.get_manifold_ids())
         if (id != numbers::flat_manifold_id)

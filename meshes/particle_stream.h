@@ -23,9 +23,7 @@
 #include <deal.II/base/point.h>
 #include <deal.II/base/timer.h>
 #include <deal.II/base/types.h>
-
 #include <deal.II/distributed/fully_distributed_tria.h>
-
 #include <deal.II/grid/manifold.h>
 #include <deal.II/grid/tria.h>
 
@@ -79,9 +77,9 @@ namespace xray
 
     struct StreamLayout
     {
-      double       particle_radius;    // m
-      double       lattice_pitch;      // m, centre distance in a layer
-      PatchShape   shape = PatchShape::rows;
+      double       particle_radius; // m
+      double       lattice_pitch;   // m, centre distance in a layer
+      PatchShape   shape             = PatchShape::rows;
       unsigned int hexagon_rings     = 5;
       unsigned int n_rows            = 7;
       unsigned int particles_per_row = 11;
@@ -115,9 +113,9 @@ namespace xray
     /// hexagonal lattice (pitch p) has the rectangular cell p x p sqrt(3)
     /// holding two particles; the A, B, C site shifts and the seeded
     /// normal shifts only translate a layer's lattice, which keeps its
-    /// periods, so one cell of that size repeats the whole stack. @p particles is the
-    /// layout of PatchShape::periodic_cell (two particles per layer); their
-    /// centres are wrapped into the cell. The cell's origin is chosen so
+    /// periods, so one cell of that size repeats the whole stack. @p particles
+    /// is the layout of PatchShape::periodic_cell (two particles per layer);
+    /// their centres are wrapped into the cell. The cell's origin is chosen so
     /// that every sphere is either clear of the lateral faces or cut by
     /// them well away from tangency (a sphere cut by a face continues as
     /// its periodic image on the opposite face); InputError if no origin
@@ -206,9 +204,9 @@ namespace xray
     /// the size drops to sqrt(2 r gap) so that the faceted gap is close to
     /// the true one; in a particle-anode gap also to gap /
     /// elements_across_anode_gap, in a particle-particle gap to gap /
-    /// elements_across_particle_gap. Tetrahedra with all four vertices on one particle
-    /// (slivers inside the particle) are removed. Surface edges of cells
-    /// that a quadratic mapping would fold (Jacobian below 0.1 of the
+    /// elements_across_particle_gap. Tetrahedra with all four vertices on one
+    /// particle (slivers inside the particle) are removed. Surface edges of
+    /// cells that a quadratic mapping would fold (Jacobian below 0.1 of the
     /// straight cell's) are declared interior chords, i.e. left straight,
     /// as are interior edges between two vertices of one sphere.
     /// @p triangulation must be empty. Calls check_domain() (InputError on
@@ -216,10 +214,11 @@ namespace xray
     /// @p timer, gmsh's share (on rank 0; the other ranks wait for it) is
     /// its section "mesh: gmsh", on every rank.
     void
-    make_stream_mesh(parallel::fullydistributed::Triangulation<3> &triangulation,
-                     const StreamDomain                           &domain,
-                     const StreamMeshSizes                        &sizes,
-                     TimerOutput *timer = nullptr);
+    make_stream_mesh(
+      parallel::fullydistributed::Triangulation<3> &triangulation,
+      const StreamDomain                           &domain,
+      const StreamMeshSizes                        &sizes,
+      TimerOutput                                  *timer = nullptr);
 
     /// Flat manifold that places a new point on a sphere when all points it
     /// is computed from (those with non-zero weight) lie on that sphere:
@@ -245,7 +244,7 @@ namespace xray
       void
       get_new_points(const ArrayView<const Point<3>> &surrounding_points,
                      const Table<2, double>          &weights,
-                     ArrayView<Point<3>>              new_points) const override;
+                     ArrayView<Point<3>> new_points) const override;
 
       /// Index of the sphere whose surface @p p lies on (relative tolerance
       /// 1e-8 of the radius), or numbers::invalid_unsigned_int.
@@ -278,7 +277,7 @@ namespace xray
       std::vector<Sphere> spheres;
       /// Interior chords, each as the coordinates of its two end points in
       /// lexicographic order (exact: they are mesh vertices).
-      std::set<std::array<double, 6>> interior_chords;
+      std::set<std::array<double, 6>>              interior_chords;
       std::vector<std::pair<unsigned int, double>> cutting_planes;
       /// Spheres much larger than the smallest (an enclosure): not binned,
       /// always tested.

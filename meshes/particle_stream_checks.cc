@@ -87,8 +87,8 @@ namespace xray
               " (layer " + std::to_string(b.layer) + ") " +
               (worst_gap <= 0 ? "overlap or touch (surface gap " :
                                 "are too close (surface gap ") +
-              length(worst_gap) + ", minimum " + length(worst_required) +
-              ")" + (hint.empty() ? "" : "; " + hint));
+              length(worst_gap) + ", minimum " + length(worst_required) + ")" +
+              (hint.empty() ? "" : "; " + hint));
           }
       }
     } // namespace stream_internal
@@ -117,8 +117,8 @@ namespace xray
                     "particle centre " + point(particle.center) +
                       " lies outside the periodic cell");
         std::vector<unsigned int> particle_of;
-        check_particles(periodic_spheres(domain.particles, domain.cell, particle_of),
-                        "");
+        check_particles(
+          periodic_spheres(domain.particles, domain.cell, particle_of), "");
       }
 
 
@@ -126,7 +126,8 @@ namespace xray
       /// enclosure_size away from the particles' bounding box, so only the
       /// anode below can be too close; in a sphere, the sphere.
       void
-      check_clearance_from_enclosure(const StreamDomain &domain, const unsigned int i)
+      check_clearance_from_enclosure(const StreamDomain &domain,
+                                     const unsigned int  i)
       {
         const Particle &particle = domain.particles[i];
         const double    min_gap  = minimum_relative_gap * particle.radius;
@@ -147,12 +148,13 @@ namespace xray
           {
             const double gap =
               domain.enclosure_size - particle.center.norm() - particle.radius;
-            require(gap >= min_gap,
-                    "particle " + std::to_string(i) + " at " +
-                      point(particle.center) +
-                      " lies outside or touches the enclosure sphere of radius " +
-                      length(domain.enclosure_size) + " (gap " + length(gap) +
-                      ", minimum " + length(min_gap) + ")");
+            require(
+              gap >= min_gap,
+              "particle " + std::to_string(i) + " at " +
+                point(particle.center) +
+                " lies outside or touches the enclosure sphere of radius " +
+                length(domain.enclosure_size) + " (gap " + length(gap) +
+                ", minimum " + length(min_gap) + ")");
           }
       }
     } // namespace

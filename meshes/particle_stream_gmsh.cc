@@ -2,10 +2,9 @@
 // enclosure (a box on the anode, a sphere, or a periodic cell) minus the
 // particle spheres; the mesh size grows away from the particle surfaces and
 // drops in the narrow gaps between conductors (doc/theory.md section 2).
+#include "common/errors.h" // SolverError
 #include "meshes/particle_stream.h"
 #include "meshes/particle_stream_internal.h"
-
-#include "common/errors.h" // SolverError
 
 #include <gmsh.h>
 
@@ -42,14 +41,17 @@ namespace xray
         const double s = domain.enclosure_size;
         if (domain.periodic)
           return {Point<3>(domain.cell.low[0], domain.cell.low[1], 0.),
-                  Point<3>(domain.cell.high[0], domain.cell.high[1], high[2] + s)};
+                  Point<3>(domain.cell.high[0],
+                           domain.cell.high[1],
+                           high[2] + s)};
         return {Point<3>(low[0] - s, low[1] - s, 0.),
                 Point<3>(high[0] + s, high[1] + s, high[2] + s)};
       }
 
 
       std::vector<Particle>
-      meshed_spheres(const StreamDomain &domain, std::vector<unsigned int> &particle_of)
+      meshed_spheres(const StreamDomain        &domain,
+                     std::vector<unsigned int> &particle_of)
       {
         if (domain.periodic)
           return periodic_spheres(domain.particles, domain.cell, particle_of);
@@ -121,32 +123,37 @@ namespace xray
         for (const Particle &particle : particles)
           {
             const Point<3> c(particle.center / scale);
-            spheres.emplace_back(
-              3, gmsh::model::occ::addSphere(c[0], c[1], c[2], particle.radius / scale));
-            gmsh::model::occ::rotate({spheres.back()}, c[0], c[1], c[2], 1, 0.3, 0, 1.3);
+            spheres.emplace_back(3,
+                                 gmsh::model::occ::addSphere(
+                                   c[0], c[1], c[2], particle.radius / scale));
+            gmsh::model::occ::rotate(
+              {spheres.back()}, c[0], c[1], c[2], 1, 0.3, 0, 1.3);
           }
         int enclosure;
         if (domain.enclosure_shape == EnclosureShape::box)
           {
             const auto box = enclosure_box(domain);
-            enclosure      = gmsh::model::occ::addBox(box.first[0] / scale,
-                                                 box.first[1] / scale,
-                                                 box.first[2] / scale,
-                                                 (box.second[0] - box.first[0]) / scale,
-                                                 (box.second[1] - box.first[1]) / scale,
-                                                 (box.second[2] - box.first[2]) / scale);
+            enclosure =
+              gmsh::model::occ::addBox(box.first[0] / scale,
+                                       box.first[1] / scale,
+                                       box.first[2] / scale,
+                                       (box.second[0] - box.first[0]) / scale,
+                                       (box.second[1] - box.first[1]) / scale,
+                                       (box.second[2] - box.first[2]) / scale);
           }
         else
-          enclosure = gmsh::model::occ::addSphere(0, 0, 0, domain.enclosure_size / scale);
+          enclosure =
+            gmsh::model::occ::addSphere(0, 0, 0, domain.enclosure_size / scale);
 
         gmsh::vectorpair              vacuum;
         std::vector<gmsh::vectorpair> origin;
         gmsh::model::occ::cut({{3, enclosure}}, spheres, vacuum, origin);
         gmsh::model::occ::synchronize();
         if (vacuum.size() != 1 || vacuum[0].first != 3)
-          throw SolverError("the boolean cut of the particles from the enclosure "
-                            "gave " + std::to_string(vacuum.size()) +
-                            " entities instead of one volume");
+          throw SolverError(
+            "the boolean cut of the particles from the enclosure "
+            "gave " +
+            std::to_string(vacuum.size()) + " entities instead of one volume");
         return vacuum;
       }
 
@@ -157,17 +164,22 @@ namespace xray
       /// master), so that every node of a slave face has a node at the
       /// translated point of its master face.
       void
-      set_periodic_faces(const std::pair<Point<3>, Point<3>> &box, const double scale)
+      set_periodic_faces(const std::pair<Point<3>, Point<3>> &box,
+                         const double                         scale)
       {
-        const double eps = 1e-6 * box.first.distance(box.second) / scale;
+        const double eps      = 1e-6 * box.first.distance(box.second) / scale;
         const auto   faces_at = [&](const unsigned int d, const double x) {
           Point<3> low = box.first / scale, high = box.second / scale;
           low[d] = high[d] = x / scale;
           gmsh::vectorpair surfaces;
-          gmsh::model::getEntitiesInBoundingBox(low[0] - eps, low[1] - eps,
-                                                low[2] - eps, high[0] + eps,
-                                                high[1] + eps, high[2] + eps,
-                                                surfaces, 2);
+          gmsh::model::getEntitiesInBoundingBox(low[0] - eps,
+                                                low[1] - eps,
+                                                low[2] - eps,
+                                                high[0] + eps,
+                                                high[1] + eps,
+                                                high[2] + eps,
+                                                surfaces,
+                                                2);
           std::vector<int> tags;
           for (const auto &dim_tag : surfaces)
             tags.push_back(dim_tag.second);
@@ -178,16 +190,15 @@ namespace xray
             const std::vector<int> master = faces_at(d, box.first[d]);
             const std::vector<int> slave  = faces_at(d, box.second[d]);
             if (master.size() != 1 || slave.size() != 1)
-              throw SolverError("the periodic cell's faces at " +
-                                std::string(d == 0 ? "x" : "y") + " = " +
-                                length(box.first[d]) + " and " +
-                                length(box.second[d]) + " are " +
-                                std::to_string(master.size()) + " and " +
-                                std::to_string(slave.size()) +
-                                " surfaces instead of one each");
+              throw SolverError(
+                "the periodic cell's faces at " +
+                std::string(d == 0 ? "x" : "y") + " = " + length(box.first[d]) +
+                " and " + length(box.second[d]) + " are " +
+                std::to_string(master.size()) + " and " +
+                std::to_string(slave.size()) + " surfaces instead of one each");
             // Affine map master -> slave, row-major 4 x 4.
-            std::vector<double> translation = {1, 0, 0, 0, 0, 1, 0, 0,
-                                               0, 0, 1, 0, 0, 0, 0, 1};
+            std::vector<double> translation = {
+              1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1};
             translation[4 * d + 3] = (box.second[d] - box.first[d]) / scale;
             gmsh::model::mesh::setPeriodic(2, slave, master, translation);
           }
@@ -215,13 +226,17 @@ namespace xray
             if (domain.enclosure_shape == EnclosureShape::sphere)
               {
                 std::vector<double> low, high, xyz;
-                gmsh::model::getParametrizationBounds(dim, std::abs(tag), low, high);
+                gmsh::model::getParametrizationBounds(dim,
+                                                      std::abs(tag),
+                                                      low,
+                                                      high);
                 gmsh::model::getValue(dim,
                                       std::abs(tag),
-                                      {(low[0] + high[0]) / 2, (low[1] + high[1]) / 2},
+                                      {(low[0] + high[0]) / 2,
+                                       (low[1] + high[1]) / 2},
                                       xyz);
-                const double radius = std::sqrt(xyz[0] * xyz[0] + xyz[1] * xyz[1] +
-                                                 xyz[2] * xyz[2]);
+                const double radius = std::sqrt(
+                  xyz[0] * xyz[0] + xyz[1] * xyz[1] + xyz[2] * xyz[2]);
                 if (std::abs(radius * scale - domain.enclosure_size) <
                     1e-6 * domain.enclosure_size)
                   continue;
@@ -230,8 +245,8 @@ namespace xray
           }
         if (surfaces.size() < n_spheres)
           throw SolverError("gmsh found " + std::to_string(surfaces.size()) +
-                            " particle surfaces for " + std::to_string(n_spheres) +
-                            " particles");
+                            " particle surfaces for " +
+                            std::to_string(n_spheres) + " particles");
         return surfaces;
       }
 
@@ -288,7 +303,9 @@ namespace xray
 
         /// The sagitta limit at @p point (SI), the middle of a gap.
         void
-        add_contact(const Point<3> &point, const double gap, const double radius)
+        add_contact(const Point<3> &point,
+                    const double    gap,
+                    const double    radius)
         {
           const double size = contact_size(gap, radius);
           if (size < size_min)
@@ -313,7 +330,8 @@ namespace xray
           if (!(elements_across > 0))
             return;
           const double size =
-            std::min(gap / elements_across, std::sqrt(2 * radius * gap)) / scale;
+            std::min(gap / elements_across, std::sqrt(2 * radius * gap)) /
+            scale;
           if (size >= size_min)
             return;
           for (const Point<3> &point : {from, Point<3>(0.5 * (from + to)), to})
@@ -338,8 +356,9 @@ namespace xray
       double
       particle_gap_slope(const double gap, const double radius, const double n)
       {
-        return n <= 2 ? contact_slope :
-                        std::min(contact_slope, std::sqrt(gap * (1 - 2 / n) / radius));
+        return n <= 2 ?
+                 contact_slope :
+                 std::min(contact_slope, std::sqrt(gap * (1 - 2 / n) / radius));
       }
 
 
@@ -353,7 +372,8 @@ namespace xray
       {
         const double largest_sized_gap =
           std::max(std::pow(gaps.size_min * gaps.scale, 2) / (2 * r_min),
-                   sizes.elements_across_particle_gap * gaps.size_min * gaps.scale);
+                   sizes.elements_across_particle_gap * gaps.size_min *
+                     gaps.scale);
         for_each_close_pair(
           particles,
           largest_sized_gap,
@@ -362,15 +382,18 @@ namespace xray
             const Tensor<1, 3> axis =
               (b.center - a.center) / b.center.distance(a.center);
             const double radius = std::min(a.radius, b.radius);
-            gaps.add_contact(a.center + (a.radius + gap / 2) * axis, gap, radius);
-            gaps.add_gap_axis(a.center + a.radius * axis,
-                              b.center - b.radius * axis,
-                              gap,
-                              radius,
-                              sizes.elements_across_particle_gap,
-                              particle_gap_slope(gap,
-                                                 radius,
-                                                 sizes.elements_across_particle_gap));
+            gaps.add_contact(a.center + (a.radius + gap / 2) * axis,
+                             gap,
+                             radius);
+            gaps.add_gap_axis(
+              a.center + a.radius * axis,
+              b.center - b.radius * axis,
+              gap,
+              radius,
+              sizes.elements_across_particle_gap,
+              particle_gap_slope(gap,
+                                 radius,
+                                 sizes.elements_across_particle_gap));
           });
       }
 
@@ -446,16 +469,16 @@ namespace xray
                          const double               growth_distance)
       {
         const int distance = gmsh::model::mesh::field::add("Distance");
-        gmsh::model::mesh::field::setNumbers(distance, "SurfacesList", surfaces);
+        gmsh::model::mesh::field::setNumbers(distance,
+                                             "SurfacesList",
+                                             surfaces);
         const int threshold = gmsh::model::mesh::field::add("Threshold");
         gmsh::model::mesh::field::setNumber(threshold, "InField", distance);
         gmsh::model::mesh::field::setNumber(threshold, "SizeMin", surface_size);
         gmsh::model::mesh::field::setNumber(threshold, "SizeMax", size_max);
         gmsh::model::mesh::field::setNumber(threshold, "DistMin", surface_size);
-        gmsh::model::mesh::field::setNumber(threshold,
-                                            "DistMax",
-                                            std::max(growth_distance,
-                                                     2 * surface_size));
+        gmsh::model::mesh::field::setNumber(
+          threshold, "DistMax", std::max(growth_distance, 2 * surface_size));
         return threshold;
       }
 
@@ -467,12 +490,13 @@ namespace xray
       std::vector<double>
       contact_size_fields(const NarrowGaps &gaps, const double size_max)
       {
-        constexpr double class_ratio = 1.25;
+        constexpr double class_ratio  = 1.25;
         const double     surface_size = gaps.surface_size;
         // (size class, slope class) -> point tags; the slope classes are
         // slope / class_ratio^j, rounded down.
         const auto class_of = [&](const double ratio) {
-          return static_cast<int>(std::ceil(std::log(ratio) / std::log(class_ratio) - 1e-9));
+          return static_cast<int>(
+            std::ceil(std::log(ratio) / std::log(class_ratio) - 1e-9));
         };
         std::map<std::pair<int, int>, std::vector<double>> class_points;
         for (const Contact &contact : gaps.contacts)
@@ -488,19 +512,31 @@ namespace xray
         std::vector<double> fields;
         for (const auto &[classes, points] : class_points)
           {
-            const double size = surface_size / std::pow(class_ratio, classes.first);
+            const double size =
+              surface_size / std::pow(class_ratio, classes.first);
             const double growth =
               contact_slope / std::pow(class_ratio, classes.second);
-            const int point_distance = gmsh::model::mesh::field::add("Distance");
-            gmsh::model::mesh::field::setNumbers(point_distance, "PointsList", points);
-            const int point_threshold = gmsh::model::mesh::field::add("Threshold");
-            gmsh::model::mesh::field::setNumber(point_threshold, "InField", point_distance);
-            gmsh::model::mesh::field::setNumber(point_threshold, "SizeMin", size);
-            gmsh::model::mesh::field::setNumber(point_threshold, "SizeMax", size_max);
-            gmsh::model::mesh::field::setNumber(point_threshold, "DistMin", size);
+            const int point_distance =
+              gmsh::model::mesh::field::add("Distance");
+            gmsh::model::mesh::field::setNumbers(point_distance,
+                                                 "PointsList",
+                                                 points);
+            const int point_threshold =
+              gmsh::model::mesh::field::add("Threshold");
             gmsh::model::mesh::field::setNumber(point_threshold,
-                                                "DistMax",
-                                                size + (size_max - size) / growth);
+                                                "InField",
+                                                point_distance);
+            gmsh::model::mesh::field::setNumber(point_threshold,
+                                                "SizeMin",
+                                                size);
+            gmsh::model::mesh::field::setNumber(point_threshold,
+                                                "SizeMax",
+                                                size_max);
+            gmsh::model::mesh::field::setNumber(point_threshold,
+                                                "DistMin",
+                                                size);
+            gmsh::model::mesh::field::setNumber(
+              point_threshold, "DistMax", size + (size_max - size) / growth);
             fields.push_back(point_threshold);
           }
         return fields;
@@ -513,7 +549,8 @@ namespace xray
       set_background_size(const std::vector<double> &fields)
       {
         if (fields.size() == 1)
-          gmsh::model::mesh::field::setAsBackgroundMesh(static_cast<int>(fields[0]));
+          gmsh::model::mesh::field::setAsBackgroundMesh(
+            static_cast<int>(fields[0]));
         else
           {
             const int minimum = gmsh::model::mesh::field::add("Min");
@@ -553,7 +590,11 @@ namespace xray
         RawMesh                  mesh;
         std::vector<std::size_t> node_tags;
         std::vector<double>      node_coordinates, parametric;
-        gmsh::model::mesh::getNodes(node_tags, node_coordinates, parametric, -1, -1,
+        gmsh::model::mesh::getNodes(node_tags,
+                                    node_coordinates,
+                                    parametric,
+                                    -1,
+                                    -1,
                                     /*includeBoundary=*/false,
                                     /*returnParametricCoord=*/false);
         std::vector<std::size_t> tet_tags, tet_nodes;
@@ -571,18 +612,21 @@ namespace xray
         std::vector<std::size_t> position(max_tag + 1, std::size_t(-1));
         for (std::size_t i = 0; i < node_tags.size(); ++i)
           position[node_tags[i]] = i;
-        std::vector<unsigned int> index(node_tags.size(), numbers::invalid_unsigned_int);
+        std::vector<unsigned int> index(node_tags.size(),
+                                        numbers::invalid_unsigned_int);
         mesh.tetrahedra.reserve(tet_nodes.size());
         for (const std::size_t tag : tet_nodes)
           {
             if (tag > max_tag || position[tag] == std::size_t(-1))
-              throw SolverError("gmsh returned a tetrahedron with an unknown node");
+              throw SolverError(
+                "gmsh returned a tetrahedron with an unknown node");
             const std::size_t i = position[tag];
             if (index[i] == numbers::invalid_unsigned_int)
               {
                 index[i] = mesh.coordinates.size() / 3;
                 for (unsigned int d = 0; d < 3; ++d)
-                  mesh.coordinates.push_back(node_coordinates[3 * i + d] * scale);
+                  mesh.coordinates.push_back(node_coordinates[3 * i + d] *
+                                             scale);
               }
             mesh.tetrahedra.push_back(index[i]);
           }
@@ -600,9 +644,10 @@ namespace xray
       run_gmsh(const StreamDomain &domain, const StreamMeshSizes &sizes)
       {
         std::vector<unsigned int>   particle_of;
-        const std::vector<Particle> particles = meshed_spheres(domain, particle_of);
-        const auto [r_min, r_max]             = extreme_radii(particles);
-        const double scale                    = r_max; // one model unit
+        const std::vector<Particle> particles =
+          meshed_spheres(domain, particle_of);
+        const auto [r_min, r_max] = extreme_radii(particles);
+        const double scale        = r_max; // one model unit
 
         GmshSession session;
         gmsh::model::add("particle_stream");
@@ -614,8 +659,9 @@ namespace xray
           particle_surfaces(domain, vacuum, scale, particles.size());
 
         const double size_min = sizes.surface_size * r_min / scale;
-        const double size_max = std::max(size_min, sizes.far_size * r_max / scale);
-        NarrowGaps   gaps(size_min, scale);
+        const double size_max =
+          std::max(size_min, sizes.far_size * r_max / scale);
+        NarrowGaps gaps(size_min, scale);
         add_particle_gaps(gaps, particles, sizes, r_min);
         add_enclosure_gaps(gaps, domain, particles, sizes);
 
@@ -624,13 +670,16 @@ namespace xray
                                     gaps.surface_size,
                                     size_max,
                                     sizes.growth_distance * r_max / scale))};
-        const std::vector<double> contact_fields = contact_size_fields(gaps, size_max);
-        fields.insert(fields.end(), contact_fields.begin(), contact_fields.end());
+        const std::vector<double> contact_fields =
+          contact_size_fields(gaps, size_max);
+        fields.insert(fields.end(),
+                      contact_fields.begin(),
+                      contact_fields.end());
         set_background_size(fields);
 
         generate_tetrahedra();
         return extract_tetrahedra(scale);
       }
     } // namespace stream_internal
-  } // namespace meshes
+  }   // namespace meshes
 } // namespace xray

@@ -16,9 +16,8 @@
 #ifndef XRAY_MESHES_PARTICLE_STREAM_INTERNAL_H
 #define XRAY_MESHES_PARTICLE_STREAM_INTERNAL_H
 
-#include "meshes/particle_stream.h"
-
 #include "common/errors.h" // InputError
+#include "meshes/particle_stream.h"
 
 #include <algorithm>
 #include <cmath>
@@ -81,7 +80,8 @@ namespace xray
           {
             const Particle &a     = particles[order[m]];
             const double    right = a.center[0] + a.radius + max_gap;
-            for (unsigned int n = m + 1; n < order.size() && left(order[n]) < right;
+            for (unsigned int n = m + 1;
+                 n < order.size() && left(order[n]) < right;
                  ++n)
               {
                 const Particle &b = particles[order[n]];
@@ -96,7 +96,8 @@ namespace xray
       /// with the worst violation of the minimum gap is reported, with
       /// @p hint (what the user can change).
       void
-      check_particles(const std::vector<Particle> &particles, const std::string &hint);
+      check_particles(const std::vector<Particle> &particles,
+                      const std::string           &hint);
 
       // ---------------------------------------------------------- gmsh
 
@@ -118,7 +119,8 @@ namespace xray
       /// periodic cell also their images reaching into it; @p particle_of
       /// gives each sphere's particle.
       std::vector<Particle>
-      meshed_spheres(const StreamDomain &domain, std::vector<unsigned int> &particle_of);
+      meshed_spheres(const StreamDomain        &domain,
+                     std::vector<unsigned int> &particle_of);
 
       /// Mesh the vacuum of @p domain with gmsh (serial; call on one rank).
       RawMesh
@@ -132,7 +134,7 @@ namespace xray
       void
       remove_tetrahedra_inside_particles(RawMesh                     &mesh,
                                          const SphereSurfaceManifold &manifold,
-                                         unsigned int                 n_particles);
+                                         unsigned int n_particles);
 
       /// Declare the curved edges of cells that a quadratic mapping would
       /// fold interior chords; returns the number of such edges.
@@ -144,8 +146,8 @@ namespace xray
       /// translates of straightened edges of the periodic faces; returns
       /// the number of edges straightened.
       unsigned int
-      straighten_translates_of_chords(const Triangulation<3>              &triangulation,
-                                      SphereSurfaceManifold               &manifold,
+      straighten_translates_of_chords(const Triangulation<3> &triangulation,
+                                      SphereSurfaceManifold  &manifold,
                                       const std::pair<Point<3>, Point<3>> &box);
     } // namespace stream_internal
   }   // namespace meshes

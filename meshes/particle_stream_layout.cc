@@ -33,13 +33,15 @@ namespace xray
         const double r = layout.particle_radius;
         const double p = layout.lattice_pitch;
         require(positive_finite(r),
-                "particle radius must be positive and finite (got " + length(r) + ")");
+                "particle radius must be positive and finite (got " +
+                  length(r) + ")");
         // Touching spheres would be one conductor, and a gap much smaller
         // than the radius cannot be meshed with sensible tetrahedra.
-        require(std::isfinite(p) && p >= (2 + minimum_relative_gap) * r,
-                "lattice pitch " + length(p) +
-                  " must exceed the particle diameter by the minimum gap (at least " +
-                  length((2 + minimum_relative_gap) * r) + ")");
+        require(
+          std::isfinite(p) && p >= (2 + minimum_relative_gap) * r,
+          "lattice pitch " + length(p) +
+            " must exceed the particle diameter by the minimum gap (at least " +
+            length((2 + minimum_relative_gap) * r) + ")");
         require(layout.n_layers >= 1, "number of layers must be at least 1");
         if (layout.shape == PatchShape::rows)
           require(layout.n_rows >= 1 && layout.particles_per_row >= 1,
@@ -98,10 +100,11 @@ namespace xray
             const double row_offset = layout.n_rows > 1 ? p / 4 : 0.;
             for (unsigned int j = 0; j < layout.n_rows; ++j)
               for (unsigned int i = 0; i < layout.particles_per_row; ++i)
-                patch.emplace_back(
-                  (i - (layout.particles_per_row - 1) / 2.) * p +
-                    (j % 2 == 1 ? row_offset : -row_offset),
-                  (j - (layout.n_rows - 1) / 2.) * row_spacing);
+                patch.emplace_back((i - (layout.particles_per_row - 1) / 2.) *
+                                       p +
+                                     (j % 2 == 1 ? row_offset : -row_offset),
+                                   (j - (layout.n_rows - 1) / 2.) *
+                                     row_spacing);
           }
         return patch;
       }
@@ -123,7 +126,8 @@ namespace xray
         const double r = layout.particle_radius;
         const double p = layout.lattice_pitch;
         const double layer_spacing =
-          layout.n_layers > 1 ? (thickness - 2 * r) / (layout.n_layers - 1) : 0.;
+          layout.n_layers > 1 ? (thickness - 2 * r) / (layout.n_layers - 1) :
+                                0.;
         const double lowest  = layout.anode_gap + r;
         const double highest = layout.anode_gap + thickness - r;
         const double a       = layout.layer_shift_amplitude;
@@ -133,8 +137,9 @@ namespace xray
         particles.reserve(patch.size() * layout.n_layers);
         for (unsigned int l = 0; l < layout.n_layers; ++l)
           {
-            const double uniform = static_cast<double>(generator() & 0xffffffffu) /
-                                   4294967296.; // [0, 1)
+            const double uniform =
+              static_cast<double>(generator() & 0xffffffffu) /
+              4294967296.; // [0, 1)
             const double z =
               std::clamp(lowest + l * layer_spacing + a * (2 * uniform - 1),
                          lowest,
@@ -144,7 +149,8 @@ namespace xray
             const double shift_x = (l % 3) * p / 2;
             const double shift_y = (l % 3) * p / (2 * std::sqrt(3.));
             for (const Point<2> &q : patch)
-              particles.push_back({Point<3>(q[0] + shift_x, q[1] + shift_y, z), r, l});
+              particles.push_back(
+                {Point<3>(q[0] + shift_x, q[1] + shift_y, z), r, l});
           }
         return particles;
       }
@@ -154,7 +160,9 @@ namespace xray
 
       /// Distance from x to the nearest of the planes f + k L (k integer).
       double
-      distance_to_periodic_planes(const double x, const double f, const double L)
+      distance_to_periodic_planes(const double x,
+                                  const double f,
+                                  const double L)
       {
         const double t = x - f - L * std::floor((x - f) / L); // [0, L)
         return std::min(t, L - t);
@@ -165,7 +173,10 @@ namespace xray
       /// to one of the planes f + k L: | distance - r |. Near tangency a
       /// face would either pass in a sliver gap or cut a sliver cap.
       double
-      tangency_margin(const double x, const double r, const double f, const double L)
+      tangency_margin(const double x,
+                      const double r,
+                      const double f,
+                      const double L)
       {
         return std::abs(distance_to_periodic_planes(x, f, L) - r);
       }
@@ -187,8 +198,9 @@ namespace xray
             const double f      = L * j / n_candidates;
             double       margin = std::numeric_limits<double>::infinity();
             for (const Particle &particle : particles)
-              margin = std::min(margin,
-                                tangency_margin(particle.center[d], particle.radius, f, L));
+              margin = std::min(
+                margin,
+                tangency_margin(particle.center[d], particle.radius, f, L));
             if (margin > best_margin)
               best_margin = margin, best_face = f;
           }
@@ -200,17 +212,19 @@ namespace xray
       /// of the cell only if it is closer to that edge than r: it must not
       /// be tangent to it either.
       void
-      check_vertical_edges(const std::vector<Particle>  &particles,
-                           const PeriodicCell           &cell,
+      check_vertical_edges(const std::vector<Particle> &particles,
+                           const PeriodicCell          &cell,
                            const std::array<double, 2> &period)
       {
         for (unsigned int i = 0; i < particles.size(); ++i)
           {
             const Particle &particle = particles[i];
-            const double    dx =
-              distance_to_periodic_planes(particle.center[0], cell.low[0], period[0]);
-            const double dy =
-              distance_to_periodic_planes(particle.center[1], cell.low[1], period[1]);
+            const double    dx = distance_to_periodic_planes(particle.center[0],
+                                                          cell.low[0],
+                                                          period[0]);
+            const double    dy = distance_to_periodic_planes(particle.center[1],
+                                                          cell.low[1],
+                                                          period[1]);
             if (dx < particle.radius && dy < particle.radius)
               require(std::abs(std::hypot(dx, dy) - particle.radius) >=
                         minimum_relative_gap * particle.radius,
@@ -226,7 +240,7 @@ namespace xray
     std::vector<Particle>
     make_particle_stream(const StreamLayout &layout)
     {
-      const double thickness = checked_stream_thickness(layout);
+      const double          thickness = checked_stream_thickness(layout);
       std::vector<Particle> particles =
         stack_layers(layout, layer_patch(layout), thickness);
       check_particles(particles,
@@ -237,7 +251,8 @@ namespace xray
 
 
     PeriodicCell
-    make_periodic_cell(std::vector<Particle> &particles, const double lattice_pitch)
+    make_periodic_cell(std::vector<Particle> &particles,
+                       const double           lattice_pitch)
     {
       require(!particles.empty(), "a periodic cell needs particles");
       const std::array<double, 2> period = {
@@ -272,7 +287,8 @@ namespace xray
       for (Particle &particle : particles)
         for (unsigned int d = 0; d < 2; ++d)
           particle.center[d] -=
-            period[d] * std::floor((particle.center[d] - cell.low[d]) / period[d]);
+            period[d] *
+            std::floor((particle.center[d] - cell.low[d]) / period[d]);
 
       check_vertical_edges(particles, cell, period);
       return cell;
@@ -284,7 +300,7 @@ namespace xray
                      const PeriodicCell          &cell,
                      std::vector<unsigned int>   &particle_of)
     {
-      const Tensor<1, 2> period = cell.high - cell.low;
+      const Tensor<1, 2>    period = cell.high - cell.low;
       std::vector<Particle> spheres;
       particle_of.clear();
       for (unsigned int i = 0; i < particles.size(); ++i)

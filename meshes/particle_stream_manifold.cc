@@ -31,7 +31,8 @@ namespace xray
         const bool a_first =
           std::lexicographical_compare(&a[0], &a[0] + 3, &b[0], &b[0] + 3);
         const Point<3> &first = a_first ? a : b, &second = a_first ? b : a;
-        return {{first[0], first[1], first[2], second[0], second[1], second[2]}};
+        return {
+          {first[0], first[1], first[2], second[0], second[1], second[2]}};
       }
 
 
@@ -50,8 +51,9 @@ namespace xray
       /// (radius above 4 times the smallest, an enclosure): a large sphere
       /// in the bins would fill every bin.
       BinnedSpheres
-      separate_large_spheres(const std::vector<SphereSurfaceManifold::Sphere> &spheres,
-                             std::vector<unsigned int> &large_spheres)
+      separate_large_spheres(
+        const std::vector<SphereSurfaceManifold::Sphere> &spheres,
+        std::vector<unsigned int>                        &large_spheres)
       {
         double r_min = std::numeric_limits<double>::infinity();
         for (const auto &sphere : spheres)
@@ -73,9 +75,11 @@ namespace xray
               for (unsigned int d = 0; d < 3; ++d)
                 {
                   small.low[d] =
-                    std::min(small.low[d], spheres[i].center[d] - spheres[i].radius);
+                    std::min(small.low[d],
+                             spheres[i].center[d] - spheres[i].radius);
                   small.high[d] =
-                    std::max(small.high[d], spheres[i].center[d] + spheres[i].radius);
+                    std::max(small.high[d],
+                             spheres[i].center[d] + spheres[i].radius);
                 }
             }
         return small;
@@ -86,10 +90,10 @@ namespace xray
       /// direction; @p bin_size grows until there are at most 64 per
       /// binned sphere (plus 1000): scattered spheres would need too many.
       std::array<unsigned int, 3>
-      coarsen_bins(const Point<3>    &low,
-                   const Point<3>    &high,
-                   const std::size_t  n_binned,
-                   double            &bin_size)
+      coarsen_bins(const Point<3>   &low,
+                   const Point<3>   &high,
+                   const std::size_t n_binned,
+                   double           &bin_size)
       {
         std::array<unsigned int, 3> n_bins;
         const double                max_bins = 64. * n_binned + 1000.;
@@ -99,8 +103,8 @@ namespace xray
             for (unsigned int d = 0; d < 3; ++d)
               {
                 n_bins[d] = std::max(1u,
-                                     static_cast<unsigned int>(
-                                       std::ceil((high[d] - low[d]) / bin_size)));
+                                     static_cast<unsigned int>(std::ceil(
+                                       (high[d] - low[d]) / bin_size)));
                 total *= n_bins[d];
               }
             if (total <= max_bins)
@@ -111,12 +115,14 @@ namespace xray
     } // namespace
 
 
-    SphereSurfaceManifold::SphereSurfaceManifold(const std::vector<Sphere> &spheres)
+    SphereSurfaceManifold::SphereSurfaceManifold(
+      const std::vector<Sphere> &spheres)
       : spheres(spheres)
     {
       for (unsigned int i = 0; i < spheres.size(); ++i)
         AssertThrow(positive_finite(spheres[i].radius),
-                    ExcMessage("SphereSurfaceManifold: sphere radii must be positive"));
+                    ExcMessage(
+                      "SphereSurfaceManifold: sphere radii must be positive"));
 
       // Bins sized for the small spheres (the particles); the few spheres
       // much larger than the smallest one (an enclosure) are kept apart and
@@ -137,7 +143,8 @@ namespace xray
           small.low[d] -= margin;
           small.high[d] += margin;
         }
-      n_bins      = coarsen_bins(small.low, small.high, small.indices.size(), bin_size);
+      n_bins =
+        coarsen_bins(small.low, small.high, small.indices.size(), bin_size);
       bins_origin = small.low;
 
       // Each sphere goes into every bin its bounding box (widened by the
@@ -148,14 +155,16 @@ namespace xray
           std::array<unsigned int, 3> first, last;
           for (unsigned int d = 0; d < 3; ++d)
             {
-              const double extent = spheres[i].radius * (1 + 2 * relative_tolerance);
-              first[d]            = bin_index(spheres[i].center[d] - extent, d);
-              last[d]             = bin_index(spheres[i].center[d] + extent, d);
+              const double extent =
+                spheres[i].radius * (1 + 2 * relative_tolerance);
+              first[d] = bin_index(spheres[i].center[d] - extent, d);
+              last[d]  = bin_index(spheres[i].center[d] + extent, d);
             }
           for (unsigned int a = first[0]; a <= last[0]; ++a)
             for (unsigned int b = first[1]; b <= last[1]; ++b)
               for (unsigned int c = first[2]; c <= last[2]; ++c)
-                bins[(std::size_t(c) * n_bins[1] + b) * n_bins[0] + a].push_back(i);
+                bins[(std::size_t(c) * n_bins[1] + b) * n_bins[0] + a]
+                  .push_back(i);
         }
     }
 
@@ -189,12 +198,13 @@ namespace xray
       if (bins.empty())
         return numbers::invalid_unsigned_int;
       for (unsigned int d = 0; d < 3; ++d)
-        if (!(p[d] >= bins_origin[d] && p[d] <= bins_origin[d] + n_bins[d] * bin_size))
+        if (!(p[d] >= bins_origin[d] &&
+              p[d] <= bins_origin[d] + n_bins[d] * bin_size))
           return numbers::invalid_unsigned_int;
-      const auto &bin =
-        bins[(std::size_t(bin_index(p[2], 2)) * n_bins[1] + bin_index(p[1], 1)) *
-               n_bins[0] +
-             bin_index(p[0], 0)];
+      const auto &bin = bins[(std::size_t(bin_index(p[2], 2)) * n_bins[1] +
+                              bin_index(p[1], 1)) *
+                               n_bins[0] +
+                             bin_index(p[0], 0)];
       for (const unsigned int i : bin)
         if (on_sphere(i))
           return i;
@@ -203,7 +213,8 @@ namespace xray
 
 
     void
-    SphereSurfaceManifold::add_interior_chord(const Point<3> &a, const Point<3> &b)
+    SphereSurfaceManifold::add_interior_chord(const Point<3> &a,
+                                              const Point<3> &b)
     {
       interior_chords.insert(chord_key(a, b));
     }
@@ -219,15 +230,16 @@ namespace xray
 
 
     Point<3>
-    SphereSurfaceManifold::new_point(const ArrayView<const Point<3>>   &points,
-                                     const double                      *weights,
-                                     const ArrayView<const unsigned int> &sphere_of) const
+    SphereSurfaceManifold::new_point(
+      const ArrayView<const Point<3>>     &points,
+      const double                        *weights,
+      const ArrayView<const unsigned int> &sphere_of) const
     {
       // A weight this small is round-off of a zero (e.g. a vertex
       // opposite an edge midpoint in MappingFE's support point weights).
       constexpr double zero_weight = 1e-12;
       Point<3>         average;
-      unsigned int     sphere = numbers::invalid_unsigned_int;
+      unsigned int     sphere      = numbers::invalid_unsigned_int;
       unsigned int     n_on_sphere = 0;
       bool             common      = true;
       for (unsigned int i = 0; i < points.size(); ++i)
@@ -252,7 +264,7 @@ namespace xray
               if (std::abs(weights[j]) > zero_weight &&
                   interior_chords.count(chord_key(points[i], points[j])) > 0)
                 return average;
-      const Sphere  &s      = spheres[sphere];
+      const Sphere &s = spheres[sphere];
       // On a cutting plane too: onto the circle where it cuts the sphere,
       // about the foot c' of the centre in the plane, of radius
       // sqrt(r^2 - (c_d - x)^2).
@@ -265,8 +277,8 @@ namespace xray
               in_plane = false;
           if (!in_plane)
             continue;
-          Point<3> foot = s.center;
-          foot[d]       = x;
+          Point<3> foot          = s.center;
+          foot[d]                = x;
           Tensor<1, 3> in_circle = average - foot;
           in_circle[d]           = 0;
           const double norm      = in_circle.norm();
@@ -277,7 +289,7 @@ namespace xray
           return foot + (std::sqrt(rho2) / norm) * in_circle;
         }
       const Tensor<1, 3> radial = average - s.center;
-      const double  norm   = radial.norm();
+      const double       norm   = radial.norm();
       if (norm == 0)
         return average;
       return s.center + (s.radius / norm) * radial;

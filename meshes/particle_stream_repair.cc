@@ -29,7 +29,8 @@ namespace xray
       /// For each vertex of @p mesh, the sphere of @p manifold whose
       /// surface it lies on, or numbers::invalid_unsigned_int.
       std::vector<unsigned int>
-      spheres_of_vertices(const RawMesh &mesh, const SphereSurfaceManifold &manifold)
+      spheres_of_vertices(const RawMesh               &mesh,
+                          const SphereSurfaceManifold &manifold)
       {
         const unsigned int        n_vertices = mesh.coordinates.size() / 3;
         std::vector<unsigned int> sphere_of(n_vertices);
@@ -52,10 +53,12 @@ namespace xray
                              const unsigned int               n_particles)
       {
         const auto inside_particle = [&](const unsigned int *v) {
-          return sphere_of[v[0]] < n_particles && sphere_of[v[1]] == sphere_of[v[0]] &&
-                 sphere_of[v[2]] == sphere_of[v[0]] && sphere_of[v[3]] == sphere_of[v[0]];
+          return sphere_of[v[0]] < n_particles &&
+                 sphere_of[v[1]] == sphere_of[v[0]] &&
+                 sphere_of[v[2]] == sphere_of[v[0]] &&
+                 sphere_of[v[3]] == sphere_of[v[0]];
         };
-        using Face = std::array<unsigned int, 3>;
+        using Face      = std::array<unsigned int, 3>;
         const auto face = [](const unsigned int *v, const unsigned int skip) {
           Face f;
           for (unsigned int j = 0, k = 0; j < 4; ++j)
@@ -114,7 +117,8 @@ namespace xray
       drop_unused_vertices(RawMesh &mesh)
       {
         const unsigned int        n_vertices = mesh.coordinates.size() / 3;
-        std::vector<unsigned int> new_index(n_vertices, numbers::invalid_unsigned_int);
+        std::vector<unsigned int> new_index(n_vertices,
+                                            numbers::invalid_unsigned_int);
         std::vector<double>       coordinates;
         coordinates.reserve(mesh.coordinates.size());
         for (unsigned int &v : mesh.tetrahedra)
@@ -148,7 +152,7 @@ namespace xray
           {0, 1}, {1, 2}, {0, 2}, {0, 3}, {1, 3}, {2, 3}};
         const double straight =
           cross_product_3d(x[1] - x[0], x[2] - x[0]) * (x[3] - x[0]);
-        double smallest = std::numeric_limits<double>::infinity();
+        double     smallest = std::numeric_limits<double>::infinity();
         const auto at = [&](const double l1, const double l2, const double l3) {
           const std::array<double, 4> l = {{1 - l1 - l2 - l3, l1, l2, l3}};
           // d lambda_i / d xi_k: lambda_0 -> -1, lambda_k -> 1.
@@ -196,9 +200,10 @@ namespace xray
       void
       remove_tetrahedra_inside_particles(RawMesh                     &mesh,
                                          const SphereSurfaceManifold &manifold,
-                                         const unsigned int           n_particles)
+                                         const unsigned int n_particles)
       {
-        const std::vector<unsigned int> sphere_of = spheres_of_vertices(mesh, manifold);
+        const std::vector<unsigned int> sphere_of =
+          spheres_of_vertices(mesh, manifold);
         for (bool removed = true; removed;)
           removed = remove_exposed_slivers(mesh, sphere_of, n_particles);
         drop_unused_vertices(mesh);
@@ -211,8 +216,8 @@ namespace xray
       /// i.e. straight, until no cell folds: a little faceting there rather
       /// than negative Jacobians. Returns the number of straightened edges.
       unsigned int
-      flatten_folding_cells(const Triangulation<3>  &triangulation,
-                            SphereSurfaceManifold   &manifold)
+      flatten_folding_cells(const Triangulation<3> &triangulation,
+                            SphereSurfaceManifold  &manifold)
       {
         static constexpr unsigned int edge[6][2] = {
           {0, 1}, {1, 2}, {0, 2}, {0, 3}, {1, 3}, {2, 3}};
@@ -238,15 +243,17 @@ namespace xray
                 bool                    any = false;
                 for (unsigned int e = 0; e < 6; ++e)
                   {
-                    const std::array<Point<3>, 2> ends = {{x[edge[e][0]], x[edge[e][1]]}};
-                    const std::array<double, 2>   half = {{0.5, 0.5}};
-                    m[e]      = manifold.get_new_point(
+                    const std::array<Point<3>, 2> ends = {
+                      {x[edge[e][0]], x[edge[e][1]]}};
+                    const std::array<double, 2> half = {{0.5, 0.5}};
+                    m[e]                             = manifold.get_new_point(
                       ArrayView<const Point<3>>(ends.data(), 2),
                       ArrayView<const double>(half.data(), 2));
                     curved[e] = m[e] != Point<3>((ends[0] + ends[1]) / 2);
                     any       = any || curved[e];
                   }
-                if (!any || smallest_relative_jacobian(x, m) >= smallest_allowed)
+                if (!any ||
+                    smallest_relative_jacobian(x, m) >= smallest_allowed)
                   continue;
                 for (unsigned int e = 0; e < 6; ++e)
                   if (curved[e])
@@ -271,8 +278,8 @@ namespace xray
       /// them: then straighten its translates too. Returns the number of
       /// edges straightened here.
       unsigned int
-      straighten_translates_of_chords(const Triangulation<3>              &triangulation,
-                                      SphereSurfaceManifold               &manifold,
+      straighten_translates_of_chords(const Triangulation<3> &triangulation,
+                                      SphereSurfaceManifold  &manifold,
                                       const std::pair<Point<3>, Point<3>> &box)
       {
         const double tolerance = 1e-9 * box.first.distance(box.second);
@@ -293,20 +300,25 @@ namespace xray
                 face->boundary_id() == stream_boundary::periodic)
               for (unsigned int l = 0; l < face->n_lines(); ++l)
                 {
-                  const Edge edge = {{face->line(l)->vertex(0), face->line(l)->vertex(1)}};
-                  auto       a = canonical(edge[0]), b = canonical(edge[1]);
+                  const Edge edge = {
+                    {face->line(l)->vertex(0), face->line(l)->vertex(1)}};
+                  auto a = canonical(edge[0]), b = canonical(edge[1]);
                   if (b < a)
                     std::swap(a, b);
-                  auto &group = translates[{{a[0], a[1], a[2], b[0], b[1], b[2]}}];
-                  if (std::none_of(group.begin(), group.end(), [&](const Edge &e) {
-                        return e[0] == edge[0] && e[1] == edge[1];
-                      }))
+                  auto &group =
+                    translates[{{a[0], a[1], a[2], b[0], b[1], b[2]}}];
+                  if (std::none_of(group.begin(),
+                                   group.end(),
+                                   [&](const Edge &e) {
+                                     return e[0] == edge[0] && e[1] == edge[1];
+                                   }))
                     group.push_back(edge);
                 }
         const auto straight = [&](const Edge &edge) {
           const std::array<double, 2> half = {{0.5, 0.5}};
-          return manifold.get_new_point(ArrayView<const Point<3>>(edge.data(), 2),
-                                        ArrayView<const double>(half.data(), 2)) ==
+          return manifold.get_new_point(
+                   ArrayView<const Point<3>>(edge.data(), 2),
+                   ArrayView<const double>(half.data(), 2)) ==
                  Point<3>((edge[0] + edge[1]) / 2);
         };
         unsigned int n_straightened = 0;
@@ -321,5 +333,5 @@ namespace xray
         return n_straightened;
       }
     } // namespace stream_internal
-  } // namespace meshes
+  }   // namespace meshes
 } // namespace xray

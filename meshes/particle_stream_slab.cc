@@ -24,7 +24,8 @@ namespace xray
       /// interval, as many as the largest cell size demands (so that the
       /// slab's edges are grid lines).
       std::vector<double>
-      grid_steps(const std::vector<double> &breakpoints, const double max_cell_size)
+      grid_steps(const std::vector<double> &breakpoints,
+                 const double               max_cell_size)
       {
         std::vector<double> result;
         for (unsigned int i = 0; i + 1 < breakpoints.size(); ++i)
@@ -32,9 +33,10 @@ namespace xray
             const double interval = breakpoints[i + 1] - breakpoints[i];
             if (interval <= 0)
               continue;
-            const unsigned int n = std::max(
-              1u,
-              static_cast<unsigned int>(std::ceil(interval / max_cell_size * (1 - 1e-12))));
+            const unsigned int n =
+              std::max(1u,
+                       static_cast<unsigned int>(
+                         std::ceil(interval / max_cell_size * (1 - 1e-12))));
             result.insert(result.end(), n, interval / n);
           }
         return result;
@@ -86,23 +88,33 @@ namespace xray
     {
       require(positive_finite(half_width) && positive_finite(height),
               "slab section half width and height must be positive");
-      require(positive_finite(slab_half_width) && slab_half_width <= half_width,
-              "slab half width must be positive and at most the section half width");
+      require(
+        positive_finite(slab_half_width) && slab_half_width <= half_width,
+        "slab half width must be positive and at most the section half width");
       require(std::isfinite(slab_bottom) && std::isfinite(slab_top) &&
-                0 <= slab_bottom && slab_bottom < slab_top && slab_top <= height,
+                0 <= slab_bottom && slab_bottom < slab_top &&
+                slab_top <= height,
               "slab bottom and top must satisfy 0 <= bottom < top <= height");
-      require(positive_finite(max_cell_size), "maximal cell size must be positive");
+      require(positive_finite(max_cell_size),
+              "maximal cell size must be positive");
 
       Triangulation<2> quadrilaterals;
       GridGenerator::subdivided_hyper_rectangle(
         quadrilaterals,
-        {grid_steps({-half_width, -slab_half_width, slab_half_width, half_width},
-                    max_cell_size),
+        {grid_steps(
+           {-half_width, -slab_half_width, slab_half_width, half_width},
+           max_cell_size),
          grid_steps({0., slab_bottom, slab_top, height}, max_cell_size)},
         Point<2>(-half_width, 0.),
         Point<2>(half_width, height));
-      GridGenerator::convert_hypercube_to_simplex_mesh(quadrilaterals, triangulation);
-      set_slab_ids(triangulation, half_width, height, slab_half_width, slab_bottom, slab_top);
+      GridGenerator::convert_hypercube_to_simplex_mesh(quadrilaterals,
+                                                       triangulation);
+      set_slab_ids(triangulation,
+                   half_width,
+                   height,
+                   slab_half_width,
+                   slab_bottom,
+                   slab_top);
     }
   } // namespace meshes
 } // namespace xray

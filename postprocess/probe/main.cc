@@ -40,23 +40,29 @@ int
 main(int argc, char **argv)
 {
   po::options_description options(usage);
-  options.add_options()
-    ("help,h", "print this help")
-    ("field,f", po::value<std::vector<std::string>>(),
-     "point field to report (repeatable; default: all)")
-    ("step", po::value<int>()->default_value(-1),
-     "entry of the .pvd collection, from 0 (default: the last)")
-    ("from", po::value<std::string>(), "line start x,y,z in m")
-    ("to", po::value<std::string>(), "line end x,y,z in m")
-    ("samples", po::value<unsigned int>()->default_value(101),
-     "points on the line, ends included")
-    ("point,p", po::value<std::vector<std::string>>(),
-     "sample point x,y,z in m (repeatable)")
-    ("points-file", po::value<std::string>(),
-     "CSV file of x,y,z rows (optional header line)");
+  options.add_options()("help,h", "print this help")(
+    "field,f",
+    po::value<std::vector<std::string>>(),
+    "point field to report (repeatable; default: all)")(
+    "step",
+    po::value<int>()->default_value(-1),
+    "entry of the .pvd collection, from 0 (default: the last)")(
+    "from", po::value<std::string>(), "line start x,y,z in m")(
+    "to",
+    po::value<std::string>(),
+    "line end x,y,z in m")("samples",
+                           po::value<unsigned int>()->default_value(101),
+                           "points on the line, ends included")(
+    "point,p",
+    po::value<std::vector<std::string>>(),
+    "sample point x,y,z in m (repeatable)")(
+    "points-file",
+    po::value<std::string>(),
+    "CSV file of x,y,z rows (optional header line)");
   po::options_description hidden;
-  hidden.add_options()("result", po::value<std::string>())(
-    "command", po::value<std::string>());
+  hidden.add_options()("result",
+                       po::value<std::string>())("command",
+                                                 po::value<std::string>());
   po::options_description all;
   all.add(options).add(hidden);
   po::positional_options_description positional;
@@ -79,10 +85,9 @@ main(int argc, char **argv)
       if (!arguments.count("result") || !arguments.count("command"))
         throw InputError("give a RESULT file and a COMMAND (see --help)");
 
-      const auto fields =
-        arguments.count("field") ?
-          arguments["field"].as<std::vector<std::string>>() :
-          std::vector<std::string>();
+      const auto        fields  = arguments.count("field") ?
+                                    arguments["field"].as<std::vector<std::string>>() :
+                                    std::vector<std::string>();
       const std::string command = arguments["command"].as<std::string>();
       if (command != "info" && command != "extremes" && command != "line" &&
           command != "points" && command != "cells")
@@ -95,10 +100,11 @@ main(int argc, char **argv)
         {
           if (!arguments.count("from") || !arguments.count("to"))
             throw InputError("line needs --from x,y,z and --to x,y,z");
-          locations = line_points(
-            parse_point(arguments["from"].as<std::string>(), "--from"),
-            parse_point(arguments["to"].as<std::string>(), "--to"),
-            arguments["samples"].as<unsigned int>());
+          locations =
+            line_points(parse_point(arguments["from"].as<std::string>(),
+                                    "--from"),
+                        parse_point(arguments["to"].as<std::string>(), "--to"),
+                        arguments["samples"].as<unsigned int>());
         }
       else if (command == "points")
         {

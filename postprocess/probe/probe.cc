@@ -59,7 +59,7 @@ namespace xray
       std::string
       first_line(const std::string &message)
       {
-        std::string line = message.substr(0, message.find('\n'));
+        std::string line  = message.substr(0, message.find('\n'));
         const auto  colon = line.rfind("): ");
         return colon == std::string::npos ? line : line.substr(colon + 3);
       }
@@ -68,7 +68,7 @@ namespace xray
       // The values of `attribute` of every element called `element` in the
       // XML file, in document order, parsed with VTK's XML parser.
       std::vector<std::string>
-      xml_attributes(const fs::path &file,
+      xml_attributes(const fs::path    &file,
                      const std::string &element,
                      const std::string &attribute)
       {
@@ -80,7 +80,7 @@ namespace xray
         if (parser->Parse() == 0 || parser->GetRootElement() == nullptr)
           throw InputError(file.string() + ": not a readable XML file");
 
-        std::vector<std::string>        values;
+        std::vector<std::string>         values;
         std::vector<vtkXMLDataElement *> pending{parser->GetRootElement()};
         while (!pending.empty())
           {
@@ -105,8 +105,9 @@ namespace xray
       existing_file(const fs::path &file, const std::string &named_by)
       {
         if (!fs::is_regular_file(file))
-          throw InputError("cannot open " + file.string() +
-                           (named_by.empty() ? "" : " (named by " + named_by + ")"));
+          throw InputError(
+            "cannot open " + file.string() +
+            (named_by.empty() ? "" : " (named by " + named_by + ")"));
         return file;
       }
 
@@ -169,7 +170,8 @@ namespace xray
         std::vector<Column> result;
         for (int c = 0; c < n; ++c)
           result.push_back(
-            {name + "_" + (n == 3 ? std::string(1, "xyz"[c]) : std::to_string(c)),
+            {name + "_" +
+               (n == 3 ? std::string(1, "xyz"[c]) : std::to_string(c)),
              name,
              c});
         result.push_back({name + "_magnitude", name, -1});
@@ -220,7 +222,8 @@ namespace xray
           {
             end = 0;
           }
-        if (end == 0 || text.find_first_not_of(" \t\r", end) != std::string::npos)
+        if (end == 0 ||
+            text.find_first_not_of(" \t\r", end) != std::string::npos)
           throw InputError(what + ": '" + text + "' is not a number");
         return x;
       }
@@ -247,8 +250,7 @@ namespace xray
         }
       if (file.extension() == ".vtu")
         return read_with<vtkXMLUnstructuredGridReader>(file);
-      throw InputError(file.string() +
-                       ": expected a .pvd, .pvtu or .vtu file");
+      throw InputError(file.string() + ": expected a .pvd, .pvtu or .vtu file");
     }
 
 
@@ -270,9 +272,9 @@ namespace xray
         {
           vtkDataArray *array = point_data->GetArray(field.c_str());
           if (array == nullptr)
-            throw InputError("no point field '" + field +
-                             "' in the result (it has: " +
-                             point_array_names(data) + ")");
+            throw InputError(
+              "no point field '" + field +
+              "' in the result (it has: " + point_array_names(data) + ")");
           for (const auto &column : columns_of(*array))
             result.push_back(column);
         }
@@ -289,7 +291,8 @@ namespace xray
 
 
     std::vector<Extreme>
-    extremes(vtkUnstructuredGrid &result, const std::vector<std::string> &fields)
+    extremes(vtkUnstructuredGrid            &result,
+             const std::vector<std::string> &fields)
     {
       std::vector<Extreme> found;
       for (const auto &column : columns(result, fields))
@@ -363,8 +366,8 @@ namespace xray
 
 
     void
-    write_samples(std::ostream &out,
-                  vtkDataSet &samples,
+    write_samples(std::ostream              &out,
+                  vtkDataSet                &samples,
                   const std::vector<Column> &columns)
     {
       out << "distance,x,y,z,valid";
@@ -380,12 +383,11 @@ namespace xray
         {
           Point x{};
           samples.GetPoint(i, x.data());
-          const double distance = std::hypot(x[0] - first[0],
-                                             x[1] - first[1],
-                                             x[2] - first[2]);
-          const bool   inside   = valid->GetComponent(i, 0) != 0;
-          out << format(distance) << ',' << format(x[0]) << ','
-              << format(x[1]) << ',' << format(x[2]) << ',' << inside;
+          const double distance =
+            std::hypot(x[0] - first[0], x[1] - first[1], x[2] - first[2]);
+          const bool inside = valid->GetComponent(i, 0) != 0;
+          out << format(distance) << ',' << format(x[0]) << ',' << format(x[1])
+              << ',' << format(x[2]) << ',' << inside;
           for (const auto &column : columns)
             {
               vtkDataArray *array =
@@ -432,8 +434,8 @@ namespace xray
       vtkDataArray *measure =
         quality->GetOutput()->GetCellData()->GetArray("Quality");
 
-      CellReport                    report;
-      std::map<int, vtkIdType>      per_type;
+      CellReport               report;
+      std::map<int, vtkIdType> per_type;
       report.min_scaled_jacobian = std::numeric_limits<double>::infinity();
       for (vtkIdType cell = 0; cell < result.GetNumberOfCells(); ++cell)
         {
@@ -489,7 +491,8 @@ namespace xray
           << "points,," << result.GetNumberOfPoints() << ",,\n"
           << "cells,," << result.GetNumberOfCells() << ",,\n";
       for (int d = 0; d < 3; ++d)
-        out << "bounds," << "xyz"[d] << ",1," << format(bounds[2 * d]) << ','
+        out << "bounds,"
+            << "xyz"[d] << ",1," << format(bounds[2 * d]) << ','
             << format(bounds[2 * d + 1]) << '\n';
       // Range of a vector array: of its magnitude (component -1).
       auto arrays = [&](const char *record, vtkDataSetAttributes *data) {
@@ -500,8 +503,8 @@ namespace xray
               array->GetRange(range,
                               array->GetNumberOfComponents() == 1 ? 0 : -1);
               out << record << ',' << array->GetName() << ','
-                  << array->GetNumberOfComponents() << ','
-                  << format(range[0]) << ',' << format(range[1]) << '\n';
+                  << array->GetNumberOfComponents() << ',' << format(range[0])
+                  << ',' << format(range[1]) << '\n';
             }
       };
       arrays("point_array", result.GetPointData());
@@ -516,7 +519,7 @@ namespace xray
         return "nan";
       if (x == 0)
         return "0"; // also -0
-      char buffer[32];
+      char       buffer[32];
       const auto end = std::to_chars(buffer, buffer + sizeof(buffer), x).ptr;
       return std::string(buffer, end);
     }
@@ -555,8 +558,8 @@ namespace xray
           if (line_number == 1 &&
               line.find_first_of("0123456789") == std::string::npos)
             continue;
-          points.push_back(parse_point(
-            line, file_name + ":" + std::to_string(line_number)));
+          points.push_back(
+            parse_point(line, file_name + ":" + std::to_string(line_number)));
         }
       if (points.empty())
         throw InputError(file_name + ": no points");

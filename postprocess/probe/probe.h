@@ -67,7 +67,8 @@ namespace xray
     // Smallest and largest value of every column over the points of the
     // result, with the first point where each is attained.
     std::vector<Extreme>
-    extremes(vtkUnstructuredGrid &result, const std::vector<std::string> &fields);
+    extremes(vtkUnstructuredGrid            &result,
+             const std::vector<std::string> &fields);
 
     // n equally spaced points from `from` to `to` (both included).
     std::vector<Point>
@@ -81,8 +82,8 @@ namespace xray
     // CSV of sampled values: distance from the first point, x, y, z, valid,
     // then the columns; fields are "nan" at points outside the mesh.
     void
-    write_samples(std::ostream &out,
-                  vtkDataSet &samples,
+    write_samples(std::ostream              &out,
+                  vtkDataSet                &samples,
                   const std::vector<Column> &columns);
 
     void
@@ -93,9 +94,9 @@ namespace xray
     struct CellReport
     {
       std::vector<std::pair<std::string, vtkIdType>> cells_per_type;
-      vtkIdType n_checked      = 0;
-      vtkIdType n_not_checked  = 0; // higher-order cells: no verdict measure
-      vtkIdType n_inverted     = 0;
+      vtkIdType                                      n_checked = 0;
+      vtkIdType n_not_checked = 0; // higher-order cells: no verdict measure
+      vtkIdType n_inverted    = 0;
       double    min_scaled_jacobian = 0;
       Point     at_min_scaled_jacobian{};
     };

@@ -20,20 +20,19 @@
 
 #include <deal.II/base/index_set.h>
 #include <deal.II/base/timer.h>
+#include <deal.II/distributed/solution_transfer.h>
 #include <deal.II/distributed/tria.h>
 #include <deal.II/dofs/dof_handler.h>
-#include <deal.II/hp/mapping_collection.h>
-#include <deal.II/hp/fe_collection.h>
-#include <deal.II/hp/fe_values.h>
-#include <deal.II/hp/q_collection.h>
 #include <deal.II/fe/fe_values.h>
 #include <deal.II/fe/fe_values_extractors.h>
+#include <deal.II/hp/fe_collection.h>
+#include <deal.II/hp/fe_values.h>
+#include <deal.II/hp/mapping_collection.h>
+#include <deal.II/hp/q_collection.h>
 #include <deal.II/lac/affine_constraints.h>
 #include <deal.II/lac/full_matrix.h>
 #include <deal.II/lac/solver_control.h>
 #include <deal.II/lac/vector.h>
-
-#include <deal.II/distributed/solution_transfer.h>
 
 #include <nlohmann/json.hpp>
 
@@ -58,14 +57,14 @@ namespace xray
       unsigned int newton_iterations = 0;
       unsigned int linear_iterations = 0;
       /// Norm of the load (residual of T = T0): Newton's reference scale.
-      double       reference_residual = 0;
-      double       final_residual    = 0;
+      double reference_residual = 0;
+      double final_residual     = 0;
     };
 
     struct LayerResult
     {
-      double     max_temperature; // K
-      Point<3>   location;        // m
+      double   max_temperature; // K
+      Point<3> location;        // m
     };
 
     /// What the driver needs of a solver of any dimension and linear
@@ -181,14 +180,14 @@ namespace xray
         std::vector<double>         laplacian;
       };
       void
-      read_point_data(const FEValues<dim>          &values,
-                      unsigned int                  layer,
-                      bool                          laplacians,
-                      std::vector<PointData>       &points) const;
+      read_point_data(const FEValues<dim>    &values,
+                      unsigned int            layer,
+                      bool                    laplacians,
+                      std::vector<PointData> &points) const;
       const std::vector<PointData> &
-      cell_point_data(unsigned int               index,
-                      hp::FEValues<dim>         &fe_values,
-                      std::vector<PointData>    &scratch);
+      cell_point_data(unsigned int            index,
+                      hp::FEValues<dim>      &fe_values,
+                      std::vector<PointData> &scratch);
       void
       add_to_system(const FullMatrix<double>                   &cell_matrix,
                     const dealii::Vector<double>               &cell_rhs,
@@ -238,12 +237,12 @@ namespace xray
                           FullMatrix<double>          &cell_matrix,
                           dealii::Vector<double>      &cell_rhs) const;
       void
-      add_stored_heat(const PointData                  &point,
-                      unsigned int                      layer,
-                      double                            T,
-                      bool                              with_matrix,
-                      FullMatrix<double>               &cell_matrix,
-                      dealii::Vector<double>           &cell_rhs) const;
+      add_stored_heat(const PointData        &point,
+                      unsigned int            layer,
+                      double                  T,
+                      bool                    with_matrix,
+                      FullMatrix<double>     &cell_matrix,
+                      dealii::Vector<double> &cell_rhs) const;
       std::pair<Tensor<1, dim>, double>
       streamline_diffusion(const Point<dim>     &point,
                            const Tensor<2, dim> &inverse_jacobian,
@@ -315,23 +314,23 @@ namespace xray
       /// of it goes into a checkpoint).
       struct TransientProgress
       {
-        double       heat_in = 0, heat_out = 0; // J since t = 0
-        double       worst_balance = 0;          // relative
-        double       initial_heat = 0;           // int rho H(T0), J
-        double       heat_capacity = 0;          // int rho c_p(T0), J/K
-        double       max_peak = 0, time_of_max_peak = 0;
+        double heat_in = 0, heat_out = 0; // J since t = 0
+        double worst_balance = 0;         // relative
+        double initial_heat  = 0;         // int rho H(T0), J
+        double heat_capacity = 0;         // int rho c_p(T0), J/K
+        double max_peak = 0, time_of_max_peak = 0;
         /// NaN while no layer has reached its limit.
         double       time_to_limit = std::numeric_limits<double>::quiet_NaN();
         std::string  limit_layer;
         unsigned int accepted = 0, rejected = 0;
         double       largest_step = 0, smallest_step = 0;
         /// The step the error control proposes next.
-        double       next_step = 0;
+        double       next_step          = 0;
         unsigned int steps_since_output = 0;
         double       last_output_time   = 0;
         /// The first step accepted after the latest rise and fall of the
         /// power (0 before any): where the steps start after the next one.
-        double       step_after_rise = 0, step_after_fall = 0;
+        double step_after_rise = 0, step_after_fall = 0;
         /// Periods of a pulse train repeated instead of computed, and the
         /// history rows they added.
         unsigned int repeated_periods = 0, repeated_steps = 0;
@@ -405,9 +404,9 @@ namespace xray
       transient_exit_status(const TransientProgress &progress,
                             const TimeState         &now);
       void
-      record_history(TransientProgress &progress,
-                     const TimeState   &now,
-                     double             step,
+      record_history(TransientProgress              &progress,
+                     const TimeState                &now,
+                     double                          step,
                      const std::vector<LayerResult> &maxima);
       double
       energy_balance(TransientProgress &progress,
@@ -607,7 +606,7 @@ namespace xray
         return output->log();
       }
 
-      MPI_Comm   mpi_communicator;
+      MPI_Comm mpi_communicator;
       /// A copy: a sweep point that reuses the mesh replaces it (rerun()).
       Parameters parameters;
       RunOutput *output;
@@ -619,7 +618,7 @@ namespace xray
       bool quiet_newton = false;
       /// assemble() leaves out the stored heat of the time stage: the
       /// residual is then -f(T) (evaluate_rates()).
-      bool rates_only = false;
+      bool         rates_only                  = false;
       unsigned int transient_newton_iterations = 0;
       /// Largest peak rise T - T0 of the transient run so far, K: the
       /// scale of the time error tolerance.
@@ -632,11 +631,11 @@ namespace xray
       std::string limit_message;
 
       parallel::distributed::Triangulation<dim> triangulation;
-      hp::MappingCollection<dim>                 mapping;
-      hp::FECollection<dim>                      fe;
-      hp::QCollection<dim>                       quadrature;
-      hp::QCollection<dim - 1>                   face_quadrature;
-      DoFHandler<dim>                            dof_handler;
+      hp::MappingCollection<dim>                mapping;
+      hp::FECollection<dim>                     fe;
+      hp::QCollection<dim>                      quadrature;
+      hp::QCollection<dim - 1>                  face_quadrature;
+      DoFHandler<dim>                           dof_handler;
       /// The locally owned cells ordered by CellId: assembly loops run over
       /// them (setup_system()).
       std::vector<typename DoFHandler<dim>::active_cell_iterator> owned_cells;
@@ -646,11 +645,11 @@ namespace xray
       /// second derivatives (the SUPG Laplacians) cost as much as the
       /// assembly itself. Emptied by setup_system().
       std::vector<std::vector<PointData>> point_cache;
-      bool point_cache_tried      = false;
-      bool point_cache_laplacians = false;
+      bool                                point_cache_tried      = false;
+      bool                                point_cache_laplacians = false;
       static constexpr double max_point_cache_bytes = 1024. * 1024 * 1024;
       /// The vector component carrying the temperature in each layer.
-      std::vector<unsigned int>                  layer_component;
+      std::vector<unsigned int> layer_component;
 
       IndexSet                  locally_owned_dofs;
       IndexSet                  locally_relevant_dofs;
@@ -692,27 +691,27 @@ namespace xray
       /// matrix_key() of the assembled matrix: with constant k an equal key
       /// means the matrix is current and is not assembled again. Empty for
       /// k(T), and when nothing is assembled on this sparsity pattern yet.
-      std::string               assembled_matrix_key;
+      std::string assembled_matrix_key;
       /// Algebraic multigrid of the system matrix, kept across Newton
       /// steps, power searches and sweep points while it suits the matrix
       /// (preconditioner_suits_matrix()); reset when the matrix is made anew.
       std::unique_ptr<typename LA::AMG> preconditioner;
       /// assembled_matrix_key when it was built.
-      std::string  preconditioner_key;
+      std::string preconditioner_key;
       /// Digits of residual reduction per iteration in the first solve with
       /// it, and whether a later solve gained them at less than half that
       /// rate (then it is built anew).
       double preconditioner_first_rate = 0;
       bool   preconditioner_degraded   = false;
-      Vector                    system_rhs;
+      Vector system_rhs;
       /// Heat input for 1 W deposited (assemble_heat_source()), its l2 norm
       /// and the sum of its entries (W).
-      Vector                    unit_source;
-      double                    unit_source_norm = 0;
-      double                    unit_source_sum  = 0;
-      Vector                    present_solution; // locally owned
-      Vector                    temperature;      // ghosted copy of it
-      bool                      solution_on_this_mesh = false;
+      Vector unit_source;
+      double unit_source_norm = 0;
+      double unit_source_sum  = 0;
+      Vector present_solution; // locally owned
+      Vector temperature;      // ghosted copy of it
+      bool   solution_on_this_mesh = false;
       /// Carries the temperature across a refinement: Newton on the new
       /// mesh starts from it instead of from T0.
       std::unique_ptr<parallel::distributed::SolutionTransfer<dim, Vector>>
@@ -722,28 +721,28 @@ namespace xray
       struct InterfaceFace
       {
         typename DoFHandler<dim>::active_cell_iterator upper, lower;
-        unsigned int upper_face, lower_face;
+        unsigned int                                   upper_face, lower_face;
         /// Subface of the coarser side, or invalid for matching faces.
         unsigned int upper_subface, lower_subface;
         double       conductance; // h_b in W/(m^2 K)
       };
       std::vector<InterfaceFace> interface_faces;
 
-      double       current_incident_power = 0;
+      double current_incident_power = 0;
       /// The coolant temperature T0 of present_solution.
-      double       solution_coolant_temperature = 0;
+      double solution_coolant_temperature = 0;
       /// The integral of source_shape() over the mesh (volume or heated
       /// face), by the quadrature of the assembly: the source is scaled by
       /// P_dep / this.
-      double       shape_integral          = 0;
-      double       source_quadrature_error = 0;
+      double shape_integral          = 0;
+      double source_quadrature_error = 0;
       /// Sum of the assembled heat-input vector (W).
-      double       assembled_heat_input    = 0;
-      unsigned int total_linear_iterations = 0;
-      unsigned int total_newton_iterations = 0;
-      unsigned int total_preconditioner_setups = 0;
-      double       max_permissible_power   = 0;
-      std::string  limiting_layer;
+      double         assembled_heat_input        = 0;
+      unsigned int   total_linear_iterations     = 0;
+      unsigned int   total_newton_iterations     = 0;
+      unsigned int   total_preconditioner_setups = 0;
+      double         max_permissible_power       = 0;
+      std::string    limiting_layer;
       nlohmann::json reference_design;
       nlohmann::json run_summary;
     };

@@ -16,14 +16,14 @@
 #ifndef XRAY_ANODE_THERMAL_TEMPLATES_H
 #define XRAY_ANODE_THERMAL_TEMPLATES_H
 
-#include "anode_thermal/coefficients.templates.h"
-#include "anode_thermal/setup.templates.h"
-#include "anode_thermal/refinement.templates.h"
 #include "anode_thermal/assembly.templates.h"
-#include "anode_thermal/solve.templates.h"
-#include "anode_thermal/postprocess.templates.h"
-#include "anode_thermal/run.templates.h"
 #include "anode_thermal/checkpoint.templates.h"
+#include "anode_thermal/coefficients.templates.h"
+#include "anode_thermal/postprocess.templates.h"
+#include "anode_thermal/refinement.templates.h"
+#include "anode_thermal/run.templates.h"
+#include "anode_thermal/setup.templates.h"
+#include "anode_thermal/solve.templates.h"
 #include "anode_thermal/transient.templates.h"
 
 #endif

@@ -60,17 +60,17 @@ namespace xray
     double
     AnodeThermal<dim, LA>::integrate_source_shape()
     {
-      const auto  &depth_profile  = parameters.depth_profile;
-      const bool   volumetric     = depth_profile.is_volumetric();
-      const double deposition_end = depth_profile.deposition_end();
-      hp::FEFaceValues<dim> face_values(mapping,
+      const auto            &depth_profile  = parameters.depth_profile;
+      const bool             volumetric     = depth_profile.is_volumetric();
+      const double           deposition_end = depth_profile.deposition_end();
+      hp::FEFaceValues<dim>  face_values(mapping,
                                         fe,
                                         face_quadrature,
                                         update_values |
                                           update_quadrature_points |
                                           update_JxW_values);
-      DepositionValues                     cell_values;
-      dealii::Vector<double>               cell_source;
+      DepositionValues       cell_values;
+      dealii::Vector<double> cell_source;
       std::vector<types::global_dof_index> dofs;
       double                               integral = 0;
       for (const auto &cell : owned_cells)
@@ -83,8 +83,11 @@ namespace xray
               for (const unsigned int v : cell->vertex_indices())
                 top_depth = std::min(top_depth, -cell->vertex(v)[dim - 1]);
               if (top_depth < deposition_end)
-                add_source_shape(cell, deposition_values(cell, cell_values),
-                                 cell_source, dofs, integral);
+                add_source_shape(cell,
+                                 deposition_values(cell, cell_values),
+                                 cell_source,
+                                 dofs,
+                                 integral);
             }
           else
             for (const unsigned int f : cell->face_indices())
@@ -92,8 +95,11 @@ namespace xray
                   cell->face(f)->boundary_id() == meshes::boundary::heated_face)
                 {
                   face_values.reinit(cell, f);
-                  add_source_shape(cell, face_values.get_present_fe_values(),
-                                   cell_source, dofs, integral);
+                  add_source_shape(cell,
+                                   face_values.get_present_fe_values(),
+                                   cell_source,
+                                   dofs,
+                                   integral);
                 }
         }
       return integral;
@@ -116,24 +122,24 @@ namespace xray
       unsigned int direction = 0;
       for (unsigned int d = 0; d < dim; ++d)
         {
-          const double extent = std::abs(cell->face(2 * d + 1)->center()[dim - 1] -
-                                         cell->face(2 * d)->center()[dim - 1]);
+          const double extent =
+            std::abs(cell->face(2 * d + 1)->center()[dim - 1] -
+                     cell->face(2 * d)->center()[dim - 1]);
           if (extent > longest)
             {
               longest   = extent;
               direction = d;
             }
         }
-      const unsigned int pieces = static_cast<unsigned int>(
-        std::clamp(std::ceil(8 * longest /
-                             parameters.depth_profile.deposition_end()),
-                   1.,
-                   256.));
+      const unsigned int pieces = static_cast<unsigned int>(std::clamp(
+        std::ceil(8 * longest / parameters.depth_profile.deposition_end()),
+        1.,
+        256.));
       auto &values = cache[{cell->active_fe_index(), direction, pieces}];
       if (!values)
         {
-          const QGauss<1>    gauss(parameters.fe_degree + 2);
-          const QIterated<1> iterated(gauss, pieces);
+          const QGauss<1>              gauss(parameters.fe_degree + 2);
+          const QIterated<1>           iterated(gauss, pieces);
           std::array<Quadrature<1>, 3> axes{{gauss, gauss, gauss}};
           axes[direction] = iterated;
           Quadrature<dim> rule;
@@ -141,11 +147,12 @@ namespace xray
             rule = QAnisotropic<2>(axes[0], axes[1]);
           else
             rule = QAnisotropic<3>(axes[0], axes[1], axes[2]);
-          values = std::make_unique<FEValues<dim>>(
-            mapping[0],
-            cell->get_fe(),
-            rule,
-            update_values | update_quadrature_points | update_JxW_values);
+          values = std::make_unique<FEValues<dim>>(mapping[0],
+                                                   cell->get_fe(),
+                                                   rule,
+                                                   update_values |
+                                                     update_quadrature_points |
+                                                     update_JxW_values);
         }
       values->reinit(cell);
       return *values;
@@ -176,7 +183,8 @@ namespace xray
         }
       dofs.resize(values.dofs_per_cell);
       cell->get_dof_indices(dofs);
-      update_constraints.distribute_local_to_global(cell_source, dofs,
+      update_constraints.distribute_local_to_global(cell_source,
+                                                    dofs,
                                                     unit_source);
     }
 
@@ -258,8 +266,8 @@ namespace xray
           point_cache.clear();
           point_cache_tried      = true;
           point_cache_laplacians = laplacians;
-          const double n    = fe[0].n_dofs_per_cell();
-          const double n_q  = quadrature[0].size();
+          const double n         = fe[0].n_dofs_per_cell();
+          const double n_q       = quadrature[0].size();
           const double per_point =
             sizeof(PointData) + n * (sizeof(double) + sizeof(Tensor<1, dim>) +
                                      (laplacians ? sizeof(double) : 0));
@@ -367,7 +375,7 @@ namespace xray
     {
       const bool moving = parameters.motion.is_moving();
       // Hessians and inverse Jacobians for the SUPG term of a moving anode.
-      hp::FEValues<dim>     fe_values(mapping,
+      hp::FEValues<dim>                    fe_values(mapping,
                                   fe,
                                   quadrature,
                                   update_values | update_gradients |
@@ -375,8 +383,8 @@ namespace xray
                                     update_JxW_values |
                                     (moving ? update_hessians |
                                                 update_inverse_jacobians :
-                                              update_default));
-      hp::FEFaceValues<dim> face_values(mapping,
+                                                                 update_default));
+      hp::FEFaceValues<dim>                face_values(mapping,
                                         fe,
                                         face_quadrature,
                                         update_values |
@@ -401,10 +409,15 @@ namespace xray
           T_local.reinit(n);
           cell->get_dof_values(T, T_local);
           for (const PointData &point : points)
-            add_point_terms(point, layer, T_local, with_matrix, cell_matrix,
-                            cell_rhs, advected);
-          add_convective_faces(cell, T, with_matrix, face_values, cell_matrix,
-                               cell_rhs, outflow);
+            add_point_terms(point,
+                            layer,
+                            T_local,
+                            with_matrix,
+                            cell_matrix,
+                            cell_rhs,
+                            advected);
+          add_convective_faces(
+            cell, T, with_matrix, face_values, cell_matrix, cell_rhs, outflow);
           dofs.resize(n);
           cell->get_dof_indices(dofs);
           add_to_system(cell_matrix, cell_rhs, dofs, with_matrix);
@@ -450,8 +463,16 @@ namespace xray
       if (transient && !rates_only)
         add_stored_heat(point, layer, T_q, with_matrix, cell_matrix, cell_rhs);
       if (moving)
-        advected += add_advection(point, layer, T_q, grad_T, laplacian_T, k,
-                                  dk, with_matrix, cell_matrix, cell_rhs);
+        advected += add_advection(point,
+                                  layer,
+                                  T_q,
+                                  grad_T,
+                                  laplacian_T,
+                                  k,
+                                  dk,
+                                  with_matrix,
+                                  cell_matrix,
+                                  cell_rhs);
     }
 
 
@@ -461,13 +482,14 @@ namespace xray
     // the second part of J the derivative of k(T) (Newton for k(T)).
     template <int dim, typename LA>
     void
-    AnodeThermal<dim, LA>::add_conduction(const PointData        &point,
-                                          const Tensor<1, dim>   &grad_T,
-                                          const double            k,
-                                          const double            dk,
-                                          const bool              with_matrix,
-                                          FullMatrix<double>     &cell_matrix,
-                                          dealii::Vector<double> &cell_rhs) const
+    AnodeThermal<dim, LA>::add_conduction(
+      const PointData        &point,
+      const Tensor<1, dim>   &grad_T,
+      const double            k,
+      const double            dk,
+      const bool              with_matrix,
+      FullMatrix<double>     &cell_matrix,
+      dealii::Vector<double> &cell_rhs) const
     {
       const double       w = point.w;
       const unsigned int n = point.value.size();
@@ -515,8 +537,8 @@ namespace xray
       dealii::Vector<double>                               &cell_rhs,
       double                                               &outflow) const
     {
-      const double       T0 = parameters.coolant_temperature;
-      const unsigned int n  = cell->get_fe().n_dofs_per_cell();
+      const double                     T0 = parameters.coolant_temperature;
+      const unsigned int               n  = cell->get_fe().n_dofs_per_cell();
       const FEValuesExtractors::Scalar field(
         layer_component[cell->material_id()]);
       std::vector<double> T_values;
@@ -534,10 +556,9 @@ namespace xray
           face[field].get_function_values(T, T_values);
           for (const unsigned int q : face.quadrature_point_indices())
             {
-              const double w =
-                weight(face.quadrature_point(q)) * face.JxW(q);
-              const double flux = -convective->heat_transfer_coefficient *
-                                  (T_values[q] - T0);
+              const double w = weight(face.quadrature_point(q)) * face.JxW(q);
+              const double flux =
+                -convective->heat_transfer_coefficient * (T_values[q] - T0);
               outflow -= flux * w;
               for (unsigned int i = 0; i < n; ++i)
                 {
@@ -588,31 +609,45 @@ namespace xray
       const UpdateFlags upper_flags =
         update_values | update_quadrature_points | update_JxW_values;
       const UpdateFlags lower_flags = update_values | update_quadrature_points;
-      hp::FEFaceValues<dim> upper_face(mapping, fe, face_quadrature,
+      hp::FEFaceValues<dim>                upper_face(mapping,
+                                       fe,
+                                       face_quadrature,
                                        upper_flags);
-      hp::FEFaceValues<dim> lower_face(mapping, fe, face_quadrature,
+      hp::FEFaceValues<dim>                lower_face(mapping,
+                                       fe,
+                                       face_quadrature,
                                        lower_flags);
-      hp::FESubfaceValues<dim> upper_subface(mapping, fe, face_quadrature,
+      hp::FESubfaceValues<dim>             upper_subface(mapping,
+                                             fe,
+                                             face_quadrature,
                                              upper_flags);
-      hp::FESubfaceValues<dim> lower_subface(mapping, fe, face_quadrature,
+      hp::FESubfaceValues<dim>             lower_subface(mapping,
+                                             fe,
+                                             face_quadrature,
                                              lower_flags);
       FullMatrix<double>                   cell_matrix;
       dealii::Vector<double>               cell_rhs;
       std::vector<types::global_dof_index> dofs, lower_dofs;
       for (const auto &piece : interface_faces)
         {
-          const FEFaceValuesBase<dim> &upper = detail::interface_side_values(
-            upper_face, upper_subface, piece.upper, piece.upper_face,
-            piece.upper_subface);
-          const FEFaceValuesBase<dim> &lower = detail::interface_side_values(
-            lower_face, lower_subface, piece.lower, piece.lower_face,
-            piece.lower_subface);
+          const FEFaceValuesBase<dim> &upper =
+            detail::interface_side_values(upper_face,
+                                          upper_subface,
+                                          piece.upper,
+                                          piece.upper_face,
+                                          piece.upper_subface);
+          const FEFaceValuesBase<dim> &lower =
+            detail::interface_side_values(lower_face,
+                                          lower_subface,
+                                          piece.lower,
+                                          piece.lower_face,
+                                          piece.lower_subface);
           const unsigned int n_upper = upper.dofs_per_cell;
           const unsigned int n_lower = lower.dofs_per_cell;
           cell_matrix.reinit(n_upper + n_lower, n_upper + n_lower);
           cell_rhs.reinit(n_upper + n_lower);
-          add_interface_terms(piece, upper, lower, T, with_matrix, cell_matrix,
-                              cell_rhs);
+          add_interface_terms(
+            piece, upper, lower, T, with_matrix, cell_matrix, cell_rhs);
           dofs.resize(n_upper);
           lower_dofs.resize(n_lower);
           piece.upper->get_dof_indices(dofs);
@@ -651,9 +686,8 @@ namespace xray
 
       for (const unsigned int q : upper.quadrature_point_indices())
         {
-          AssertThrow(upper.quadrature_point(q).distance(
-                        lower.quadrature_point(q)) <
-                        1e-8 * piece.upper->diameter(),
+          AssertThrow(upper.quadrature_point(q).distance(lower.quadrature_point(
+                        q)) < 1e-8 * piece.upper->diameter(),
                       ExcMessage("interface quadrature points differ"));
           const double w = piece.conductance *
                            weight(upper.quadrature_point(q)) * upper.JxW(q);
@@ -690,14 +724,15 @@ namespace xray
     // through the Runge-Kutta stages.
     template <int dim, typename LA>
     void
-    AnodeThermal<dim, LA>::add_stored_heat(const PointData        &point,
-                                           const unsigned int      layer,
-                                           const double            T,
-                                           const bool              with_matrix,
-                                           FullMatrix<double>     &cell_matrix,
-                                           dealii::Vector<double> &cell_rhs) const
+    AnodeThermal<dim, LA>::add_stored_heat(
+      const PointData        &point,
+      const unsigned int      layer,
+      const double            T,
+      const bool              with_matrix,
+      FullMatrix<double>     &cell_matrix,
+      dealii::Vector<double> &cell_rhs) const
     {
-      const double rho = parameters.layers[layer].material->density;
+      const double rho    = parameters.layers[layer].material->density;
       const double stored = stage_mass_factor * rho * enthalpy[layer].value(T);
       const double capacity =
         stage_mass_factor * rho * enthalpy[layer].heat_capacity(T);
@@ -732,8 +767,8 @@ namespace xray
       const Tensor<2, dim> &inverse_jacobian,
       const unsigned int    layer) const
     {
-      const Tensor<1, dim> u = parameters.motion.velocity(point);
-      const double speed = u.norm();
+      const Tensor<1, dim> u     = parameters.motion.velocity(point);
+      const double         speed = u.norm();
       if (speed == 0)
         return {u, 0.};
       // Cell length along u: the unit cell spans 1 in every reference
@@ -850,8 +885,7 @@ namespace xray
           if (with_matrix)
             for (unsigned int j = 0; j < n; ++j)
               cell_matrix(i, j) +=
-                (advection_j[j] * phi_i + tau * streamline_i * strong_j[j]) *
-                w;
+                (advection_j[j] * phi_i + tau * streamline_i * strong_j[j]) * w;
         }
       return advected * w;
     }
@@ -866,7 +900,7 @@ namespace xray
     AnodeThermal<dim, LA>::assemble_newton_system(const Vector &T)
     {
       const std::string key = matrix_key();
-      const bool matrix_is_current =
+      const bool        matrix_is_current =
         !key.empty() && key == assembled_matrix_key;
       assemble(T, !matrix_is_current);
       assembled_matrix_key = key;

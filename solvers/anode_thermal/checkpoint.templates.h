@@ -36,7 +36,7 @@ namespace xray
     {
       namespace fs = std::filesystem;
 
-      constexpr int format_version = 2;
+      constexpr int     format_version = 2;
       const std::string directory_name = "checkpoint";
       const std::string mesh_name      = "mesh";
       const std::string state_name     = "state.json";
@@ -127,13 +127,13 @@ namespace xray
     nlohmann::json
     AnodeThermal<dim, LA>::read_checkpoint_state() const
     {
-      namespace fs             = std::filesystem;
-      const std::string entry  = "Time/Restart from";
-      const fs::path directory = parameters.time.restart_from;
-      const fs::path state_file = directory / checkpoint::state_name;
-      const std::string where   = "'" + directory.string() + "'";
+      namespace fs                 = std::filesystem;
+      const std::string entry      = "Time/Restart from";
+      const fs::path    directory  = parameters.time.restart_from;
+      const fs::path    state_file = directory / checkpoint::state_name;
+      const std::string where      = "'" + directory.string() + "'";
 
-      std::ifstream  file(state_file);
+      std::ifstream file(state_file);
       if (!file)
         throw InputError(entry + ": no checkpoint in " + where + " (" +
                          checkpoint::state_name + " missing)");
@@ -149,19 +149,28 @@ namespace xray
         }
       if (!state.is_object() || state.value("solver", "") != "anode-thermal" ||
           state.value("format", 0) != checkpoint::format_version)
-        throw InputError(entry + ": " + where +
-                         " is not an anode-thermal transient checkpoint (format " +
-                         std::to_string(checkpoint::format_version) + ")");
-      for (const char *key : {"parameters", "time", "outflow_W", "largest_rise_K",
-                              "newton_iterations", "progress", "period_start",
-                              "history", "solution_series", "mesh_files",
+        throw InputError(
+          entry + ": " + where +
+          " is not an anode-thermal transient checkpoint (format " +
+          std::to_string(checkpoint::format_version) + ")");
+      for (const char *key : {"parameters",
+                              "time",
+                              "outflow_W",
+                              "largest_rise_K",
+                              "newton_iterations",
+                              "progress",
+                              "period_start",
+                              "history",
+                              "solution_series",
+                              "mesh_files",
                               "active_cells"})
         if (!state.contains(key))
           throw InputError(entry + ": " + state_file.string() +
                            " is incomplete (no \"" + std::string(key) + "\")");
 
       // The same case: every entry but the free ones as when it was written.
-      const auto saved = state.at("parameters").get<std::map<std::string, std::string>>();
+      const auto saved =
+        state.at("parameters").get<std::map<std::string, std::string>>();
       std::set<std::string> names;
       for (const auto &[name, value] : saved)
         names.insert(name);
@@ -171,13 +180,14 @@ namespace xray
         {
           if (checkpoint::free_entries.count(name))
             continue;
-          const auto old_value = saved.find(name);
-          const auto new_value = parameters.entries.find(name);
-          const std::string before =
-            old_value == saved.end() ? "(absent)" : "\"" + old_value->second + "\"";
-          const std::string now = new_value == parameters.entries.end() ?
-                                    "(absent)" :
-                                    "\"" + new_value->second + "\"";
+          const auto        old_value = saved.find(name);
+          const auto        new_value = parameters.entries.find(name);
+          const std::string before    = old_value == saved.end() ?
+                                          "(absent)" :
+                                          "\"" + old_value->second + "\"";
+          const std::string now       = new_value == parameters.entries.end() ?
+                                          "(absent)" :
+                                          "\"" + new_value->second + "\"";
           if (before != now)
             throw InputError(entry + ": the checkpoint in " + where +
                              " is of another case: " + name + " was " + before +
@@ -191,7 +201,8 @@ namespace xray
         throw InputError(entry + ": the checkpoint in " + where +
                          " is at t = " + Utilities::to_string(time) +
                          " s, not before Time/End time (" +
-                         Utilities::to_string(parameters.time.end_time) + " s)");
+                         Utilities::to_string(parameters.time.end_time) +
+                         " s)");
 
       // The mesh files as they were written (a truncated or missing file
       // would abort inside the mesh library).
@@ -214,9 +225,9 @@ namespace xray
     {
       namespace fs = std::filesystem;
       TimerOutput::Scope t(*timer, "checkpoint");
-      const bool         root = Utilities::MPI::this_mpi_process(mpi_communicator) == 0;
+      const bool root = Utilities::MPI::this_mpi_process(mpi_communicator) == 0;
       const fs::path final_directory = output->path(checkpoint::directory_name);
-      const fs::path partial = final_directory.string() + ".partial";
+      const fs::path partial         = final_directory.string() + ".partial";
 
       make_partial_checkpoint(partial);
       save_mesh_and_fields(now, partial);
@@ -265,8 +276,9 @@ namespace xray
     // SolutionTransfer, which reads the vectors' ghost entries).
     template <int dim, typename LA>
     void
-    AnodeThermal<dim, LA>::save_mesh_and_fields(const TimeState             &now,
-                                                const std::filesystem::path &partial)
+    AnodeThermal<dim, LA>::save_mesh_and_fields(
+      const TimeState             &now,
+      const std::filesystem::path &partial)
     {
       std::vector<Vector> ghosted;
       // (Without a period start yet, the field stands in for its field.)
@@ -280,12 +292,10 @@ namespace xray
                                mpi_communicator);
           ghosted.back() = *v;
         }
-      parallel::distributed::SolutionTransfer<dim, Vector> transfer(dof_handler);
-      transfer.prepare_for_serialization(
-        std::vector<const Vector *>{&ghosted[0],
-                                    &ghosted[1],
-                                    &ghosted[2],
-                                    &ghosted[3]});
+      parallel::distributed::SolutionTransfer<dim, Vector> transfer(
+        dof_handler);
+      transfer.prepare_for_serialization(std::vector<const Vector *>{
+        &ghosted[0], &ghosted[1], &ghosted[2], &ghosted[3]});
       triangulation.save((partial / checkpoint::mesh_name).string());
     }
 
@@ -301,26 +311,26 @@ namespace xray
       const std::filesystem::path &partial) const
     {
       nlohmann::json state;
-      state["solver"]         = "anode-thermal";
-      state["format"]         = checkpoint::format_version;
-      state["dimension"]      = dim;
-      state["mpi_ranks"]      = Utilities::MPI::n_mpi_processes(mpi_communicator);
-      state["active_cells"]   = triangulation.n_global_active_cells();
-      state["dofs"]           = dof_handler.n_dofs();
-      state["time"]           = now.time;
-      state["outflow_W"]      = now.outflow;
-      state["largest_rise_K"] = largest_rise;
+      state["solver"]       = "anode-thermal";
+      state["format"]       = checkpoint::format_version;
+      state["dimension"]    = dim;
+      state["mpi_ranks"]    = Utilities::MPI::n_mpi_processes(mpi_communicator);
+      state["active_cells"] = triangulation.n_global_active_cells();
+      state["dofs"]         = dof_handler.n_dofs();
+      state["time"]         = now.time;
+      state["outflow_W"]    = now.outflow;
+      state["largest_rise_K"]    = largest_rise;
       state["newton_iterations"] = transient_newton_iterations;
       state["progress"]          = progress_state(progress);
-      state["period_start"] = {{"valid", period_start.valid},
-                               {"time", period_start.time},
-                               {"history_row", period_start.history_row},
-                               {"heat_in", period_start.heat_in},
-                               {"heat_out", period_start.heat_out}};
-      state["history"]         = history;
-      state["solution_series"] = output->solution_series();
-      state["parameters"]      = parameters.entries;
-      state["mesh_files"]      = checkpoint::mesh_files(partial);
+      state["period_start"]      = {{"valid", period_start.valid},
+                                    {"time", period_start.time},
+                                    {"history_row", period_start.history_row},
+                                    {"heat_in", period_start.heat_in},
+                                    {"heat_out", period_start.heat_out}};
+      state["history"]           = history;
+      state["solution_series"]   = output->solution_series();
+      state["parameters"]        = parameters.entries;
+      state["mesh_files"]        = checkpoint::mesh_files(partial);
       return state;
     }
 
@@ -328,7 +338,8 @@ namespace xray
     // Every entry of PROGRESS, by name (restored_progress() reads them).
     template <int dim, typename LA>
     nlohmann::json
-    AnodeThermal<dim, LA>::progress_state(const TransientProgress &progress) const
+    AnodeThermal<dim, LA>::progress_state(
+      const TransientProgress &progress) const
     {
       return {{"heat_in", progress.heat_in},
               {"heat_out", progress.heat_out},
@@ -358,9 +369,9 @@ namespace xray
     AnodeThermal<dim, LA>::restore_checkpoint(TransientProgress &progress,
                                               TimeState         &now)
     {
-      namespace fs               = std::filesystem;
-      const nlohmann::json state = read_checkpoint_state();
-      const fs::path directory   = parameters.time.restart_from;
+      namespace fs                   = std::filesystem;
+      const nlohmann::json state     = read_checkpoint_state();
+      const fs::path       directory = parameters.time.restart_from;
       load_checkpoint_mesh(directory, state);
       load_checkpoint_fields(now);
       // (A state.json with the right keys but values of the wrong kind.)
@@ -406,7 +417,8 @@ namespace xray
       }
       if (triangulation.n_global_active_cells() !=
           state.at("active_cells").get<types::global_cell_index>())
-        throw InputError("Time/Restart from: the mesh in '" + directory.string() +
+        throw InputError("Time/Restart from: the mesh in '" +
+                         directory.string() +
                          "' does not fit the geometry of this input");
       solution_transfer.reset();
       setup_system();
@@ -423,7 +435,8 @@ namespace xray
       for (Vector *v :
            {&now.solution, &now.rate, &now.stored, &period_start.solution})
         v->reinit(locally_owned_dofs, mpi_communicator);
-      parallel::distributed::SolutionTransfer<dim, Vector> transfer(dof_handler);
+      parallel::distributed::SolutionTransfer<dim, Vector> transfer(
+        dof_handler);
       std::vector<Vector *> vectors{&now.solution,
                                     &now.rate,
                                     &now.stored,
@@ -439,23 +452,23 @@ namespace xray
     template <int dim, typename LA>
     void
     AnodeThermal<dim, LA>::restore_transient_state(const nlohmann::json &state,
-                                                   TransientProgress    &progress,
-                                                   TimeState            &now)
+                                                   TransientProgress &progress,
+                                                   TimeState         &now)
     {
       now.time               = state.at("time").get<double>();
       now.outflow            = state.at("outflow_W").get<double>();
       current_incident_power = parameters.beam.power_after(now.time);
       solution_on_this_mesh  = true;
 
-      progress               = restored_progress(state.at("progress"));
+      progress                 = restored_progress(state.at("progress"));
       const auto &start        = state.at("period_start");
       period_start.valid       = start.at("valid");
       period_start.time        = start.at("time");
       period_start.history_row = start.at("history_row");
       period_start.heat_in     = start.at("heat_in");
       period_start.heat_out    = start.at("heat_out");
-      history      = state.at("history").get<std::vector<std::vector<double>>>();
-      largest_rise = state.at("largest_rise_K");
+      history = state.at("history").get<std::vector<std::vector<double>>>();
+      largest_rise                = state.at("largest_rise_K");
       transient_newton_iterations = state.at("newton_iterations");
     }
 

@@ -20,10 +20,11 @@ namespace
   {
     const bool petsc = parameters.linear_algebra == "PETSc";
     if (parameters.model == Model::axisymmetric)
-      return petsc ? std::unique_ptr<Solver>(
-                       new AnodeThermal<2, PETScAlgebra>(parameters, output)) :
-                     std::unique_ptr<Solver>(
-                       new AnodeThermal<2, TrilinosAlgebra>(parameters, output));
+      return petsc ?
+               std::unique_ptr<Solver>(
+                 new AnodeThermal<2, PETScAlgebra>(parameters, output)) :
+               std::unique_ptr<Solver>(
+                 new AnodeThermal<2, TrilinosAlgebra>(parameters, output));
     return petsc ? std::unique_ptr<Solver>(
                      new AnodeThermal<3, PETScAlgebra>(parameters, output)) :
                    std::unique_ptr<Solver>(
@@ -63,12 +64,14 @@ namespace
       prm.enter_subsection("Output");
       const bool write_fields = prm.get_bool("Write fields");
       prm.leave_subsection();
-      auto output = std::make_unique<RunOutput>(
-        prm.get("Output directory"),
-        MPI_COMM_WORLD,
-        !continuation ? EarlierOutputs::remove :
-        write_fields  ? EarlierOutputs::keep_solution_series :
-                        EarlierOutputs::keep_checkpoint);
+      auto output =
+        std::make_unique<RunOutput>(prm.get("Output directory"),
+                                    MPI_COMM_WORLD,
+                                    !continuation ?
+                                      EarlierOutputs::remove :
+                                    write_fields ?
+                                      EarlierOutputs::keep_solution_series :
+                                      EarlierOutputs::keep_checkpoint);
       auto materials = std::make_unique<MaterialLibrary>();
       materials->parse_parameters(prm);
       Parameters parameters;
@@ -117,8 +120,8 @@ namespace
   /// the changes of Reference design/Parameter changes, in the maximum-
   /// power task, written to OUTPUT/reference. Returns what the gain needs.
   nlohmann::json
-  run_reference_design(const CommandLine  &command_line,
-                       const Parameters   &parameters)
+  run_reference_design(const CommandLine &command_line,
+                       const Parameters  &parameters)
   {
     ParameterHandler prm;
     Parameters::declare(prm);
@@ -153,7 +156,7 @@ namespace
         throw InputError("Reference design: " + std::string(error.what()));
       }
     const nlohmann::json &results = session.results();
-    nlohmann::json summary;
+    nlohmann::json        summary;
     summary["output_directory"] = directory;
     for (const char *key : {"max_permissible_power_W",
                             "max_permissible_apparent_power_density_W_per_m2",
@@ -188,14 +191,14 @@ main(int argc, char **argv)
     Parameters parameters;
     parameters.parse(prm, materials);
   };
-  solver.sweep_columns      = {"peak_temperature_K",
-                               "max_permissible_power_W",
-                               "max_permissible_power_density_W_per_m2",
-                               "max_permissible_apparent_power_density_W_per_m2",
-                               "brightness_gain",
-                               "limiting_layer",
-                               "n_dofs",
-                               "wall_time_s"};
+  solver.sweep_columns = {"peak_temperature_K",
+                          "max_permissible_power_W",
+                          "max_permissible_power_density_W_per_m2",
+                          "max_permissible_apparent_power_density_W_per_m2",
+                          "brightness_gain",
+                          "limiting_layer",
+                          "n_dofs",
+                          "wall_time_s"};
   // One run is a session of one point.
   solver.run = [](ParameterHandler &prm, const CommandLine &command_line) {
     return RunSession().run_point(prm, command_line);

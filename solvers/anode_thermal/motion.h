@@ -32,7 +32,7 @@ namespace xray
         none,
         linear_scan,
         rotating_anode
-      } kind = Kind::none;
+      } kind                    = Kind::none;
       double scan_speed         = 0; // m/s, linear scan
       double track_radius       = 0; // m, rotating anode
       double rotation_frequency = 0; // Hz, rotating anode
@@ -68,8 +68,8 @@ namespace xray
             else if (kind == Kind::rotating_anode)
               {
                 const double omega = 2 * M_PI * rotation_frequency;
-                u[0] = -omega * (p[1] + track_radius);
-                u[1] = omega * p[0];
+                u[0]               = -omega * (p[1] + track_radius);
+                u[1]               = omega * p[0];
               }
           }
         return u;

@@ -24,13 +24,13 @@ namespace xray
                    const std::string &default_type,
                    const std::string &default_h)
       {
-        prm.declare_entry(face,
-                          default_type,
-                          Patterns::Selection(
-                            "fixed temperature|convection|insulated"),
-                          "Condition on the " + face +
-                            ": held at the coolant temperature T0, cooled by "
-                            "convection -k dT/dn = h_c (T - T0), or insulated.");
+        prm.declare_entry(
+          face,
+          default_type,
+          Patterns::Selection("fixed temperature|convection|insulated"),
+          "Condition on the " + face +
+            ": held at the coolant temperature T0, cooled by "
+            "convection -k dT/dn = h_c (T - T0), or insulated.");
         prm.declare_entry(face + " heat transfer coefficient",
                           default_h,
                           Patterns::Double(0),
@@ -103,7 +103,7 @@ namespace xray
                  const std::string &section,
                  const std::string &name)
       {
-        const std::string text = Utilities::trim(prm.get(name));
+        const std::string text  = Utilities::trim(prm.get(name));
         double            value = std::numeric_limits<double>::quiet_NaN();
         try
           {
@@ -144,10 +144,11 @@ namespace xray
           throw InputError(section + "/" + name +
                            " must be a whole number of steps");
         if (value > std::numeric_limits<unsigned int>::max())
-          throw InputError(section + "/" + name + " = " +
-                           Utilities::to_string(value) + ": more than " +
-                           std::to_string(std::numeric_limits<unsigned int>::max()) +
-                           " steps");
+          throw InputError(
+            section + "/" + name + " = " + Utilities::to_string(value) +
+            ": more than " +
+            std::to_string(std::numeric_limits<unsigned int>::max()) +
+            " steps");
         return static_cast<unsigned int>(value);
       }
 
@@ -230,7 +231,7 @@ namespace xray
         time.initial_step = get_positive(prm, section, "Initial time step");
         time.adaptive     = prm.get_bool("Adaptive time step");
         time.tolerance    = get_positive(prm, section, "Time error tolerance");
-        time.max_step     = get_positive(prm, section, "Maximum time step", true);
+        time.max_step = get_positive(prm, section, "Maximum time step", true);
         if (time.max_step == 0)
           time.max_step = std::numeric_limits<double>::infinity();
         time.min_step = get_positive(prm, section, "Minimum time step");
@@ -264,8 +265,9 @@ namespace xray
           }
         time.checkpoint_interval =
           get_step_count(prm, section, "Checkpoint interval");
-        time.stop_after_steps = get_step_count(prm, section, "Stop after steps");
-        time.restart_from        = Utilities::trim(prm.get("Restart from"));
+        time.stop_after_steps =
+          get_step_count(prm, section, "Stop after steps");
+        time.restart_from          = Utilities::trim(prm.get("Restart from"));
         time.repeat_periodic_state = prm.get_bool("Repeat periodic state");
         return time;
       }
@@ -291,8 +293,7 @@ namespace xray
           {
             if (!(heated_material.atomic_number > 0))
               throw InputError(entry + " = formula: material '" +
-                               heated_material.name +
-                               "' has no atomic number");
+                               heated_material.name + "' has no atomic number");
             value = energy_backscatter_fraction(heated_material.atomic_number,
                                                 tube_voltage);
           }
@@ -333,8 +334,9 @@ namespace xray
             for (const auto &layer : parameters.layers)
               try
                 {
-                  ranges.push_back(kanaya_okayama_range(
-                    *layer.material, parameters.tube_voltage));
+                  ranges.push_back(
+                    kanaya_okayama_range(*layer.material,
+                                         parameters.tube_voltage));
                 }
               catch (const InputError &error)
                 {
@@ -345,7 +347,8 @@ namespace xray
           }
         if (deposition == "table")
           {
-            const std::string file = Utilities::trim(prm.get("Depth-dose table"));
+            const std::string file =
+              Utilities::trim(prm.get("Depth-dose table"));
             if (file.empty())
               throw InputError("Heat source/Deposition = table needs "
                                "Heat source/Depth-dose table (a file name)");
@@ -817,12 +820,12 @@ namespace xray
         key << ' ' << std::isfinite(h);
       key << " spot " << static_cast<int>(p.spot.kind()) << ' ' << p.spot_hwhm_x
           << ' ' << p.spot_hwhm_y << ' ' << p.line_length << " mesh "
-          << p.fe_degree << ' ' << p.growth_factor << ' ' << p.spot_cell_fraction
-          << ' ' << p.adaptive_cycles << ' ' << p.refinement_fraction << ' '
-          << p.linear_algebra << " motion " << static_cast<int>(p.motion.kind)
-          << ' ' << p.motion.scan_speed << ' ' << p.motion.track_radius << ' '
-          << p.motion.rotation_frequency << " symmetry "
-          << static_cast<int>(p.symmetry);
+          << p.fe_degree << ' ' << p.growth_factor << ' '
+          << p.spot_cell_fraction << ' ' << p.adaptive_cycles << ' '
+          << p.refinement_fraction << ' ' << p.linear_algebra << " motion "
+          << static_cast<int>(p.motion.kind) << ' ' << p.motion.scan_speed
+          << ' ' << p.motion.track_radius << ' ' << p.motion.rotation_frequency
+          << " symmetry " << static_cast<int>(p.symmetry);
       return key.str();
     }
 
@@ -880,8 +883,8 @@ namespace xray
     Parameters::parse(ParameterHandler &prm, const MaterialLibrary &materials)
     {
       output_directory = prm.get("Output directory");
-      model = prm.get("Model") == "3d" ? Model::three_dimensional :
-                                         Model::axisymmetric;
+      model            = prm.get("Model") == "3d" ? Model::three_dimensional :
+                                                    Model::axisymmetric;
       const std::string task_name = prm.get("Task");
       task = task_name == "maximum power" ? Task::maximum_power :
              task_name == "transient"     ? Task::transient :
@@ -889,13 +892,13 @@ namespace xray
 
       prm.enter_subsection("Geometry");
       {
-        shape  = prm.get("Shape") == "half-ball" ? Shape::half_ball :
-                                                   Shape::cylinder;
+        shape =
+          prm.get("Shape") == "half-ball" ? Shape::half_ball : Shape::cylinder;
         const std::string symmetry_name = prm.get("Symmetry");
         symmetry = symmetry_name == "half"    ? Symmetry::half :
                    symmetry_name == "quarter" ? Symmetry::quarter :
                                                 Symmetry::none;
-        radius = prm.get_double("Radius");
+        radius   = prm.get_double("Radius");
         if (!(radius > 0))
           throw InputError("Geometry/Radius must be positive");
 
@@ -906,11 +909,10 @@ namespace xray
           Utilities::split_string_list(prm.get("Layer thicknesses")));
         const unsigned int n = names.size();
         if (material_names.size() != n || thicknesses.size() != n)
-          throw InputError("Geometry: " + std::to_string(n) +
-                           " layer names but " +
-                           std::to_string(material_names.size()) +
-                           " materials and " +
-                           std::to_string(thicknesses.size()) + " thicknesses");
+          throw InputError(
+            "Geometry: " + std::to_string(n) + " layer names but " +
+            std::to_string(material_names.size()) + " materials and " +
+            std::to_string(thicknesses.size()) + " thicknesses");
         // NaN marks "default": the material's own limit.
         const std::vector<double> limits =
           numbers_or_keyword("Geometry/Layer temperature limits",
@@ -953,7 +955,8 @@ namespace xray
               "Geometry/Interface conductances must be positive or "
               "\"perfect\"");
         if (shape == Shape::half_ball && n != 1)
-          throw InputError("Geometry/Shape = half-ball takes exactly one layer");
+          throw InputError(
+            "Geometry/Shape = half-ball takes exactly one layer");
       }
       prm.leave_subsection();
 
@@ -971,9 +974,9 @@ namespace xray
                             tube_voltage);
 
         const std::string shape_name = prm.get("Spot shape");
-        spot_hwhm_x = prm.get_double("Spot HWHM");
-        spot_hwhm_y = shape_name == "circular" ? spot_hwhm_x :
-                                                 prm.get_double("Spot HWHM y");
+        spot_hwhm_x                  = prm.get_double("Spot HWHM");
+        spot_hwhm_y                  = shape_name == "circular" ? spot_hwhm_x :
+                                                                  prm.get_double("Spot HWHM y");
         line_length = shape_name == "line" ? prm.get_double("Line length") : 0;
         if (!(spot_hwhm_x > 0 && spot_hwhm_y > 0))
           throw InputError("Heat source/Spot HWHM must be positive");
@@ -1005,7 +1008,8 @@ namespace xray
 
         const double angle = prm.get_double("Take-off angle");
         if (!(angle > 0))
-          throw InputError("Heat source/Take-off angle must be above 0 degrees");
+          throw InputError(
+            "Heat source/Take-off angle must be above 0 degrees");
         take_off_angle = angle * numbers::PI / 180;
 
         depth_profile = parse_depth_profile(prm, *this);
@@ -1053,22 +1057,21 @@ namespace xray
             {
               std::ostringstream message;
               message << "Geometry/Layer temperature limits: layer '"
-                      << layer.name << "' has limit "
-                      << layer.temperature_limit
+                      << layer.name << "' has limit " << layer.temperature_limit
                       << " K, not above the coolant temperature "
                       << coolant_temperature << " K";
               throw InputError(message.str());
             }
-        back_face           = parse_face(prm, "Back face");
-        side_face           = parse_face(prm, "Side face");
+        back_face = parse_face(prm, "Back face");
+        side_face = parse_face(prm, "Side face");
         const bool cylinder_cooled =
           back_face.type != FaceCondition::Type::insulated ||
           (side_face.type != FaceCondition::Type::insulated);
         // A moving anode's material enters at T0: that holds it.
         if (!motion.is_moving() &&
-            (shape == Shape::half_ball
-               ? back_face.type == FaceCondition::Type::insulated
-               : !cylinder_cooled))
+            (shape == Shape::half_ball ?
+               back_face.type == FaceCondition::Type::insulated :
+               !cylinder_cooled))
           throw InputError("Cooling: every face is insulated, so no steady "
                            "state exists; cool the back or the side face");
       }
@@ -1111,7 +1114,8 @@ namespace xray
               "Materials: layer '" + layer.name + "' (material '" +
               layer.material->name +
               "') needs a positive Density and Heat capacity for " +
-              (task == Task::transient ? "Task = transient" : "a moving anode"));
+              (task == Task::transient ? "Task = transient" :
+                                         "a moving anode"));
       check_symmetry();
     }
 
@@ -1128,8 +1132,9 @@ namespace xray
     {
       if (symmetry == Symmetry::none)
         return;
-      const std::string entry = std::string("Geometry/Symmetry = ") +
-                                (symmetry == Symmetry::half ? "half" : "quarter");
+      const std::string entry =
+        std::string("Geometry/Symmetry = ") +
+        (symmetry == Symmetry::half ? "half" : "quarter");
       if (model != Model::three_dimensional)
         throw InputError(entry + " needs Model = 3d (the axisymmetric model "
                                  "already reduces the body to its section)");

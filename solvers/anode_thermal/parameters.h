@@ -79,13 +79,13 @@ namespace xray
       double       max_step;        // s; infinity for no limit
       double       min_step;        // s
       unsigned int output_interval; // accepted steps between VTU; 0: end only
-      std::vector<double> output_times; // s, ascending
-      unsigned int checkpoint_interval = 0; // accepted steps; 0: none
-      unsigned int stop_after_steps    = 0; // accepted steps; 0: at End time
+      std::vector<double> output_times;            // s, ascending
+      unsigned int        checkpoint_interval = 0; // accepted steps; 0: none
+      unsigned int stop_after_steps = 0; // accepted steps; 0: at End time
       /// A pulse train whose field has become periodic repeats the last
       /// period instead of computing it again (run_transient()).
-      bool         repeat_periodic_state = true;
-      std::string  restart_from;            // checkpoint directory, or empty
+      bool        repeat_periodic_state = true;
+      std::string restart_from; // checkpoint directory, or empty
     };
 
     struct Parameters
@@ -107,8 +107,8 @@ namespace xray
       std::string output_directory;
       /// Every entry's value by full name (a checkpoint's record of the case).
       std::map<std::string, std::string> entries;
-      Model       model;
-      Task        task;
+      Model                              model;
+      Task                               task;
 
       // Geometry
       Shape              shape;
@@ -133,7 +133,7 @@ namespace xray
       /// P(t) for Task = transient (incident power, W).
       BeamTimeProfile beam;
       /// Motion of the anode under the spot (3D only).
-      Motion          motion;
+      Motion motion;
       /// The reference design of the brightness gain: "Section/Name=value"
       /// changes to these parameters, or empty for none.
       std::vector<std::string> reference_changes;
@@ -163,8 +163,8 @@ namespace xray
       double       newton_tolerance;
       unsigned int max_newton_iterations;
       /// Keep the AMG while it suits the matrix (solve_linear()).
-      bool         reuse_preconditioner;
-      double       power_tolerance;
+      bool   reuse_preconditioner;
+      double power_tolerance;
 
       double
       absorbed_power() const

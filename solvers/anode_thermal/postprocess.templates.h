@@ -14,6 +14,7 @@
 #include <deal.II/numerics/data_postprocessor.h>
 
 #include <mpi.h>
+
 #include <cmath>
 #include <limits>
 #include <string>
@@ -29,14 +30,14 @@ namespace xray
     std::vector<LayerResult>
     AnodeThermal<dim, LA>::layer_maxima() const
     {
-      const unsigned int n_layers = parameters.layers.size();
-      std::vector<double>   local_max(n_layers,
+      const unsigned int      n_layers = parameters.layers.size();
+      std::vector<double>     local_max(n_layers,
                                     -std::numeric_limits<double>::max());
       std::vector<Point<dim>> local_location(n_layers);
 
       const Quadrature<dim> support_points(
         fe[0].base_element(0).get_unit_support_points());
-      hp::FEValues<dim> values(mapping,
+      hp::FEValues<dim>   values(mapping,
                                fe,
                                hp::QCollection<dim>(support_points,
                                                     support_points),
@@ -46,7 +47,7 @@ namespace xray
         if (cell->is_locally_owned())
           {
             values.reinit(cell);
-            const auto &v = values.get_present_fe_values();
+            const auto        &v     = values.get_present_fe_values();
             const unsigned int layer = cell->material_id();
             T_values.resize(v.n_quadrature_points);
             v[FEValuesExtractors::Scalar(layer_component[layer])]
@@ -70,10 +71,12 @@ namespace xray
                  static_cast<int>(
                    Utilities::MPI::this_mpi_process(mpi_communicator))},
             best;
-          MPI_Allreduce(&mine, &best, 1, MPI_DOUBLE_INT, MPI_MAXLOC,
-                        mpi_communicator);
-          const Point<dim> location = Utilities::MPI::broadcast(
-            mpi_communicator, local_location[layer], best.rank);
+          MPI_Allreduce(
+            &mine, &best, 1, MPI_DOUBLE_INT, MPI_MAXLOC, mpi_communicator);
+          const Point<dim> location =
+            Utilities::MPI::broadcast(mpi_communicator,
+                                      local_location[layer],
+                                      best.rank);
           result[layer].max_temperature = best.value;
           for (unsigned int d = 0; d < dim; ++d)
             result[layer].location[d] = location[d];
@@ -89,7 +92,7 @@ namespace xray
     double
     AnodeThermal<dim, LA>::heat_removed() const
     {
-      hp::FEFaceValues<dim> face_values(mapping,
+      hp::FEFaceValues<dim>       face_values(mapping,
                                         fe,
                                         face_quadrature,
                                         update_values | update_gradients |
@@ -106,7 +109,7 @@ namespace xray
               if (!cell->at_boundary(f))
                 continue;
               const types::boundary_id id = cell->face(f)->boundary_id();
-              const FaceCondition held_at_T0{
+              const FaceCondition      held_at_T0{
                 FaceCondition::Type::fixed_temperature, 0.};
               const FaceCondition *condition =
                 id == meshes::boundary::back_face ? &parameters.back_face :
@@ -117,7 +120,7 @@ namespace xray
                   condition->type == FaceCondition::Type::insulated)
                 continue;
               face_values.reinit(cell, f);
-              const auto &face  = face_values.get_present_fe_values();
+              const auto        &face  = face_values.get_present_fe_values();
               const unsigned int layer = cell->material_id();
               const FEValuesExtractors::Scalar field(layer_component[layer]);
               T_values.resize(face.n_quadrature_points);
@@ -132,8 +135,8 @@ namespace xray
                         (T_values[q] - parameters.coolant_temperature) :
                       -conductivity(layer, T_values[q]) *
                         (T_gradients[q] * face.normal_vector(q));
-                  removed += flux_out * weight(face.quadrature_point(q)) *
-                             face.JxW(q);
+                  removed +=
+                    flux_out * weight(face.quadrature_point(q)) * face.JxW(q);
                 }
             }
       return Utilities::MPI::sum(removed, mpi_communicator);
@@ -146,7 +149,7 @@ namespace xray
     class TemperaturePostprocessor : public DataPostprocessor<dim>
     {
     public:
-      TemperaturePostprocessor(const Parameters &parameters,
+      TemperaturePostprocessor(const Parameters                &parameters,
                                const std::vector<unsigned int> &layer_component)
         : parameters(parameters)
         , layer_component(layer_component)
@@ -160,13 +163,14 @@ namespace xray
         const auto         cell  = inputs.template get_cell<dim>();
         const unsigned int layer = cell->material_id();
         const unsigned int c     = layer_component[layer];
-        const auto &k = parameters.layers[layer].material->conductivity;
+        const auto        &k = parameters.layers[layer].material->conductivity;
         for (unsigned int q = 0; q < computed.size(); ++q)
           {
             const double T = inputs.solution_values[q][c];
             computed[q](0) = T;
             for (unsigned int d = 0; d < dim; ++d)
-              computed[q](1 + d) = -k.value(T) * inputs.solution_gradients[q][c][d];
+              computed[q](1 + d) =
+                -k.value(T) * inputs.solution_gradients[q][c][d];
           }
       }
 
@@ -208,7 +212,7 @@ namespace xray
     {
       if (!parameters.write_fields)
         return;
-      TimerOutput::Scope t(*timer, "output");
+      TimerOutput::Scope            t(*timer, "output");
       TemperaturePostprocessor<dim> postprocessor(parameters, layer_component);
       DataOut<dim>                  data_out;
       data_out.attach_dof_handler(dof_handler);
@@ -246,25 +250,25 @@ namespace xray
     void
     AnodeThermal<dim, LA>::add_heat_source_summary(nlohmann::json &s) const
     {
-      const auto &spot      = parameters.spot;
+      const auto  &spot      = parameters.spot;
       const double sin_alpha = std::sin(parameters.take_off_angle);
-      s["spot_shape"] = spot.kind() == SpotProfile::Kind::line ? "line" :
-                        parameters.circular_spot()              ? "circular" :
-                                                                  "elliptical";
-      s["spot_hwhm_m"] = {parameters.spot_hwhm_x, parameters.spot_hwhm_y};
+      s["spot_shape"]        = spot.kind() == SpotProfile::Kind::line ? "line" :
+                               parameters.circular_spot() ? "circular" :
+                                                            "elliptical";
+      s["spot_hwhm_m"]       = {parameters.spot_hwhm_x, parameters.spot_hwhm_y};
       if (spot.kind() == SpotProfile::Kind::line)
         s["line_length_m"] = parameters.line_length;
       s["spot_fwhm_m"]            = {spot.fwhm_x(), spot.fwhm_y()};
       s["spot_effective_area_m2"] = spot.effective_area();
-      s["take_off_angle_deg"] = parameters.take_off_angle * 180 / numbers::PI;
-      s["apparent_spot_fwhm_m"]   = {spot.fwhm_x(), spot.fwhm_y() * sin_alpha};
-      s["apparent_spot_area_m2"]  = apparent_spot_area();
+      s["take_off_angle_deg"]   = parameters.take_off_angle * 180 / numbers::PI;
+      s["apparent_spot_fwhm_m"] = {spot.fwhm_x(), spot.fwhm_y() * sin_alpha};
+      s["apparent_spot_area_m2"] = apparent_spot_area();
 
       const auto &depth = parameters.depth_profile;
-      s["deposition"] = depth.kind() == DepthProfile::Kind::surface ? "surface" :
-                        depth.kind() == DepthProfile::Kind::depth_dose ?
-                                                                  "depth-dose" :
-                                                                  "table";
+      s["deposition"] =
+        depth.kind() == DepthProfile::Kind::surface    ? "surface" :
+        depth.kind() == DepthProfile::Kind::depth_dose ? "depth-dose" :
+                                                         "table";
       s["tube_voltage_V"]     = parameters.tube_voltage;
       s["deposited_fraction"] = depth.deposited_fraction();
       if (depth.is_volumetric())
@@ -281,9 +285,9 @@ namespace xray
           double top = 0;
           for (const auto &layer : parameters.layers)
             {
-              const double bottom =
-                parameters.shape == Shape::half_ball ? parameters.radius :
-                                                        top + layer.thickness;
+              const double bottom = parameters.shape == Shape::half_ball ?
+                                      parameters.radius :
+                                      top + layer.thickness;
               s["deposited_fraction_by_layer"][layer.name] =
                 (depth.cumulative(bottom) - depth.cumulative(top)) /
                 depth.deposited_fraction();
@@ -313,34 +317,33 @@ namespace xray
         peak_location.push_back(maxima[peak_layer].location[d]);
 
       nlohmann::json s;
-      s["solver"]             = "anode-thermal";
-      s["model"]              = dim == 2 ? "axisymmetric" : "3d";
-      s["task"] = parameters.task == Task::temperature   ? "temperature" :
-                  parameters.task == Task::maximum_power ? "maximum power" :
-                                                           "transient";
-      s["linear_algebra"]     = LA::name;
-      s["converged"]          = true;
-      s["peak_temperature_K"] = maxima[peak_layer].max_temperature;
-      s["peak_location_m"]    = peak_location;
+      s["solver"] = "anode-thermal";
+      s["model"]  = dim == 2 ? "axisymmetric" : "3d";
+      s["task"]   = parameters.task == Task::temperature   ? "temperature" :
+                    parameters.task == Task::maximum_power ? "maximum power" :
+                                                             "transient";
+      s["linear_algebra"]        = LA::name;
+      s["converged"]             = true;
+      s["peak_temperature_K"]    = maxima[peak_layer].max_temperature;
+      s["peak_location_m"]       = peak_location;
       s["coolant_temperature_K"] = parameters.coolant_temperature;
       std::vector<std::string> exceeded;
-      s["layers"]                     = layer_summary(maxima, exceeded);
-      s["incident_power_W"]           = current_incident_power;
+      s["layers"]                      = layer_summary(maxima, exceeded);
+      s["incident_power_W"]            = current_incident_power;
       s["energy_backscatter_fraction"] = parameters.energy_backscatter_fraction;
-      s["absorbed_power_W"]           = absorbed;
-      s["deposited_power_W"]          = deposited_power();
-      s["transmitted_power_W"]        = absorbed - deposited_power();
-      s["source_integral_W"]          = assembled_heat_input;
-      s["source_quadrature_error"]    = source_quadrature_error;
-      s["heat_removed_W"]             = moving_heat_removed >= 0 ?
-                                          moving_heat_removed :
-                                          heat_removed();
+      s["absorbed_power_W"]            = absorbed;
+      s["deposited_power_W"]           = deposited_power();
+      s["transmitted_power_W"]         = absorbed - deposited_power();
+      s["source_integral_W"]           = assembled_heat_input;
+      s["source_quadrature_error"]     = source_quadrature_error;
+      s["heat_removed_W"] =
+        moving_heat_removed >= 0 ? moving_heat_removed : heat_removed();
       if (parameters.motion.kind != Motion::Kind::none)
         add_motion_summary(s);
       add_heat_source_summary(s);
       add_solver_summary(s, statistics);
-      s["limit_exceeded"]             = !exceeded.empty();
-      s["layers_over_limit"]          = exceeded;
+      s["limit_exceeded"]    = !exceeded.empty();
+      s["layers_over_limit"] = exceeded;
       if (parameters.task == Task::maximum_power)
         add_maximum_power_summary(s, absorbed);
       return s;
@@ -466,15 +469,16 @@ namespace xray
       nlohmann::json s;
       add_heat_source_summary(s);
       log() << "   Heat source: " << s["spot_shape"].get<std::string>()
-          << " spot, FWHM " << s["spot_fwhm_m"][0].get<double>() << " x "
-          << s["spot_fwhm_m"][1].get<double>() << " m, "
-          << s["deposition"].get<std::string>() << " deposition";
+            << " spot, FWHM " << s["spot_fwhm_m"][0].get<double>() << " x "
+            << s["spot_fwhm_m"][1].get<double>() << " m, "
+            << s["deposition"].get<std::string>() << " deposition";
       if (parameters.depth_profile.is_volumetric())
         log() << " (90 % within "
-            << s["deposition_depth_90_percent_m"].get<double>()
-            << " m, deposited fraction "
-            << parameters.depth_profile.deposited_fraction() << ")";
-      log() << ", eta_E " << parameters.energy_backscatter_fraction << std::endl;
+              << s["deposition_depth_90_percent_m"].get<double>()
+              << " m, deposited fraction "
+              << parameters.depth_profile.deposited_fraction() << ")";
+      log() << ", eta_E " << parameters.energy_backscatter_fraction
+            << std::endl;
     }
   } // namespace anode_thermal
 } // namespace xray

@@ -12,13 +12,14 @@
 #include <deal.II/distributed/grid_refinement.h>
 #include <deal.II/numerics/error_estimator.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
 #include <functional>
 #include <iomanip>
 #include <map>
 #include <sstream>
-#include <unistd.h>
 
 namespace xray
 {
@@ -36,7 +37,7 @@ namespace xray
       // the same jump as an insulated (g = 0) boundary face whose normal
       // derivative is weighted by 2 there (the estimator's coefficient), so
       // that its indicators are those of the full model's cells.
-      const Functions::ZeroFunction<dim> insulated(2);
+      const Functions::ZeroFunction<dim>                  insulated(2);
       std::map<types::boundary_id, const Function<dim> *> mirror_faces;
       if (parameters.symmetry != Symmetry::none)
         mirror_faces[meshes::boundary::mirror_plane] = &insulated;
@@ -65,8 +66,9 @@ namespace xray
         parallel::distributed::GridRefinement::refine_and_coarsen_fixed_number(
           triangulation, indicators, parameters.refinement_fraction, 0.0);
       triangulation.prepare_coarsening_and_refinement();
-      solution_transfer = std::make_unique<
-        parallel::distributed::SolutionTransfer<dim, Vector>>(dof_handler);
+      solution_transfer =
+        std::make_unique<parallel::distributed::SolutionTransfer<dim, Vector>>(
+          dof_handler);
       solution_transfer->prepare_for_coarsening_and_refinement(temperature);
       triangulation.execute_coarsening_and_refinement();
       mark_inflow_faces();
@@ -92,18 +94,21 @@ namespace xray
         if (cell->is_locally_owned())
           local.push_back(indicators(cell->active_cell_index()));
       std::vector<float> all;
-      for (const auto &part : Utilities::MPI::all_gather(mpi_communicator, local))
+      for (const auto &part :
+           Utilities::MPI::all_gather(mpi_communicator, local))
         all.insert(all.end(), part.begin(), part.end());
       const double factor = parameters.symmetry_factor();
       const auto   n_full = static_cast<double>(all.size()) * factor;
-      const auto   k_full = std::llround(parameters.refinement_fraction * n_full);
+      const auto k_full = std::llround(parameters.refinement_fraction * n_full);
       if (k_full == 0 || all.empty())
         return;
       // The k_full-th largest of the full anode's list, in which every
       // value appears factor times.
       const std::size_t k = std::min<std::size_t>(
         all.size(), static_cast<std::size_t>(std::ceil(k_full / factor)));
-      std::nth_element(all.begin(), all.begin() + (k - 1), all.end(),
+      std::nth_element(all.begin(),
+                       all.begin() + (k - 1),
+                       all.end(),
                        std::greater<float>());
       const double threshold = all[k - 1] * (1 - 1e-5);
       for (const auto &cell : triangulation.active_cell_iterators())
@@ -126,8 +131,8 @@ namespace xray
     {
       const double growth =
         1 + parameters.refinement_fraction * ((1 << dim) - 1);
-      const double unknowns = dof_handler.n_dofs() *
-                              std::pow(growth, parameters.adaptive_cycles);
+      const double unknowns =
+        dof_handler.n_dofs() * std::pow(growth, parameters.adaptive_cycles);
       const double bytes_per_unknown = dim == 3 ? 4096 : 1024;
 
       // The memory of every machine (node) the run is on, counted once.

@@ -29,14 +29,15 @@ namespace xray
                                      RunOutput        &new_output)
     {
       AssertThrow(mesh_key(new_parameters) == mesh_key(parameters),
-                  ExcMessage("reuse_for() needs parameters with the same mesh"));
-      parameters              = new_parameters;
-      output                  = &new_output;
-      reference_design        = nlohmann::json();
-      total_linear_iterations = 0;
-      total_newton_iterations = 0;
+                  ExcMessage(
+                    "reuse_for() needs parameters with the same mesh"));
+      parameters                  = new_parameters;
+      output                      = &new_output;
+      reference_design            = nlohmann::json();
+      total_linear_iterations     = 0;
+      total_newton_iterations     = 0;
       total_preconditioner_setups = 0;
-      max_permissible_power   = 0;
+      max_permissible_power       = 0;
       limiting_layer.clear();
     }
 
@@ -69,8 +70,8 @@ namespace xray
         {
           max_permissible_power = find_maximum_power(statistics);
           log() << "   Maximum permissible power: " << max_permissible_power
-              << " W incident, limited by layer '" << limiting_layer << "'"
-              << std::endl;
+                << " W incident, limited by layer '" << limiting_layer << "'"
+                << std::endl;
         }
 
       nlohmann::json transient_entries;
@@ -106,10 +107,10 @@ namespace xray
                                             TimerOutput::never,
                                             TimerOutput::wall_times);
       log() << "anode-thermal: " << (dim == 2 ? "axisymmetric" : "3D")
-          << " model, " << parameters.layers.size() << " layer(s), "
-          << LA::name << " linear algebra, "
-          << Utilities::MPI::n_mpi_processes(mpi_communicator)
-          << " MPI rank(s)" << std::endl;
+            << " model, " << parameters.layers.size() << " layer(s), "
+            << LA::name << " linear algebra, "
+            << Utilities::MPI::n_mpi_processes(mpi_communicator)
+            << " MPI rank(s)" << std::endl;
       log_heat_source();
       make_enthalpy();
       stage_mass_factor = 0;
@@ -159,8 +160,7 @@ namespace xray
     {
       SolveStatistics statistics;
       make_grid();
-      for (unsigned int cycle = 0; cycle <= parameters.adaptive_cycles;
-           ++cycle)
+      for (unsigned int cycle = 0; cycle <= parameters.adaptive_cycles; ++cycle)
         {
           if (cycle > 0)
             refine_mesh();
@@ -206,14 +206,14 @@ namespace xray
     void
     AnodeThermal<dim, LA>::find_moving_heat_removed()
     {
-      moving_heat_removed = -1;
-      const double input  = current_incident_power;
+      moving_heat_removed    = -1;
+      const double input     = current_incident_power;
       current_incident_power = 0;
       assemble(temperature, false, true);
       current_incident_power = input;
       if (parameters.motion.is_moving())
-        moving_heat_removed = boundary_outflow - advective_outflow +
-                              sum_of_fixed_rows(system_rhs);
+        moving_heat_removed =
+          boundary_outflow - advective_outflow + sum_of_fixed_rows(system_rhs);
     }
 
 
@@ -227,13 +227,13 @@ namespace xray
     {
       for (unsigned int i = 0; i < maxima.size(); ++i)
         log() << "   Layer '" << parameters.layers[i].name << "' ("
-            << parameters.layers[i].material->name << "): max "
-            << maxima[i].max_temperature << " K, limit "
-            << parameters.layers[i].temperature_limit << " K" << std::endl;
+              << parameters.layers[i].material->name << "): max "
+              << maxima[i].max_temperature << " K, limit "
+              << parameters.layers[i].temperature_limit << " K" << std::endl;
       log() << "   Deposited power " << s["deposited_power_W"].get<double>()
-          << " W, heat removed " << s["heat_removed_W"].get<double>()
-          << " W, source quadrature error "
-          << s["source_quadrature_error"].get<double>() << std::endl;
+            << " W, heat removed " << s["heat_removed_W"].get<double>()
+            << " W, source quadrature error "
+            << s["source_quadrature_error"].get<double>() << std::endl;
     }
 
 
@@ -273,16 +273,16 @@ namespace xray
         {
           if (Utilities::MPI::this_mpi_process(mpi_communicator) == 0)
             std::cerr << "anode-thermal: " << limit_message
-                      << " (results written to "
-                      << parameters.output_directory << ")" << std::endl;
+                      << " (results written to " << parameters.output_directory
+                      << ")" << std::endl;
           return status;
         }
       if (s["limit_exceeded"].get<bool>())
         {
           std::string layers;
           for (const auto &name : s["layers_over_limit"])
-            layers += (layers.empty() ? "'" : ", '") +
-                      name.get<std::string>() + "'";
+            layers +=
+              (layers.empty() ? "'" : ", '") + name.get<std::string>() + "'";
           if (Utilities::MPI::this_mpi_process(mpi_communicator) == 0)
             std::cerr << "anode-thermal: temperature limit exceeded in layer "
                       << layers << ": peak " << s["peak_temperature_K"]
@@ -361,14 +361,14 @@ namespace xray
         double power;
       };
       double last_power = -1, last_g = 0;
-      auto   g          = [&](const double power) {
+      auto   g = [&](const double power) {
         if (power == last_power)
           return last_g;
         // Newton starts from the last field with its rise scaled to the new
         // power: exact for constant k, close for k(T).
         scale_temperature_rise(power / current_incident_power);
-        statistics      = solve_steady_state(power);
-        const double r  = peak_load_ratio();
+        statistics     = solve_steady_state(power);
+        const double r = peak_load_ratio();
         // Enough digits that the root search's last steps show progress.
         std::ostringstream line;
         line << "    P = " << std::setprecision(9) << power
@@ -381,8 +381,8 @@ namespace xray
           throw Found{power};
         return r - 1;
       };
-      const int bits = static_cast<int>(
-        std::ceil(1 - std::log2(parameters.power_tolerance)));
+      const int bits =
+        static_cast<int>(std::ceil(1 - std::log2(parameters.power_tolerance)));
       boost::math::tools::eps_tolerance<double> tolerance(bits);
       std::uintmax_t                            max_evaluations = 60;
       // The bracket grows from the linear estimate by a factor sized to how
@@ -393,8 +393,8 @@ namespace xray
       const double first_guess = current_incident_power / ratio;
       try
         {
-          const double start = power_law_secant(
-            g, current_incident_power, ratio - 1, first_guess);
+          const double start =
+            power_law_secant(g, current_incident_power, ratio - 1, first_guess);
           const double factor =
             std::clamp(1 + 2 * std::abs(g(start)), 1.02, 1.25);
           const auto [low, high] = boost::math::tools::bracket_and_solve_root(
@@ -422,29 +422,28 @@ namespace xray
     template <int dim, typename LA>
     template <typename Function>
     double
-    AnodeThermal<dim, LA>::power_law_secant(Function    &g,
-                                            double       P_a,
-                                            double       g_a,
-                                            double       P_b)
+    AnodeThermal<dim, LA>::power_law_secant(Function &g,
+                                            double    P_a,
+                                            double    g_a,
+                                            double    P_b)
     {
       double g_b = g(P_b);
       for (unsigned int step = 0; step < 4; ++step)
         {
           const double log_ratio = std::log(P_b / P_a);
-          const double beta =
-            std::abs(log_ratio) > 1e-6 ?
-              std::log((1 + g_b) / (1 + g_a)) / log_ratio :
-              1.;
+          const double beta      = std::abs(log_ratio) > 1e-6 ?
+                                     std::log((1 + g_b) / (1 + g_a)) / log_ratio :
+                                     1.;
           if (!(beta > 0.2 && beta < 5) || !(1 + g_b > 0))
             break;
           const double P_c = std::clamp(P_b * std::pow(1 + g_b, -1 / beta),
                                         P_b / 1.25,
                                         P_b * 1.25);
           const double g_c = g(P_c);
-          P_a = P_b;
-          g_a = g_b;
-          P_b = P_c;
-          g_b = g_c;
+          P_a              = P_b;
+          g_a              = g_b;
+          P_b              = P_c;
+          g_b              = g_c;
           if (std::abs(g_b) > 0.5 * std::abs(g_a))
             break;
         }

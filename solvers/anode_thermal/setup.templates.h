@@ -156,9 +156,9 @@ namespace xray
         parameters.spot.kind() == SpotProfile::Kind::line ?
           parameters.spot_hwhm_x :
           std::min(parameters.spot_hwhm_x, parameters.spot_hwhm_y);
-      const double spot_cell  = parameters.spot_cell_fraction * spot_scale;
-      const auto half_lengths = parameters.spot.core_half_lengths();
-      auto distance_to_core = [&](Point<dim> p) {
+      const double spot_cell    = parameters.spot_cell_fraction * spot_scale;
+      const auto   half_lengths = parameters.spot.core_half_lengths();
+      auto         distance_to_core = [&](Point<dim> p) {
         if (dim == 3)
           for (unsigned int d = 0; d < 2; ++d)
             p[d] = std::max(0., std::abs(p[d]) - half_lengths[d]);
@@ -172,7 +172,8 @@ namespace xray
               {
                 const double distance = distance_to_core(cell->center());
                 const double target =
-                  std::max(spot_cell, (parameters.growth_factor - 1) * distance);
+                  std::max(spot_cell,
+                           (parameters.growth_factor - 1) * distance);
                 if (cell->diameter() / std::sqrt(dim) > target)
                   {
                     cell->set_refine_flag();
@@ -215,7 +216,9 @@ namespace xray
       make_constraints();
 
       DynamicSparsityPattern dsp(locally_relevant_dofs);
-      DoFTools::make_sparsity_pattern(dof_handler, dsp, update_constraints,
+      DoFTools::make_sparsity_pattern(dof_handler,
+                                      dsp,
+                                      update_constraints,
                                       false);
       std::vector<types::global_dof_index> upper_dofs, lower_dofs;
       for (const auto &face : interface_faces)
@@ -224,9 +227,12 @@ namespace xray
           lower_dofs.resize(face.lower->get_fe().n_dofs_per_cell());
           face.upper->get_dof_indices(upper_dofs);
           face.lower->get_dof_indices(lower_dofs);
-          upper_dofs.insert(upper_dofs.end(), lower_dofs.begin(),
+          upper_dofs.insert(upper_dofs.end(),
+                            lower_dofs.begin(),
                             lower_dofs.end());
-          update_constraints.add_entries_local_to_global(upper_dofs, dsp, false);
+          update_constraints.add_entries_local_to_global(upper_dofs,
+                                                         dsp,
+                                                         false);
         }
       SparsityTools::distribute_sparsity_pattern(dsp,
                                                  locally_owned_dofs,
@@ -281,7 +287,7 @@ namespace xray
     {
       const Functions::ConstantFunction<dim> coolant(
         parameters.coolant_temperature, 2);
-      const Functions::ZeroFunction<dim> zero(2);
+      const Functions::ZeroFunction<dim>                  zero(2);
       std::map<types::boundary_id, const Function<dim> *> fixed_values,
         fixed_zero;
       constrained_faces = fixed_temperature_faces();
@@ -355,14 +361,16 @@ namespace xray
                 continue;
               const auto neighbor = cell->neighbor(f);
               if (neighbor->has_children())
-                for (unsigned int sf = 0; sf < cell->face(f)->n_children(); ++sf)
-                  interface_faces.push_back({cell,
-                                             cell->neighbor_child_on_subface(f, sf),
-                                             f,
-                                             cell->neighbor_of_neighbor(f),
-                                             sf,
-                                             invalid,
-                                             conductance});
+                for (unsigned int sf = 0; sf < cell->face(f)->n_children();
+                     ++sf)
+                  interface_faces.push_back(
+                    {cell,
+                     cell->neighbor_child_on_subface(f, sf),
+                     f,
+                     cell->neighbor_of_neighbor(f),
+                     sf,
+                     invalid,
+                     conductance});
               else if (cell->neighbor_is_coarser(f))
                 {
                   const auto [face, subface] =

@@ -37,8 +37,8 @@ namespace xray
       if ((stored || moving) && !all_heat_capacities_constant())
         return "";
       std::ostringstream key;
-      key << std::setprecision(17) << "mass " << stage_mass_factor
-          << " motion " << static_cast<int>(parameters.motion.kind) << ' '
+      key << std::setprecision(17) << "mass " << stage_mass_factor << " motion "
+          << static_cast<int>(parameters.motion.kind) << ' '
           << parameters.motion.speed() << " k";
       for (unsigned int layer = 0; layer < parameters.layers.size(); ++layer)
         key << ' ' << conductivity(layer, parameters.coolant_temperature);
@@ -95,7 +95,7 @@ namespace xray
                                               parameters.linear_tolerance) *
                                        system_rhs.l2_norm(),
                                      absolute_floor));
-      bool fresh = !preconditioner_suits_matrix();
+      bool          fresh = !preconditioner_suits_matrix();
       if (fresh)
         build_preconditioner(symmetric);
       try
@@ -142,7 +142,9 @@ namespace xray
       TimerOutput::Scope tp(*timer, "preconditioner");
       preconditioner.reset();
       preconditioner = std::make_unique<typename LA::AMG>();
-      LA::initialize_amg(*preconditioner, system_matrix, symmetric,
+      LA::initialize_amg(*preconditioner,
+                         system_matrix,
+                         symmetric,
                          parameters.fe_degree > 1);
       preconditioner_key        = assembled_matrix_key;
       preconditioner_first_rate = 0;
@@ -214,11 +216,11 @@ namespace xray
     SolveStatistics
     AnodeThermal<dim, LA>::solve_steady_state(const double incident_power)
     {
-      current_incident_power = incident_power;
+      current_incident_power       = incident_power;
       solution_coolant_temperature = parameters.coolant_temperature;
       if (!solution_on_this_mesh)
         {
-          present_solution = parameters.coolant_temperature;
+          present_solution      = parameters.coolant_temperature;
           solution_on_this_mesh = true;
         }
 
@@ -228,7 +230,7 @@ namespace xray
       // solve starts from a nearby solution. By the partition of unity the
       // entries of the heat input add up to the heat the assembled system
       // receives (hanging-node constraints keep the sum).
-      const double load   = deposited_power() * unit_source_norm;
+      const double load    = deposited_power() * unit_source_norm;
       assembled_heat_input = deposited_power() * unit_source_sum;
       return solve_newton(load);
     }
@@ -273,7 +275,7 @@ namespace xray
       SolveStatistics statistics;
       assemble_newton_system(temperature);
       statistics.reference_residual = reference;
-      double residual             = system_rhs.l2_norm();
+      double residual               = system_rhs.l2_norm();
 
       Vector update(locally_owned_dofs, mpi_communicator);
       Vector trial(locally_owned_dofs, mpi_communicator);
@@ -288,8 +290,10 @@ namespace xray
               " > " + Utilities::to_string(parameters.newton_tolerance) +
               " (see Solver/Maximum Newton iterations)");
           update = 0;
-          const unsigned int linear_iterations = solve_linear(
-            update, linear_floor, forcing_term(residual / reference));
+          const unsigned int linear_iterations =
+            solve_linear(update,
+                         linear_floor,
+                         forcing_term(residual / reference));
           statistics.linear_iterations += linear_iterations;
 
           double step = 1;
@@ -300,7 +304,8 @@ namespace xray
               trial.add(step, update);
               temperature    = trial;
               trial_residual = residual_norm(temperature);
-              if (trial_residual < (1 - 1e-4 * step) * residual || step < 1. / 64)
+              if (trial_residual < (1 - 1e-4 * step) * residual ||
+                  step < 1. / 64)
                 break;
               step /= 2;
             }
@@ -316,15 +321,15 @@ namespace xray
           const double peak   = present_solution.linfty_norm();
           const double rise   = peak - parameters.coolant_temperature;
           const bool   stagnated =
-            change <= std::max(parameters.newton_tolerance * rise,
-                               64 * std::numeric_limits<double>::epsilon() *
-                                 peak);
+            change <=
+            std::max(parameters.newton_tolerance * rise,
+                     64 * std::numeric_limits<double>::epsilon() * peak);
           if (!quiet_newton)
             log() << "      Newton " << statistics.newton_iterations
                   << ": residual " << residual / statistics.reference_residual
                   << " (relative), step " << step << ", " << linear_iterations
-                  << (matrix_is_symmetric() ? " CG" : " GMRES")
-                  << " iterations" << std::endl;
+                  << (matrix_is_symmetric() ? " CG" : " GMRES") << " iterations"
+                  << std::endl;
           if (stagnated)
             break;
           if (residual > target)

@@ -53,7 +53,8 @@ namespace xray
         {
           const auto [t, p] = rows[i];
           if (!(t >= 0 && std::isfinite(t)))
-            throw InputError(what + ": time " + dealii::Utilities::to_string(t) +
+            throw InputError(what + ": time " +
+                             dealii::Utilities::to_string(t) +
                              " s is negative or not finite");
           if (i > 0 && !(t > rows[i - 1].first))
             throw InputError(what + ": times must increase strictly (" +
@@ -61,7 +62,8 @@ namespace xray
                              " s is followed by " +
                              dealii::Utilities::to_string(t) + " s)");
           if (!(p >= 0 && std::isfinite(p)))
-            throw InputError(what + ": power " + dealii::Utilities::to_string(p) +
+            throw InputError(what + ": power " +
+                             dealii::Utilities::to_string(p) +
                              " W at t = " + dealii::Utilities::to_string(t) +
                              " s is negative or not finite");
           any_power = any_power || p > 0;
@@ -95,8 +97,9 @@ namespace xray
             {
               if (dealii::Utilities::trim(line).empty())
                 continue;
-              throw InputError(file_name + ":" + std::to_string(number) +
-                               ": expected two numbers, time (s) and power (W)");
+              throw InputError(
+                file_name + ":" + std::to_string(number) +
+                ": expected two numbers, time (s) and power (W)");
             }
           if (!(columns >> p) || (columns >> rest))
             throw InputError(file_name + ":" + std::to_string(number) +
@@ -114,12 +117,14 @@ namespace xray
         return rows.front().second;
       if (t >= rows.back().first)
         return rows.back().second;
-      const auto upper = std::upper_bound(
-        rows.begin(), rows.end(), t, [](double value, const auto &row) {
-          return value < row.first;
-        });
-      const auto lower = upper - 1;
-      const double s = (t - lower->first) / (upper->first - lower->first);
+      const auto   upper = std::upper_bound(rows.begin(),
+                                          rows.end(),
+                                          t,
+                                          [](double value, const auto &row) {
+                                            return value < row.first;
+                                          });
+      const auto   lower = upper - 1;
+      const double s     = (t - lower->first) / (upper->first - lower->first);
       return (1 - s) * lower->second + s * upper->second;
     }
 

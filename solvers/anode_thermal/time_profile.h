@@ -73,10 +73,10 @@ namespace xray
       next_break(double t) const;
 
     private:
-      Kind   profile_kind = Kind::constant;
-      double power        = 0;
-      double period       = 0;
-      double duty_cycle   = 1;
+      Kind                                   profile_kind = Kind::constant;
+      double                                 power        = 0;
+      double                                 period       = 0;
+      double                                 duty_cycle   = 1;
       std::vector<std::pair<double, double>> rows;
 
       /// Table: linear interpolation, ends held.

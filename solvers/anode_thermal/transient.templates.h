@@ -66,29 +66,28 @@ namespace xray
     // (hanging nodes condensed); its sum is the stored heat int rho H(T).
     template <int dim, typename LA>
     void
-    AnodeThermal<dim, LA>::assemble_stored_heat(const Vector &T,
-                                                Vector       &stored)
+    AnodeThermal<dim, LA>::assemble_stored_heat(const Vector &T, Vector &stored)
     {
       TimerOutput::Scope t(*timer, "assembly");
       stored.reinit(locally_owned_dofs, mpi_communicator);
-      const bool        moving = parameters.motion.is_moving();
-      hp::FEValues<dim> fe_values(mapping,
+      const bool             moving = parameters.motion.is_moving();
+      hp::FEValues<dim>      fe_values(mapping,
                                   fe,
                                   quadrature,
                                   update_values | update_quadrature_points |
                                     update_JxW_values |
                                     (moving ? update_gradients |
                                                 update_inverse_jacobians :
-                                              update_default));
-      dealii::Vector<double>               cell_stored;
+                                                   update_default));
+      dealii::Vector<double> cell_stored;
       std::vector<types::global_dof_index> dofs;
       std::vector<double>                  T_values;
       for (const auto &cell : owned_cells)
         if (cell->is_locally_owned())
           {
             fe_values.reinit(cell);
-            const auto &values = fe_values.get_present_fe_values();
-            const unsigned int layer = cell->material_id();
+            const auto        &values = fe_values.get_present_fe_values();
+            const unsigned int layer  = cell->material_id();
             const FEValuesExtractors::Scalar field(layer_component[layer]);
             const double rho = parameters.layers[layer].material->density;
             cell_stored.reinit(values.dofs_per_cell);
@@ -100,20 +99,22 @@ namespace xray
                                     weight(values.quadrature_point(q)) *
                                     values.JxW(q);
                 // The SUPG test function, as in add_stored_heat().
-                const auto [u, tau] = streamline_diffusion(
-                  values.quadrature_point(q),
-                  moving ? Tensor<2, dim>(values.inverse_jacobian(q)) :
-                           Tensor<2, dim>(),
-                  layer);
+                const auto [u, tau] =
+                  streamline_diffusion(values.quadrature_point(q),
+                                       moving ? Tensor<2, dim>(
+                                                  values.inverse_jacobian(q)) :
+                                                Tensor<2, dim>(),
+                                       layer);
                 for (unsigned int i = 0; i < values.dofs_per_cell; ++i)
                   cell_stored(i) +=
-                    heat * (values[field].value(i, q) +
-                            (moving ? tau * (u * values[field].gradient(i, q)) :
-                                      0.));
+                    heat *
+                    (values[field].value(i, q) +
+                     (moving ? tau * (u * values[field].gradient(i, q)) : 0.));
               }
             dofs.resize(values.dofs_per_cell);
             cell->get_dof_indices(dofs);
-            hanging_constraints.distribute_local_to_global(cell_stored, dofs,
+            hanging_constraints.distribute_local_to_global(cell_stored,
+                                                           dofs,
                                                            stored);
           }
       stored.compress(VectorOperation::add);
@@ -135,8 +136,9 @@ namespace xray
         if (cell->is_locally_owned())
           {
             fe_values.reinit(cell);
-            const auto     &values   = fe_values.get_present_fe_values();
-            const Material &material = *parameters.layers[cell->material_id()].material;
+            const auto     &values = fe_values.get_present_fe_values();
+            const Material &material =
+              *parameters.layers[cell->material_id()].material;
             for (const unsigned int q : values.quadrature_point_indices())
               capacity += material.density * material.heat_capacity.value(T0) *
                           weight(values.quadrature_point(q)) * values.JxW(q);
@@ -187,10 +189,11 @@ namespace xray
     // present_solution; REFERENCE is the scale of the stage equation.
     template <int dim, typename LA>
     void
-    AnodeThermal<dim, LA>::solve_stage(const double power, const double reference)
+    AnodeThermal<dim, LA>::solve_stage(const double power,
+                                       const double reference)
     {
-      current_incident_power = power;
-      const double load      = deposited_power() * unit_source_norm;
+      current_incident_power  = power;
+      const double load       = deposited_power() * unit_source_norm;
       const auto   statistics = solve_newton(std::max(reference, load));
       transient_newton_iterations += statistics.newton_iterations;
     }
@@ -251,14 +254,17 @@ namespace xray
 
       // Heat in with the method's weights b = (w, w, d): dt sum b_j P_dep(t_j).
       TimeStepResult result;
-      result.heat_in = dt * (w * P1 + w * P2 + d * P3) * per_watt *
-                       unit_source_sum;
-      result.heat_out    = heat_out_over_step(now, stage2, next, dt);
+      result.heat_in =
+        dt * (w * P1 + w * P2 + d * P3) * per_watt * unit_source_sum;
+      result.heat_out = heat_out_over_step(now, stage2, next, dt);
       result.error_ratio =
-        step_error_ratio(now, next, local_temperature_error(now, stage2, next, dt));
+        step_error_ratio(now,
+                         next,
+                         local_temperature_error(now, stage2, next, dt));
 
       // The next step starts with the power after the step's end.
-      next.rate.add((parameters.beam.power_after(now.time + dt) - P3) * per_watt,
+      next.rate.add((parameters.beam.power_after(now.time + dt) - P3) *
+                      per_watt,
                     unit_source);
       return result;
     }
@@ -396,15 +402,15 @@ namespace xray
                                             const TimeState &next,
                                             const double     error) const
     {
-      const double T0   = parameters.coolant_temperature;
-      const double peak = std::max(now.solution.linfty_norm(),
-                                   next.solution.linfty_norm());
-      const double scale =
-        std::max({largest_rise, peak - T0, largest_rise > 0 ? 0. : steady_peak_rise});
+      const double T0 = parameters.coolant_temperature;
+      const double peak =
+        std::max(now.solution.linfty_norm(), next.solution.linfty_norm());
+      const double scale = std::max(
+        {largest_rise, peak - T0, largest_rise > 0 ? 0. : steady_peak_rise});
       const double allowed =
         parameters.time.tolerance * scale +
         1024 * std::numeric_limits<double>::epsilon() * peak;
-      return error == 0 ? 0. :
+      return error == 0  ? 0. :
              allowed > 0 ? error / allowed :
                            std::numeric_limits<double>::infinity();
     }
@@ -482,8 +488,8 @@ namespace xray
           progress.max_peak         = peak;
           progress.time_of_max_peak = now.time;
         }
-      const double stored  = sum_of(now.stored) - progress.initial_heat;
-      const double balance = energy_balance(progress, stored, peak);
+      const double        stored  = sum_of(now.stored) - progress.initial_heat;
+      const double        balance = energy_balance(progress, stored, peak);
       std::vector<double> row{now.time,
                               step,
                               parameters.beam.power_before(now.time),
@@ -513,8 +519,10 @@ namespace xray
       const double scale = std::max(
         {progress.heat_in, progress.heat_out, std::abs(stored), resolvable});
       const double balance =
-        scale > 0 ? (stored + progress.heat_out - progress.heat_in) / scale : 0.;
-      progress.worst_balance = std::max(progress.worst_balance, std::abs(balance));
+        scale > 0 ? (stored + progress.heat_out - progress.heat_in) / scale :
+                    0.;
+      progress.worst_balance =
+        std::max(progress.worst_balance, std::abs(balance));
       return balance;
     }
 
@@ -555,12 +563,12 @@ namespace xray
             {
               const unsigned int first = period_start.history_row + 1;
               const unsigned int last  = history.size();
-              const double d_in  = progress.heat_in - period_start.heat_in;
+              const double       d_in = progress.heat_in - period_start.heat_in;
               const double d_out = progress.heat_out - period_start.heat_out;
               for (unsigned int r = 1; r <= periods; ++r)
                 for (unsigned int i = first; i < last; ++i)
                   {
-                    std::vector<double> row = history[i];
+                    std::vector<double> row     = history[i];
                     const std::size_t   columns = row.size();
                     row[0] += r * period;
                     row[columns - 3] += r * d_in;
@@ -635,9 +643,9 @@ namespace xray
     AnodeThermal<dim, LA>::run_transient(nlohmann::json &summary_entries)
     {
       const TimeStepping &time = parameters.time;
-      quiet_newton      = true;
-      stage_mass_factor = 0;
-      supg_time_step    = 0;
+      quiet_newton             = true;
+      stage_mass_factor        = 0;
+      supg_time_step           = 0;
       TransientProgress progress;
       TimeState         now;
       if (restarting())
@@ -649,9 +657,9 @@ namespace xray
             << std::endl;
 
       const unsigned int last_checkpoint = step_to_end(progress, now);
-      quiet_newton      = false;
-      stage_mass_factor = 0;
-      supg_time_step    = 0;
+      quiet_newton                       = false;
+      stage_mass_factor                  = 0;
+      supg_time_step                     = 0;
       finish_transient(progress, now, last_checkpoint);
       log_transient_totals(progress, now);
       write_history();
@@ -668,16 +676,16 @@ namespace xray
     AnodeThermal<dim, LA>::step_to_end(TransientProgress &progress,
                                        TimeState         &now)
     {
-      const TimeStepping &time = parameters.time;
-      const auto         &beam = parameters.beam;
-      const double end_tolerance = 1e-12 * time.end_time;
-      OutputTime   next_output   = time.output_times.begin();
+      const TimeStepping &time          = parameters.time;
+      const auto         &beam          = parameters.beam;
+      const double        end_tolerance = 1e-12 * time.end_time;
+      OutputTime          next_output   = time.output_times.begin();
       while (next_output != time.output_times.end() &&
              *next_output <= now.time + end_tolerance)
         ++next_output;
-      std::vector<LayerResult> maxima = layer_maxima();
-      unsigned int last_checkpoint = progress.accepted;
-      TimeState    next;
+      std::vector<LayerResult> maxima          = layer_maxima();
+      unsigned int             last_checkpoint = progress.accepted;
+      TimeState                next;
 
       double dt = progress.next_step;
       while (now.time < time.end_time * (1 - 1e-12))
@@ -690,7 +698,10 @@ namespace xray
           const TimeStepResult result = take_time_step(now, step, next);
           if (time.adaptive && result.error_ratio > 1)
             {
-              dt = step_after_rejection(progress, now.time, step, result.error_ratio);
+              dt = step_after_rejection(progress,
+                                        now.time,
+                                        step,
+                                        result.error_ratio);
               continue;
             }
           accept_step(progress, now, next, step, result, maxima);
@@ -701,8 +712,8 @@ namespace xray
             log() << "      t = " << now.time << " s: " << progress.accepted
                   << " steps, peak " << history.back()[3] << " K" << std::endl;
 
-          dt = step_after_acceptance(progress, now.time, step,
-                                     result.error_ratio, jump, end_tolerance);
+          dt = step_after_acceptance(
+            progress, now.time, step, result.error_ratio, jump, end_tolerance);
           remember_step_after_jump(progress, step, jump_at_start);
           const double repeat_step =
             repeat_to_next_output(progress, now, end_tolerance, next_output);
@@ -740,9 +751,9 @@ namespace xray
                                         const double     jump,
                                         const OutputTime next_output) const
     {
-      const TimeStepping &time = parameters.time;
-      double end_of_step = std::min(time_now + dt, time.end_time);
-      end_of_step        = std::min(end_of_step, jump);
+      const TimeStepping &time        = parameters.time;
+      double              end_of_step = std::min(time_now + dt, time.end_time);
+      end_of_step                     = std::min(end_of_step, jump);
       if (next_output != time.output_times.end())
         end_of_step = std::min(end_of_step, *next_output);
       return end_of_step - time_now;
@@ -808,8 +819,8 @@ namespace xray
     void
     AnodeThermal<dim, LA>::write_field_when_due(TransientProgress &progress,
                                                 const double       time_now,
-                                                const double       end_tolerance,
-                                                OutputTime        &next_output)
+                                                const double end_tolerance,
+                                                OutputTime  &next_output)
     {
       const TimeStepping &time = parameters.time;
       ++progress.steps_since_output;
@@ -857,21 +868,22 @@ namespace xray
       using namespace step_control;
       const TimeStepping &time = parameters.time;
       const auto         &beam = parameters.beam;
-      double dt = time.adaptive ?
-                    step * std::clamp(safety *
-                                        std::cbrt(1 / std::max(error_ratio,
-                                                               1e-12)),
-                                      shrink_limit,
-                                      growth_limit) :
-                    time.initial_step;
-      dt = std::min(dt, time.max_step);
+      double              dt =
+        time.adaptive ?
+                       step *
+            std::clamp(safety * std::cbrt(1 / std::max(error_ratio, 1e-12)),
+                       shrink_limit,
+                       growth_limit) :
+                       time.initial_step;
+      dt                    = std::min(dt, time.max_step);
       const double P_before = beam.power_before(time_now);
       const double P_after  = beam.power_after(time_now);
       if (std::abs(time_now - jump) <= end_tolerance)
         {
-          const double remembered = P_after > P_before ? progress.step_after_rise :
-                                    P_after < P_before ? progress.step_after_fall :
-                                                         0.;
+          const double remembered =
+            P_after > P_before ? progress.step_after_rise :
+            P_after < P_before ? progress.step_after_fall :
+                                 0.;
           dt = std::min(dt, remembered > 0 ? remembered : time.initial_step);
         }
       return dt;
@@ -902,16 +914,16 @@ namespace xray
     double
     AnodeThermal<dim, LA>::repeat_to_next_output(TransientProgress &progress,
                                                  TimeState         &now,
-                                                 const double       end_tolerance,
-                                                 OutputTime        &next_output)
+                                                 const double end_tolerance,
+                                                 OutputTime  &next_output)
     {
       const TimeStepping &time = parameters.time;
-      const double        repeat_step = repeat_periods(
-        progress,
-        now,
-        next_output != time.output_times.end() ?
-          std::min(*next_output, time.end_time) :
-          time.end_time);
+      const double        repeat_step =
+        repeat_periods(progress,
+                       now,
+                       next_output != time.output_times.end() ?
+                         std::min(*next_output, time.end_time) :
+                         time.end_time);
       if (repeat_step > 0 && next_output != time.output_times.end() &&
           std::abs(now.time - *next_output) <= end_tolerance)
         {
@@ -941,10 +953,9 @@ namespace xray
       if (time.checkpoint_interval > 0 && std::isnan(progress.time_to_limit) &&
           last_checkpoint != progress.accepted)
         write_checkpoint(progress, now);
-      current_incident_power = parameters.beam.power_before(now.time);
-      const bool stopped_early =
-        std::isnan(progress.time_to_limit) &&
-        now.time < time.end_time * (1 - 1e-12);
+      current_incident_power   = parameters.beam.power_before(now.time);
+      const bool stopped_early = std::isnan(progress.time_to_limit) &&
+                                 now.time < time.end_time * (1 - 1e-12);
       if (stopped_early)
         log() << "   Stopped after " << progress.accepted
               << " steps (Time/Stop after steps) at t = " << now.time
@@ -961,15 +972,16 @@ namespace xray
     // and the heat in, out and stored with the worst balance error.
     template <int dim, typename LA>
     void
-    AnodeThermal<dim, LA>::log_transient_totals(const TransientProgress &progress,
-                                                const TimeState &now) const
+    AnodeThermal<dim, LA>::log_transient_totals(
+      const TransientProgress &progress,
+      const TimeState         &now) const
     {
       log() << "   " << progress.accepted << " time steps ("
             << progress.rejected << " rejected), "
-            << transient_newton_iterations << " Newton iterations; t = "
-            << now.time << " s, peak " << history.back()[3] << " K (max "
-            << progress.max_peak << " K at t = " << progress.time_of_max_peak
-            << " s)" << std::endl;
+            << transient_newton_iterations
+            << " Newton iterations; t = " << now.time << " s, peak "
+            << history.back()[3] << " K (max " << progress.max_peak
+            << " K at t = " << progress.time_of_max_peak << " s)" << std::endl;
       log() << "   Heat in " << progress.heat_in << " J, out "
             << progress.heat_out << " J, stored "
             << history.back()[history.back().size() - 4]
@@ -981,17 +993,17 @@ namespace xray
     // Success, or a layer over its limit (exit 4, with its message).
     template <int dim, typename LA>
     int
-    AnodeThermal<dim, LA>::transient_exit_status(const TransientProgress &progress,
-                                                 const TimeState &now)
+    AnodeThermal<dim, LA>::transient_exit_status(
+      const TransientProgress &progress,
+      const TimeState         &now)
     {
       if (!std::isnan(progress.time_to_limit))
         {
-          limit_message = "temperature limit of layer '" +
-                          progress.limit_layer + "' reached at t = " +
-                          Utilities::to_string(progress.time_to_limit) +
-                          " s (run stopped at t = " +
-                          Utilities::to_string(now.time) + " s, peak " +
-                          Utilities::to_string(history.back()[3]) + " K)";
+          limit_message =
+            "temperature limit of layer '" + progress.limit_layer +
+            "' reached at t = " + Utilities::to_string(progress.time_to_limit) +
+            " s (run stopped at t = " + Utilities::to_string(now.time) +
+            " s, peak " + Utilities::to_string(history.back()[3]) + " K)";
           return exit_status::limit_exceeded;
         }
       return exit_status::success;
@@ -1020,11 +1032,12 @@ namespace xray
 
     template <int dim, typename LA>
     void
-    AnodeThermal<dim, LA>::summarize_transient(const TransientProgress &progress,
-                                               const TimeState         &now,
-                                               nlohmann::json &entries) const
+    AnodeThermal<dim, LA>::summarize_transient(
+      const TransientProgress &progress,
+      const TimeState         &now,
+      nlohmann::json          &entries) const
     {
-      const bool limited = !std::isnan(progress.time_to_limit);
+      const bool limited                  = !std::isnan(progress.time_to_limit);
       entries["final_time_s"]             = now.time;
       entries["final_peak_temperature_K"] = history.back()[3];
       entries["max_peak_temperature_K"]   = progress.max_peak;
@@ -1044,7 +1057,7 @@ namespace xray
       entries["layers_over_limit"] =
         limited ? std::vector<std::string>{progress.limit_layer} :
                   std::vector<std::string>();
-      entries["repeated_periods"]   = progress.repeated_periods;
+      entries["repeated_periods"]    = progress.repeated_periods;
       entries["repeated_time_steps"] = progress.repeated_steps;
       entries["stopped_after_steps"] =
         std::isnan(progress.time_to_limit) &&

@@ -4,9 +4,9 @@
 
 #include <deal.II/base/config.h>
 
+#include <Trilinos_version.h>
 #include <mpi.h>
 #include <petscversion.h>
-#include <Trilinos_version.h>
 
 namespace xray
 {

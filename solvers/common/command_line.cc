@@ -14,8 +14,8 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cmath>
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -135,8 +135,8 @@ namespace xray
     {
       for (const auto &item : Utilities::split_string_list(value, ','))
         {
-          char *end = nullptr;
-          errno     = 0;
+          char *end           = nullptr;
+          errno               = 0;
           const double number = std::strtod(item.c_str(), &end);
           if (!item.empty() && *end == '\0' && errno == ERANGE &&
               std::abs(number) < 1)
@@ -196,11 +196,11 @@ namespace xray
     prm.print_parameters(json, ParameterHandler::ShortJSON);
     std::string text = json.str();
     for (std::size_t bad = first_invalid_utf8(text); bad != std::string::npos;
-         bad = first_invalid_utf8(text, bad + 1))
+         bad             = first_invalid_utf8(text, bad + 1))
       text[bad] = '?';
 
-    std::map<std::string, std::string> values;
-    std::vector<std::string>           path;
+    std::map<std::string, std::string>          values;
+    std::vector<std::string>                    path;
     std::function<void(const nlohmann::json &)> collect =
       [&](const nlohmann::json &section) {
         for (const auto &[name, item] : section.items())
@@ -255,7 +255,8 @@ namespace xray
     if (variables.count("sweep"))
       command_line.sweeps = variables["sweep"].as<std::vector<std::string>>();
     if (variables.count("parameter-file"))
-      command_line.parameter_file = variables["parameter-file"].as<std::string>();
+      command_line.parameter_file =
+        variables["parameter-file"].as<std::string>();
 
     if (!command_line.help && !command_line.version &&
         !command_line.print_parameters && command_line.parameter_file.empty())
@@ -341,10 +342,11 @@ namespace xray
             entry += Utilities::trim(rest.substr(0, rest.find('=')));
             const auto [first, is_new] = first_line.emplace(entry, line_number);
             if (!is_new)
-              throw InputError(file + ":" + std::to_string(line_number) +
-                               ": " + entry + " is set a second time (first at "
-                               "line " + std::to_string(first->second) +
-                               "); only the last would count");
+              throw InputError(
+                file + ":" + std::to_string(line_number) + ": " + entry +
+                " is set a second time (first at "
+                "line " +
+                std::to_string(first->second) + "); only the last would count");
           }
       }
 
@@ -375,7 +377,7 @@ namespace xray
                       std::vector<std::filesystem::path> &chain)
     {
       const std::string where = file + ":" + std::to_string(line_number);
-      line = line.substr(0, line.find('#'));
+      line                    = line.substr(0, line.find('#'));
       std::replace(line.begin(), line.end(), '\t', ' ');
       line = Utilities::trim(line);
       if (line.rfind("include ", 0) == 0 || line.rfind("INCLUDE ", 0) == 0)
@@ -421,7 +423,7 @@ namespace xray
       if (!input)
         return;
       chain.push_back(path);
-      EntryLedger  entries;
+      EntryLedger entries;
       // The lines as ParameterHandler::parse_input() joins them: each one
       // trimmed, and one that then ends in a backslash continued by the
       // next (so `include`, a backslash and a file name on the next line
@@ -476,8 +478,8 @@ namespace xray
       throw InputError(file + ": is not a regular file (a parameter file "
                               "is read twice, so it cannot be a pipe)");
     if (!std::ifstream(file))
-      throw InputError(file + ": cannot read the parameter file: " +
-                       std::strerror(errno));
+      throw InputError(
+        file + ": cannot read the parameter file: " + std::strerror(errno));
     std::vector<std::filesystem::path> include_chain;
     check_include_chain(file, include_chain);
     try
@@ -520,8 +522,7 @@ namespace xray
                 << solver.description << "\n\n"
                 << visible_options() << "\nExit status: 0 success, "
                 << exit_status::input_error << " bad input, "
-                << exit_status::solver_failure
-                << " solver did not converge, "
+                << exit_status::solver_failure << " solver did not converge, "
                 << exit_status::limit_exceeded
                 << " a temperature limit is exceeded (results written), "
                 << exit_status::internal_error << " internal error.\n";
@@ -538,7 +539,7 @@ namespace xray
     std::string
     named_output_directory(int argc, char **argv)
     {
-      std::string directory, file;
+      std::string       directory, file;
       const std::string key = "Output directory";
       for (int i = 1; i < argc; ++i)
         {
@@ -645,8 +646,8 @@ namespace xray
           catch (const InputError &error)
             {
               if (print)
-                std::cerr << solver.name << ": error: " << one_line(error.what())
-                          << std::endl;
+                std::cerr << solver.name
+                          << ": error: " << one_line(error.what()) << std::endl;
               return exit_status::input_error;
             }
           if (print)
@@ -663,8 +664,7 @@ namespace xray
     if (const int status = answer_without_mpi(argc, argv, solver); status >= 0)
       return status;
     Utilities::MPI::MPI_InitFinalize mpi(argc, argv, 1);
-    const bool is_root =
-      Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) == 0;
+    const bool is_root = Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) == 0;
     // Every rank parses the same input, so every rank fails in the same
     // place: no rank is left waiting in a collective call.
     // The error goes to stderr and into the log.txt of the run it ended
@@ -673,7 +673,7 @@ namespace xray
     // run's outputs removed: nothing stale is left looking like a result).
     // --check writes nothing, its errors included.
     bool check_only = false;
-    auto report = [&](const std::string &kind, const std::string &message) {
+    auto report     = [&](const std::string &kind, const std::string &message) {
       if (!is_root)
         return;
       const std::string line = solver.name + ": " + kind + message;
@@ -684,8 +684,8 @@ namespace xray
     try
       {
         const CommandLine command_line = parse_command_line(argc, argv);
-        check_only = command_line.check;
-        ParameterHandler  prm;
+        check_only                     = command_line.check;
+        ParameterHandler prm;
         solver.declare_parameters(prm);
         if (command_line.check)
           {

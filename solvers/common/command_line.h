@@ -1,6 +1,7 @@
 // The command line and parameter-file layer shared by every solver:
 //
-//   SOLVER [--help] [--version] [--print-parameters] [--check] [--set "Section/Name=value"]... FILE.prm
+//   SOLVER [--help] [--version] [--print-parameters] [--check] [--set
+//   "Section/Name=value"]... FILE.prm
 //
 // Parameters are deal.II ParameterHandler entries; every declaration names
 // its unit in its documentation. Any bad input (unknown option, missing or
@@ -73,8 +74,7 @@ namespace xray
     std::vector<std::string> sweep_columns;
     /// Optional: a stateful runner for the points of one sweep (a solver
     /// may keep its mesh between points); without it every point is run().
-    std::function<
-      std::function<int(ParameterHandler &, const CommandLine &)>()>
+    std::function<std::function<int(ParameterHandler &, const CommandLine &)>()>
       make_sweep_runner;
   };
 

@@ -7,8 +7,8 @@
 #include <deal.II/base/utilities.h>
 
 #include <algorithm>
-#include <cmath>
 #include <cerrno>
+#include <cmath>
 #include <cstddef>
 #include <cstring>
 #include <filesystem>
@@ -52,22 +52,19 @@ namespace xray
                        "for the electron range (Materials/User material N)");
     const double energy_keV   = tube_voltage / 1e3;
     const double density_gcm3 = material.density / 1e3;
-    const double range_um = 0.0276 * material.atomic_mass *
-                            std::pow(energy_keV, 1.67) /
-                            (std::pow(material.atomic_number, 0.889) *
-                             density_gcm3);
+    const double range_um =
+      0.0276 * material.atomic_mass * std::pow(energy_keV, 1.67) /
+      (std::pow(material.atomic_number, 0.889) * density_gcm3);
     return range_um * 1e-6;
   }
 
 
   double
-  backscatter_coefficient(const double atomic_number,
-                          const double tube_voltage)
+  backscatter_coefficient(const double atomic_number, const double tube_voltage)
   {
     const double L = std::log(atomic_number);
     const double m = 0.1382 - 0.9211 / std::sqrt(atomic_number);
-    const double C = 0.1904 - 0.2236 * L + 0.1292 * L * L -
-                     0.01491 * L * L * L;
+    const double C = 0.1904 - 0.2236 * L + 0.1292 * L * L - 0.01491 * L * L * L;
     return std::pow(tube_voltage / 1e3, m) * C;
   }
 
@@ -77,8 +74,7 @@ namespace xray
                               const double tube_voltage)
   {
     const double eta = backscatter_coefficient(atomic_number, tube_voltage);
-    const double mean_energy_fraction =
-      0.595 + eta / 3.7 + std::pow(eta, 4.55);
+    const double mean_energy_fraction = 0.595 + eta / 3.7 + std::pow(eta, 4.55);
     return eta * mean_energy_fraction;
   }
 
@@ -160,7 +156,7 @@ namespace xray
     profile.thickness    = anode_thickness;
     for (auto &[depth, deposition] : points)
       deposition /= total;
-    profile.points = std::move(points);
+    profile.points      = std::move(points);
     const double inside = profile.cumulative(anode_thickness);
     if (!(inside > 0))
       throw InputError("depth-dose table: no deposition within the anode "
@@ -185,8 +181,7 @@ namespace xray
                        file_name + "': " + std::strerror(errno));
     std::vector<std::pair<double, double>> points;
     std::string                            line;
-    for (unsigned int line_number = 1; std::getline(file, line);
-         ++line_number)
+    for (unsigned int line_number = 1; std::getline(file, line); ++line_number)
       {
         line = line.substr(0, line.find('#'));
         for (char &c : line)
@@ -326,9 +321,8 @@ namespace xray
             // The depth at which u reaches 1, or the anode's bottom.
             for (unsigned int i = 0; i < layer_tops.size(); ++i)
               {
-                const double bottom = i + 1 < layer_tops.size() ?
-                                        layer_tops[i + 1] :
-                                        thickness;
+                const double bottom =
+                  i + 1 < layer_tops.size() ? layer_tops[i + 1] : thickness;
                 const double u_bottom =
                   layer_u[i] + (bottom - layer_tops[i]) / ranges[i];
                 if (u_bottom >= 1)

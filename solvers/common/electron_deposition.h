@@ -121,7 +121,7 @@ namespace xray
     double
     range_scaled_depth(double depth) const;
 
-    Kind                profile_kind = Kind::surface;
+    Kind profile_kind = Kind::surface;
     // depth-dose: layer tops (m), their range-scaled depths u, ranges (m).
     std::vector<double> layer_tops, layer_u, ranges;
     // table: points with the normalising factor folded in.

@@ -27,8 +27,10 @@ namespace xray
     /// Smoothed aggregation (ML): the SPD settings for a symmetric matrix,
     /// ML's nonsymmetric variant (NSSA) for the Newton matrix of k(T).
     static void
-    initialize_amg(AMG &amg, const SparseMatrix &matrix, bool symmetric,
-                   bool higher_order)
+    initialize_amg(AMG                &amg,
+                   const SparseMatrix &matrix,
+                   bool                symmetric,
+                   bool                higher_order)
     {
       AMG::AdditionalData data;
       data.elliptic              = symmetric;
@@ -56,7 +58,9 @@ namespace xray
 
     /// hypre BoomerAMG.
     static void
-    initialize_amg(AMG &amg, const SparseMatrix &matrix, bool symmetric,
+    initialize_amg(AMG                &amg,
+                   const SparseMatrix &matrix,
+                   bool                symmetric,
                    bool /*higher_order*/)
     {
       AMG::AdditionalData data;

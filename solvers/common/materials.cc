@@ -10,8 +10,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <iostream>
+#include <limits>
 #include <sstream>
 
 namespace xray
@@ -51,8 +51,9 @@ namespace xray
         return -1;
       if (T >= points.back().first)
         return static_cast<int>(points.size()) - 1;
-      const auto upper = std::upper_bound(
-        points.begin(), points.end(), std::make_pair(T, -HUGE_VAL));
+      const auto upper = std::upper_bound(points.begin(),
+                                          points.end(),
+                                          std::make_pair(T, -HUGE_VAL));
       return static_cast<int>(upper - points.begin()) - 1;
     };
     TemperatureFunction f;
@@ -195,8 +196,7 @@ namespace xray
       {
         std::ostringstream info;
         exception.print_info(info);
-        throw InputError(what + " = \"" + text + "\": " +
-                         one_line(info.str()));
+        throw InputError(what + " = \"" + text + "\": " + one_line(info.str()));
       }
   }
 
@@ -256,7 +256,8 @@ namespace xray
       return nodes_H.back() + nodes_c.back() * (T - T_last);
     const auto [i, s] = locate(T);
     // Cubic Hermite basis on [0, 1].
-    const double h00 = (1 + 2 * s) * (1 - s) * (1 - s), h10 = s * (1 - s) * (1 - s);
+    const double h00 = (1 + 2 * s) * (1 - s) * (1 - s),
+                 h10 = s * (1 - s) * (1 - s);
     const double h01 = s * s * (3 - 2 * s), h11 = s * s * (s - 1);
     return h00 * nodes_H[i] + h10 * spacing * nodes_c[i] +
            h01 * nodes_H[i + 1] + h11 * spacing * nodes_c[i + 1];
@@ -337,19 +338,19 @@ namespace xray
     }
 
     Material
-    metal(const std::string                             &name,
-          std::vector<std::pair<double, double>>         conductivity,
-          std::vector<std::pair<double, double>>         molar_heat_capacity,
-          const std::string                             &heat_capacity_source,
-          const double                                   density,
-          const double                                   melting_point,
-          const double                                   backscatter,
-          const double                                   atomic_number,
-          const double                                   atomic_mass,
-          const double                                   molar_latent_heat)
+    metal(const std::string                     &name,
+          std::vector<std::pair<double, double>> conductivity,
+          std::vector<std::pair<double, double>> molar_heat_capacity,
+          const std::string                     &heat_capacity_source,
+          const double                           density,
+          const double                           melting_point,
+          const double                           backscatter,
+          const double                           atomic_number,
+          const double                           atomic_mass,
+          const double                           molar_latent_heat)
     {
       Material m;
-      m.name = name;
+      m.name   = name;
       m.source = "k: CRC Handbook (Ho, Powell, Liley 1974); c_p: " +
                  heat_capacity_source + "; backscatter: Reimer 1998 estimate";
       m.conductivity  = TemperatureFunction::table(conductivity);
@@ -372,8 +373,8 @@ namespace xray
             const std::string &source)
     {
       Material m;
-      m.name         = name;
-      m.source       = source + "; c_p: SGTE unary database 5.1 (Dinsdale 1991)";
+      m.name   = name;
+      m.source = source + "; c_p: SGTE unary database 5.1 (Dinsdale 1991)";
       m.conductivity = TemperatureFunction::power_law(k300, 300., exponent);
       // Diamond c_p in J/(mol K), 300-2000 K: SGTE unary database (version
       // 5.1, 2010; the DIAMOND_A4 Gibbs energy of C, descended from Dinsdale,
@@ -455,10 +456,21 @@ namespace xray
               37.48e3));
     add(metal("Cu",
               {{300, 401}, {600, 379}, {1000, 352}},
-              {{300, 24.462}, {350, 24.975}, {400, 25.318}, {450, 25.686},
-               {500, 25.912}, {600, 26.481}, {700, 26.996}, {800, 27.494},
-               {900, 28.049}, {1000, 28.662}, {1100, 29.479}, {1200, 30.519},
-               {1300, 32.143}, {1358, 33.353}, {1359, 32.844}},
+              {{300, 24.462},
+               {350, 24.975},
+               {400, 25.318},
+               {450, 25.686},
+               {500, 25.912},
+               {600, 26.481},
+               {700, 26.996},
+               {800, 27.494},
+               {900, 28.049},
+               {1000, 28.662},
+               {1100, 29.479},
+               {1200, 30.519},
+               {1300, 32.143},
+               {1358, 33.353},
+               {1359, 32.844}},
               "NIST-JANAF (Chase 1998)",
               8960,
               1357.8,
@@ -472,9 +484,17 @@ namespace xray
     // between the 100 K rows.
     add(metal("Ag",
               {{300, 429}, {600, 412}, {1000, 379}},
-              {{300, 25.359}, {400, 25.810}, {500, 26.350}, {600, 26.976},
-               {700, 27.640}, {800, 28.315}, {900, 28.989}, {1000, 29.665},
-               {1100, 30.345}, {1200, 31.034}, {1234.9, 31.277},
+              {{300, 25.359},
+               {400, 25.810},
+               {500, 26.350},
+               {600, 26.976},
+               {700, 27.640},
+               {800, 28.315},
+               {900, 28.989},
+               {1000, 29.665},
+               {1100, 30.345},
+               {1200, 31.034},
+               {1234.9, 31.277},
                {1235.9, 33.400}},
               "CODATA (Cox 1989) via NASA Glenn coefficients (McBride 2002)",
               10490,
@@ -704,20 +724,24 @@ namespace xray
           {
             const std::string where = "Materials/" + section + "/";
             Material          m;
-            m.name         = name;
-            m.source       = "user-defined in the parameter file";
-            m.conductivity = TemperatureFunction::parse(
-              prm.get("Thermal conductivity"), where + "Thermal conductivity");
-            m.heat_capacity = TemperatureFunction::parse(
-              prm.get("Heat capacity"), where + "Heat capacity");
-            m.density       = prm.get_double("Density");
-            m.melting_point = number_or(
-              prm.get("Melting point"), "none", no_value, where + "Melting point");
+            m.name   = name;
+            m.source = "user-defined in the parameter file";
+            m.conductivity =
+              TemperatureFunction::parse(prm.get("Thermal conductivity"),
+                                         where + "Thermal conductivity");
+            m.heat_capacity =
+              TemperatureFunction::parse(prm.get("Heat capacity"),
+                                         where + "Heat capacity");
+            m.density           = prm.get_double("Density");
+            m.melting_point     = number_or(prm.get("Melting point"),
+                                        "none",
+                                        no_value,
+                                        where + "Melting point");
             m.temperature_limit = number_or(prm.get("Temperature limit"),
                                             "melting point",
                                             m.melting_point,
                                             where + "Temperature limit");
-            m.latent_heat = number_or(prm.get("Latent heat of fusion"),
+            m.latent_heat       = number_or(prm.get("Latent heat of fusion"),
                                       "unknown",
                                       no_value,
                                       where + "Latent heat of fusion");

@@ -31,7 +31,8 @@ namespace xray
     static TemperatureFunction
     table(std::vector<std::pair<double, double>> points);
     static TemperatureFunction
-    power_law(double reference_value, double reference_temperature,
+    power_law(double reference_value,
+              double reference_temperature,
               double exponent);
     static TemperatureFunction
     formula(std::function<double(double)> value,
@@ -79,8 +80,8 @@ namespace xray
   private:
     std::function<double(double)> value_function;
     std::function<double(double)> derivative_function;
-    bool                           constant_value = false;
-    std::string                    text;
+    bool                          constant_value = false;
+    std::string                   text;
   };
 
   /// Specific enthalpy above a reference temperature,
@@ -96,7 +97,8 @@ namespace xray
   {
   public:
     Enthalpy() = default;
-    Enthalpy(const TemperatureFunction &heat_capacity, double reference_temperature);
+    Enthalpy(const TemperatureFunction &heat_capacity,
+             double                     reference_temperature);
 
     /// H(T), J/kg.
     double
@@ -106,7 +108,7 @@ namespace xray
     heat_capacity(double temperature) const;
 
   private:
-    double              reference = 0;
+    double              reference              = 0;
     double              constant_heat_capacity = 0; // > 0: H = c (T - T_ref)
     double              first_node = 1, spacing = 2;
     std::vector<double> nodes_H, nodes_c; // at first_node + i spacing
@@ -118,7 +120,7 @@ namespace xray
   struct Material
   {
     std::string         name;
-    std::string         source; // where the data come from
+    std::string         source;        // where the data come from
     TemperatureFunction conductivity;  // W/(m K)
     TemperatureFunction heat_capacity; // J/(kg K)
     double              density = 0;   // kg/m^3

@@ -18,8 +18,8 @@ namespace xray
   } // namespace
 
 
-  RunOutput::RunOutput(const std::string &directory_,
-                       MPI_Comm           communicator_,
+  RunOutput::RunOutput(const std::string   &directory_,
+                       MPI_Comm             communicator_,
                        const EarlierOutputs earlier)
     : directory(directory_.empty() ? std::string(".") : directory_)
     , communicator(communicator_)
@@ -80,8 +80,9 @@ namespace xray
             std::ostringstream pvd;
             DataOutBase::write_pvd_record(
               pvd,
-              std::vector<std::pair<double, std::string>>(
-                time_series.begin(), time_series.begin() + n_earlier_fields));
+              std::vector<std::pair<double, std::string>>(time_series.begin(),
+                                                          time_series.begin() +
+                                                            n_earlier_fields));
             write_file_atomically(path("solution.pvd"), pvd.str());
           }
       }

@@ -21,8 +21,8 @@
 #include <nlohmann/json.hpp>
 
 #include <fstream>
-#include <sstream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -93,8 +93,8 @@ namespace xray
     continue_solution_series(
       const std::vector<std::pair<double, std::string>> &earlier) const
     {
-      time_series        = earlier;
-      n_earlier_fields   = earlier.size();
+      time_series      = earlier;
+      n_earlier_fields = earlier.size();
     }
 
     /// Atomic: a reader sees the whole file or none. Collective. Adds the
@@ -117,22 +117,22 @@ namespace xray
   private:
     using TeeDevice = boost::iostreams::tee_device<std::ostream, std::ofstream>;
 
-    const std::string                         directory;
-    const MPI_Comm                            communicator;
-    const bool                                is_root;
-    OutputDirectoryClaim                      claim;
-    std::ofstream                             log_file;
+    const std::string                                    directory;
+    const MPI_Comm                                       communicator;
+    const bool                                           is_root;
+    OutputDirectoryClaim                                 claim;
+    std::ofstream                                        log_file;
     std::unique_ptr<boost::iostreams::stream<TeeDevice>> tee;
-    std::unique_ptr<ConditionalOStream>       log_stream;
+    std::unique_ptr<ConditionalOStream>                  log_stream;
     /// (time, .pvtu file) of every field written so far.
     mutable std::vector<std::pair<double, std::string>> time_series;
     /// How many fields of time_series an earlier run wrote.
-    mutable std::size_t                       n_earlier_fields = 0;
+    mutable std::size_t n_earlier_fields = 0;
     /// Files (relative to the directory) this run has written, on rank 0:
     /// what a failed run removes.
-    mutable std::vector<std::string>          written;
+    mutable std::vector<std::string> written;
     /// Whether summary.json has been written: the run is complete.
-    mutable bool                              complete = false;
+    mutable bool complete = false;
 
     /// Removes what this run wrote but parameters.prm and the log.
     void

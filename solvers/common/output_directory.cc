@@ -5,14 +5,15 @@
 #include <deal.II/base/mpi.templates.h>
 #include <deal.II/base/utilities.h>
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
-#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <regex>
-#include <sys/file.h>
-#include <unistd.h>
 
 namespace xray
 {
@@ -35,7 +36,8 @@ namespace xray
     take_lock(const std::string &directory, std::string &problem)
     {
       const std::string file = directory + "/" + lock_name;
-      const int descriptor = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+      const int         descriptor =
+        ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
       if (descriptor < 0)
         {
           problem = "cannot write to the output directory '" + directory +
@@ -44,7 +46,7 @@ namespace xray
         }
       if (::flock(descriptor, LOCK_EX | LOCK_NB) != 0)
         {
-          const int error = errno;
+          const int   error = errno;
           std::string holder;
           std::ifstream(file) >> holder;
           ::close(descriptor);
@@ -79,7 +81,8 @@ namespace xray
         return true;
       if (fs::is_empty(path, error))
         return true;
-      for (const char *marker : {"log.txt", "state.json", "views.pvsm", ".lock"})
+      for (const char *marker :
+           {"log.txt", "state.json", "views.pvsm", ".lock"})
         if (fs::exists(path / marker, error))
           return true;
       return false;
@@ -87,7 +90,7 @@ namespace xray
 
     /// Removes what an earlier run wrote; returns a problem or "".
     std::string
-    remove_earlier_outputs(const std::string &directory,
+    remove_earlier_outputs(const std::string   &directory,
                            const EarlierOutputs earlier)
     {
       std::error_code error;
@@ -115,10 +118,11 @@ namespace xray
   bool
   is_run_output(const std::string &name, const EarlierOutputs earlier)
   {
-    static const std::regex solution_piece("solution_[0-9]+(\\.[0-9]+)?\\.(vtu|pvtu)");
+    static const std::regex solution_piece(
+      "solution_[0-9]+(\\.[0-9]+)?\\.(vtu|pvtu)");
     static const std::regex sweep_point("point-[0-9]+");
-    const bool solution_series = name == "solution.pvd" ||
-                                 std::regex_match(name, solution_piece);
+    const bool              solution_series =
+      name == "solution.pvd" || std::regex_match(name, solution_piece);
     const bool checkpoint = name == "checkpoint" || name == "checkpoint.old";
     if (solution_series)
       return earlier != EarlierOutputs::keep_solution_series;
@@ -140,13 +144,14 @@ namespace xray
     const std::string partial = ".partial";
     return std::regex_match(name, sweep_point) ||
            (name.size() > partial.size() &&
-            name.compare(name.size() - partial.size(), partial.size(), partial) ==
-              0);
+            name.compare(name.size() - partial.size(),
+                         partial.size(),
+                         partial) == 0);
   }
 
 
-  OutputDirectoryClaim::OutputDirectoryClaim(const std::string &directory,
-                                             const MPI_Comm     communicator,
+  OutputDirectoryClaim::OutputDirectoryClaim(const std::string   &directory,
+                                             const MPI_Comm       communicator,
                                              const EarlierOutputs earlier)
   {
     std::string problem;
@@ -199,7 +204,7 @@ namespace xray
   write_file_atomically(const std::string &file_name, const std::string &text)
   {
     const std::string temporary = file_name + ".partial";
-    auto fail = [&](const std::string &what, const int error) {
+    auto              fail = [&](const std::string &what, const int error) {
       ::unlink(temporary.c_str());
       throw InputError("cannot " + what + " " + file_name + ": " +
                        system_reason(error));
@@ -239,7 +244,7 @@ namespace xray
 
 
   void
-  throw_if_any_rank_failed(const MPI_Comm communicator,
+  throw_if_any_rank_failed(const MPI_Comm     communicator,
                            const std::string &problem)
   {
     const unsigned int n_ranks = Utilities::MPI::n_mpi_processes(communicator);
@@ -248,6 +253,7 @@ namespace xray
       Utilities::MPI::min(problem.empty() ? n_ranks : rank, communicator);
     if (first_failed == n_ranks)
       return;
-    throw InputError(Utilities::MPI::broadcast(communicator, problem, first_failed));
+    throw InputError(
+      Utilities::MPI::broadcast(communicator, problem, first_failed));
   }
 } // namespace xray

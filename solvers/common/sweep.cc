@@ -132,9 +132,8 @@ namespace xray
                 const std::string            &directory,
                 const unsigned int            point)
     {
-      const unsigned int n_second =
-        axes.size() > 1 ? axes[1].values.size() : 1;
-      SweepPoint result;
+      const unsigned int n_second = axes.size() > 1 ? axes[1].values.size() : 1;
+      SweepPoint         result;
       result.assignments.push_back(axes[0].parameter + "=" +
                                    axes[0].values[point / n_second]);
       if (axes.size() > 1)
@@ -157,7 +156,7 @@ namespace xray
 
     /// The sweep's output directory, from the file and the --set overrides.
     std::string
-    sweep_directory(const CommandLine &command_line,
+    sweep_directory(const CommandLine       &command_line,
                     const SolverDescription &solver)
     {
       ParameterHandler base;
@@ -168,8 +167,8 @@ namespace xray
 
     /// An input error of one point, named by the point.
     InputError
-    point_error(const unsigned int point,
-                const SweepPoint  &sweep,
+    point_error(const unsigned int    point,
+                const SweepPoint     &sweep,
                 const std::exception &error)
     {
       return InputError("sweep point " + std::to_string(point) + " (" +
@@ -181,12 +180,13 @@ namespace xray
   unsigned int
   check_sweep(const CommandLine &command_line, const SolverDescription &solver)
   {
-    const std::vector<SweepAxis> axes      = sweep_axes(command_line);
-    const std::string            directory = sweep_directory(command_line, solver);
-    const unsigned int           n_points  = n_sweep_points(axes);
+    const std::vector<SweepAxis> axes = sweep_axes(command_line);
+    const std::string  directory      = sweep_directory(command_line, solver);
+    const unsigned int n_points       = n_sweep_points(axes);
     for (unsigned int point = 0; point < n_points; ++point)
       {
-        const SweepPoint sweep = sweep_point(command_line, axes, directory, point);
+        const SweepPoint sweep =
+          sweep_point(command_line, axes, directory, point);
         try
           {
             ParameterHandler prm;
@@ -208,14 +208,14 @@ namespace xray
   run_sweep(const CommandLine &command_line, const SolverDescription &solver)
   {
     const MPI_Comm communicator = MPI_COMM_WORLD;
-    const bool     is_root = Utilities::MPI::this_mpi_process(communicator) == 0;
+    const bool is_root = Utilities::MPI::this_mpi_process(communicator) == 0;
 
     // Check every point before any work: a bad value at the last point
     // must not leave the first points' results behind.
-    const unsigned int           n_points  = check_sweep(command_line, solver);
-    const std::vector<SweepAxis> axes      = sweep_axes(command_line);
-    const std::string            directory = sweep_directory(command_line, solver);
-    const std::string csv_name = directory + "/sweep.csv";
+    const unsigned int           n_points = check_sweep(command_line, solver);
+    const std::vector<SweepAxis> axes     = sweep_axes(command_line);
+    const std::string directory = sweep_directory(command_line, solver);
+    const std::string csv_name  = directory + "/sweep.csv";
     // The sweep owns its directory while it runs: no other run may write
     // there, and the earlier sweep's sweep.csv and point-NNN are gone
     // (every rank learns if that fails).
@@ -232,16 +232,17 @@ namespace xray
 
     const auto run_point =
       solver.make_sweep_runner ? solver.make_sweep_runner() : solver.run;
-    int                worst = exit_status::success;
+    int worst = exit_status::success;
     RunOutput::take_last_summary(); // none of an earlier run
-    Timer              sweep_clock; // wall time since the first point
+    Timer sweep_clock;              // wall time since the first point
     for (unsigned int point = 0; point < n_points; ++point)
       {
         const double     point_start = sweep_clock.wall_time();
-        const SweepPoint sweep = sweep_point(command_line, axes, directory, point);
+        const SweepPoint sweep =
+          sweep_point(command_line, axes, directory, point);
         if (is_root)
-          std::cout << "Sweep point " << point + 1 << " of " << n_points
-                    << ": " << sweep.label << std::endl;
+          std::cout << "Sweep point " << point + 1 << " of " << n_points << ": "
+                    << sweep.label << std::endl;
 
         int status;
         try
@@ -261,8 +262,8 @@ namespace xray
               {
                 const std::string line =
                   solver.name + ": sweep point " + std::to_string(point) +
-                  " (" + sweep.label + "): solver failure: " +
-                  one_line(error.what());
+                  " (" + sweep.label +
+                  "): solver failure: " + one_line(error.what());
                 std::cerr << line << std::endl;
                 RunOutput::record_error(line);
               }
@@ -275,8 +276,9 @@ namespace xray
 
         csv << point;
         for (const auto &assignment : sweep.assignments)
-          csv << ',' << csv_field(Utilities::trim(
-                          assignment.substr(assignment.find('=') + 1)));
+          csv << ','
+              << csv_field(Utilities::trim(
+                   assignment.substr(assignment.find('=') + 1)));
         csv << ',' << status_name(status);
         // The point's summary.json as written (null if the point failed).
         const nlohmann::json summary = RunOutput::take_last_summary();
@@ -292,7 +294,8 @@ namespace xray
           std::cout << "Sweep point " << point + 1 << " of " << n_points
                     << " done (" << status_name(status) << ") in " << std::fixed
                     << std::setprecision(1) << elapsed - point_start
-                    << " s; about " << elapsed / (point + 1) * (n_points - point - 1)
+                    << " s; about "
+                    << elapsed / (point + 1) * (n_points - point - 1)
                     << " s left" << std::defaultfloat << std::setprecision(6)
                     << std::endl;
       }
@@ -301,8 +304,8 @@ namespace xray
       try
         {
           write_file_atomically(csv_name, csv.str());
-          std::cout << "Sweep of " << n_points
-                    << " points written to " << csv_name << std::endl;
+          std::cout << "Sweep of " << n_points << " points written to "
+                    << csv_name << std::endl;
         }
       catch (const std::exception &error)
         {

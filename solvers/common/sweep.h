@@ -36,8 +36,9 @@ namespace xray
   unsigned int
   check_sweep(const CommandLine &command_line, const SolverDescription &solver);
 
-  /// Checks every point (check_sweep), then runs every point of the sweep; returns the exit status: success, or
-  /// the worst point's (solver failure before limit exceeded).
+  /// Checks every point (check_sweep), then runs every point of the sweep;
+  /// returns the exit status: success, or the worst point's (solver failure
+  /// before limit exceeded).
   int
   run_sweep(const CommandLine &command_line, const SolverDescription &solver);
 } // namespace xray

@@ -334,7 +334,7 @@ namespace xray
 
 
     double
-    log_emission_current_density_slope(const double          surface_field_V_per_m,
+    log_emission_current_density_slope(const double surface_field_V_per_m,
                                        const EmitterSurface &surface)
     {
       // Central difference of ln J; where one side has J = 0 (cold

@@ -196,7 +196,8 @@ namespace xray
     /// fraction that climbs the barrier e |F| L, L = @p surface's
     /// retarding_length_m (the macroscopic field: roughness does not change
     /// a potential difference):
-    ///   J = A_R T^2 exp(-phi / k_B T) (1 + x) exp(-x),  x = |F| L / (k_B T / e).
+    ///   J = A_R T^2 exp(-phi / k_B T) (1 + x) exp(-x),  x = |F| L / (k_B T /
+    ///   e).
     /// For an isolated sphere of radius L, |F| L is its potential, and this
     /// is exact (within Richardson-Dushman); near other conductors it is a
     /// local estimate of the barrier. It joins the Schottky branch
@@ -242,7 +243,7 @@ namespace xray
     /// both). The 100 V/m smooth the infinite Schottky slope at F = 0+. For
     /// Newton's method on the current balance.
     double
-    log_emission_current_density_slope(double                surface_field_V_per_m,
+    log_emission_current_density_slope(double surface_field_V_per_m,
                                        const EmitterSurface &surface);
 
     /// Total emitted current sum_k w_k J(F_k) (A) of one particle from

@@ -35,16 +35,16 @@ main(int argc, char **argv)
     Parameters parameters;
     parameters.parse(prm);
   };
-  solver.sweep_columns      = {"total_charge_C",
-                               "min_particle_potential_V",
-                               "max_particle_potential_V",
-                               "max_surface_field_V_per_m",
-                               "max_emitting_field_V_per_m",
-                               "n_limited",
-                               "net_charge_per_primary",
-                               "n_dofs",
-                               "wall_time_s"};
-  solver.run = [](ParameterHandler &prm, const CommandLine &) {
+  solver.sweep_columns = {"total_charge_C",
+                          "min_particle_potential_V",
+                          "max_particle_potential_V",
+                          "max_surface_field_V_per_m",
+                          "max_emitting_field_V_per_m",
+                          "n_limited",
+                          "net_charge_per_primary",
+                          "n_dofs",
+                          "wall_time_s"};
+  solver.run           = [](ParameterHandler &prm, const CommandLine &) {
     // Open the output directory first: it removes the earlier run's
     // outputs, so an input rejected below leaves none behind.
     RunOutput  output(prm.get("Output directory"), MPI_COMM_WORLD);
@@ -52,8 +52,8 @@ main(int argc, char **argv)
     parameters.parse(prm);
     output.write_parameters(prm);
     return parameters.model == Model::particles ?
-             run_model<3>(parameters, output) :
-             run_model<2>(parameters, output);
+                       run_model<3>(parameters, output) :
+                       run_model<2>(parameters, output);
   };
   return run_solver(argc, argv, solver);
 }

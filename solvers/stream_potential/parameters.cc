@@ -2,16 +2,17 @@
 
 #include "common/errors.h"
 
+#include <deal.II/base/utilities.h>
+
 #include <boost/math/constants/constants.hpp>
 
-#include <deal.II/base/utilities.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <iomanip>
 #include <sstream>
-#include <unistd.h>
 
 namespace xray
 {
@@ -21,7 +22,8 @@ namespace xray
     {
       /// A finite value > 0, or InputError naming the entry.
       double
-      positive(ParameterHandler &prm, const std::string &entry,
+      positive(ParameterHandler  &prm,
+               const std::string &entry,
                const std::string &section)
       {
         const double value = prm.get_double(entry);
@@ -32,7 +34,8 @@ namespace xray
       }
 
       double
-      non_negative(ParameterHandler &prm, const std::string &entry,
+      non_negative(ParameterHandler  &prm,
+                   const std::string &entry,
                    const std::string &section)
       {
         const double value = prm.get_double(entry);
@@ -195,8 +198,8 @@ namespace xray
                          " V, j = " + number(current_density()) +
                          " A/m^2, q_uP = " + number(net_charge_per_primary);
       if (!net_charge_table.is_constant())
-        line += " (linear in U in the table " +
-                net_charge_table.description() + ")";
+        line +=
+          " (linear in U in the table " + net_charge_table.description() + ")";
       return line;
     }
 
@@ -222,13 +225,18 @@ namespace xray
 
       prm.enter_subsection("Particles");
       {
-        prm.declare_entry("Radius", "2.5e-6", Patterns::Double(),
+        prm.declare_entry("Radius",
+                          "2.5e-6",
+                          Patterns::Double(),
                           "Particle radius r_p in m.");
-        prm.declare_entry("Lattice pitch", "6e-6", Patterns::Double(),
+        prm.declare_entry("Lattice pitch",
+                          "6e-6",
+                          Patterns::Double(),
                           "Centre-to-centre distance of neighbours in a "
                           "layer (hexagonal lattice) in m; more than 2 r_p "
                           "(touching spheres would be one conductor).");
-        prm.declare_entry("Patch shape", "periodic cell",
+        prm.declare_entry("Patch shape",
+                          "periodic cell",
                           Patterns::Selection("rows|hexagon|periodic cell"),
                           "periodic cell (the default, the model of an "
                           "infinite stream): the stream's periodic cell "
@@ -242,28 +250,44 @@ namespace xray
                           "rows: Rows x Particles per row, alternate rows "
                           "offset by half a pitch (7 x 11 = 77). hexagon: a "
                           "centred hexagon of 1 + 3 n (n + 1) particles.");
-        prm.declare_entry("Rows", "7", Patterns::Integer(1),
+        prm.declare_entry("Rows",
+                          "7",
+                          Patterns::Integer(1),
                           "Rows of the patch (along y), dimensionless.");
-        prm.declare_entry("Particles per row", "11", Patterns::Integer(1),
+        prm.declare_entry("Particles per row",
+                          "11",
+                          Patterns::Integer(1),
                           "Particles per row (along x, the flight "
                           "direction), dimensionless.");
-        prm.declare_entry("Hexagon rings", "5", Patterns::Integer(0),
+        prm.declare_entry("Hexagon rings",
+                          "5",
+                          Patterns::Integer(0),
                           "Rings n around the centre particle of a hexagon "
                           "patch, dimensionless.");
-        prm.declare_entry("Layers", "1", Patterns::Integer(1),
+        prm.declare_entry("Layers",
+                          "1",
+                          Patterns::Integer(1),
                           "Number N of layers; they sit on the three sites of "
                           "close packing (A, B, C) in turn, dimensionless.");
-        prm.declare_entry("Stream thickness", "0", Patterns::Double(),
+        prm.declare_entry("Stream thickness",
+                          "0",
+                          Patterns::Double(),
                           "Thickness H of the stream in m, lowest to highest "
                           "particle surface; 0 means one diameter (required "
                           "for one layer).");
-        prm.declare_entry("Anode gap", "2.5e-6", Patterns::Double(),
+        prm.declare_entry("Anode gap",
+                          "2.5e-6",
+                          Patterns::Double(),
                           "Gap d_gap between the anode plane and the lowest "
                           "particle surface in m (> 0).");
-        prm.declare_entry("Layer shift amplitude", "0", Patterns::Double(),
+        prm.declare_entry("Layer shift amplitude",
+                          "0",
+                          Patterns::Double(),
                           "Half-width in m of the uniform pseudo-random "
                           "shift of each layer along the anode normal.");
-        prm.declare_entry("Random seed", "1", Patterns::Integer(0),
+        prm.declare_entry("Random seed",
+                          "1",
+                          Patterns::Integer(0),
                           "Seed of the layer shifts (same seed, same "
                           "stream), dimensionless.");
       }
@@ -271,30 +295,39 @@ namespace xray
 
       prm.enter_subsection("Enclosure");
       {
-        prm.declare_entry("Shape", "box", Patterns::Selection("box|sphere"),
+        prm.declare_entry("Shape",
+                          "box",
+                          Patterns::Selection("box|sphere"),
                           "box: a grounded box standing on the anode plane "
                           "z = 0. sphere: a grounded sphere about the "
                           "origin and no anode (the concentric-sphere "
                           "benchmark).");
-        prm.declare_entry("Distance", "50e-6", Patterns::Double(),
+        prm.declare_entry("Distance",
+                          "50e-6",
+                          Patterns::Double(),
                           "box: distance in m from the particles (continuum: "
                           "the slab) to the lateral walls and the top. "
                           "sphere: its radius in m.");
         prm.declare_entry(
-          "Guard electrodes", "false", Patterns::Bool(),
+          "Guard electrodes",
+          "false",
+          Patterns::Bool(),
           "Particles model, box: the lateral walls are guard electrodes "
           "carrying, at each layer's height, that layer's mean particle "
           "potential (linear in z between layers, to the anode and to the "
           "grounded top): the field of a laterally infinite stream, which "
           "flattens the lateral field of a finite patch. Iterated with the "
           "charges.");
-        prm.declare_entry("Lateral walls", "grounded",
+        prm.declare_entry("Lateral walls",
+                          "grounded",
                           Patterns::Selection("grounded|insulating"),
                           "Continuum model: grounded lateral walls, or "
                           "insulating ones (zero normal field, as for a "
                           "laterally infinite stream; the slab then fills "
                           "the width).");
-        prm.declare_entry("Anode potential", "0", Patterns::Double(),
+        prm.declare_entry("Anode potential",
+                          "0",
+                          Patterns::Double(),
                           "Potential of the anode in V (a bias); the "
                           "enclosure is at 0 V.");
       }
@@ -303,7 +336,8 @@ namespace xray
       prm.enter_subsection("Charging");
       {
         prm.declare_entry(
-          "Model", "prescribed charge",
+          "Model",
+          "prescribed charge",
           Patterns::Selection("prescribed charge|prescribed potential|beam|"
                               "field emission cap|current balance"),
           "How each particle gets its charge. prescribed charge: the same "
@@ -321,24 +355,32 @@ namespace xray
           "zero-field thermionic current exceeds it ends at a positive "
           "charge (thermionically_limited in particles.csv). "
           "The continuum model takes prescribed charge or beam.");
-        prm.declare_entry("Particle charge", "-1e-13", Patterns::Double(),
+        prm.declare_entry("Particle charge",
+                          "-1e-13",
+                          Patterns::Double(),
                           "Charge per particle in C (prescribed charge).");
-        prm.declare_entry("Particle potential", "-10", Patterns::Anything(),
+        prm.declare_entry("Particle potential",
+                          "-10",
+                          Patterns::Anything(),
                           "Potential of the particles in V (prescribed "
                           "potential): one value for all, or a "
                           "comma-separated list with one value per particle "
                           "in the order of particles.csv.");
-        prm.declare_entry("Relative tolerance", "1e-6",
+        prm.declare_entry("Relative tolerance",
+                          "1e-6",
                           Patterns::Double(0),
                           "Charge iteration stops when no particle charge "
                           "(and no guard potential) changes by more than "
                           "this fraction of the largest one, "
                           "dimensionless.");
-        prm.declare_entry("Maximum iterations", "200", Patterns::Integer(1),
+        prm.declare_entry("Maximum iterations",
+                          "200",
+                          Patterns::Integer(1),
                           "Most charge iterations before the run fails, "
                           "dimensionless.");
         prm.declare_entry(
-          "Cap preconditioner", "point charges",
+          "Cap preconditioner",
+          "point charges",
           Patterns::Selection("point charges|isolated spheres"),
           "How the field emission cap's Newton iteration guesses the "
           "coupling of the particles (the answer does not depend on it, "
@@ -354,20 +396,32 @@ namespace xray
           "every Newton step solved by GCR with PDE products.");
         prm.enter_subsection("Beam");
         {
-          prm.declare_entry("Tube voltage", "132e3", Patterns::Double(),
+          prm.declare_entry("Tube voltage",
+                            "132e3",
+                            Patterns::Double(),
                             "Tube voltage U in V (where a Net charge per "
                             "primary table is evaluated).");
-          prm.declare_entry("Beam power", "46.2e3", Patterns::Double(),
+          prm.declare_entry("Beam power",
+                            "46.2e3",
+                            Patterns::Double(),
                             "Beam power P in W.");
-          prm.declare_entry("Spot width", "450e-6", Patterns::Double(),
+          prm.declare_entry("Spot width",
+                            "450e-6",
+                            Patterns::Double(),
                             "Spot width W_CS in m, along the flight "
                             "direction x.");
-          prm.declare_entry("Spot length", "4670e-6", Patterns::Double(),
+          prm.declare_entry("Spot length",
+                            "4670e-6",
+                            Patterns::Double(),
                             "Spot length L_CS in m.");
-          prm.declare_entry("Particle speed", "100", Patterns::Double(),
+          prm.declare_entry("Particle speed",
+                            "100",
+                            Patterns::Double(),
                             "Particle speed v in m/s.");
           prm.declare_entry(
-            "Net charge per primary", "0.3", Patterns::Anything(),
+            "Net charge per primary",
+            "0.3",
+            Patterns::Anything(),
             "q_uP: net charge a particle keeps per incident primary "
             "electron, in units of -e (backscatter and secondary emission "
             "removed; from Monte Carlo, typically 0.1-0.5; negative values "
@@ -378,7 +432,9 @@ namespace xray
             "inside the table's range. summary.json and the log report the "
             "value used (net_charge_per_primary).");
           prm.declare_entry(
-            "Position in spot", "1", Patterns::Double(0, 1),
+            "Position in spot",
+            "1",
+            Patterns::Double(0, 1),
             "Where across the spot the charges are evaluated, as a fraction "
             "of the spot width from the entry (1 = the exit, the worst case). "
             "The patch is centred there; each particle's dwell length is "
@@ -388,19 +444,28 @@ namespace xray
         prm.leave_subsection();
         prm.enter_subsection("Field emission");
         {
-          prm.declare_entry("Field limit", "1e9", Patterns::Double(),
+          prm.declare_entry("Field limit",
+                            "1e9",
+                            Patterns::Double(),
                             "E_lim in V/m: the largest emitting surface field "
                             "a particle may have (field emission cap).");
-          prm.declare_entry("Work function", "4.5", Patterns::Double(),
+          prm.declare_entry("Work function",
+                            "4.5",
+                            Patterns::Double(),
                             "Work function in eV (4.5 for W).");
-          prm.declare_entry("Field enhancement factor", "1",
+          prm.declare_entry("Field enhancement factor",
+                            "1",
                             Patterns::Double(),
                             "beta >= 1: local field = beta x macroscopic "
                             "surface field (roughness), dimensionless.");
-          prm.declare_entry("Particle temperature", "300", Patterns::Double(),
+          prm.declare_entry("Particle temperature",
+                            "300",
+                            Patterns::Double(),
                             "Particle temperature T_p in K (thermally "
                             "assisted emission only).");
-          prm.declare_entry("Thermally assisted", "false", Patterns::Bool(),
+          prm.declare_entry("Thermally assisted",
+                            "false",
+                            Patterns::Bool(),
                             "Add the Murphy-Good thermal correction and "
                             "Richardson-Dushman-Schottky emission at T_p, "
                             "and thermionic emission against a retarding "
@@ -413,27 +478,38 @@ namespace xray
 
       prm.enter_subsection("Continuum");
       {
-        prm.declare_entry("Slab half width", "0", Patterns::Double(),
+        prm.declare_entry("Slab half width",
+                          "0",
+                          Patterns::Double(),
                           "Half width in m of the charged slab along x; 0 "
                           "means half the spot width.");
-        prm.declare_entry("Cell size", "2e-6", Patterns::Double(),
+        prm.declare_entry("Cell size",
+                          "2e-6",
+                          Patterns::Double(),
                           "Largest cell size of the 2D mesh in m.");
       }
       prm.leave_subsection();
 
       prm.enter_subsection("Mesh");
       {
-        prm.declare_entry("Surface element size", "0.5", Patterns::Double(),
+        prm.declare_entry("Surface element size",
+                          "0.5",
+                          Patterns::Double(),
                           "Tetrahedron size on the particle surfaces, "
                           "relative to the radius, dimensionless.");
-        prm.declare_entry("Far element size", "20", Patterns::Double(),
+        prm.declare_entry("Far element size",
+                          "20",
+                          Patterns::Double(),
                           "Largest tetrahedron size far from the particles, "
                           "relative to the radius, dimensionless.");
-        prm.declare_entry("Growth distance", "60", Patterns::Double(),
+        prm.declare_entry("Growth distance",
+                          "60",
+                          Patterns::Double(),
                           "Distance from the particle surfaces over which "
                           "the size grows to the far size, relative to the "
                           "radius, dimensionless.");
-        prm.declare_entry("Elements across anode gap", "6",
+        prm.declare_entry("Elements across anode gap",
+                          "6",
                           Patterns::Double(0),
                           "Tetrahedron size on the axis of the gap between "
                           "each particle and the anode (from its lowest "
@@ -441,7 +517,8 @@ namespace xray
                           "divided by this, where that is below the surface "
                           "size; 0 = no limit. The surface field peaks at "
                           "the lowest point.");
-        prm.declare_entry("Elements across particle gap", "6",
+        prm.declare_entry("Elements across particle gap",
+                          "6",
                           Patterns::Double(0),
                           "Tetrahedron size on the line of centres of two "
                           "neighbouring particles, between their closest "
@@ -454,29 +531,40 @@ namespace xray
 
       prm.enter_subsection("Solver");
       {
-        prm.declare_entry("Linear algebra", "PETSc",
+        prm.declare_entry("Linear algebra",
+                          "PETSc",
                           Patterns::Selection("PETSc|Trilinos"),
                           "PETSc: CG + hypre BoomerAMG. Trilinos: CG + ML.");
-        prm.declare_entry("FE degree", "2", Patterns::Integer(1, 2),
+        prm.declare_entry("FE degree",
+                          "2",
+                          Patterns::Integer(1, 2),
                           "Polynomial degree of the potential on the "
                           "simplices (deal.II 9.4 has no cubic tetrahedra "
                           "with consistent face orientation), "
                           "dimensionless.");
-        prm.declare_entry("Mapping degree", "2", Patterns::Integer(1, 2),
+        prm.declare_entry("Mapping degree",
+                          "2",
+                          Patterns::Integer(1, 2),
                           "Polynomial degree of the geometry (2: curved "
                           "particle surfaces), dimensionless.");
-        prm.declare_entry("Relative tolerance", "1e-10", Patterns::Double(0),
+        prm.declare_entry("Relative tolerance",
+                          "1e-10",
+                          Patterns::Double(0),
                           "CG stops when the residual falls below this "
                           "fraction of the right-hand side, "
                           "dimensionless.");
-        prm.declare_entry("Maximum iterations", "2000", Patterns::Integer(1),
+        prm.declare_entry("Maximum iterations",
+                          "2000",
+                          Patterns::Integer(1),
                           "Most CG iterations per solve, dimensionless.");
       }
       prm.leave_subsection();
 
       prm.enter_subsection("Output");
       {
-        prm.declare_entry("Profile points", "401", Patterns::Integer(2),
+        prm.declare_entry("Profile points",
+                          "401",
+                          Patterns::Integer(2),
                           "Points of profile.csv along the anode normal, "
                           "dimensionless.");
       }
@@ -496,24 +584,24 @@ namespace xray
     Parameters::parse(ParameterHandler &prm)
     {
       output_directory = prm.get("Output directory");
-      model = prm.get("Model") == "particles" ? Model::particles :
-                                                 Model::continuum;
+      model =
+        prm.get("Model") == "particles" ? Model::particles : Model::continuum;
 
       prm.enter_subsection("Particles");
       {
-        const std::string s = "Particles";
+        const std::string s    = "Particles";
         layout.particle_radius = positive(prm, "Radius", s);
         layout.lattice_pitch   = positive(prm, "Lattice pitch", s);
         if (!(layout.lattice_pitch > 2 * layout.particle_radius))
-          throw InputError("Particles/Lattice pitch = " +
-                           prm.get("Lattice pitch") +
-                           " m must exceed the particle diameter " +
-                           std::to_string(2 * layout.particle_radius) +
-                           " m (touching or overlapping spheres)");
-        const std::string shape = prm.get("Patch shape");
-        layout.shape = shape == "rows"    ? meshes::PatchShape::rows :
-                       shape == "hexagon" ? meshes::PatchShape::hexagon :
-                                            meshes::PatchShape::periodic_cell;
+          throw InputError(
+            "Particles/Lattice pitch = " + prm.get("Lattice pitch") +
+            " m must exceed the particle diameter " +
+            std::to_string(2 * layout.particle_radius) +
+            " m (touching or overlapping spheres)");
+        const std::string shape  = prm.get("Patch shape");
+        layout.shape             = shape == "rows" ? meshes::PatchShape::rows :
+                                   shape == "hexagon" ? meshes::PatchShape::hexagon :
+                                                        meshes::PatchShape::periodic_cell;
         layout.n_rows            = prm.get_integer("Rows");
         layout.particles_per_row = prm.get_integer("Particles per row");
         layout.hexagon_rings     = prm.get_integer("Hexagon rings");
@@ -532,13 +620,13 @@ namespace xray
 
       prm.enter_subsection("Enclosure");
       {
-        enclosure_shape = prm.get("Shape") == "box" ?
-                            meshes::EnclosureShape::box :
-                            meshes::EnclosureShape::sphere;
-        enclosure_size   = positive(prm, "Distance", "Enclosure");
-        guard_electrodes = prm.get_bool("Guard electrodes");
+        enclosure_shape          = prm.get("Shape") == "box" ?
+                                     meshes::EnclosureShape::box :
+                                     meshes::EnclosureShape::sphere;
+        enclosure_size           = positive(prm, "Distance", "Enclosure");
+        guard_electrodes         = prm.get_bool("Guard electrodes");
         lateral_walls_insulating = prm.get("Lateral walls") == "insulating";
-        anode_potential  = prm.get_double("Anode potential");
+        anode_potential          = prm.get_double("Anode potential");
         if (!std::isfinite(anode_potential))
           throw InputError("Enclosure/Anode potential must be finite");
       }
@@ -553,7 +641,7 @@ namespace xray
           name == "beam"                 ? ChargingModel::beam :
           name == "field emission cap"   ? ChargingModel::field_emission_cap :
                                            ChargingModel::current_balance;
-        particle_charge    = prm.get_double("Particle charge");
+        particle_charge = prm.get_double("Particle charge");
         if (!std::isfinite(particle_charge))
           throw InputError("Charging/Particle charge must be finite");
         const std::string potentials = prm.get("Particle potential");
@@ -575,14 +663,15 @@ namespace xray
 
         prm.enter_subsection("Beam");
         {
-          const std::string s    = "Charging/Beam";
-          beam.tube_voltage      = positive(prm, "Tube voltage", s);
-          beam.power             = positive(prm, "Beam power", s);
-          beam.spot_width        = positive(prm, "Spot width", s);
-          beam.spot_length       = positive(prm, "Spot length", s);
-          beam.particle_speed    = positive(prm, "Particle speed", s);
-          beam.net_charge_table = TubeVoltageTable::parse(
-            prm.get("Net charge per primary"), s + "/Net charge per primary");
+          const std::string s = "Charging/Beam";
+          beam.tube_voltage   = positive(prm, "Tube voltage", s);
+          beam.power          = positive(prm, "Beam power", s);
+          beam.spot_width     = positive(prm, "Spot width", s);
+          beam.spot_length    = positive(prm, "Spot length", s);
+          beam.particle_speed = positive(prm, "Particle speed", s);
+          beam.net_charge_table =
+            TubeVoltageTable::parse(prm.get("Net charge per primary"),
+                                    s + "/Net charge per primary");
           beam.net_charge_per_primary =
             beam.net_charge_table.value(beam.tube_voltage);
           beam.position_in_spot = prm.get_double("Position in spot");
@@ -591,8 +680,8 @@ namespace xray
 
         prm.enter_subsection("Field emission");
         {
-          const std::string s = "Charging/Field emission";
-          field_limit         = positive(prm, "Field limit", s);
+          const std::string s      = "Charging/Field emission";
+          field_limit              = positive(prm, "Field limit", s);
           emitter.work_function_eV = prm.get_double("Work function");
           emitter.field_enhancement_factor =
             prm.get_double("Field enhancement factor");
@@ -646,17 +735,16 @@ namespace xray
       if (model == Model::continuum &&
           (emission_model ||
            charging_model == ChargingModel::prescribed_potential))
-        throw InputError("Charging/Model = " + std::string(
-                           emission_model ? "an emission model" :
-                                            "prescribed potential") +
+        throw InputError("Charging/Model = " +
+                         std::string(emission_model ? "an emission model" :
+                                                      "prescribed potential") +
                          " needs Model = particles (the continuum model "
                          "takes prescribed charge or beam)");
       if (model == Model::continuum &&
           enclosure_shape != meshes::EnclosureShape::box)
         throw InputError("Enclosure/Shape = sphere needs Model = particles");
-      if (guard_electrodes &&
-          (model != Model::particles ||
-           enclosure_shape != meshes::EnclosureShape::box))
+      if (guard_electrodes && (model != Model::particles ||
+                               enclosure_shape != meshes::EnclosureShape::box))
         throw InputError("Enclosure/Guard electrodes needs Model = particles "
                          "and Enclosure/Shape = box");
       // (The continuum model's slab has no patch shape.)
@@ -691,12 +779,11 @@ namespace xray
     Parameters::check_mesh_fits_memory() const
     {
       const double per_layer =
-        layout.shape == meshes::PatchShape::periodic_cell ? 2. :
+        layout.shape == meshes::PatchShape::periodic_cell ?
+          2. :
         layout.shape == meshes::PatchShape::hexagon ?
-                                                  1. + 3. * layout.hexagon_rings *
-                                                         (layout.hexagon_rings + 1.) :
-                                                  double(layout.n_rows) *
-                                                    layout.particles_per_row;
+          1. + 3. * layout.hexagon_rings * (layout.hexagon_rings + 1.) :
+          double(layout.n_rows) * layout.particles_per_row;
       const double n_particles = per_layer * layout.n_layers;
       const double s           = mesh_sizes.surface_size;
       const double triangles   = 4 * M_PI / (std::sqrt(3.) / 4 * s * s);
@@ -709,9 +796,9 @@ namespace xray
       std::ostringstream message;
       message << std::setprecision(2) << n_particles
               << " particles (Particles) at Mesh/Surface element size = " << s
-              << " would need about " << tetrahedra
-              << " tetrahedra (about " << std::fixed << std::setprecision(0)
-              << bytes / 1e9 << " GB), more than the " << memory / 1e9
+              << " would need about " << tetrahedra << " tetrahedra (about "
+              << std::fixed << std::setprecision(0) << bytes / 1e9
+              << " GB), more than the " << memory / 1e9
               << " GB of memory of the machine that meshes them; use fewer "
                  "particles (Patch shape = periodic cell for an infinite "
                  "stream) or a larger surface element size";

@@ -82,11 +82,11 @@ namespace xray
     /// section 2, "Charging by the beam").
     struct Beam
     {
-      double tube_voltage;          // V
-      double power;                 // W
-      double spot_width;            // m, W_CS, along the flight direction x
-      double spot_length;           // m, L_CS
-      double particle_speed;        // m/s
+      double tube_voltage;   // V
+      double power;          // W
+      double spot_width;     // m, W_CS, along the flight direction x
+      double spot_length;    // m, L_CS
+      double particle_speed; // m/s
       /// q_uP(U) as given (one number or a table in the tube voltage).
       TubeVoltageTable net_charge_table;
       /// q_uP at this tube voltage, dimensionless: the value every formula
@@ -139,18 +139,18 @@ namespace xray
       double                 anode_potential; // V
 
       ChargingModel charging_model;
-      double        particle_charge;    // C
+      double        particle_charge; // C
       /// V: one value for every particle, or one per particle (in the
       /// order of particles.csv).
       std::vector<double> particle_potentials;
-      Beam          beam;
-      double        field_limit; // V/m
-      EmitterSurface emitter;
-      double        charge_tolerance;
-      unsigned int  max_charge_iterations;
+      Beam                beam;
+      double              field_limit; // V/m
+      EmitterSurface      emitter;
+      double              charge_tolerance;
+      unsigned int        max_charge_iterations;
       /// Field emission cap: the point-charge model's first guess and
       /// preconditioner (true) or the isolated spheres' (false).
-      bool          cap_point_charge_model;
+      bool cap_point_charge_model;
 
       // Continuum (2D) model.
       double slab_half_width; // m, 0 = half the spot width

@@ -61,7 +61,8 @@ namespace xray
     PointChargeModel::unit_field(const unsigned int i,
                                  const unsigned int j) const
     {
-      const Tensor<1, 3> image = -coulomb_field(centres[i], image_of(centres[j]));
+      const Tensor<1, 3> image =
+        -coulomb_field(centres[i], image_of(centres[j]));
       return i == j ? image : coulomb_field(centres[i], centres[j]) + image;
     }
 
@@ -207,9 +208,10 @@ namespace xray
         {
           // The isolated sphere at the field limit, as the PDE cap starts.
           capacity[i] = four_pi_eps0 * radii[i] * radii[i];
-          charges[i]  = beam_charges[i] < 0 ?
-                          -std::min(-beam_charges[i], capacity[i] * field_limit) :
-                          beam_charges[i];
+          charges[i] =
+            beam_charges[i] < 0 ?
+              -std::min(-beam_charges[i], capacity[i] * field_limit) :
+              beam_charges[i];
         }
 
       std::vector<double> best          = charges;
@@ -219,11 +221,11 @@ namespace xray
           const std::vector<double> fields   = model.peak_fields(charges);
           double                    residual = 0;
           for (unsigned int i = 0; i < n; ++i)
-            residual = std::max(
-              residual,
-              std::abs(std::min(charges[i] - beam_charges[i],
-                                capacity[i] * (field_limit - fields[i]))) /
-                (capacity[i] * field_limit));
+            residual = std::max(residual,
+                                std::abs(std::min(charges[i] - beam_charges[i],
+                                                  capacity[i] * (field_limit -
+                                                                 fields[i]))) /
+                                  (capacity[i] * field_limit));
           if (residual < best_residual)
             best = charges, best_residual = residual;
           if (residual <= tolerance || k == max_steps)

@@ -84,7 +84,7 @@ namespace xray
       /// whether zero-field thermionic emission of the whole surface alone
       /// exceeds it (the balance then needs a retarding surface field: the
       /// charge ends near zero or positive).
-      double charging_current     = 0;
+      double charging_current       = 0;
       bool   thermionically_limited = false;
     };
 
@@ -151,7 +151,7 @@ namespace xray
       /// Pairs every locally relevant slave with the master at its image.
       void
       match_periodic_slaves(
-        const PeriodicMasters                                           &masters,
+        const PeriodicMasters &masters,
         const std::vector<std::pair<types::global_dof_index, Point<3>>> &slaves,
         double tolerance);
       bool
@@ -561,10 +561,10 @@ namespace xray
       /// field to particle charges alone (field-emission cap).
       AffineConstraints<double> homogeneous_constraints;
 
-      typename LA::SparseMatrix system_matrix;
-      Vector                    system_rhs;
-      Vector                    solution;         // locally owned
-      Vector                    ghosted_solution; // locally relevant
+      typename LA::SparseMatrix         system_matrix;
+      Vector                            system_rhs;
+      Vector                            solution;         // locally owned
+      Vector                            ghosted_solution; // locally relevant
       std::unique_ptr<typename LA::AMG> preconditioner;
 
       /// Locally relevant dofs on any particle surface.
@@ -586,8 +586,8 @@ namespace xray
       /// Surface samples of each particle on this rank: emitting field
       /// -sigma / eps0 (V/m) and area weight (m^2) at the surface vertices
       /// it owns.
-      std::vector<std::vector<double>> emitting_field_samples;
-      std::vector<std::vector<double>> area_weight_samples;
+      std::vector<std::vector<double>>                  emitting_field_samples;
+      std::vector<std::vector<double>>                  area_weight_samples;
       std::vector<std::vector<types::global_dof_index>> sample_dofs;
 
       /// Field-emission cap: each particle's peak surface vertex (the same
@@ -634,11 +634,11 @@ namespace xray
       /// earlier solves, and each particle's cap residual at the end.
       std::vector<unsigned int> recycled_directions;
       std::vector<double>       cap_residuals;
-      unsigned int              response_solves = 0;
+      unsigned int              response_solves        = 0;
       unsigned int              response_cg_iterations = 0;
-      double                    charge_change = 0;
-      double                    charge_residual = 0;
-      bool                      converged = false;
+      double                    charge_change          = 0;
+      double                    charge_residual        = 0;
+      bool                      converged              = false;
     };
   } // namespace stream_potential
 } // namespace xray

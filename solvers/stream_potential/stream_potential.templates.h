@@ -19,17 +19,17 @@
 
 #include "common/command_line.h"
 #include "stream_potential/stream_potential.h"
-#include "stream_potential/stream_potential_internal.h"
-#include "stream_potential/stream_potential_setup.templates.h"
-#include "stream_potential/stream_potential_particles.templates.h"
-#include "stream_potential/stream_potential_continuum.templates.h"
 #include "stream_potential/stream_potential_assembly.templates.h"
+#include "stream_potential/stream_potential_charging.templates.h"
+#include "stream_potential/stream_potential_continuum.templates.h"
+#include "stream_potential/stream_potential_current_balance.templates.h"
+#include "stream_potential/stream_potential_field_emission_cap.templates.h"
+#include "stream_potential/stream_potential_internal.h"
+#include "stream_potential/stream_potential_output.templates.h"
+#include "stream_potential/stream_potential_particles.templates.h"
+#include "stream_potential/stream_potential_setup.templates.h"
 #include "stream_potential/stream_potential_solve.templates.h"
 #include "stream_potential/stream_potential_surface_fields.templates.h"
-#include "stream_potential/stream_potential_charging.templates.h"
-#include "stream_potential/stream_potential_field_emission_cap.templates.h"
-#include "stream_potential/stream_potential_current_balance.templates.h"
-#include "stream_potential/stream_potential_output.templates.h"
 
 namespace xray
 {

@@ -19,7 +19,9 @@ namespace xray
     StreamPotential<dim, LA>::assemble_matrix()
     {
       TimerOutput::Scope scope(timer, "assembly");
-      FEValues<dim>      fe_values(mapping, fe, quadrature,
+      FEValues<dim>      fe_values(mapping,
+                              fe,
+                              quadrature,
                               update_gradients | update_JxW_values);
       const unsigned int dofs_per_cell = fe.n_dofs_per_cell();
       FullMatrix<double> cell_matrix(dofs_per_cell, dofs_per_cell);
@@ -46,12 +48,12 @@ namespace xray
             for (const unsigned int q : fe_values.quadrature_point_indices())
               for (const unsigned int i : fe_values.dof_indices())
                 for (const unsigned int j : fe_values.dof_indices())
-                  cell_matrix(i, j) += vacuum_permittivity *
-                                       fe_values.shape_grad(i, q) *
-                                       fe_values.shape_grad(j, q) *
-                                       fe_values.JxW(q);
+                  cell_matrix(i, j) +=
+                    vacuum_permittivity * fe_values.shape_grad(i, q) *
+                    fe_values.shape_grad(j, q) * fe_values.JxW(q);
             cell->get_dof_indices(dof_indices);
-            constraints.distribute_local_to_global(cell_matrix, dof_indices,
+            constraints.distribute_local_to_global(cell_matrix,
+                                                   dof_indices,
                                                    system_matrix);
           }
       system_matrix.compress(VectorOperation::add);
@@ -77,12 +79,14 @@ namespace xray
       const std::vector<double>       &charges,
       Vector                          &rhs)
     {
-      TimerOutput::Scope scope(timer, "assembly");
-      FEValues<dim>      fe_values(mapping, fe, quadrature,
+      TimerOutput::Scope     scope(timer, "assembly");
+      FEValues<dim>          fe_values(mapping,
+                              fe,
+                              quadrature,
                               update_values | update_gradients |
                                 update_quadrature_points | update_JxW_values);
-      const unsigned int dofs_per_cell = fe.n_dofs_per_cell();
-      FullMatrix<double> cell_matrix(dofs_per_cell, dofs_per_cell);
+      const unsigned int     dofs_per_cell = fe.n_dofs_per_cell();
+      FullMatrix<double>     cell_matrix(dofs_per_cell, dofs_per_cell);
       dealii::Vector<double> cell_rhs(dofs_per_cell);
       std::vector<types::global_dof_index> dof_indices(dofs_per_cell);
 
@@ -91,12 +95,12 @@ namespace xray
         if (cell->is_locally_owned())
           {
             cell->get_dof_indices(dof_indices);
-            const bool inhomogeneous =
-              std::any_of(dof_indices.begin(), dof_indices.end(),
-                          [&](const types::global_dof_index k) {
-                            return boundary_constraints
-                              .is_inhomogeneously_constrained(k);
-                          });
+            const bool inhomogeneous = std::any_of(
+              dof_indices.begin(),
+              dof_indices.end(),
+              [&](const types::global_dof_index k) {
+                return boundary_constraints.is_inhomogeneously_constrained(k);
+              });
             if (!inhomogeneous && dim == 3)
               continue; // no space charge in the particle model
             fe_values.reinit(cell);
@@ -112,17 +116,17 @@ namespace xray
                       rho * fe_values.shape_value(i, q) * fe_values.JxW(q);
                     if (inhomogeneous)
                       for (const unsigned int j : fe_values.dof_indices())
-                        cell_matrix(i, j) += vacuum_permittivity *
-                                             fe_values.shape_grad(i, q) *
-                                             fe_values.shape_grad(j, q) *
-                                             fe_values.JxW(q);
+                        cell_matrix(i, j) +=
+                          vacuum_permittivity * fe_values.shape_grad(i, q) *
+                          fe_values.shape_grad(j, q) * fe_values.JxW(q);
                   }
               }
             // With the cell matrix, the constraints move the known
             // potentials (anode bias, guards, fixed particles) to the
             // right-hand side; the global matrix is untouched.
             boundary_constraints.distribute_local_to_global(cell_rhs,
-                                                            dof_indices, rhs,
+                                                            dof_indices,
+                                                            rhs,
                                                             cell_matrix);
           }
 

@@ -36,13 +36,13 @@ namespace xray
             }
         }
       if (!converged)
-        throw SolverError(
-          "charge iteration did not converge in " +
-          std::to_string(parameters.max_charge_iterations) +
-          " iterations (relative change " + Utilities::to_string(charge_change) +
-          " > Charging/Relative tolerance " +
-          Utilities::to_string(parameters.charge_tolerance) + ")");
-
+        throw SolverError("charge iteration did not converge in " +
+                          std::to_string(parameters.max_charge_iterations) +
+                          " iterations (relative change " +
+                          Utilities::to_string(charge_change) +
+                          " > Charging/Relative tolerance " +
+                          Utilities::to_string(parameters.charge_tolerance) +
+                          ")");
     }
 
 
@@ -70,8 +70,10 @@ namespace xray
       if (change > parameters.charge_tolerance)
         {
           layer_potentials = mean;
-          make_constraints(constraints, parameters.anode_potential,
-                           layer_potentials, false);
+          make_constraints(constraints,
+                           parameters.anode_potential,
+                           layer_potentials,
+                           false);
         }
       return change;
     }

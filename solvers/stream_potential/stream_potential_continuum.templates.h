@@ -28,7 +28,7 @@ namespace xray
           const double thickness = layout.stream_thickness > 0 ?
                                      layout.stream_thickness :
                                      2 * layout.particle_radius;
-          const double bottom = layout.anode_gap;
+          const double bottom    = layout.anode_gap;
           if (p[1] < bottom || p[1] > bottom + thickness ||
               std::abs(p[0]) > parameters.slab_half_width)
             return 0.;
@@ -41,8 +41,7 @@ namespace xray
             // The slab spans the spot: the dwell length grows from 0 at the
             // entry x = -W/2 to W_CS at the exit.
             charge = parameters.beam.deposited_charge(
-              layout.particle_radius,
-              p[0] + 0.5 * parameters.beam.spot_width);
+              layout.particle_radius, p[0] + 0.5 * parameters.beam.spot_width);
           return number_density * charge;
         }
     }
@@ -57,9 +56,9 @@ namespace xray
       ProfileLine line;
       line.z_start = 0;
       line.z_end   = domain_top;
-      line.base[0] = -parameters.slab_half_width +
-                     parameters.beam.position_in_spot * 2 *
-                       parameters.slab_half_width;
+      line.base[0] =
+        -parameters.slab_half_width +
+        parameters.beam.position_in_spot * 2 * parameters.slab_half_width;
       return line;
     }
   } // namespace stream_potential

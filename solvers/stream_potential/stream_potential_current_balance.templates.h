@@ -40,10 +40,10 @@ namespace xray
     {
       // ln I_i = ln sum_k w_k J(F_k) over the vertices of all ranks, as a
       // log-sum-exp: each rank's sum relative to the largest term of all.
-      const unsigned int  n = particles.size();
-      const double        minus_infinity = -std::numeric_limits<double>::infinity();
+      const unsigned int n        = particles.size();
+      const double minus_infinity = -std::numeric_limits<double>::infinity();
       std::vector<std::vector<double>> terms(n);
-      std::vector<double> largest(n, minus_infinity);
+      std::vector<double>              largest(n, minus_infinity);
       for (unsigned int i = 0; i < n; ++i)
         {
           const EmitterSurface emitter = emitter_of(i);
@@ -131,28 +131,26 @@ namespace xray
           released_response(state, step, released);
           dealii::Vector<double>    rhs;
           internal::DiagonalScaling scaling;
-          make_balance_newton_system(balance, state, log_current, released,
-                                     rhs, scaling);
+          make_balance_newton_system(
+            balance, state, log_current, released, rhs, scaling);
           dealii::Vector<double> unknowns(rhs.size());
           solve_balance_newton_system(balance, rhs, scaling, unknowns);
 
           const BalancePoint change =
             balance_step_response(balance, unknowns, released, step);
-          const double t = balance_step_length(balance, state, change,
-                                               internal::largest_magnitude(
-                                                 residual));
+          const double t = balance_step_length(
+            balance, state, change, internal::largest_magnitude(residual));
           apply_balance_step(change, t);
         }
       mark_limited_particles();
       if (!converged)
-        throw SolverError(
-          "current balance (Newton) did not converge in " +
-          std::to_string(parameters.max_charge_iterations) +
-          " iterations (current residual " +
-          Utilities::to_string(charge_residual) +
-          " > Charging/Relative tolerance " +
-          Utilities::to_string(parameters.charge_tolerance) +
-          "; raise Charging/Maximum iterations)");
+        throw SolverError("current balance (Newton) did not converge in " +
+                          std::to_string(parameters.max_charge_iterations) +
+                          " iterations (current residual " +
+                          Utilities::to_string(charge_residual) +
+                          " > Charging/Relative tolerance " +
+                          Utilities::to_string(parameters.charge_tolerance) +
+                          "; raise Charging/Maximum iterations)");
     }
 
 
@@ -171,9 +169,9 @@ namespace xray
       balance.emits.assign(n, false);
       for (unsigned int i = 0; i < n; ++i)
         {
-          ParticleState &particle = particles[i];
-          const double   r        = particle.geometry.radius;
-          balance.capacity[i] = 4 * pi * vacuum_permittivity * r * r;
+          ParticleState &particle   = particles[i];
+          const double   r          = particle.geometry.radius;
+          balance.capacity[i]       = 4 * pi * vacuum_permittivity * r * r;
           particle.charging_current = parameters.beam.charging_current(r);
           balance.emits[i]          = particle.charging_current > 0;
           if (!balance.emits[i])
@@ -212,7 +210,7 @@ namespace xray
     {
       // Slope weights omega_k = w_k J_k (d ln J / dF)_k / I_i, so that
       // d ln I_i = sum_k omega_k dF_k, and D_i = sum_k omega_k.
-      const unsigned int n = particles.size();
+      const unsigned int n        = particles.size();
       const double minus_infinity = -std::numeric_limits<double>::infinity();
       // One e-fold of current per GV/m: the least slope s_i is scaled with.
       constexpr double least_log_slope = 1e-9; // m/V
@@ -224,8 +222,8 @@ namespace xray
             const EmitterSurface emitter = emitter_of(i);
             for (unsigned int k = 0; k < fields[i].size(); ++k)
               {
-                const double F = fields[i][k];
-                const double w = vertex_areas(sample_dofs[i][k]);
+                const double F     = fields[i][k];
+                const double w     = vertex_areas(sample_dofs[i][k]);
                 const double log_J = log_emission_current_density(F, emitter);
                 balance.omega[i].push_back(
                   log_J == minus_infinity ?
@@ -267,9 +265,8 @@ namespace xray
       for (unsigned int l = 0; l < balance.n_guards; ++l)
         largest_mean = std::max(largest_mean, std::abs(mean[l]));
       for (unsigned int l = 0; l < balance.n_guards; ++l)
-        result[n + l] = largest_mean > 0 ?
-                          (mean[l] - trial.layers[l]) / largest_mean :
-                          0.;
+        result[n + l] =
+          largest_mean > 0 ? (mean[l] - trial.layers[l]) / largest_mean : 0.;
       return result;
     }
 
@@ -290,8 +287,8 @@ namespace xray
         if (balance.emits[i])
           {
             const double h = balance.log_target[i] - log_current[i];
-            const double s = balance.charge_slope[i] *
-                             (charges[i] - particles[i].beam_charge);
+            const double s =
+              balance.charge_slope[i] * (charges[i] - particles[i].beam_charge);
             if (h < s)
               balance.balanced.push_back(i);
             else
@@ -382,8 +379,9 @@ namespace xray
       released.potential.assign(n, 0.);
       for (unsigned int i = 0; i < n; ++i)
         released.fields[i].assign(state.fields[i].size(), 0.);
-      if (std::any_of(step.begin(), step.end(),
-                      [](const double q) { return q != 0; }))
+      if (std::any_of(step.begin(), step.end(), [](const double q) {
+            return q != 0;
+          }))
         {
           const Vector potential = potential_of_charges(step);
           released.fields        = vertex_emitting_fields(potential);
@@ -412,8 +410,7 @@ namespace xray
       double largest_mean = 0;
       for (unsigned int l = 0; l < balance.n_guards; ++l)
         largest_mean = std::max(largest_mean, std::abs(mean[l]));
-      balance.guard_weight =
-        largest_mean > 0 ? 1. / largest_mean : 1.; // 1/V
+      balance.guard_weight = largest_mean > 0 ? 1. / largest_mean : 1.; // 1/V
 
       const unsigned int n_balanced = balance.balanced.size();
       const unsigned int size       = n_balanced + balance.n_guards;
@@ -422,8 +419,8 @@ namespace xray
       for (unsigned int a = 0; a < n_balanced; ++a)
         {
           const unsigned int i = balance.balanced[a];
-          rhs[a] = balance.log_target[i] - log_current[i] -
-                   released_log_current[i];
+          rhs[a] =
+            balance.log_target[i] - log_current[i] - released_log_current[i];
           // d ln I_i / dQ_i of an isolated sphere is -D_i / c_i.
           scaling.diagonal[a] = -1. / balance.charge_slope[i];
         }
@@ -457,8 +454,7 @@ namespace xray
       std::vector<double> guard_change(balance.n_guards);
       for (unsigned int l = 0; l < balance.n_guards; ++l)
         guard_change[l] = src[n_balanced + l];
-      add_guard_response(balance, field_change, potential_change,
-                         guard_change);
+      add_guard_response(balance, field_change, potential_change, guard_change);
     }
 
 
@@ -491,7 +487,7 @@ namespace xray
       };
       // Inexact Newton: reduce the residual 1000-fold, no further than a
       // tenth of the tolerance.
-      SolverControl control(std::max(100u, 2 * size),
+      SolverControl                       control(std::max(100u, 2 * size),
                             std::max(1e-3 * rhs.l2_norm(),
                                      0.1 * parameters.charge_tolerance));
       SolverGMRES<dealii::Vector<double>> gmres(
@@ -507,8 +503,8 @@ namespace xray
         {
           throw SolverError(
             "the current balance's linear solve (GMRES) did not "
-            "converge in " + std::to_string(failure.last_step) +
-            " iterations (residual " +
+            "converge in " +
+            std::to_string(failure.last_step) + " iterations (residual " +
             Utilities::to_string(failure.last_residual) + ")");
         }
       gmres_iterations.push_back(size > 0 ? control.last_step() : 0);
@@ -536,8 +532,7 @@ namespace xray
         change.layers[l] = unknowns[n_balanced + l];
       dealii::Vector<double> balanced_step(unknowns.size());
       balanced_step = unknowns;
-      balance_response(balance, balanced_step, change.fields,
-                       change.potential);
+      balance_response(balance, balanced_step, change.fields, change.potential);
       for (unsigned int i = 0; i < particles.size(); ++i)
         {
           for (unsigned int k = 0; k < change.fields[i].size(); ++k)
@@ -550,11 +545,10 @@ namespace xray
 
     template <int dim, typename LA>
     double
-    StreamPotential<dim, LA>::balance_step_length(
-      const BalanceState &balance,
-      const BalancePoint &state,
-      const BalancePoint &change,
-      const double        start) const
+    StreamPotential<dim, LA>::balance_step_length(const BalanceState &balance,
+                                                  const BalancePoint &state,
+                                                  const BalancePoint &change,
+                                                  const double start) const
     {
       // Backtracking on the largest residual: ln J is far from linear in
       // the field (Fowler-Nordheim, Schottky, the retarding barrier). The
@@ -604,13 +598,14 @@ namespace xray
         {
           for (unsigned int l = 0; l < change.layers.size(); ++l)
             layer_potentials[l] += t * change.layers[l];
-          make_constraints(constraints, parameters.anode_potential,
-                           layer_potentials, false);
+          make_constraints(constraints,
+                           parameters.anode_potential,
+                           layer_potentials,
+                           false);
         }
       output.log() << ", GMRES " << gmres_iterations.back()
                    << " iterations, step length " << t
-                   << ", relative charge change " << charge_change
-                   << std::endl;
+                   << ", relative charge change " << charge_change << std::endl;
     }
   } // namespace stream_potential
 } // namespace xray

@@ -19,8 +19,9 @@ namespace xray
   {
     template <int dim, typename LA>
     typename StreamPotential<dim, LA>::FieldResponse
-    StreamPotential<dim, LA>::charge_response(const std::vector<double> &charges,
-                                              const double tolerance)
+    StreamPotential<dim, LA>::charge_response(
+      const std::vector<double> &charges,
+      const double               tolerance)
     {
       // The field of the particle charges alone (anode, enclosure and
       // guards at 0 V): the same matrix and AMG, only the right-hand side.
@@ -71,15 +72,14 @@ namespace xray
       // dF_A/dQ_A (the model's, at the outward normals of the current peak
       // vertices) and dF_A/dV (the guard solves'); guard rows
       // (dV_l - mean_l(dP/dQ dQ + H dV)) / r.
-      const unsigned int n         = particles.size();
-      const unsigned int n_limited = limited.size();
-      const unsigned int n_guards  = guard_response.size();
+      const unsigned int        n         = particles.size();
+      const unsigned int        n_limited = limited.size();
+      const unsigned int        n_guards  = guard_response.size();
       std::vector<Tensor<1, 3>> normals(n);
       for (unsigned int i = 0; i < n; ++i)
         {
           for (unsigned int d = 0; d < dim; ++d)
-            normals[i][d] =
-              peak_points[i][d] - particles[i].geometry.center[d];
+            normals[i][d] = peak_points[i][d] - particles[i].geometry.center[d];
           normals[i] /= normals[i].norm();
         }
       const FullMatrix<double> field     = model.field_coupling(normals);
@@ -127,8 +127,9 @@ namespace xray
       std::vector<double> charges(particles.size());
       for (unsigned int i = 0; i < particles.size(); ++i)
         charges[i] = particles[i].charge - previous_charges[i];
-      if (std::all_of(charges.begin(), charges.end(),
-                      [](const double q) { return q == 0; }))
+      if (std::all_of(charges.begin(), charges.end(), [](const double q) {
+            return q == 0;
+          }))
         return;
       Vector difference(locally_owned_dofs, communicator);
       Vector guard(locally_owned_dofs, communicator);
@@ -163,9 +164,12 @@ namespace xray
           radii.push_back(particle.geometry.radius);
         }
       const auto [charges, residual] =
-        solve_point_charge_cap(model, beam_charges, radii,
+        solve_point_charge_cap(model,
+                               beam_charges,
+                               radii,
                                parameters.field_limit,
-                               0.1 * parameters.charge_tolerance, 50);
+                               0.1 * parameters.charge_tolerance,
+                               50);
       unsigned int n_limited = 0;
       for (unsigned int i = 0; i < particles.size(); ++i)
         {
@@ -245,8 +249,10 @@ namespace xray
           find_peak_vertices();
           const FieldResponse state = response_of(ghosted_solution);
           if (!previous_charges.empty())
-            store_step_response(previous_solution, previous_charges,
-                                previous_guards, guard_basis);
+            store_step_response(previous_solution,
+                                previous_charges,
+                                previous_guards,
+                                guard_basis);
 
           CapActiveSet active =
             cap_active_set(state, capacity, guard_basis.size());
@@ -254,8 +260,8 @@ namespace xray
             break;
 
           CapNewtonSystem system;
-          make_cap_newton_system(state, active, capacity, guard_basis, model,
-                                 system);
+          make_cap_newton_system(
+            state, active, capacity, guard_basis, model, system);
           dealii::Vector<double> unknowns(system.size());
           const unsigned int     products =
             solve_cap_newton_system(system, previous_residual, unknowns);
@@ -276,7 +282,8 @@ namespace xray
       if (!converged)
         throw SolverError(
           "charge iteration (field-emission cap, Newton) did not converge "
-          "in " + std::to_string(parameters.max_charge_iterations) +
+          "in " +
+          std::to_string(parameters.max_charge_iterations) +
           " iterations (field residual " +
           Utilities::to_string(charge_residual) +
           " > Charging/Relative tolerance " +
@@ -306,10 +313,10 @@ namespace xray
       cap_residuals.assign(n, 0.);
       for (unsigned int i = 0; i < n; ++i)
         {
-          const double slack = particles[i].charge - particles[i].beam_charge;
+          const double slack  = particles[i].charge - particles[i].beam_charge;
           const double margin = capacity[i] * (field_limit - state.field[i]);
-          cap_residuals[i]    = std::abs(std::min(slack, margin)) /
-                             (capacity[i] * field_limit);
+          cap_residuals[i] =
+            std::abs(std::min(slack, margin)) / (capacity[i] * field_limit);
           if (margin < slack)
             active.limited.push_back(i);
           else
@@ -317,7 +324,7 @@ namespace xray
         }
       charge_residual =
         *std::max_element(cap_residuals.begin(), cap_residuals.end());
-      active.layer_mean = layer_means(state.potential);
+      active.layer_mean     = layer_means(state.potential);
       double guard_residual = 0, largest_mean = 0;
       for (unsigned int l = 0; l < n_guards; ++l)
         {
@@ -343,8 +350,7 @@ namespace xray
       output.log() << "Charge iteration " << charge_iterations << ": "
                    << linear_iterations.back() << " CG iterations, "
                    << active.limited.size() << " of " << particles.size()
-                   << " particles limited, field residual "
-                   << charge_residual;
+                   << " particles limited, field residual " << charge_residual;
       if (n_guards > 0)
         output.log() << ", guard residual " << active.guard_residual;
       if (charge_residual <= tolerance && active.guard_residual <= tolerance)
@@ -383,32 +389,34 @@ namespace xray
 
       // Right-hand side, with the released particles' response.
       const FieldResponse released =
-        std::any_of(active.step.begin(), active.step.end(),
+        std::any_of(active.step.begin(),
+                    active.step.end(),
                     [](const double q) { return q != 0; }) ?
           charge_response(active.step, parameters.linear_tolerance) :
-          FieldResponse{std::vector<double>(n, 0.),
-                        std::vector<double>(n, 0.)};
-      const std::vector<double> released_mean =
-        layer_means(released.potential);
+          FieldResponse{std::vector<double>(n, 0.), std::vector<double>(n, 0.)};
+      const std::vector<double> released_mean = layer_means(released.potential);
       system.rhs.reinit(system.size());
       // Right preconditioner: the point-charge model's Newton matrix
       // (LU-factored once per step), or else dF_i/dQ_i of an isolated
       // sphere, -1 / c_i; guard rows are scaled by 1/r (V -> V/m).
       system.scaling.reinit(system.size());
       if (model)
-        factor_cap_model_matrix(*model, system.limited, system.guard_response,
-                                length, system.model_matrix.emplace());
+        factor_cap_model_matrix(*model,
+                                system.limited,
+                                system.guard_response,
+                                length,
+                                system.model_matrix.emplace());
       for (unsigned int a = 0; a < n_limited; ++a)
         {
           const unsigned int i = system.limited[a];
-          system.rhs[a] = field_limit - state.field[i] - released.field[i];
+          system.rhs[a]     = field_limit - state.field[i] - released.field[i];
           system.scaling[a] = -capacity[i];
         }
       for (unsigned int l = 0; l < n_guards; ++l)
         {
-          system.rhs[n_limited + l] = (active.layer_mean[l] -
-                                       layer_potentials[l] + released_mean[l]) /
-                                      length;
+          system.rhs[n_limited + l] =
+            (active.layer_mean[l] - layer_potentials[l] + released_mean[l]) /
+            length;
           system.scaling[n_limited + l] = length;
         }
       set_cap_tolerances(state, active, system);
@@ -465,8 +473,7 @@ namespace xray
       dealii::Vector<double> image(system.size());
       for (unsigned int a = 0; a < n_limited; ++a)
         image[a] = response.field[system.limited[a]];
-      const std::vector<double> response_mean =
-        layer_means(response.potential);
+      const std::vector<double> response_mean = layer_means(response.potential);
       for (unsigned int l = 0; l < system.n_guards; ++l)
         image[n_limited + l] =
           (p[n_limited + l] - response_mean[l]) / system.length;
@@ -517,9 +524,9 @@ namespace xray
       // fields are linear in the charges: a stored response is exact
       // whatever step made it). A recycled direction counts if 1e-3 of
       // its image is new (less is the products' inexactness).
-      const unsigned int n         = particles.size();
-      const unsigned int n_limited = system.limited.size();
-      const auto add_recycled = [&](dealii::Vector<double> p,
+      const unsigned int n            = particles.size();
+      const unsigned int n_limited    = system.limited.size();
+      const auto         add_recycled = [&](dealii::Vector<double> p,
                                     const FieldResponse   &response) {
         dealii::Vector<double> image = cap_jacobian_image(system, response, p);
         if (space.add(std::move(p), std::move(image), 1e-3))
@@ -529,8 +536,9 @@ namespace xray
         {
           dealii::Vector<double> p(system.size());
           p[n_limited + l] = 1.;
-          add_recycled(p, FieldResponse{std::vector<double>(n, 0.),
-                                        std::vector<double>(n, 0.)});
+          add_recycled(p,
+                       FieldResponse{std::vector<double>(n, 0.),
+                                     std::vector<double>(n, 0.)});
         }
       std::vector<int> position(n, -1);
       for (unsigned int a = 0; a < n_limited; ++a)
@@ -571,8 +579,8 @@ namespace xray
           if (products == max_products)
             throw SolverError(
               "the field-emission cap's linear solve (GCR) did not "
-              "converge in " + std::to_string(products) +
-              " iterations (residual " +
+              "converge in " +
+              std::to_string(products) + " iterations (residual " +
               Utilities::to_string(residual.l2_norm()) + " V/m)");
           dealii::Vector<double> z = residual;
           if (system.model_matrix)
@@ -585,12 +593,13 @@ namespace xray
           const FieldResponse response =
             charge_response(charges, system.product_tolerance);
           ++products;
-          dealii::Vector<double> image = cap_jacobian_image(system, response, z);
+          dealii::Vector<double> image =
+            cap_jacobian_image(system, response, z);
           if (!space.add(std::move(z), std::move(image), 1e-12))
             throw SolverError(
               "the field-emission cap's linear solve (GCR) stagnated at "
-              "residual " + Utilities::to_string(residual.l2_norm()) +
-              " V/m");
+              "residual " +
+              Utilities::to_string(residual.l2_norm()) + " V/m");
           space.project_newest(unknowns, residual);
         }
       return products;
@@ -623,8 +632,10 @@ namespace xray
         {
           for (unsigned int l = 0; l < system.n_guards; ++l)
             layer_potentials[l] += unknowns[n_limited + l];
-          make_constraints(constraints, parameters.anode_potential,
-                           layer_potentials, false);
+          make_constraints(constraints,
+                           parameters.anode_potential,
+                           layer_potentials,
+                           false);
         }
     }
   } // namespace stream_potential

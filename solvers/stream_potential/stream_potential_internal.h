@@ -32,21 +32,24 @@ namespace xray
       void
       all_min(std::vector<T> &values, const MPI_Comm communicator)
       {
-        Utilities::MPI::min(ArrayView<const T>(values), communicator,
+        Utilities::MPI::min(ArrayView<const T>(values),
+                            communicator,
                             ArrayView<T>(values));
       }
       template <typename T>
       void
       all_max(std::vector<T> &values, const MPI_Comm communicator)
       {
-        Utilities::MPI::max(ArrayView<const T>(values), communicator,
+        Utilities::MPI::max(ArrayView<const T>(values),
+                            communicator,
                             ArrayView<T>(values));
       }
       template <typename T>
       void
       all_sum(std::vector<T> &values, const MPI_Comm communicator)
       {
-        Utilities::MPI::sum(ArrayView<const T>(values), communicator,
+        Utilities::MPI::sum(ArrayView<const T>(values),
+                            communicator,
                             ArrayView<T>(values));
       }
 
@@ -92,8 +95,9 @@ namespace xray
         /// Adds (p, J p), orthogonalised against the images so far; false
         /// (and nothing added) if less than @p threshold of |J p| is new.
         bool
-        add(dealii::Vector<double> p, dealii::Vector<double> w,
-            const double threshold)
+        add(dealii::Vector<double> p,
+            dealii::Vector<double> w,
+            const double           threshold)
         {
           const double norm = w.l2_norm();
           if (!(norm > 0))
@@ -127,14 +131,16 @@ namespace xray
       };
 
       /// A dense operator on the charges of the limited particles whose
-      /// product is a function (one PDE solve), for SolverGMRES (current balance).
+      /// product is a function (one PDE solve), for SolverGMRES (current
+      /// balance).
       struct ChargeOperator
       {
         std::function<void(dealii::Vector<double> &,
                            const dealii::Vector<double> &)>
           product;
         void
-        vmult(dealii::Vector<double> &dst, const dealii::Vector<double> &src) const
+        vmult(dealii::Vector<double>       &dst,
+              const dealii::Vector<double> &src) const
         {
           product(dst, src);
         }
@@ -145,14 +151,15 @@ namespace xray
       {
         dealii::Vector<double> diagonal;
         void
-        vmult(dealii::Vector<double> &dst, const dealii::Vector<double> &src) const
+        vmult(dealii::Vector<double>       &dst,
+              const dealii::Vector<double> &src) const
         {
           dst = src;
           dst.scale(diagonal);
         }
       };
     } // namespace internal
-  } // namespace stream_potential
+  }   // namespace stream_potential
 } // namespace xray
 
 #endif

@@ -83,19 +83,24 @@ namespace xray
           for (unsigned int a = 0; a < 2; ++a)
             {
               const double L = cell.high[a] - cell.low[a];
-              n_lateral[a]   = static_cast<unsigned int>(std::ceil(L / (radius / 4)));
-              step[a]        = L / n_lateral[a];
+              n_lateral[a] =
+                static_cast<unsigned int>(std::ceil(L / (radius / 4)));
+              step[a] = L / n_lateral[a];
             }
         }
 
         std::size_t
-        index(const unsigned int i, const unsigned int j, const unsigned int k) const
+        index(const unsigned int i,
+              const unsigned int j,
+              const unsigned int k) const
         {
           return (std::size_t(k) * n_lateral[1] + j) * n_lateral[0] + i;
         }
 
         Point<3>
-        point(const unsigned int i, const unsigned int j, const unsigned int k) const
+        point(const unsigned int i,
+              const unsigned int j,
+              const unsigned int k) const
         {
           return Point<3>(low[0] + (i + 0.5) * step[0],
                           low[1] + (j + 0.5) * step[1],
@@ -131,21 +136,26 @@ namespace xray
         box.extend(0.1 * cell->diameter());
         const auto [lo, hi] = box.get_boundary_points();
         // Grid points (midpoints laterally, planes along z) in the box.
-        const auto first = [&](const double x, const double origin,
-                               const double h, const unsigned int n,
-                               const double offset) {
-          return static_cast<unsigned int>(std::clamp(
-            std::ceil((x - origin) / h - offset), 0., double(n)));
+        const auto first = [&](const double       x,
+                               const double       origin,
+                               const double       h,
+                               const unsigned int n,
+                               const double       offset) {
+          return static_cast<unsigned int>(
+            std::clamp(std::ceil((x - origin) / h - offset), 0., double(n)));
         };
         std::array<unsigned int, 3> begin, end;
         for (unsigned int a = 0; a < 2; ++a)
           {
-            begin[a] = first(lo[a], grid.low[a], grid.step[a], grid.n_lateral[a], 0.5);
-            end[a]   = first(hi[a], grid.low[a], grid.step[a], grid.n_lateral[a], 0.5 - 1e-12);
-            end[a]   = std::min(end[a] + 1, grid.n_lateral[a]);
+            begin[a] =
+              first(lo[a], grid.low[a], grid.step[a], grid.n_lateral[a], 0.5);
+            end[a] = first(
+              hi[a], grid.low[a], grid.step[a], grid.n_lateral[a], 0.5 - 1e-12);
+            end[a] = std::min(end[a] + 1, grid.n_lateral[a]);
           }
         begin[2] = first(lo[2], 0., grid.dz, grid.n_planes, 0.);
-        end[2]   = std::min(first(hi[2], 0., grid.dz, grid.n_planes, 0.) + 1, grid.n_planes);
+        end[2]   = std::min(first(hi[2], 0., grid.dz, grid.n_planes, 0.) + 1,
+                          grid.n_planes);
         // The straight tetrahedron through the cell's vertices: its affine
         // map is the cell's own where no edge is curved (all but the cells
         // at the particle surfaces), and a cheap first test for the curved
@@ -170,7 +180,9 @@ namespace xray
                 // (A curved face bulges by a small fraction of the cell:
                 // points well outside the straight cell are outside the
                 // curved one too.)
-                if (!cell->reference_cell().contains_point(unit, curved ? 0.25 : 1e-10))
+                if (!cell->reference_cell().contains_point(unit,
+                                                           curved ? 0.25 :
+                                                                    1e-10))
                   continue;
                 if (curved)
                   try
@@ -194,7 +206,7 @@ namespace xray
     void
     StreamPotential<dim, LA>::output_results()
     {
-      TimerOutput::Scope scope(timer, "output");
+      TimerOutput::Scope           scope(timer, "output");
       internal::ElectricField<dim> field;
       DataOut<dim>                 data_out;
       data_out.attach_dof_handler(dof_handler);
@@ -232,14 +244,13 @@ namespace xray
       for (unsigned int i = 0; i < particles.size(); ++i)
         {
           const ParticleState &p = particles[i];
-          csv << i << ',' << p.geometry.center[0] << ','
-              << p.geometry.center[1] << ',' << p.geometry.center[2] << ','
-              << p.geometry.radius << ',' << p.charge << ',' << p.potential
-              << ',' << p.max_surface_field << ',' << (p.limited ? 1 : 0)
-              << ',' << p.geometry.layer << ',' << p.beam_charge << ','
-              << p.flux_charge << ',' << p.max_emitting_field << ','
-              << p.emitted_current << ',' << p.galerkin_charge << ','
-              << p.charging_current << ','
+          csv << i << ',' << p.geometry.center[0] << ',' << p.geometry.center[1]
+              << ',' << p.geometry.center[2] << ',' << p.geometry.radius << ','
+              << p.charge << ',' << p.potential << ',' << p.max_surface_field
+              << ',' << (p.limited ? 1 : 0) << ',' << p.geometry.layer << ','
+              << p.beam_charge << ',' << p.flux_charge << ','
+              << p.max_emitting_field << ',' << p.emitted_current << ','
+              << p.galerkin_charge << ',' << p.charging_current << ','
               << (p.thermionically_limited ? 1 : 0) << ','
               << (cap_residuals.empty() ?
                     std::numeric_limits<double>::quiet_NaN() :
@@ -258,8 +269,8 @@ namespace xray
       // The line along the anode normal: through the particle closest to
       // the patch centre (particles), or at the evaluation position across
       // the spot (continuum).
-      const ProfileLine line = dim == 3 ? particle_profile_line() :
-                                          continuum_profile_line();
+      const ProfileLine line =
+        dim == 3 ? particle_profile_line() : continuum_profile_line();
       const Point<dim> &base    = line.base;
       const double      z_start = line.z_start, z_end = line.z_end;
 
@@ -312,9 +323,8 @@ namespace xray
       csv << "x_m,y_m,z_m,potential_V,electric_field_magnitude_V_per_m,"
              "inside_particle\n";
       for (unsigned int k = 0; k < n; ++k)
-        csv << base[0] << ',' << (dim == 3 ? base[1] : 0.) << ',' << z[k]
-            << ',' << potential[k] << ',' << field[k] << ',' << inside[k]
-            << '\n';
+        csv << base[0] << ',' << (dim == 3 ? base[1] : 0.) << ',' << z[k] << ','
+            << potential[k] << ',' << field[k] << ',' << inside[k] << '\n';
       output.write_table("profile.csv", csv.str());
     }
 
@@ -341,9 +351,9 @@ namespace xray
             probe[dim - 1]   = box.get_boundary_points().first[dim - 1];
             bool lateral_hit = true;
             for (unsigned int d = 0; d + 1 < dim; ++d)
-              lateral_hit =
-                lateral_hit && box.get_boundary_points().first[d] <= base[d] &&
-                base[d] <= box.get_boundary_points().second[d];
+              lateral_hit = lateral_hit &&
+                            box.get_boundary_points().first[d] <= base[d] &&
+                            base[d] <= box.get_boundary_points().second[d];
             if (!lateral_hit)
               continue;
             for (unsigned int k = 0; k < n; ++k)
@@ -364,9 +374,10 @@ namespace xray
                   }
                 if (!cell->reference_cell().contains_point(unit, 1e-10))
                   continue;
-                FEValues<dim> values(mapping, fe,
-                                     Quadrature<dim>(std::vector<Point<dim>>{
-                                       unit}),
+                FEValues<dim> values(mapping,
+                                     fe,
+                                     Quadrature<dim>(
+                                       std::vector<Point<dim>>{unit}),
                                      update_values | update_gradients);
                 values.reinit(cell);
                 std::vector<double>         phi(1);
@@ -398,16 +409,17 @@ namespace xray
     {
       if constexpr (dim == 3)
         {
-          TimerOutput::Scope             scope(timer, "output");
-          const internal::PlaneAverageGrid grid(periodic_cell,
-                                                parameters.layout.particle_radius,
-                                                parameters.profile_points,
-                                                domain_top);
+          TimerOutput::Scope               scope(timer, "output");
+          const internal::PlaneAverageGrid grid(
+            periodic_cell,
+            parameters.layout.particle_radius,
+            parameters.profile_points,
+            domain_top);
           std::vector<double> sum(grid.size(), 0.), found(grid.size(), 0.);
           std::vector<types::global_dof_index> cell_dofs(fe.n_dofs_per_cell());
-          std::vector<double>                  cell_values(fe.n_dofs_per_cell());
-          std::vector<Point<3>>                units;
-          std::vector<std::size_t>             hits;
+          std::vector<double>      cell_values(fe.n_dofs_per_cell());
+          std::vector<Point<3>>    units;
+          std::vector<std::size_t> hits;
           for (const auto &cell : dof_handler.active_cell_iterators())
             if (cell->is_locally_owned())
               {
@@ -490,15 +502,15 @@ namespace xray
     StreamPotential<dim, LA>::write_summary(const double max_abs_potential)
     {
       nlohmann::json summary;
-      summary["solver"]           = "stream-potential";
-      summary["model"]            = dim == 3 ? "particles" : "continuum";
-      summary["converged"]        = converged;
-      summary["n_particles"]      = particles.size();
+      summary["solver"]              = "stream-potential";
+      summary["model"]               = dim == 3 ? "particles" : "continuum";
+      summary["converged"]           = converged;
+      summary["n_particles"]         = particles.size();
       summary["max_abs_potential_V"] = max_abs_potential;
-      summary["charge_iterations"] = charge_iterations;
-      summary["charge_change"]     = charge_change;
-      summary["charge_residual"]   = charge_residual;
-      summary["charge_tolerance"]  = parameters.charge_tolerance;
+      summary["charge_iterations"]   = charge_iterations;
+      summary["charge_change"]       = charge_change;
+      summary["charge_residual"]     = charge_residual;
+      summary["charge_tolerance"]    = parameters.charge_tolerance;
       if (!cap_residuals.empty())
         {
           // Field-emission cap: each particle's residual at the final
@@ -511,7 +523,7 @@ namespace xray
       summary["linear_iterations"] = linear_iterations;
       summary["n_dofs"]            = dof_handler.n_dofs();
       summary["n_cells"]           = triangulation.n_global_active_cells();
-      summary["n_mpi_ranks"] = Utilities::MPI::n_mpi_processes(communicator);
+      summary["n_mpi_ranks"]    = Utilities::MPI::n_mpi_processes(communicator);
       summary["linear_algebra"] = LA::name;
       if (periodic())
         {
@@ -521,8 +533,10 @@ namespace xray
           double             charge = 0;
           for (const auto &p : particles)
             charge += p.charge;
-          summary["periodic_cell_m"] = {periodic_cell.low[0], periodic_cell.low[1],
-                                        periodic_cell.high[0], periodic_cell.high[1]};
+          summary["periodic_cell_m"]       = {periodic_cell.low[0],
+                                              periodic_cell.low[1],
+                                              periodic_cell.high[0],
+                                              periodic_cell.high[1]};
           summary["areal_charge_C_per_m2"] = charge / (period[0] * period[1]);
           summary["domain_top_m"]          = domain_top;
         }
@@ -557,16 +571,13 @@ namespace xray
       log << "Result: ";
       if constexpr (dim == 3)
         {
-          log << summary["n_particles"].get<unsigned int>()
-              << " particles at "
+          log << summary["n_particles"].get<unsigned int>() << " particles at "
               << summary["min_particle_potential_V"].get<double>() / 1e3
               << " to "
               << summary["max_particle_potential_V"].get<double>() / 1e3
-              << " kV, total charge "
-              << summary["total_charge_C"].get<double>()
+              << " kV, total charge " << summary["total_charge_C"].get<double>()
               << " C, peak surface field "
-              << summary["max_surface_field_V_per_m"].get<double>()
-              << " V/m";
+              << summary["max_surface_field_V_per_m"].get<double>() << " V/m";
           if (parameters.charging_model == ChargingModel::field_emission_cap ||
               parameters.charging_model == ChargingModel::current_balance)
             log << ", " << summary["n_limited"].get<unsigned int>()
@@ -580,8 +591,7 @@ namespace xray
           << " (summary.json, profile.csv, solution.pvd"
           << (dim == 3 ? ", particles.csv" : "")
           << (summary.contains("periodic_cell_m") ? ", plane_average.csv" : "")
-          << "; " << summary["wall_time_s"].get<double>() << " s)"
-          << std::endl;
+          << "; " << summary["wall_time_s"].get<double>() << " s)" << std::endl;
     }
   } // namespace stream_potential
 } // namespace xray

@@ -196,10 +196,9 @@ namespace xray
     {
       // The particle model's entries of summary.json: charges, fields and
       // potentials over all particles, and the charging model's work.
-      double total = 0, max_field = 0, max_emitting = 0,
-             flux_error = 0, galerkin_error = 0, min_potential = 0,
-             max_potential = 0;
-      unsigned int n_limited      = 0, n_thermionically_limited = 0;
+      double total = 0, max_field = 0, max_emitting = 0, flux_error = 0,
+             galerkin_error = 0, min_potential = 0, max_potential = 0;
+      unsigned int n_limited = 0, n_thermionically_limited = 0;
       double       largest_charge = 0;
       min_potential = max_potential = particles[0].potential;
       for (const auto &p : particles)
@@ -207,28 +206,26 @@ namespace xray
           total += p.charge;
           max_field    = std::max(max_field, p.max_surface_field);
           max_emitting = std::max(max_emitting, p.max_emitting_field);
-          flux_error = std::max(flux_error,
-                                std::abs(p.flux_charge - p.charge));
+          flux_error = std::max(flux_error, std::abs(p.flux_charge - p.charge));
           galerkin_error =
-            std::max(galerkin_error,
-                     std::abs(p.galerkin_charge - p.charge));
+            std::max(galerkin_error, std::abs(p.galerkin_charge - p.charge));
           largest_charge = std::max(largest_charge, std::abs(p.charge));
-          min_potential = std::min(min_potential, p.potential);
-          max_potential = std::max(max_potential, p.potential);
+          min_potential  = std::min(min_potential, p.potential);
+          max_potential  = std::max(max_potential, p.potential);
           n_limited += p.limited;
           n_thermionically_limited += p.thermionically_limited;
         }
-      summary["total_charge_C"]              = total;
-      summary["max_surface_field_V_per_m"]   = max_field;
-      summary["max_emitting_field_V_per_m"]  = max_emitting;
-      summary["n_limited"]                   = n_limited;
+      summary["total_charge_C"]             = total;
+      summary["max_surface_field_V_per_m"]  = max_field;
+      summary["max_emitting_field_V_per_m"] = max_emitting;
+      summary["n_limited"]                  = n_limited;
       if (parameters.charging_model == ChargingModel::current_balance)
         {
           // Particles whose zero-field thermionic current alone exceeds
           // the charging current (balanced in a retarding field), and
           // each one's charging current and status.
           summary["n_thermionically_limited"] = n_thermionically_limited;
-          nlohmann::json status = nlohmann::json::array();
+          nlohmann::json status               = nlohmann::json::array();
           for (const auto &p : particles)
             status.push_back(!p.limited ? "beam charge" :
                              p.thermionically_limited ?
@@ -236,8 +233,8 @@ namespace xray
                                           "emission limited");
           summary["particle_status"] = status;
         }
-      summary["min_particle_potential_V"]    = min_potential;
-      summary["max_particle_potential_V"]    = max_potential;
+      summary["min_particle_potential_V"] = min_potential;
+      summary["max_particle_potential_V"] = max_potential;
       // Relative to the largest charge: a particle near zero charge
       // (possible under the field-emission cap) has no relative error.
       summary["max_flux_charge_relative_difference"] =
@@ -248,10 +245,10 @@ namespace xray
         largest_charge > 0 ? galerkin_error / largest_charge : 0.;
       if (!gmres_iterations.empty())
         {
-          summary["gmres_iterations"]        = gmres_iterations;
-          summary["recycled_directions"]     = recycled_directions;
-          summary["response_solves"]         = response_solves;
-          summary["response_cg_iterations"]  = response_cg_iterations;
+          summary["gmres_iterations"]       = gmres_iterations;
+          summary["recycled_directions"]    = recycled_directions;
+          summary["response_solves"]        = response_solves;
+          summary["response_cg_iterations"] = response_cg_iterations;
         }
       if (parameters.uses_beam())
         {

@@ -67,8 +67,10 @@ namespace xray
           domain.periodic            = periodic();
           domain.cell                = periodic_cell;
           meshes::check_domain(domain);
-          meshes::make_stream_mesh(triangulation, domain,
-                                   parameters.mesh_sizes, &timer);
+          meshes::make_stream_mesh(triangulation,
+                                   domain,
+                                   parameters.mesh_sizes,
+                                   &timer);
 
           double top = 0;
           for (const auto &p : particles)
@@ -77,9 +79,9 @@ namespace xray
         }
       else
         {
-          const double thickness = layout.stream_thickness > 0 ?
-                                     layout.stream_thickness :
-                                     2 * layout.particle_radius;
+          const double thickness   = layout.stream_thickness > 0 ?
+                                       layout.stream_thickness :
+                                       2 * layout.particle_radius;
           const double slab_bottom = layout.anode_gap;
           const double slab_top    = slab_bottom + thickness;
           domain_top               = slab_top + parameters.enclosure_size;
@@ -88,9 +90,13 @@ namespace xray
               parameters.slab_half_width :
               parameters.slab_half_width + parameters.enclosure_size;
           Triangulation<2> serial;
-          meshes::make_slab_section(serial, half_width, domain_top,
-                                    parameters.slab_half_width, slab_bottom,
-                                    slab_top, parameters.continuum_cell_size);
+          meshes::make_slab_section(serial,
+                                    half_width,
+                                    domain_top,
+                                    parameters.slab_half_width,
+                                    slab_bottom,
+                                    slab_top,
+                                    parameters.continuum_cell_size);
           meshes::distribute_triangulation(serial, triangulation);
         }
       output.log() << "Mesh: " << triangulation.n_global_active_cells()
@@ -121,7 +127,8 @@ namespace xray
                 face_dofs.resize(fe.n_dofs_per_face(f));
                 face->get_dof_indices(face_dofs);
                 surface_dofs[i].insert(surface_dofs[i].end(),
-                                       face_dofs.begin(), face_dofs.end());
+                                       face_dofs.begin(),
+                                       face_dofs.end());
                 // The recovery patches: the owner of a vertex dof owns a
                 // cell at it, so its ghost layer holds every face around it.
                 for (unsigned int v = 0; v < face->n_vertices(); ++v)
@@ -132,10 +139,10 @@ namespace xray
                         face->vertex_dof_index(w, 0));
               }
       for (auto &[vertex, patch] : surface_patches)
-      {
-        std::sort(patch.begin(), patch.end());
-        patch.erase(std::unique(patch.begin(), patch.end()), patch.end());
-      }
+        {
+          std::sort(patch.begin(), patch.end());
+          patch.erase(std::unique(patch.begin(), patch.end()), patch.end());
+        }
 
       // The master of each particle is the smallest dof index on its
       // surface over all ranks: every rank that sees a surface dof then
@@ -201,20 +208,24 @@ namespace xray
       // owner of a dof sees all faces around it (ghost cells share a
       // vertex with owned ones).
       const Quadrature<dim> support_points(fe.get_unit_support_points());
-      FEValues<dim> values(mapping, fe, support_points, update_quadrature_points);
+      FEValues<dim>         values(mapping,
+                           fe,
+                           support_points,
+                           update_quadrature_points);
       std::vector<types::global_dof_index> cell_dofs(fe.n_dofs_per_cell());
       std::vector<types::global_dof_index> face_dofs;
       std::map<types::global_dof_index, unsigned int> particle_of_dof;
       for (unsigned int i = 0; i < surface_dofs.size(); ++i)
         for (const types::global_dof_index k : surface_dofs[i])
           particle_of_dof[k] = i;
-      std::vector<double> local; // (index, x, y, z, particle or -1) per owned dof
-      IndexSet            listed(dof_handler.n_dofs());
+      std::vector<double>
+               local; // (index, x, y, z, particle or -1) per owned dof
+      IndexSet listed(dof_handler.n_dofs());
       for (const auto &cell : dof_handler.active_cell_iterators())
         if (!cell->is_artificial())
           for (const unsigned int f : cell->face_indices())
-            if (cell->at_boundary(f) &&
-                cell->face(f)->boundary_id() == meshes::stream_boundary::periodic)
+            if (cell->at_boundary(f) && cell->face(f)->boundary_id() ==
+                                          meshes::stream_boundary::periodic)
               {
                 values.reinit(cell);
                 cell->get_dof_indices(cell_dofs);
@@ -227,10 +238,13 @@ namespace xray
                       const unsigned int i =
                         std::find(cell_dofs.begin(), cell_dofs.end(), k) -
                         cell_dofs.begin();
-                      const Point<dim> &x = values.quadrature_point(i);
-                      const auto particle = particle_of_dof.find(k);
+                      const Point<dim> &x        = values.quadrature_point(i);
+                      const auto        particle = particle_of_dof.find(k);
                       local.insert(local.end(),
-                                   {double(k), x[0], x[1], x[dim - 1],
+                                   {double(k),
+                                    x[0],
+                                    x[1],
+                                    x[dim - 1],
                                     particle == particle_of_dof.end() ?
                                       -1. :
                                       double(particle->second)});
@@ -266,7 +280,7 @@ namespace xray
       // the particle's master, a slave whose translate is on a particle
       // too; dofs on the anode and the top keep their boundary values.
       const Point<2> low = periodic_cell.low, high = periodic_cell.high;
-      const auto     on  = [&](const double x, const double plane) {
+      const auto     on = [&](const double x, const double plane) {
         return std::abs(x - plane) <= tolerance;
       };
       for (const auto &rank_data : all)
@@ -300,7 +314,8 @@ namespace xray
                 slaves.emplace_back(k, x);
               }
             else
-              masters.emplace(periodic_key(x, tolerance), std::make_pair(k, -1));
+              masters.emplace(periodic_key(x, tolerance),
+                              std::make_pair(k, -1));
           }
     }
 
@@ -359,8 +374,8 @@ namespace xray
       for (unsigned int k = 1; k < nodes.size(); ++k)
         if (z <= nodes[k].first)
           {
-            const double t = (z - nodes[k - 1].first) /
-                             (nodes[k].first - nodes[k - 1].first);
+            const double t =
+              (z - nodes[k - 1].first) / (nodes[k].first - nodes[k - 1].first);
             return (1 - t) * nodes[k - 1].second + t * nodes[k].second;
           }
       return 0.;
@@ -379,26 +394,34 @@ namespace xray
       target.clear();
       target.reinit(locally_relevant_dofs);
 
-      VectorTools::interpolate_boundary_values(
-        mapping, dof_handler, id::anode,
-        Functions::ConstantFunction<dim>(anode_potential),
-        target);
-      VectorTools::interpolate_boundary_values(
-        mapping, dof_handler, id::enclosure, Functions::ZeroFunction<dim>(),
-        target);
+      VectorTools::interpolate_boundary_values(mapping,
+                                               dof_handler,
+                                               id::anode,
+                                               Functions::ConstantFunction<dim>(
+                                                 anode_potential),
+                                               target);
+      VectorTools::interpolate_boundary_values(mapping,
+                                               dof_handler,
+                                               id::enclosure,
+                                               Functions::ZeroFunction<dim>(),
+                                               target);
       if (dim == 3 && parameters.guard_electrodes)
         VectorTools::interpolate_boundary_values(
-          mapping, dof_handler, id::guard_wall,
-          ScalarFunctionFromFunctionObject<dim>(
-            [&](const Point<dim> &p) {
-              return guard_potential(p[dim - 1], anode_potential,
-                                     guard_layer_potentials);
-            }),
+          mapping,
+          dof_handler,
+          id::guard_wall,
+          ScalarFunctionFromFunctionObject<dim>([&](const Point<dim> &p) {
+            return guard_potential(p[dim - 1],
+                                   anode_potential,
+                                   guard_layer_potentials);
+          }),
           target);
       if (dim == 2 && !parameters.lateral_walls_insulating)
-        VectorTools::interpolate_boundary_values(
-          mapping, dof_handler, id::guard_wall, Functions::ZeroFunction<dim>(),
-          target);
+        VectorTools::interpolate_boundary_values(mapping,
+                                                 dof_handler,
+                                                 id::guard_wall,
+                                                 Functions::ZeroFunction<dim>(),
+                                                 target);
 
       // Floating conductors: phi_k = phi_master on particle i's surface;
       // or phi_k = V for a prescribed potential (0 if homogeneous).
@@ -412,8 +435,9 @@ namespace xray
             if (fixed_potential)
               {
                 target.add_line(k);
-                target.set_inhomogeneity(k, homogeneous ? 0. :
-                                                        particles[i].potential);
+                target.set_inhomogeneity(k,
+                                         homogeneous ? 0. :
+                                                       particles[i].potential);
               }
             else if (k != master_dofs[i])
               {
@@ -446,10 +470,14 @@ namespace xray
                                               locally_relevant_dofs);
       find_particle_surface_dofs();
       find_periodic_dof_pairs();
-      make_constraints(constraints, parameters.anode_potential,
-                       layer_potentials, false);
-      make_constraints(homogeneous_constraints, 0.,
-                       std::vector<double>(layer_potentials.size(), 0.), true);
+      make_constraints(constraints,
+                       parameters.anode_potential,
+                       layer_potentials,
+                       false);
+      make_constraints(homogeneous_constraints,
+                       0.,
+                       std::vector<double>(layer_potentials.size(), 0.),
+                       true);
       if (periodic())
         {
           // The periodic constraints are built by coordinates: check that
@@ -458,7 +486,8 @@ namespace xray
           DoFTools::extract_locally_active_dofs(dof_handler, active_dofs);
           if (!constraints.is_consistent_in_parallel(
                 Utilities::MPI::all_gather(communicator, locally_owned_dofs),
-                active_dofs, communicator))
+                active_dofs,
+                communicator))
             throw SolverError("the periodic constraints differ between MPI "
                               "ranks (internal error)");
         }
@@ -473,20 +502,25 @@ namespace xray
         rows_written.add_index(pair.second);
       DynamicSparsityPattern dsp(rows_written);
       DoFTools::make_sparsity_pattern(dof_handler, dsp, constraints, false);
-      SparsityTools::distribute_sparsity_pattern(dsp, locally_owned_dofs,
-                                                 communicator, rows_written);
-      system_matrix.reinit(locally_owned_dofs, locally_owned_dofs, dsp,
+      SparsityTools::distribute_sparsity_pattern(dsp,
+                                                 locally_owned_dofs,
+                                                 communicator,
+                                                 rows_written);
+      system_matrix.reinit(locally_owned_dofs,
+                           locally_owned_dofs,
+                           dsp,
                            communicator);
       system_rhs.reinit(locally_owned_dofs, communicator);
       solution.reinit(locally_owned_dofs, communicator);
-      ghosted_solution.reinit(locally_owned_dofs, locally_relevant_dofs,
+      ghosted_solution.reinit(locally_owned_dofs,
+                              locally_relevant_dofs,
                               communicator);
       particle_surface_dofs = IndexSet(dof_handler.n_dofs());
       for (const auto &dofs : surface_dofs)
         particle_surface_dofs.add_indices(dofs.begin(), dofs.end());
       particle_surface_dofs.compress();
-      output.log() << "Degrees of freedom: " << dof_handler.n_dofs()
-                   << " (P" << fe.degree << ", mapping degree "
+      output.log() << "Degrees of freedom: " << dof_handler.n_dofs() << " (P"
+                   << fe.degree << ", mapping degree "
                    << parameters.mapping_degree << ")" << std::endl;
     }
   } // namespace stream_potential

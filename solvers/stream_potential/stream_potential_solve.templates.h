@@ -35,15 +35,17 @@ namespace xray
         {
           TimerOutput::Scope scope(timer, "AMG setup");
           preconditioner = std::make_unique<typename LA::AMG>();
-          LA::initialize_amg(*preconditioner, system_matrix, true,
+          LA::initialize_amg(*preconditioner,
+                             system_matrix,
+                             true,
                              fe.degree > 1);
         }
       TimerOutput::Scope scope(timer, "solve");
-      unsigned int iterations = 0;
-      const double rhs_norm   = rhs.l2_norm();
+      unsigned int       iterations = 0;
+      const double       rhs_norm   = rhs.l2_norm();
       if (rhs_norm > 0)
         {
-          SolverControl control(parameters.max_linear_iterations,
+          SolverControl    control(parameters.max_linear_iterations,
                                 tolerance * rhs_norm);
           SolverCG<Vector> cg(control);
           try
@@ -53,8 +55,7 @@ namespace xray
           catch (const SolverControl::NoConvergence &failure)
             {
               throw SolverError(
-                "CG did not converge in " +
-                std::to_string(failure.last_step) +
+                "CG did not converge in " + std::to_string(failure.last_step) +
                 " iterations (residual " +
                 Utilities::to_string(failure.last_residual / rhs_norm) +
                 " of the right-hand side, tolerance " +
@@ -90,8 +91,10 @@ namespace xray
       Vector rhs(locally_owned_dofs, communicator);
       Vector potential(locally_owned_dofs, communicator);
       assemble_rhs(homogeneous_constraints, charges, rhs);
-      response_cg_iterations +=
-        solve(homogeneous_constraints, rhs, potential, parameters.linear_tolerance);
+      response_cg_iterations += solve(homogeneous_constraints,
+                                      rhs,
+                                      potential,
+                                      parameters.linear_tolerance);
       ++response_solves;
       Vector ghosted(locally_owned_dofs, locally_relevant_dofs, communicator);
       ghosted = potential;
@@ -117,10 +120,13 @@ namespace xray
           Vector rhs(locally_owned_dofs, communicator);
           Vector potential(locally_owned_dofs, communicator);
           assemble_rhs(guard_constraints, {}, rhs);
-          response_cg_iterations +=
-            solve(guard_constraints, rhs, potential, parameters.linear_tolerance);
+          response_cg_iterations += solve(guard_constraints,
+                                          rhs,
+                                          potential,
+                                          parameters.linear_tolerance);
           ++response_solves;
-          basis[l].reinit(locally_owned_dofs, locally_relevant_dofs,
+          basis[l].reinit(locally_owned_dofs,
+                          locally_relevant_dofs,
                           communicator);
           basis[l] = potential;
         }

@@ -68,9 +68,13 @@ namespace xray
       const unsigned int       n_dofs = fe.n_dofs_per_cell();
       const FullMatrix<double> hat    = internal::vertex_hat_functions(fe);
 
-      FEValues<dim>     fe_values(mapping, fe, quadrature,
+      FEValues<dim>                        fe_values(mapping,
+                              fe,
+                              quadrature,
                               update_gradients | update_JxW_values);
-      FEFaceValues<dim> face_values(mapping, fe, face_quadrature,
+      FEFaceValues<dim>                    face_values(mapping,
+                                    fe,
+                                    face_quadrature,
                                     update_values | update_JxW_values);
       std::vector<Tensor<1, dim>>          gradients(quadrature.size());
       std::vector<types::global_dof_index> dof_indices(n_dofs);
@@ -228,16 +232,16 @@ namespace xray
     {
       Vector average(locally_owned_dofs, communicator);
       for (const auto &[k, patch] : surface_patches)
-      {
-        double sum = 0, area = 0;
-        for (const types::global_dof_index j : patch)
         {
-          sum += vertex_areas(j) * values(j);
-          area += vertex_areas(j);
+          double sum = 0, area = 0;
+          for (const types::global_dof_index j : patch)
+            {
+              sum += vertex_areas(j) * values(j);
+              area += vertex_areas(j);
+            }
+          if (area > 0)
+            average(k) = sum / area;
         }
-        if (area > 0)
-          average(k) = sum / area;
-      }
       average.compress(VectorOperation::insert);
       return average;
     }
@@ -253,17 +257,17 @@ namespace xray
       std::vector<types::global_dof_index> rows;
       std::vector<double>                  weights;
       for (const auto &[k, patch] : surface_patches)
-      {
-        double area = 0;
-        for (const types::global_dof_index j : patch)
-          area += vertex_areas(j);
-        if (area > 0 && values(k) != 0)
+        {
+          double area = 0;
           for (const types::global_dof_index j : patch)
-          {
-            rows.push_back(j);
-            weights.push_back(vertex_areas(j) / area * values(k));
-          }
-      }
+            area += vertex_areas(j);
+          if (area > 0 && values(k) != 0)
+            for (const types::global_dof_index j : patch)
+              {
+                rows.push_back(j);
+                weights.push_back(vertex_areas(j) / area * values(k));
+              }
+        }
       result.add(rows, weights);
       result.compress(VectorOperation::add);
       return result;
@@ -324,8 +328,7 @@ namespace xray
           particles[i].galerkin_charge    = galerkin_charge[i];
           particles[i].flux_charge        = flux_charge[i];
           particles[i].potential          = potential[i];
-          if (parameters.charging_model ==
-              ChargingModel::prescribed_potential)
+          if (parameters.charging_model == ChargingModel::prescribed_potential)
             particles[i].charge = galerkin_charge[i];
         }
 
@@ -343,7 +346,9 @@ namespace xray
       // oint eps0 grad phi . n dA with n out of the vacuum (into the
       // particle), over the locally owned faces (summed over ranks by the
       // caller).
-      FEFaceValues<dim> face_values(mapping, fe, face_quadrature,
+      FEFaceValues<dim>           face_values(mapping,
+                                    fe,
+                                    face_quadrature,
                                     update_gradients | update_normal_vectors |
                                       update_JxW_values);
       std::vector<Tensor<1, dim>> gradients(face_quadrature.size());
@@ -357,14 +362,13 @@ namespace xray
                 const unsigned int i = cell->face(f)->boundary_id() -
                                        meshes::stream_boundary::first_particle;
                 face_values.reinit(cell, f);
-                face_values.get_function_gradients(ghosted_solution,
-                                                   gradients);
+                face_values.get_function_gradients(ghosted_solution, gradients);
                 for (const unsigned int q :
                      face_values.quadrature_point_indices())
-                  flux_charge[i] += vacuum_permittivity *
-                                    (gradients[q] *
-                                     face_values.normal_vector(q)) *
-                                    face_values.JxW(q);
+                  flux_charge[i] +=
+                    vacuum_permittivity *
+                    (gradients[q] * face_values.normal_vector(q)) *
+                    face_values.JxW(q);
               }
     }
 
@@ -396,7 +400,8 @@ namespace xray
             }
           particles[i].emitted_current =
             emitted_current(emitting_field_samples[i],
-                            area_weight_samples[i], emitter_of(i));
+                            area_weight_samples[i],
+                            emitter_of(i));
         }
     }
 
@@ -405,8 +410,8 @@ namespace xray
     void
     StreamPotential<dim, LA>::find_peak_vertices()
     {
-      peak_dofs        = find_peak_dofs();
-      const Vector c   = peak_recovery_coefficients();
+      peak_dofs      = find_peak_dofs();
+      const Vector c = peak_recovery_coefficients();
       find_peak_points();
       compute_peak_flux_weights(c);
     }
@@ -418,8 +423,8 @@ namespace xray
     {
       // The largest emitting-field sample of each particle over all ranks;
       // of equal maxima the smallest dof index, so every rank agrees.
-      const unsigned int                   n = particles.size();
-      std::vector<double>                  local_best(n, -std::numeric_limits<double>::max());
+      const unsigned int  n = particles.size();
+      std::vector<double> local_best(n, -std::numeric_limits<double>::max());
       std::vector<types::global_dof_index> dofs(n, numbers::invalid_dof_index);
       for (unsigned int i = 0; i < n; ++i)
         for (unsigned int k = 0; k < emitting_field_samples[i].size(); ++k)
@@ -466,8 +471,8 @@ namespace xray
     {
       // Each peak vertex's position (every rank), for the point-charge
       // model of the cap (its field direction at the peak).
-      const unsigned int  n = particles.size();
-      std::vector<double> peak_coordinates(dim * n,
+      const unsigned int                              n = particles.size();
+      std::vector<double>                             peak_coordinates(dim * n,
                                            -std::numeric_limits<double>::max());
       std::map<types::global_dof_index, unsigned int> particle_of_peak;
       for (unsigned int i = 0; i < n; ++i)
@@ -504,7 +509,9 @@ namespace xray
       peak_flux_weights.clear();
       peak_flux_particles.clear();
       const FullMatrix<double> hat = internal::vertex_hat_functions(fe);
-      FEValues<dim>            fe_values(mapping, fe, quadrature,
+      FEValues<dim>            fe_values(mapping,
+                              fe,
+                              quadrature,
                               update_gradients | update_JxW_values);
       std::vector<types::global_dof_index> dof_indices(fe.n_dofs_per_cell());
       for (const auto &cell : dof_handler.active_cell_iterators())
@@ -536,11 +543,10 @@ namespace xray
 
     template <int dim, typename LA>
     double
-    StreamPotential<dim, LA>::vertex_stiffness(
-      const FEValues<dim>      &fe_values,
-      const FullMatrix<double> &hat,
-      const unsigned int        v,
-      const unsigned int        m) const
+    StreamPotential<dim, LA>::vertex_stiffness(const FEValues<dim> &fe_values,
+                                               const FullMatrix<double> &hat,
+                                               const unsigned int        v,
+                                               const unsigned int m) const
     {
       // w_vm = int_K eps0 grad psi_v . grad phi_m dx on one cell.
       double weight = 0;
@@ -613,12 +619,14 @@ namespace xray
       // The recovered density of compute_surface_charge_density() from
       // the consistent flux int eps0 grad psi_k . grad phi dx, for any
       // potential, over the stored vertex areas.
-      const FullMatrix<double> hat = internal::vertex_hat_functions(fe);
-      const unsigned int       n_dofs = fe.n_dofs_per_cell();
-      Vector                   numerator(locally_owned_dofs, communicator);
-      FEValues<dim>            fe_values(mapping, fe, quadrature,
+      const FullMatrix<double>    hat    = internal::vertex_hat_functions(fe);
+      const unsigned int          n_dofs = fe.n_dofs_per_cell();
+      Vector                      numerator(locally_owned_dofs, communicator);
+      FEValues<dim>               fe_values(mapping,
+                              fe,
+                              quadrature,
                               update_gradients | update_JxW_values);
-      std::vector<Tensor<1, dim>>          gradients(quadrature.size());
+      std::vector<Tensor<1, dim>> gradients(quadrature.size());
       std::vector<types::global_dof_index> dof_indices(n_dofs);
       std::vector<types::global_dof_index> rows;
       std::vector<double>                  values;

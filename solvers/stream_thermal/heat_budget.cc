@@ -46,15 +46,15 @@ namespace xray
       // subsection) and the row.
       for (std::size_t i = 0; i < n; ++i)
         {
-          const std::string row =
-            ": row " + std::to_string(i + 1) + " (" + number(voltages[i]) +
-            " V)";
+          const std::string row = ": row " + std::to_string(i + 1) + " (" +
+                                  number(voltages[i]) + " V)";
           if (!(voltages[i] > 0) || !std::isfinite(voltages[i]))
             throw InputError(what + "/Tube voltages" + row +
                              ": the tube voltage must be positive");
           if (i > 0 && !(voltages[i] > voltages[i - 1]))
-            throw InputError(what + "/Tube voltages: the tube voltages must "
-                                    "increase (" +
+            throw InputError(what +
+                             "/Tube voltages: the tube voltages must "
+                             "increase (" +
                              number(voltages[i - 1]) + " then " +
                              number(voltages[i]) + ")");
           for (const auto &[entry, f] :
@@ -93,11 +93,13 @@ namespace xray
     EnergySplit::at(const double U) const
     {
       if (!(U >= voltages.front() && U <= voltages.back()))
-        throw InputError("Beam/Tube voltage = " + number(U) + " V lies outside " +
-                         what + " (" + number(voltages.front()) + " to " +
+        throw InputError("Beam/Tube voltage = " + number(U) +
+                         " V lies outside " + what + " (" +
+                         number(voltages.front()) + " to " +
                          number(voltages.back()) + " V)");
       const std::size_t i = std::min<std::size_t>(
-        std::upper_bound(voltages.begin(), voltages.end(), U) - voltages.begin(),
+        std::upper_bound(voltages.begin(), voltages.end(), U) -
+          voltages.begin(),
         voltages.size() - 1);
       if (i == 0)
         return {stream[0], anode[0], absorbed[0]};
@@ -150,7 +152,7 @@ namespace xray
                  const double                  anode_absorbed_limit,
                  const EnergySplit::Fractions &split)
     {
-      HybridLimit limit;
+      HybridLimit  limit;
       const double infinity = std::numeric_limits<double>::infinity();
       limit.stream_limit =
         split.stream > 0 ? stream_absorbed_limit / split.stream : infinity;

@@ -94,14 +94,14 @@ namespace xray
     /// from absorbed-power limits of the anode and the stream.
     struct HybridLimit
     {
-      double stream_limit; // P_max,uP / S_uP, W (incident)
-      double anode_limit;  // P_max,anode / S_anode, W (incident)
-      double hybrid_limit; // the smaller
-      std::string limited_by; // "stream" or "anode"
+      double      stream_limit; // P_max,uP / S_uP, W (incident)
+      double      anode_limit;  // P_max,anode / S_anode, W (incident)
+      double      hybrid_limit; // the smaller
+      std::string limited_by;   // "stream" or "anode"
     };
     HybridLimit
-    hybrid_limit(double                       stream_absorbed_limit,
-                 double                       anode_absorbed_limit,
+    hybrid_limit(double                        stream_absorbed_limit,
+                 double                        anode_absorbed_limit,
                  const EnergySplit::Fractions &split);
   } // namespace stream_thermal
 } // namespace xray

@@ -23,16 +23,16 @@ main(int argc, char **argv)
     Parameters parameters;
     parameters.parse(prm);
   };
-  solver.sweep_columns      = {"stream_limit_W",
-                               "lumped_stream_limit_W",
-                               "hybrid_limit_W",
-                               "gain_over_reference",
-                               "limited_by",
-                               "exit_peak_temperature_K",
-                               "max_spread_K",
-                               "energy_balance",
-                               "wall_time_s"};
-  solver.run = [](ParameterHandler &prm, const CommandLine &) {
+  solver.sweep_columns = {"stream_limit_W",
+                          "lumped_stream_limit_W",
+                          "hybrid_limit_W",
+                          "gain_over_reference",
+                          "limited_by",
+                          "exit_peak_temperature_K",
+                          "max_spread_K",
+                          "energy_balance",
+                          "wall_time_s"};
+  solver.run           = [](ParameterHandler &prm, const CommandLine &) {
     // Open the output directory first: it removes the earlier run's
     // outputs, so an input rejected below leaves none behind.
     RunOutput  output(prm.get("Output directory"), MPI_COMM_WORLD);

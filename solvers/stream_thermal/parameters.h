@@ -92,7 +92,7 @@ namespace xray
       /// Layers above shadow a particle as a uniform slab of their
       /// solid-equivalent thickness; without, every particle takes the
       /// stream's mean share (the closed form's assumption).
-      bool         mean_field_shadowing;
+      bool mean_field_shadowing;
 
       // Beam
       double      tube_voltage; // V
@@ -108,14 +108,15 @@ namespace xray
 
       // Anode below the stream
       AnodeLimit  anode_limit;
-      double      rated_power;                  // W, incident
-      std::string anode_backscatter;            // "formula" or a number
-      double      anode_absorbed_power_limit;   // W
+      double      rated_power;                // W, incident
+      std::string anode_backscatter;          // "formula" or a number
+      double      anode_absorbed_power_limit; // W
       std::string anode_summary_file;
-      double      reference_power;              // W
+      double      reference_power; // W
 
       // Limit curves
-      std::vector<double> curve_voltages, curve_speeds, curve_inlet_temperatures;
+      std::vector<double> curve_voltages, curve_speeds,
+        curve_inlet_temperatures;
 
       // Time
       unsigned int steps_across_spot;

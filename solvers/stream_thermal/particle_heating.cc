@@ -165,12 +165,15 @@ namespace xray
                                                               profile.value(d);
       };
       const double layer_thickness =
-        dim == 1 || !parameters.mean_field_shadowing ? 0. :
-                   areal_density(radius, parameters.packing) * exact_volume /
-                     parameters.layers;
+        dim == 1 || !parameters.mean_field_shadowing ?
+          0. :
+          areal_density(radius, parameters.packing) * exact_volume /
+            parameters.layers;
 
       const QGauss<dim>   quadrature(fe.degree + 2);
-      FEValues<dim>       fe_values(mapping, fe, quadrature,
+      FEValues<dim>       fe_values(mapping,
+                              fe,
+                              quadrature,
                               update_quadrature_points | update_JxW_values);
       const unsigned int  n_layers = dim == 1 ? 1 : parameters.layers;
       std::vector<double> absorbed(n_layers, 0.);
@@ -204,7 +207,9 @@ namespace xray
       // The shape at the quadrature points and its load vector
       // b_i = int shape phi_i (sum_i b_i = 1: the particle absorbs exactly
       // the power it is given).
-      FEValues<dim> fe_shape_values(mapping, fe, quadrature,
+      FEValues<dim> fe_shape_values(mapping,
+                                    fe,
+                                    quadrature,
                                     update_values | update_quadrature_points |
                                       update_JxW_values);
       heating_shape.clear();
@@ -272,14 +277,18 @@ namespace xray
       // computed once (a curved mapping is costly to re-evaluate).
       const QGauss<dim>     quadrature(fe.degree + 2);
       const QGauss<dim - 1> face_quadrature(fe.degree + 2);
-      FEValues<dim>         fe_values(mapping, fe, quadrature,
+      FEValues<dim>         fe_values(mapping,
+                              fe,
+                              quadrature,
                               update_values | update_gradients |
                                 update_quadrature_points | update_JxW_values);
-      FEFaceValues<dim>     fe_face_values(mapping, fe, face_quadrature,
+      FEFaceValues<dim>     fe_face_values(mapping,
+                                       fe,
+                                       face_quadrature,
                                        update_values |
                                          update_quadrature_points |
                                          update_JxW_values);
-      const unsigned int n = fe.n_dofs_per_cell();
+      const unsigned int    n = fe.n_dofs_per_cell();
       cells.clear();
       faces.clear();
       for (const auto &cell : dof_handler.active_cell_iterators())
@@ -307,8 +316,9 @@ namespace xray
                 face.cell = cells.size();
                 for (unsigned int q = 0; q < face_quadrature.size(); ++q)
                   {
-                    face.dA.push_back(fe_face_values.JxW(q) *
-                                      weight(fe_face_values.quadrature_point(q)));
+                    face.dA.push_back(
+                      fe_face_values.JxW(q) *
+                      weight(fe_face_values.quadrature_point(q)));
                     for (unsigned int i = 0; i < n; ++i)
                       face.phi.push_back(fe_face_values.shape_value(i, q));
                   }
@@ -327,9 +337,9 @@ namespace xray
                                    Vector<double>       &F,
                                    const double          jacobian_beta_dt)
     {
-      const bool         with_jacobian = jacobian_beta_dt >= 0;
-      const unsigned int n             = fe.n_dofs_per_cell();
-      FullMatrix<double> cell_matrix(n, n);
+      const bool          with_jacobian = jacobian_beta_dt >= 0;
+      const unsigned int  n             = fe.n_dofs_per_cell();
+      FullMatrix<double>  cell_matrix(n, n);
       std::vector<double> u(n);
 
       M = 0;
@@ -354,10 +364,10 @@ namespace xray
                   T += u[i] * phi[i];
                   grad_T += u[i] * grad[i];
                 }
-              const double dV = cell.dV[q];
-              const double H  = enthalpy(T) * dV;
-              const double k  = material.conductivity.value(T);
-              const double s  = heating_power * heating_shape[c][q] * dV;
+              const double         dV = cell.dV[q];
+              const double         H  = enthalpy(T) * dV;
+              const double         k  = material.conductivity.value(T);
+              const double         s = heating_power * heating_shape[c][q] * dV;
               const Tensor<1, dim> flux = k * dV * grad_T;
               for (unsigned int i = 0; i < n; ++i)
                 {
@@ -366,20 +376,21 @@ namespace xray
                 }
               if (with_jacobian)
                 {
-                  const double dH = heat_capacity(T) * dV;
-                  const double bk = jacobian_beta_dt * k * dV;
+                  const double         dH = heat_capacity(T) * dV;
+                  const double         bk = jacobian_beta_dt * k * dV;
                   const Tensor<1, dim> bdk =
-                    jacobian_beta_dt * material.conductivity.derivative(T) * dV *
-                    grad_T;
+                    jacobian_beta_dt * material.conductivity.derivative(T) *
+                    dV * grad_T;
                   for (unsigned int i = 0; i < n; ++i)
                     for (unsigned int j = 0; j < n; ++j)
-                      cell_matrix(i, j) += dH * phi[j] * phi[i] +
-                                           (bk * grad[j] + phi[j] * bdk) *
-                                             grad[i];
+                      cell_matrix(i, j) +=
+                        dH * phi[j] * phi[i] +
+                        (bk * grad[j] + phi[j] * bdk) * grad[i];
                 }
             }
           if (with_jacobian)
-            constraints.distribute_local_to_global(cell_matrix, cell.dofs,
+            constraints.distribute_local_to_global(cell_matrix,
+                                                   cell.dofs,
                                                    jacobian_matrix);
         }
       // Radiation: F_i -= oint eps sigma (T^4 - T_env^4) phi_i.
@@ -396,21 +407,23 @@ namespace xray
               double        T   = 0;
               for (unsigned int i = 0; i < n; ++i)
                 T += U(cell.dofs[i]) * phi[i];
-              const double flux =
-                emissivity * stefan_boltzmann * (T * T * T * T - Te4) * face.dA[q];
+              const double flux = emissivity * stefan_boltzmann *
+                                  (T * T * T * T - Te4) * face.dA[q];
               for (unsigned int i = 0; i < n; ++i)
                 F(cell.dofs[i]) -= flux * phi[i];
               if (with_jacobian)
                 {
                   const double dflux = jacobian_beta_dt * 4 * emissivity *
-                                       stefan_boltzmann * T * T * T * face.dA[q];
+                                       stefan_boltzmann * T * T * T *
+                                       face.dA[q];
                   for (unsigned int i = 0; i < n; ++i)
                     for (unsigned int j = 0; j < n; ++j)
                       cell_matrix(i, j) += dflux * phi[i] * phi[j];
                 }
             }
           if (with_jacobian)
-            constraints.distribute_local_to_global(cell_matrix, cell.dofs,
+            constraints.distribute_local_to_global(cell_matrix,
+                                                   cell.dofs,
                                                    jacobian_matrix);
         }
     }
@@ -510,8 +523,10 @@ namespace xray
     typename ParticleHeating<dim>::State
     ParticleHeating<dim>::state(const Vector<double> &U) const
     {
-      State result{*std::max_element(U.begin(), U.end()),
-                   *std::min_element(U.begin(), U.end()), 0, 0};
+      State              result{*std::max_element(U.begin(), U.end()),
+                   *std::min_element(U.begin(), U.end()),
+                   0,
+                   0};
       const unsigned int n = fe.n_dofs_per_cell();
       for (const CellData &cell : cells)
         for (unsigned int q = 0; q < cell.dV.size(); ++q)
@@ -552,12 +567,15 @@ namespace xray
       data_out.add_data_vector(molten, "molten_fraction");
       data_out.add_data_vector(heating, "heating_W_per_m3");
       // The ranks all hold the same particle: rank 0 writes it.
-      const bool is_root = Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) == 0;
+      const bool is_root =
+        Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) == 0;
       data_out.set_cell_selection(
         [is_root](const typename Triangulation<dim>::cell_iterator &cell) {
           return is_root && cell->is_active();
         });
-      data_out.build_patches(mapping, fe.degree, DataOut<dim>::curved_inner_cells);
+      data_out.build_patches(mapping,
+                             fe.degree,
+                             DataOut<dim>::curved_inner_cells);
       output.write_solution(data_out, time);
     }
 
@@ -568,12 +586,11 @@ namespace xray
                                      const double      beam_power,
                                      const RunOutput  *output)
     {
-      const double tau = parameters.crossing_time();
-      const double dt  = tau / parameters.steps_across_spot;
-      const unsigned int n_steps =
-        parameters.steps_across_spot +
-        static_cast<unsigned int>(
-          std::ceil(parameters.time_after_exit / dt - 1e-9));
+      const double       tau     = parameters.crossing_time();
+      const double       dt      = tau / parameters.steps_across_spot;
+      const unsigned int n_steps = parameters.steps_across_spot +
+                                   static_cast<unsigned int>(std::ceil(
+                                     parameters.time_after_exit / dt - 1e-9));
       // Absorbed power of the particle per unit incident power density:
       // its share of the stream's absorption, S_uP w_k / n_A (slab: per
       // unit area, S_uP).
@@ -584,7 +601,8 @@ namespace xray
       // Source of the step [t_n, t_n+1] at time t, taken inside the step so
       // that a jump of the beam at a step boundary belongs to one step.
       const auto power = [&](const double t, const double t_n) {
-        const double inside = std::clamp(t, t_n + 1e-9 * dt, t_n + dt - 1e-9 * dt);
+        const double inside =
+          std::clamp(t, t_n + 1e-9 * dt, t_n + dt - 1e-9 * dt);
         return beam_power * share * parameters.intensity_per_watt(inside);
       };
 
@@ -594,33 +612,39 @@ namespace xray
         {
           std::map<types::global_dof_index, double> boundary;
           VectorTools::interpolate_boundary_values(
-            mapping, dof_handler, 0,
-            Functions::ConstantFunction<dim>(surface_temperature), boundary);
+            mapping,
+            dof_handler,
+            0,
+            Functions::ConstantFunction<dim>(surface_temperature),
+            boundary);
           for (const auto &[i, value] : boundary)
             U0(i) = value;
         }
       Vector<double> M0(U0.size()), F0(U0.size()), M1(U0), F1(U0), M2(U0),
         F2(U0), rhs(U0);
-      factorized_beta_dt = -1; // a new crossing: a new Jacobian
-      factorizations     = 0;
+      factorized_beta_dt    = -1; // a new crossing: a new Jacobian
+      factorizations        = 0;
       double previous_power = power(0, 0);
       assemble(U0, previous_power, M0, F0, -1);
       const double initial_heat = std::accumulate(M0.begin(), M0.end(), 0.);
 
       Crossing result;
-      result.beam_power     = beam_power;
-      result.particle_power = beam_power * share * parameters.intensity_per_watt(tau / 2);
-      result.exit_time      = tau;
+      result.beam_power = beam_power;
+      result.particle_power =
+        beam_power * share * parameters.intensity_per_watt(tau / 2);
+      result.exit_time = tau;
       std::ostringstream history;
-      history << "time_s,position_in_spot_m,particle_power_W,peak_temperature_K,"
-                 "mean_temperature_K,min_temperature_K,molten_fraction,"
-                 "energy_in_J,energy_radiated_J,energy_stored_J\n";
+      history
+        << "time_s,position_in_spot_m,particle_power_W,peak_temperature_K,"
+           "mean_temperature_K,min_temperature_K,molten_fraction,"
+           "energy_in_J,energy_radiated_J,energy_stored_J\n";
       history << std::setprecision(10);
       const auto record = [&](const double t, const double P, const State &s) {
         history << t << ',' << parameters.speed * t - parameters.speed * tau / 2
                 << ',' << P << ',' << s.peak << ',' << s.mean << ',' << s.min
                 << ',' << s.molten << ',' << result.energy_in << ','
-                << result.energy_radiated << ',' << result.energy_stored << '\n';
+                << result.energy_radiated << ',' << result.energy_stored
+                << '\n';
       };
       State s = state(U0);
       record(0, previous_power, s);
@@ -633,8 +657,9 @@ namespace xray
       for (unsigned int n = 0; n < n_steps; ++n)
         {
           const double t_n = n * dt;
-          const double P0 = power(t_n, t_n), Pg = power(t_n + gamma_tr * dt, t_n),
-                       P1 = power(t_n + dt, t_n);
+          const double P0  = power(t_n, t_n),
+                       Pg  = power(t_n + gamma_tr * dt, t_n),
+                       P1  = power(t_n + dt, t_n);
           F0.add(P0 - previous_power, heating_vector);
           const double R0 = P0 - std::accumulate(F0.begin(), F0.end(), 0.);
           // Trapezoidal stage to t_n + gamma dt.
@@ -647,8 +672,10 @@ namespace xray
           result.newton_iterations += solve_stage(U1, beta1, Pg, rhs, M1, F1);
           // BDF2 stage to t_n+1 through U0, U1.
           rhs = 0;
-          rhs.add(1 / (gamma_tr * (2 - gamma_tr)), M1,
-                  -(1 - gamma_tr) * (1 - gamma_tr) / (gamma_tr * (2 - gamma_tr)),
+          rhs.add(1 / (gamma_tr * (2 - gamma_tr)),
+                  M1,
+                  -(1 - gamma_tr) * (1 - gamma_tr) /
+                    (gamma_tr * (2 - gamma_tr)),
                   M0);
           U2 = U1;
           U2.add((1 - gamma_tr) / gamma_tr, U1, -(1 - gamma_tr) / gamma_tr, U0);

@@ -38,18 +38,18 @@ namespace xray
     /// What one crossing of the spot gives.
     struct Crossing
     {
-      double beam_power = 0;          // W, incident
-      double particle_power = 0;      // W absorbed by the particle, spot peak
-      double max_peak_temperature = 0; // K, hottest point at any time
-      double time_of_max_peak = 0;     // s
-      double exit_time = 0;            // s, the particle leaves the spot
+      double beam_power            = 0; // W, incident
+      double particle_power        = 0; // W absorbed by the particle, spot peak
+      double max_peak_temperature  = 0; // K, hottest point at any time
+      double time_of_max_peak      = 0; // s
+      double exit_time             = 0; // s, the particle leaves the spot
       double exit_peak_temperature = 0, exit_mean_temperature = 0,
-             exit_min_temperature = 0; // K
-      double max_spread = 0;           // K, max over time of peak - min
-      double max_min_temperature = 0;  // K, the coldest point's highest
-      double max_molten_fraction = 0, exit_molten_fraction = 0;
-      double energy_in = 0, energy_radiated = 0, energy_stored = 0; // J
-      double energy_balance = 0; // (stored + out - in) / in
+             exit_min_temperature      = 0; // K
+      double       max_spread          = 0; // K, max over time of peak - min
+      double       max_min_temperature = 0; // K, the coldest point's highest
+      double       max_molten_fraction = 0, exit_molten_fraction = 0;
+      double       energy_in = 0, energy_radiated = 0, energy_stored = 0; // J
+      double       energy_balance = 0; // (stored + out - in) / in
       unsigned int time_steps = 0, newton_iterations = 0, factorizations = 0;
     };
 
@@ -204,14 +204,14 @@ namespace xray
                   double                time,
                   double                heating_power) const;
 
-      const double        radius;
-      const double        inlet_temperature;
-      const Material      material;
-      const double        melting_point, latent_heat, melting_range;
-      const double        emissivity, environment_temperature;
-      const bool          fixed_surface;
-      const double        surface_temperature;
-      Enthalpy            sensible_enthalpy;
+      const double   radius;
+      const double   inlet_temperature;
+      const Material material;
+      const double   melting_point, latent_heat, melting_range;
+      const double   emissivity, environment_temperature;
+      const bool     fixed_surface;
+      const double   surface_temperature;
+      Enthalpy       sensible_enthalpy;
 
       Triangulation<dim>        triangulation;
       FE_Q<dim>                 fe;
@@ -229,7 +229,7 @@ namespace xray
       std::vector<std::vector<double>> heating_shape;
       Vector<double>                   heating_vector;
       std::vector<double>              weights;
-      unsigned int                     modelled_layer = 0; // 0 = top
+      unsigned int                     modelled_layer  = 0; // 0 = top
       double                           discrete_volume = 0, exact_volume = 0;
     };
   } // namespace stream_thermal

@@ -51,9 +51,11 @@ namespace xray
             columns.push_back(entry->column());
           std::vector<std::size_t> order(columns.size());
           std::iota(order.begin(), order.end(), 0);
-          std::sort(order.begin(), order.end(), [&](const auto a, const auto b) {
-            return columns[a] < columns[b];
-          });
+          std::sort(order.begin(),
+                    order.end(),
+                    [&](const auto a, const auto b) {
+                      return columns[a] < columns[b];
+                    });
           row_start[row + 1] = row_start[row] + columns.size();
           std::vector<std::size_t> sorted_position(columns.size());
           for (std::size_t k = 0; k < order.size(); ++k)
@@ -85,18 +87,26 @@ namespace xray
       const SuiteSparse_long n = matrix.m();
       if (symbolic == nullptr)
         {
-          const auto status = umfpack_dl_symbolic(n, n, row_start.data(),
-                                                  column.data(), value.data(),
-                                                  &symbolic, control.data(),
+          const auto status = umfpack_dl_symbolic(n,
+                                                  n,
+                                                  row_start.data(),
+                                                  column.data(),
+                                                  value.data(),
+                                                  &symbolic,
+                                                  control.data(),
                                                   nullptr);
           AssertThrow(status == UMFPACK_OK,
                       ExcMessage("UMFPACK's symbolic analysis failed (status " +
                                  std::to_string(status) + ")"));
         }
       free_numeric();
-      const auto status =
-        umfpack_dl_numeric(row_start.data(), column.data(), value.data(),
-                           symbolic, &numeric, control.data(), nullptr);
+      const auto status = umfpack_dl_numeric(row_start.data(),
+                                             column.data(),
+                                             value.data(),
+                                             symbolic,
+                                             &numeric,
+                                             control.data(),
+                                             nullptr);
       AssertThrow(status == UMFPACK_OK,
                   ExcMessage("UMFPACK's numeric factorization failed (status " +
                              std::to_string(status) + ")"));
@@ -107,11 +117,16 @@ namespace xray
     SparseLU::solve(Vector<double> &x) const
     {
       // The arrays hold A^T column by column: solve with its transpose.
-      rhs = x;
-      const auto status =
-        umfpack_dl_solve(UMFPACK_At, row_start.data(), column.data(),
-                         value.data(), x.begin(), rhs.begin(), numeric,
-                         control.data(), nullptr);
+      rhs               = x;
+      const auto status = umfpack_dl_solve(UMFPACK_At,
+                                           row_start.data(),
+                                           column.data(),
+                                           value.data(),
+                                           x.begin(),
+                                           rhs.begin(),
+                                           numeric,
+                                           control.data(),
+                                           nullptr);
       AssertThrow(status == UMFPACK_OK,
                   ExcMessage("UMFPACK's solve failed (status " +
                              std::to_string(status) + ")"));

@@ -51,8 +51,8 @@ namespace xray
       std::vector<std::size_t> position;
       const SparsityPattern   *pattern = nullptr;
 
-      std::vector<double> control;
-      void               *symbolic = nullptr, *numeric = nullptr;
+      std::vector<double>    control;
+      void                  *symbolic = nullptr, *numeric = nullptr;
       mutable Vector<double> rhs;
 
       /// The sorted layout of @p sparsity; forgets the analysis.

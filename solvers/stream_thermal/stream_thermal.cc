@@ -8,7 +8,6 @@
 
 #include <boost/math/tools/roots.hpp>
 
-
 #include <algorithm>
 #include <cmath>
 #include <iomanip>
@@ -22,10 +21,10 @@ namespace xray
     double
     limit_criterion(const Parameters &parameters, const Crossing &crossing)
     {
-      const Material &m     = parameters.material;
-      const double    T0    = parameters.inlet_temperature;
-      const double    s     = parameters.allowed_molten_fraction;
-      const auto      heat  = [&](const double T) {
+      const Material &m    = parameters.material;
+      const double    T0   = parameters.inlet_temperature;
+      const double    s    = parameters.allowed_molten_fraction;
+      const auto      heat = [&](const double T) {
         return m.heat_capacity.integral(T0, T);
       };
       if (s == 0)
@@ -41,7 +40,8 @@ namespace xray
         std::clamp((T_cold - T_m) / parameters.melting_range, 0., 1.);
       return heat(std::min(T_cold, T_m)) + f * m.latent_heat +
              (T_cold > T_m + parameters.melting_range ?
-                m.heat_capacity.integral(T_m + parameters.melting_range, T_cold) :
+                m.heat_capacity.integral(T_m + parameters.melting_range,
+                                         T_cold) :
                 0.);
     }
 
@@ -59,21 +59,22 @@ namespace xray
     double
     lumped_limit_incident_power(const Parameters &parameters)
     {
-      const double heat = specific_heat_to_limit(parameters.material,
-                                                 parameters.inlet_temperature,
-                                                 parameters.temperature_limit,
-                                                 parameters.allowed_molten_fraction);
+      const double heat =
+        specific_heat_to_limit(parameters.material,
+                               parameters.inlet_temperature,
+                               parameters.temperature_limit,
+                               parameters.allowed_molten_fraction);
       // Slab: rho r_p dh per unit area, taken in while crossing, W_CS / v.
-      const double absorbed =
-        parameters.model == Model::slab ?
-          parameters.material.density * parameters.radius * heat *
-            parameters.spot_length * parameters.speed :
-          lumped_stream_limit(parameters.material,
-                              parameters.radius,
-                              parameters.packing,
-                              parameters.spot_length,
-                              parameters.speed,
-                              heat);
+      const double absorbed = parameters.model == Model::slab ?
+                                parameters.material.density *
+                                  parameters.radius * heat *
+                                  parameters.spot_length * parameters.speed :
+                                lumped_stream_limit(parameters.material,
+                                                    parameters.radius,
+                                                    parameters.packing,
+                                                    parameters.spot_length,
+                                                    parameters.speed,
+                                                    heat);
       return absorbed / parameters.split.at(parameters.tube_voltage).stream;
     }
 
@@ -86,10 +87,10 @@ namespace xray
       limit.lumped_power = lumped_limit_incident_power(parameters);
       limit.lumped_layer_power =
         limit.lumped_power / model.layer_weights()[model.layer()];
-      limit.evaluations  = 0;
+      limit.evaluations   = 0;
       const double target = limit_target(parameters);
-      Timer      timer;
-      const auto heat = [&](const double power) {
+      Timer        timer;
+      const auto   heat = [&](const double power) {
         ++limit.evaluations;
         const Crossing crossing = model.cross_spot(parameters, power, nullptr);
         limit.newton_iterations += crossing.newton_iterations;
@@ -105,8 +106,8 @@ namespace xray
       double P0 = limit.lumped_layer_power, f0 = heat(P0) - target;
       double P1 = P0 * (target / (f0 + target)), f1 = heat(P1) - target;
       bool   bracketed = false;
-      while (std::abs(P1 - P0) > 1e-10 * P1 &&
-             std::abs(f1) > 1e-10 * target && limit.evaluations < 30)
+      while (std::abs(P1 - P0) > 1e-10 * P1 && std::abs(f1) > 1e-10 * target &&
+             limit.evaluations < 30)
         {
           if ((f0 < 0) != (f1 < 0))
             {
@@ -114,11 +115,15 @@ namespace xray
               // in its melting range carries the Newton tolerance times
               // dH_f / (melting range), ~1e-6 of the target.
               boost::math::tools::eps_tolerance<double> tolerance(21);
-              std::uintmax_t iterations = 30;
-              const auto [a, b]         = boost::math::tools::toms748_solve(
+              std::uintmax_t                            iterations = 30;
+              const auto [a, b] = boost::math::tools::toms748_solve(
                 [&](const double P) { return heat(P) - target; },
-                std::min(P0, P1), std::max(P0, P1), P0 < P1 ? f0 : f1,
-                P0 < P1 ? f1 : f0, tolerance, iterations);
+                std::min(P0, P1),
+                std::max(P0, P1),
+                P0 < P1 ? f0 : f1,
+                P0 < P1 ? f1 : f0,
+                tolerance,
+                iterations);
               // The limit is the middle of the final bracket, whose ends are
               // both within the tolerance of the root: no further crossing
               // is needed unless TOMS 748 ran out of iterations.
@@ -158,34 +163,34 @@ namespace xray
       crossing_summary(const Crossing &c)
       {
         nlohmann::json s;
-        s["beam_power_W"]             = c.beam_power;
-        s["particle_power_W"]         = c.particle_power;
-        s["max_peak_temperature_K"]   = c.max_peak_temperature;
-        s["time_of_max_peak_s"]       = c.time_of_max_peak;
-        s["exit_time_s"]              = c.exit_time;
-        s["exit_peak_temperature_K"]  = c.exit_peak_temperature;
-        s["exit_mean_temperature_K"]  = c.exit_mean_temperature;
-        s["exit_min_temperature_K"]   = c.exit_min_temperature;
+        s["beam_power_W"]            = c.beam_power;
+        s["particle_power_W"]        = c.particle_power;
+        s["max_peak_temperature_K"]  = c.max_peak_temperature;
+        s["time_of_max_peak_s"]      = c.time_of_max_peak;
+        s["exit_time_s"]             = c.exit_time;
+        s["exit_peak_temperature_K"] = c.exit_peak_temperature;
+        s["exit_mean_temperature_K"] = c.exit_mean_temperature;
+        s["exit_min_temperature_K"]  = c.exit_min_temperature;
         s["exit_spread_K"] = c.exit_peak_temperature - c.exit_min_temperature;
-        s["max_spread_K"]             = c.max_spread;
-        s["max_molten_fraction"]      = c.max_molten_fraction;
-        s["exit_molten_fraction"]     = c.exit_molten_fraction;
-        s["energy_in_J"]              = c.energy_in;
-        s["energy_radiated_J"]        = c.energy_radiated;
-        s["energy_stored_J"]          = c.energy_stored;
-        s["energy_balance"] = std::isnan(c.energy_balance) ?
-                                nlohmann::json() :
-                                nlohmann::json(c.energy_balance);
-        s["time_steps"]               = c.time_steps;
-        s["newton_iterations"]        = c.newton_iterations;
-        s["jacobian_factorizations"]  = c.factorizations;
+        s["max_spread_K"]  = c.max_spread;
+        s["max_molten_fraction"]     = c.max_molten_fraction;
+        s["exit_molten_fraction"]    = c.exit_molten_fraction;
+        s["energy_in_J"]             = c.energy_in;
+        s["energy_radiated_J"]       = c.energy_radiated;
+        s["energy_stored_J"]         = c.energy_stored;
+        s["energy_balance"]          = std::isnan(c.energy_balance) ?
+                                         nlohmann::json() :
+                                         nlohmann::json(c.energy_balance);
+        s["time_steps"]              = c.time_steps;
+        s["newton_iterations"]       = c.newton_iterations;
+        s["jacobian_factorizations"] = c.factorizations;
         return s;
       }
 
       const char *
       model_name(const Model model)
       {
-        return model == Model::slab ? "slab" :
+        return model == Model::slab    ? "slab" :
                model == Model::three_d ? "3d" :
                                          "axisymmetric";
       }
@@ -213,43 +218,48 @@ namespace xray
         s["absorbed_fraction"]   = split.absorbed;
         s["layers"]              = p.layers;
         s["areal_density_monolayers"] = p.packing;
-        s["layer_weights"]       = model.layer_weights();
-        s["modelled_layer"]      = model.layer() + 1;
-        s["crossing_time_s"]     = p.crossing_time();
-        s["n_dofs"]              = model.n_dofs();
-        s["n_cells"]             = model.n_cells();
-        s["volume_error"]        = model.volume_error();
+        s["layer_weights"]            = model.layer_weights();
+        s["modelled_layer"]           = model.layer() + 1;
+        s["crossing_time_s"]          = p.crossing_time();
+        s["n_dofs"]                   = model.n_dofs();
+        s["n_cells"]                  = model.n_cells();
+        s["volume_error"]             = model.volume_error();
         s["n_mpi_ranks"] = Utilities::MPI::n_mpi_processes(MPI_COMM_WORLD);
         return s;
       }
 
       void
-      add_limit(nlohmann::json &s, const StreamLimit &limit,
-                const Parameters &p)
+      add_limit(nlohmann::json    &s,
+                const StreamLimit &limit,
+                const Parameters  &p)
       {
-        s["stream_limit_W"]          = limit.incident_power;
-        s["stream_absorbed_limit_W"] = limit.incident_power * limit.split.stream;
-        s["lumped_stream_limit_W"]   = limit.lumped_power;
+        s["stream_limit_W"] = limit.incident_power;
+        s["stream_absorbed_limit_W"] =
+          limit.incident_power * limit.split.stream;
+        s["lumped_stream_limit_W"] = limit.lumped_power;
         s["lumped_stream_absorbed_limit_W"] =
           limit.lumped_power * limit.split.stream;
-        s["stream_limit_over_lumped"] = limit.incident_power / limit.lumped_power;
-        s["lumped_layer_limit_W"]     = limit.lumped_layer_power;
+        s["stream_limit_over_lumped"] =
+          limit.incident_power / limit.lumped_power;
+        s["lumped_layer_limit_W"] = limit.lumped_layer_power;
         s["stream_limit_over_lumped_layer"] =
           limit.incident_power / limit.lumped_layer_power;
-        s["root_search_evaluations"]  = limit.evaluations;
+        s["root_search_evaluations"]             = limit.evaluations;
         s["root_search_newton_iterations"]       = limit.newton_iterations;
         s["root_search_jacobian_factorizations"] = limit.factorizations;
         s["root_search_time_s"]                  = limit.search_time;
-        s["anode_absorbed_limit_W"]   = limit.anode_absorbed_limit;
-        s["anode_limit_W"]            = limit.hybrid.anode_limit;
-        s["hybrid_limit_W"]           = limit.hybrid.hybrid_limit;
-        s["limited_by"]               = limit.hybrid.limited_by;
-        s["reference_power_W"]        = p.reference_power;
-        s["gain_over_reference"] = limit.hybrid.hybrid_limit / p.reference_power;
+        s["anode_absorbed_limit_W"]              = limit.anode_absorbed_limit;
+        s["anode_limit_W"]                       = limit.hybrid.anode_limit;
+        s["hybrid_limit_W"]                      = limit.hybrid.hybrid_limit;
+        s["limited_by"]                          = limit.hybrid.limited_by;
+        s["reference_power_W"]                   = p.reference_power;
+        s["gain_over_reference"] =
+          limit.hybrid.hybrid_limit / p.reference_power;
       }
 
       void
-      log_case(ConditionalOStream &log, const Parameters &p,
+      log_case(ConditionalOStream  &log,
+               const Parameters    &p,
                const ParticleModel &model)
       {
         const auto split = p.split.at(p.tube_voltage);
@@ -271,8 +281,10 @@ namespace xray
       }
 
       int
-      particle_heating(const Parameters &p, ParticleModel &model,
-                       RunOutput &output, nlohmann::json &s)
+      particle_heating(const Parameters &p,
+                       ParticleModel    &model,
+                       RunOutput        &output,
+                       nlohmann::json   &s)
       {
         const Crossing c = model.cross_spot(p, p.beam_power, &output);
         s["task"]        = "particle heating";
@@ -291,8 +303,10 @@ namespace xray
       }
 
       int
-      maximum_power(const Parameters &p, ParticleModel &model,
-                    RunOutput &output, nlohmann::json &s)
+      maximum_power(const Parameters &p,
+                    ParticleModel    &model,
+                    RunOutput        &output,
+                    nlohmann::json   &s)
       {
         const StreamLimit limit = find_stream_limit(p, model);
         // The crossing at the limit, with its history and fields.
@@ -304,13 +318,15 @@ namespace xray
                      << limit.search_time
                      << " s; the crossing at the limit with its output "
                      << timer.wall_time() << " s" << std::endl;
-        s["task"]        = "maximum power";
+        s["task"] = "maximum power";
         s.update(crossing_summary(c));
         add_limit(s, limit, p);
         output.log() << "  stream limit " << limit.incident_power
-                     << " W incident (" << limit.incident_power * limit.split.stream
+                     << " W incident ("
+                     << limit.incident_power * limit.split.stream
                      << " W absorbed; lumped " << limit.lumped_power
-                     << " W, ratio " << limit.incident_power / limit.lumped_power
+                     << " W, ratio "
+                     << limit.incident_power / limit.lumped_power
                      << "; lumped for this layer " << limit.lumped_layer_power
                      << " W, ratio "
                      << limit.incident_power / limit.lumped_layer_power << "; "
@@ -325,8 +341,10 @@ namespace xray
 
       /// One point of the limit curves: its parameters.
       Parameters
-      curve_point(const Parameters &base, const double T0, const double v,
-                  const double U)
+      curve_point(const Parameters &base,
+                  const double      T0,
+                  const double      v,
+                  const double      U)
       {
         Parameters p        = base;
         p.inlet_temperature = T0;
@@ -356,7 +374,7 @@ namespace xray
         for (unsigned int i = rank; i < points.size(); i += n_ranks)
           {
             const auto [T0, v, U] = points[i];
-            const Parameters p    = curve_point(base, T0, v, U);
+            const Parameters    p = curve_point(base, T0, v, U);
             std::vector<double> row(n_columns,
                                     std::numeric_limits<double>::quiet_NaN());
             row[0] = i;
@@ -384,10 +402,9 @@ namespace xray
             catch (const SolverError &error)
               {
                 row[n_columns - 1] = 1;
-                std::cerr << "stream-thermal: curve point " << i
-                          << " (U " << U << " V, v " << v << " m/s, inlet "
-                          << T0 << " K): " << one_line(error.what())
-                          << std::endl;
+                std::cerr << "stream-thermal: curve point " << i << " (U " << U
+                          << " V, v " << v << " m/s, inlet " << T0
+                          << " K): " << one_line(error.what()) << std::endl;
               }
             mine.insert(mine.end(), row.begin(), row.end());
             output.log() << "  point " << i + 1 << " of " << points.size()
@@ -429,7 +446,7 @@ namespace xray
               }
           }
         output.write_table("curves.csv", csv.str());
-        failed = Utilities::MPI::broadcast(comm, failed, 0);
+        failed             = Utilities::MPI::broadcast(comm, failed, 0);
         s["task"]          = "limit curves";
         s["curve_points"]  = points.size();
         s["failed_points"] = failed;

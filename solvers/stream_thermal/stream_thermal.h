@@ -18,19 +18,19 @@ namespace xray
     /// The stream limit at one operating point.
     struct StreamLimit
     {
-      double     incident_power;   // W, P_max,uP / S_uP by finite elements
-      double     lumped_power;     // W, the closed form over S_uP
+      double incident_power; // W, P_max,uP / S_uP by finite elements
+      double lumped_power;   // W, the closed form over S_uP
       /// W, the closed form for the modelled particle: over S_uP w_k (its
       /// layer's share; = lumped_power for one layer).
-      double     lumped_layer_power;
-      Crossing   crossing;         // at the limit
-      unsigned int evaluations;    // crossings the root search ran
+      double       lumped_layer_power;
+      Crossing     crossing;    // at the limit
+      unsigned int evaluations; // crossings the root search ran
       /// Their Newton iterations and Jacobian factorizations, and the
       /// search's wall time (s): where a limit's time goes.
-      unsigned int newton_iterations = 0, factorizations = 0;
-      double       search_time       = 0;
-      HybridLimit hybrid;
-      double      anode_absorbed_limit; // W
+      unsigned int           newton_iterations = 0, factorizations = 0;
+      double                 search_time = 0;
+      HybridLimit            hybrid;
+      double                 anode_absorbed_limit; // W
       EnergySplit::Fractions split;
     };
 

@@ -108,7 +108,7 @@ namespace
     if (from.empty())
       return;
     for (std::size_t at = text.find(from); at != std::string::npos;
-         at = text.find(from, at + to.size()))
+         at             = text.find(from, at + to.size()))
       text.replace(at, from.size(), to);
   }
 
@@ -137,7 +137,8 @@ namespace
     for (std::size_t i = 0; i < text.size(); ++i)
       if (text[i] == '\\' && i + 3 < text.size() && text[i + 1] == 'x')
         {
-          bytes += static_cast<char>(std::stoi(text.substr(i + 2, 2), nullptr, 16));
+          bytes +=
+            static_cast<char>(std::stoi(text.substr(i + 2, 2), nullptr, 16));
           i += 3;
         }
       else
@@ -185,9 +186,9 @@ namespace
   enum class Stage
   {
     command_line,
-    file,    // read_parameters()
-    check,   // the solver's parameter check
-    sweep,   // check_sweep(): both, at every point
+    file,  // read_parameters()
+    check, // the solver's parameter check
+    sweep, // check_sweep(): both, at every point
     n_stages
   };
   const char *const stage_names[] = {"command line",
@@ -273,7 +274,7 @@ namespace
     std::string prm_bytes, args_bytes; // what it holds
     std::string where;                 // "; input ...; reproduce: ...\n"
   };
-  PendingFinding            pending;
+  PendingFinding             pending;
   volatile std::sig_atomic_t iteration_running = 0;
   /// This executable, as the reproduce command names it.
   std::string program = "parameter_fuzzer";
@@ -390,8 +391,9 @@ namespace
     std::size_t
     below(const std::size_t n)
     {
-      return n == 0 ? 0 :
-                      std::uniform_int_distribution<std::size_t>(0, n - 1)(engine);
+      return n == 0 ?
+               0 :
+               std::uniform_int_distribution<std::size_t>(0, n - 1)(engine);
     }
     bool
     chance(const double p)
@@ -419,34 +421,157 @@ namespace
   interesting_values()
   {
     std::vector<std::string> values = {
-      "", " ", "0", "-0", "+0", "0.0", "-0.0", "1", "-1", "2", "0.5", "1.",
-      ".5", "+1", "--1", "1e", "1e+", "e5", "0e0", "1e308", "-1e308",
-      "1.7976931348623157e308", "1e309", "1e-300", "-1e-300", "1e-310",
-      "4.9e-324", "1e-400", "1e400", "nan", "NaN", "-nan", "nan(1)", "inf",
-      "-inf", "+inf", "infinity", "Infinity", "0x10", "0x1p3", "1d3",
-      "1,5", "1 2", "2147483647", "2147483648", "-2147483648", "-2147483649",
-      "4294967295", "4294967296", "9223372036854775807",
-      "9223372036854775808", "18446744073709551616",
-      "99999999999999999999999999999", "MAX_DOUBLE", "MIN_DOUBLE",
-      "MAX_INT", "MIN_INT", "true", "false", "yes", "none", "default",
-      "perfect", "unknown", "material", "formula", "melting point", "hottest",
-      ",", ",,", ";", ";;", ", 1", "1,", "1, 2", "1; 2", "1, , 2",
+      "",
+      " ",
+      "0",
+      "-0",
+      "+0",
+      "0.0",
+      "-0.0",
+      "1",
+      "-1",
+      "2",
+      "0.5",
+      "1.",
+      ".5",
+      "+1",
+      "--1",
+      "1e",
+      "1e+",
+      "e5",
+      "0e0",
+      "1e308",
+      "-1e308",
+      "1.7976931348623157e308",
+      "1e309",
+      "1e-300",
+      "-1e-300",
+      "1e-310",
+      "4.9e-324",
+      "1e-400",
+      "1e400",
+      "nan",
+      "NaN",
+      "-nan",
+      "nan(1)",
+      "inf",
+      "-inf",
+      "+inf",
+      "infinity",
+      "Infinity",
+      "0x10",
+      "0x1p3",
+      "1d3",
+      "1,5",
+      "1 2",
+      "2147483647",
+      "2147483648",
+      "-2147483648",
+      "-2147483649",
+      "4294967295",
+      "4294967296",
+      "9223372036854775807",
+      "9223372036854775808",
+      "18446744073709551616",
+      "99999999999999999999999999999",
+      "MAX_DOUBLE",
+      "MIN_DOUBLE",
+      "MAX_INT",
+      "MIN_INT",
+      "true",
+      "false",
+      "yes",
+      "none",
+      "default",
+      "perfect",
+      "unknown",
+      "material",
+      "formula",
+      "melting point",
+      "hottest",
+      ",",
+      ",,",
+      ";",
+      ";;",
+      ", 1",
+      "1,",
+      "1, 2",
+      "1; 2",
+      "1, , 2",
       "1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13",
-      "5e-6, 0.5e-3, 1e-3", "300:401", "300:401, 600:379", "300:401, 300:5",
-      "300:", ":", ":5", "1:2:3", "300:-1, 600:1", "300:nan", "0:0",
-      "30e3:0.2, 132e3:0.3", "132e3:0.3, 30e3:0.2", "400*x", "400*T",
-      "T", "-T", "0*T", "1/(T-300)", "1/0", "T/0", "sqrt(T-5000)",
-      "sqrt(-T)", "log(T-10)", "exp(T)", "T^1000", "1e308*T*T",
-      "if(T<500, 400, -1)", "if(T<500, 400)", "400+undefined", "rand()",
-      "sin(", "((((((((((T))))))))))", "pi", "2200*(T/300)^-1.2",
+      "5e-6, 0.5e-3, 1e-3",
+      "300:401",
+      "300:401, 600:379",
+      "300:401, 300:5",
+      "300:",
+      ":",
+      ":5",
+      "1:2:3",
+      "300:-1, 600:1",
+      "300:nan",
+      "0:0",
+      "30e3:0.2, 132e3:0.3",
+      "132e3:0.3, 30e3:0.2",
+      "400*x",
+      "400*T",
+      "T",
+      "-T",
+      "0*T",
+      "1/(T-300)",
+      "1/0",
+      "T/0",
+      "sqrt(T-5000)",
+      "sqrt(-T)",
+      "log(T-10)",
+      "exp(T)",
+      "T^1000",
+      "1e308*T*T",
+      "if(T<500, 400, -1)",
+      "if(T<500, 400)",
+      "400+undefined",
+      "rand()",
+      "sin(",
+      "((((((((((T))))))))))",
+      "pi",
+      "2200*(T/300)^-1.2",
       std::string(20000, '(') + "T" + std::string(20000, ')'),
       std::string(20000, '-') + "T",
-      "W", "Cu", "Mo", "diamond-cvd", "Cu, diamond-cvd", "W, W, W",
-      "User", "/", ".", "..", "/tmp", "/dev/null", "/dev/zero",
-      "/nonexistent/file.csv", "=", "a=b", "#", "\\", "x\\", "subsection",
-      "end", "set", "include", "Geometry/Radius=1", "\t1\t",
-      "\xff\xfe", "\xc3\x28", "caf\xc3\xa9", "\xed\xa0\x80", "\xef\xbb\xbf" "1",
-      std::string("1\0" "2", 3), std::string(300, '9'), std::string(4096, 'x'),
+      "W",
+      "Cu",
+      "Mo",
+      "diamond-cvd",
+      "Cu, diamond-cvd",
+      "W, W, W",
+      "User",
+      "/",
+      ".",
+      "..",
+      "/tmp",
+      "/dev/null",
+      "/dev/zero",
+      "/nonexistent/file.csv",
+      "=",
+      "a=b",
+      "#",
+      "\\",
+      "x\\",
+      "subsection",
+      "end",
+      "set",
+      "include",
+      "Geometry/Radius=1",
+      "\t1\t",
+      "\xff\xfe",
+      "\xc3\x28",
+      "caf\xc3\xa9",
+      "\xed\xa0\x80",
+      "\xef\xbb\xbf"
+      "1",
+      std::string("1\0"
+                  "2",
+                  3),
+      std::string(300, '9'),
+      std::string(4096, 'x'),
       std::string(200000, 'y'),
       []() {
         std::string list;
@@ -506,7 +631,8 @@ namespace
   /// line "# solver: NAME", else every solver whose entries accept the
   /// file, else (a file no solver reads) all of them.
   Seed
-  load_seed(const std::string &path, const std::vector<SolverDescription> &solvers)
+  load_seed(const std::string                    &path,
+            const std::vector<SolverDescription> &solvers)
   {
     Seed seed;
     seed.path = path;
@@ -583,7 +709,7 @@ namespace
   }
 
   std::vector<Seed>
-  load_corpus(const std::vector<std::string>        &directories,
+  load_corpus(const std::vector<std::string>       &directories,
               const std::vector<SolverDescription> &solvers)
   {
     std::vector<std::string> paths;
@@ -606,10 +732,10 @@ namespace
   /// What the mutations draw from.
   struct Ingredients
   {
-    std::vector<std::string> dictionary;   // interesting_values()
-    std::vector<std::string> seed_values;  // every value set in a seed
-    std::vector<std::string> seed_lines;   // every line of every seed
-    std::vector<std::string> file_names;   // for include and table entries
+    std::vector<std::string> dictionary;  // interesting_values()
+    std::vector<std::string> seed_values; // every value set in a seed
+    std::vector<std::string> seed_lines;  // every line of every seed
+    std::vector<std::string> file_names;  // for include and table entries
     /// Per solver: every entry's full name ("Section/Sub/Name") and default.
     std::vector<std::vector<std::pair<std::string, std::string>>> entries;
   };
@@ -742,7 +868,7 @@ namespace
       const std::string open = json ? "\"value\": \"" : "<value>";
       std::vector<std::size_t> starts;
       for (std::size_t at = text.find(open); at != std::string::npos;
-           at = text.find(open, at + 1))
+           at             = text.find(open, at + 1))
         starts.push_back(at + open.size());
       if (starts.empty())
         return text;
@@ -779,7 +905,8 @@ namespace
     }
 
     std::string
-    mutate_once(const std::string &text, const unsigned int solver,
+    mutate_once(const std::string &text,
+                const unsigned int solver,
                 const std::string &self)
     {
       std::vector<std::string> lines = split_lines(text);
@@ -802,7 +929,8 @@ namespace
             break;
           case 3: // replace a value
           case 4:
-            replace_value(lines, [this](const std::string &) { return value(); });
+            replace_value(lines,
+                          [this](const std::string &) { return value(); });
             break;
           case 5: // change a number in a value
             replace_value(lines, [this](const std::string &old) {
@@ -824,9 +952,14 @@ namespace
           case 9: // include itself, a missing file, another seed, ...
             {
               // Every spelling ParameterHandler might take for `include`.
-              static const std::vector<std::string> keyword = {
-                "include ", "include ", "include ", "INCLUDE ", "Include ",
-                "include\t", "  include ", "include"};
+              static const std::vector<std::string> keyword = {"include ",
+                                                               "include ",
+                                                               "include ",
+                                                               "INCLUDE ",
+                                                               "Include ",
+                                                               "include\t",
+                                                               "  include ",
+                                                               "include"};
               lines.insert(lines.begin() + random.below(n + 1),
                            random.pick(keyword) +
                              (random.chance(0.4) ?
@@ -837,9 +970,15 @@ namespace
           case 10: // a stray subsection or end
             {
               static const std::vector<std::string> stray = {
-                "subsection Geometry", "subsection Materials",
-                "subsection User material 1", "subsection Nowhere",
-                "subsection", "subsection  ", "end", "END", "end end",
+                "subsection Geometry",
+                "subsection Materials",
+                "subsection User material 1",
+                "subsection Nowhere",
+                "subsection",
+                "subsection  ",
+                "end",
+                "END",
+                "end end",
                 "subsection Heat source\nsubsection Heat source"};
               lines.insert(lines.begin() + random.below(n + 1),
                            random.pick(stray));
@@ -867,7 +1006,7 @@ namespace
         return;
       std::string      &line  = lines[random.pick(candidates)];
       const std::size_t start = value_start(line);
-      const std::string old   = line.substr(start, line.find('#', start) - start);
+      const std::string old = line.substr(start, line.find('#', start) - start);
       line = line.substr(0, start) + " " + change(Utilities::trim(old));
     }
 
@@ -899,8 +1038,7 @@ namespace
     std::string
     change_list(const std::string &text)
     {
-      const char delimiter =
-        text.find(';') != std::string::npos ? ';' : ',';
+      const char delimiter = text.find(';') != std::string::npos ? ';' : ',';
       std::vector<std::string> items;
       std::istringstream       input(text);
       std::string              item;
@@ -955,7 +1093,8 @@ namespace
             for (char &c : line)
               if (std::isalpha(static_cast<unsigned char>(c)))
                 {
-                  c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+                  c = static_cast<char>(
+                    std::toupper(static_cast<unsigned char>(c)));
                   break;
                 }
             break;
@@ -984,17 +1123,27 @@ namespace
     std::string
     change_bytes(std::string text)
     {
-      static const std::vector<char> bytes = {
-        '\0', '\n', '\r', '\t', '#', '=', '\\', ',', ';', ':', '/',
-        static_cast<char>(0x80), static_cast<char>(0xc3),
-        static_cast<char>(0xff)};
-      const unsigned int n = 1 + random.below(8);
+      static const std::vector<char> bytes = {'\0',
+                                              '\n',
+                                              '\r',
+                                              '\t',
+                                              '#',
+                                              '=',
+                                              '\\',
+                                              ',',
+                                              ';',
+                                              ':',
+                                              '/',
+                                              static_cast<char>(0x80),
+                                              static_cast<char>(0xc3),
+                                              static_cast<char>(0xff)};
+      const unsigned int             n     = 1 + random.below(8);
       for (unsigned int k = 0; k < n; ++k)
         {
-          const std::size_t at = random.below(text.size() + 1);
-          const char byte = random.chance(0.5) ?
-                              random.pick(bytes) :
-                              static_cast<char>(random.below(256));
+          const std::size_t at   = random.below(text.size() + 1);
+          const char        byte = random.chance(0.5) ?
+                                     random.pick(bytes) :
+                                     static_cast<char>(random.below(256));
           if (at == text.size() || random.chance(0.3))
             text.insert(text.begin() + at, byte);
           else if (random.chance(0.5))
@@ -1015,7 +1164,7 @@ namespace
                  const Ingredients &ingredients,
                  const unsigned int solver)
   {
-    const auto &entries = ingredients.entries[solver];
+    const auto &entries    = ingredients.entries[solver];
     auto        entry_name = [&]() {
       std::string name = random.pick(entries).first;
       switch (random.below(12))
@@ -1058,7 +1207,7 @@ namespace
     };
 
     std::vector<std::string> arguments;
-    const unsigned int n_sets =
+    const unsigned int       n_sets =
       random.chance(0.5) ? 0 : 1 + random.below(random.chance(0.7) ? 1 : 4);
     for (unsigned int k = 0; k < n_sets; ++k)
       if (random.chance(0.8))
@@ -1072,31 +1221,44 @@ namespace
       arguments.push_back("--check");
     if (random.chance(0.1))
       {
-        const unsigned int n_axes = random.chance(0.8) ? 1 : 2 + random.below(2);
+        const unsigned int n_axes =
+          random.chance(0.8) ? 1 : 2 + random.below(2);
         for (unsigned int a = 0; a < n_axes; ++a)
           {
-            std::string values;
+            std::string        values;
             const unsigned int n_values = 1 + random.below(4);
             for (unsigned int v = 0; v < n_values; ++v)
               values += (v ? "; " : "") + mutator.value();
             arguments.push_back("--sweep");
-            arguments.push_back((random.chance(0.9) ? entry_name() :
-                                                      mutator.value()) +
-                                "=" + values);
+            arguments.push_back(
+              (random.chance(0.9) ? entry_name() : mutator.value()) + "=" +
+              values);
           }
       }
     if (random.chance(0.05))
       {
-        static const std::vector<std::string> odd = {
-          "--help", "-h", "--version", "--print-parameters", "--bogus", "-x",
-          "-", "--", "", "--set", "--sweep", "--check=1", "--set=",
-          "second.prm", "\xff"};
+        static const std::vector<std::string> odd = {"--help",
+                                                     "-h",
+                                                     "--version",
+                                                     "--print-parameters",
+                                                     "--bogus",
+                                                     "-x",
+                                                     "-",
+                                                     "--",
+                                                     "",
+                                                     "--set",
+                                                     "--sweep",
+                                                     "--check=1",
+                                                     "--set=",
+                                                     "second.prm",
+                                                     "\xff"};
         arguments.insert(arguments.begin() + random.below(arguments.size() + 1),
                          random.pick(odd));
       }
     // The parameter file: mostly the input, at any place among the options.
-    const std::string file =
-      random.chance(0.97) ? input_placeholder : random.pick(ingredients.file_names);
+    const std::string file = random.chance(0.97) ?
+                               input_placeholder :
+                               random.pick(ingredients.file_names);
     if (random.chance(0.99))
       {
         // Not between an option and its value, where it would be the value.
@@ -1127,8 +1289,8 @@ namespace
     std::vector<std::string> corpus;
     std::string              work;
     std::string              findings;
-    unsigned int             timeout    = 5;    // s per iteration
-    unsigned long            memory_mb  = 4096; // address space beyond start-up
+    unsigned int             timeout   = 5;    // s per iteration
+    unsigned long            memory_mb = 4096; // address space beyond start-up
     std::vector<std::string> replay;
     std::string              log; // one line per input: its outcome
   };
@@ -1266,15 +1428,14 @@ namespace
     // (The extension too: ParameterHandler reads FILE.json as JSON.)
     const std::string prm_path = options.findings + "/" + finding_name +
                                  fs::path(input).extension().string();
-    pending.prm_path            = prm_path;
-    pending.args_path           = prm_path + ".args";
-    pending.prm_bytes           = c.text;
+    pending.prm_path  = prm_path;
+    pending.args_path = prm_path + ".args";
+    pending.prm_bytes = c.text;
     // An `include` of the input itself names the saved copy instead.
     replace_all(pending.prm_bytes, input, prm_path);
     pending.args_bytes = args_file_text(c, solvers);
-    pending.where      = " (" + solvers[c.solver].name + "); input " +
-                    prm_path + "; reproduce: " + program + " --replay " +
-                    prm_path + "\n";
+    pending.where = " (" + solvers[c.solver].name + "); input " + prm_path +
+                    "; reproduce: " + program + " --replay " + prm_path + "\n";
 
     std::string failure;
     iteration_running = 1;
@@ -1287,12 +1448,13 @@ namespace
       {
         std::ostringstream what;
         exception.print_info(what);
-        failure = "deal.II exception (not an input error): " +
-                  one_line(what.str());
+        failure =
+          "deal.II exception (not an input error): " + one_line(what.str());
       }
     catch (const std::exception &exception)
       {
-        failure = "exception (not an input error): " + one_line(exception.what());
+        failure =
+          "exception (not an input error): " + one_line(exception.what());
       }
     catch (...)
       {
@@ -1324,8 +1486,12 @@ namespace
               c.arguments = {"--check", input_placeholder};
             Outcome outcome;
             // A replay reports in the findings directory too.
-            if (!run_guarded(c, path, "replay-" + fs::path(path).stem().string(),
-                             options, solvers, outcome))
+            if (!run_guarded(c,
+                             path,
+                             "replay-" + fs::path(path).stem().string(),
+                             options,
+                             solvers,
+                             outcome))
               return 1;
             std::cout << path << " (" << solvers[s].name << "): "
                       << (outcome.valid ?
@@ -1362,8 +1528,13 @@ namespace
             ingredients.seed_values.push_back(Utilities::trim(
               line.substr(start, line.find('#', start) - start)));
         }
-    ingredients.file_names = {input, options.work, options.work + "/missing.prm",
-                              "/dev/null", "/dev/zero", "", "/"};
+    ingredients.file_names = {input,
+                              options.work,
+                              options.work + "/missing.prm",
+                              "/dev/null",
+                              "/dev/zero",
+                              "",
+                              "/"};
     for (const auto &seed : seeds)
       ingredients.file_names.push_back(seed.path);
     for (const auto &solver : solvers)
@@ -1392,24 +1563,25 @@ namespace
     std::cout << "parameter_fuzzer: seed " << options.seed << ", "
               << seeds.size() << " seed inputs (" << pairs.size()
               << " with their solvers), budget "
-              << (options.seconds >= 0 ? std::to_string(options.seconds) + " s" :
-                                         std::string("-"))
+              << (options.seconds >= 0 ?
+                    std::to_string(options.seconds) + " s" :
+                    std::string("-"))
               << " / "
-              << (options.iterations >= 0 ? std::to_string(options.iterations) +
-                                              " iterations" :
-                                            std::string("-"))
+              << (options.iterations >= 0 ?
+                    std::to_string(options.iterations) + " iterations" :
+                    std::string("-"))
               << ", time-out " << options.timeout << " s" << std::endl;
 
     std::ofstream log;
     if (!options.log.empty())
       log.open(options.log);
-    Random             random(options.seed);
-    Mutator            mutator(random, ingredients);
-    Counts             total;
-    std::vector<Counts> per_solver(solvers.size());
+    Random                 random(options.seed);
+    Mutator                mutator(random, ingredients);
+    Counts                 total;
+    std::vector<Counts>    per_solver(solvers.size());
     std::vector<long long> iterations_per_solver(solvers.size(), 0);
-    const auto         start = std::chrono::steady_clock::now();
-    auto               elapsed = [&]() {
+    const auto             start   = std::chrono::steady_clock::now();
+    auto                   elapsed = [&]() {
       return std::chrono::duration<double>(std::chrono::steady_clock::now() -
                                            start)
         .count();
@@ -1424,28 +1596,29 @@ namespace
           break;
         if (elapsed() >= next_progress)
           {
-            std::cout << "  " << std::fixed << std::setprecision(0)
-                      << elapsed() << " s: " << iteration << " inputs, "
-                      << total.valid << " valid, " << total.input_errors
-                      << " input errors" << std::endl;
+            std::cout << "  " << std::fixed << std::setprecision(0) << elapsed()
+                      << " s: " << iteration << " inputs, " << total.valid
+                      << " valid, " << total.input_errors << " input errors"
+                      << std::endl;
             next_progress += 60;
           }
 
         // The first pass checks every seed as it is (a regression test of
         // the corpus); then every input is a mutated seed.
-        const bool first_pass = iteration < static_cast<long long>(pairs.size());
+        const bool first_pass =
+          iteration < static_cast<long long>(pairs.size());
         const auto [k, s] = first_pass ? pairs[iteration] : random.pick(pairs);
-        const Seed &seed = seeds[k];
+        const Seed &seed  = seeds[k];
         Case        c;
-        c.solver = s;
+        c.solver         = s;
         std::string file = input;
         if (first_pass)
           {
-            c.text      = seed.text;
-            c.arguments = seed.arguments.empty() ?
-                            std::vector<std::string>{"--check",
-                                                     input_placeholder} :
-                            seed.arguments;
+            c.text = seed.text;
+            c.arguments =
+              seed.arguments.empty() ?
+                std::vector<std::string>{"--check", input_placeholder} :
+                seed.arguments;
             file = seed.path; // as it is, where it is
           }
         else
@@ -1454,11 +1627,12 @@ namespace
             // ParameterHandler::parse_input() picks by the file's extension.
             const unsigned int form =
               random.chance(0.05) ? 1 + random.below(2) : 0;
-            const std::string &tree = tree_forms[s][k][form == 2];
+            const std::string &tree      = tree_forms[s][k][form == 2];
             const std::string  extension = fs::path(seed.path).extension();
             if (form > 0 && !tree.empty())
               {
-                file   = options.work + (form == 1 ? "/input.json" : "/input.xml");
+                file =
+                  options.work + (form == 1 ? "/input.json" : "/input.xml");
                 c.text = mutator.mutate(tree, s, file, true);
               }
             else if (extension != ".prm") // a seed in JSON or XML form
@@ -1484,14 +1658,15 @@ namespace
         per_solver[s].add(outcome);
         if (log)
           log << iteration << '\t' << solvers[s].name << '\t'
-              << (outcome.valid ? "valid" : stage_names[static_cast<int>(outcome.stage)])
+              << (outcome.valid ? "valid" :
+                                  stage_names[static_cast<int>(outcome.stage)])
               << '\t' << one_line(outcome.message).substr(0, 160) << '\n';
         ++iterations_per_solver[s];
       }
 
     const double seconds = elapsed();
-    std::cout << std::fixed << std::setprecision(1)
-              << "iterations   " << iteration << "\n"
+    std::cout << std::fixed << std::setprecision(1) << "iterations   "
+              << iteration << "\n"
               << "seconds      " << seconds << "\n"
               << "inputs/s     " << iteration / std::max(seconds, 1e-9) << "\n"
               << "outcomes     valid " << total.valid << ", input error "

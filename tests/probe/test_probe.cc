@@ -5,6 +5,7 @@
 #include "probe.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 #include <vtkCellArray.h>
 #include <vtkDoubleArray.h>
 #include <vtkNew.h>
@@ -17,8 +18,6 @@
 #include <fstream>
 #include <sstream>
 
-#include <unistd.h>
-
 using namespace xray::probe;
 namespace fs = std::filesystem;
 
@@ -26,7 +25,10 @@ namespace
 {
   // f = 2x - 3y + z/2 + 7 + offset and v = (x, 2y, -z) on the box.
   double
-  linear_field(const double x, const double y, const double z, const double offset)
+  linear_field(const double x,
+               const double y,
+               const double z,
+               const double offset)
   {
     return 2 * x - 3 * y + 0.5 * z + 7 + offset;
   }
@@ -113,14 +115,15 @@ namespace
           write_vtu(box(0.5, 1, 2, offset), directory / (stem + ".1.vtu"));
           write_text(directory / (stem + ".pvtu"), pvtu(stem));
         }
-      write_text(directory / "result.pvd",
-                 "<?xml version=\"1.0\"?>\n"
-                 "<VTKFile type=\"Collection\" version=\"0.1\">\n"
-                 "  <Collection>\n"
-                 "    <DataSet timestep=\"0\" part=\"0\" file=\"step_0.pvtu\"/>\n"
-                 "    <DataSet timestep=\"1\" part=\"0\" file=\"step_1.pvtu\"/>\n"
-                 "  </Collection>\n"
-                 "</VTKFile>\n");
+      write_text(
+        directory / "result.pvd",
+        "<?xml version=\"1.0\"?>\n"
+        "<VTKFile type=\"Collection\" version=\"0.1\">\n"
+        "  <Collection>\n"
+        "    <DataSet timestep=\"0\" part=\"0\" file=\"step_0.pvtu\"/>\n"
+        "    <DataSet timestep=\"1\" part=\"0\" file=\"step_1.pvtu\"/>\n"
+        "  </Collection>\n"
+        "</VTKFile>\n");
     }
 
     void
@@ -261,7 +264,9 @@ TEST_F(ProbeTest, BadInputIsAnInputErrorNamingTheProblem)
       }
     return "no InputError";
   };
-  EXPECT_NE(message([&] { read_result(path("missing.pvd")); }).find("missing.pvd"),
+  EXPECT_NE(message([&] {
+              read_result(path("missing.pvd"));
+            }).find("missing.pvd"),
             std::string::npos);
 
   fs::remove(directory / "step_1.1.vtu");
@@ -270,12 +275,15 @@ TEST_F(ProbeTest, BadInputIsAnInputErrorNamingTheProblem)
     << missing_piece;
 
   write_text(directory / "broken.vtu", "<VTKFile type=\"Unstruct");
-  EXPECT_NE(message([&] { read_result(path("broken.vtu")); }).find("broken.vtu"),
+  EXPECT_NE(message([&] {
+              read_result(path("broken.vtu"));
+            }).find("broken.vtu"),
             std::string::npos);
 
   const auto result = read_result(path("step_0.pvtu"));
-  EXPECT_NE(message([&] { columns(*result, {"temperature_K"}); })
-              .find("no point field 'temperature_K'"),
+  EXPECT_NE(message([&] {
+              columns(*result, {"temperature_K"});
+            }).find("no point field 'temperature_K'"),
             std::string::npos);
   EXPECT_THROW(parse_point("1,2", "--from"), InputError);
   EXPECT_THROW(parse_point("1,2,x", "--from"), InputError);
@@ -322,7 +330,9 @@ TEST(ProbeCells, FindsTheFoldedHexahedron)
   auto folded = check_cells(*grid);
   EXPECT_EQ(folded.n_inverted, 1);
   EXPECT_LE(folded.min_scaled_jacobian, 0);
-  EXPECT_NEAR(folded.at_min_scaled_jacobian[0], (0.5 + 1 + 0.5 + 1 + 0.5 + 1 + 0.5 + 0.4) / 8, 1e-12);
+  EXPECT_NEAR(folded.at_min_scaled_jacobian[0],
+              (0.5 + 1 + 0.5 + 1 + 0.5 + 1 + 0.5 + 0.4) / 8,
+              1e-12);
 }
 
 

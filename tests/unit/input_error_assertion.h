@@ -38,8 +38,7 @@ namespace xray_test
                    << "\" does not contain \"" << fragment << "\"";
         if (message.find('\n') != std::string::npos)
           return ::testing::AssertionFailure()
-                 << "InputError message is not one line: \"" << message
-                 << "\"";
+                 << "InputError message is not one line: \"" << message << "\"";
         return ::testing::AssertionSuccess();
       }
     catch (const std::exception &other)
@@ -49,8 +48,7 @@ namespace xray_test
       }
     catch (...)
       {
-        return ::testing::AssertionFailure()
-               << "threw a non-std::exception";
+        return ::testing::AssertionFailure() << "threw a non-std::exception";
       }
     return ::testing::AssertionFailure() << "no exception thrown";
   }

@@ -3,17 +3,15 @@
 #include "meshes/anode_mesh.h"
 
 #include <deal.II/base/mpi.h>
-#include <deal.II/distributed/tria.h>
-
-#include <p8est_connectivity.h>
-
 #include <deal.II/base/point.h>
 #include <deal.II/base/tensor.h>
+#include <deal.II/distributed/tria.h>
 #include <deal.II/grid/tria.h>
 #include <deal.II/grid/tria_accessor.h>
 #include <deal.II/grid/tria_iterator.h>
 
 #include <gtest/gtest.h>
+#include <p8est_connectivity.h>
 
 #include <algorithm>
 #include <cmath>
@@ -102,8 +100,8 @@ namespace
           }
       }
     EXPECT_EQ(ids.size(), n_layers) << "every layer holds cells";
-    EXPECT_EQ(n_inverted, 0u) << "cells of non-positive measure, of "
-                              << triangulation.n_active_cells();
+    EXPECT_EQ(n_inverted, 0u)
+      << "cells of non-positive measure, of " << triangulation.n_active_cells();
 
     // Each interface is a full mesh plane: horizontal cell faces at that
     // depth cover the whole cross-section, seen from above and below.
@@ -115,9 +113,9 @@ namespace
             {
               bool on_plane = true;
               for (const unsigned int v : cell->face(f)->vertex_indices())
-                on_plane = on_plane &&
-                           std::abs(depth(cell->face(f)->vertex(v)) - top[i]) <
-                             eps;
+                on_plane =
+                  on_plane &&
+                  std::abs(depth(cell->face(f)->vertex(v)) - top[i]) < eps;
               if (!on_plane)
                 continue;
               (cell->material_id() == i - 1 ? area_above : area_below) +=
@@ -193,10 +191,12 @@ namespace
         EXPECT_NEAR(boundary_measure[boundary::heated_face],
                     boundary_measure[boundary::back_face],
                     1e-10 * R * R);
-        EXPECT_NEAR(boundary_measure[boundary::heated_face], M_PI * R * R,
+        EXPECT_NEAR(boundary_measure[boundary::heated_face],
+                    M_PI * R * R,
                     0.03 * M_PI * R * R);
         // Side: between the inscribed-polygon perimeter and 2 pi R, times H.
-        EXPECT_NEAR(boundary_measure[boundary::side_face], 2 * M_PI * R * H,
+        EXPECT_NEAR(boundary_measure[boundary::side_face],
+                    2 * M_PI * R * H,
                     0.03 * 2 * M_PI * R * H);
       }
   }
@@ -221,9 +221,9 @@ namespace
                                     cell->vertex(v | bit) - cell->vertex(v);
             }
           const double det =
-            dim == 2 ? edge[0][0] * edge[1][1] - edge[0][1] * edge[1][0] :
-                       scalar_product(edge[0], cross_product_3d(edge[1],
-                                                                edge[2]));
+            dim == 2 ?
+              edge[0][0] * edge[1][1] - edge[0][1] * edge[1][0] :
+              scalar_product(edge[0], cross_product_3d(edge[1], edge[2]));
           n_bad += !(det > 0);
         }
     return n_bad;
@@ -238,8 +238,7 @@ namespace
     std::map<double, Point<3>> rim; // by angle
     for (const auto &cell : triangulation.active_cell_iterators())
       for (const auto &face : cell->face_iterators())
-        if (face->at_boundary() &&
-            face->boundary_id() == boundary::side_face)
+        if (face->at_boundary() && face->boundary_id() == boundary::side_face)
           for (const unsigned int v : face->vertex_indices())
             {
               const Point<3> p = face->vertex(v);
@@ -313,8 +312,8 @@ TEST(GradedPoints, EndpointsMonotoneFirstStepAndGrowth)
       SCOPED_TRACE(std::to_string(c.start) + " .. " + std::to_string(c.end) +
                    ", h = " + std::to_string(c.first_step) +
                    ", q = " + std::to_string(c.growth));
-      const auto points = xray::meshes::graded_points(c.start, c.end,
-                                                       c.first_step, c.growth);
+      const auto points =
+        xray::meshes::graded_points(c.start, c.end, c.first_step, c.growth);
       ASSERT_GE(points.size(), 4u);
       EXPECT_EQ(points.front(), c.start);
       EXPECT_EQ(points.back(), c.end);
@@ -441,8 +440,8 @@ TEST(LayeredCylinder3d, MetalOnDiamond)
 
 TEST(LayeredCylinder2d, CellsAreValidAtEveryCorner)
 {
-  for (const auto &spec : {metal_on_diamond(), three_layers(),
-                           solid_tungsten()})
+  for (const auto &spec :
+       {metal_on_diamond(), three_layers(), solid_tungsten()})
     {
       Triangulation<2> tria;
       xray::meshes::make_layered_cylinder(tria, spec);
@@ -591,8 +590,8 @@ TEST(HalfBall2d, QuarterDiskBelowHeatedFace)
                 else if (face->boundary_id() == boundary::back_face)
                   EXPECT_NEAR(p.norm(), R, eps);
                 else
-                  ADD_FAILURE() << "unexpected boundary id "
-                                << int(face->boundary_id());
+                  ADD_FAILURE()
+                    << "unexpected boundary id " << int(face->boundary_id());
               }
           }
     }
@@ -654,8 +653,9 @@ TEST(HalfBall3d, HalfBallBelowHeatedFace)
               }
           }
     }
-  EXPECT_EQ(ids, (std::set<types::boundary_id>{boundary::heated_face,
-                                               boundary::back_face}));
+  EXPECT_EQ(ids,
+            (std::set<types::boundary_id>{boundary::heated_face,
+                                          boundary::back_face}));
   // Heated face: the (polygonal) disk of radius R.
   EXPECT_LT(heated_area, M_PI * R * R);
   EXPECT_GT(heated_area, 0.5 * M_PI * R * R);
@@ -677,10 +677,10 @@ TEST(LayeredCylinder3d, IsAValidP4estConnectivity)
   // deal.II's release library does not check this (its debug library
   // does); a violation crashed runs two refinements later. Ask p4est.
   static Utilities::MPI::MPI_InitFinalize mpi = [] {
-    static int    argc = 1;
-    static char   name[] = "unit_anode_mesh";
+    static int    argc           = 1;
+    static char   name[]         = "unit_anode_mesh";
     static char  *argv_storage[] = {name, nullptr};
-    static char **argv = argv_storage;
+    static char **argv           = argv_storage;
     return Utilities::MPI::MPI_InitFinalize(argc, argv, 1);
   }();
   for (const double growth : {1.2, 1.4, 2.0})
@@ -730,7 +730,9 @@ TEST(LayeredCylinder3d, HalfAndQuarterAreTheFullMeshRestricted)
           const Point<3> c = cell->center();
           EXPECT_GT(c[1], 0.);
           if (planes == 2)
-            EXPECT_GT(c[0], 0.);
+            {
+              EXPECT_GT(c[0], 0.);
+            }
           EXPECT_TRUE(full_centres.count({std::round(c[0] / R * 1e9),
                                           std::round(c[1] / R * 1e9),
                                           std::round(c[2] / R * 1e9)}))
@@ -760,7 +762,9 @@ TEST(LayeredCylinder3d, HalfAndQuarterAreTheFullMeshRestricted)
               else if (face->boundary_id() == boundary::back_face)
                 back += face->measure();
               else if (face->boundary_id() == boundary::side_face)
-                EXPECT_NEAR(axis_distance(face->center()), R, 0.05 * R);
+                {
+                  EXPECT_NEAR(axis_distance(face->center()), R, 0.05 * R);
+                }
             }
       EXPECT_NEAR(heated * factor, volume(full) / H, 1e-10 * volume(full) / H);
       EXPECT_NEAR(back, heated, 1e-10 * heated);

@@ -1,9 +1,9 @@
 // Unit tests of the anode thermal solver parameters
 // (solvers/anode_thermal/parameters.h): declare, set, parse, check.
-#include "input_error_assertion.h"
 #include "anode_thermal/parameters.h"
 #include "common/errors.h"
 #include "common/materials.h"
+#include "input_error_assertion.h"
 
 #include <deal.II/base/parameter_handler.h>
 
@@ -84,13 +84,14 @@ namespace
     ::testing::AssertionResult
     parse_fails_with(const std::vector<std::string> &fragments)
     {
-      return xray_test::throws_input_error_containing([this] { parse(); }, fragments);
+      return xray_test::throws_input_error_containing([this] { parse(); },
+                                                      fragments);
     }
 
     std::vector<std::pair<std::string, std::string>> settings;
-    std::unique_ptr<ParameterHandler>                 prm;
-    std::unique_ptr<MaterialLibrary>                  materials;
-    Parameters                                        parameters;
+    std::unique_ptr<ParameterHandler>                prm;
+    std::unique_ptr<MaterialLibrary>                 materials;
+    Parameters                                       parameters;
   };
 } // namespace
 
@@ -113,8 +114,7 @@ TEST_F(AnodeParameters, DefaultsParse)
   EXPECT_TRUE(parameters.circular_spot());
   EXPECT_DOUBLE_EQ(parameters.spot_hwhm_x, 50e-6);
   EXPECT_DOUBLE_EQ(parameters.spot_hwhm_y, 50e-6);
-  EXPECT_EQ(parameters.back_face.type,
-            FaceCondition::Type::fixed_temperature);
+  EXPECT_EQ(parameters.back_face.type, FaceCondition::Type::fixed_temperature);
   EXPECT_EQ(parameters.side_face.type, FaceCondition::Type::insulated);
   EXPECT_DOUBLE_EQ(parameters.coolant_temperature, 293.15);
   EXPECT_DOUBLE_EQ(parameters.anode_thickness(), 2e-3);
@@ -354,8 +354,8 @@ TEST_F(AnodeParameters, BackscatterErrors)
 {
   // Diamond has no tabulated eta_E: "material" on a diamond face fails.
   set("Geometry/Layer materials", "diamond-natural");
-  EXPECT_TRUE(parse_fails_with({"Energy backscatter fraction",
-                                "diamond-natural"}));
+  EXPECT_TRUE(
+    parse_fails_with({"Energy backscatter fraction", "diamond-natural"}));
   set("Heat source/Energy backscatter fraction", "0.05");
   EXPECT_NO_THROW(parse());
   EXPECT_NEAR(parameters.absorbed_power(), 95., 1e-10);
@@ -387,9 +387,8 @@ TEST_F(AnodeParameters, LayerTemperatureLimitMustBeAPositiveTemperature)
       set("Geometry/Layer temperature limits", limit);
       EXPECT_TRUE(parse_fails_with({"Layer temperature limits"}))
         << "accepted: limit of layer 0 = "
-        << (parameters.layers.empty() ?
-              std::nan("") :
-              parameters.layers[0].temperature_limit)
+        << (parameters.layers.empty() ? std::nan("") :
+                                        parameters.layers[0].temperature_limit)
         << " K";
     }
   set("Geometry/Layer temperature limits", "hot");
@@ -411,13 +410,15 @@ TEST_F(AnodeParameters, LineFocusAndTakeOffAngle)
   set("Heat source/Line length", "200e-6");
   set("Heat source/Take-off angle", "6");
   parse();
-  EXPECT_EQ(parameters.spot.kind(), xray::anode_thermal::SpotProfile::Kind::line);
+  EXPECT_EQ(parameters.spot.kind(),
+            xray::anode_thermal::SpotProfile::Kind::line);
   EXPECT_FALSE(parameters.circular_spot());
   EXPECT_NEAR(parameters.spot.fwhm_y(), 200e-6, 0.2e-6);
   EXPECT_NEAR(parameters.take_off_angle, 6 * M_PI / 180, 1e-15);
   // doc/theory.md section 1: a 200 um line at 6 degrees looks ~20 um long.
   EXPECT_NEAR(parameters.spot.fwhm_y() * std::sin(parameters.take_off_angle),
-              20.9e-6, 0.1e-6);
+              20.9e-6,
+              0.1e-6);
   set("Model", "axisymmetric");
   EXPECT_TRUE(parse_fails_with({"Spot shape = line", "Model = 3d"}));
 }

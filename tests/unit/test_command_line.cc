@@ -1,13 +1,12 @@
 // Unit tests of the command line and parameter-file layer
 // (solvers/common/command_line.h).
-#include "input_error_assertion.h"
 #include "common/command_line.h"
 #include "common/sweep.h"
+#include "input_error_assertion.h"
 
 #include <deal.II/base/parameter_handler.h>
 
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <filesystem>
@@ -74,7 +73,7 @@ namespace
     explicit TemporaryFile(const std::string &content)
     {
       static int counter = 0;
-      path = (std::filesystem::temp_directory_path() /
+      path               = (std::filesystem::temp_directory_path() /
               ("xray_unit_command_line_" + std::to_string(::getpid()) + "_" +
                std::to_string(counter++) + ".prm"))
                .string();
@@ -160,8 +159,7 @@ TEST(ApplyOverride, RejectsUnknownEntry)
   ParameterHandler prm;
   declare(prm);
   EXPECT_TRUE(xray_test::throws_input_error_containing(
-    [&] { xray::apply_override(prm, "Geometry/Radios=1e-3"); },
-    {"Radios"}));
+    [&] { xray::apply_override(prm, "Geometry/Radios=1e-3"); }, {"Radios"}));
   EXPECT_TRUE(xray_test::throws_input_error_containing(
     [&] { xray::apply_override(prm, "Materials/User material 1/Colour=red"); },
     {"Colour"}));
@@ -184,9 +182,11 @@ TEST(ApplyOverride, RejectsValueNotMatchingPattern)
 {
   ParameterHandler prm;
   declare(prm);
-  for (const std::string assignment :
-       {"Geometry/Radius=-1", "Geometry/Radius=abc", "Geometry/Cells=0",
-        "Geometry/Cells=2.5", "Model=2d"})
+  for (const std::string assignment : {"Geometry/Radius=-1",
+                                       "Geometry/Radius=abc",
+                                       "Geometry/Cells=0",
+                                       "Geometry/Cells=2.5",
+                                       "Model=2d"})
     {
       SCOPED_TRACE(assignment);
       EXPECT_TRUE(xray_test::throws_input_error_containing(
@@ -219,12 +219,11 @@ TEST(ReadParameters, ReadsFileThenAppliesOverridesInOrder)
                            "  set Radius = 4e-3\n"
                            "  set Cells  = 7\n"
                            "end\n");
-  ParameterHandler prm;
+  ParameterHandler    prm;
   declare(prm);
   xray::CommandLine command_line;
   command_line.parameter_file = file.path;
-  command_line.overrides      = {"Geometry/Radius=1e-3",
-                                 "Geometry/Radius=3e-3"};
+  command_line.overrides = {"Geometry/Radius=1e-3", "Geometry/Radius=3e-3"};
   xray::read_parameters(prm, command_line);
   EXPECT_EQ(prm.get("Model"), "3d");
   EXPECT_DOUBLE_EQ(radius(prm), 3e-3); // the last override wins
@@ -243,7 +242,7 @@ TEST(ReadParameters, UnknownEntryNamesFileAndLine)
                            "\n"
                            "  set Bogus = 1\n" // line 7
                            "end\n");
-  ParameterHandler prm;
+  ParameterHandler    prm;
   declare(prm);
   xray::CommandLine command_line;
   command_line.parameter_file = file.path;
@@ -261,15 +260,13 @@ TEST(ReadParameters, BadValueInFileNamesFile)
   const TemporaryFile file("subsection Geometry\n"
                            "  set Radius = -4e-3\n"
                            "end\n");
-  ParameterHandler prm;
+  ParameterHandler    prm;
   declare(prm);
   xray::CommandLine command_line;
   command_line.parameter_file = file.path;
   std::string message;
   EXPECT_TRUE(xray_test::throws_input_error_containing(
-    [&] { xray::read_parameters(prm, command_line); },
-    {file.path},
-    &message));
+    [&] { xray::read_parameters(prm, command_line); }, {file.path}, &message));
   EXPECT_TRUE(std::regex_search(message, std::regex("[Ll]ine\\D{0,3}2\\b")))
     << "no line number 2 in: " << message;
 }
@@ -280,14 +277,12 @@ TEST(ReadParameters, MissingFileIsAnInputError)
   declare(prm);
   xray::CommandLine command_line;
   command_line.parameter_file =
-    (std::filesystem::temp_directory_path() / "xray_no_such_file.prm")
-      .string();
+    (std::filesystem::temp_directory_path() / "xray_no_such_file.prm").string();
   EXPECT_TRUE(xray_test::throws_input_error_containing(
     [&] { xray::read_parameters(prm, command_line); },
     {command_line.parameter_file}));
   // A directory is not a parameter file either.
-  command_line.parameter_file =
-    std::filesystem::temp_directory_path().string();
+  command_line.parameter_file = std::filesystem::temp_directory_path().string();
   EXPECT_THROW(xray::read_parameters(prm, command_line), InputError);
 }
 
@@ -326,7 +321,7 @@ TEST(ParseCommandLine, FileAndRepeatableSet)
 TEST(ParseCommandLine, NoFileIsAnInputError)
 {
   EXPECT_TRUE(xray_test::throws_input_error_containing([] { parse({}); },
-                                            {"parameter file"}));
+                                                       {"parameter file"}));
   EXPECT_THROW(parse({"--set", "Model=3d"}), InputError);
 }
 
@@ -350,11 +345,12 @@ TEST(ParseCommandLine, MalformedCommandLinesAreInputErrors)
 // ------------------------------------------------------------------ sweeps
 TEST(ParseCommandLine, RepeatableSweep)
 {
-  const auto command_line = parse({"case.prm",
-                                   "--sweep",
-                                   "Heat source/Spot HWHM=5e-6; 10e-6",
-                                   "--sweep",
-                                   "Geometry/Layer materials=Cu, diamond-cvd; Mo, diamond-cvd"});
+  const auto command_line =
+    parse({"case.prm",
+           "--sweep",
+           "Heat source/Spot HWHM=5e-6; 10e-6",
+           "--sweep",
+           "Geometry/Layer materials=Cu, diamond-cvd; Mo, diamond-cvd"});
   ASSERT_EQ(command_line.sweeps.size(), 2u);
   EXPECT_EQ(command_line.sweeps[1],
             "Geometry/Layer materials=Cu, diamond-cvd; Mo, diamond-cvd");
@@ -362,8 +358,8 @@ TEST(ParseCommandLine, RepeatableSweep)
 
 TEST(ParseSweep, ValuesAreSeparatedBySemicolonsAndTrimmed)
 {
-  const xray::SweepAxis axis =
-    xray::parse_sweep("Geometry/Layer thicknesses = 1e-6, 0.5e-3 ;3e-6, 0.5e-3;");
+  const xray::SweepAxis axis = xray::parse_sweep(
+    "Geometry/Layer thicknesses = 1e-6, 0.5e-3 ;3e-6, 0.5e-3;");
   EXPECT_EQ(axis.parameter, "Geometry/Layer thicknesses");
   ASSERT_EQ(axis.values.size(), 2u);
   EXPECT_EQ(axis.values[0], "1e-6, 0.5e-3");
@@ -372,8 +368,10 @@ TEST(ParseSweep, ValuesAreSeparatedBySemicolonsAndTrimmed)
 
 TEST(ParseSweep, MalformedSweepsAreInputErrors)
 {
-  for (const std::string text : {"Heat source/Spot HWHM", "=1;2", "Model=", "Model= ; "})
-    EXPECT_TRUE(xray_test::throws_input_error_containing(
-      [&] { xray::parse_sweep(text); }, {"--sweep"}))
+  for (const std::string text :
+       {"Heat source/Spot HWHM", "=1;2", "Model=", "Model= ; "})
+    EXPECT_TRUE(
+      xray_test::throws_input_error_containing([&] { xray::parse_sweep(text); },
+                                               {"--sweep"}))
       << text;
 }

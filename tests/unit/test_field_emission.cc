@@ -40,7 +40,8 @@ namespace
     return std::abs(value - reference) / std::abs(reference);
   }
 
-  // Forbes (2006) barrier functions, transcribed here from doc/theory.md section 2.
+  // Forbes (2006) barrier functions, transcribed here from doc/theory.md
+  // section 2.
   double
   forbes_t(const double f)
   {
@@ -386,7 +387,7 @@ namespace
         for (unsigned int b = 0; b <= n_u; ++b)
           {
             const double u = double(b) / n_u;
-            needed = std::max(needed, B * (1 - u) - E_t * (1 - u * u));
+            needed         = std::max(needed, B * (1 - u) - E_t * (1 - u * u));
           }
         fraction += std::exp(-E_t - needed) * dE_t;
       }
@@ -395,9 +396,10 @@ namespace
 
   TEST(FieldEmissionRetarding, FractionAgainstOrbits)
   {
-    const double T  = 3000.;
-    const double kT = emission_constants::boltzmann_eV_per_K * T; // eV (checked
-                                                   // against CODATA above)
+    const double T = 3000.;
+    const double kT =
+      emission_constants::boltzmann_eV_per_K * T; // eV (checked
+                                                  // against CODATA above)
     for (const double x : {0.1, 0.5, 1., 2., 5., 10., 20.})
       {
         const double reference = escaping_fraction_by_orbits(x);
@@ -412,7 +414,8 @@ namespace
     EXPECT_EQ(retarded_thermionic_fraction(-1., T), 1.);
     // Far beyond underflow of the fraction, its logarithm stays exact.
     EXPECT_NEAR(log_retarded_thermionic_fraction(1e4 * kT, T),
-                std::log1p(1e4) - 1e4, 1e-9);
+                std::log1p(1e4) - 1e4,
+                1e-9);
     EXPECT_THROW(retarded_thermionic_fraction(1., 0.), std::invalid_argument);
   }
 
@@ -422,7 +425,7 @@ namespace
     // Without a retarding length the code's law has no retarding branch.
     EXPECT_EQ(emission_current_density(-1e6, hot), 0.);
     hot.retarding_length_m = 2.5e-6;
-    const double kT        = emission_constants::boltzmann_eV_per_K * 3000.; // eV
+    const double kT = emission_constants::boltzmann_eV_per_K * 3000.; // eV
     const double zero_field =
       1.20173e6 * 3000. * 3000. * std::exp(-4.5 / kT); // Richardson-Dushman
     for (const double F : {-1e3, -1e5, -4e5, -1e6})
@@ -460,12 +463,13 @@ namespace
   {
     EmitterSurface hot     = surface(4.5, 1., 3000., true);
     hot.retarding_length_m = 2.5e-6;
-    const double kT        = emission_constants::boltzmann_eV_per_K * 3000.; // eV
+    const double kT = emission_constants::boltzmann_eV_per_K * 3000.; // eV
     // Retarding: d ln J / dF = x / (1 + x) L / kT (x = |F| L / kT).
     for (const double F : {-1e4, -3e5, -1e6})
       {
         const double x = -F * 2.5e-6 / kT;
-        EXPECT_LT(relative_difference(log_emission_current_density_slope(F, hot),
+        EXPECT_LT(relative_difference(log_emission_current_density_slope(F,
+                                                                         hot),
                                       x / (1 + x) * 2.5e-6 / kT),
                   1e-5)
           << "F = " << F;
@@ -485,12 +489,12 @@ namespace
     for (const double F : {2e9, 4e9})
       {
         const double h = 1e-3 * F;
-        EXPECT_LT(relative_difference(
-                    log_emission_current_density_slope(F, cold),
-                    (log_murphy_good_current_density(F + h, 4.5) -
-                     log_murphy_good_current_density(F - h, 4.5)) /
-                      (2 * h)),
-                  1e-5)
+        EXPECT_LT(
+          relative_difference(log_emission_current_density_slope(F, cold),
+                              (log_murphy_good_current_density(F + h, 4.5) -
+                               log_murphy_good_current_density(F - h, 4.5)) /
+                                (2 * h)),
+          1e-5)
           << "F = " << F;
       }
     // No emission on either side: slope 0.

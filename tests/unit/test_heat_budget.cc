@@ -1,8 +1,8 @@
 // Unit tests of the stream's heat budget (solvers/stream_thermal/
 // heat_budget.h, doc/theory.md section 4): the split table, the lumped
 // stream limit, the hybrid limit, and the latent heats it uses.
-#include "input_error_assertion.h"
 #include "common/materials.h"
+#include "input_error_assertion.h"
 #include "stream_thermal/heat_budget.h"
 
 #include <gtest/gtest.h>
@@ -32,14 +32,18 @@ namespace
     EXPECT_TRUE(throws_input_error_containing([&] { split.at(20e3); },
                                               {"20000", "30000", "300000"}));
     EXPECT_TRUE(throws_input_error_containing(
-      [] { EnergySplit({30e3, 20e3}, {0.5, 0.5}, {0.1, 0.1}, {0.6, 0.6}, "T"); },
+      [] {
+        EnergySplit({30e3, 20e3}, {0.5, 0.5}, {0.1, 0.1}, {0.6, 0.6}, "T");
+      },
       {"increase"}));
     EXPECT_TRUE(throws_input_error_containing(
       [] { EnergySplit({30e3}, {1.2}, {0.1}, {0.6}, "T"); }, {"1.2"}));
     EXPECT_TRUE(throws_input_error_containing(
       [] { EnergySplit({30e3}, {0.7}, {0.4}, {0.9}, "T"); }, {"exceeds 1"}));
     EXPECT_TRUE(throws_input_error_containing(
-      [] { EnergySplit({30e3, 40e3}, {0.7}, {0.1}, {0.9}, "T"); },
+      [] {
+        EnergySplit({30e3, 40e3}, {0.7}, {0.1}, {0.9}, "T");
+      },
       {"2 tube voltages"}));
   }
 
@@ -53,12 +57,14 @@ namespace
     const double heat = specific_heat_to_limit(m, 1000, 3000, 0.5);
     EXPECT_DOUBLE_EQ(heat, 150 * 2000 + 0.5 * 2.8e5);
     // Mass flow of one monolayer's worth: n_A (4/3 pi r^3) rho v L.
-    const double mass_flow = areal_density(r, 1) * 4. / 3 * M_PI * r * r * r *
-                             m.density * v * L;
-    EXPECT_NEAR(lumped_stream_limit(m, r, 1, L, v, heat), mass_flow * heat,
+    const double mass_flow =
+      areal_density(r, 1) * 4. / 3 * M_PI * r * r * r * m.density * v * L;
+    EXPECT_NEAR(lumped_stream_limit(m, r, 1, L, v, heat),
+                mass_flow * heat,
                 1e-12 * mass_flow * heat);
     EXPECT_NEAR(lumped_stream_limit(m, r, 2, L, v, heat),
-                2 * mass_flow * heat, 1e-12 * mass_flow * heat);
+                2 * mass_flow * heat,
+                1e-12 * mass_flow * heat);
   }
 
   TEST(HybridLimit, TheSmallerOfTheStreamAndAnodeLimits)

@@ -2,10 +2,10 @@
 // electron range, backscatter laws, spot and depth profiles, depth-dose
 // tables. Figures are checked against doc/theory.md and against integrals
 // computed here independently of the implementation.
-#include "input_error_assertion.h"
 #include "anode_thermal/heat_source.h"
 #include "common/errors.h"
 #include "common/materials.h"
+#include "input_error_assertion.h"
 
 #include <gtest/gtest.h>
 
@@ -69,11 +69,15 @@ namespace
   // diamond ~13 um (quoted to two digits).
   TEST(ElectronRange, KanayaOkayamaAt50kVMatchesPhysicsBrief)
   {
-    const std::vector<std::pair<std::string, double>> expected{
-      {"Cu", 6.7e-6}, {"Mo", 6.4e-6}, {"Ag", 6.4e-6}, {"W", 4.0e-6},
-      {"diamond-cvd", 13e-6}};
+    const std::vector<std::pair<std::string, double>> expected{{"Cu", 6.7e-6},
+                                                               {"Mo", 6.4e-6},
+                                                               {"Ag", 6.4e-6},
+                                                               {"W", 4.0e-6},
+                                                               {"diamond-cvd",
+                                                                13e-6}};
     for (const auto &[name, range] : expected)
-      EXPECT_NEAR(kanaya_okayama_range(library.get(name), 50e3), range,
+      EXPECT_NEAR(kanaya_okayama_range(library.get(name), 50e3),
+                  range,
                   0.06 * range)
         << name;
   }
@@ -83,16 +87,16 @@ namespace
     const Material &cu = library.get("Cu");
     EXPECT_NEAR(kanaya_okayama_range(cu, 100e3) /
                   kanaya_okayama_range(cu, 50e3),
-                std::pow(2., 1.67), 1e-12);
+                std::pow(2., 1.67),
+                1e-12);
   }
 
   TEST(ElectronRange, MaterialWithoutAtomicDataIsAnInputError)
   {
-    Material unknown = library.get("Cu");
+    Material unknown      = library.get("Cu");
     unknown.name          = "mystery";
     unknown.atomic_number = std::numeric_limits<double>::quiet_NaN();
-    expect_input_error([&] { kanaya_okayama_range(unknown, 50e3); },
-                       "mystery");
+    expect_input_error([&] { kanaya_okayama_range(unknown, 50e3); }, "mystery");
   }
 
   // Measured thick-target backscatter coefficients near 20-30 keV (Reimer,
@@ -106,11 +110,14 @@ namespace
     EXPECT_NEAR(backscatter_coefficient(74, 30e3), 0.50, 0.03);
   }
 
-  // doc/theory.md section 1: eta_E ~0.17 Cu, ~0.24 Mo, ~0.26 Ag, ~0.3-0.37 W, +-20 %.
+  // doc/theory.md section 1: eta_E ~0.17 Cu, ~0.24 Mo, ~0.26 Ag, ~0.3-0.37 W,
+  // +-20 %.
   TEST(Backscatter, EnergyFractionWithinTheBriefsBand)
   {
-    const std::vector<std::pair<double, double>> estimates{
-      {29, 0.17}, {42, 0.24}, {47, 0.26}, {74, 0.335}};
+    const std::vector<std::pair<double, double>> estimates{{29, 0.17},
+                                                           {42, 0.24},
+                                                           {47, 0.26},
+                                                           {74, 0.335}};
     for (const auto &[Z, eta_E] : estimates)
       {
         const double value = energy_backscatter_fraction(Z, 50e3);
@@ -162,11 +169,12 @@ namespace
 
   TEST(DepthProfile, DepthDoseInAThickLayerDepositsAllWithinTheRange)
   {
-    const double       R = 6.7e-6;
+    const double       R       = 6.7e-6;
     const DepthProfile profile = DepthProfile::depth_dose({1e-3}, {R});
     EXPECT_NEAR(profile.deposited_fraction(), 1, 1e-14);
     EXPECT_NEAR(simpson([&](double d) { return profile.value(d); }, 0, R),
-                1, 1e-6);
+                1,
+                1e-6);
     EXPECT_EQ(profile.value(1.01 * R), 0);
     // Everhart-Hoff: lambda(0) = 0.60 and the maximum at y = 0.32, i.e.
     // u = 0.32 / 1.1 of the range; the curve's integral to 1.1 is 0.99826.
@@ -178,18 +186,19 @@ namespace
 
   TEST(DepthProfile, EnergyPassesIntoTheLayerBelowWithItsOwnStopping)
   {
-    const double R_metal = 6.7e-6, R_diamond = 13e-6, t = 3e-6;
+    const double       R_metal = 6.7e-6, R_diamond = 13e-6, t = 3e-6;
     const DepthProfile stack =
       DepthProfile::depth_dose({t, 0.5e-3}, {R_metal, R_diamond});
     EXPECT_NEAR(stack.deposited_fraction(), 1, 1e-14);
     // (Each integral stops short of the interface, where the density
     // jumps: the value exactly on it belongs to the layer below.)
-    const double interface_below = t * (1 - 1e-13), interface_above = t * (1 + 1e-13);
+    const double interface_below = t * (1 - 1e-13),
+                 interface_above = t * (1 + 1e-13);
     const double in_metal =
       simpson([&](double d) { return stack.value(d); }, 0, interface_below);
-    const double in_diamond =
-      simpson([&](double d) { return stack.value(d); },
-              interface_above, t + (1 - t / R_metal) * R_diamond);
+    const double in_diamond = simpson([&](double d) { return stack.value(d); },
+                                      interface_above,
+                                      t + (1 - t / R_metal) * R_diamond);
     EXPECT_NEAR(in_metal + in_diamond, 1, 1e-6);
     // The metal takes what the first t / R_metal of the range gets in a
     // homogeneous metal anode.
@@ -202,7 +211,8 @@ namespace
     // Across the interface the range-scaled depth is continuous: the
     // density jumps by the ratio of the ranges.
     EXPECT_NEAR(stack.value(t * (1 + 1e-9)) / stack.value(t * (1 - 1e-9)),
-                R_metal / R_diamond, 1e-6);
+                R_metal / R_diamond,
+                1e-6);
   }
 
   TEST(DepthProfile, AnodeThinnerThanTheRangeTransmitsTheRest)
@@ -234,25 +244,43 @@ namespace
 
   TEST(DepthProfile, MalformedTablesAreInputErrors)
   {
-    expect_input_error([&] { DepthProfile::table({{0, 1}}, 1e-3); },
-                       "at least 2");
-    expect_input_error([&] { DepthProfile::table({{0, 1}, {0, 2}}, 1e-3); },
-                       "depths must increase");
-    expect_input_error([&] { DepthProfile::table({{0, 1}, {1e-6, -1}}, 1e-3); },
-                       "deposition");
-    expect_input_error([&] { DepthProfile::table({{-1e-6, 1}, {1e-6, 1}}, 1e-3); },
-                       "depth");
-    expect_input_error([&] { DepthProfile::table({{0, 0}, {1e-6, 0}}, 1e-3); },
-                       "zero everywhere");
-    expect_input_error([&] { DepthProfile::table({{2e-3, 1}, {3e-3, 1}}, 1e-3); },
-                       "no deposition within the anode");
+    expect_input_error(
+      [&] {
+        DepthProfile::table({{0, 1}}, 1e-3);
+      },
+      "at least 2");
+    expect_input_error(
+      [&] {
+        DepthProfile::table({{0, 1}, {0, 2}}, 1e-3);
+      },
+      "depths must increase");
+    expect_input_error(
+      [&] {
+        DepthProfile::table({{0, 1}, {1e-6, -1}}, 1e-3);
+      },
+      "deposition");
+    expect_input_error(
+      [&] {
+        DepthProfile::table({{-1e-6, 1}, {1e-6, 1}}, 1e-3);
+      },
+      "depth");
+    expect_input_error(
+      [&] {
+        DepthProfile::table({{0, 0}, {1e-6, 0}}, 1e-3);
+      },
+      "zero everywhere");
+    expect_input_error(
+      [&] {
+        DepthProfile::table({{2e-3, 1}, {3e-3, 1}}, 1e-3);
+      },
+      "no deposition within the anode");
   }
 
   TEST(DepthProfile, TableFileIsReadWithCommentsAndCommas)
   {
-    const std::string file = write_file(
-      "depth-dose-good.csv",
-      "# depth (m), deposition\n0, 0\n1e-6 3   # peak\n\n4e-6,0\n");
+    const std::string file =
+      write_file("depth-dose-good.csv",
+                 "# depth (m), deposition\n0, 0\n1e-6 3   # peak\n\n4e-6,0\n");
     const DepthProfile table = DepthProfile::read_table(file, 1e-3);
     EXPECT_NEAR(table.value(1e-6), 2 / 4e-6, 1e-3);
   }
@@ -267,7 +295,8 @@ namespace
       write_file("depth-dose-extra.csv", "0 1 5\n1e-6 2\n");
     expect_input_error([&] { DepthProfile::read_table(extra, 1e-3); },
                        "depth-dose-extra.csv:1");
-    expect_input_error([&] { DepthProfile::read_table("/nonexistent/table.csv", 1e-3); },
-                       "cannot open '/nonexistent/table.csv'");
+    expect_input_error(
+      [&] { DepthProfile::read_table("/nonexistent/table.csv", 1e-3); },
+      "cannot open '/nonexistent/table.csv'");
   }
 } // namespace

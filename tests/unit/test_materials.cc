@@ -2,9 +2,9 @@
 // the published formulas and tables it is built from (sources cited there).
 // Reference values are computed in this file from the published formulas,
 // or by hand, never by the code under test.
-#include "input_error_assertion.h"
 #include "common/errors.h"
 #include "common/materials.h"
+#include "input_error_assertion.h"
 
 #include <deal.II/base/parameter_handler.h>
 
@@ -31,8 +31,8 @@ namespace
   double
   tolias_k(const double T)
   {
-    return 149.441 - 45.466e-3 * T + 13.193e-6 * T * T -
-           1.484e-9 * T * T * T + 3.866e6 / (T * T);
+    return 149.441 - 45.466e-3 * T + 13.193e-6 * T * T - 1.484e-9 * T * T * T +
+           3.866e6 / (T * T);
   }
 
   // Its antiderivative (by hand): the Kirchhoff transform is K(T1) - K(T0).
@@ -87,13 +87,13 @@ TEST(Tungsten, ConductivityDerivativeMatchesFiniteDifference)
     {
       const double h  = 1e-2;
       const double fd = (tolias_k(T + h) - tolias_k(T - h)) / (2 * h);
-      EXPECT_NEAR(w.conductivity.derivative(T), fd,
-                  1e-6 * std::abs(fd) + 1e-10)
+      EXPECT_NEAR(w.conductivity.derivative(T), fd, 1e-6 * std::abs(fd) + 1e-10)
         << "T = " << T;
       // And consistent with the library's own values.
       const double fd_lib =
         (w.conductivity.value(T + h) - w.conductivity.value(T - h)) / (2 * h);
-      EXPECT_NEAR(w.conductivity.derivative(T), fd_lib,
+      EXPECT_NEAR(w.conductivity.derivative(T),
+                  fd_lib,
                   1e-6 * std::abs(fd_lib) + 1e-10);
     }
   // k falls with T over the whole solid range (phonon/electron scattering).
@@ -105,8 +105,8 @@ TEST(Tungsten, HeatCapacityPerKilogramInAllThreeRanges)
 {
   const Material &w = library().get("W");
   // Solid fit (300-3080 K), the 3080-3695 K line, and the liquid.
-  for (const double T : {300., 600., 1000., 2500., 3000., 3300., 3600., 3700.,
-                         4000.})
+  for (const double T :
+       {300., 600., 1000., 2500., 3000., 3300., 3600., 3700., 4000.})
     {
       const double expected = tolias_cp_molar(T) / tungsten_molar_mass;
       EXPECT_NEAR(w.heat_capacity.value(T), expected, 1e-10 * expected)
@@ -136,23 +136,27 @@ TEST(Tungsten, MeltingPointDensityAndBackscatter)
 
 TEST(Tungsten, KirchhoffTransformMatchesAnalyticAntiderivative)
 {
-  const Material &w        = library().get("W");
-  const double    expected = tolias_k_antiderivative(3000.) -
-                          tolias_k_antiderivative(300.);
+  const Material &w = library().get("W");
+  const double    expected =
+    tolias_k_antiderivative(3000.) - tolias_k_antiderivative(300.);
   EXPECT_NEAR(expected, 301107.9381, 1e-3); // hand value of the same
-  EXPECT_NEAR(w.conductivity.integral(300., 3000.), expected,
+  EXPECT_NEAR(w.conductivity.integral(300., 3000.),
+              expected,
               1e-10 * std::abs(expected));
   // Additive over sub-intervals and antisymmetric in its limits.
   EXPECT_NEAR(w.conductivity.integral(300., 1200.) +
                 w.conductivity.integral(1200., 3000.),
-              expected, 1e-10 * expected);
-  EXPECT_NEAR(w.conductivity.integral(3000., 300.), -expected,
+              expected,
+              1e-10 * expected);
+  EXPECT_NEAR(w.conductivity.integral(3000., 300.),
+              -expected,
               1e-10 * expected);
   EXPECT_EQ(w.conductivity.integral(500., 500.), 0.);
   // Melting point, as used by Eq. (2) with k(T).
-  const double to_melting = tolias_k_antiderivative(3695.) -
-                            tolias_k_antiderivative(293.15);
-  EXPECT_NEAR(w.conductivity.integral(293.15, 3695.), to_melting,
+  const double to_melting =
+    tolias_k_antiderivative(3695.) - tolias_k_antiderivative(293.15);
+  EXPECT_NEAR(w.conductivity.integral(293.15, 3695.),
+              to_melting,
               1e-10 * to_melting);
 }
 
@@ -207,11 +211,14 @@ TEST(TabulatedMetals, DataMatchTheirTables)
       EXPECT_NEAR(m.conductivity.value(300.), row.k300, 1e-9);
       EXPECT_NEAR(m.conductivity.value(600.), row.k600, 1e-9);
       EXPECT_NEAR(m.conductivity.value(1000.), row.k1000, 1e-9);
-      EXPECT_NEAR(m.heat_capacity.value(300.), row.cp300 / row.molar_mass,
+      EXPECT_NEAR(m.heat_capacity.value(300.),
+                  row.cp300 / row.molar_mass,
                   1e-9);
-      EXPECT_NEAR(m.heat_capacity.value(600.), row.cp600 / row.molar_mass,
+      EXPECT_NEAR(m.heat_capacity.value(600.),
+                  row.cp600 / row.molar_mass,
                   1e-9);
-      EXPECT_NEAR(m.heat_capacity.value(1000.), row.cp1000 / row.molar_mass,
+      EXPECT_NEAR(m.heat_capacity.value(1000.),
+                  row.cp1000 / row.molar_mass,
                   1e-9);
       EXPECT_NEAR(row.molar_mass * 1e3, m.atomic_mass, 1e-9);
       EXPECT_TRUE(m.melts());
@@ -245,21 +252,25 @@ TEST(Diamond, PowerLawConductivities)
 
   EXPECT_NEAR(natural.conductivity.value(300.), 2200., 1e-9);
   // 2200 * 2^-1.2 = 957.6056196...
-  EXPECT_NEAR(natural.conductivity.value(600.), 2200. * std::pow(2., -1.2),
+  EXPECT_NEAR(natural.conductivity.value(600.),
+              2200. * std::pow(2., -1.2),
               1e-9);
   EXPECT_NEAR(natural.conductivity.value(600.), 957.6056196257, 1e-6);
   EXPECT_NEAR(c12.conductivity.value(300.), 3300., 1e-9);
   EXPECT_NEAR(c12.conductivity.value(600.), 1250.46616737108, 1e-6);
   EXPECT_NEAR(c12.conductivity.value(1000.),
-              3300. * std::pow(1000. / 300., -1.4), 1e-9);
+              3300. * std::pow(1000. / 300., -1.4),
+              1e-9);
   // CVD thermal grade: 1800-2000 W/(m K) at 300 K, same exponent as natural.
   EXPECT_GE(cvd.conductivity.value(300.), 1800. - 1e-9);
   EXPECT_LE(cvd.conductivity.value(300.), 2000. + 1e-9);
   EXPECT_NEAR(cvd.conductivity.value(900.) / cvd.conductivity.value(300.),
-              std::pow(3., -1.2), 1e-12);
+              std::pow(3., -1.2),
+              1e-12);
   // 12C is ~50 % above natural at 300 K.
   EXPECT_NEAR(c12.conductivity.value(300.) / natural.conductivity.value(300.),
-              1.5, 0.01);
+              1.5,
+              0.01);
 
   // d/dT [k300 (T/300)^n] = n k / T.
   for (const double T : {300., 777., 1500.})
@@ -297,13 +308,15 @@ TEST(Diamond, KirchhoffTransformOfPowerLaw)
   const double expected =
     2200. * 300. / (-0.2) * (std::pow(1800. / 300., -0.2) - 1.);
   EXPECT_NEAR(expected, 993870.508053789, 1e-6);
-  EXPECT_NEAR(library().get("diamond-natural").conductivity.integral(300.,
-                                                                     1800.),
-              expected, 1e-10 * expected);
+  EXPECT_NEAR(
+    library().get("diamond-natural").conductivity.integral(300., 1800.),
+    expected,
+    1e-10 * expected);
   const double expected_12c =
     3300. * 300. / (-0.4) * (std::pow(1500. / 300., -0.4) - 1.);
   EXPECT_NEAR(library().get("diamond-12c").conductivity.integral(300., 1500.),
-              expected_12c, 1e-10 * expected_12c);
+              expected_12c,
+              1e-10 * expected_12c);
 }
 
 // ------------------------------------- heat capacity up to the melting point
@@ -314,17 +327,21 @@ namespace
 
   // NASA Glenn polynomial of Ag(cr), 200-1235.08 K (McBride, Zehe & Gordon,
   // NASA/TP-2002-211556; CODATA values): c_p/R = sum_i a_i T^(i-2), i = 0..6.
-  constexpr double silver_coefficients[7] = {
-    -7.099236470e4, 7.254788020e2,   1.066518380e-1, 5.529541550e-3,
-    -4.425590850e-6, 2.091668120e-9, -3.888924460e-13};
+  constexpr double silver_coefficients[7] = {-7.099236470e4,
+                                             7.254788020e2,
+                                             1.066518380e-1,
+                                             5.529541550e-3,
+                                             -4.425590850e-6,
+                                             2.091668120e-9,
+                                             -3.888924460e-13};
 
   double
   silver_cp_molar(const double T)
   {
     const double *a = silver_coefficients;
-    return gas_constant * (a[0] / (T * T) + a[1] / T + a[2] + a[3] * T +
-                           a[4] * T * T + a[5] * T * T * T +
-                           a[6] * T * T * T * T);
+    return gas_constant *
+           (a[0] / (T * T) + a[1] / T + a[2] + a[3] * T + a[4] * T * T +
+            a[5] * T * T * T + a[6] * T * T * T * T);
   }
 
   // Its antiderivative (by hand), J/mol.
@@ -359,29 +376,30 @@ namespace
     }
   };
   // Rh, FCC_A1: 298.15-1200 K and 1200-2237 K.
-  const GibbsEnergy rhodium_low = {
-    -7848.828, -24.0178336, -.003424186, -1.68032e-07, 55846, 0, 0};
-  const GibbsEnergy rhodium_high = {
-    -28367.852, -48.3766632, .00966345, -1.512774e-06, 3348162, 0, 0};
+  const GibbsEnergy rhodium_low =
+    {-7848.828, -24.0178336, -.003424186, -1.68032e-07, 55846, 0, 0};
+  const GibbsEnergy rhodium_high =
+    {-28367.852, -48.3766632, .00966345, -1.512774e-06, 3348162, 0, 0};
   const GibbsEnergy &
   rhodium(const double T)
   {
     return T <= 1200 ? rhodium_low : rhodium_high;
   }
   // C, DIAMOND_A4, 298.15-6000 K.
-  const GibbsEnergy diamond_gibbs = {
-    -16359.441, -24.31, -4.723e-04, 0, 2698000, -2.61e+08, 1.11e+10};
+  const GibbsEnergy diamond_gibbs =
+    {-16359.441, -24.31, -4.723e-04, 0, 2698000, -2.61e+08, 1.11e+10};
 
   // The Debye c_v, 9 R (T/Theta)^3 int_0^{Theta/T} x^4 e^x / (e^x - 1)^2 dx
   // (Simpson's rule).
   double
   debye_cv_molar(const double T, const double theta)
   {
-    const double   x_max = theta / T;
-    const unsigned n     = 400;
-    const double   dx    = x_max / n;
-    auto integrand = [](const double x) {
-      return x == 0 ? 0 : std::pow(x, 4) * std::exp(x) / std::pow(std::expm1(x), 2);
+    const double   x_max     = theta / T;
+    const unsigned n         = 400;
+    const double   dx        = x_max / n;
+    auto           integrand = [](const double x) {
+      return x == 0 ? 0 :
+                                std::pow(x, 4) * std::exp(x) / std::pow(std::expm1(x), 2);
     };
     double sum = integrand(0) + integrand(x_max);
     for (unsigned i = 1; i < n; ++i)
@@ -449,7 +467,8 @@ TEST(HeatCapacity, JanafRowsToTheMeltingPoint)
   EXPECT_NEAR(cp_molar("Cu", 1329), 0.5 * (32.143 + 33.353), 1e-9);
   // Cr to the 2180 K melting point along JANAF's crystal table, whose
   // continuation reads 56.785 at 2200 K.
-  EXPECT_NEAR(cp_molar("Cr", 2180), 55.174 + (56.785 - 55.174) * 50. / 70.,
+  EXPECT_NEAR(cp_molar("Cr", 2180),
+              55.174 + (56.785 - 55.174) * 50. / 70.,
               1e-3);
   // Every 5 K: Cr within 1 % of the NIST WebBook's Shomate fit of JANAF
   // (t = T/1000), Mo within 0.2 % of the NASA Glenn polynomial of JANAF's
@@ -459,30 +478,44 @@ TEST(HeatCapacity, JanafRowsToTheMeltingPoint)
     if (T < 600)
       return 7.489737 + 71.50498 * t - 91.67562 * t * t + 46.04450 * t * t * t +
              0.138157 / (t * t);
-    return 18.46508 + 5.477986 * t + 7.904329 * t * t -
-           1.147848 * t * t * t + 1.265791 / (t * t);
+    return 18.46508 + 5.477986 * t + 7.904329 * t * t - 1.147848 * t * t * t +
+           1.265791 / (t * t);
   };
   auto molybdenum_nasa = [](const double T) {
-    const double a[3][7] = {{-4.961689320e4, 4.280941190e2, 7.671984690e-1,
-                             5.731518250e-3, -6.381641180e-6, 3.708192420e-9,
-                             -7.917347080e-13},
-                            {-3.617592720e6, 1.474639904e4, -2.136672658e1,
-                             2.118577261e-2, -9.789741690e-6, 2.496130112e-9,
-                             -2.422303123e-13},
-                            {4.759909590e9, -5.321527320e6, -8.747403120e2,
-                             3.794789480, -2.131568725e-3, 4.974075900e-7,
-                             -4.325425090e-11}};
-    const double *c = a[T < 1000 ? 0 : T < 2200 ? 1 : 2];
-    return gas_constant * (c[0] / (T * T) + c[1] / T + c[2] + c[3] * T +
-                           c[4] * T * T + c[5] * T * T * T +
-                           c[6] * T * T * T * T);
+    const double  a[3][7] = {{-4.961689320e4,
+                              4.280941190e2,
+                              7.671984690e-1,
+                              5.731518250e-3,
+                              -6.381641180e-6,
+                              3.708192420e-9,
+                              -7.917347080e-13},
+                             {-3.617592720e6,
+                              1.474639904e4,
+                              -2.136672658e1,
+                              2.118577261e-2,
+                              -9.789741690e-6,
+                              2.496130112e-9,
+                              -2.422303123e-13},
+                             {4.759909590e9,
+                              -5.321527320e6,
+                              -8.747403120e2,
+                              3.794789480,
+                              -2.131568725e-3,
+                              4.974075900e-7,
+                              -4.325425090e-11}};
+    const double *c       = a[T < 1000 ? 0 : T < 2200 ? 1 : 2];
+    return gas_constant *
+           (c[0] / (T * T) + c[1] / T + c[2] + c[3] * T + c[4] * T * T +
+            c[5] * T * T * T + c[6] * T * T * T * T);
   };
   for (double T = 300; T <= 2130; T += 5)
-    EXPECT_NEAR(cp_molar("Cr", T), chromium_shomate(T),
+    EXPECT_NEAR(cp_molar("Cr", T),
+                chromium_shomate(T),
                 1e-2 * chromium_shomate(T))
       << "Cr at " << T << " K";
   for (double T = 300; T <= 2895; T += 5)
-    EXPECT_NEAR(cp_molar("Mo", T), molybdenum_nasa(T),
+    EXPECT_NEAR(cp_molar("Mo", T),
+                molybdenum_nasa(T),
                 2e-3 * molybdenum_nasa(T))
       << "Mo at " << T << " K";
 }
@@ -493,7 +526,8 @@ TEST(HeatCapacity, SilverFollowsTheNasaPolynomial)
   for (const double T : {300., 600., 1000., 1234.9})
     EXPECT_NEAR(cp_molar("Ag", T), silver_cp_molar(T), 5e-4) << T << " K";
   for (double T = 300; T <= 1234.9; T += 5)
-    EXPECT_NEAR(cp_molar("Ag", T), silver_cp_molar(T),
+    EXPECT_NEAR(cp_molar("Ag", T),
+                silver_cp_molar(T),
                 1e-3 * silver_cp_molar(T))
       << T << " K";
 }
@@ -504,11 +538,13 @@ TEST(HeatCapacity, RhodiumFollowsSgte)
     EXPECT_NEAR(cp_molar("Rh", T), rhodium(T).heat_capacity(T), 5e-4)
       << T << " K";
   for (double T = 300; T <= 2237; T += 5)
-    EXPECT_NEAR(cp_molar("Rh", T), rhodium(T).heat_capacity(T),
+    EXPECT_NEAR(cp_molar("Rh", T),
+                rhodium(T).heat_capacity(T),
                 1e-3 * rhodium(T).heat_capacity(T))
       << T << " K";
   // The two SGTE pieces meet at 1200 K.
-  EXPECT_NEAR(rhodium_low.heat_capacity(1200), rhodium_high.heat_capacity(1200),
+  EXPECT_NEAR(rhodium_low.heat_capacity(1200),
+              rhodium_high.heat_capacity(1200),
               2e-2);
   // Arblaster, Platinum Metals Rev. 40 (1996) 62: 24.90 J/(mol K) at 298.15 K.
   EXPECT_NEAR(rhodium_low.heat_capacity(298.15), 24.90, 0.01);
@@ -524,7 +560,8 @@ TEST(HeatCapacity, DiamondFollowsSgteToBeyondGraphitisation)
         EXPECT_NEAR(cp_molar(name, T), diamond_gibbs.heat_capacity(T), 5e-4)
           << T << " K";
       for (double T = 300; T <= 2000; T += 5)
-        EXPECT_NEAR(cp_molar(name, T), diamond_gibbs.heat_capacity(T),
+        EXPECT_NEAR(cp_molar(name, T),
+                    diamond_gibbs.heat_capacity(T),
                     3e-3 * diamond_gibbs.heat_capacity(T))
           << T << " K";
       // Held at the 2000 K value beyond the table.
@@ -534,7 +571,8 @@ TEST(HeatCapacity, DiamondFollowsSgteToBeyondGraphitisation)
   // Victor (1962): a Debye function with Theta = 1860 K describes the drop-
   // calorimetry data, 273-1073 K; c_p exceeds this c_v increasingly with T.
   for (const double T : {300., 400., 500., 700., 900., 1073.})
-    EXPECT_NEAR(cp_molar("diamond-cvd", T), debye_cv_molar(T, 1860.),
+    EXPECT_NEAR(cp_molar("diamond-cvd", T),
+                debye_cv_molar(T, 1860.),
                 1.2e-2 * debye_cv_molar(T, 1860.))
       << T << " K";
   // Not the classical limit at room temperature: ~ 0.25 x 3R.
@@ -548,9 +586,11 @@ TEST(HeatCapacity, LiquidAboveTheMeltingPoint)
       SCOPED_TRACE(melt.name);
       // The solid's last row, then the liquid from 1 K above on.
       EXPECT_NEAR(cp_molar(melt.name, melt.table_melting_point + 1),
-                  melt.liquid_cp, 5e-4);
+                  melt.liquid_cp,
+                  5e-4);
       EXPECT_NEAR(cp_molar(melt.name, melt.table_melting_point + 500),
-                  melt.liquid_cp, 5e-4);
+                  melt.liquid_cp,
+                  5e-4);
       EXPECT_EQ(library().get(melt.name).heat_capacity.derivative(
                   melt.table_melting_point + 10),
                 0.);
@@ -560,14 +600,19 @@ TEST(HeatCapacity, LiquidAboveTheMeltingPoint)
 TEST(HeatCapacity, TablesAreContinuousPositiveAndRiseInTheSolid)
 {
   const double three_r = 3 * gas_constant;
-  for (const std::string name :
-       {"Mo", "Cu", "Ag", "Rh", "Cr", "diamond-natural", "diamond-cvd",
-        "diamond-12c"})
+  for (const std::string name : {"Mo",
+                                 "Cu",
+                                 "Ag",
+                                 "Rh",
+                                 "Cr",
+                                 "diamond-natural",
+                                 "diamond-cvd",
+                                 "diamond-12c"})
     {
       SCOPED_TRACE(name);
-      const Material &m   = library().get(name);
-      const auto     &c_p = m.heat_capacity;
-      const double    end = m.melts() ? m.melting_point : 2000.;
+      const Material &m        = library().get(name);
+      const auto     &c_p      = m.heat_capacity;
+      const double    end      = m.melts() ? m.melting_point : 2000.;
       double          previous = c_p.value(300.);
       for (double T = 250; T < end + 600; T += 0.5)
         {
@@ -599,8 +644,7 @@ TEST(HeatCapacity, TablesAreContinuousPositiveAndRiseInTheSolid)
 TEST(HeatCapacity, EnthalpyIntegratesTheTables)
 {
   const double T_ref = 298.15;
-  for (const std::string name :
-       {"Mo", "Cu", "Ag", "Rh", "Cr", "diamond-cvd"})
+  for (const std::string name : {"Mo", "Cu", "Ag", "Rh", "Cr", "diamond-cvd"})
     {
       SCOPED_TRACE(name);
       const Material &m = library().get(name);
@@ -611,10 +655,17 @@ TEST(HeatCapacity, EnthalpyIntegratesTheTables)
       // the step to the liquid, and beyond the table's end. Next to the
       // step (1 K wide, H tabulated every 2 K) the cubic is off by a few
       // hundredths of a kelvin's worth of the step in c_p.
-      const double step = std::abs(m.heat_capacity.value(end + 2) -
-                                   m.heat_capacity.value(end));
-      for (const double T : {350., 999.5, 0.5 * (T_ref + end), end - 0.5, end,
-                             end + 0.5, end + 1.5, end + 3, end + 400})
+      const double step =
+        std::abs(m.heat_capacity.value(end + 2) - m.heat_capacity.value(end));
+      for (const double T : {350.,
+                             999.5,
+                             0.5 * (T_ref + end),
+                             end - 0.5,
+                             end,
+                             end + 0.5,
+                             end + 1.5,
+                             end + 3,
+                             end + 400})
         {
           const double exact = m.heat_capacity.integral(T_ref, T);
           EXPECT_NEAR(H.value(T), exact, 2e-6 * exact + 0.05 * step)
@@ -628,7 +679,8 @@ TEST(HeatCapacity, EnthalpyIntegratesTheTables)
           previous = H.value(T);
         }
       for (const double T : {455., 1117., 0.5 * (T_ref + end)})
-        EXPECT_NEAR(H.heat_capacity(T), m.heat_capacity.value(T),
+        EXPECT_NEAR(H.heat_capacity(T),
+                    m.heat_capacity.value(T),
                     2e-3 * m.heat_capacity.value(T))
           << T << " K";
     }
@@ -756,7 +808,8 @@ TEST(TemperatureFunction, ParseExpression)
   const auto f = TemperatureFunction::parse("2200*(T/300)^-1.2", "k");
   EXPECT_FALSE(f.is_constant());
   EXPECT_NEAR(f.value(600.), 2200. * std::pow(2., -1.2), 1e-9);
-  EXPECT_NEAR(f.derivative(600.), -1.2 * f.value(600.) / 600.,
+  EXPECT_NEAR(f.derivative(600.),
+              -1.2 * f.value(600.) / 600.,
               1e-5 * std::abs(f.value(600.) / 600.));
   const auto g = TemperatureFunction::parse("100 + 0.5*T", "k");
   EXPECT_NEAR(g.value(400.), 300., 1e-12);
@@ -764,15 +817,21 @@ TEST(TemperatureFunction, ParseExpression)
   // int_300^500 (100 + T/2) dT = 100*200 + (500^2 - 300^2)/4 = 60000
   EXPECT_NEAR(g.integral(300., 500.), 60000., 1e-7);
   // pi is known to expressions.
-  EXPECT_NEAR(TemperatureFunction::parse("pi*T", "k").value(2.), 2 * M_PI,
+  EXPECT_NEAR(TemperatureFunction::parse("pi*T", "k").value(2.),
+              2 * M_PI,
               1e-12);
 }
 
 TEST(TemperatureFunction, ParseRejectsMalformedInput)
 {
-  for (const std::string bad :
-       {"300:abc", "abc:401", "300:401:500", "2*(T", "", "   ", "2*X",
-        "300:1, 300:2"})
+  for (const std::string bad : {"300:abc",
+                                "abc:401",
+                                "300:401:500",
+                                "2*(T",
+                                "",
+                                "   ",
+                                "2*X",
+                                "300:1, 300:2"})
     {
       SCOPED_TRACE("input \"" + bad + "\"");
       EXPECT_TRUE(xray_test::throws_input_error_containing(
@@ -786,8 +845,14 @@ TEST(TemperatureFunction, ParseRejectsMalformedInput)
 TEST(MaterialLibrary, KnowsAllBuiltInMaterials)
 {
   const auto names = library().names();
-  for (const std::string name : {"W", "Mo", "Cu", "Ag", "Rh", "Cr",
-                                 "diamond-natural", "diamond-cvd",
+  for (const std::string name : {"W",
+                                 "Mo",
+                                 "Cu",
+                                 "Ag",
+                                 "Rh",
+                                 "Cr",
+                                 "diamond-natural",
+                                 "diamond-cvd",
                                  "diamond-12c"})
     {
       EXPECT_NE(std::find(names.begin(), names.end(), name), names.end())
@@ -816,7 +881,8 @@ namespace
     }
 
     void
-    set(const unsigned int slot, const std::string &entry,
+    set(const unsigned int slot,
+        const std::string &entry,
         const std::string &value)
     {
       prm.enter_subsection("Materials");
@@ -943,8 +1009,7 @@ TEST_F(UserMaterials, RejectsBackscatterOutsideUnitInterval)
       local.leave_subsection();
       MaterialLibrary lib;
       EXPECT_TRUE(xray_test::throws_input_error_containing(
-        [&] { lib.parse_parameters(local); },
-        {"Energy backscatter fraction"}));
+        [&] { lib.parse_parameters(local); }, {"Energy backscatter fraction"}));
     }
   // 0 and 0.99 are fine.
   set(1, "Name", "ok");

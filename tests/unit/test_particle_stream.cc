@@ -2,18 +2,15 @@
 // particle_stream.h): lattice and layer positions, input checks, the
 // sphere-surface manifold, the gmsh tetrahedral mesh (boundary ids, curved
 // surfaces under a quadratic mapping) and the 2D slab section.
-#include "meshes/particle_stream.h"
-
 #include "input_error_assertion.h"
+#include "meshes/particle_stream.h"
 
 #include <deal.II/base/mpi.h>
 #include <deal.II/base/quadrature_lib.h>
 #include <deal.II/base/table.h>
-
 #include <deal.II/fe/fe_simplex_p.h>
 #include <deal.II/fe/fe_values.h>
 #include <deal.II/fe/mapping_fe.h>
-
 #include <deal.II/grid/tria.h>
 #include <deal.II/grid/tria_accessor.h>
 #include <deal.II/grid/tria_iterator.h>
@@ -69,7 +66,7 @@ namespace
   StreamLayout
   single_layer(const PatchShape shape)
   {
-    StreamLayout layout = paper_layout();
+    StreamLayout layout     = paper_layout();
     layout.shape            = shape;
     layout.n_layers         = 1;
     layout.stream_thickness = 0;
@@ -138,7 +135,9 @@ namespace
         EXPECT_EQ(a.layer, 0u);
         EXPECT_DOUBLE_EQ(a.radius, layout.particle_radius);
         // One layer: lowest surface at the anode gap.
-        EXPECT_NEAR(a.center[2], layout.anode_gap + layout.particle_radius, 1e-18);
+        EXPECT_NEAR(a.center[2],
+                    layout.anode_gap + layout.particle_radius,
+                    1e-18);
       }
     EXPECT_EQ(n_six, 5u * 9u); // rows 1..5, particles 1..9 of each row
 
@@ -169,8 +168,8 @@ namespace
         // rings * p from the centre.
         double max_radius = 0;
         for (const auto &a : particles)
-          max_radius = std::max(max_radius,
-                                std::hypot(a.center[0], a.center[1]));
+          max_radius =
+            std::max(max_radius, std::hypot(a.center[0], a.center[1]));
         EXPECT_NEAR(max_radius, rings * layout.lattice_pitch, 1e-15);
         if (rings > 0)
           {
@@ -228,14 +227,14 @@ namespace
 
   TEST(ParticleLayout, LayerShiftsAreSeededAndStayInsideTheStream)
   {
-    StreamLayout layout           = paper_layout();
-    layout.lattice_pitch          = 9e-6; // room for any shift
-    layout.layer_shift_amplitude  = 1e-6;
-    layout.seed                   = 1;
-    const auto first              = make_particle_stream(layout);
-    const auto again              = make_particle_stream(layout);
-    layout.seed                   = 2;
-    const auto other              = make_particle_stream(layout);
+    StreamLayout layout          = paper_layout();
+    layout.lattice_pitch         = 9e-6; // room for any shift
+    layout.layer_shift_amplitude = 1e-6;
+    layout.seed                  = 1;
+    const auto first             = make_particle_stream(layout);
+    const auto again             = make_particle_stream(layout);
+    layout.seed                  = 2;
+    const auto other             = make_particle_stream(layout);
     ASSERT_EQ(first.size(), 385u);
     ASSERT_EQ(other.size(), 385u);
 
@@ -255,8 +254,8 @@ namespace
         EXPECT_LE(high,
                   (layout.anode_gap + layout.stream_thickness) * (1 + 1e-12));
         for (const auto &a : *particles)
-          EXPECT_LE(std::abs(a.center[2] - (layout.anode_gap + 2.5e-6 +
-                                            a.layer * 3.75e-6)),
+          EXPECT_LE(std::abs(a.center[2] -
+                             (layout.anode_gap + 2.5e-6 + a.layer * 3.75e-6)),
                     layout.layer_shift_amplitude * (1 + 1e-12));
       }
 
@@ -273,7 +272,7 @@ namespace
 
   TEST(ParticleLayout, BadInputsNameTheParameter)
   {
-    const auto fails = [](const StreamLayout              &layout,
+    const auto fails = [](const StreamLayout             &layout,
                           const std::vector<std::string> &fragments) {
       return throws_input_error_containing(
         [&] { make_particle_stream(layout); }, fragments);
@@ -312,7 +311,7 @@ namespace
 
   TEST(StreamDomain, CheckNamesTheOffendingParticle)
   {
-    const auto fails = [](const StreamDomain               &domain,
+    const auto fails = [](const StreamDomain             &domain,
                           const std::vector<std::string> &fragments) {
       return throws_input_error_containing([&] { check_domain(domain); },
                                            fragments);
@@ -358,31 +357,34 @@ namespace
     EXPECT_EQ(manifold.sphere_of_surface_point(Point<3>(3.5, 2, 3)), 1u);
     EXPECT_EQ(manifold.sphere_of_surface_point(a + Point<3>(1e-6 * r, 0, 0)),
               numbers::invalid_unsigned_int);
-    EXPECT_EQ(manifold.sphere_of_surface_point(off), numbers::invalid_unsigned_int);
+    EXPECT_EQ(manifold.sphere_of_surface_point(off),
+              numbers::invalid_unsigned_int);
 
     // Midpoint of an edge on the sphere: on the sphere, radially above
     // the chord midpoint.
-    const std::vector<Point<3>> ab = {a, b};
+    const std::vector<Point<3>> ab   = {a, b};
     const std::vector<double>   half = {0.5, 0.5};
-    const Point<3>              m = manifold.get_new_point(make_array_view(ab),
-                                                      make_array_view(half));
+    const Point<3>              m =
+      manifold.get_new_point(make_array_view(ab), make_array_view(half));
     EXPECT_NEAR(m.distance(c), r, 1e-15);
     const Tensor<1, 3> chord = (a + b) / 2 - c;
     EXPECT_NEAR((m - c) * chord, r * chord.norm(), 1e-15);
 
     // One point off the sphere: plain average.
     const std::vector<Point<3>> a_off = {a, off};
-    EXPECT_LT(manifold.get_new_point(make_array_view(a_off), make_array_view(half))
+    EXPECT_LT(manifold
+                .get_new_point(make_array_view(a_off), make_array_view(half))
                 .distance((a + off) / 2),
               1e-15);
     // Points on two different spheres: plain average.
     const std::vector<Point<3>> two = {a, Point<3>(2.5, 2, 3)};
-    EXPECT_LT(manifold.get_new_point(make_array_view(two), make_array_view(half))
+    EXPECT_LT(manifold
+                .get_new_point(make_array_view(two), make_array_view(half))
                 .distance(Point<3>(2, 2, 3)),
               1e-15);
     // Zero weights do not count (MappingFE's edge rows of a cell).
     const std::vector<Point<3>> cell_vertices = {a, off, b, Point<3>()};
-    const std::vector<double>   edge_row = {0.5, 0, 0.5, 0};
+    const std::vector<double>   edge_row      = {0.5, 0, 0.5, 0};
     EXPECT_LT(manifold
                 .get_new_point(make_array_view(cell_vertices),
                                make_array_view(edge_row))
@@ -391,7 +393,9 @@ namespace
 
     // get_new_points: row by row the same.
     Table<2, double> weights(3, 4);
-    const double     rows[3][4] = {{0.5, 0, 0.5, 0}, {0.5, 0.5, 0, 0}, {0.25, 0.25, 0.25, 0.25}};
+    const double     rows[3][4] = {{0.5, 0, 0.5, 0},
+                                   {0.5, 0.5, 0, 0},
+                                   {0.25, 0.25, 0.25, 0.25}};
     for (unsigned int q = 0; q < 3; ++q)
       for (unsigned int i = 0; i < 4; ++i)
         weights(q, i) = rows[q][i];
@@ -418,7 +422,8 @@ namespace
     SphereSurfaceManifold with_chord({{c, r}});
     const Point<3>        d = c + Point<3>(0, -r, 0);
     with_chord.add_interior_chord(b, a);
-    EXPECT_LT(with_chord.get_new_point(make_array_view(ab), make_array_view(half))
+    EXPECT_LT(with_chord
+                .get_new_point(make_array_view(ab), make_array_view(half))
                 .distance((a + b) / 2),
               1e-15);
     with_chord.get_new_points(make_array_view(cell_vertices),
@@ -426,11 +431,13 @@ namespace
                               make_array_view(new_points));
     EXPECT_LT(new_points[0].distance((a + b) / 2), 1e-15);
     const auto chord_copy = with_chord.clone();
-    EXPECT_LT(chord_copy->get_new_point(make_array_view(ab), make_array_view(half))
+    EXPECT_LT(chord_copy
+                ->get_new_point(make_array_view(ab), make_array_view(half))
                 .distance((a + b) / 2),
               1e-15);
     const std::vector<Point<3>> ad = {a, d};
-    EXPECT_NEAR(with_chord.get_new_point(make_array_view(ad), make_array_view(half))
+    EXPECT_NEAR(with_chord
+                  .get_new_point(make_array_view(ad), make_array_view(half))
                   .distance(c),
                 r,
                 1e-15);
@@ -444,15 +451,16 @@ namespace
     for (unsigned int i = 0; i < 6; ++i)
       for (unsigned int j = 0; j < 6; ++j)
         for (unsigned int k = 0; k < 3; ++k)
-          spheres.push_back({Point<3>(3e-6 * i, 3e-6 * j + 0.5e-6 * i, 2.5e-6 * k + 5e-6),
-                             1e-6 * (1 + 0.1 * ((i + j + k) % 3))});
+          spheres.push_back(
+            {Point<3>(3e-6 * i, 3e-6 * j + 0.5e-6 * i, 2.5e-6 * k + 5e-6),
+             1e-6 * (1 + 0.1 * ((i + j + k) % 3))});
     spheres.push_back({Point<3>(), 1e-4});
     const SphereSurfaceManifold manifold(spheres);
     for (unsigned int s = 0; s < spheres.size(); ++s)
       for (const Point<3> &direction :
            {Point<3>(1, 0, 0), Point<3>(0, -1, 0), Point<3>(0.48, 0.6, -0.64)})
-        EXPECT_EQ(manifold.sphere_of_surface_point(spheres[s].center +
-                                                   spheres[s].radius * direction),
+        EXPECT_EQ(manifold.sphere_of_surface_point(
+                    spheres[s].center + spheres[s].radius * direction),
                   s);
     EXPECT_EQ(manifold.sphere_of_surface_point(Point<3>(1e-3, 0, 0)),
               numbers::invalid_unsigned_int);
@@ -463,7 +471,7 @@ namespace
   struct MeshMeasures
   {
     std::map<types::boundary_id, double> area_quadratic, area_linear;
-    double                               volume_quadratic = 0;
+    double                               volume_quadratic       = 0;
     unsigned int                         non_positive_jacobians = 0;
     std::set<types::boundary_id>         ids;
   };
@@ -477,8 +485,11 @@ namespace
     const MappingFE<3>     linear(FE_SimplexP<3>(1));
     const QGaussSimplex<3> cell_quadrature(3);
     const QGaussSimplex<2> face_quadrature(3);
-    FEValues<3>     cell_values(quadratic, fe, cell_quadrature, update_JxW_values);
-    FEFaceValues<3> face_quadratic(quadratic, fe, face_quadrature, update_JxW_values);
+    FEValues<3> cell_values(quadratic, fe, cell_quadrature, update_JxW_values);
+    FEFaceValues<3> face_quadratic(quadratic,
+                                   fe,
+                                   face_quadrature,
+                                   update_JxW_values);
     FEFaceValues<3> face_linear(linear, fe, face_quadrature, update_JxW_values);
     for (const auto &cell : tria.active_cell_iterators())
       if (cell->is_locally_owned())
@@ -523,14 +534,15 @@ namespace
     ASSERT_GT(tria.n_global_active_cells(), 100u);
 
     const MeshMeasures m = measure(tria);
-    EXPECT_EQ(m.ids, (std::set<types::boundary_id>{stream_boundary::enclosure,
-                                                   stream_boundary::first_particle}));
+    EXPECT_EQ(m.ids,
+              (std::set<types::boundary_id>{stream_boundary::enclosure,
+                                            stream_boundary::first_particle}));
     EXPECT_EQ(m.non_positive_jacobians, 0u);
-    const double sphere_area = 4 * numbers::PI * r * r;
-    const double quadratic_error =
-      std::abs(m.area_quadratic.at(stream_boundary::first_particle) / sphere_area - 1);
-    const double linear_error =
-      std::abs(m.area_linear.at(stream_boundary::first_particle) / sphere_area - 1);
+    const double sphere_area     = 4 * numbers::PI * r * r;
+    const double quadratic_error = std::abs(
+      m.area_quadratic.at(stream_boundary::first_particle) / sphere_area - 1);
+    const double linear_error = std::abs(
+      m.area_linear.at(stream_boundary::first_particle) / sphere_area - 1);
     EXPECT_LT(quadratic_error, 1e-3) << "linear mapping: " << linear_error;
     EXPECT_GT(linear_error, 10 * quadratic_error) << "the manifold is not used";
     EXPECT_NEAR(m.area_quadratic.at(stream_boundary::enclosure) /
@@ -543,13 +555,14 @@ namespace
 
   TEST(PeriodicCell, TwoParticlesPerLayerInsideACellOfTheLatticePeriods)
   {
-    StreamLayout layout     = single_layer(PatchShape::periodic_cell);
-    layout.lattice_pitch    = 11.18e-6;
-    layout.n_layers         = 5;
-    layout.stream_thickness = 20e-6;
+    StreamLayout layout             = single_layer(PatchShape::periodic_cell);
+    layout.lattice_pitch            = 11.18e-6;
+    layout.n_layers                 = 5;
+    layout.stream_thickness         = 20e-6;
     std::vector<Particle> particles = make_particle_stream(layout);
     ASSERT_EQ(particles.size(), 10u);
-    const PeriodicCell cell = make_periodic_cell(particles, layout.lattice_pitch);
+    const PeriodicCell cell =
+      make_periodic_cell(particles, layout.lattice_pitch);
     EXPECT_NEAR(cell.high[0] - cell.low[0], 11.18e-6, 1e-18);
     EXPECT_NEAR(cell.high[1] - cell.low[1], 11.18e-6 * std::sqrt(3.), 1e-18);
     for (const Particle &particle : particles)
@@ -568,12 +581,14 @@ namespace
       for (int a = -1; a <= 1; ++a)
         for (int b = -1; b <= 1; ++b)
           for (unsigned int j = 0; j < particles.size(); ++j)
-            if (particles[j].layer == particles[i].layer && (i != j || a != 0 || b != 0))
+            if (particles[j].layer == particles[i].layer &&
+                (i != j || a != 0 || b != 0))
               {
                 Point<3> image = particles[j].center;
                 image[0] += a * (cell.high[0] - cell.low[0]);
                 image[1] += b * (cell.high[1] - cell.low[1]);
-                EXPECT_GT(image.distance(particles[i].center), 11.18e-6 * (1 - 1e-12));
+                EXPECT_GT(image.distance(particles[i].center),
+                          11.18e-6 * (1 - 1e-12));
               }
   }
 
@@ -585,9 +600,9 @@ namespace
     layout.n_layers         = 2;
     layout.stream_thickness = 10e-6;
     StreamDomain domain;
-    domain.particles      = make_particle_stream(layout);
-    domain.periodic       = true;
-    domain.cell           = make_periodic_cell(domain.particles, layout.lattice_pitch);
+    domain.particles = make_particle_stream(layout);
+    domain.periodic  = true;
+    domain.cell = make_periodic_cell(domain.particles, layout.lattice_pitch);
     domain.enclosure_size = 10e-6;
     StreamMeshSizes sizes;
     sizes.surface_size    = 0.4;
@@ -598,7 +613,7 @@ namespace
 
     // Boundary ids, curved cells, and every particle complete: its pieces
     // in the cell (the particle and its images) have one sphere's area.
-    const MeshMeasures m = measure(tria);
+    const MeshMeasures           m   = measure(tria);
     std::set<types::boundary_id> ids = {stream_boundary::anode,
                                         stream_boundary::enclosure,
                                         stream_boundary::periodic};
@@ -609,13 +624,17 @@ namespace
     const double r = layout.particle_radius;
     for (unsigned int i = 0; i < domain.particles.size(); ++i)
       EXPECT_NEAR(m.area_quadratic.at(stream_boundary::first_particle + i) /
-                    (4 * numbers::PI * r * r), 1, 1e-3) << "particle " << i;
+                    (4 * numbers::PI * r * r),
+                  1,
+                  1e-3)
+        << "particle " << i;
     const Tensor<1, 2> period = domain.cell.high - domain.cell.low;
-    double top = 0;
+    double             top    = 0;
     for (const Particle &particle : domain.particles)
       top = std::max(top, particle.center[2] + r);
-    const double volume = period[0] * period[1] * (top + domain.enclosure_size) -
-                          domain.particles.size() * 4. / 3 * numbers::PI * r * r * r;
+    const double volume =
+      period[0] * period[1] * (top + domain.enclosure_size) -
+      domain.particles.size() * 4. / 3 * numbers::PI * r * r * r;
     EXPECT_NEAR(m.volume_quadratic / volume, 1, 1e-4);
 
     // Node matching: every vertex and every (curved) edge midpoint of a
@@ -633,21 +652,24 @@ namespace
         if (cell->face(f)->at_boundary() &&
             cell->face(f)->boundary_id() == stream_boundary::periodic)
           {
-            const auto face = cell->face(f);
+            const auto            face = cell->face(f);
             std::vector<Point<3>> points;
             for (unsigned int v = 0; v < face->n_vertices(); ++v)
               points.push_back(face->vertex(v));
             for (unsigned int l = 0; l < face->n_lines(); ++l)
-              points.push_back(face->line(l)->center(/*respect_manifold=*/true));
+              points.push_back(
+                face->line(l)->center(/*respect_manifold=*/true));
             // A face on the x_high or y_high plane is a slave face.
-            const Point<3> c     = face->center();
-            const bool     slave = std::abs(c[0] - domain.cell.high[0]) < tolerance ||
-                               std::abs(c[1] - domain.cell.high[1]) < tolerance;
+            const Point<3> c = face->center();
+            const bool     slave =
+              std::abs(c[0] - domain.cell.high[0]) < tolerance ||
+              std::abs(c[1] - domain.cell.high[1]) < tolerance;
             for (const Point<3> &x : points)
               (slave ? high_points : low_points).push_back(canonical(x));
           }
     ASSERT_FALSE(high_points.empty());
-    const auto contains = [&](const std::vector<Point<3>> &set, const Point<3> &x) {
+    const auto contains = [&](const std::vector<Point<3>> &set,
+                              const Point<3>              &x) {
       return std::any_of(set.begin(), set.end(), [&](const Point<3> &y) {
         return x.distance(y) < tolerance;
       });
@@ -687,14 +709,16 @@ namespace
                                             stream_boundary::guard_wall,
                                             stream_boundary::first_particle,
                                             stream_boundary::first_particle + 1,
-                                            stream_boundary::first_particle + 2}));
+                                            stream_boundary::first_particle +
+                                              2}));
     EXPECT_EQ(m.non_positive_jacobians, 0u);
 
     // Box: bounding box of the particles plus 2 r, from the anode up.
     const double x0 = -r - 2 * r, x1 = 3.5 * r + 2 * r;
     const double y0 = -r - 2 * r, y1 = 3.2 * r + 2 * r;
     const double z1 = 2.8 * r + 2 * r;
-    EXPECT_NEAR(m.area_quadratic.at(stream_boundary::anode) / ((x1 - x0) * (y1 - y0)),
+    EXPECT_NEAR(m.area_quadratic.at(stream_boundary::anode) /
+                  ((x1 - x0) * (y1 - y0)),
                 1,
                 1e-12);
     EXPECT_NEAR(m.area_quadratic.at(stream_boundary::enclosure) /
@@ -707,10 +731,12 @@ namespace
                 1e-12);
     for (unsigned int i = 0; i < 3; ++i)
       {
-        const auto id = stream_boundary::first_particle + i;
+        const auto   id          = stream_boundary::first_particle + i;
         const double sphere_area = 4 * numbers::PI * r * r;
-        const double quadratic_error = std::abs(m.area_quadratic.at(id) / sphere_area - 1);
-        const double linear_error = std::abs(m.area_linear.at(id) / sphere_area - 1);
+        const double quadratic_error =
+          std::abs(m.area_quadratic.at(id) / sphere_area - 1);
+        const double linear_error =
+          std::abs(m.area_linear.at(id) / sphere_area - 1);
         EXPECT_LT(quadratic_error, 1e-3) << "particle " << i;
         EXPECT_GT(linear_error, 10 * quadratic_error) << "particle " << i;
       }
@@ -806,7 +832,7 @@ namespace
     sizes.far_size        = 1.5;
     sizes.growth_distance = 3.;
     const Point<3> lowest(0, 0, gap);
-    const auto     longest_edge_at_lowest_point = [&](const StreamMeshSizes &s) {
+    const auto longest_edge_at_lowest_point = [&](const StreamMeshSizes &s) {
       parallel::fullydistributed::Triangulation<3> tria(MPI_COMM_WORLD);
       make_stream_mesh(tria, domain, s);
       EXPECT_EQ(measure(tria).non_positive_jacobians, 0u);
@@ -827,12 +853,12 @@ namespace
     const double refined = longest_edge_at_lowest_point(sizes);
     EXPECT_GT(refined, 0) << "no particle face at the lowest point";
     EXPECT_LT(refined, 1.7 * 1.3 * gap / sizes.elements_across_anode_gap);
-    const double across              = sizes.elements_across_anode_gap;
+    const double across             = sizes.elements_across_anode_gap;
     sizes.elements_across_anode_gap = 0;
-    const double unrefined = longest_edge_at_lowest_point(sizes);
-    std::cout << "longest edge at the lowest point: " << refined / r
-              << " r (" << across << " elements across the gap), "
-              << unrefined / r << " r (no gap size)" << std::endl;
+    const double unrefined          = longest_edge_at_lowest_point(sizes);
+    std::cout << "longest edge at the lowest point: " << refined / r << " r ("
+              << across << " elements across the gap), " << unrefined / r
+              << " r (no gap size)" << std::endl;
     EXPECT_GT(unrefined, 0.3 * r);
   }
 
@@ -873,7 +899,7 @@ namespace
         on_top    = on_top || std::abs(v[1] - top) < 1e-16;
       }
     EXPECT_TRUE(on_left && on_right && on_bottom && on_top);
-    double slab_area = 0, area = 0;
+    double                               slab_area = 0, area = 0;
     std::map<types::boundary_id, double> length;
     for (const auto &cell : tria.active_cell_iterators())
       {
@@ -902,16 +928,22 @@ namespace
     for (const auto &cell : distributed.active_cell_iterators())
       if (cell->is_locally_owned())
         for (const auto &face : cell->face_iterators())
-          if (face->at_boundary() && face->boundary_id() == stream_boundary::anode)
+          if (face->at_boundary() &&
+              face->boundary_id() == stream_boundary::anode)
             anode_length += face->measure();
     EXPECT_NEAR(anode_length, 2 * half_width, 1e-15);
 
     Triangulation<2> bad;
     EXPECT_TRUE(throws_input_error_containing(
-      [&] { make_slab_section(bad, half_width, height, slab_half, top, bottom, h); },
+      [&] {
+        make_slab_section(bad, half_width, height, slab_half, top, bottom, h);
+      },
       {"slab bottom"}));
     EXPECT_TRUE(throws_input_error_containing(
-      [&] { make_slab_section(bad, half_width, height, 2 * half_width, bottom, top, h); },
+      [&] {
+        make_slab_section(
+          bad, half_width, height, 2 * half_width, bottom, top, h);
+      },
       {"slab half width"}));
   }
 } // namespace

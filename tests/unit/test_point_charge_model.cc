@@ -57,8 +57,8 @@ namespace
   {
     const PointChargeModel    model = cluster();
     const std::vector<double> Q     = {-2e-15, -1e-15, 0.5e-15, -3e-15};
-    const FullMatrix<double>  J     = model.field_coupling(model.peak_normals(Q));
-    const std::vector<double> F     = model.peak_fields(Q);
+    const FullMatrix<double>  J = model.field_coupling(model.peak_normals(Q));
+    const std::vector<double> F = model.peak_fields(Q);
     for (unsigned int i = 0; i < 4; ++i)
       {
         double JQ = 0;
@@ -103,11 +103,11 @@ namespace
   // the answer, checked on the model's fields.
   TEST(PointChargeModel, CapSatisfiesComplementarity)
   {
-    const PointChargeModel    model = cluster();
-    const double              E_lim = 1e9, tolerance = 1e-11;
+    const PointChargeModel model = cluster();
+    const double           E_lim = 1e9, tolerance = 1e-11;
     // c E_lim = 7e-13 C: beam charges on both sides of it.
-    const std::vector<double> beam  = {-1e-12, -1e-14, -1e-12, -0.5e-12};
-    const auto [Q, residual] = solve_point_charge_cap(
+    const std::vector<double> beam = {-1e-12, -1e-14, -1e-12, -0.5e-12};
+    const auto [Q, residual]       = solve_point_charge_cap(
       model, beam, std::vector<double>(4, r), E_lim, tolerance, 50);
     EXPECT_LE(residual, tolerance);
     const std::vector<double> F       = model.peak_fields(Q);

@@ -12,10 +12,9 @@
 
 #include <gtest/gtest.h>
 
-#include <tuple>
-
 #include <memory>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -230,8 +229,9 @@ namespace
         bad.enter_subsection(section);
         bad.set(entry, value);
         bad.leave_subsection();
-        EXPECT_TRUE(throws_input_error_containing([&] { parameters.parse(bad); },
-                                                  {"Particles/Patch shape = periodic cell"}))
+        EXPECT_TRUE(throws_input_error_containing(
+          [&] { parameters.parse(bad); },
+          {"Particles/Patch shape = periodic cell"}))
           << section << "/" << entry;
       }
   }

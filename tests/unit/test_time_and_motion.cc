@@ -1,10 +1,10 @@
 // Unit tests of the beam's time profile (solvers/anode_thermal/
 // time_profile.h), the anode's motion (motion.h) and the specific enthalpy
 // of the material library (common/materials.h).
-#include "input_error_assertion.h"
 #include "anode_thermal/motion.h"
 #include "anode_thermal/time_profile.h"
 #include "common/materials.h"
+#include "input_error_assertion.h"
 
 #include <gtest/gtest.h>
 
@@ -25,7 +25,7 @@ namespace
     const auto beam = BeamTimeProfile::pulsed(100, 1e-3, 0.25);
     EXPECT_EQ(beam.power_after(0), 100);
     EXPECT_EQ(beam.power_after(0.2e-3), 100);
-    EXPECT_EQ(beam.power_after(0.25e-3), 0);  // off edge: off after it
+    EXPECT_EQ(beam.power_after(0.25e-3), 0);    // off edge: off after it
     EXPECT_EQ(beam.power_before(0.25e-3), 100); // on before it
     EXPECT_EQ(beam.power_after(0.9e-3), 0);
     EXPECT_EQ(beam.power_before(1e-3), 0);  // end of the off phase
@@ -73,21 +73,30 @@ namespace
 
   TEST(BeamTimeProfile, BadPulsesAndTablesAreNamed)
   {
-    EXPECT_TRUE(throws_input_error_containing(
-      [] { BeamTimeProfile::pulsed(1, 0, 0.5); }, {"Pulse period"}));
+    EXPECT_TRUE(
+      throws_input_error_containing([] { BeamTimeProfile::pulsed(1, 0, 0.5); },
+                                    {"Pulse period"}));
     EXPECT_TRUE(throws_input_error_containing(
       [] { BeamTimeProfile::pulsed(1, 1e-3, 1.5); }, {"Pulse duty cycle"}));
     EXPECT_TRUE(throws_input_error_containing(
-      [] { BeamTimeProfile::table({{0, 1}, {2e-3, 2}, {1e-3, 3}}, "p.txt"); },
+      [] {
+        BeamTimeProfile::table({{0, 1}, {2e-3, 2}, {1e-3, 3}}, "p.txt");
+      },
       {"p.txt", "increase"}));
     EXPECT_TRUE(throws_input_error_containing(
-      [] { BeamTimeProfile::table({{-1e-3, 1}}, "p.txt"); },
+      [] {
+        BeamTimeProfile::table({{-1e-3, 1}}, "p.txt");
+      },
       {"p.txt", "negative"}));
     EXPECT_TRUE(throws_input_error_containing(
-      [] { BeamTimeProfile::table({{0, 1}, {1, -2}}, "p.txt"); },
+      [] {
+        BeamTimeProfile::table({{0, 1}, {1, -2}}, "p.txt");
+      },
       {"p.txt", "power"}));
     EXPECT_TRUE(throws_input_error_containing(
-      [] { BeamTimeProfile::table({{0, 0}, {1, 0}}, "p.txt"); },
+      [] {
+        BeamTimeProfile::table({{0, 0}, {1, 0}}, "p.txt");
+      },
       {"every power is zero"}));
   }
 
@@ -107,8 +116,9 @@ namespace
       std::ofstream file(bad);
       file << "0 0\n1e-3 fifty\n";
     }
-    EXPECT_TRUE(throws_input_error_containing(
-      [&] { BeamTimeProfile::read_table(bad); }, {bad + ":2"}));
+    EXPECT_TRUE(
+      throws_input_error_containing([&] { BeamTimeProfile::read_table(bad); },
+                                    {bad + ":2"}));
     std::remove(bad.c_str());
     EXPECT_TRUE(throws_input_error_containing(
       [] { BeamTimeProfile::read_table("no-such-power-table.txt"); },
@@ -120,7 +130,7 @@ namespace
     Motion scan;
     scan.kind       = Motion::Kind::linear_scan;
     scan.scan_speed = 3;
-    const auto u = scan.velocity(dealii::Point<3>(1e-3, 2e-3, -1e-4));
+    const auto u    = scan.velocity(dealii::Point<3>(1e-3, 2e-3, -1e-4));
     EXPECT_EQ(u[0], -3);
     EXPECT_EQ(u[1], 0);
     EXPECT_EQ(scan.speed(), 3);
@@ -137,11 +147,12 @@ namespace
     // Rigid rotation about (0, -R_t): u is perpendicular to the radius
     // and grows with it.
     const dealii::Point<3> p(2e-3, 1e-3, 0);
-    const auto             v = rotor.velocity(p);
-    const double radius_x = p[0], radius_y = p[1] + 0.05;
+    const auto             v        = rotor.velocity(p);
+    const double           radius_x = p[0], radius_y = p[1] + 0.05;
     EXPECT_NEAR(v[0] * radius_x + v[1] * radius_y, 0, 1e-12);
     EXPECT_NEAR(std::hypot(v[0], v[1]),
-                omega * std::hypot(radius_x, radius_y), 1e-9);
+                omega * std::hypot(radius_x, radius_y),
+                1e-9);
     // The axisymmetric model has no motion.
     EXPECT_EQ(rotor.velocity(dealii::Point<2>(1e-3, 0)).norm(), 0);
   }
@@ -167,7 +178,8 @@ namespace
         // The interpolant's derivative is its own slope (Newton's Jacobian).
         const double T = 1234.5, dT = 1e-3;
         EXPECT_NEAR((H.value(T + dT) - H.value(T - dT)) / (2 * dT),
-                    H.heat_capacity(T), 1e-6 * H.heat_capacity(T))
+                    H.heat_capacity(T),
+                    1e-6 * H.heat_capacity(T))
           << name;
       }
     const Enthalpy constant(TemperatureFunction::constant(500), 300);
