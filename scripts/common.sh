@@ -14,7 +14,7 @@ PACKAGES=(
   libdeal.ii-dev libgmsh-dev
   libboost-program-options-dev libboost-iostreams-dev
   nlohmann-json3-dev libgtest-dev
-  openmpi-bin python3
+  openmpi-bin python3 clang-format
   paraview paraview-dev python3-paraview xvfb xauth python3-matplotlib
 )
 
