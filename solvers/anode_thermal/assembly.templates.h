@@ -444,7 +444,7 @@ namespace xray
       const bool         moving    = parameters.motion.is_moving();
       const bool         transient = stage_mass_factor > 0;
       const unsigned int n         = T_local.size();
-      const auto &k_law = parameters.layers[layer].material->conductivity;
+      const auto        &k_law = parameters.layers[layer].material.conductivity;
 
       // T, grad T and lap T from the cell's nodal values.
       double         T_q = 0, laplacian_T = 0;
@@ -732,7 +732,7 @@ namespace xray
       FullMatrix<double>     &cell_matrix,
       dealii::Vector<double> &cell_rhs) const
     {
-      const double rho    = parameters.layers[layer].material->density;
+      const double rho    = parameters.layers[layer].material.density;
       const double stored = stage_mass_factor * rho * enthalpy[layer].value(T);
       const double capacity =
         stage_mass_factor * rho * enthalpy[layer].heat_capacity(T);
@@ -781,7 +781,7 @@ namespace xray
             component += inverse_jacobian[d][e] * u[e] / speed;
           reference_step = std::max(reference_step, std::abs(component));
         }
-      const Material &material = *parameters.layers[layer].material;
+      const Material &material = parameters.layers[layer].material;
       const double    T0       = parameters.coolant_temperature;
       const double    h        = 1. / (reference_step * parameters.fe_degree);
       const double    peclet   = material.density *
@@ -838,7 +838,7 @@ namespace xray
                                          FullMatrix<double>     &cell_matrix,
                                          dealii::Vector<double> &cell_rhs) const
     {
-      const Material   &material = *parameters.layers[layer].material;
+      const Material   &material = parameters.layers[layer].material;
       const Point<dim> &x        = point.point;
       const double      w        = point.w;
       const auto [u, tau] =

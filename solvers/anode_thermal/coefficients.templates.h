@@ -64,7 +64,7 @@ namespace xray
     AnodeThermal<dim, LA>::conductivity(const unsigned int layer,
                                         const double       temperature) const
     {
-      return parameters.layers[layer].material->conductivity.value(temperature);
+      return parameters.layers[layer].material.conductivity.value(temperature);
     }
 
 
@@ -73,7 +73,7 @@ namespace xray
     AnodeThermal<dim, LA>::all_conductivities_constant() const
     {
       for (const auto &layer : parameters.layers)
-        if (!layer.material->conductivity.is_constant())
+        if (!layer.material.conductivity.is_constant())
           return false;
       return true;
     }
@@ -84,7 +84,7 @@ namespace xray
     AnodeThermal<dim, LA>::all_heat_capacities_constant() const
     {
       for (const auto &layer : parameters.layers)
-        if (!layer.material->heat_capacity.is_constant())
+        if (!layer.material.heat_capacity.is_constant())
           return false;
       return true;
     }
@@ -111,7 +111,7 @@ namespace xray
           parameters.motion.kind == Motion::Kind::none)
         return;
       for (unsigned int i = 0; i < parameters.layers.size(); ++i)
-        enthalpy[i] = Enthalpy(parameters.layers[i].material->heat_capacity,
+        enthalpy[i] = Enthalpy(parameters.layers[i].material.heat_capacity,
                                parameters.coolant_temperature);
     }
 
@@ -123,7 +123,7 @@ namespace xray
     double
     AnodeThermal<dim, LA>::peclet_number() const
     {
-      const Material &material = *parameters.layers[0].material;
+      const Material &material = parameters.layers[0].material;
       const double    T0       = parameters.coolant_temperature;
       const double    diffusivity =
         material.conductivity.value(T0) /

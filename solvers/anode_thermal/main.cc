@@ -72,10 +72,10 @@ namespace
                                     write_fields ?
                                       EarlierOutputs::keep_solution_series :
                                       EarlierOutputs::keep_checkpoint);
-      auto materials = std::make_unique<MaterialLibrary>();
-      materials->parse_parameters(prm);
+      MaterialLibrary materials;
+      materials.parse_parameters(prm);
       Parameters parameters;
-      parameters.parse(prm, *materials);
+      parameters.parse(prm, materials);
       const nlohmann::json reference = reference_of(command_line, parameters);
       output->write_parameters(prm);
       try
@@ -85,9 +85,8 @@ namespace
           else
             solver = make_solver(parameters, *output);
           key = mesh_key(parameters);
-          // The solver holds on to both until the next point.
-          current_output    = std::move(output);
-          current_materials = std::move(materials);
+          // The solver holds on to it until the next point.
+          current_output = std::move(output);
           solver->set_reference_design(reference);
           return solver->run();
         }
@@ -97,7 +96,6 @@ namespace
           // output, closed now, removes what the run wrote (RunOutput).
           solver.reset();
           current_output.reset();
-          current_materials.reset();
           throw;
         }
     }
@@ -110,10 +108,9 @@ namespace
     }
 
   private:
-    std::unique_ptr<Solver>          solver;
-    std::string                      key;
-    std::unique_ptr<RunOutput>       current_output;
-    std::unique_ptr<MaterialLibrary> current_materials;
+    std::unique_ptr<Solver>    solver;
+    std::string                key;
+    std::unique_ptr<RunOutput> current_output;
   };
 
   /// The reference design of the brightness gain: this run's input with

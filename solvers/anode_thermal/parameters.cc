@@ -335,7 +335,7 @@ namespace xray
               try
                 {
                   ranges.push_back(
-                    kanaya_okayama_range(*layer.material,
+                    kanaya_okayama_range(layer.material,
                                          parameters.tube_voltage));
                 }
               catch (const InputError &error)
@@ -925,7 +925,7 @@ namespace xray
           {
             Layer layer;
             layer.name      = names[i];
-            layer.material  = &materials.get(material_names[i]);
+            layer.material  = materials.get(material_names[i]);
             layer.thickness = thicknesses[i];
             if (!(layer.thickness > 0))
               throw InputError("Geometry/Layer thicknesses: layer '" +
@@ -933,7 +933,7 @@ namespace xray
                                Utilities::to_string(layer.thickness) +
                                " m; thicknesses must be positive");
             layer.temperature_limit = std::isnan(limits[i]) ?
-                                        layer.material->temperature_limit :
+                                        layer.material.temperature_limit :
                                         limits[i];
             if (!(layer.temperature_limit > 0))
               throw InputError("Geometry/Layer temperature limits: layer '" +
@@ -970,7 +970,7 @@ namespace xray
           throw InputError("Heat source/Tube voltage must be positive");
         energy_backscatter_fraction =
           parse_backscatter(prm.get("Energy backscatter fraction"),
-                            *layers[0].material,
+                            layers[0].material,
                             tube_voltage);
 
         const std::string shape_name = prm.get("Spot shape");
@@ -1107,12 +1107,12 @@ namespace xray
       // Stored and carried heat need rho and c_p.
       if (task == Task::transient || motion.kind != Motion::Kind::none)
         for (const auto &layer : layers)
-          if (!(layer.material->density > 0) ||
-              !layer.material->heat_capacity.is_defined() ||
-              !(layer.material->heat_capacity.value(coolant_temperature) > 0))
+          if (!(layer.material.density > 0) ||
+              !layer.material.heat_capacity.is_defined() ||
+              !(layer.material.heat_capacity.value(coolant_temperature) > 0))
             throw InputError(
               "Materials: layer '" + layer.name + "' (material '" +
-              layer.material->name +
+              layer.material.name +
               "') needs a positive Density and Heat capacity for " +
               (task == Task::transient ? "Task = transient" :
                                          "a moving anode"));

@@ -61,12 +61,15 @@ namespace xray
       double heat_transfer_coefficient; // W/(m^2 K), convection only
     };
 
+    /// One layer of the anode. It holds its material (a copy of the
+    /// library's entry), so that the parameters stand on their own, apart
+    /// from the MaterialLibrary they were read with.
     struct Layer
     {
-      std::string     name;
-      const Material *material;
-      double          thickness;         // m
-      double          temperature_limit; // K
+      std::string name;
+      Material    material;
+      double      thickness;         // m
+      double      temperature_limit; // K
     };
 
     /// Time stepping of Task = transient (TR-BDF2, doc/theory.md).

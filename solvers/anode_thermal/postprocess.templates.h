@@ -163,7 +163,7 @@ namespace xray
         const auto         cell  = inputs.template get_cell<dim>();
         const unsigned int layer = cell->material_id();
         const unsigned int c     = layer_component[layer];
-        const auto        &k = parameters.layers[layer].material->conductivity;
+        const auto        &k = parameters.layers[layer].material.conductivity;
         for (unsigned int q = 0; q < computed.size(); ++q)
           {
             const double T = inputs.solution_values[q][c];
@@ -276,7 +276,7 @@ namespace xray
       if (depth.kind() == DepthProfile::Kind::depth_dose)
         for (const auto &layer : parameters.layers)
           s["electron_range_m"][layer.name] =
-            kanaya_okayama_range(*layer.material, parameters.tube_voltage);
+            kanaya_okayama_range(layer.material, parameters.tube_voltage);
       // Share of the deposited energy in each layer: in a layer thinner
       // than the electron range only this part of the beam's energy works
       // in the metal (a first-order measure of its X-ray yield).
@@ -363,7 +363,7 @@ namespace xray
         {
           const Layer &layer = parameters.layers[i];
           layers.push_back({{"name", layer.name},
-                            {"material", layer.material->name},
+                            {"material", layer.material.name},
                             {"thickness_m", layer.thickness},
                             {"max_temperature_K", maxima[i].max_temperature},
                             {"temperature_limit_K", layer.temperature_limit}});

@@ -227,7 +227,7 @@ namespace xray
     {
       for (unsigned int i = 0; i < maxima.size(); ++i)
         log() << "   Layer '" << parameters.layers[i].name << "' ("
-              << parameters.layers[i].material->name << "): max "
+              << parameters.layers[i].material.name << "): max "
               << maxima[i].max_temperature << " K, limit "
               << parameters.layers[i].temperature_limit << " K" << std::endl;
       log() << "   Deposited power " << s["deposited_power_W"].get<double>()

@@ -89,7 +89,7 @@ namespace xray
             const auto        &values = fe_values.get_present_fe_values();
             const unsigned int layer  = cell->material_id();
             const FEValuesExtractors::Scalar field(layer_component[layer]);
-            const double rho = parameters.layers[layer].material->density;
+            const double rho = parameters.layers[layer].material.density;
             cell_stored.reinit(values.dofs_per_cell);
             T_values.resize(values.n_quadrature_points);
             values[field].get_function_values(T, T_values);
@@ -138,7 +138,7 @@ namespace xray
             fe_values.reinit(cell);
             const auto     &values = fe_values.get_present_fe_values();
             const Material &material =
-              *parameters.layers[cell->material_id()].material;
+              parameters.layers[cell->material_id()].material;
             for (const unsigned int q : values.quadrature_point_indices())
               capacity += material.density * material.heat_capacity.value(T0) *
                           weight(values.quadrature_point(q)) * values.JxW(q);

@@ -104,7 +104,7 @@ TEST_F(AnodeParameters, DefaultsParse)
   EXPECT_EQ(parameters.shape, Shape::cylinder);
   EXPECT_DOUBLE_EQ(parameters.radius, 5e-3);
   ASSERT_EQ(parameters.layers.size(), 1u);
-  EXPECT_EQ(parameters.layers[0].material->name, "W");
+  EXPECT_EQ(parameters.layers[0].material.name, "W");
   EXPECT_DOUBLE_EQ(parameters.layers[0].thickness, 2e-3);
   EXPECT_DOUBLE_EQ(parameters.layers[0].temperature_limit, 3695.);
   EXPECT_TRUE(parameters.interface_conductances.empty());
@@ -127,8 +127,8 @@ TEST_F(AnodeParameters, TwoLayerMetalOnDiamond)
   ASSERT_EQ(parameters.layers.size(), 2u);
   EXPECT_EQ(parameters.layers[0].name, "target");
   EXPECT_EQ(parameters.layers[1].name, "substrate");
-  EXPECT_EQ(parameters.layers[0].material->name, "Cu");
-  EXPECT_EQ(parameters.layers[1].material->name, "diamond-cvd");
+  EXPECT_EQ(parameters.layers[0].material.name, "Cu");
+  EXPECT_EQ(parameters.layers[1].material.name, "diamond-cvd");
   EXPECT_DOUBLE_EQ(parameters.layers[0].thickness, 5e-6);
   EXPECT_DOUBLE_EQ(parameters.layers[1].thickness, 0.5e-3);
   EXPECT_NEAR(parameters.anode_thickness(), 5.05e-4, 1e-15);
@@ -202,7 +202,7 @@ TEST_F(AnodeParameters, UserMaterialAsLayer)
   set("Materials/User material 1/Energy backscatter fraction", "0.1");
   set("Geometry/Layer materials", "SiC, diamond-cvd");
   parse();
-  EXPECT_EQ(parameters.layers[0].material->name, "SiC");
+  EXPECT_EQ(parameters.layers[0].material.name, "SiC");
   EXPECT_DOUBLE_EQ(parameters.layers[0].temperature_limit, 2000.);
   EXPECT_NEAR(parameters.absorbed_power(), 9., 1e-12);
 }
