@@ -184,42 +184,94 @@ namespace xray
     }
   } // namespace
 
+  namespace
+  {
+    /// Calls @p visit(path, name, alias_of) for every entry of @p prm, and
+    /// for every other name of an entry (ParameterHandler::declare_alias(),
+    /// an old name kept for older parameter files) with alias_of the name
+    /// it stands for ("" for an entry itself).
+    ///
+    /// The names come from the JSON form (ShortJSON: sections are objects,
+    /// entries strings, an alias an object {"alias", "deprecation_status"}).
+    /// Its values are the input's bytes, which in a .json or .xml input
+    /// need not be UTF-8, and the JSON reader would refuse them: they are
+    /// masked for the reading (a caller takes a value from the handler).
+    void
+    for_each_entry(const ParameterHandler                         &prm,
+                   const std::function<void(const std::vector<std::string> &,
+                                            const std::string &,
+                                            const std::string &)> &visit)
+    {
+      std::ostringstream json;
+      prm.print_parameters(json, ParameterHandler::ShortJSON);
+      std::string text = json.str();
+      for (std::size_t bad = first_invalid_utf8(text); bad != std::string::npos;
+           bad             = first_invalid_utf8(text, bad + 1))
+        text[bad] = '?';
+
+      const auto is_alias = [](const nlohmann::json &item) {
+        return item.size() == 2 && item.contains("alias") &&
+               item["alias"].is_string() && item.contains("deprecation_status");
+      };
+      std::vector<std::string>                    path;
+      std::function<void(const nlohmann::json &)> walk =
+        [&](const nlohmann::json &section) {
+          for (const auto &[name, item] : section.items())
+            if (item.is_object() && is_alias(item))
+              visit(path, name, item["alias"].get<std::string>());
+            else if (item.is_object())
+              {
+                path.push_back(name);
+                walk(item);
+                path.pop_back();
+              }
+            else
+              visit(path, name, "");
+        };
+      walk(nlohmann::json::parse(text));
+    }
+
+    /// "Section/Sub/" for @p path.
+    std::string
+    section_prefix(const std::vector<std::string> &path)
+    {
+      std::string prefix;
+      for (const auto &section_name : path)
+        prefix += section_name + "/";
+      return prefix;
+    }
+  } // namespace
+
+
   std::map<std::string, std::string>
   parameter_values(const ParameterHandler &prm)
   {
-    // The entries' names from the JSON form (ShortJSON: sections are
-    // objects, entries strings). Its values are the input's bytes, which in
-    // a .json or .xml input need not be UTF-8, and the JSON reader would
-    // refuse them: they are masked for the reading, and each value is
-    // taken from the handler instead.
-    std::ostringstream json;
-    prm.print_parameters(json, ParameterHandler::ShortJSON);
-    std::string text = json.str();
-    for (std::size_t bad = first_invalid_utf8(text); bad != std::string::npos;
-         bad             = first_invalid_utf8(text, bad + 1))
-      text[bad] = '?';
-
-    std::map<std::string, std::string>          values;
-    std::vector<std::string>                    path;
-    std::function<void(const nlohmann::json &)> collect =
-      [&](const nlohmann::json &section) {
-        for (const auto &[name, item] : section.items())
-          if (item.is_object())
-            {
-              path.push_back(name);
-              collect(item);
-              path.pop_back();
-            }
-          else
-            {
-              std::string entry;
-              for (const auto &section_name : path)
-                entry += section_name + "/";
-              values[entry + name] = prm.get(path, name);
-            }
-      };
-    collect(nlohmann::json::parse(text));
+    std::map<std::string, std::string> values;
+    for_each_entry(prm,
+                   [&](const std::vector<std::string> &path,
+                       const std::string              &name,
+                       const std::string              &alias_of) {
+                     if (alias_of.empty())
+                       values[section_prefix(path) + name] =
+                         prm.get(path, name);
+                   });
     return values;
+  }
+
+
+  std::map<std::string, std::string>
+  parameter_aliases(const ParameterHandler &prm)
+  {
+    std::map<std::string, std::string> aliases;
+    for_each_entry(prm,
+                   [&](const std::vector<std::string> &path,
+                       const std::string              &name,
+                       const std::string              &alias_of) {
+                     if (!alias_of.empty())
+                       aliases[section_prefix(path) + name] =
+                         section_prefix(path) + alias_of;
+                   });
+    return aliases;
   }
 
   CommandLine
@@ -319,10 +371,16 @@ namespace xray
     // ParameterHandler keeps the last of two `set` lines of one entry, so a
     // second one in the same file silently replaces the first: a mistake
     // (an edit in the wrong place) more often than an intent. Refuse it,
-    // naming both lines. A file may still override what it includes.
+    // naming both lines; an entry's old name (an alias) counts as the
+    // entry. A file may still override what it includes.
     class EntryLedger
     {
     public:
+      /// @p aliases: the full names of parameter_aliases().
+      explicit EntryLedger(const std::map<std::string, std::string> &aliases)
+        : aliases(aliases)
+      {}
+
       void
       record(const std::string &keyword,
              const std::string &rest,
@@ -340,10 +398,13 @@ namespace xray
             for (const auto &section : sections)
               entry += section + "/";
             entry += Utilities::trim(rest.substr(0, rest.find('=')));
-            const auto [first, is_new] = first_line.emplace(entry, line_number);
+            const auto  alias  = aliases.find(entry);
+            const auto &target = alias != aliases.end() ? alias->second : entry;
+            const auto [first, is_new] =
+              first_line.emplace(target, line_number);
             if (!is_new)
               throw InputError(
-                file + ":" + std::to_string(line_number) + ": " + entry +
+                file + ":" + std::to_string(line_number) + ": " + target +
                 " is set a second time (first at "
                 "line " +
                 std::to_string(first->second) + "); only the last would count");
@@ -351,8 +412,9 @@ namespace xray
       }
 
     private:
-      std::vector<std::string>            sections;
-      std::map<std::string, unsigned int> first_line;
+      const std::map<std::string, std::string> &aliases;
+      std::vector<std::string>                  sections;
+      std::map<std::string, unsigned int>       first_line;
     };
 
 
@@ -362,19 +424,21 @@ namespace xray
     // Included names are taken as ParameterHandler takes them (relative to
     // the working directory); one that does not open is left to it.
     void
-    check_include_chain(const std::string                  &file,
-                        std::vector<std::filesystem::path> &chain);
+    check_include_chain(const std::string                        &file,
+                        const std::map<std::string, std::string> &aliases,
+                        std::vector<std::filesystem::path>       &chain);
 
     /// One logical line of @p file (see check_include_chain()): an include
     /// is followed, any other statement goes to the ledger. ParameterHandler
     /// drops the comment, reads a tab as a space and takes `include ` and
     /// `INCLUDE ` (deal.II 9.4, ParameterHandler::scan_line()).
     void
-    scan_logical_line(std::string                         line,
-                      const std::string                  &file,
-                      const unsigned int                  line_number,
-                      EntryLedger                        &entries,
-                      std::vector<std::filesystem::path> &chain)
+    scan_logical_line(std::string                               line,
+                      const std::string                        &file,
+                      const unsigned int                        line_number,
+                      EntryLedger                              &entries,
+                      const std::map<std::string, std::string> &aliases,
+                      std::vector<std::filesystem::path>       &chain)
     {
       const std::string where = file + ":" + std::to_string(line_number);
       line                    = line.substr(0, line.find('#'));
@@ -395,7 +459,7 @@ namespace xray
                              "`: not a regular file (a directory, a device "
                              "or a pipe)");
           if (!name.empty())
-            check_include_chain(name, chain);
+            check_include_chain(name, aliases, chain);
           return;
         }
       std::istringstream words(line);
@@ -408,8 +472,9 @@ namespace xray
     }
 
     void
-    check_include_chain(const std::string                  &file,
-                        std::vector<std::filesystem::path> &chain)
+    check_include_chain(const std::string                        &file,
+                        const std::map<std::string, std::string> &aliases,
+                        std::vector<std::filesystem::path>       &chain)
     {
       std::error_code             error;
       const std::filesystem::path path =
@@ -423,7 +488,7 @@ namespace xray
       if (!input)
         return;
       chain.push_back(path);
-      EntryLedger entries;
+      EntryLedger entries(aliases);
       // The lines as ParameterHandler::parse_input() joins them: each one
       // trimmed, and one that then ends in a backslash continued by the
       // next (so `include`, a backslash and a file name on the next line
@@ -455,11 +520,11 @@ namespace xray
           logical_line += piece;
           if (!continued)
             scan_logical_line(
-              logical_line, file, logical_line_number, entries, chain);
+              logical_line, file, logical_line_number, entries, aliases, chain);
         }
       if (continued) // the last line may end in a backslash
         scan_logical_line(
-          logical_line, file, logical_line_number, entries, chain);
+          logical_line, file, logical_line_number, entries, aliases, chain);
       chain.pop_back();
     }
   } // namespace
@@ -481,7 +546,7 @@ namespace xray
       throw InputError(
         file + ": cannot read the parameter file: " + std::strerror(errno));
     std::vector<std::filesystem::path> include_chain;
-    check_include_chain(file, include_chain);
+    check_include_chain(file, parameter_aliases(prm), include_chain);
     try
       {
         prm.parse_input(file);

@@ -53,6 +53,13 @@ namespace xray
   std::map<std::string, std::string>
   parameter_values(const ParameterHandler &prm);
 
+  /// Every old name of an entry that a parameter file may still use
+  /// (declared with ParameterHandler::declare_alias()), by its full name,
+  /// with the full name of the entry it stands for: "Mesh/Degree" ->
+  /// "Mesh/Finite element degree".
+  std::map<std::string, std::string>
+  parameter_aliases(const ParameterHandler &prm);
+
   /// Collapse a (possibly multi-line) message into a single line.
   std::string
   one_line(const std::string &message);

@@ -535,28 +535,39 @@ namespace xray
                           "PETSc",
                           Patterns::Selection("PETSc|Trilinos"),
                           "PETSc: CG + hypre BoomerAMG. Trilinos: CG + ML.");
-        prm.declare_entry("FE degree",
+        prm.declare_entry("Finite element degree",
                           "2",
                           Patterns::Integer(1, 2),
                           "Polynomial degree of the potential on the "
                           "simplices (deal.II 9.4 has no cubic tetrahedra "
                           "with consistent face orientation), "
-                          "dimensionless.");
+                          "dimensionless. Formerly FE degree, which is still "
+                          "read.");
+        prm.declare_alias("Finite element degree", "FE degree", true);
         prm.declare_entry("Mapping degree",
                           "2",
                           Patterns::Integer(1, 2),
                           "Polynomial degree of the geometry (2: curved "
                           "particle surfaces), dimensionless.");
-        prm.declare_entry("Relative tolerance",
+        prm.declare_entry("Linear solver tolerance",
                           "1e-10",
                           Patterns::Double(0),
                           "CG stops when the residual falls below this "
                           "fraction of the right-hand side, "
-                          "dimensionless.");
-        prm.declare_entry("Maximum iterations",
+                          "dimensionless. Formerly Relative tolerance, which "
+                          "is still read.");
+        prm.declare_alias("Linear solver tolerance",
+                          "Relative tolerance",
+                          true);
+        prm.declare_entry("Maximum linear iterations",
                           "2000",
                           Patterns::Integer(1),
-                          "Most CG iterations per solve, dimensionless.");
+                          "Most CG iterations per solve, dimensionless. "
+                          "Formerly Maximum iterations, which is still "
+                          "read.");
+        prm.declare_alias("Maximum linear iterations",
+                          "Maximum iterations",
+                          true);
       }
       prm.leave_subsection();
 
@@ -567,6 +578,14 @@ namespace xray
                           Patterns::Integer(2),
                           "Points of profile.csv along the anode normal, "
                           "dimensionless.");
+        prm.declare_entry("Write fields",
+                          "true",
+                          Patterns::Bool(),
+                          "Write the potential and field (solution.pvd and "
+                          "its .pvtu/.vtu pieces). false: summary.json, "
+                          "particles.csv, profile.csv (and plane_average.csv "
+                          "of a periodic cell) and log.txt only (studies "
+                          "and sweeps).");
       }
       prm.leave_subsection();
     }
@@ -717,15 +736,16 @@ namespace xray
       prm.enter_subsection("Solver");
       {
         linear_algebra        = prm.get("Linear algebra");
-        fe_degree             = prm.get_integer("FE degree");
+        fe_degree             = prm.get_integer("Finite element degree");
         mapping_degree        = prm.get_integer("Mapping degree");
-        linear_tolerance      = prm.get_double("Relative tolerance");
-        max_linear_iterations = prm.get_integer("Maximum iterations");
+        linear_tolerance      = prm.get_double("Linear solver tolerance");
+        max_linear_iterations = prm.get_integer("Maximum linear iterations");
       }
       prm.leave_subsection();
 
       prm.enter_subsection("Output");
       profile_points = prm.get_integer("Profile points");
+      write_fields   = prm.get_bool("Write fields");
       prm.leave_subsection();
 
       // Consistency between sections.

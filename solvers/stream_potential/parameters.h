@@ -166,6 +166,8 @@ namespace xray
       unsigned int max_linear_iterations;
 
       unsigned int profile_points;
+      /// solution.pvd and its pieces (Output/Write fields).
+      bool write_fields;
     };
   } // namespace stream_potential
 } // namespace xray

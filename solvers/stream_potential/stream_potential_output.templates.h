@@ -206,6 +206,8 @@ namespace xray
     void
     StreamPotential<dim, LA>::output_results()
     {
+      if (!parameters.write_fields)
+        return;
       TimerOutput::Scope           scope(timer, "output");
       internal::ElectricField<dim> field;
       DataOut<dim>                 data_out;
@@ -588,7 +590,8 @@ namespace xray
             << summary["max_abs_potential_V"].get<double>() / 1e3 << " kV";
       log << std::endl
           << "Results in " << parameters.output_directory
-          << " (summary.json, profile.csv, solution.pvd"
+          << " (summary.json, profile.csv"
+          << (parameters.write_fields ? ", solution.pvd" : "")
           << (dim == 3 ? ", particles.csv" : "")
           << (summary.contains("periodic_cell_m") ? ", plane_average.csv" : "")
           << "; " << summary["wall_time_s"].get<double>() << " s)" << std::endl;

@@ -60,7 +60,7 @@ namespace xray
                 Utilities::to_string(failure.last_residual / rhs_norm) +
                 " of the right-hand side, tolerance " +
                 Utilities::to_string(tolerance) +
-                "); raise Solver/Maximum iterations or check the mesh");
+                "); raise Solver/Maximum linear iterations or check the mesh");
             }
           iterations = control.last_step();
         }

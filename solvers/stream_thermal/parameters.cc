@@ -353,10 +353,12 @@ namespace xray
                         "2",
                         Patterns::Integer(0, 8),
                         "Global refinements of the coarse sphere (or slab).");
-      prm.declare_entry("Degree",
+      prm.declare_entry("Finite element degree",
                         "2",
                         Patterns::Integer(1, 4),
-                        "Polynomial degree of the finite elements.");
+                        "Polynomial degree of the finite elements. Formerly "
+                        "Degree, which is still read.");
+      prm.declare_alias("Finite element degree", "Degree", true);
       prm.leave_subsection();
 
       prm.enter_subsection("Output");
@@ -593,7 +595,7 @@ namespace xray
 
       prm.enter_subsection("Mesh");
       refinements = prm.get_integer("Refinements");
-      degree      = prm.get_integer("Degree");
+      degree      = prm.get_integer("Finite element degree");
       prm.leave_subsection();
 
       prm.enter_subsection("Output");

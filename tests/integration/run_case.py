@@ -265,6 +265,77 @@ def expect_success(run, fields=True):
     return summary
 
 
+# summary.json entries that measure the run (its wall time), not its result.
+TIMING_KEYS = ("wall_time_s", "phase_wall_time_s", "root_search_time_s")
+
+
+def results(summary):
+    """summary.json without the timings: what two runs of one case share."""
+    return {key: value for key, value in summary.items() if key not in TIMING_KEYS}
+
+
+def effective_parameters(run):
+    """The run's parameters.prm (the effective parameters, every entry) as
+    {"Section/Name": value}."""
+    check(run.has("parameters.prm"), f"no parameters.prm\n{run.describe()}")
+    values, sections = {}, []
+    with open(run.path("parameters.prm")) as file:
+        for line in file:
+            words = line.split("#")[0].strip()
+            if words.startswith("subsection "):
+                sections.append(words[len("subsection "):].strip())
+            elif words == "end":
+                sections.pop()
+            elif words.startswith("set ") and "=" in words:
+                name, value = words[len("set "):].split("=", 1)
+                values["/".join(sections + [name.strip()])] = value.strip()
+    return values
+
+
+def check_old_names(driver, prm, renamed, solver_name):
+    """Each old name of RENAMED [(section, old name, new name, value)] sets
+    the entry of the new name: in a parameter file (which includes inputs/PRM
+    and sets every old name; deal.II warns on stderr once per old name,
+    nothing else is said), and on the command line. Either run has the
+    values under the new names in parameters.prm and the results
+    (summary.json but its timings) of a run that sets the new names."""
+    file = os.path.join(driver.scratch(), "old-names.prm")
+    with open(file, "w") as out:
+        out.write(f"include {os.path.join(INPUTS, prm)}\n")
+        for section, old, _, value in renamed:
+            out.write(f"subsection {section}\n  set {old} = {value}\nend\n")
+    in_file = driver.run(file)
+    on_command_line = driver.run(prm, [f"{s}/{old}={v}" for s, old, _, v in renamed])
+    new_names = driver.run(prm, [f"{s}/{new}={v}" for s, _, new, v in renamed])
+    for run in (in_file, on_command_line, new_names):
+        expect_status(run, SUCCESS)
+    warnings = solver_error_lines(in_file, solver_name)
+    check(len(warnings) == len(renamed),
+          f"expected {len(renamed)} deprecation warnings, got:\n" + "\n".join(warnings))
+    for (_, old, new, _), line in zip(renamed, warnings):
+        print(f"stderr: {line}")
+        check(f"deprecated spelling <{old}> of the parameter <{new}>" in line,
+              f"not a warning about {old!r}: {line!r}")
+    for run in (on_command_line, new_names):
+        lines = solver_error_lines(run, solver_name)
+        check(not lines, "stderr not empty on success:\n" + "\n".join(lines))
+    expected = results(new_names.summary)
+    for label, run in (("old names in the file", in_file),
+                       ("old names on the command line", on_command_line)):
+        parameters = effective_parameters(run)
+        for section, old, new, value in renamed:
+            check(parameters.get(f"{section}/{new}") == value,
+                  f"{label}: parameters.prm has {section}/{new} = "
+                  f"{parameters.get(f'{section}/{new}')!r}, not {value!r}")
+            check(f"{section}/{old}" not in parameters,
+                  f"{label}: parameters.prm names the old {section}/{old}")
+        differing = sorted(key for key in set(expected) | set(results(run.summary))
+                           if results(run.summary).get(key) != expected.get(key))
+        check(not differing, f"{label}: summary.json differs from the new names' "
+                             f"run in {differing}")
+        measured(label, f"{len(expected)} summary.json entries equal to the new names' run")
+
+
 def layer(summary, name):
     for entry in summary["layers"]:
         if entry["name"] == name:

@@ -771,6 +771,45 @@ def trilinos_vs_petsc(d):
     check(error <= 1e-7, f"Trilinos differs from PETSc by {error:.3e} (relative)")
 
 
+@case()
+def old_parameter_names(d):
+    """The old names of the Solver entries (FE degree, Relative tolerance,
+    Maximum iterations) are still read, in a file and on the command line,
+    with the results of the new names; Charging's entries of the same
+    names are another's (checked by the unit tests)."""
+    run_case.check_old_names(d, "stream-continuum-slab.prm", [
+        ("Solver", "FE degree", "Finite element degree", "1"),
+        ("Solver", "Relative tolerance", "Linear solver tolerance", "1e-9"),
+        ("Solver", "Maximum iterations", "Maximum linear iterations", "500")],
+        SOLVER_NAME)
+
+
+@case()
+def without_fields(d):
+    """Output/Write fields = false: no solution.pvd, .pvtu or .vtu; the
+    tables, summary.json and the log as with the fields, with the same
+    results."""
+    with_fields = d.run("stream-single.prm")
+    without = d.run("stream-single.prm", ["Output/Write fields=false"])
+    expected = run_case.results(expect_success(with_fields))
+    summary = expect_success(without)
+    check(with_fields.has("solution.pvd"), "no solution.pvd by default")
+    written = sorted(os.listdir(without.output_directory))
+    print(f"written without fields: {written}")
+    fields = [name for name in written
+              if name.endswith((".pvd", ".pvtu", ".vtu"))]
+    check(not fields, f"field files written with Write fields = false: {fields}")
+    for name in RESULT_FILES + ("log.txt", "parameters.prm"):
+        check(without.has(name), f"no {name} with Write fields = false")
+    differing = sorted(key for key in expected
+                       if run_case.results(summary).get(key) != expected[key])
+    check(not differing, f"summary.json differs from the run with fields in {differing}")
+    with open(without.path("log.txt")) as file:
+        last_lines = file.read().splitlines()[-3:]
+    check(not any("solution.pvd" in line for line in last_lines),
+          f"the log names solution.pvd: {last_lines}")
+
+
 def slab_exact(z, rho, a, b, top):
     """Potential and |field| of a slab a < z < b of charge density RHO between
     grounded plates z = 0 and z = TOP: phi = -f(z) + z f(top) / top with

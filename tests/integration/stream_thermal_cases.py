@@ -316,6 +316,14 @@ def limit_curves_mpi(d):
                 float(row["stream_limit_W"]), single["stream_limit_W"], 1e-9)
 
 
+@case()
+def old_parameter_name(d):
+    """Mesh/Degree, the old name of Mesh/Finite element degree, is still
+    read, in a file and on the command line, with the new name's results."""
+    run_case.check_old_names(d, PRM, [("Mesh", "Degree", "Finite element degree", "1")],
+                             SOLVER_NAME)
+
+
 # ---------------------------------------------------------------------------
 
 

@@ -299,6 +299,81 @@ TEST(ReadParameters, BadOverrideAfterGoodFile)
     {"Geometry/Radius=oops"}));
 }
 
+// ------------------------------------------------- an entry's old name
+
+namespace
+{
+  /// The small tree of declare() with Geometry/Cells renamed from
+  /// "Number of cells", as a solver keeps an entry's old name readable.
+  void
+  declare_with_old_name(ParameterHandler &prm)
+  {
+    declare(prm);
+    prm.enter_subsection("Geometry");
+    prm.declare_alias("Cells", "Number of cells", true);
+    prm.leave_subsection();
+  }
+
+  unsigned int
+  cells(ParameterHandler &prm)
+  {
+    prm.enter_subsection("Geometry");
+    const unsigned int n = prm.get_integer("Cells");
+    prm.leave_subsection();
+    return n;
+  }
+} // namespace
+
+TEST(OldName, SetsTheEntryInAFileAndInAnOverride)
+{
+  const TemporaryFile file("subsection Geometry\n"
+                           "  set Number of cells = 9\n"
+                           "end\n");
+  ParameterHandler    prm;
+  declare_with_old_name(prm);
+  xray::CommandLine command_line;
+  command_line.parameter_file = file.path;
+  xray::read_parameters(prm, command_line);
+  EXPECT_EQ(cells(prm), 9u);
+
+  xray::apply_override(prm, "Geometry/Number of cells=11");
+  EXPECT_EQ(cells(prm), 11u);
+  // The old name checks the value against the entry's pattern (1...100).
+  EXPECT_TRUE(xray_test::throws_input_error_containing(
+    [&] { xray::apply_override(prm, "Geometry/Number of cells=0"); },
+    {"Number of cells"}));
+  EXPECT_EQ(cells(prm), 11u);
+}
+
+TEST(OldName, IsNotAnEntryOfItsOwn)
+{
+  ParameterHandler prm;
+  declare_with_old_name(prm);
+  const auto values = xray::parameter_values(prm);
+  EXPECT_EQ(values.count("Geometry/Number of cells"), 0u);
+  EXPECT_EQ(values.at("Geometry/Cells"), "4");
+  EXPECT_EQ(values.size(), 6u); // the entries of declare()
+  const auto aliases = xray::parameter_aliases(prm);
+  ASSERT_EQ(aliases.size(), 1u);
+  EXPECT_EQ(aliases.at("Geometry/Number of cells"), "Geometry/Cells");
+}
+
+TEST(OldName, AndNewNameInOneFileAreSetTwice)
+{
+  // ParameterHandler would keep the later of the two silently.
+  const TemporaryFile file("subsection Geometry\n"
+                           "  set Cells = 7\n"
+                           "  set Number of cells = 9\n" // line 3
+                           "end\n");
+  ParameterHandler    prm;
+  declare_with_old_name(prm);
+  xray::CommandLine command_line;
+  command_line.parameter_file = file.path;
+  EXPECT_TRUE(xray_test::throws_input_error_containing(
+    [&] { xray::read_parameters(prm, command_line); },
+    {file.path + ":3", "Geometry/Cells", "set a second time", "line 2"}));
+}
+
 // ------------------------------------------------------ parse_command_line
 
 TEST(ParseCommandLine, FileAndRepeatableSet)

@@ -4,6 +4,8 @@
 // its reading through Parameters::parse. The interpolated values are worked
 // out by hand at each test from f = f_i + (f_{i+1} - f_i) (U - U_i) /
 // (U_{i+1} - U_i).
+// Also the Solver entries under their current and their old names, and
+// Output/Write fields.
 #include "common/errors.h"
 #include "input_error_assertion.h"
 #include "stream_potential/parameters.h"
@@ -234,5 +236,67 @@ namespace
           {"Particles/Patch shape = periodic cell"}))
           << section << "/" << entry;
       }
+  }
+
+
+  /// Parameters::parse on the defaults with the Solver (and Charging)
+  /// lines of @p text.
+  Parameters
+  parsed(const std::string &text)
+  {
+    ParameterHandler prm;
+    Parameters::declare(prm);
+    prm.parse_input_from_string(text);
+    Parameters parameters;
+    parameters.parse(prm);
+    return parameters;
+  }
+
+  TEST(StreamSolverParameters, OldNamesGiveTheValuesOfTheNewOnes)
+  {
+    // Values away from the defaults (2, 1e-10, 2000), so that an old name
+    // that were ignored would show.
+    const Parameters old_names = parsed("subsection Solver\n"
+                                        "  set FE degree          = 1\n"
+                                        "  set Relative tolerance = 1e-8\n"
+                                        "  set Maximum iterations = 345\n"
+                                        "end\n");
+    const Parameters new_names =
+      parsed("subsection Solver\n"
+             "  set Finite element degree     = 1\n"
+             "  set Linear solver tolerance   = 1e-8\n"
+             "  set Maximum linear iterations = 345\n"
+             "end\n");
+    for (const Parameters &parameters : {old_names, new_names})
+      {
+        EXPECT_EQ(parameters.fe_degree, 1u);
+        EXPECT_EQ(parameters.linear_tolerance, 1e-8);
+        EXPECT_EQ(parameters.max_linear_iterations, 345u);
+        // Charging's entries of the same names are the charge iteration's
+        // own, untouched.
+        EXPECT_EQ(parameters.charge_tolerance, 1e-6);
+        EXPECT_EQ(parameters.max_charge_iterations, 200u);
+      }
+  }
+
+  TEST(StreamSolverParameters, ChargingKeepsItsIterationEntries)
+  {
+    const Parameters parameters = parsed("subsection Charging\n"
+                                         "  set Relative tolerance = 1e-4\n"
+                                         "  set Maximum iterations = 17\n"
+                                         "end\n");
+    EXPECT_EQ(parameters.charge_tolerance, 1e-4);
+    EXPECT_EQ(parameters.max_charge_iterations, 17u);
+    EXPECT_EQ(parameters.linear_tolerance, 1e-10);
+    EXPECT_EQ(parameters.max_linear_iterations, 2000u);
+  }
+
+  TEST(StreamOutputParameters, WriteFieldsIsOnByDefault)
+  {
+    EXPECT_TRUE(parsed("").write_fields);
+    EXPECT_FALSE(parsed("subsection Output\n"
+                        "  set Write fields = false\n"
+                        "end\n")
+                   .write_fields);
   }
 } // namespace
