@@ -45,7 +45,11 @@ list. Arithmetic on lists (CSV columns, or [A, B, C]) works element by
 element. Functions: min, max, abs, sum, len, median and count_positive of
 a list; log and sqrt; slope(XS, YS), the least-squares slope;
 interpolate(XS, YS, X), a profile read at X; least(KEYS, VALUES, N), the
-values at the N least keys (N = 1: the one value); logged(CASE, REGEX),
+values at the N least keys (N = 1: the one value); select(VALUES, KEYS,
+KEY, ...), the values whose keys are KEY (one curve of a CSV file holding
+several; more KEYS, KEY pairs narrow it down); crossing(XS, YS, Y[,
+AFTER]), the first x (at or after AFTER) where YS reaches Y, linear
+between the samples; logged(CASE, REGEX),
 the numbers the expression's group 1 matches in the case's log.txt. `e`
 formats drop the exponent's `+` and leading zeros (5.36e10). Each case
 also has `process_wall_s` (the whole process, mpirun included, timed here)
@@ -257,6 +261,32 @@ def least(keys, values, n=1):
     return chosen[0] if n == 1 else chosen
 
 
+def select(values, *conditions):
+    """The values whose keys equal the given ones, conditions being pairs
+    KEYS, KEY: one curve of a CSV file that holds several (the rows of
+    curves.csv at one inlet temperature and one speed)."""
+    pairs = list(zip(conditions[::2], conditions[1::2]))
+    if not pairs or 2 * len(pairs) != len(conditions):
+        raise DocError("select(VALUES, KEYS, KEY[, KEYS, KEY ...]) needs key pairs")
+    chosen = [value for row, value in enumerate(values)
+              if all(keys[row] == key for keys, key in pairs)]
+    if not chosen:
+        raise DocError(f"select: no row has the keys {[key for _, key in pairs]}")
+    return chosen
+
+
+def crossing(xs, ys, y, after=-math.inf):
+    """The first x at or after `after` where the samples ys reach y, linear
+    between them: the time a history takes to reach a level after a pulse's
+    edge, or the voltage where two limit curves cross (ys their difference,
+    y = 0)."""
+    points = sorted((x0, y0) for x0, y0 in zip(xs, ys) if x0 >= after)
+    for (x0, y0), (x1, y1) in zip(points, points[1:]):
+        if min(y0, y1) <= y <= max(y0, y1) and y0 != y1:
+            return x0 + (y - y0) * (x1 - x0) / (y1 - y0)
+    raise DocError(f"the samples never reach {y} after {after}")
+
+
 def count_positive(values):
     return sum(1 for v in values if v > 0)
 
@@ -272,6 +302,7 @@ FUNCTIONS = {"min": min, "max": max, "abs": abs, "sum": sum, "len": len,
              "median": statistics.median, "logged": logged,
              "interpolate": interpolate, "least": least,
              "count_positive": count_positive, "slope": slope,
+             "select": select, "crossing": crossing,
              "log": math.log, "sqrt": math.sqrt}
 ARITHMETIC = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b,
               ast.Mult: lambda a, b: a * b, ast.Div: lambda a, b: a / b,
