@@ -611,7 +611,11 @@ namespace xray
         Vector              potential;
       };
       static constexpr unsigned int max_stored_responses = 120;
-      std::deque<StoredResponse>    stored_responses;
+      /// The relative CG tolerance of a solve that only enters a charge
+      /// iteration's Jacobian (a GCR product, the guard basis): its error
+      /// slows the iteration, the full solves decide its result.
+      static constexpr double    jacobian_product_tolerance = 1e-6;
+      std::deque<StoredResponse> stored_responses;
       /// int_S psi_k dA of every surface vertex (locally relevant).
       Vector vertex_areas;
       /// The recovery patch of each locally owned particle-surface vertex

@@ -446,7 +446,8 @@ namespace xray
       // solve) decides when it stops.
       system.product_tolerance =
         std::max(parameters.linear_tolerance,
-                 std::min(1e-6, 1e-3 * system.target / system.rhs.l2_norm()));
+                 std::min(jacobian_product_tolerance,
+                          1e-3 * system.target / system.rhs.l2_norm()));
     }
 
 
