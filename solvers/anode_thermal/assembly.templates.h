@@ -303,17 +303,22 @@ namespace xray
       FullMatrix<double>     &cell_matrix,
       dealii::Vector<double> &cell_rhs) const
     {
+      // The factors of row i leave the j loop: with a_i = w k grad phi_i
+      // and b_i = w k'(T) grad T . grad phi_i, J_ij += a_i . grad phi_j
+      // + b_i phi_j (the n^2 loop of every Newton assembly).
       const double       w = point.w;
       const unsigned int n = point.value.size();
       for (unsigned int i = 0; i < n; ++i)
         {
-          const Tensor<1, dim> &grad_i = point.gradient[i];
-          cell_rhs(i) -= k * (grad_T * grad_i) * w;
-          if (with_matrix)
-            for (unsigned int j = 0; j < n; ++j)
-              cell_matrix(i, j) +=
-                (k * point.gradient[j] + dk * point.value[j] * grad_T) *
-                grad_i * w;
+          const Tensor<1, dim> &grad_i       = point.gradient[i];
+          const double          grad_T_dot_i = grad_T * grad_i;
+          cell_rhs(i) -= k * grad_T_dot_i * w;
+          if (!with_matrix)
+            continue;
+          const Tensor<1, dim> a_i = (w * k) * grad_i;
+          const double         b_i = w * dk * grad_T_dot_i;
+          for (unsigned int j = 0; j < n; ++j)
+            cell_matrix(i, j) += a_i * point.gradient[j] + b_i * point.value[j];
         }
     }
 
