@@ -12,6 +12,9 @@ Options: --bin DIR (the solvers, default build/bin), --mpiexec (default
 mpirun; as root Open MPI needs OMPI_ALLOW_RUN_AS_ROOT=1 and
 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1), --jobs N (cases run at once; keep 1
 when regenerating timings), --work DIR (output of the runs, default a temporary directory),
+--only NAME[,NAME...] (with --heavy: run only the heavy cases named, and
+leave the blocks that need another heavy case alone: one heavy block of a
+file whose other heavy blocks take too long),
 --reuse (take the results of an earlier run of the same command from
 --work, to rewrite a block after its template changed without running the
 solver again), and the Markdown files to process (default: every file in
@@ -474,8 +477,11 @@ def blocks(path):
 
 
 def skipped(cases, args):
-    """Whether a block is left alone: --list, or heavy cases without --heavy."""
-    return args.list or (any(c.heavy for c in cases.values()) and not args.heavy)
+    """Whether a block is left alone: --list, heavy cases without --heavy, or
+    heavy cases that --only does not name."""
+    heavy = {c.name for c in cases.values() if c.heavy}
+    return args.list or (heavy and not args.heavy) or bool(
+        heavy and args.only and not heavy <= set(args.only.split(",")))
 
 
 def run_all(files, args, work, done):
@@ -536,6 +542,8 @@ def main():
     parser.add_argument("--bin", default=os.path.join(REPO_ROOT, "build", "bin"))
     parser.add_argument("--mpiexec", default="mpirun")
     parser.add_argument("--work", help="output directory of the runs")
+    parser.add_argument("--only", help="with --heavy: the heavy cases to run "
+                        "(comma-separated names); blocks needing others are skipped")
     parser.add_argument("--reuse", action="store_true",
                         help="take a case's results from an earlier run in "
                         "--work with the same command instead of running it")
