@@ -10,8 +10,10 @@
 //   state.json                    the time, the next step, the energy
 //                                 account, the history so far, the fields
 //                                 written so far and every parameter value.
-// It is written into checkpoint.partial and renamed into place, so a run
-// killed while writing leaves the previous checkpoint whole. A restart
+// It is written into checkpoint.partial and renamed into place, the previous
+// checkpoint moved aside to checkpoint.old until the new one is in place, so
+// a run killed or failing while writing leaves the previous checkpoint whole
+// (as checkpoint.old if it was killed between the two renames). A restart
 // rebuilds the coarse mesh from the (unchanged) parameters, loads the
 // refinement and the vectors, and continues the time loop where it stood:
 // same step, same state, a fresh algebraic multigrid as at every checkpoint
@@ -75,17 +77,59 @@ namespace xray
         return normal.has_filename() ? normal : normal.parent_path();
       }
 
-      /// STATE as PARTIAL/state.json, then PARTIAL renamed to FINAL_DIRECTORY
-      /// (the previous checkpoint moved aside to FINAL_DIRECTORY.old for the
-      /// rename, then removed). Returns what went wrong, or "". On rank 0
-      /// only.
+      /// Moves the complete checkpoint PARTIAL to FINAL_DIRECTORY. The
+      /// previous checkpoint stays whole until the new one is in place: it
+      /// is moved aside to FINAL_DIRECTORY.old, PARTIAL renamed into place,
+      /// and only then the old one removed; if PARTIAL cannot be moved into
+      /// place, the previous one is moved back. Returns what went wrong,
+      /// naming the checkpoint that could not be written, or "".
+      inline std::string
+      move_into_place(const fs::path &partial, const fs::path &final_directory)
+      {
+        const fs::path    old = final_directory.string() + ".old";
+        const std::string cannot =
+          "cannot write the checkpoint " + final_directory.string() + ": ";
+        std::error_code error;
+        // Without a checkpoint in place, an old one (left by a run stopped
+        // between the two renames) is the last complete one: it stays
+        // until the new one is in place.
+        const bool previous =
+          fs::exists(fs::symlink_status(final_directory, error));
+        if (previous)
+          {
+            fs::remove_all(old, error); // older than the one in place
+            fs::rename(final_directory, old, error);
+            if (error)
+              return cannot + "the previous one cannot be moved aside to " +
+                     old.string() + " (" + error.message() + "); it is kept";
+          }
+
+        fs::rename(partial, final_directory, error);
+        if (error)
+          {
+            std::string problem = cannot + "the new one, " + partial.string() +
+                                  ", cannot be moved there (" +
+                                  error.message() + ")";
+            if (previous)
+              {
+                fs::rename(old, final_directory, error);
+                problem += error ? "; the previous one is in " + old.string() :
+                                   "; the previous one is kept";
+              }
+            return problem;
+          }
+        fs::remove_all(old, error);
+        return "";
+      }
+
+      /// STATE as PARTIAL/state.json, then PARTIAL moved to
+      /// FINAL_DIRECTORY (move_into_place()). Returns what went wrong, or
+      /// "". On rank 0 only.
       inline std::string
       publish(const nlohmann::json &state,
               const fs::path       &partial,
               const fs::path       &final_directory)
       {
-        const fs::path old = final_directory.string() + ".old";
-        std::string    problem;
         try
           {
             write_file_atomically((partial / state_name).string(),
@@ -93,23 +137,9 @@ namespace xray
           }
         catch (const InputError &error)
           {
-            problem = error.what();
+            return error.what();
           }
-
-        std::error_code error;
-        if (problem.empty())
-          {
-            fs::remove_all(old, error);
-            if (fs::exists(final_directory))
-              fs::rename(final_directory, old, error);
-            if (!error)
-              fs::rename(partial, final_directory, error);
-            if (error)
-              problem = "cannot move the checkpoint into " +
-                        final_directory.string() + ": " + error.message();
-            fs::remove_all(old, error);
-          }
-        return problem;
+        return move_into_place(partial, final_directory);
       }
     } // namespace checkpoint
 

@@ -22,6 +22,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <set>
 #include <sstream>
 
 namespace xray
@@ -368,6 +369,20 @@ namespace xray
 
   namespace
   {
+    /// What the scan of a parameter file and of the files it includes
+    /// carries from file to file.
+    struct IncludeScan
+    {
+      /// The entries' old names: the full names of parameter_aliases().
+      const std::map<std::string, std::string> &aliases;
+      /// The files being read, the parameter file first.
+      std::vector<std::filesystem::path> chain;
+      /// Every `set` of an entry by its old name, in the order read:
+      /// ("FILE:LINE", the old full name).
+      std::vector<std::pair<std::string, std::string>> old_names;
+    };
+
+
     // ParameterHandler keeps the last of two `set` lines of one entry, so a
     // second one in the same file silently replaces the first: a mistake
     // (an edit in the wrong place) more often than an intent. Refuse it,
@@ -376,9 +391,8 @@ namespace xray
     class EntryLedger
     {
     public:
-      /// @p aliases: the full names of parameter_aliases().
-      explicit EntryLedger(const std::map<std::string, std::string> &aliases)
-        : aliases(aliases)
+      explicit EntryLedger(IncludeScan &scan)
+        : scan(scan)
       {}
 
       void
@@ -398,23 +412,56 @@ namespace xray
             for (const auto &section : sections)
               entry += section + "/";
             entry += Utilities::trim(rest.substr(0, rest.find('=')));
-            const auto  alias  = aliases.find(entry);
-            const auto &target = alias != aliases.end() ? alias->second : entry;
+            const auto  alias = scan.aliases.find(entry);
+            const auto &target =
+              alias != scan.aliases.end() ? alias->second : entry;
+            if (alias != scan.aliases.end())
+              scan.old_names.emplace_back(file + ":" +
+                                            std::to_string(line_number),
+                                          entry);
             const auto [first, is_new] =
-              first_line.emplace(target, line_number);
+              first_setting.emplace(target, Setting{line_number, entry});
             if (!is_new)
               throw InputError(
-                file + ":" + std::to_string(line_number) + ": " + target +
-                " is set a second time (first at "
-                "line " +
-                std::to_string(first->second) + "); only the last would count");
+                set_twice(file, target, first->second, {line_number, entry}));
           }
       }
 
     private:
-      const std::map<std::string, std::string> &aliases;
-      std::vector<std::string>                  sections;
-      std::map<std::string, unsigned int>       first_line;
+      /// Where an entry was set, and by which of its names.
+      struct Setting
+      {
+        unsigned int line;
+        std::string  name;
+      };
+
+      IncludeScan                   &scan;
+      std::vector<std::string>       sections;
+      std::map<std::string, Setting> first_setting; // by the entry's name
+
+      /// The error for @p target set at @p first and again at @p second,
+      /// placed at the first of the two when they spell it differently
+      /// (one by its old name): that one is not a forgotten edit but two
+      /// names of one entry, and either line may be the one to drop.
+      std::string
+      set_twice(const std::string &file,
+                const std::string &target,
+                const Setting     &first,
+                const Setting     &second) const
+      {
+        if (first.name == second.name)
+          return file + ":" + std::to_string(second.line) + ": " + second.name +
+                 " is set a second time (first at line " +
+                 std::to_string(first.line) + "); only the last would count";
+        const std::string where = file + ":" + std::to_string(first.line);
+        if (first.name != target)
+          return where + ": " + first.name + " is the old name of " + target +
+                 ", which is also set (line " + std::to_string(second.line) +
+                 "); keep one";
+        return where + ": " + target + " is also set by its old name " +
+               second.name + " (line " + std::to_string(second.line) +
+               "); keep one";
+      }
     };
 
 
@@ -424,21 +471,18 @@ namespace xray
     // Included names are taken as ParameterHandler takes them (relative to
     // the working directory); one that does not open is left to it.
     void
-    check_include_chain(const std::string                        &file,
-                        const std::map<std::string, std::string> &aliases,
-                        std::vector<std::filesystem::path>       &chain);
+    check_include_chain(const std::string &file, IncludeScan &scan);
 
     /// One logical line of @p file (see check_include_chain()): an include
     /// is followed, any other statement goes to the ledger. ParameterHandler
     /// drops the comment, reads a tab as a space and takes `include ` and
     /// `INCLUDE ` (deal.II 9.4, ParameterHandler::scan_line()).
     void
-    scan_logical_line(std::string                               line,
-                      const std::string                        &file,
-                      const unsigned int                        line_number,
-                      EntryLedger                              &entries,
-                      const std::map<std::string, std::string> &aliases,
-                      std::vector<std::filesystem::path>       &chain)
+    scan_logical_line(std::string        line,
+                      const std::string &file,
+                      const unsigned int line_number,
+                      EntryLedger       &entries,
+                      IncludeScan       &scan)
     {
       const std::string where = file + ":" + std::to_string(line_number);
       line                    = line.substr(0, line.find('#'));
@@ -459,7 +503,7 @@ namespace xray
                              "`: not a regular file (a directory, a device "
                              "or a pipe)");
           if (!name.empty())
-            check_include_chain(name, aliases, chain);
+            check_include_chain(name, scan);
           return;
         }
       std::istringstream words(line);
@@ -472,23 +516,21 @@ namespace xray
     }
 
     void
-    check_include_chain(const std::string                        &file,
-                        const std::map<std::string, std::string> &aliases,
-                        std::vector<std::filesystem::path>       &chain)
+    check_include_chain(const std::string &file, IncludeScan &scan)
     {
       std::error_code             error;
       const std::filesystem::path path =
         std::filesystem::weakly_canonical(file, error);
-      for (const auto &earlier : chain)
+      for (const auto &earlier : scan.chain)
         if (!error && earlier == path)
-          throw InputError(chain.front().string() + ": `include " + file +
+          throw InputError(scan.chain.front().string() + ": `include " + file +
                            "` includes a file that is already being read "
                            "(an include cycle)");
       std::ifstream input(file);
       if (!input)
         return;
-      chain.push_back(path);
-      EntryLedger entries(aliases);
+      scan.chain.push_back(path);
+      EntryLedger entries(scan);
       // The lines as ParameterHandler::parse_input() joins them: each one
       // trimmed, and one that then ends in a backslash continued by the
       // next (so `include`, a backslash and a file name on the next line
@@ -520,12 +562,25 @@ namespace xray
           logical_line += piece;
           if (!continued)
             scan_logical_line(
-              logical_line, file, logical_line_number, entries, aliases, chain);
+              logical_line, file, logical_line_number, entries, scan);
         }
       if (continued) // the last line may end in a backslash
         scan_logical_line(
-          logical_line, file, logical_line_number, entries, aliases, chain);
-      chain.pop_back();
+          logical_line, file, logical_line_number, entries, scan);
+      scan.chain.pop_back();
+    }
+
+
+    /// The full name ("Section/Name") that a --set or --sweep assignment
+    /// sets, its parts trimmed as apply_override() trims them.
+    std::string
+    assigned_entry(const std::string &assignment)
+    {
+      std::string name;
+      for (const auto &part : Utilities::split_string_list(
+             Utilities::trim(assignment.substr(0, assignment.find('='))), '/'))
+        name += (name.empty() ? "" : "/") + part;
+      return name;
     }
   } // namespace
 
@@ -545,8 +600,9 @@ namespace xray
     if (!std::ifstream(file))
       throw InputError(
         file + ": cannot read the parameter file: " + std::strerror(errno));
-    std::vector<std::filesystem::path> include_chain;
-    check_include_chain(file, parameter_aliases(prm), include_chain);
+    const std::map<std::string, std::string> aliases = parameter_aliases(prm);
+    IncludeScan                              scan{aliases, {}, {}};
+    check_include_chain(file, scan);
     try
       {
         prm.parse_input(file);
@@ -574,6 +630,43 @@ namespace xray
       }
     for (const auto &assignment : command_line.overrides)
       apply_override(prm, assignment);
+  }
+
+
+  std::vector<std::string>
+  deprecated_spellings(const ParameterHandler &prm,
+                       const CommandLine      &command_line)
+  {
+    const std::map<std::string, std::string> aliases = parameter_aliases(prm);
+    std::vector<std::string>                 lines;
+    if (aliases.empty())
+      return lines;
+    std::set<std::string> said;
+
+    // Each old name once, where it is first used: the change it asks for
+    // is the same everywhere.
+    auto say = [&](const std::string &where, const std::string &old_name) {
+      if (said.insert(old_name).second)
+        lines.push_back(where + ": " + old_name + " is the old name of " +
+                        aliases.at(old_name) +
+                        " and may stop being read; write the new name");
+    };
+
+    IncludeScan scan{aliases, {}, {}};
+    check_include_chain(command_line.parameter_file, scan);
+    for (const auto &[where, old_name] : scan.old_names)
+      say(where, old_name);
+    auto say_option = [&](const std::string &option,
+                          const std::string &assignment) {
+      const std::string name = assigned_entry(assignment);
+      if (aliases.count(name) > 0)
+        say(option + " \"" + name + "=...\"", name);
+    };
+    for (const auto &assignment : command_line.overrides)
+      say_option("--set", assignment);
+    for (const auto &assignment : command_line.sweeps)
+      say_option("--sweep", assignment);
+    return lines;
   }
 
   namespace
@@ -723,6 +816,30 @@ namespace xray
   } // namespace
 
 
+  namespace
+  {
+    /// Says each of @p spellings (deprecated_spellings()) on rank 0, and
+    /// has the log.txt of every run of this process hold them too. The
+    /// entries' old names are declared without deal.II's deprecation flag:
+    /// its own warning would come from every rank, at every reading of
+    /// the file (a sweep reads it once per point and more), and not reach
+    /// the log.
+    void
+    warn_about_old_names(const SolverDescription        &solver,
+                         const std::vector<std::string> &spellings,
+                         const bool                      is_root)
+    {
+      std::vector<std::string> lines;
+      for (const auto &spelling : spellings)
+        lines.push_back(solver.name + ": warning: " + spelling);
+      if (is_root)
+        for (const auto &line : lines)
+          std::cerr << line << std::endl;
+      RunOutput::set_input_warnings(lines);
+    }
+  } // namespace
+
+
   int
   run_solver(int argc, char **argv, const SolverDescription &solver)
   {
@@ -752,6 +869,13 @@ namespace xray
         check_only                     = command_line.check;
         ParameterHandler prm;
         solver.declare_parameters(prm);
+        // The input as given (a sweep's without the swept values, which
+        // every point reads again): a bad one ends here, and an old name
+        // of an entry that it uses is said once.
+        read_parameters(prm, command_line);
+        warn_about_old_names(solver,
+                             deprecated_spellings(prm, command_line),
+                             is_root);
         if (command_line.check)
           {
             std::string what = "parameters are valid";
@@ -759,12 +883,8 @@ namespace xray
               what += " at all " +
                       std::to_string(check_sweep(command_line, solver)) +
                       " sweep points";
-            else
-              {
-                read_parameters(prm, command_line);
-                if (solver.check_parameters)
-                  solver.check_parameters(prm);
-              }
+            else if (solver.check_parameters)
+              solver.check_parameters(prm);
             if (is_root)
               std::cout << solver.name << ": " << command_line.parameter_file
                         << ": " << what << std::endl;
@@ -772,7 +892,6 @@ namespace xray
           }
         if (!command_line.sweeps.empty())
           return run_sweep(command_line, solver);
-        read_parameters(prm, command_line);
         return solver.run(prm, command_line);
       }
     catch (const InputError &error)

@@ -40,9 +40,19 @@ namespace xray
   parse_command_line(int argc, char **argv);
 
   /// Read the parameter file, then apply the --set overrides in order.
-  /// Throws InputError naming file, line and entry.
+  /// Throws InputError naming file, line and entry; also for an entry that
+  /// one file sets twice, by one name or by its old and its new name.
   void
   read_parameters(ParameterHandler &prm, const CommandLine &command_line);
+
+  /// One line for each old name of an entry (see parameter_aliases()) that
+  /// the input of @p command_line uses: the parameter file and the files
+  /// it includes, the --set overrides and the --sweep axes. Each names the
+  /// place of the first use ("FILE:LINE" or the option), the old and the
+  /// new name. Call it after read_parameters() has accepted the input.
+  std::vector<std::string>
+  deprecated_spellings(const ParameterHandler &prm,
+                       const CommandLine      &command_line);
 
   /// Apply one "Section/Sub/Name=value" override.
   void

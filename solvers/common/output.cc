@@ -15,6 +15,8 @@ namespace xray
     std::vector<std::string> failed_run_logs;
     /// What the last write_summary() wrote, for take_last_summary().
     nlohmann::json last_summary;
+    /// For set_input_warnings().
+    std::vector<std::string> input_warnings;
   } // namespace
 
 
@@ -45,9 +47,21 @@ namespace xray
       }
     else
       log_stream = std::make_unique<ConditionalOStream>(std::cout, false);
-    // Every log names the code that wrote it.
+    // Every log names the code that wrote it, then what the terminal said
+    // about the input before the run began.
     if (is_root)
-      log_file << "X-ray target suite " << build_description() << '\n';
+      {
+        log_file << "X-ray target suite " << build_description() << '\n';
+        for (const std::string &line : input_warnings)
+          log_file << line << '\n';
+      }
+  }
+
+
+  void
+  RunOutput::set_input_warnings(const std::vector<std::string> &lines)
+  {
+    input_warnings = lines;
   }
 
 

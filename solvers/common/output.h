@@ -55,6 +55,13 @@ namespace xray
     static bool
     record_error(const std::string &line);
 
+    /// Lines that every log.txt this process opens from now on holds after
+    /// the line naming the code: the warnings about the input (an entry
+    /// set by its old name) that the terminal showed before any run opened
+    /// its output.
+    static void
+    set_input_warnings(const std::vector<std::string> &lines);
+
     /// Prints on rank 0 to the terminal and to log.txt.
     ConditionalOStream &
     log()

@@ -543,7 +543,9 @@ namespace xray
                           "with consistent face orientation), "
                           "dimensionless. Formerly FE degree, which is still "
                           "read.");
-        prm.declare_alias("Finite element degree", "FE degree", true);
+        // Old names, deprecated: run_solver() says so once, on rank 0 and
+        // in log.txt, so deal.II's own warning (every rank) stays off.
+        prm.declare_alias("Finite element degree", "FE degree", false);
         prm.declare_entry("Mapping degree",
                           "2",
                           Patterns::Integer(1, 2),
@@ -558,7 +560,7 @@ namespace xray
                           "is still read.");
         prm.declare_alias("Linear solver tolerance",
                           "Relative tolerance",
-                          true);
+                          false);
         prm.declare_entry("Maximum linear iterations",
                           "2000",
                           Patterns::Integer(1),
@@ -567,7 +569,7 @@ namespace xray
                           "read.");
         prm.declare_alias("Maximum linear iterations",
                           "Maximum iterations",
-                          true);
+                          false);
       }
       prm.leave_subsection();
 

@@ -358,7 +358,9 @@ namespace xray
                         Patterns::Integer(1, 4),
                         "Polynomial degree of the finite elements. Formerly "
                         "Degree, which is still read.");
-      prm.declare_alias("Finite element degree", "Degree", true);
+      // An old name, deprecated: run_solver() says so once, on rank 0 and
+      // in log.txt, so deal.II's own warning (every rank) stays off.
+      prm.declare_alias("Finite element degree", "Degree", false);
       prm.leave_subsection();
 
       prm.enter_subsection("Output");

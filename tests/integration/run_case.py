@@ -292,33 +292,70 @@ def effective_parameters(run):
     return values
 
 
-def check_old_names(driver, prm, renamed, solver_name):
-    """Each old name of RENAMED [(section, old name, new name, value)] sets
-    the entry of the new name: in a parameter file (which includes inputs/PRM
-    and sets every old name; deal.II warns on stderr once per old name,
-    nothing else is said), and on the command line. Either run has the
-    values under the new names in parameters.prm and the results
-    (summary.json but its timings) of a run that sets the new names."""
+def old_name_warning(solver_name, where, section, old, new):
+    """The line a solver prints (and writes to log.txt) for the old name OLD
+    of SECTION/NEW used at WHERE ("FILE:LINE" or '--set "S/OLD=..."')."""
+    return (f"{solver_name}: warning: {where}: {section}/{old} is the old name "
+            f"of {section}/{new} and may stop being read; write the new name")
+
+
+def log_lines(run):
+    check(run.has("log.txt"), f"no log.txt\n{run.describe()}")
+    with open(run.path("log.txt")) as file:
+        return file.read().splitlines()
+
+
+def check_said_once(run, expected, solver_name):
+    """Each of the EXPECTED lines is on the terminal (stdout and stderr)
+    once, and in log.txt once; stderr holds nothing else."""
+    warnings = solver_error_lines(run, solver_name)
+    check(warnings == expected,
+          "expected on stderr:\n" + "\n".join(expected) + "\ngot:\n" +
+          "\n".join(warnings))
+    log = log_lines(run)
+    for line in expected:
+        print(f"stderr: {line}")
+        terminal = (run.stdout + run.stderr).count(line)
+        check(terminal == 1, f"said {terminal} times on the terminal: {line!r}")
+        check(log.count(line) == 1,
+              f"in log.txt {log.count(line)} times, not once: {line!r}")
+
+
+def write_old_names_file(driver, prm, renamed):
+    """A parameter file that includes inputs/PRM and then sets every old
+    name of RENAMED [(section, old name, new name, value)] (its first one on
+    line 3); returns its path."""
     file = os.path.join(driver.scratch(), "old-names.prm")
     with open(file, "w") as out:
         out.write(f"include {os.path.join(INPUTS, prm)}\n")
         for section, old, _, value in renamed:
             out.write(f"subsection {section}\n  set {old} = {value}\nend\n")
+    return file
+
+
+def check_old_names(driver, prm, renamed, solver_name):
+    """Each old name of RENAMED [(section, old name, new name, value)] sets
+    the entry of the new name: in a parameter file (which includes inputs/PRM
+    and sets every old name), and on the command line. Either run says, once
+    per old name, where it is used (stderr and log.txt, nothing else on
+    stderr), and has the values under the new names in parameters.prm and
+    the results (summary.json but its timings) of a run that sets the new
+    names. A file that sets an entry by both names is refused, naming the
+    old one and the first of the two lines."""
+    file = write_old_names_file(driver, prm, renamed)
     in_file = driver.run(file)
     on_command_line = driver.run(prm, [f"{s}/{old}={v}" for s, old, _, v in renamed])
     new_names = driver.run(prm, [f"{s}/{new}={v}" for s, _, new, v in renamed])
     for run in (in_file, on_command_line, new_names):
         expect_status(run, SUCCESS)
-    warnings = solver_error_lines(in_file, solver_name)
-    check(len(warnings) == len(renamed),
-          f"expected {len(renamed)} deprecation warnings, got:\n" + "\n".join(warnings))
-    for (_, old, new, _), line in zip(renamed, warnings):
-        print(f"stderr: {line}")
-        check(f"deprecated spelling <{old}> of the parameter <{new}>" in line,
-              f"not a warning about {old!r}: {line!r}")
-    for run in (on_command_line, new_names):
-        lines = solver_error_lines(run, solver_name)
-        check(not lines, "stderr not empty on success:\n" + "\n".join(lines))
+    check_said_once(in_file, [
+        old_name_warning(solver_name, f"{file}:{3 + 3 * k}", section, old, new)
+        for k, (section, old, new, _) in enumerate(renamed)], solver_name)
+    check_said_once(on_command_line, [
+        old_name_warning(solver_name, f'--set "{section}/{old}=..."', section, old, new)
+        for section, old, new, _ in renamed], solver_name)
+    lines = solver_error_lines(new_names, solver_name)
+    check(not lines, "stderr not empty on success:\n" + "\n".join(lines))
     expected = results(new_names.summary)
     for label, run in (("old names in the file", in_file),
                        ("old names on the command line", on_command_line)):
@@ -334,6 +371,35 @@ def check_old_names(driver, prm, renamed, solver_name):
         check(not differing, f"{label}: summary.json differs from the new names' "
                              f"run in {differing}")
         measured(label, f"{len(expected)} summary.json entries equal to the new names' run")
+
+    # Both names of the first entry in one file: lines 3 (old) and 4 (new).
+    section, old, new, value = renamed[0]
+    both = os.path.join(driver.scratch(), "old-and-new.prm")
+    with open(both, "w") as out:
+        out.write(f"include {os.path.join(INPUTS, prm)}\n"
+                  f"subsection {section}\n  set {old} = {value}\n"
+                  f"  set {new} = {value}\nend\n")
+    refused = driver.run(both)
+    expect_status(refused, INPUT_ERROR)
+    expect_one_error_line(refused, "error: ",
+                          f"{both}:3: {section}/{old} is the old name of "
+                          f"{section}/{new}, which is also set (line 4); keep one",
+                          solver_name=solver_name,
+                          lines=solver_error_lines(refused, solver_name))
+
+
+def check_old_name_said_once_under_mpi(driver, prm, renamed, solver_name, np=2):
+    """A file that sets the old names of RENAMED, run on NP ranks: each old
+    name is said once on the terminal (not once per rank) and once in
+    log.txt, and the run succeeds."""
+    file = write_old_names_file(driver, prm, renamed)
+    run = driver.run(file, np=np)
+    expect_status(run, SUCCESS)
+    check_said_once(run, [
+        old_name_warning(solver_name, f"{file}:{3 + 3 * k}", section, old, new)
+        for k, (section, old, new, _) in enumerate(renamed)], solver_name)
+    measured(f"old names said on {np} ranks", f"{len(renamed)} lines, each once "
+                                              "on the terminal and in log.txt")
 
 
 def layer(summary, name):

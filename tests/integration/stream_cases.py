@@ -784,6 +784,16 @@ def old_parameter_names(d):
         SOLVER_NAME)
 
 
+@case(processors=2)
+def old_parameter_names_mpi(d):
+    """The old names of the Solver entries in a file run on 2 ranks: each is
+    said once on the terminal (not once per rank) and once in log.txt."""
+    run_case.check_old_name_said_once_under_mpi(d, "stream-continuum-slab.prm", [
+        ("Solver", "FE degree", "Finite element degree", "1"),
+        ("Solver", "Relative tolerance", "Linear solver tolerance", "1e-9")],
+        SOLVER_NAME)
+
+
 @case()
 def without_fields(d):
     """Output/Write fields = false: no solution.pvd, .pvtu or .vtu; the

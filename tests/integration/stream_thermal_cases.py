@@ -324,6 +324,14 @@ def old_parameter_name(d):
                              SOLVER_NAME)
 
 
+@case(processors=2)
+def old_parameter_name_mpi(d):
+    """Mesh/Degree in a file run on 2 ranks: said once on the terminal (not
+    once per rank) and once in log.txt."""
+    run_case.check_old_name_said_once_under_mpi(
+        d, PRM, [("Mesh", "Degree", "Finite element degree", "1")], SOLVER_NAME)
+
+
 # ---------------------------------------------------------------------------
 
 
