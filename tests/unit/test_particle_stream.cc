@@ -3,6 +3,7 @@
 // manifold; the meshes are tested in test_stream_mesh.cc.
 #include "input_error_assertion.h"
 #include "meshes/particle_stream.h"
+#include "stream_layouts.h"
 
 #include <deal.II/base/array_view.h>
 #include <deal.II/base/table.h>
@@ -21,36 +22,11 @@ namespace
 {
   using namespace dealii;
   using namespace xray::meshes;
+  using xray_test::paper_layout;
+  using xray_test::single_layer;
   using xray_test::throws_input_error_containing;
 
   // ----------------------------------------------------------- helpers
-
-  /// The scenario of doc/theory.md section 2: 5 um spheres, 7 x 11 per layer,
-  /// 5 layers making a 20 um stream 2.5 um over the anode.
-  StreamLayout
-  paper_layout()
-  {
-    StreamLayout layout;
-    layout.particle_radius   = 2.5e-6;
-    layout.lattice_pitch     = 6e-6;
-    layout.shape             = PatchShape::rows;
-    layout.n_rows            = 7;
-    layout.particles_per_row = 11;
-    layout.n_layers          = 5;
-    layout.stream_thickness  = 20e-6;
-    layout.anode_gap         = 2.5e-6;
-    return layout;
-  }
-
-  StreamLayout
-  single_layer(const PatchShape shape)
-  {
-    StreamLayout layout     = paper_layout();
-    layout.shape            = shape;
-    layout.n_layers         = 1;
-    layout.stream_thickness = 0;
-    return layout;
-  }
 
   std::vector<Particle>
   layer(const std::vector<Particle> &particles, const unsigned int l)
