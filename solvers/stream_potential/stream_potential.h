@@ -108,6 +108,13 @@ namespace xray
     private:
       using Vector = typename LA::Vector;
 
+      /// The dimension carries the model: 3D resolves the particles
+      /// (Model = particles: tetrahedra around every sphere, charges on
+      /// conductors, guard electrodes), 2D is the continuum section (Model
+      /// = continuum: the stream as a space-charge slab). The code shared
+      /// by both asks this, not the dimension, where the model decides.
+      static constexpr bool particle_model = (dim == 3);
+
       void
       make_grid();
       void

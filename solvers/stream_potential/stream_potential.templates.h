@@ -46,10 +46,10 @@ namespace xray
       setup_system();
       assemble_matrix();
 
-      if (dim == 3 &&
+      if (particle_model &&
           parameters.charging_model == ChargingModel::field_emission_cap)
         solve_field_emission_cap();
-      else if (dim == 3 &&
+      else if (particle_model &&
                parameters.charging_model == ChargingModel::current_balance)
         solve_current_balance();
       else

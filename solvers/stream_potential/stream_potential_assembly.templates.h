@@ -101,7 +101,7 @@ namespace xray
               [&](const types::global_dof_index k) {
                 return boundary_constraints.is_inhomogeneously_constrained(k);
               });
-            if (!inhomogeneous && dim == 3)
+            if (!inhomogeneous && particle_model)
               continue; // no space charge in the particle model
             fe_values.reinit(cell);
             cell_rhs    = 0;

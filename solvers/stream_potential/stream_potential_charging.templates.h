@@ -50,7 +50,7 @@ namespace xray
     double
     StreamPotential<dim, LA>::update_guard_potentials()
     {
-      if (!(dim == 3 && parameters.guard_electrodes))
+      if (!(particle_model && parameters.guard_electrodes))
         return 0.;
       std::vector<double>       mean(layer_potentials.size(), 0.);
       std::vector<unsigned int> count(layer_potentials.size(), 0);

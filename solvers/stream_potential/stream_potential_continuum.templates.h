@@ -15,7 +15,7 @@ namespace xray
     double
     StreamPotential<dim, LA>::space_charge_density(const Point<dim> &p) const
     {
-      if constexpr (dim == 3)
+      if constexpr (particle_model)
         {
           (void)p;
           return 0.;

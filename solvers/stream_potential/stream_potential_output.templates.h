@@ -272,7 +272,7 @@ namespace xray
       // the patch centre (particles), or at the evaluation position across
       // the spot (continuum).
       const ProfileLine line =
-        dim == 3 ? particle_profile_line() : continuum_profile_line();
+        particle_model ? particle_profile_line() : continuum_profile_line();
       const Point<dim> &base    = line.base;
       const double      z_start = line.z_start, z_end = line.z_end;
 
@@ -299,7 +299,7 @@ namespace xray
             // Inside a conductor: its potential, no field.
             potential[k] = std::numeric_limits<double>::quiet_NaN();
             field[k]     = std::numeric_limits<double>::quiet_NaN();
-            if constexpr (dim == 3)
+            if constexpr (particle_model)
               {
                 const unsigned int i =
                   particle_containing(Point<3>(base[0], base[1], z[k]), 1e-6);
@@ -409,7 +409,7 @@ namespace xray
     void
     StreamPotential<dim, LA>::write_plane_average_csv()
     {
-      if constexpr (dim == 3)
+      if constexpr (particle_model)
         {
           TimerOutput::Scope               scope(timer, "output");
           const internal::PlaneAverageGrid grid(
@@ -504,10 +504,10 @@ namespace xray
     StreamPotential<dim, LA>::write_summary(const double max_abs_potential)
     {
       nlohmann::json summary;
-      summary["solver"]              = "stream-potential";
-      summary["model"]               = dim == 3 ? "particles" : "continuum";
-      summary["converged"]           = converged;
-      summary["n_particles"]         = particles.size();
+      summary["solver"]      = "stream-potential";
+      summary["model"]       = particle_model ? "particles" : "continuum";
+      summary["converged"]   = converged;
+      summary["n_particles"] = particles.size();
       summary["max_abs_potential_V"] = max_abs_potential;
       summary["charge_iterations"]   = charge_iterations;
       summary["charge_change"]       = charge_change;
@@ -550,7 +550,7 @@ namespace xray
             parameters.beam.net_charge_per_primary;
         }
 
-      if (dim == 3)
+      if (particle_model)
         summarize_particles(summary);
       nlohmann::json phases;
       for (const auto &[name, seconds] :
@@ -571,7 +571,7 @@ namespace xray
       // The figures a user looks for first, from summary.json's entries.
       auto &log = output.log();
       log << "Result: ";
-      if constexpr (dim == 3)
+      if constexpr (particle_model)
         {
           log << summary["n_particles"].get<unsigned int>() << " particles at "
               << summary["min_particle_potential_V"].get<double>() / 1e3
@@ -592,7 +592,7 @@ namespace xray
           << "Results in " << parameters.output_directory
           << " (summary.json, profile.csv"
           << (parameters.write_fields ? ", solution.pvd" : "")
-          << (dim == 3 ? ", particles.csv" : "")
+          << (particle_model ? ", particles.csv" : "")
           << (summary.contains("periodic_cell_m") ? ", plane_average.csv" : "")
           << "; " << summary["wall_time_s"].get<double>() << " s)" << std::endl;
     }

@@ -44,7 +44,7 @@ namespace xray
     bool
     StreamPotential<dim, LA>::periodic() const
     {
-      return dim == 3 && parameters.model == Model::particles &&
+      return particle_model && parameters.model == Model::particles &&
              parameters.layout.shape == meshes::PatchShape::periodic_cell;
     }
 
@@ -55,7 +55,7 @@ namespace xray
     {
       TimerOutput::Scope scope(timer, "mesh");
       const auto        &layout = parameters.layout;
-      if constexpr (dim == 3)
+      if constexpr (particle_model)
         {
           setup_particles();
           meshes::StreamDomain domain;
@@ -405,7 +405,7 @@ namespace xray
                                                id::enclosure,
                                                Functions::ZeroFunction<dim>(),
                                                target);
-      if (dim == 3 && parameters.guard_electrodes)
+      if (particle_model && parameters.guard_electrodes)
         VectorTools::interpolate_boundary_values(
           mapping,
           dof_handler,
@@ -416,7 +416,7 @@ namespace xray
                                    guard_layer_potentials);
           }),
           target);
-      if (dim == 2 && !parameters.lateral_walls_insulating)
+      if (!particle_model && !parameters.lateral_walls_insulating)
         VectorTools::interpolate_boundary_values(mapping,
                                                  dof_handler,
                                                  id::guard_wall,
