@@ -112,11 +112,60 @@ namespace xray
       /// (Model = particles: tetrahedra around every sphere, charges on
       /// conductors, guard electrodes), 2D is the continuum section (Model
       /// = continuum: the stream as a space-charge slab). The code shared
-      /// by both asks this, not the dimension, where the model decides.
+      /// by both calls the model hooks below where the models differ; each
+      /// hook asks this once and passes the work to the model's file.
       static constexpr bool particle_model = (dim == 3);
+      /// The continuum spreads the particles' charge as a space charge;
+      /// the particle model's charges sit on its conductors.
+      static constexpr bool has_space_charge = !particle_model;
 
+      /// The line of profile.csv: its lateral position and z range (m).
+      struct ProfileLine
+      {
+        Point<dim> base;
+        double     z_start = 0, z_end = 0;
+      };
+
+      // The model hooks, each defined with the shared code of its topic.
+      /// The model's mesh, and domain_top (setup).
       void
       make_grid();
+      /// The lateral walls (boundary id guard_wall): the particle model's
+      /// guard electrodes, the continuum's grounded walls (setup).
+      void
+      constrain_lateral_walls(
+        AffineConstraints<double> &target,
+        double                     anode_potential,
+        const std::vector<double> &guard_layer_potentials) const;
+      /// The charges, by the charging models the model takes (charging).
+      void
+      solve_charges();
+      /// The line of profile.csv (output).
+      ProfileLine
+      profile_line() const;
+      /// The tables only the model writes (output).
+      void
+      write_model_tables();
+      /// The model's name and entries in summary.json (output).
+      void
+      summarize_model(nlohmann::json &summary) const;
+      /// The model's headline figures on the log's "Result: " line
+      /// (output).
+      void
+      report_model_result(const nlohmann::json &summary);
+
+      // The particle model (stream_potential_particles.templates.h). The
+      // class is compiled for both dimensions, so the functions that need
+      // the 3D mesh take it as such.
+      /// Whether the particles form a periodic cell (Patch shape = periodic
+      /// cell), and whether the lateral walls are guard electrodes.
+      bool
+      periodic() const;
+      bool
+      has_guard_electrodes() const;
+      /// The particles, then the mesh with a hole for each.
+      void
+      make_particle_mesh(parallel::fullydistributed::Triangulation<3> &mesh);
       void
       setup_particles();
       /// The particles' bounding box centred on the origin (sphere
@@ -129,6 +178,69 @@ namespace xray
       /// Mean height of each layer, for the guard electrodes.
       void
       compute_layer_heights();
+      /// The guard walls at guard_potential() (with guard electrodes).
+      void
+      constrain_guard_electrodes(
+        AffineConstraints<double> &target,
+        double                     anode_potential,
+        const std::vector<double> &guard_layer_potentials) const;
+      /// Guard-electrode potential at height z (V).
+      double
+      guard_potential(double                     z,
+                      double                     anode_potential,
+                      const std::vector<double> &layer_values) const;
+      /// Every charging model: the Newton iterations of the emission
+      /// models, the fixed point of the others.
+      void
+      solve_particle_charges();
+      /// The particle whose sphere (widened by @p relative_margin of its
+      /// radius) contains @p p, in a periodic cell through its images; or
+      /// numbers::invalid_unsigned_int (always with no particles).
+      unsigned int
+      particle_containing(const Point<3> &p, double relative_margin) const;
+      /// Through the particle nearest the patch centre.
+      ProfileLine
+      particle_profile_line() const;
+      /// particles.csv, and plane_average.csv for a periodic cell.
+      void
+      write_particle_tables();
+      void
+      write_particles_csv() const;
+      void
+      write_plane_average_csv();
+      /// The plane averages' table from the grid sums.
+      std::string
+      plane_average_table(const internal::PlaneAverageGrid &grid,
+                          const std::vector<double>        &sum,
+                          const std::vector<double>        &found) const;
+      /// The particle model's entries of summary.json, and the periodic
+      /// cell's.
+      void
+      summarize_particles(nlohmann::json &summary) const;
+      void
+      summarize_periodic_cell(nlohmann::json &summary) const;
+      void
+      report_particle_result(const nlohmann::json &summary);
+
+      // The continuum model (stream_potential_continuum.templates.h).
+      /// The slab's cross-section and the gaps to the walls.
+      void
+      make_continuum_mesh(parallel::fullydistributed::Triangulation<2> &mesh);
+      /// The lateral walls at 0 V unless they are insulating.
+      void
+      constrain_grounded_walls(AffineConstraints<double> &target) const;
+      /// Space charge density (C/m^3) of the slab at p.
+      double
+      space_charge_density(const Point<dim> &p) const;
+      /// At the evaluation position across the spot.
+      ProfileLine
+      continuum_profile_line() const;
+      void
+      summarize_continuum(nlohmann::json &summary) const;
+      void
+      report_continuum_result(const nlohmann::json &summary);
+
+      // The shared code.
       void
       setup_system();
       void
@@ -161,8 +273,6 @@ namespace xray
         const PeriodicMasters &masters,
         const std::vector<std::pair<types::global_dof_index, Point<3>>> &slaves,
         double tolerance);
-      bool
-      periodic() const;
       void
       make_constraints(AffineConstraints<double> &target,
                        double                     anode_potential,
@@ -496,33 +606,12 @@ namespace xray
       void
       output_results();
       void
-      write_particles_csv() const;
-      void
       write_profile_csv(double &max_abs_potential);
       nlohmann::json
       write_summary(double max_abs_potential);
       /// The run's last lines: the headline results and where they are.
       void
       report_results(const nlohmann::json &summary);
-      void
-      write_plane_average_csv();
-      /// The particle whose sphere (widened by @p relative_margin of its
-      /// radius) contains @p p, in a periodic cell through its images; or
-      /// numbers::invalid_unsigned_int.
-      unsigned int
-      particle_containing(const Point<3> &p, double relative_margin) const;
-      /// The line of profile.csv: its lateral position and z range (m).
-      struct ProfileLine
-      {
-        Point<dim> base;
-        double     z_start = 0, z_end = 0;
-      };
-      /// Through the particle nearest the patch centre (particle model).
-      ProfileLine
-      particle_profile_line() const;
-      /// At the evaluation position across the spot (continuum model).
-      ProfileLine
-      continuum_profile_line() const;
       /// The potential and |E| at the profile points in this rank's cells.
       void
       sample_profile(const Point<dim>          &base,
@@ -530,23 +619,6 @@ namespace xray
                      std::vector<double>       &potential,
                      std::vector<double>       &field,
                      std::vector<double>       &found) const;
-      /// The plane averages' table from the grid sums.
-      std::string
-      plane_average_table(const internal::PlaneAverageGrid &grid,
-                          const std::vector<double>        &sum,
-                          const std::vector<double>        &found) const;
-      /// The particle model's entries of summary.json.
-      void
-      summarize_particles(nlohmann::json &summary) const;
-
-      /// Space charge density (C/m^3) of the continuum model at p.
-      double
-      space_charge_density(const Point<dim> &p) const;
-      /// Guard-electrode potential at height z (V).
-      double
-      guard_potential(double                     z,
-                      double                     anode_potential,
-                      const std::vector<double> &layer_values) const;
 
       const Parameters &parameters;
       RunOutput        &output;

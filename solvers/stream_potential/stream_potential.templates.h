@@ -13,7 +13,10 @@
 //   stream_potential_field_emission_cap.templates.h  the field-emission cap
 //   stream_potential_current_balance.templates.h  the current balance
 //   stream_potential_output.templates.h           results on disk
-// and run(), the order of it all, is below.
+// and run(), the order of it all, is below. The other files are shared by
+// both models: where the models differ they call a model hook (declared
+// together in stream_potential.h), which passes the work to the model's
+// file.
 #ifndef XRAY_STREAM_POTENTIAL_TEMPLATES_H
 #define XRAY_STREAM_POTENTIAL_TEMPLATES_H
 
@@ -46,20 +49,11 @@ namespace xray
       setup_system();
       assemble_matrix();
 
-      if (particle_model &&
-          parameters.charging_model == ChargingModel::field_emission_cap)
-        solve_field_emission_cap();
-      else if (particle_model &&
-               parameters.charging_model == ChargingModel::current_balance)
-        solve_current_balance();
-      else
-        solve_charge_fixed_point();
+      solve_charges();
 
       double max_abs_potential = 0;
       write_profile_csv(max_abs_potential);
-      if (periodic())
-        write_plane_average_csv();
-      write_particles_csv();
+      write_model_tables();
       output_results();
       timer.print_wall_time_statistics(communicator);
       // (Through the log's buffer now: in a sweep the next point's header

@@ -101,15 +101,17 @@ namespace xray
               [&](const types::global_dof_index k) {
                 return boundary_constraints.is_inhomogeneously_constrained(k);
               });
-            if (!inhomogeneous && particle_model)
-              continue; // no space charge in the particle model
+            if (!inhomogeneous && !has_space_charge)
+              continue; // nothing to add: no space charge, no known potential
             fe_values.reinit(cell);
             cell_rhs    = 0;
             cell_matrix = 0;
             for (const unsigned int q : fe_values.quadrature_point_indices())
               {
                 const double rho =
-                  space_charge_density(fe_values.quadrature_point(q));
+                  has_space_charge ?
+                    space_charge_density(fe_values.quadrature_point(q)) :
+                    0.;
                 for (const unsigned int i : fe_values.dof_indices())
                   {
                     cell_rhs(i) +=

@@ -1,6 +1,7 @@
-// StreamPotential<dim, LA>: the charging models that need no Newton
-// iteration (prescribed charge or potential, beam charging), with the
-// guard electrodes following their layers.
+// StreamPotential<dim, LA>: which charging model sets the charges (the
+// model's choice), and the charging models that need no Newton iteration
+// (prescribed charge or potential, beam charging), with the guard
+// electrodes following their layers.
 #ifndef XRAY_STREAM_POTENTIAL_CHARGING_TEMPLATES_H
 #define XRAY_STREAM_POTENTIAL_CHARGING_TEMPLATES_H
 
@@ -13,6 +14,19 @@ namespace xray
 {
   namespace stream_potential
   {
+    template <int dim, typename LA>
+    void
+    StreamPotential<dim, LA>::solve_charges()
+    {
+      // The particle model takes every charging model; the continuum's
+      // space charge is prescribed or the beam's, one fixed-point pass.
+      if constexpr (particle_model)
+        solve_particle_charges();
+      else
+        solve_charge_fixed_point();
+    }
+
+
     template <int dim, typename LA>
     void
     StreamPotential<dim, LA>::solve_charge_fixed_point()
@@ -50,7 +64,7 @@ namespace xray
     double
     StreamPotential<dim, LA>::update_guard_potentials()
     {
-      if (!(particle_model && parameters.guard_electrodes))
+      if (!has_guard_electrodes())
         return 0.;
       std::vector<double>       mean(layer_potentials.size(), 0.);
       std::vector<unsigned int> count(layer_potentials.size(), 0);

@@ -1,6 +1,7 @@
-// StreamPotential<dim, LA>: the mesh, the degrees of freedom and the
-// constraints: floating conductors, boundary potentials, guard
-// electrodes and the periodic cell (doc/stream-potential.md).
+// StreamPotential<dim, LA>: the mesh (each model makes its own), the
+// degrees of freedom and the constraints: floating conductors, boundary
+// potentials (the lateral walls are the model's) and the periodic cell
+// (doc/stream-potential.md).
 #ifndef XRAY_STREAM_POTENTIAL_SETUP_TEMPLATES_H
 #define XRAY_STREAM_POTENTIAL_SETUP_TEMPLATES_H
 
@@ -41,64 +42,17 @@ namespace xray
 
 
     template <int dim, typename LA>
-    bool
-    StreamPotential<dim, LA>::periodic() const
-    {
-      return particle_model && parameters.model == Model::particles &&
-             parameters.layout.shape == meshes::PatchShape::periodic_cell;
-    }
-
-
-    template <int dim, typename LA>
     void
     StreamPotential<dim, LA>::make_grid()
     {
       TimerOutput::Scope scope(timer, "mesh");
-      const auto        &layout = parameters.layout;
+      // Each model meshes its own domain and sets its top: the particles
+      // as holes in a box, a sphere or the periodic cell (3D), or the
+      // slab's cross-section (2D).
       if constexpr (particle_model)
-        {
-          setup_particles();
-          meshes::StreamDomain domain;
-          for (const auto &p : particles)
-            domain.particles.push_back(p.geometry);
-          domain.enclosure_shape     = parameters.enclosure_shape;
-          domain.enclosure_size      = parameters.enclosure_size;
-          domain.lateral_guard_walls = parameters.guard_electrodes;
-          domain.periodic            = periodic();
-          domain.cell                = periodic_cell;
-          meshes::check_domain(domain);
-          meshes::make_stream_mesh(triangulation,
-                                   domain,
-                                   parameters.mesh_sizes,
-                                   &timer);
-
-          double top = 0;
-          for (const auto &p : particles)
-            top = std::max(top, p.geometry.center[2] + p.geometry.radius);
-          domain_top = top + parameters.enclosure_size;
-        }
+        make_particle_mesh(triangulation);
       else
-        {
-          const double thickness   = layout.stream_thickness > 0 ?
-                                       layout.stream_thickness :
-                                       2 * layout.particle_radius;
-          const double slab_bottom = layout.anode_gap;
-          const double slab_top    = slab_bottom + thickness;
-          domain_top               = slab_top + parameters.enclosure_size;
-          const double half_width =
-            parameters.lateral_walls_insulating ?
-              parameters.slab_half_width :
-              parameters.slab_half_width + parameters.enclosure_size;
-          Triangulation<2> serial;
-          meshes::make_slab_section(serial,
-                                    half_width,
-                                    domain_top,
-                                    parameters.slab_half_width,
-                                    slab_bottom,
-                                    slab_top,
-                                    parameters.continuum_cell_size);
-          meshes::distribute_triangulation(serial, triangulation);
-        }
+        make_continuum_mesh(triangulation);
       output.log() << "Mesh: " << triangulation.n_global_active_cells()
                    << (dim == 3 ? " tetrahedra" : " triangles") << ", "
                    << particles.size() << " particles" << std::endl;
@@ -357,28 +311,21 @@ namespace xray
 
 
     template <int dim, typename LA>
-    double
-    StreamPotential<dim, LA>::guard_potential(
-      const double               z,
+    void
+    StreamPotential<dim, LA>::constrain_lateral_walls(
+      AffineConstraints<double> &target,
       const double               anode_potential,
-      const std::vector<double> &layer_values) const
+      const std::vector<double> &guard_layer_potentials) const
     {
-      // Piecewise linear through (0, U_anode), (z_l, mean V of layer l),
-      // (top, 0): the potential of a laterally infinite stream.
-      std::vector<std::pair<double, double>> nodes;
-      nodes.emplace_back(0., anode_potential);
-      for (unsigned int l = 0; l < layer_heights.size(); ++l)
-        nodes.emplace_back(layer_heights[l], layer_values[l]);
-      nodes.emplace_back(domain_top, 0.);
-      std::sort(nodes.begin(), nodes.end());
-      for (unsigned int k = 1; k < nodes.size(); ++k)
-        if (z <= nodes[k].first)
-          {
-            const double t =
-              (z - nodes[k - 1].first) / (nodes[k].first - nodes[k - 1].first);
-            return (1 - t) * nodes[k - 1].second + t * nodes[k].second;
-          }
-      return 0.;
+      // The lateral walls (boundary id guard_wall) are the model's: the
+      // guard electrodes of a finite patch of particles, or the grounded
+      // (or insulating) walls of the continuum section.
+      if constexpr (particle_model)
+        constrain_guard_electrodes(target,
+                                   anode_potential,
+                                   guard_layer_potentials);
+      else
+        constrain_grounded_walls(target);
     }
 
 
@@ -405,23 +352,7 @@ namespace xray
                                                id::enclosure,
                                                Functions::ZeroFunction<dim>(),
                                                target);
-      if (particle_model && parameters.guard_electrodes)
-        VectorTools::interpolate_boundary_values(
-          mapping,
-          dof_handler,
-          id::guard_wall,
-          ScalarFunctionFromFunctionObject<dim>([&](const Point<dim> &p) {
-            return guard_potential(p[dim - 1],
-                                   anode_potential,
-                                   guard_layer_potentials);
-          }),
-          target);
-      if (!particle_model && !parameters.lateral_walls_insulating)
-        VectorTools::interpolate_boundary_values(mapping,
-                                                 dof_handler,
-                                                 id::guard_wall,
-                                                 Functions::ZeroFunction<dim>(),
-                                                 target);
+      constrain_lateral_walls(target, anode_potential, guard_layer_potentials);
 
       // Floating conductors: phi_k = phi_master on particle i's surface;
       // or phi_k = V for a prescribed potential (0 if homogeneous).
