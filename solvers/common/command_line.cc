@@ -1,18 +1,21 @@
+// The command line and the parameter layer every solver shares
+// (command_line.h): options, --set overrides, reading a parameter file
+// (whose lines parameter_file_scan.cc checks first), the entries' values
+// and old names, and run_solver(), the life of a solver executable.
 #include "common/command_line.h"
 
 #include "common/build_info.h"
 #include "common/output.h"
+#include "common/parameter_file_scan.h"
 #include "common/sweep.h"
 
 #include <deal.II/base/exceptions.h>
 #include <deal.II/base/utilities.h>
 
-#include <boost/algorithm/string/case_conv.hpp>
 #include <boost/program_options.hpp>
 
 #include <nlohmann/json.hpp>
 
-#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cmath>
@@ -28,6 +31,11 @@
 namespace xray
 {
   namespace po = boost::program_options;
+  using internal::check_include_chain;
+  using internal::check_utf8;
+  using internal::DeclaredNames;
+  using internal::first_invalid_utf8;
+  using internal::IncludeScan;
 
   std::string
   one_line(const std::string &message)
@@ -51,69 +59,6 @@ namespace xray
 
   namespace
   {
-    /// The position of the first byte of @p text (from @p from on) that
-    /// does not belong to well-formed UTF-8 (RFC 3629: no overlong forms,
-    /// no surrogates, nothing above U+10FFFF), or npos if all of it is.
-    std::size_t
-    first_invalid_utf8(const std::string &text, const std::size_t from = 0)
-    {
-      const auto byte = [&](std::size_t i) {
-        return static_cast<unsigned char>(text[i]);
-      };
-      for (std::size_t i = from; i < text.size();)
-        {
-          const unsigned char lead = byte(i);
-          std::size_t         length;
-          unsigned int        low = 0x80, high = 0xBF; // second byte's range
-          if (lead < 0x80)
-            length = 1;
-          else if (lead >= 0xC2 && lead <= 0xDF)
-            length = 2;
-          else if (lead >= 0xE0 && lead <= 0xEF)
-            {
-              length = 3;
-              low    = lead == 0xE0 ? 0xA0 : 0x80;
-              high   = lead == 0xED ? 0x9F : 0xBF;
-            }
-          else if (lead >= 0xF0 && lead <= 0xF4)
-            {
-              length = 4;
-              low    = lead == 0xF0 ? 0x90 : 0x80;
-              high   = lead == 0xF4 ? 0x8F : 0xBF;
-            }
-          else
-            return i;
-          if (i + length > text.size())
-            return i;
-          for (std::size_t k = 1; k < length; ++k)
-            {
-              const unsigned int b = byte(i + k);
-              if (k == 1 ? (b < low || b > high) : (b < 0x80 || b > 0xBF))
-                return i;
-            }
-          i += length;
-        }
-      return std::string::npos;
-    }
-
-    /// Throws InputError if @p text is not UTF-8: the results (log.txt,
-    /// summary.json, the VTU files) are UTF-8, and a name that is not
-    /// would only fail when they are written, after the whole run.
-    void
-    check_utf8(const std::string &text,
-               const std::string &where,
-               const std::string &advice = "")
-    {
-      const std::size_t bad = first_invalid_utf8(text);
-      if (bad == std::string::npos)
-        return;
-      std::ostringstream byte;
-      byte << std::hex << std::uppercase
-           << static_cast<unsigned int>(static_cast<unsigned char>(text[bad]));
-      throw InputError(where + ": not UTF-8 text (byte 0x" + byte.str() +
-                       " at column " + std::to_string(bad + 1) + ")" + advice);
-    }
-
     /// deal.II exceptions carry a banner (file, line and function of the
     /// library) before the part meant for the user; keep only the latter.
     std::string
@@ -241,6 +186,52 @@ namespace xray
         prefix += section_name + "/";
       return prefix;
     }
+
+    /// Every name that @p prm declares: its entries, their old names and
+    /// the subsections that hold them.
+    DeclaredNames
+    declared_names(const ParameterHandler &prm)
+    {
+      DeclaredNames names;
+      for_each_entry(prm,
+                     [&](const std::vector<std::string> &path,
+                         const std::string              &name,
+                         const std::string              &alias_of) {
+                       const std::string prefix = section_prefix(path);
+                       if (alias_of.empty())
+                         names.entries.insert(prefix + name);
+                       else
+                         names.aliases[prefix + name] = prefix + alias_of;
+                       std::string section;
+                       for (const auto &section_name : path)
+                         {
+                           section +=
+                             (section.empty() ? "" : "/") + section_name;
+                           names.sections.insert(section);
+                         }
+                     });
+      return names;
+    }
+
+    /// Whether @p full_name is an entry of @p names or an old name of one.
+    bool
+    is_declared_entry(const std::string &full_name, const DeclaredNames &names)
+    {
+      return names.entries.count(full_name) > 0 ||
+             names.aliases.count(full_name) > 0;
+    }
+
+    /// The full name ("Section/Name") that a --set or --sweep assignment
+    /// sets, its parts trimmed as apply_override() trims them.
+    std::string
+    assigned_entry(const std::string &assignment)
+    {
+      std::string name;
+      for (const auto &part : Utilities::split_string_list(
+             Utilities::trim(assignment.substr(0, assignment.find('='))), '/'))
+        name += (name.empty() ? "" : "/") + part;
+      return name;
+    }
   } // namespace
 
 
@@ -263,16 +254,7 @@ namespace xray
   std::map<std::string, std::string>
   parameter_aliases(const ParameterHandler &prm)
   {
-    std::map<std::string, std::string> aliases;
-    for_each_entry(prm,
-                   [&](const std::vector<std::string> &path,
-                       const std::string              &name,
-                       const std::string              &alias_of) {
-                     if (!alias_of.empty())
-                       aliases[section_prefix(path) + name] =
-                         section_prefix(path) + alias_of;
-                   });
-    return aliases;
+    return declared_names(prm).aliases;
   }
 
   CommandLine
@@ -317,272 +299,76 @@ namespace xray
     return command_line;
   }
 
+  namespace
+  {
+    /// apply_override() with the names @p prm declares, which setting a
+    /// value does not change: the overrides of one reading share them.
+    void
+    apply_assignment(ParameterHandler    &prm,
+                     const std::string   &assignment,
+                     const DeclaredNames &names)
+    {
+      const auto equals = assignment.find('=');
+      if (equals == std::string::npos)
+        throw InputError("--set \"" + assignment +
+                         "\": expected \"Section/Name=value\"");
+      // (The message must not repeat the bytes that are not UTF-8.)
+      const std::string entry = assignment.substr(0, assignment.find('='));
+      check_utf8(assignment,
+                 first_invalid_utf8(entry) == std::string::npos ?
+                   "--set \"" + entry + "=...\"" :
+                   std::string("--set"));
+      const std::string path  = Utilities::trim(assignment.substr(0, equals));
+      const std::string value = Utilities::trim(assignment.substr(equals + 1));
+
+      std::vector<std::string> parts = Utilities::split_string_list(path, '/');
+      if (parts.empty() || parts.back().empty())
+        throw InputError("--set \"" + assignment + "\": no parameter name");
+      const std::string name = parts.back();
+      parts.pop_back();
+      // ParameterHandler::enter_subsection() creates a subsection it does
+      // not know (deal.II 9.4), and set() refuses an unknown entry naming
+      // only its last part: check the whole name before entering anything.
+      if (const std::string full_name = assigned_entry(assignment);
+          !is_declared_entry(full_name, names))
+        throw InputError("--set \"" + assignment +
+                         "\": " + internal::not_declared(full_name, names));
+
+      unsigned int depth = 0;
+      try
+        {
+          for (const auto &section : parts)
+            {
+              prm.enter_subsection(section);
+              ++depth;
+            }
+          prm.set(name, value);
+          check_underflow("--set \"" + path + "=...\"", value);
+        }
+      catch (const InputError &)
+        {
+          for (; depth > 0; --depth)
+            prm.leave_subsection();
+          throw;
+        }
+      catch (const ExceptionBase &exception)
+        {
+          for (; depth > 0; --depth)
+            prm.leave_subsection();
+          throw InputError("--set \"" + assignment +
+                           "\": " + user_message(exception));
+        }
+      for (; depth > 0; --depth)
+        prm.leave_subsection();
+    }
+  } // namespace
+
+
   void
   apply_override(ParameterHandler &prm, const std::string &assignment)
   {
-    const auto equals = assignment.find('=');
-    if (equals == std::string::npos)
-      throw InputError("--set \"" + assignment +
-                       "\": expected \"Section/Name=value\"");
-    // (The message must not repeat the bytes that are not UTF-8.)
-    const std::string entry = assignment.substr(0, assignment.find('='));
-    check_utf8(assignment,
-               first_invalid_utf8(entry) == std::string::npos ?
-                 "--set \"" + entry + "=...\"" :
-                 std::string("--set"));
-    const std::string path  = Utilities::trim(assignment.substr(0, equals));
-    const std::string value = Utilities::trim(assignment.substr(equals + 1));
-
-    std::vector<std::string> parts = Utilities::split_string_list(path, '/');
-    if (parts.empty() || parts.back().empty())
-      throw InputError("--set \"" + assignment + "\": no parameter name");
-    const std::string name = parts.back();
-    parts.pop_back();
-
-    unsigned int depth = 0;
-    try
-      {
-        for (const auto &section : parts)
-          {
-            prm.enter_subsection(section);
-            ++depth;
-          }
-        prm.set(name, value);
-        check_underflow("--set \"" + path + "=...\"", value);
-      }
-    catch (const InputError &)
-      {
-        for (; depth > 0; --depth)
-          prm.leave_subsection();
-        throw;
-      }
-    catch (const ExceptionBase &exception)
-      {
-        for (; depth > 0; --depth)
-          prm.leave_subsection();
-        throw InputError("--set \"" + assignment +
-                         "\": " + user_message(exception));
-      }
-    for (; depth > 0; --depth)
-      prm.leave_subsection();
+    apply_assignment(prm, assignment, declared_names(prm));
   }
-
-  namespace
-  {
-    /// What the scan of a parameter file and of the files it includes
-    /// carries from file to file.
-    struct IncludeScan
-    {
-      /// The entries' old names: the full names of parameter_aliases().
-      const std::map<std::string, std::string> &aliases;
-      /// The files being read, the parameter file first.
-      std::vector<std::filesystem::path> chain;
-      /// Every `set` of an entry by its old name, in the order read:
-      /// ("FILE:LINE", the old full name).
-      std::vector<std::pair<std::string, std::string>> old_names;
-    };
-
-
-    // ParameterHandler keeps the last of two `set` lines of one entry, so a
-    // second one in the same file silently replaces the first: a mistake
-    // (an edit in the wrong place) more often than an intent. Refuse it,
-    // naming both lines; an entry's old name (an alias) counts as the
-    // entry. A file may still override what it includes.
-    class EntryLedger
-    {
-    public:
-      explicit EntryLedger(IncludeScan &scan)
-        : scan(scan)
-      {}
-
-      void
-      record(const std::string &keyword,
-             const std::string &rest,
-             const std::string &file,
-             const unsigned int line_number)
-      {
-        const std::string word = boost::algorithm::to_lower_copy(keyword);
-        if (word == "subsection")
-          sections.push_back(Utilities::trim(rest));
-        else if (word == "end" && !sections.empty())
-          sections.pop_back();
-        else if (word == "set" && rest.find('=') != std::string::npos)
-          {
-            std::string entry;
-            for (const auto &section : sections)
-              entry += section + "/";
-            entry += Utilities::trim(rest.substr(0, rest.find('=')));
-            const auto  alias = scan.aliases.find(entry);
-            const auto &target =
-              alias != scan.aliases.end() ? alias->second : entry;
-            if (alias != scan.aliases.end())
-              scan.old_names.emplace_back(file + ":" +
-                                            std::to_string(line_number),
-                                          entry);
-            const auto [first, is_new] =
-              first_setting.emplace(target, Setting{line_number, entry});
-            if (!is_new)
-              throw InputError(
-                set_twice(file, target, first->second, {line_number, entry}));
-          }
-      }
-
-    private:
-      /// Where an entry was set, and by which of its names.
-      struct Setting
-      {
-        unsigned int line;
-        std::string  name;
-      };
-
-      IncludeScan                   &scan;
-      std::vector<std::string>       sections;
-      std::map<std::string, Setting> first_setting; // by the entry's name
-
-      /// The error for @p target set at @p first and again at @p second,
-      /// placed at the first of the two when they spell it differently
-      /// (one by its old name): that one is not a forgotten edit but two
-      /// names of one entry, and either line may be the one to drop.
-      std::string
-      set_twice(const std::string &file,
-                const std::string &target,
-                const Setting     &first,
-                const Setting     &second) const
-      {
-        if (first.name == second.name)
-          return file + ":" + std::to_string(second.line) + ": " + second.name +
-                 " is set a second time (first at line " +
-                 std::to_string(first.line) + "); only the last would count";
-        const std::string where = file + ":" + std::to_string(first.line);
-        if (first.name != target)
-          return where + ": " + first.name + " is the old name of " + target +
-                 ", which is also set (line " + std::to_string(second.line) +
-                 "); keep one";
-        return where + ": " + target + " is also set by its old name " +
-               second.name + " (line " + std::to_string(second.line) +
-               "); keep one";
-      }
-    };
-
-
-    // ParameterHandler follows `include FILE` lines without a limit, so a
-    // file that includes itself (directly or through others) would recurse
-    // until the stack overflows. Follow the chain first and refuse a cycle.
-    // Included names are taken as ParameterHandler takes them (relative to
-    // the working directory); one that does not open is left to it.
-    void
-    check_include_chain(const std::string &file, IncludeScan &scan);
-
-    /// One logical line of @p file (see check_include_chain()): an include
-    /// is followed, any other statement goes to the ledger. ParameterHandler
-    /// drops the comment, reads a tab as a space and takes `include ` and
-    /// `INCLUDE ` (deal.II 9.4, ParameterHandler::scan_line()).
-    void
-    scan_logical_line(std::string        line,
-                      const std::string &file,
-                      const unsigned int line_number,
-                      EntryLedger       &entries,
-                      IncludeScan       &scan)
-    {
-      const std::string where = file + ":" + std::to_string(line_number);
-      line                    = line.substr(0, line.find('#'));
-      std::replace(line.begin(), line.end(), '\t', ' ');
-      line = Utilities::trim(line);
-      if (line.rfind("include ", 0) == 0 || line.rfind("INCLUDE ", 0) == 0)
-        {
-          const std::string name = Utilities::trim(line.substr(7));
-          // A device never ends (/dev/zero) and a pipe may never deliver:
-          // like the parameter file, an included one must be a regular
-          // file (one that does not exist is left to ParameterHandler,
-          // which names it).
-          std::error_code error;
-          const auto      status = std::filesystem::status(name, error);
-          if (std::filesystem::exists(status) &&
-              !std::filesystem::is_regular_file(status))
-            throw InputError(where + ": `include " + name +
-                             "`: not a regular file (a directory, a device "
-                             "or a pipe)");
-          if (!name.empty())
-            check_include_chain(name, scan);
-          return;
-        }
-      std::istringstream words(line);
-      std::string        keyword, rest;
-      if (words >> keyword)
-        {
-          std::getline(words, rest);
-          entries.record(keyword, rest, file, line_number);
-        }
-    }
-
-    void
-    check_include_chain(const std::string &file, IncludeScan &scan)
-    {
-      std::error_code             error;
-      const std::filesystem::path path =
-        std::filesystem::weakly_canonical(file, error);
-      for (const auto &earlier : scan.chain)
-        if (!error && earlier == path)
-          throw InputError(scan.chain.front().string() + ": `include " + file +
-                           "` includes a file that is already being read "
-                           "(an include cycle)");
-      std::ifstream input(file);
-      if (!input)
-        return;
-      scan.chain.push_back(path);
-      EntryLedger entries(scan);
-      // The lines as ParameterHandler::parse_input() joins them: each one
-      // trimmed, and one that then ends in a backslash continued by the
-      // next (so `include`, a backslash and a file name on the next line
-      // make an include).
-      std::string  physical_line, logical_line;
-      bool         continued   = false;
-      unsigned int line_number = 0, logical_line_number = 0;
-      while (std::getline(input, physical_line))
-        {
-          ++line_number;
-          const std::string where = file + ":" + std::to_string(line_number);
-          if (line_number == 1 && physical_line.rfind("\xEF\xBB\xBF", 0) == 0)
-            throw InputError(where + ": the file starts with a UTF-8 byte "
-                                     "order mark (invisible in editors); "
-                                     "save it without one");
-          // Comments may hold any bytes; what is read must be UTF-8.
-          check_utf8(physical_line.substr(0, physical_line.find('#')),
-                     where,
-                     "; save the file as UTF-8");
-          std::string piece = Utilities::trim(physical_line);
-          if (!continued)
-            {
-              logical_line.clear();
-              logical_line_number = line_number;
-            }
-          continued = !piece.empty() && piece.back() == '\\';
-          if (continued)
-            piece.pop_back();
-          logical_line += piece;
-          if (!continued)
-            scan_logical_line(
-              logical_line, file, logical_line_number, entries, scan);
-        }
-      if (continued) // the last line may end in a backslash
-        scan_logical_line(
-          logical_line, file, logical_line_number, entries, scan);
-      scan.chain.pop_back();
-    }
-
-
-    /// The full name ("Section/Name") that a --set or --sweep assignment
-    /// sets, its parts trimmed as apply_override() trims them.
-    std::string
-    assigned_entry(const std::string &assignment)
-    {
-      std::string name;
-      for (const auto &part : Utilities::split_string_list(
-             Utilities::trim(assignment.substr(0, assignment.find('='))), '/'))
-        name += (name.empty() ? "" : "/") + part;
-      return name;
-    }
-  } // namespace
 
   void
   read_parameters(ParameterHandler &prm, const CommandLine &command_line)
@@ -600,8 +386,8 @@ namespace xray
     if (!std::ifstream(file))
       throw InputError(
         file + ": cannot read the parameter file: " + std::strerror(errno));
-    const std::map<std::string, std::string> aliases = parameter_aliases(prm);
-    IncludeScan                              scan{aliases, {}, {}};
+    const DeclaredNames names = declared_names(prm);
+    IncludeScan         scan{names, {}, {}, {}};
     check_include_chain(file, scan);
     try
       {
@@ -626,10 +412,20 @@ namespace xray
         // line ends that Patterns::Double and Integer accept there: trim
         // the value as ParameterHandler trims the lines of a .prm file.
         if (Utilities::trim(value) != value)
-          apply_override(prm, entry + "=" + value); // (which trims it)
+          apply_assignment(prm, entry + "=" + value, names); // (which trims)
       }
     for (const auto &assignment : command_line.overrides)
-      apply_override(prm, assignment);
+      apply_assignment(prm, assignment, names);
+    // Every point of a sweep sets its values as overrides (sweep.cc); a
+    // name that is not declared is named here by its own option. (A
+    // malformed --sweep, or one that is not UTF-8, is left to them.)
+    for (const auto &sweep : command_line.sweeps)
+      if (const std::string name = assigned_entry(sweep);
+          sweep.find('=') != std::string::npos && !name.empty() &&
+          first_invalid_utf8(sweep) == std::string::npos &&
+          !is_declared_entry(name, names))
+        throw InputError("--sweep \"" + sweep +
+                         "\": " + internal::not_declared(name, names));
   }
 
 
@@ -637,8 +433,9 @@ namespace xray
   deprecated_spellings(const ParameterHandler &prm,
                        const CommandLine      &command_line)
   {
-    const std::map<std::string, std::string> aliases = parameter_aliases(prm);
-    std::vector<std::string>                 lines;
+    const DeclaredNames                       names   = declared_names(prm);
+    const std::map<std::string, std::string> &aliases = names.aliases;
+    std::vector<std::string>                  lines;
     if (aliases.empty())
       return lines;
     std::set<std::string> said;
@@ -652,7 +449,7 @@ namespace xray
                         " and may stop being read; write the new name");
     };
 
-    IncludeScan scan{aliases, {}, {}};
+    IncludeScan scan{names, {}, {}, {}};
     check_include_chain(command_line.parameter_file, scan);
     for (const auto &[where, old_name] : scan.old_names)
       say(where, old_name);

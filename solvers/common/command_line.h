@@ -41,7 +41,9 @@ namespace xray
 
   /// Read the parameter file, then apply the --set overrides in order.
   /// Throws InputError naming file, line and entry; also for an entry that
-  /// one file sets twice, by one name or by its old and its new name.
+  /// one file sets twice, by one name or by its old and its new name, and
+  /// for a --sweep of an entry that is not declared. A name that is not
+  /// declared is refused with the declared name it most likely misspells.
   void
   read_parameters(ParameterHandler &prm, const CommandLine &command_line);
 
@@ -54,7 +56,9 @@ namespace xray
   deprecated_spellings(const ParameterHandler &prm,
                        const CommandLine      &command_line);
 
-  /// Apply one "Section/Sub/Name=value" override.
+  /// Apply one "Section/Sub/Name=value" override (full name: @p prm at its
+  /// top level). Throws InputError naming the assignment; for a name that
+  /// is not declared, also the declared name it most likely misspells.
   void
   apply_override(ParameterHandler &prm, const std::string &assignment);
 

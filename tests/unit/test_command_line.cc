@@ -13,6 +13,7 @@
 #include <fstream>
 #include <functional>
 #include <regex>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -486,6 +487,197 @@ TEST(OldName, NewNamesAreNotNamed)
   xray::read_parameters(prm, command_line);
   EXPECT_EQ(cells(prm), 5u);
   EXPECT_TRUE(xray::deprecated_spellings(prm, command_line).empty());
+}
+
+// ------------------------------------------- a name that is not declared
+
+namespace
+{
+  /// The error of apply_override(prm, assignment).
+  std::string
+  override_error(ParameterHandler &prm, const std::string &assignment)
+  {
+    std::string message;
+    EXPECT_TRUE(xray_test::throws_input_error_containing(
+      [&] { xray::apply_override(prm, assignment); }, {}, &message));
+    return message;
+  }
+
+  /// Every entry and subsection of @p prm with its value, as text.
+  std::string
+  printed(const ParameterHandler &prm)
+  {
+    std::ostringstream text;
+    prm.print_parameters(text, ParameterHandler::ShortJSON);
+    return text.str();
+  }
+
+  const std::string every_parameter = " (every parameter: --print-parameters)";
+} // namespace
+
+TEST(UnknownName, EntryIsNamedWithTheNearestDeclaredOne)
+{
+  ParameterHandler prm;
+  declare_with_old_name(prm);
+  EXPECT_EQ(override_error(prm, "Geometry/Radios=1e-3"),
+            "--set \"Geometry/Radios=1e-3\": no parameter \"Geometry/Radios\"; "
+            "did you mean \"Geometry/Radius\"?" +
+              every_parameter);
+  EXPECT_EQ(override_error(prm, " Materials / User material 1 / Nmae = x"),
+            "--set \" Materials / User material 1 / Nmae = x\": no parameter "
+            "\"Materials/User material 1/Nmae\"; did you mean "
+            "\"Materials/User material 1/Name\"?" +
+              every_parameter);
+}
+
+TEST(UnknownName, SubsectionIsNamedAndNotCreated)
+{
+  ParameterHandler prm;
+  declare_with_old_name(prm);
+  const std::string before = printed(prm);
+  EXPECT_EQ(override_error(prm, "Geometri/Radius=1e-3"),
+            "--set \"Geometri/Radius=1e-3\": no parameter \"Geometri/Radius\" "
+            "(no subsection \"Geometri\"); did you mean \"Geometry/Radius\"?" +
+              every_parameter);
+  EXPECT_EQ(
+    override_error(prm, "Materials/User material 2/Name=x"),
+    "--set \"Materials/User material 2/Name=x\": no parameter "
+    "\"Materials/User material 2/Name\" (no subsection \"Materials/User "
+    "material 2\"); did you mean \"Materials/User material 1/Name\"?" +
+      every_parameter);
+  // No subsection was entered: the handler holds what it held.
+  EXPECT_EQ(printed(prm), before);
+  EXPECT_EQ(prm.get("Model"), "axisymmetric");
+}
+
+TEST(UnknownName, CloseNamesAreSuggested)
+{
+  ParameterHandler prm;
+  declare_with_old_name(prm);
+  const auto suggests = [&](const std::string &assignment,
+                            const std::string &meant) {
+    return override_error(prm, assignment)
+             .find("; did you mean \"" + meant + "\"?") != std::string::npos;
+  };
+  // Letters in the wrong case.
+  EXPECT_TRUE(suggests("geometry/RADIUS=2e-3", "Geometry/Radius"));
+  // A misspelt old name: the entry's own name is suggested.
+  EXPECT_TRUE(suggests("Geometry/Number of cels=3", "Geometry/Cells"));
+  // A name without its subsections, when one entry ends in it.
+  EXPECT_TRUE(suggests("Radius=1e-3", "Geometry/Radius"));
+  EXPECT_TRUE(suggests("Density=1", "Materials/User material 1/Density"));
+  EXPECT_DOUBLE_EQ(radius(prm), 5e-3);
+}
+
+TEST(UnknownName, NothingIsSuggestedWhenNothingIsClose)
+{
+  ParameterHandler prm;
+  declare_with_old_name(prm);
+  EXPECT_EQ(override_error(prm, "Nonsense=1"),
+            "--set \"Nonsense=1\": no parameter \"Nonsense\"" +
+              every_parameter);
+  EXPECT_EQ(override_error(prm, "Geometry/Temperature=300"),
+            "--set \"Geometry/Temperature=300\": no parameter "
+            "\"Geometry/Temperature\"" +
+              every_parameter);
+  EXPECT_EQ(override_error(prm, "Geometry=1"),
+            "--set \"Geometry=1\": no parameter \"Geometry\" (a subsection, "
+            "not a parameter)" +
+              every_parameter);
+}
+
+TEST(UnknownName, InAFileIsNamedWithFileLineAndFullName)
+{
+  EXPECT_EQ(error_reading("set Model = 3d\n"
+                          "subsection Geometry\n"
+                          "  set Radios = 4e-3\n"
+                          "end\n"),
+            "FILE: line 3: no parameter \"Geometry/Radios\"; did you mean "
+            "\"Geometry/Radius\"?" +
+              every_parameter);
+  EXPECT_EQ(error_reading("SET Nonsense = 1\n"),
+            "FILE: line 1: no parameter \"Nonsense\"" + every_parameter);
+  EXPECT_EQ(error_reading("subsection Geometri\n"
+                          "  set Radius = 4e-3\n"
+                          "end\n"),
+            "FILE: line 1: no subsection \"Geometri\"; did you mean "
+            "\"Geometry\"?" +
+              every_parameter);
+  EXPECT_EQ(error_reading("subsection Materials\n"
+                          "  subsection User material 2\n"
+                          "  end\n"
+                          "end\n"),
+            "FILE: line 2: no subsection \"Materials/User material 2\"; did "
+            "you mean \"Materials/User material 1\"?" +
+              every_parameter);
+  EXPECT_EQ(error_reading("subsection Model\n"
+                          "end\n"),
+            "FILE: line 1: no subsection \"Model\" (a parameter, not a "
+            "subsection)" +
+              every_parameter);
+}
+
+TEST(UnknownName, AnIncludedFileIsReadInsideTheIncludingSubsection)
+{
+  // ParameterHandler reads an included file inside the subsections open at
+  // the `include` line: its names are checked there, and so are old names.
+  const TemporaryFile included("set Number of cells = 9\n"
+                               "set Radius = 4e-3\n");
+  const TemporaryFile file("subsection Geometry\n"
+                           "  include " +
+                           included.path +
+                           "\n"
+                           "end\n");
+  ParameterHandler    prm;
+  declare_with_old_name(prm);
+  xray::CommandLine command_line;
+  command_line.parameter_file = file.path;
+  xray::read_parameters(prm, command_line);
+  EXPECT_EQ(cells(prm), 9u);
+  EXPECT_DOUBLE_EQ(radius(prm), 4e-3);
+  const std::vector<std::string> old_name = {
+    included.path + ":1: Geometry/Number of cells is the old name of "
+                    "Geometry/Cells and may stop being read; write the new "
+                    "name"};
+  EXPECT_EQ(xray::deprecated_spellings(prm, command_line), old_name);
+
+  const TemporaryFile misspelt("set Radius = 4e-3\n"
+                               "set Radios = 1\n");
+  const TemporaryFile including("subsection Geometry\n"
+                                "  include " +
+                                misspelt.path +
+                                "\n"
+                                "end\n");
+  command_line.parameter_file = including.path;
+  std::string message;
+  EXPECT_TRUE(xray_test::throws_input_error_containing(
+    [&] { xray::read_parameters(prm, command_line); }, {}, &message));
+  EXPECT_EQ(message,
+            misspelt.path +
+              ": line 2: no parameter \"Geometry/Radios\"; did you mean "
+              "\"Geometry/Radius\"?" +
+              every_parameter);
+}
+
+TEST(UnknownName, SweepIsNamedByItsOption)
+{
+  const TemporaryFile file("set Model = 3d\n");
+  ParameterHandler    prm;
+  declare_with_old_name(prm);
+  xray::CommandLine command_line;
+  command_line.parameter_file = file.path;
+  command_line.sweeps         = {"Geometry/Radios=1e-3; 2e-3"};
+  std::string message;
+  EXPECT_TRUE(xray_test::throws_input_error_containing(
+    [&] { xray::read_parameters(prm, command_line); }, {}, &message));
+  EXPECT_EQ(message,
+            "--sweep \"Geometry/Radios=1e-3; 2e-3\": no parameter "
+            "\"Geometry/Radios\"; did you mean \"Geometry/Radius\"?" +
+              every_parameter);
+  // A sweep of an entry by its old name is read.
+  command_line.sweeps = {"Geometry/Number of cells=3; 4"};
+  xray::read_parameters(prm, command_line);
+  EXPECT_EQ(prm.get("Model"), "3d");
 }
 
 // ------------------------------------------------------ parse_command_line
