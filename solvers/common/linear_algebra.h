@@ -12,6 +12,7 @@
 #include <deal.II/lac/trilinos_vector.h>
 
 #include <string>
+#include <utility>
 
 namespace xray
 {
@@ -56,6 +57,34 @@ namespace xray
     using SparseMatrix                = PETScWrappers::MPI::SparseMatrix;
     using AMG                         = PETScWrappers::PreconditionBoomerAMG;
 
+    /// hypre's options for a hierarchy of low operator complexity, which
+    /// deal.II's BoomerAMG data do not reach: HMIS coarsening (De Sterck,
+    /// Yang and Heys, SIAM J. Matrix Anal. Appl. 27 (2006) 1019) with
+    /// extended+i interpolation truncated to 4 entries per row (De Sterck,
+    /// Falgout, Nolting and Yang, Numer. Linear Algebra Appl. 15 (2008)
+    /// 115). hypre's default (Falgout coarsening, classical interpolation)
+    /// keeps far more entries on the coarse levels of a 3D P2 or Q2
+    /// matrix: the same CG iterations cost several times more
+    /// (doc/stream-potential.md, "Linear solver"). An option the user set
+    /// (PETSC_OPTIONS) is kept.
+    static void
+    use_low_complexity_hierarchy()
+    {
+      const std::pair<const char *, const char *> options[] = {
+        {"-pc_hypre_boomeramg_coarsen_type", "HMIS"},
+        {"-pc_hypre_boomeramg_interp_type", "ext+i"},
+        {"-pc_hypre_boomeramg_P_max", "4"}};
+      for (const auto &[name, value] : options)
+        {
+          PetscBool set = PETSC_FALSE;
+          AssertThrow(PetscOptionsHasName(nullptr, nullptr, name, &set) == 0,
+                      ExcMessage("PetscOptionsHasName failed"));
+          if (!set)
+            AssertThrow(PetscOptionsSetValue(nullptr, name, value) == 0,
+                        ExcMessage("PetscOptionsSetValue failed"));
+        }
+    }
+
     /// hypre BoomerAMG.
     static void
     initialize_amg(AMG                &amg,
@@ -66,6 +95,7 @@ namespace xray
       AMG::AdditionalData data;
       data.symmetric_operator = symmetric;
       data.strong_threshold   = 0.5; // recommended for 3D problems
+      use_low_complexity_hierarchy();
       amg.initialize(matrix, data);
       // The solver decides when the AMG is built anew; PETSc would
       // otherwise rebuild it at its first use after the matrix changed.
