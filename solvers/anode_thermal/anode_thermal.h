@@ -166,10 +166,10 @@ namespace xray
                bool          keep_fixed_rows = false);
       /// What the cell terms of the Newton system need at one quadrature
       /// point: its position, weighted JxW (weight() JxW), the inverse
-      /// Jacobian (for the SUPG length, motion only) and the shape
-      /// functions of the cell's layer: values, gradients and, for motion,
-      /// Laplacians. Read once from the FEValues (a view per access is
-      /// costly in the n^2 loops), or kept for a fixed mesh (point_cache).
+      /// Jacobian (for the SUPG length) and the shape functions of the
+      /// cell's layer: values, gradients and, for motion, Laplacians.
+      /// Unpacked per cell from its CellPoints (a view per access is
+      /// costly in the n^2 loops).
       struct PointData
       {
         Point<dim>                  point;
@@ -179,15 +179,42 @@ namespace xray
         std::vector<Tensor<1, dim>> gradient;
         std::vector<double>         laplacian;
       };
+      /// What a cell's quadrature points need from the mapping: positions,
+      /// weighted JxW, inverse Jacobians and, for motion, the shape
+      /// Laplacians ([q n + j]). Kept for a fixed mesh (point_cache): 13
+      /// numbers per point in 3D, where the shape gradients themselves
+      /// would be 3n = 81 (Q2), since the gradients follow from the
+      /// reference cell's by grad phi = J^{-T} grad_ref phi.
+      struct CellPoints
+      {
+        std::vector<Point<dim>>     point;
+        std::vector<double>         w;
+        std::vector<Tensor<2, dim>> inverse_jacobian;
+        std::vector<double>         laplacian;
+      };
+      /// Shape values and reference-cell gradients of the temperature
+      /// component of one FE index at its quadrature points, [q n + j].
+      struct ReferenceShapes
+      {
+        std::vector<double>         value;
+        std::vector<Tensor<1, dim>> gradient;
+      };
       void
-      read_point_data(const FEValues<dim>    &values,
-                      unsigned int            layer,
-                      bool                    laplacians,
-                      std::vector<PointData> &points) const;
+      make_reference_shapes();
+      void
+      read_cell_points(const FEValues<dim> &values,
+                       unsigned int         layer,
+                       bool                 laplacians,
+                       CellPoints          &cell_points) const;
+      void
+      unpack_point_data(const CellPoints       &cell_points,
+                        unsigned int            fe_index,
+                        std::vector<PointData> &points) const;
       const std::vector<PointData> &
       cell_point_data(unsigned int            index,
                       hp::FEValues<dim>      &fe_values,
-                      std::vector<PointData> &scratch);
+                      CellPoints             &scratch_cell,
+                      std::vector<PointData> &points);
       void
       add_to_system(const FullMatrix<double>                   &cell_matrix,
                     const dealii::Vector<double>               &cell_rhs,
@@ -639,12 +666,14 @@ namespace xray
       /// The locally owned cells ordered by CellId: assembly loops run over
       /// them (setup_system()).
       std::vector<typename DoFHandler<dim>::active_cell_iterator> owned_cells;
-      /// PointData of every owned cell (by its index in owned_cells), kept
+      /// CellPoints of every owned cell (by its index in owned_cells), kept
       /// while the mesh is fixed if it fits MAX_POINT_CACHE_BYTES per rank:
       /// the Newton steps of a power search then skip the mapping, whose
       /// second derivatives (the SUPG Laplacians) cost as much as the
       /// assembly itself. Emptied by setup_system().
-      std::vector<std::vector<PointData>> point_cache;
+      std::vector<CellPoints> point_cache;
+      /// ReferenceShapes of each FE index (make_reference_shapes()).
+      std::vector<ReferenceShapes> reference_shapes;
       bool                                point_cache_tried      = false;
       bool                                point_cache_laplacians = false;
       static constexpr double max_point_cache_bytes = 1024. * 1024 * 1024;

@@ -1,6 +1,7 @@
 // Assembly of AnodeThermal's Newton system: the system at T (assemble()),
-// cell by cell with the shape functions at the quadrature points (cached
-// up to max_point_cache_bytes), the residual and Jacobian of conduction
+// cell by cell with the shape functions at the quadrature points (from the
+// reference cell's and the inverse Jacobians, cached up to
+// max_point_cache_bytes), the residual and Jacobian of conduction
 // with k(T) and of convective cooling. Its other parts, by topic:
 //   assembly_heat_input.templates.h       the heat input for 1 W
 //   assembly_interfaces.templates.h       resistive interfaces
@@ -27,51 +28,117 @@ namespace xray
 {
   namespace anode_thermal
   {
-    // The PointData of one cell from VALUES (reinit on it), for the field
-    // of LAYER: position, weight() JxW, and the shape functions; with
-    // LAPLACIANS the inverse Jacobian and the shape Laplacians (SUPG).
+    // The shape values and reference-cell gradients of the temperature
+    // component of each FE index (component i of FE index i, the FE_Q of
+    // its FESystem) at the quadrature points: the same on every cell.
     template <int dim, typename LA>
     void
-    AnodeThermal<dim, LA>::read_point_data(const FEValues<dim>    &values,
-                                           const unsigned int      layer,
-                                           const bool              laplacians,
-                                           std::vector<PointData> &points) const
+    AnodeThermal<dim, LA>::make_reference_shapes()
     {
-      const FEValuesExtractors::Scalar field(layer_component[layer]);
-      const unsigned int               n = values.dofs_per_cell;
-      points.resize(values.n_quadrature_points);
-      for (const unsigned int q : values.quadrature_point_indices())
+      reference_shapes.resize(fe.size());
+      for (unsigned int i = 0; i < fe.size(); ++i)
         {
-          PointData &point = points[q];
-          point.point      = values.quadrature_point(q);
-          point.w          = weight(point.point) * values.JxW(q);
-          point.value.resize(n);
-          point.gradient.resize(n);
-          for (unsigned int j = 0; j < n; ++j)
-            {
-              point.value[j]    = values[field].value(j, q);
-              point.gradient[j] = values[field].gradient(j, q);
-            }
-          if (!laplacians)
-            continue;
-          point.inverse_jacobian = Tensor<2, dim>(values.inverse_jacobian(q));
-          point.laplacian.resize(n);
-          for (unsigned int j = 0; j < n; ++j)
-            point.laplacian[j] = trace(values[field].hessian(j, q));
+          const unsigned int n   = fe[i].n_dofs_per_cell();
+          const unsigned int n_q = quadrature[i].size();
+          ReferenceShapes   &shapes = reference_shapes[i];
+          shapes.value.resize(n_q * n);
+          shapes.gradient.resize(n_q * n);
+          for (unsigned int q = 0; q < n_q; ++q)
+            for (unsigned int j = 0; j < n; ++j)
+              {
+                const Point<dim> &x = quadrature[i].point(q);
+                shapes.value[q * n + j] = fe[i].shape_value_component(j, x, i);
+                shapes.gradient[q * n + j] =
+                  fe[i].shape_grad_component(j, x, i);
+              }
         }
     }
 
 
-    // The PointData of owned_cells[INDEX]: from point_cache when it is kept,
-    // else read through FE_VALUES into SCRATCH. The cache is filled on the
-    // first call on a mesh if its estimated size fits max_point_cache_bytes.
+    // The CellPoints of one cell from VALUES (reinit on it), for the field
+    // of LAYER; with LAPLACIANS the shape Laplacians (SUPG).
+    template <int dim, typename LA>
+    void
+    AnodeThermal<dim, LA>::read_cell_points(const FEValues<dim> &values,
+                                            const unsigned int   layer,
+                                            const bool           laplacians,
+                                            CellPoints &cell_points) const
+    {
+      const unsigned int n_q = values.n_quadrature_points;
+      cell_points.point.resize(n_q);
+      cell_points.w.resize(n_q);
+      cell_points.inverse_jacobian.resize(n_q);
+      for (const unsigned int q : values.quadrature_point_indices())
+        {
+          cell_points.point[q] = values.quadrature_point(q);
+          cell_points.w[q] = weight(cell_points.point[q]) * values.JxW(q);
+          cell_points.inverse_jacobian[q] =
+            Tensor<2, dim>(values.inverse_jacobian(q));
+        }
+      cell_points.laplacian.clear();
+      if (!laplacians)
+        return;
+      const FEValuesExtractors::Scalar field(layer_component[layer]);
+      const unsigned int               n = values.dofs_per_cell;
+      cell_points.laplacian.resize(n_q * n);
+      for (const unsigned int q : values.quadrature_point_indices())
+        for (unsigned int j = 0; j < n; ++j)
+          cell_points.laplacian[q * n + j] =
+            trace(values[field].hessian(j, q));
+    }
+
+
+    // The PointData of a cell of FE_INDEX from its CELL_POINTS: the
+    // reference shapes mapped by the covariant transformation
+    // grad phi_j = J^{-T} grad_ref phi_j, i.e. (grad_ref phi_j)_e
+    // (J^{-1})_{ed}, as deal.II's FEValues maps them.
+    template <int dim, typename LA>
+    void
+    AnodeThermal<dim, LA>::unpack_point_data(
+      const CellPoints       &cell_points,
+      const unsigned int      fe_index,
+      std::vector<PointData> &points) const
+    {
+      const ReferenceShapes &shapes = reference_shapes[fe_index];
+      const unsigned int     n_q    = cell_points.point.size();
+      const unsigned int     n      = shapes.value.size() / n_q;
+      points.resize(n_q);
+      for (unsigned int q = 0; q < n_q; ++q)
+        {
+          PointData &point       = points[q];
+          point.point            = cell_points.point[q];
+          point.w                = cell_points.w[q];
+          point.inverse_jacobian = cell_points.inverse_jacobian[q];
+          point.value.assign(shapes.value.begin() + q * n,
+                             shapes.value.begin() + (q + 1) * n);
+          point.gradient.resize(n);
+          for (unsigned int j = 0; j < n; ++j)
+            point.gradient[j] =
+              shapes.gradient[q * n + j] * point.inverse_jacobian;
+          if (cell_points.laplacian.empty())
+            point.laplacian.clear();
+          else
+            point.laplacian.assign(cell_points.laplacian.begin() + q * n,
+                                   cell_points.laplacian.begin() +
+                                     (q + 1) * n);
+        }
+    }
+
+
+    // The PointData of owned_cells[INDEX] in POINTS, from its CellPoints in
+    // point_cache when it is kept, else read through FE_VALUES into
+    // SCRATCH_CELL. The cache is filled on the first call on a mesh if its
+    // estimated size fits max_point_cache_bytes.
     template <int dim, typename LA>
     const std::vector<typename AnodeThermal<dim, LA>::PointData> &
     AnodeThermal<dim, LA>::cell_point_data(const unsigned int      index,
                                            hp::FEValues<dim>      &fe_values,
-                                           std::vector<PointData> &scratch)
+                                           CellPoints             &scratch_cell,
+                                           std::vector<PointData> &points)
     {
       const bool laplacians = parameters.motion.is_moving();
+      if (reference_shapes.empty())
+        make_reference_shapes();
       // (A sweep may switch the motion on over the same mesh.)
       if (!point_cache_tried || (laplacians && !point_cache_laplacians))
         {
@@ -81,8 +148,8 @@ namespace xray
           const double n         = fe[0].n_dofs_per_cell();
           const double n_q       = quadrature[0].size();
           const double per_point =
-            sizeof(PointData) + n * (sizeof(double) + sizeof(Tensor<1, dim>) +
-                                     (laplacians ? sizeof(double) : 0));
+            sizeof(Point<dim>) + sizeof(double) + sizeof(Tensor<2, dim>) +
+            (laplacians ? n * sizeof(double) : 0);
           if (owned_cells.size() * n_q * per_point < max_point_cache_bytes)
             {
               point_cache.resize(owned_cells.size());
@@ -90,22 +157,27 @@ namespace xray
                 if (owned_cells[c]->is_locally_owned())
                   {
                     fe_values.reinit(owned_cells[c]);
-                    read_point_data(fe_values.get_present_fe_values(),
-                                    owned_cells[c]->material_id(),
-                                    laplacians,
-                                    point_cache[c]);
+                    read_cell_points(fe_values.get_present_fe_values(),
+                                     owned_cells[c]->material_id(),
+                                     laplacians,
+                                     point_cache[c]);
                   }
             }
         }
-      if (!point_cache.empty())
-        return point_cache[index];
       const auto &cell = owned_cells[index];
-      fe_values.reinit(cell);
-      read_point_data(fe_values.get_present_fe_values(),
-                      cell->material_id(),
-                      laplacians,
-                      scratch);
-      return scratch;
+      if (point_cache.empty())
+        {
+          fe_values.reinit(cell);
+          read_cell_points(fe_values.get_present_fe_values(),
+                           cell->material_id(),
+                           laplacians,
+                           scratch_cell);
+        }
+      unpack_point_data(point_cache.empty() ? scratch_cell :
+                                              point_cache[index],
+                        cell->active_fe_index(),
+                        points);
+      return points;
     }
 
 
@@ -186,15 +258,15 @@ namespace xray
                                           double       &advected)
     {
       const bool moving = parameters.motion.is_moving();
-      // Hessians and inverse Jacobians for the SUPG term of a moving anode.
+      // Inverse Jacobians map the reference shape gradients; the Hessians
+      // give the SUPG term of a moving anode its shape Laplacians.
       hp::FEValues<dim>                    fe_values(mapping,
                                   fe,
                                   quadrature,
-                                  update_values | update_gradients |
-                                    update_quadrature_points |
+                                  update_quadrature_points |
                                     update_JxW_values |
-                                    (moving ? update_hessians |
-                                                update_inverse_jacobians :
+                                    update_inverse_jacobians |
+                                    (moving ? update_hessians :
                                                                  update_default));
       hp::FEFaceValues<dim>                face_values(mapping,
                                         fe,
@@ -206,6 +278,7 @@ namespace xray
       dealii::Vector<double>               cell_rhs;
       std::vector<types::global_dof_index> dofs;
       dealii::Vector<double>               T_local;
+      CellPoints                           scratch_cell;
       std::vector<PointData>               scratch_points;
       for (unsigned int index = 0; index < owned_cells.size(); ++index)
         {
@@ -213,7 +286,7 @@ namespace xray
           if (!cell->is_locally_owned())
             continue;
           const std::vector<PointData> &points =
-            cell_point_data(index, fe_values, scratch_points);
+            cell_point_data(index, fe_values, scratch_cell, scratch_points);
           const unsigned int layer = cell->material_id();
           const unsigned int n     = cell->get_fe().n_dofs_per_cell();
           cell_matrix.reinit(n, n);
