@@ -1,6 +1,6 @@
 // The command line and the parameter layer every solver shares
 // (command_line.h): options, --set overrides, reading a parameter file
-// (whose lines parameter_file_scan.cc checks first), the entries' values
+// (which parameter_file_scan.cc checks first), the entries' values
 // and old names, and run_solver(), the life of a solver executable.
 #include "common/command_line.h"
 
@@ -31,11 +31,11 @@
 namespace xray
 {
   namespace po = boost::program_options;
-  using internal::check_include_chain;
   using internal::check_utf8;
   using internal::DeclaredNames;
   using internal::first_invalid_utf8;
   using internal::IncludeScan;
+  using internal::scan_parameter_file;
 
   std::string
   one_line(const std::string &message)
@@ -301,6 +301,38 @@ namespace xray
 
   namespace
   {
+    /// Sets the declared entry @p full_name ("Section/Sub/Name") to
+    /// @p value, and leaves @p prm at its top level, also when the entry's
+    /// pattern refuses the value (ParameterHandler::set() throws).
+    void
+    set_entry(ParameterHandler  &prm,
+              const std::string &full_name,
+              const std::string &value)
+    {
+      std::vector<std::string> sections =
+        Utilities::split_string_list(full_name, '/');
+      const std::string name = sections.back();
+      sections.pop_back();
+      unsigned int depth = 0;
+      try
+        {
+          for (const auto &section : sections)
+            {
+              prm.enter_subsection(section);
+              ++depth;
+            }
+          prm.set(name, value);
+        }
+      catch (...)
+        {
+          for (; depth > 0; --depth)
+            prm.leave_subsection();
+          throw;
+        }
+      for (; depth > 0; --depth)
+        prm.leave_subsection();
+    }
+
     /// apply_override() with the names @p prm declares, which setting a
     /// value does not change: the overrides of one reading share them.
     void
@@ -321,45 +353,49 @@ namespace xray
       const std::string path  = Utilities::trim(assignment.substr(0, equals));
       const std::string value = Utilities::trim(assignment.substr(equals + 1));
 
-      std::vector<std::string> parts = Utilities::split_string_list(path, '/');
+      const std::vector<std::string> parts =
+        Utilities::split_string_list(path, '/');
       if (parts.empty() || parts.back().empty())
         throw InputError("--set \"" + assignment + "\": no parameter name");
-      const std::string name = parts.back();
-      parts.pop_back();
       // ParameterHandler::enter_subsection() creates a subsection it does
       // not know (deal.II 9.4), and set() refuses an unknown entry naming
       // only its last part: check the whole name before entering anything.
-      if (const std::string full_name = assigned_entry(assignment);
-          !is_declared_entry(full_name, names))
+      const std::string full_name = assigned_entry(assignment);
+      if (!is_declared_entry(full_name, names))
         throw InputError("--set \"" + assignment +
                          "\": " + internal::not_declared(full_name, names));
-
-      unsigned int depth = 0;
       try
         {
-          for (const auto &section : parts)
-            {
-              prm.enter_subsection(section);
-              ++depth;
-            }
-          prm.set(name, value);
-          check_underflow("--set \"" + path + "=...\"", value);
-        }
-      catch (const InputError &)
-        {
-          for (; depth > 0; --depth)
-            prm.leave_subsection();
-          throw;
+          set_entry(prm, full_name, value);
         }
       catch (const ExceptionBase &exception)
         {
-          for (; depth > 0; --depth)
-            prm.leave_subsection();
           throw InputError("--set \"" + assignment +
                            "\": " + user_message(exception));
         }
-      for (; depth > 0; --depth)
-        prm.leave_subsection();
+      check_underflow("--set \"" + path + "=...\"", value);
+    }
+
+    /// Sets the entries that a .json or .xml parameter file sets
+    /// (IncludeScan::settings) before ParameterHandler reads the file. Its
+    /// reading sets the same values in the same order, but when a value
+    /// does not match its entry's pattern it names only the value and the
+    /// pattern; here the entry is named too.
+    void
+    set_tree_settings(ParameterHandler  &prm,
+                      const std::string &file,
+                      const IncludeScan &scan)
+    {
+      for (const auto &[entry, value] : scan.settings)
+        try
+          {
+            set_entry(prm, entry, value);
+          }
+        catch (const ExceptionBase &exception)
+          {
+            throw InputError(file + ": " + entry + ": " +
+                             user_message(exception));
+          }
     }
   } // namespace
 
@@ -387,8 +423,9 @@ namespace xray
       throw InputError(
         file + ": cannot read the parameter file: " + std::strerror(errno));
     const DeclaredNames names = declared_names(prm);
-    IncludeScan         scan{names, {}, {}, {}};
-    check_include_chain(file, scan);
+    IncludeScan         scan{names, {}, {}, {}, {}};
+    scan_parameter_file(file, scan);
+    set_tree_settings(prm, file, scan);
     try
       {
         prm.parse_input(file);
@@ -449,8 +486,8 @@ namespace xray
                         " and may stop being read; write the new name");
     };
 
-    IncludeScan scan{names, {}, {}, {}};
-    check_include_chain(command_line.parameter_file, scan);
+    IncludeScan scan{names, {}, {}, {}, {}};
+    scan_parameter_file(command_line.parameter_file, scan);
     for (const auto &[where, old_name] : scan.old_names)
       say(where, old_name);
     auto say_option = [&](const std::string &option,

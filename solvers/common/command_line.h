@@ -40,10 +40,12 @@ namespace xray
   parse_command_line(int argc, char **argv);
 
   /// Read the parameter file, then apply the --set overrides in order.
-  /// Throws InputError naming file, line and entry; also for an entry that
-  /// one file sets twice, by one name or by its old and its new name, and
-  /// for a --sweep of an entry that is not declared. A name that is not
-  /// declared is refused with the declared name it most likely misspells.
+  /// Throws InputError naming file, line and entry (a .json or .xml file:
+  /// file and entry, or the line of a syntax error); also for an entry
+  /// that one .prm file sets twice, by one name or by its old and its new
+  /// name, and for a --sweep of an entry that is not declared. A name that
+  /// is not declared is refused with the declared name it most likely
+  /// misspells.
   void
   read_parameters(ParameterHandler &prm, const CommandLine &command_line);
 

@@ -1,7 +1,8 @@
 // The scan of a parameter file and of the files it includes
 // (parameter_file_scan.h): the include chain, the text of every line, the
-// names each file uses and the ledger of the entries each file sets; and
-// the nearest declared name to a misspelt one.
+// names each file uses and the ledger of the entries each file sets; the
+// walk of the tree of a .json or .xml file; and the nearest declared name
+// to a misspelt one.
 #include "common/parameter_file_scan.h"
 
 #include "common/errors.h"
@@ -9,10 +10,18 @@
 #include <deal.II/base/utilities.h>
 
 #include <boost/algorithm/string/case_conv.hpp>
+// (boost 1.74's JSON reader includes <boost/bind.hpp>, which otherwise
+// prints a deprecation note at every build; nothing here uses it.)
+#define BOOST_BIND_GLOBAL_PLACEHOLDERS
+#include <boost/property_tree/detail/rapidxml.hpp>
+#include <boost/property_tree/json_parser.hpp>
+#include <boost/property_tree/ptree.hpp>
+#include <boost/property_tree/xml_parser.hpp>
 
 #include <algorithm>
 #include <cctype>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <utility>
 
@@ -79,6 +88,19 @@ namespace xray
                declared[declared.size() - name.size() - 1] == '/' &&
                edit_distance(declared.substr(declared.size() - name.size()),
                              name) == 0;
+      }
+
+
+      /// Whether @p names holds @p name: a subsection if @p is_section,
+      /// else an entry or an entry's old name.
+      bool
+      is_declared(const std::string   &name,
+                  const DeclaredNames &names,
+                  const bool           is_section)
+      {
+        return is_section ?
+                 names.sections.count(name) > 0 :
+                 names.entries.count(name) > 0 || names.aliases.count(name) > 0;
       }
 
 
@@ -227,13 +249,9 @@ namespace xray
                          const std::string &file,
                          const unsigned int line_number) const
         {
-          const DeclaredNames &names = scan.names;
-          const bool declared = is_section ? names.sections.count(name) > 0 :
-                                             names.entries.count(name) > 0 ||
-                                               names.aliases.count(name) > 0;
-          if (!declared)
+          if (!is_declared(name, scan.names, is_section))
             throw InputError(file + ": line " + std::to_string(line_number) +
-                             ": " + not_declared(name, names, is_section));
+                             ": " + not_declared(name, scan.names, is_section));
         }
 
         /// The error for @p target set at @p first and again at @p second,
@@ -364,6 +382,263 @@ namespace xray
         scan_logical_line(
           logical_line, file, logical_line_number, entries, scan);
       scan.chain.pop_back();
+    }
+
+
+    namespace
+    {
+      using Tree = boost::property_tree::ptree;
+
+      /// The ending by which ParameterHandler::parse_input() picks the form
+      /// of @p file: what follows its last dot, in lower case (deal.II 9.4).
+      std::string
+      file_ending(const std::string &file)
+      {
+        return boost::algorithm::to_lower_copy(
+          file.substr(file.find_last_of('.') + 1));
+      }
+
+      /// Throws InputError at the first line of @p text, the text of
+      /// @p file, that is not UTF-8 (as the lines of a .prm file; the XML
+      /// reader does not check it).
+      void
+      check_utf8_lines(const std::string &text, const std::string &file)
+      {
+        std::istringstream lines(text);
+        std::string        line;
+        for (unsigned int number = 1; std::getline(lines, line); ++number)
+          check_utf8(line,
+                     file + ":" + std::to_string(number),
+                     "; save the file as UTF-8");
+      }
+
+      /// boost's read_xml() parses without rapidxml's check that a closing
+      /// tag names the element it closes, so "<a>1</b>" would be read as
+      /// "<a>1</a>". Parse @p text once with that check, and otherwise as
+      /// read_xml() does (comments kept); a syntax error is thrown as
+      /// read_xml() throws its own, with the line.
+      void
+      check_closing_tags(const std::string &text, const std::string &file)
+      {
+        namespace rapidxml = boost::property_tree::detail::rapidxml;
+        std::vector<char> buffer(text.begin(), text.end());
+        buffer.push_back('\0');
+        rapidxml::xml_document<char> document;
+        try
+          {
+            document.parse<rapidxml::parse_validate_closing_tags |
+                           rapidxml::parse_comment_nodes>(buffer.data());
+          }
+        catch (const rapidxml::parse_error &error)
+          {
+            // (The parse rewrites the buffer in place but moves nothing:
+            // the offset is the text's.)
+            const auto offset = error.where<char>() - buffer.data();
+            const auto line =
+              std::count(text.begin(), text.begin() + offset, '\n') + 1;
+            throw boost::property_tree::xml_parser_error(error.what(),
+                                                         file,
+                                                         line);
+          }
+      }
+
+      /// @p text, the text of @p file, parsed as ParameterHandler parses it
+      /// (read_json(), or read_xml() with its default flags); a syntax
+      /// error is an InputError naming the line.
+      Tree
+      parsed_tree(const std::string &text,
+                  const std::string &file,
+                  const bool         json)
+      {
+        Tree               tree;
+        std::istringstream stream(text);
+        try
+          {
+            if (json)
+              boost::property_tree::read_json(stream, tree);
+            else
+              {
+                check_closing_tags(text, file);
+                boost::property_tree::read_xml(stream, tree);
+              }
+          }
+        catch (const boost::property_tree::file_parser_error &error)
+          {
+            throw InputError(file + ": line " + std::to_string(error.line()) +
+                             ": not valid " + (json ? "JSON" : "XML") + ": " +
+                             error.message());
+          }
+        return tree;
+      }
+
+      /// @p name as ParameterHandler reads it from a tree: "_" and two
+      /// lower-case hexadecimal digits stand for that byte, as XML tags
+      /// cannot hold a space ("Heat_20source" is "Heat source"; deal.II
+      /// 9.4, demangle()); any other character stands for itself.
+      std::string
+      demangled(const std::string &name)
+      {
+        const auto digit = [](const char c) {
+          return c >= '0' && c <= '9' ? c - '0' :
+                 c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+                                        -1;
+        };
+        std::string result;
+        for (std::size_t i = 0; i < name.size(); ++i)
+          if (name[i] == '_' && i + 2 < name.size() &&
+              digit(name[i + 1]) >= 0 && digit(name[i + 2]) >= 0)
+            {
+              result +=
+                static_cast<char>(16 * digit(name[i + 1]) + digit(name[i + 2]));
+              i += 2;
+            }
+          else
+            result += name[i];
+        return result;
+      }
+
+      /// Whether @p node is a JSON array: read_json() gives its items empty
+      /// names.
+      bool
+      is_array(const Tree &node)
+      {
+        return !node.empty() && node.front().first.empty();
+      }
+
+
+      // The walk of the tree of a .json or .xml file (check_parameter_tree()),
+      // node by node as ParameterHandler reads it (deal.II 9.4,
+      // read_xml_recursively()): a node without children is an entry whose
+      // value is the node's text; one with a child "value" is an entry in
+      // the long form that print_parameters() writes; one with a child
+      // "alias" is an entry's old name in that form, which sets nothing; any
+      // other node is a subsection.
+      class TreeWalk
+      {
+      public:
+        TreeWalk(const std::string &file, IncludeScan &scan)
+          : file(file)
+          , scan(scan)
+        {}
+
+        /// The nodes of the subsection @p path ("": the top level).
+        void
+        walk(const Tree &section, const std::string &path)
+        {
+          for (const auto &[key, node] : section)
+            {
+              const std::string name =
+                (path.empty() ? "" : path + "/") + demangled(key);
+              refuse_unreadable(key, node, name, path);
+              if (node.empty())
+                set(name, node.data());
+              else if (node.get_child_optional("value"))
+                set(name, node.get<std::string>("value"));
+              else if (node.get_child_optional("alias"))
+                require_declared(name, false);
+              else
+                {
+                  require_declared(name, true);
+                  walk(node, name);
+                }
+            }
+        }
+
+      private:
+        const std::string &file;
+        IncludeScan       &scan;
+
+        /// Refuses what a tree can hold but ParameterHandler cannot read:
+        /// an XML comment or attribute (it would take either for an entry),
+        /// a JSON array, and a "/" in a name (which does not reach the
+        /// subsection it names).
+        void
+        refuse_unreadable(const std::string &key,
+                          const Tree        &node,
+                          const std::string &name,
+                          const std::string &path) const
+        {
+          namespace xml = boost::property_tree::xml_parser;
+          // (Only XML has comments and attributes; its top level is the
+          // element <ParameterHandler>.)
+          const auto where = [&] {
+            return path.empty() ? std::string("<ParameterHandler>") :
+                                  "\"" + path + "\"";
+          };
+          std::string what;
+          if (key == xml::xmlcomment<std::string>())
+            what = "an XML comment in " + where() +
+                   ": a parameter file cannot hold comments; remove it";
+          else if (key == xml::xmlattr<std::string>())
+            what = "an XML attribute of " + where() +
+                   ": a parameter file cannot hold attributes; remove it";
+          else if (is_array(node))
+            what = "\"" + name +
+                   "\" is a JSON array: give its value as one string (a "
+                   "list as \"a, b\")";
+          else if (demangled(key).find('/') != std::string::npos)
+            what = "\"" + name +
+                   "\": subsections are nested objects (JSON) or elements "
+                   "(XML), not parts of a name";
+          if (!what.empty())
+            throw InputError(file + ": " + what);
+        }
+
+        /// ParameterHandler refuses a name it does not know naming only its
+        /// last part; refuse it first, naming all of it.
+        void
+        require_declared(const std::string &name, const bool is_section) const
+        {
+          if (!is_declared(name, scan.names, is_section))
+            throw InputError(file + ": " +
+                             not_declared(name, scan.names, is_section));
+        }
+
+        /// The entry @p name, set to @p value: ParameterHandler will set
+        /// it (with set(), in this order).
+        void
+        set(const std::string &name, const std::string &value)
+        {
+          require_declared(name, false);
+          if (scan.names.aliases.count(name) > 0)
+            scan.old_names.emplace_back(file, name);
+          scan.settings.emplace_back(name, value);
+        }
+      };
+    } // namespace
+
+
+    void
+    check_parameter_tree(const std::string &file, IncludeScan &scan)
+    {
+      std::ifstream     input(file);
+      const std::string text{std::istreambuf_iterator<char>(input),
+                             std::istreambuf_iterator<char>()};
+      check_utf8_lines(text, file);
+      const bool json = file_ending(file) == "json";
+      const Tree tree = parsed_tree(text, file, json);
+      TreeWalk   walk(file, scan);
+      if (json)
+        {
+          if (tree.empty() ? !tree.data().empty() : is_array(tree))
+            throw InputError(file + ": the top level is not a JSON object");
+          walk.walk(tree, "");
+        }
+      // (An XML file holds its entries in one top-level element
+      // <ParameterHandler>; ParameterHandler refuses any other, naming it.)
+      else if (const auto entries = tree.get_child_optional("ParameterHandler"))
+        walk.walk(*entries, "");
+    }
+
+
+    void
+    scan_parameter_file(const std::string &file, IncludeScan &scan)
+    {
+      const std::string ending = file_ending(file);
+      if (ending == "json" || ending == "xml")
+        check_parameter_tree(file, scan);
+      else
+        check_include_chain(file, scan);
     }
 
 

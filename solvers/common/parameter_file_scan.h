@@ -3,8 +3,10 @@
 // include chain (no cycles, only regular files), the text (UTF-8, no byte
 // order mark), the names each file uses (declared ones only, with the
 // nearest declared name when one is misspelt) and a ledger of the entries
-// each file sets (none twice, and where an old name is used). Internal to
-// the shared parameter layer; the solvers use command_line.h.
+// each file sets (none twice, and where an old name is used). A .json or
+// .xml file is a tree instead: its syntax and its names are checked node
+// by node. Internal to the shared parameter layer; the solvers use
+// command_line.h.
 #ifndef XRAY_COMMON_PARAMETER_FILE_SCAN_H
 #define XRAY_COMMON_PARAMETER_FILE_SCAN_H
 
@@ -54,9 +56,20 @@ namespace xray
       /// read: ParameterHandler reads an included file inside them.
       std::vector<std::string> sections;
       /// Every `set` of an entry by its old name, in the order read:
-      /// ("FILE:LINE", the old full name).
+      /// ("FILE:LINE", the old full name; "FILE" in a .json or .xml file,
+      /// whose tree has no lines).
       std::vector<std::pair<std::string, std::string>> old_names;
+      /// The entries a .json or .xml file sets, in the order in which
+      /// ParameterHandler sets them: (full name, value as written).
+      std::vector<std::pair<std::string, std::string>> settings;
     };
+
+
+    /// Scans the parameter file @p file: check_parameter_tree() if
+    /// ParameterHandler::parse_input() reads it as a tree (a name ending in
+    /// .json or .xml, in any case), else check_include_chain().
+    void
+    scan_parameter_file(const std::string &file, IncludeScan &scan);
 
 
     // ParameterHandler follows `include FILE` lines without a limit, so a
@@ -70,6 +83,21 @@ namespace xray
     // them); every `set` of an old name is added to scan.old_names.
     void
     check_include_chain(const std::string &file, IncludeScan &scan);
+
+    // ParameterHandler reads a .json or .xml file with boost's read_json()
+    // or read_xml() and sets each entry it finds, but refuses a name it does
+    // not know naming only its last part, takes an XML comment for an entry,
+    // and reads "<a>1</b>" as "<a>1</a>" (deal.II 9.4). Check the file's
+    // text (UTF-8, well-formed JSON or XML), then walk its tree as
+    // ParameterHandler will.
+    //
+    // Throws InputError naming the file (and the line of a syntax error)
+    // for what it refuses: a name that scan.names does not hold, or what a
+    // tree can hold but ParameterHandler cannot read. Adds every entry the
+    // file sets to scan.settings, and every old name among them to
+    // scan.old_names.
+    void
+    check_parameter_tree(const std::string &file, IncludeScan &scan);
 
     /// The position of the first byte of @p text (from @p from on) that
     /// does not belong to well-formed UTF-8 (RFC 3629: no overlong forms,
