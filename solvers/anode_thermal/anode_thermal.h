@@ -674,9 +674,9 @@ namespace xray
       std::vector<CellPoints> point_cache;
       /// ReferenceShapes of each FE index (make_reference_shapes()).
       std::vector<ReferenceShapes> reference_shapes;
-      bool                                point_cache_tried      = false;
-      bool                                point_cache_laplacians = false;
-      static constexpr double max_point_cache_bytes = 1024. * 1024 * 1024;
+      bool                         point_cache_tried      = false;
+      bool                         point_cache_laplacians = false;
+      static constexpr double      max_point_cache_bytes  = 1024. * 1024 * 1024;
       /// The vector component carrying the temperature in each layer.
       std::vector<unsigned int> layer_component;
 

@@ -38,15 +38,15 @@ namespace xray
       reference_shapes.resize(fe.size());
       for (unsigned int i = 0; i < fe.size(); ++i)
         {
-          const unsigned int n   = fe[i].n_dofs_per_cell();
-          const unsigned int n_q = quadrature[i].size();
+          const unsigned int n      = fe[i].n_dofs_per_cell();
+          const unsigned int n_q    = quadrature[i].size();
           ReferenceShapes   &shapes = reference_shapes[i];
           shapes.value.resize(n_q * n);
           shapes.gradient.resize(n_q * n);
           for (unsigned int q = 0; q < n_q; ++q)
             for (unsigned int j = 0; j < n; ++j)
               {
-                const Point<dim> &x = quadrature[i].point(q);
+                const Point<dim> &x     = quadrature[i].point(q);
                 shapes.value[q * n + j] = fe[i].shape_value_component(j, x, i);
                 shapes.gradient[q * n + j] =
                   fe[i].shape_grad_component(j, x, i);
@@ -71,7 +71,7 @@ namespace xray
       for (const unsigned int q : values.quadrature_point_indices())
         {
           cell_points.point[q] = values.quadrature_point(q);
-          cell_points.w[q] = weight(cell_points.point[q]) * values.JxW(q);
+          cell_points.w[q]     = weight(cell_points.point[q]) * values.JxW(q);
           cell_points.inverse_jacobian[q] =
             Tensor<2, dim>(values.inverse_jacobian(q));
         }
@@ -83,8 +83,7 @@ namespace xray
       cell_points.laplacian.resize(n_q * n);
       for (const unsigned int q : values.quadrature_point_indices())
         for (unsigned int j = 0; j < n; ++j)
-          cell_points.laplacian[q * n + j] =
-            trace(values[field].hessian(j, q));
+          cell_points.laplacian[q * n + j] = trace(values[field].hessian(j, q));
     }
 
 
@@ -119,8 +118,7 @@ namespace xray
             point.laplacian.clear();
           else
             point.laplacian.assign(cell_points.laplacian.begin() + q * n,
-                                   cell_points.laplacian.begin() +
-                                     (q + 1) * n);
+                                   cell_points.laplacian.begin() + (q + 1) * n);
         }
     }
 
@@ -147,9 +145,9 @@ namespace xray
           point_cache_laplacians = laplacians;
           const double n         = fe[0].n_dofs_per_cell();
           const double n_q       = quadrature[0].size();
-          const double per_point =
-            sizeof(Point<dim>) + sizeof(double) + sizeof(Tensor<2, dim>) +
-            (laplacians ? n * sizeof(double) : 0);
+          const double per_point = sizeof(Point<dim>) + sizeof(double) +
+                                   sizeof(Tensor<2, dim>) +
+                                   (laplacians ? n * sizeof(double) : 0);
           if (owned_cells.size() * n_q * per_point < max_point_cache_bytes)
             {
               point_cache.resize(owned_cells.size());
@@ -173,8 +171,7 @@ namespace xray
                            laplacians,
                            scratch_cell);
         }
-      unpack_point_data(point_cache.empty() ? scratch_cell :
-                                              point_cache[index],
+      unpack_point_data(point_cache.empty() ? scratch_cell : point_cache[index],
                         cell->active_fe_index(),
                         points);
       return points;
@@ -263,8 +260,7 @@ namespace xray
       hp::FEValues<dim>                    fe_values(mapping,
                                   fe,
                                   quadrature,
-                                  update_quadrature_points |
-                                    update_JxW_values |
+                                  update_quadrature_points | update_JxW_values |
                                     update_inverse_jacobians |
                                     (moving ? update_hessians :
                                                                  update_default));
