@@ -85,16 +85,29 @@ namespace xray
         }
     }
 
-    /// hypre BoomerAMG.
+    /// hypre BoomerAMG. For a symmetric matrix (CG) the V-cycle smooths
+    /// with l1 Gauss-Seidel forward on the way down and backward on the
+    /// way up (hypre's relaxation types 13 and 14): the cycle is then a
+    /// symmetric positive definite preconditioner, as CG needs, and it
+    /// converges on any partition (Baker, Falgout, Kolev and Yang, SIAM
+    /// J. Sci. Comput. 33 (2011) 2864). deal.II's symmetric setting
+    /// (symmetric_operator) smooths with symmetric Gauss-Seidel both ways
+    /// instead: twice the smoothing work per cycle for a tenth fewer
+    /// iterations (doc/stream-potential.md, "Linear solver").
     static void
     initialize_amg(AMG                &amg,
                    const SparseMatrix &matrix,
                    bool                symmetric,
                    bool /*higher_order*/)
     {
+      using Relaxation = AMG::AdditionalData::RelaxationType;
       AMG::AdditionalData data;
-      data.symmetric_operator = symmetric;
-      data.strong_threshold   = 0.5; // recommended for 3D problems
+      data.strong_threshold = 0.5; // recommended for 3D problems
+      if (symmetric)
+        {
+          data.relaxation_type_down = Relaxation::l1GaussSeidel;
+          data.relaxation_type_up   = Relaxation::backwardl1GaussSeidel;
+        }
       use_low_complexity_hierarchy();
       amg.initialize(matrix, data);
       // The solver decides when the AMG is built anew; PETSc would
