@@ -1,5 +1,7 @@
 // The tetrahedral mesh of a particle stream (doc/theory.md section 2):
-// gmsh meshes the vacuum on rank 0 (particle_stream_gmsh.cc), the mesh is
+// gmsh meshes the vacuum on rank 0 (particle_stream_gmsh.cc), or a large
+// stream's vacuum in two halves on ranks 0 and 1 at once
+// (particle_stream_split.cc), the mesh is
 // repaired for a quadratic mapping (particle_stream_repair.cc), broadcast,
 // given its boundary ids and the sphere manifold
 // (particle_stream_manifold.cc), and partitioned.
@@ -36,15 +38,15 @@ namespace xray
 
       // ----------------------------------------------------------- MPI
 
-      /// Every rank waits here until rank 0 arrives, the others asleep
-      /// rather than spinning in MPI: rank 0 meshes meanwhile (gmsh, serial)
-      /// and gets the core a busy-waiting rank would take from it on a
-      /// machine with as many cores as ranks. (gmsh's own threads,
-      /// General.NumThreads, would use that core, but they change the
+      /// Every rank waits here until all have arrived, the waiting ones
+      /// asleep rather than spinning in MPI: the meshing ranks (gmsh,
+      /// serial) get the cores that busy-waiting ranks would take from them
+      /// on a machine with as many cores as ranks. (gmsh's own threads,
+      /// General.NumThreads, would use an idle core, but they change the
       /// mesh: 755,282 instead of 755,077 tetrahedra on the 385-particle
       /// case.)
       void
-      wait_for_rank_zero(const MPI_Comm comm)
+      wait_for_all_ranks(const MPI_Comm comm)
       {
         MPI_Request request;
         MPI_Ibarrier(comm, &request);
@@ -58,15 +60,17 @@ namespace xray
       }
 
 
-      /// Same data on every rank: rank 0's vectors are sent to the others.
+      /// Same data on every rank: rank @p root's vector is sent to the
+      /// others.
       template <typename T>
       void
-      broadcast_vector(std::vector<T> &data,
-                       const MPI_Comm  comm,
-                       MPI_Datatype    type)
+      broadcast_vector(std::vector<T>    &data,
+                       const MPI_Comm     comm,
+                       MPI_Datatype       type,
+                       const unsigned int root = 0)
       {
         std::uint64_t size = data.size();
-        int           ierr = MPI_Bcast(&size, 1, MPI_UINT64_T, 0, comm);
+        int           ierr = MPI_Bcast(&size, 1, MPI_UINT64_T, root, comm);
         AssertThrowMPI(ierr);
         data.resize(size);
         // In chunks: MPI counts are ints.
@@ -76,7 +80,7 @@ namespace xray
             ierr = MPI_Bcast(data.data() + start,
                              static_cast<int>(std::min(chunk, size - start)),
                              type,
-                             0,
+                             root,
                              comm);
             AssertThrowMPI(ierr);
           }
@@ -124,6 +128,32 @@ namespace xray
       }
 
 
+      /// What @p action throws, as a message; empty if it returns. gmsh
+      /// throws strings as well as exceptions.
+      template <typename Action>
+      std::string
+      error_of(const Action &action)
+      {
+        try
+          {
+            action();
+          }
+        catch (const std::exception &e)
+          {
+            return e.what();
+          }
+        catch (const std::string &e)
+          {
+            return e;
+          }
+        catch (...)
+          {
+            return "unknown exception";
+          }
+        return "";
+      }
+
+
       /// gmsh on rank 0 only, then the slivers inside the particles
       /// removed; the result on every rank. gmsh's failure must reach every
       /// rank, else the others would wait forever for the mesh. Every rank
@@ -143,28 +173,11 @@ namespace xray
         if (timer != nullptr)
           gmsh_scope.emplace(*timer, "mesh: gmsh");
         if (Utilities::MPI::this_mpi_process(comm) == 0)
-          {
-            try
-              {
-                mesh = run_gmsh(domain, sizes);
-                remove_tetrahedra_inside_particles(mesh,
-                                                   manifold,
-                                                   n_cut_spheres);
-              }
-            catch (const std::exception &e)
-              {
-                error = e.what();
-              }
-            catch (const std::string &e)
-              {
-                error = e;
-              }
-            catch (...)
-              {
-                error = "unknown exception";
-              }
-          }
-        wait_for_rank_zero(comm);
+          error = error_of([&] {
+            mesh = run_gmsh(domain, sizes);
+            remove_tetrahedra_inside_particles(mesh, manifold, n_cut_spheres);
+          });
+        wait_for_all_ranks(comm);
         error = Utilities::MPI::broadcast(comm, error, 0);
         gmsh_scope.reset();
         if (!error.empty())
@@ -172,6 +185,87 @@ namespace xray
                             error);
         broadcast_vector(mesh.coordinates, comm, MPI_DOUBLE);
         broadcast_vector(mesh.tetrahedra, comm, MPI_UNSIGNED);
+        return mesh;
+      }
+
+
+      /// The rank that meshes half @p part of the vacuum: rank 0 the one,
+      /// rank 1 the other; on one rank, rank 0 both.
+      unsigned int
+      owner_of_part(const unsigned int part, const MPI_Comm comm)
+      {
+        return std::min(part, Utilities::MPI::n_mpi_processes(comm) - 1);
+      }
+
+
+      /// The first non-empty message of any rank's @p error, on every rank.
+      std::string
+      first_error(const std::string &error, const MPI_Comm comm)
+      {
+        for (const std::string &e : Utilities::MPI::all_gather(comm, error))
+          if (!e.empty())
+            return e;
+        return "";
+      }
+
+
+      /// Half @p part of the vacuum, from its owner to every rank.
+      void
+      broadcast_part(MeshPart          &part,
+                     const unsigned int owner,
+                     const MPI_Comm     comm)
+      {
+        broadcast_vector(part.mesh.coordinates, comm, MPI_DOUBLE, owner);
+        broadcast_vector(part.mesh.tetrahedra, comm, MPI_UNSIGNED, owner);
+        broadcast_vector(part.node_tags, comm, MPI_UINT64_T, owner);
+        part.max_surface_tag =
+          Utilities::MPI::broadcast(comm, part.max_surface_tag, owner);
+      }
+
+
+      /// The vacuum cut at x = @p split_x, its halves meshed at once on
+      /// ranks 0 and 1 (one after the other on one rank), then merged and
+      /// the slivers inside the particles removed on every rank: the same
+      /// data on each, so each gets the same mesh or the same error. A gmsh
+      /// failure on either meshing rank reaches every rank.
+      RawMesh
+      mesh_in_two_parts(const StreamDomain          &domain,
+                        const StreamMeshSizes       &sizes,
+                        const double                 split_x,
+                        const SphereSurfaceManifold &manifold,
+                        const unsigned int           n_cut_spheres,
+                        const MPI_Comm               comm,
+                        TimerOutput                 *timer)
+      {
+        std::optional<TimerOutput::Scope> gmsh_scope;
+        if (timer != nullptr)
+          gmsh_scope.emplace(*timer, "mesh: gmsh");
+        std::array<MeshPart, 2> parts;
+        std::string             error;
+        for (const unsigned int part : {0u, 1u})
+          if (Utilities::MPI::this_mpi_process(comm) ==
+                owner_of_part(part, comm) &&
+              error.empty())
+            error = error_of([&] {
+              parts[part] = run_gmsh_part(domain, sizes, split_x, part);
+            });
+        wait_for_all_ranks(comm);
+        error = first_error(error, comm);
+
+        RawMesh mesh;
+        if (error.empty())
+          {
+            for (const unsigned int part : {0u, 1u})
+              broadcast_part(parts[part], owner_of_part(part, comm), comm);
+            error = error_of([&] {
+              mesh = merge_parts(parts);
+              remove_tetrahedra_inside_particles(mesh, manifold, n_cut_spheres);
+            });
+          }
+        gmsh_scope.reset();
+        if (!error.empty())
+          throw SolverError("gmsh could not mesh the particle stream: " +
+                            error);
         return mesh;
       }
 
@@ -402,12 +496,16 @@ namespace xray
       const Box             box      = enclosure_box(domain);
       SphereSurfaceManifold manifold = make_manifold(domain, cut_spheres, box);
 
-      RawMesh          mesh = mesh_on_rank_zero(domain,
-                                       sizes,
-                                       manifold,
-                                       cut_spheres.size(),
-                                       triangulation.get_communicator(),
-                                       timer);
+      // A large stream's vacuum in two halves, meshed at once.
+      const MPI_Comm              comm    = triangulation.get_communicator();
+      const std::optional<double> split_x = split_plane(domain);
+      RawMesh                     mesh;
+      if (split_x)
+        mesh = mesh_in_two_parts(
+          domain, sizes, *split_x, manifold, cut_spheres.size(), comm, timer);
+      else
+        mesh = mesh_on_rank_zero(
+          domain, sizes, manifold, cut_spheres.size(), comm, timer);
       Triangulation<3> serial;
       create_serial_triangulation(mesh, serial);
       set_boundary_ids(

@@ -197,7 +197,11 @@ namespace xray
     };
 
     /// Mesh the vacuum of the domain with tetrahedra (gmsh on rank 0 of
-    /// @p triangulation's communicator, then broadcast and partitioned),
+    /// @p triangulation's communicator, then broadcast and partitioned; a
+    /// box-enclosed, non-periodic stream of 100 particles or more in two
+    /// halves cut at a plane between particle columns, meshed by ranks 0
+    /// and 1 at once and joined on the plane: doc/stream-potential.md,
+    /// "Mesh and discretisation"),
     /// set the boundary ids above, and manifold id 0 everywhere with a
     /// SphereSurfaceManifold (all particles, then the enclosure sphere).
     /// Near narrow gaps (particle-particle, particle-anode/wall/enclosure)
@@ -211,8 +215,8 @@ namespace xray
     /// as are interior edges between two vertices of one sphere.
     /// @p triangulation must be empty. Calls check_domain() (InputError on
     /// every rank); throws SolverError on every rank if gmsh fails. With
-    /// @p timer, gmsh's share (on rank 0; the other ranks wait for it) is
-    /// its section "mesh: gmsh", on every rank.
+    /// @p timer, gmsh's share (on ranks 0 and 1; the other ranks wait for
+    /// it) is its section "mesh: gmsh", on every rank.
     void
     make_stream_mesh(
       parallel::fullydistributed::Triangulation<3> &triangulation,

@@ -10,9 +10,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -59,37 +61,27 @@ namespace xray
         std::iota(particle_of.begin(), particle_of.end(), 0u);
         return domain.particles;
       }
+
+
+      GmshSession::GmshSession()
+      {
+        gmsh::initialize(0, nullptr, /*readConfigFiles=*/false);
+        gmsh::option::setNumber("General.Terminal", 0);
+        // Errors and warnings only: they are what getLastError() reports.
+        gmsh::option::setNumber("General.Verbosity", 2);
+      }
+
+
+      GmshSession::~GmshSession()
+      {
+        gmsh::finalize();
+      }
     } // namespace stream_internal
 
 
     namespace
     {
       using namespace stream_internal;
-
-      // ------------------------------------------------------- session
-
-      /// gmsh keeps global state: initialise it without reading the user's
-      /// configuration files (a gmshrc could change meshing options) and
-      /// silence it; finalize on every path out, exceptions included.
-      class GmshSession
-      {
-      public:
-        GmshSession()
-        {
-          gmsh::initialize(0, nullptr, /*readConfigFiles=*/false);
-          gmsh::option::setNumber("General.Terminal", 0);
-          // Errors and warnings only: they are what getLastError() reports.
-          gmsh::option::setNumber("General.Verbosity", 2);
-        }
-        ~GmshSession()
-        {
-          gmsh::finalize();
-        }
-        GmshSession(const GmshSession &) = delete;
-        GmshSession &
-        operator=(const GmshSession &) = delete;
-      };
-
 
       // ------------------------------------------------------ geometry
 
@@ -447,6 +439,28 @@ namespace xray
       }
 
 
+      /// The plane x = @p split_x that cuts the vacuum in two is a wall to
+      /// the tetrahedra of either half: its gaps to the spheres are
+      /// refined as the walls' are.
+      void
+      add_split_plane_gaps(NarrowGaps                  &gaps,
+                           const std::vector<Particle> &particles,
+                           const double                 split_x)
+      {
+        for (const Particle &particle : particles)
+          {
+            const double side    = particle.center[0] < split_x ? 1 : -1;
+            Point<3>     contact = particle.center;
+            contact[0] =
+              (split_x + particle.center[0] + side * particle.radius) / 2;
+            gaps.add_contact(contact,
+                             std::abs(particle.center[0] - split_x) -
+                               particle.radius,
+                             particle.radius);
+          }
+      }
+
+
       // --------------------------------------------------- size fields
 
       // Size field: the surface size on (and just off) the particle
@@ -561,31 +575,25 @@ namespace xray
         gmsh::option::setNumber("Mesh.MeshSizeFromPoints", 0);
         gmsh::option::setNumber("Mesh.MeshSizeFromCurvature", 0);
       }
+    } // namespace
 
 
-      // ---------------------------------------------------------- mesh
-
-      /// Surface mesh (Frontal-Delaunay), then the volume (Delaunay,
-      /// optimised), straight (first-order) elements: the curvature comes
-      /// from the manifold afterwards.
+    namespace stream_internal
+    {
       void
-      generate_tetrahedra()
+      set_mesh_algorithms()
       {
         gmsh::option::setNumber("Mesh.Algorithm", 6);   // Frontal-Delaunay 2D
         gmsh::option::setNumber("Mesh.Algorithm3D", 1); // Delaunay
         gmsh::option::setNumber("Mesh.Optimize", 1);
         gmsh::option::setNumber("Mesh.ElementOrder", 1);
-
-        gmsh::model::mesh::generate(2);
-        gmsh::model::mesh::generate(3);
       }
 
 
-      /// The tetrahedra of the current gmsh model, in SI units. Node tags
-      /// need not be contiguous; only the nodes of tetrahedra are kept,
-      /// numbered in order of first use.
+      /// Node tags need not be contiguous.
       RawMesh
-      extract_tetrahedra(const double scale)
+      extract_tetrahedra(const double                scale,
+                         std::vector<std::uint64_t> *node_tags_out)
       {
         RawMesh                  mesh;
         std::vector<std::size_t> node_tags;
@@ -627,21 +635,23 @@ namespace xray
                 for (unsigned int d = 0; d < 3; ++d)
                   mesh.coordinates.push_back(node_coordinates[3 * i + d] *
                                              scale);
+                if (node_tags_out != nullptr)
+                  node_tags_out->push_back(tag);
               }
             mesh.tetrahedra.push_back(index[i]);
           }
         return mesh;
       }
-    } // namespace
 
 
-    namespace stream_internal
-    {
       /// Coordinates inside gmsh are in units of the largest radius:
       /// OpenCASCADE's geometric tolerance is absolute (1e-7 model units),
       /// i.e. 4 % of a 2.5 um particle if we worked in metres.
-      RawMesh
-      run_gmsh(const StreamDomain &domain, const StreamMeshSizes &sizes)
+      double
+      build_gmsh_model(const StreamDomain          &domain,
+                       const StreamMeshSizes       &sizes,
+                       const std::optional<double> &split_x,
+                       DimTags                     &volumes)
       {
         std::vector<unsigned int>   particle_of;
         const std::vector<Particle> particles =
@@ -649,14 +659,15 @@ namespace xray
         const auto [r_min, r_max] = extreme_radii(particles);
         const double scale        = r_max; // one model unit
 
-        GmshSession session;
         gmsh::model::add("particle_stream");
-        const gmsh::vectorpair vacuum =
-          cut_spheres_from_enclosure(domain, particles, scale);
+        volumes = cut_spheres_from_enclosure(domain, particles, scale);
+        if (split_x)
+          volumes =
+            split_vacuum(volumes, enclosure_box(domain), *split_x, scale);
         if (domain.periodic)
           set_periodic_faces(enclosure_box(domain), scale);
         const std::vector<double> surfaces =
-          particle_surfaces(domain, vacuum, scale, particles.size());
+          particle_surfaces(domain, volumes, scale, particles.size());
 
         const double size_min = sizes.surface_size * r_min / scale;
         const double size_max =
@@ -664,6 +675,8 @@ namespace xray
         NarrowGaps gaps(size_min, scale);
         add_particle_gaps(gaps, particles, sizes, r_min);
         add_enclosure_gaps(gaps, domain, particles, sizes);
+        if (split_x)
+          add_split_plane_gaps(gaps, particles, *split_x);
 
         std::vector<double> fields = {
           double(surface_size_field(surfaces,
@@ -676,8 +689,20 @@ namespace xray
                       contact_fields.begin(),
                       contact_fields.end());
         set_background_size(fields);
+        return scale;
+      }
 
-        generate_tetrahedra();
+
+      /// One volume: surface mesh, then the volume.
+      RawMesh
+      run_gmsh(const StreamDomain &domain, const StreamMeshSizes &sizes)
+      {
+        GmshSession  session;
+        DimTags      vacuum;
+        const double scale = build_gmsh_model(domain, sizes, {}, vacuum);
+        set_mesh_algorithms();
+        gmsh::model::mesh::generate(2);
+        gmsh::model::mesh::generate(3);
         return extract_tetrahedra(scale);
       }
     } // namespace stream_internal

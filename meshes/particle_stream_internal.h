@@ -11,6 +11,9 @@
 //  * particle_stream_repair.cc: what makes gmsh's straight tetrahedra fit
 //    for a quadratic mapping (slivers inside particles removed, folding
 //    cells left straight);
+//  * particle_stream_split.cc: the vacuum of a large stream in two halves,
+//    each meshed in its own gmsh session (on two ranks at once), and the
+//    halves merged;
 //  * particle_stream.cc: make_stream_mesh() from these, and the partition;
 //  * particle_stream_slab.cc: the 2D section of the continuum mode.
 #ifndef XRAY_MESHES_PARTICLE_STREAM_INTERNAL_H
@@ -20,8 +23,11 @@
 #include "meshes/particle_stream.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <cstdint>
 #include <numeric>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -125,6 +131,103 @@ namespace xray
       /// Mesh the vacuum of @p domain with gmsh (serial; call on one rank).
       RawMesh
       run_gmsh(const StreamDomain &domain, const StreamMeshSizes &sizes);
+
+      /// gmsh keeps global state: one session initialises it without
+      /// reading the user's configuration files (a gmshrc could change
+      /// meshing options) and silences it; finalize on every path out,
+      /// exceptions included.
+      class GmshSession
+      {
+      public:
+        GmshSession();
+        ~GmshSession();
+        GmshSession(const GmshSession &) = delete;
+        GmshSession &
+        operator=(const GmshSession &) = delete;
+      };
+
+      /// gmsh (dimension, tag) pairs, as gmsh::vectorpair.
+      using DimTags = std::vector<std::pair<int, int>>;
+
+      /// The gmsh model of the vacuum in the current session, with its
+      /// size fields: one volume, or with @p split_x the two volumes on
+      /// either side of the plane x = split_x (@p volumes, low x first).
+      /// Returns the model unit (m).
+      double
+      build_gmsh_model(const StreamDomain          &domain,
+                       const StreamMeshSizes       &sizes,
+                       const std::optional<double> &split_x,
+                       DimTags                     &volumes);
+
+      /// Surface algorithm Frontal-Delaunay, volume Delaunay, optimised,
+      /// straight (first-order) elements: the curvature comes from the
+      /// manifold afterwards.
+      void
+      set_mesh_algorithms();
+
+      /// The tetrahedra of the current gmsh model, in SI units (@p scale
+      /// m per model unit); only the nodes of tetrahedra, numbered in order
+      /// of first use. With @p node_tags, also the gmsh tag of each node.
+      RawMesh
+      extract_tetrahedra(double                      scale,
+                         std::vector<std::uint64_t> *node_tags = nullptr);
+
+      // --------------------------------------------------- two volumes
+
+      /// A stream of fewer particles is meshed as one volume: its mesh (and
+      /// every result computed on it) stays as it was before the vacuum
+      /// could be split, and the gmsh time saved is small there.
+      constexpr unsigned int min_particles_to_split = 100;
+
+      /// Smallest distance from the cut plane to a sphere, relative to the
+      /// smallest radius: a plane grazing a sphere would leave slivers
+      /// between the common face and the sphere. Not more: the study
+      /// lattices (pitch p = 2 r sqrt(5), particle centres on multiples of
+      /// p / 2 in x) leave p / 2 - 2 r = 0.236 r between neighbouring
+      /// columns, whose middle plane is 0.118 r clear of both.
+      constexpr double min_plane_clearance = 0.1;
+
+      /// The plane x = x_c that cuts the vacuum in two, or nothing (one
+      /// volume): for a box enclosure that is not periodic, with at least
+      /// min_particles_to_split particles, a plane min_plane_clearance
+      /// r_min clear of every sphere (the middle of a free gap between
+      /// them), as near to halving the particles as such planes come (each
+      /// side at least a quarter).
+      std::optional<double>
+      split_plane(const StreamDomain &domain);
+
+      /// Cut the vacuum (one volume, model units @p scale) by the plane
+      /// x = @p x (OpenCASCADE fragment with the rectangle spanning the box
+      /// there): two volumes sharing that face, low x first.
+      DimTags
+      split_vacuum(const DimTags                       &vacuum,
+                   const std::pair<Point<3>, Point<3>> &box,
+                   double                               x,
+                   double                               scale);
+
+      /// The tetrahedra of one half of the split vacuum and the gmsh tags
+      /// of their nodes. Nodes with a tag up to @p max_surface_tag lie on
+      /// points, curves or surfaces: both halves' sessions made them alike.
+      struct MeshPart
+      {
+        RawMesh                    mesh;
+        std::vector<std::uint64_t> node_tags;
+        std::uint64_t              max_surface_tag = 0;
+      };
+
+      /// Mesh half @p part (0: x < @p split_x, 1: x > @p split_x) of the
+      /// vacuum in a gmsh session of its own (serial).
+      MeshPart
+      run_gmsh_part(const StreamDomain    &domain,
+                    const StreamMeshSizes &sizes,
+                    double                 split_x,
+                    unsigned int           part);
+
+      /// One mesh of the two halves: the nodes of points, curves and
+      /// surfaces shared by gmsh tag (SolverError unless their coordinates
+      /// agree to the bit), each half's volume nodes its own.
+      RawMesh
+      merge_parts(const std::array<MeshPart, 2> &parts);
 
       // -------------------------------------------------------- repair
 

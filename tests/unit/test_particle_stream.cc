@@ -1,8 +1,11 @@
 // Unit tests of the particle-stream geometry (meshes/particle_stream.h):
-// lattice and layer positions, input checks and the sphere-surface
-// manifold; the meshes are tested in test_stream_mesh.cc.
+// lattice and layer positions, input checks, the sphere-surface manifold
+// and the plane that cuts a large stream's vacuum in two; the meshes are
+// tested in test_stream_mesh.cc.
+#include "common/errors.h"
 #include "input_error_assertion.h"
 #include "meshes/particle_stream.h"
+#include "meshes/particle_stream_internal.h"
 #include "stream_layouts.h"
 
 #include <deal.II/base/array_view.h>
@@ -11,8 +14,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <cstdint>
 #include <limits>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -295,6 +301,159 @@ namespace
     EXPECT_NO_THROW(check_domain(domain));
     domain.enclosure_size = 4 * r; // particle 1 reaches to |c| + r = 4.5 r
     EXPECT_TRUE(fails(domain, {"particle 1", "enclosure"}));
+  }
+
+  // ------------------------------------------------------- split plane
+
+  /// The 385-particle study layout (params/hybrid-stream-field-limit-385.prm):
+  /// 7 rows of 11 in 5 layers at the pitch 2 r sqrt(5), in a box.
+  StreamDomain
+  study_domain()
+  {
+    StreamLayout layout          = paper_layout();
+    layout.lattice_pitch         = 11.18034e-6;
+    layout.layer_shift_amplitude = 0.1e-6;
+    StreamDomain domain;
+    domain.particles      = make_particle_stream(layout);
+    domain.enclosure_size = 50e-6;
+    return domain;
+  }
+
+  TEST(SplitPlane, ClearsEverySphereAndHalvesTheStudyStream)
+  {
+    using xray::meshes::stream_internal::split_plane;
+    const StreamDomain domain = study_domain();
+    ASSERT_EQ(domain.particles.size(), 385u);
+    const std::optional<double> x = split_plane(domain);
+    ASSERT_TRUE(x.has_value());
+    unsigned int below = 0;
+    for (const Particle &p : domain.particles)
+      {
+        EXPECT_GE(std::abs(p.center[0] - *x),
+                  (1 + xray::meshes::stream_internal::min_plane_clearance) *
+                    p.radius);
+        below += p.center[0] < *x;
+      }
+    // Halves within one column of particles (7 rows x 5 layers) of each
+    // other.
+    const unsigned int above = domain.particles.size() - below;
+    EXPECT_LE(std::max(below, above) - std::min(below, above), 35u);
+  }
+
+  TEST(SplitPlane, SmallPeriodicAndSphereDomainsStayOneVolume)
+  {
+    using xray::meshes::stream_internal::min_particles_to_split;
+    using xray::meshes::stream_internal::split_plane;
+    StreamDomain domain = study_domain();
+    // Below the threshold: the first particles in layout order.
+    StreamDomain small = domain;
+    small.particles.resize(min_particles_to_split - 1);
+    EXPECT_FALSE(split_plane(small).has_value());
+    StreamDomain periodic = domain;
+    periodic.periodic     = true;
+    EXPECT_FALSE(split_plane(periodic).has_value());
+    StreamDomain sphere    = domain;
+    sphere.enclosure_shape = EnclosureShape::sphere;
+    EXPECT_FALSE(split_plane(sphere).has_value());
+    // The close-packed paper layout (pitch 6 um, 5 um spheres, columns
+    // 3 um apart) leaves no plane clear of every sphere.
+    StreamDomain dense;
+    dense.particles      = make_particle_stream(paper_layout());
+    dense.enclosure_size = 50e-6;
+    EXPECT_FALSE(split_plane(dense).has_value());
+  }
+
+  /// The triangles of @p mesh's tetrahedra lying in the plane x = @p x
+  /// (to round-off against the length @p length), as sorted node triples.
+  std::set<std::array<unsigned int, 3>>
+  faces_in_plane(const xray::meshes::stream_internal::RawMesh &mesh,
+                 const double                                  x,
+                 const double                                  length)
+  {
+    const auto on_plane = [&](const unsigned int v) {
+      return std::abs(mesh.coordinates[3 * v] - x) <= 1e-9 * length;
+    };
+    std::set<std::array<unsigned int, 3>> faces;
+    for (std::size_t t = 0; t < mesh.tetrahedra.size(); t += 4)
+      for (unsigned int skip = 0; skip < 4; ++skip)
+        {
+          std::array<unsigned int, 3> face;
+          for (unsigned int k = 0, j = 0; k < 4; ++k)
+            if (k != skip)
+              face[j++] = mesh.tetrahedra[t + k];
+          if (std::all_of(face.begin(), face.end(), on_plane))
+            {
+              std::sort(face.begin(), face.end());
+              faces.insert(face);
+            }
+        }
+    return faces;
+  }
+
+  TEST(SplitMesh, HalvesMeetOnOneFaceMeshAndDoNotDependOnTheSessionBefore)
+  {
+    using namespace xray::meshes::stream_internal;
+    // 100 particles (4 rows of 5, 5 layers) of the study lattice, coarse.
+    StreamLayout layout          = paper_layout();
+    layout.lattice_pitch         = 11.18034e-6;
+    layout.n_rows                = 4;
+    layout.particles_per_row     = 5;
+    layout.layer_shift_amplitude = 0.1e-6;
+    StreamDomain domain;
+    domain.particles      = make_particle_stream(layout);
+    domain.enclosure_size = 10e-6;
+    StreamMeshSizes sizes;
+    sizes.surface_size                 = 1.;
+    sizes.far_size                     = 4.;
+    sizes.growth_distance              = 4.;
+    sizes.elements_across_anode_gap    = 0;
+    sizes.elements_across_particle_gap = 0;
+    const std::optional<double> x      = split_plane(domain);
+    ASSERT_TRUE(x.has_value());
+
+    // On one rank half 1 is meshed after half 0 in the same process; on
+    // two ranks first thing: the same tetrahedra either way.
+    std::array<MeshPart, 2> parts;
+    parts[1]                    = run_gmsh_part(domain, sizes, *x, 1);
+    parts[0]                    = run_gmsh_part(domain, sizes, *x, 0);
+    const MeshPart half_1_again = run_gmsh_part(domain, sizes, *x, 1);
+    EXPECT_EQ(half_1_again.mesh.coordinates, parts[1].mesh.coordinates);
+    EXPECT_EQ(half_1_again.mesh.tetrahedra, parts[1].mesh.tetrahedra);
+    EXPECT_EQ(half_1_again.node_tags, parts[1].node_tags);
+
+    // The merged mesh: each half's triangles on the common face are the
+    // same node triples, so the mesh is conforming across it.
+    const RawMesh     merged   = merge_parts(parts);
+    const std::size_t n_tets_0 = parts[0].mesh.tetrahedra.size();
+    RawMesh           half_0 = merged, half_1 = merged;
+    half_0.tetrahedra.resize(n_tets_0);
+    half_1.tetrahedra.erase(half_1.tetrahedra.begin(),
+                            half_1.tetrahedra.begin() + n_tets_0);
+    const double r       = layout.particle_radius;
+    const auto   faces_0 = faces_in_plane(half_0, *x, r);
+    EXPECT_GT(faces_0.size(), 10u);
+    EXPECT_EQ(faces_0, faces_in_plane(half_1, *x, r));
+    EXPECT_LT(merged.coordinates.size(),
+              parts[0].mesh.coordinates.size() +
+                parts[1].mesh.coordinates.size());
+
+    // A node of the common face one ulp apart in the two halves is an
+    // error: the first surface node of half 1 that half 0 has as well
+    // (volume nodes of the two halves may share tags, not nodes).
+    std::array<MeshPart, 2>       moved = parts;
+    const std::set<std::uint64_t> tags_0(moved[0].node_tags.begin(),
+                                         moved[0].node_tags.end());
+    const auto shared = std::find_if(moved[1].node_tags.begin(),
+                                     moved[1].node_tags.end(),
+                                     [&](const std::uint64_t tag) {
+                                       return tag <= moved[1].max_surface_tag &&
+                                              tags_0.count(tag) > 0;
+                                     });
+    ASSERT_NE(shared, moved[1].node_tags.end());
+    double &moved_x =
+      moved[1].mesh.coordinates[3 * (shared - moved[1].node_tags.begin())];
+    moved_x = std::nextafter(moved_x, 1.);
+    EXPECT_THROW(merge_parts(moved), xray::SolverError);
   }
 
   // ---------------------------------------------------------- manifold
