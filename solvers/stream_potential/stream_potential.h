@@ -45,6 +45,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <utility>
 #include <vector>
 
 namespace xray
@@ -295,20 +296,43 @@ namespace xray
             double                           tolerance);
       std::vector<double>
       compute_surface_charge_density();
-      /// Consistent flux numerators n_k and areas m_k = int_S psi_k dA of
-      /// the surface vertices (locally owned, compressed).
+      /// Integrates the weights of surface_functionals and the vertex
+      /// areas, once the dofs are distributed.
       void
-      assemble_vertex_fluxes(Vector &numerator, Vector &area) const;
+      build_surface_functionals();
+      /// The steps of build_surface_functionals(): the weights w_vm of one
+      /// cell's surface vertices, and g_m of one particle face, appended
+      /// to the rows being collected (vertex dof or particle -> (dof m,
+      /// weight)).
+      using WeightRow = std::vector<std::pair<types::global_dof_index, double>>;
+      void
+      add_vertex_weights(
+        const FEValues<dim>                           &fe_values,
+        const FullMatrix<double>                      &hat,
+        const std::vector<types::global_dof_index>    &dof_indices,
+        const std::vector<unsigned int>               &surface_vertices,
+        std::map<types::global_dof_index, WeightRow>  &rows,
+        std::map<types::global_dof_index, Point<dim>> &points) const;
+      void
+      add_face_weights(const FEFaceValues<dim>                    &face_values,
+                       const std::vector<types::global_dof_index> &dof_indices,
+                       WeightRow                                  &row) const;
+      /// Fills surface_functionals' compressed rows from the collected
+      /// ones.
+      void
+      compress_surface_functionals(
+        const std::map<types::global_dof_index, WeightRow>  &vertex_rows,
+        const std::map<types::global_dof_index, Point<dim>> &points,
+        const std::vector<WeightRow>                        &particle_rows);
+      /// Consistent flux numerators n_k = sum_m w_km phi_m of the surface
+      /// vertices for a potential (ghosted; locally owned, compressed
+      /// result).
+      Vector
+      vertex_flux_numerators(const Vector &ghosted_potential) const;
       /// The local vertices of a cell on a particle surface.
       std::vector<unsigned int>
       surface_vertices_of_cell(
         const std::vector<types::global_dof_index> &dof_indices) const;
-      /// int_K eps0 grad psi_v . grad phi_h dx on the cell of fe_values.
-      double
-      vertex_flux(const FEValues<dim>               &fe_values,
-                  const FullMatrix<double>          &hat,
-                  unsigned int                       v,
-                  const std::vector<Tensor<1, dim>> &gradients) const;
       /// int_F psi_v dA on the face of face_values.
       double
       vertex_surface_weight(const FEFaceValues<dim>  &face_values,
@@ -317,9 +341,7 @@ namespace xray
       /// Appends this rank's emitting-field samples and returns each
       /// particle's Galerkin charge (all ranks).
       std::vector<double>
-      record_surface_samples(const Vector &numerator,
-                             const Vector &area,
-                             const Vector &sigma);
+      record_surface_samples(const Vector &numerator, const Vector &sigma);
       /// The recovered surface charge density (doc/stream-potential.md,
       /// "Surface fields") at the locally owned surface vertices from the
       /// consistent flux numerators (locally owned).
@@ -357,15 +379,6 @@ namespace xray
       find_peak_points();
       void
       compute_peak_flux_weights(const Vector &c);
-      /// int_K eps0 grad psi_v . grad phi_m dx on the cell of fe_values.
-      double
-      vertex_stiffness(const FEValues<dim>      &fe_values,
-                       const FullMatrix<double> &hat,
-                       unsigned int              v,
-                       unsigned int              m) const;
-      /// The particle whose surface holds a surface dof.
-      unsigned int
-      particle_of_surface_dof(types::global_dof_index dof) const;
       std::vector<double>
       peak_emitting_fields(const Vector &ghosted_potential) const;
       /// Peak emitting field and potential of every particle in a
@@ -697,6 +710,40 @@ namespace xray
       std::deque<StoredResponse> stored_responses;
       /// int_S psi_k dA of every surface vertex (locally relevant).
       Vector vertex_areas;
+      /// The particle fields' linear functionals of the potential, whose
+      /// weights depend only on the mesh: integrated once
+      /// (build_surface_functionals()), so that a reading is a sum of
+      /// weights times dof values and integrates nothing. Compressed rows
+      /// (row r holds entries [start[r], start[r + 1]) of columns and
+      /// weights).
+      struct SurfaceFunctionals
+      {
+        /// Whether the weights below are integrated.
+        bool built = false;
+        /// One row per surface vertex k of the locally owned cells
+        /// (sorted by k): its particle, its position and the weights
+        /// w_km = sum_K int_K eps0 grad psi_k . grad phi_m dx over this
+        /// rank's cells K at k, so that the numerator of L_k is
+        /// sum_m w_km phi_m (summed over the ranks).
+        std::vector<types::global_dof_index> vertex_dofs;
+        std::vector<unsigned int>            vertex_particles;
+        std::vector<Point<dim>>              vertex_points;
+        std::vector<std::size_t>             vertex_start;
+        std::vector<types::global_dof_index> vertex_columns;
+        std::vector<double>                  vertex_weights;
+        /// One row per particle: the weights g_m = sum_F int_F eps0
+        /// grad phi_m . n dA over its faces on locally owned cells, so
+        /// that its gradient-flux charge is sum_m g_m phi_m (summed over
+        /// the ranks).
+        std::vector<std::size_t>             particle_start;
+        std::vector<types::global_dof_index> particle_columns;
+        std::vector<double>                  particle_weights;
+
+        /// Bytes held by the rows.
+        std::size_t
+        memory_consumption() const;
+      };
+      SurfaceFunctionals surface_functionals;
       /// The recovery patch of each locally owned particle-surface vertex
       /// k: k and the vertices sharing a particle-surface face with it.
       std::map<types::global_dof_index, std::vector<types::global_dof_index>>

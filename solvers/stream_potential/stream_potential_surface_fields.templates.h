@@ -7,12 +7,15 @@
 
 #include "stream_potential/stream_potential_internal.h"
 
+#include <deal.II/base/memory_consumption.h>
+#include <deal.II/base/mpi.h>
 #include <deal.II/fe/fe_values.h>
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <map>
+#include <utility>
 
 namespace xray
 {
@@ -45,39 +48,43 @@ namespace xray
     std::vector<double>
     StreamPotential<dim, LA>::compute_surface_charge_density()
     {
-      Vector numerator(locally_owned_dofs, communicator);
-      Vector area(locally_owned_dofs, communicator);
-      assemble_vertex_fluxes(numerator, area);
-      vertex_areas.reinit(locally_owned_dofs,
-                          locally_relevant_dofs,
-                          communicator);
-      vertex_areas       = area;
-      const Vector sigma = recovered_surface_density(numerator);
-      return record_surface_samples(numerator, area, sigma);
+      const Vector numerator = vertex_flux_numerators(ghosted_solution);
+      const Vector sigma     = recovered_surface_density(numerator);
+      return record_surface_samples(numerator, sigma);
     }
 
 
+    // Every quantity the particle fields read from the potential is a
+    // linear functional of its dof values whose weights depend only on
+    // the mesh: the numerators n_k = sum_m w_km phi_m with
+    //   w_km = int eps0 grad psi_k . grad phi_m dx
+    // (the rows of the stiffness matrix for the hat function psi_k), and
+    // the gradient-flux charges sum_m g_m phi_m with
+    //   g_m = oint eps0 grad phi_m . n dA.
+    // Integrated here once, together with the constant vertex areas
+    // m_k = int_S psi_k dA, each reading is a sum of weights times dof
+    // values: no mapping, no FEValues, no loop over the cells.
     template <int dim, typename LA>
     void
-    StreamPotential<dim, LA>::assemble_vertex_fluxes(Vector &numerator,
-                                                     Vector &area) const
+    StreamPotential<dim, LA>::build_surface_functionals()
     {
-      // The numerators n_k = int eps0 grad psi_k . grad phi_h dx and the
-      // areas m_k = int_S psi_k dA, cell by cell over the cells that touch
-      // a particle surface at a vertex.
-      const unsigned int       n_dofs = fe.n_dofs_per_cell();
-      const FullMatrix<double> hat    = internal::vertex_hat_functions(fe);
-
-      FEValues<dim>                        fe_values(mapping,
+      Timer                    clock;
+      const FullMatrix<double> hat = internal::vertex_hat_functions(fe);
+      FEValues<dim>            fe_values(mapping,
                               fe,
                               quadrature,
                               update_gradients | update_JxW_values);
-      FEFaceValues<dim>                    face_values(mapping,
+      FEFaceValues<dim>        face_values(mapping,
                                     fe,
                                     face_quadrature,
-                                    update_values | update_JxW_values);
-      std::vector<Tensor<1, dim>>          gradients(quadrature.size());
-      std::vector<types::global_dof_index> dof_indices(n_dofs);
+                                    update_values | update_gradients |
+                                      update_normal_vectors |
+                                      update_JxW_values);
+      std::map<types::global_dof_index, WeightRow>  vertex_rows;
+      std::map<types::global_dof_index, Point<dim>> points;
+      std::vector<WeightRow> particle_rows(particles.size());
+      Vector                 area(locally_owned_dofs, communicator);
+      std::vector<types::global_dof_index> dof_indices(fe.n_dofs_per_cell());
       std::vector<types::global_dof_index> rows;
       std::vector<double>                  values;
       for (const auto &cell : dof_handler.active_cell_iterators())
@@ -88,16 +95,13 @@ namespace xray
               surface_vertices_of_cell(dof_indices);
             if (surface_vertices.empty())
               continue;
-
             fe_values.reinit(cell);
-            fe_values.get_function_gradients(ghosted_solution, gradients);
-            rows.clear(), values.clear();
-            for (const unsigned int v : surface_vertices)
-              {
-                rows.push_back(dof_indices[v]);
-                values.push_back(vertex_flux(fe_values, hat, v, gradients));
-              }
-            numerator.add(rows, values);
+            add_vertex_weights(fe_values,
+                               hat,
+                               dof_indices,
+                               surface_vertices,
+                               vertex_rows,
+                               points);
 
             rows.clear(), values.clear();
             for (const unsigned int f : cell->face_indices())
@@ -112,11 +116,198 @@ namespace xray
                       values.push_back(
                         vertex_surface_weight(face_values, hat, v));
                     }
+                  add_face_weights(
+                    face_values,
+                    dof_indices,
+                    particle_rows[cell->face(f)->boundary_id() -
+                                  meshes::stream_boundary::first_particle]);
                 }
             area.add(rows, values);
           }
-      numerator.compress(VectorOperation::add);
       area.compress(VectorOperation::add);
+      vertex_areas.reinit(locally_owned_dofs,
+                          locally_relevant_dofs,
+                          communicator);
+      vertex_areas = area;
+      compress_surface_functionals(vertex_rows, points, particle_rows);
+      output.log()
+        << "Surface functionals: "
+        << Utilities::MPI::sum(surface_functionals.memory_consumption(),
+                               communicator) /
+             1e6
+        << " MB over all ranks, integrated in " << clock.wall_time() << " s"
+        << std::endl;
+    }
+
+
+    template <int dim, typename LA>
+    void
+    StreamPotential<dim, LA>::add_vertex_weights(
+      const FEValues<dim>                           &fe_values,
+      const FullMatrix<double>                      &hat,
+      const std::vector<types::global_dof_index>    &dof_indices,
+      const std::vector<unsigned int>               &surface_vertices,
+      std::map<types::global_dof_index, WeightRow>  &rows,
+      std::map<types::global_dof_index, Point<dim>> &points) const
+    {
+      // w_vm = int_K eps0 grad psi_v . grad phi_m dx on this cell for each
+      // of its surface vertices v, psi_v = sum_l hat(v, l) phi_l. The
+      // vertex of the triangulation is where the dof sits (the mapping
+      // keeps vertices in place).
+      const auto                 &cell = fe_values.get_cell();
+      std::vector<Tensor<1, dim>> hat_gradients(fe_values.n_quadrature_points);
+      for (const unsigned int v : surface_vertices)
+        {
+          for (const unsigned int q : fe_values.quadrature_point_indices())
+            {
+              hat_gradients[q] = 0;
+              for (const unsigned int l : fe_values.dof_indices())
+                hat_gradients[q] += hat(v, l) * fe_values.shape_grad(l, q);
+            }
+          WeightRow &row = rows[dof_indices[v]];
+          for (const unsigned int m : fe_values.dof_indices())
+            {
+              double weight = 0;
+              for (const unsigned int q : fe_values.quadrature_point_indices())
+                weight += vacuum_permittivity *
+                          (hat_gradients[q] * fe_values.shape_grad(m, q)) *
+                          fe_values.JxW(q);
+              row.emplace_back(dof_indices[m], weight);
+            }
+          points[dof_indices[v]] = cell->vertex(v);
+        }
+    }
+
+
+    template <int dim, typename LA>
+    void
+    StreamPotential<dim, LA>::add_face_weights(
+      const FEFaceValues<dim>                    &face_values,
+      const std::vector<types::global_dof_index> &dof_indices,
+      WeightRow                                  &row) const
+    {
+      // g_m = int_F eps0 grad phi_m . n dA, n out of the vacuum (into the
+      // particle).
+      for (const unsigned int m : face_values.dof_indices())
+        {
+          double weight = 0;
+          for (const unsigned int q : face_values.quadrature_point_indices())
+            weight +=
+              vacuum_permittivity *
+              (face_values.shape_grad(m, q) * face_values.normal_vector(q)) *
+              face_values.JxW(q);
+          row.emplace_back(dof_indices[m], weight);
+        }
+    }
+
+
+    namespace internal
+    {
+      /// Appends one row, its entries sorted by dof and those of equal dof
+      /// summed (in the order they were collected), to compressed rows.
+      inline void
+      append_compressed_row(
+        std::vector<std::pair<types::global_dof_index, double>> entries,
+        std::vector<std::size_t>                               &start,
+        std::vector<types::global_dof_index>                   &columns,
+        std::vector<double>                                    &weights)
+      {
+        std::stable_sort(entries.begin(),
+                         entries.end(),
+                         [](const auto &a, const auto &b) {
+                           return a.first < b.first;
+                         });
+        for (const auto &[dof, weight] : entries)
+          if (columns.size() > start.back() && columns.back() == dof)
+            weights.back() += weight;
+          else
+            columns.push_back(dof), weights.push_back(weight);
+        start.push_back(columns.size());
+      }
+    } // namespace internal
+
+
+    template <int dim, typename LA>
+    void
+    StreamPotential<dim, LA>::compress_surface_functionals(
+      const std::map<types::global_dof_index, WeightRow>  &vertex_rows,
+      const std::map<types::global_dof_index, Point<dim>> &points,
+      const std::vector<WeightRow>                        &particle_rows)
+    {
+      SurfaceFunctionals &s = surface_functionals;
+      s                     = SurfaceFunctionals();
+      s.vertex_start.push_back(0);
+      for (const auto &[k, row] : vertex_rows)
+        {
+          s.vertex_dofs.push_back(k);
+          s.vertex_points.push_back(points.at(k));
+          internal::append_compressed_row(row,
+                                          s.vertex_start,
+                                          s.vertex_columns,
+                                          s.vertex_weights);
+        }
+      // The particle of each vertex row, from the sorted surface dofs.
+      s.vertex_particles.assign(s.vertex_dofs.size(),
+                                numbers::invalid_unsigned_int);
+      for (unsigned int i = 0; i < particles.size(); ++i)
+        for (const types::global_dof_index k : surface_dofs[i])
+          if (const auto row =
+                std::lower_bound(s.vertex_dofs.begin(), s.vertex_dofs.end(), k);
+              row != s.vertex_dofs.end() && *row == k)
+            s.vertex_particles[row - s.vertex_dofs.begin()] = i;
+      Assert(std::find(s.vertex_particles.begin(),
+                       s.vertex_particles.end(),
+                       numbers::invalid_unsigned_int) ==
+               s.vertex_particles.end(),
+             ExcInternalError());
+
+      s.particle_start.push_back(0);
+      for (const WeightRow &row : particle_rows)
+        internal::append_compressed_row(row,
+                                        s.particle_start,
+                                        s.particle_columns,
+                                        s.particle_weights);
+      s.built = true;
+    }
+
+
+    template <int dim, typename LA>
+    std::size_t
+    StreamPotential<dim, LA>::SurfaceFunctionals::memory_consumption() const
+    {
+      return MemoryConsumption::memory_consumption(vertex_dofs) +
+             MemoryConsumption::memory_consumption(vertex_particles) +
+             MemoryConsumption::memory_consumption(vertex_points) +
+             MemoryConsumption::memory_consumption(vertex_start) +
+             MemoryConsumption::memory_consumption(vertex_columns) +
+             MemoryConsumption::memory_consumption(vertex_weights) +
+             MemoryConsumption::memory_consumption(particle_start) +
+             MemoryConsumption::memory_consumption(particle_columns) +
+             MemoryConsumption::memory_consumption(particle_weights);
+    }
+
+
+    template <int dim, typename LA>
+    typename StreamPotential<dim, LA>::Vector
+    StreamPotential<dim, LA>::vertex_flux_numerators(
+      const Vector &ghosted_potential) const
+    {
+      // The numerators n_k = int eps0 grad psi_k . grad phi dx =
+      // sum_m w_km phi_m from this rank's cells, summed over the ranks.
+      const SurfaceFunctionals &s = surface_functionals;
+      Assert(s.built, ExcInternalError());
+      std::vector<double> values(s.vertex_columns.size());
+      ghosted_potential.extract_subvector_to(s.vertex_columns.begin(),
+                                             s.vertex_columns.end(),
+                                             values.begin());
+      std::vector<double> flux(s.vertex_dofs.size(), 0.);
+      for (std::size_t r = 0; r < flux.size(); ++r)
+        for (std::size_t e = s.vertex_start[r]; e < s.vertex_start[r + 1]; ++e)
+          flux[r] += s.vertex_weights[e] * values[e];
+      Vector numerator(locally_owned_dofs, communicator);
+      numerator.add(s.vertex_dofs, flux);
+      numerator.compress(VectorOperation::add);
+      return numerator;
     }
 
 
@@ -132,25 +323,6 @@ namespace xray
         if (particle_surface_dofs.is_element(dof_indices[v]))
           surface_vertices.push_back(v);
       return surface_vertices;
-    }
-
-
-    template <int dim, typename LA>
-    double
-    StreamPotential<dim, LA>::vertex_flux(
-      const FEValues<dim>               &fe_values,
-      const FullMatrix<double>          &hat,
-      const unsigned int                 v,
-      const std::vector<Tensor<1, dim>> &gradients) const
-    {
-      // int_K eps0 grad psi_v . grad phi_h dx, psi_v = sum_j hat(v, j) phi_j.
-      double flux = 0;
-      for (const unsigned int q : fe_values.quadrature_point_indices())
-        for (unsigned int j = 0; j < fe.n_dofs_per_cell(); ++j)
-          flux += vacuum_permittivity * hat(v, j) *
-                  (fe_values.shape_grad(j, q) * gradients[q]) *
-                  fe_values.JxW(q);
-      return flux;
     }
 
 
@@ -174,7 +346,6 @@ namespace xray
     template <int dim, typename LA>
     std::vector<double>
     StreamPotential<dim, LA>::record_surface_samples(const Vector &numerator,
-                                                     const Vector &area,
                                                      const Vector &sigma)
     {
       // Each particle's Galerkin charge, sum_k n_k over its surface
@@ -183,14 +354,14 @@ namespace xray
       std::vector<double> galerkin_charge(particles.size(), 0.);
       for (unsigned int i = 0; i < particles.size(); ++i)
         for (const types::global_dof_index k : surface_dofs[i])
-          if (locally_owned_dofs.is_element(k) && area(k) > 0)
+          if (locally_owned_dofs.is_element(k) && vertex_areas(k) > 0)
             {
               galerkin_charge[i] += numerator(k);
               // Electrons leave where sigma < 0 (E points into the
               // particle); on a conductor |E| = |sigma| / eps0.
               emitting_field_samples[i].push_back(-sigma(k) /
                                                   vacuum_permittivity);
-              area_weight_samples[i].push_back(area(k));
+              area_weight_samples[i].push_back(vertex_areas(k));
               sample_dofs[i].push_back(k);
             }
       internal::all_sum(galerkin_charge, communicator);
@@ -292,6 +463,8 @@ namespace xray
       const unsigned int n = particles.size();
       if (n == 0)
         return;
+      if (!surface_functionals.built)
+        build_surface_functionals();
       std::vector<double> max_field(n, 0.), max_emitting(n, 0.),
         flux_charge(n, 0.);
       emitting_field_samples.assign(n, {});
@@ -343,33 +516,18 @@ namespace xray
       std::vector<double> &flux_charge) const
     {
       // The charge inside each surface from the gradient flux,
-      // oint eps0 grad phi . n dA with n out of the vacuum (into the
-      // particle), over the locally owned faces (summed over ranks by the
-      // caller).
-      FEFaceValues<dim>           face_values(mapping,
-                                    fe,
-                                    face_quadrature,
-                                    update_gradients | update_normal_vectors |
-                                      update_JxW_values);
-      std::vector<Tensor<1, dim>> gradients(face_quadrature.size());
-      for (const auto &cell : dof_handler.active_cell_iterators())
-        if (cell->is_locally_owned())
-          for (const unsigned int f : cell->face_indices())
-            if (cell->at_boundary(f) &&
-                cell->face(f)->boundary_id() >=
-                  meshes::stream_boundary::first_particle)
-              {
-                const unsigned int i = cell->face(f)->boundary_id() -
-                                       meshes::stream_boundary::first_particle;
-                face_values.reinit(cell, f);
-                face_values.get_function_gradients(ghosted_solution, gradients);
-                for (const unsigned int q :
-                     face_values.quadrature_point_indices())
-                  flux_charge[i] +=
-                    vacuum_permittivity *
-                    (gradients[q] * face_values.normal_vector(q)) *
-                    face_values.JxW(q);
-              }
+      // oint eps0 grad phi . n dA = sum_m g_m phi_m with n out of the
+      // vacuum (into the particle), over the locally owned faces (summed
+      // over ranks by the caller).
+      const SurfaceFunctionals &s = surface_functionals;
+      std::vector<double>       values(s.particle_columns.size());
+      ghosted_solution.extract_subvector_to(s.particle_columns.begin(),
+                                            s.particle_columns.end(),
+                                            values.begin());
+      for (unsigned int i = 0; i < particles.size(); ++i)
+        for (std::size_t e = s.particle_start[i]; e < s.particle_start[i + 1];
+             ++e)
+          flux_charge[i] += s.particle_weights[e] * values[e];
     }
 
 
@@ -470,24 +628,20 @@ namespace xray
     StreamPotential<dim, LA>::find_peak_points()
     {
       // Each peak vertex's position (every rank), for the point-charge
-      // model of the cap (its field direction at the peak).
-      const unsigned int                              n = particles.size();
-      std::vector<double>                             peak_coordinates(dim * n,
+      // model of the cap (its field direction at the peak): the ranks
+      // whose cells touch it know it.
+      const unsigned int        n = particles.size();
+      const SurfaceFunctionals &s = surface_functionals;
+      std::vector<double>       peak_coordinates(dim * n,
                                            -std::numeric_limits<double>::max());
-      std::map<types::global_dof_index, unsigned int> particle_of_peak;
       for (unsigned int i = 0; i < n; ++i)
-        particle_of_peak[peak_dofs[i]] = i;
-      std::vector<types::global_dof_index> dof_indices(fe.n_dofs_per_cell());
-      for (const auto &cell : dof_handler.active_cell_iterators())
-        if (cell->is_locally_owned())
-          {
-            cell->get_dof_indices(dof_indices);
-            for (unsigned int v = 0; v < dim + 1; ++v)
-              if (const auto peak = particle_of_peak.find(dof_indices[v]);
-                  peak != particle_of_peak.end())
-                for (unsigned int d = 0; d < dim; ++d)
-                  peak_coordinates[dim * peak->second + d] = cell->vertex(v)[d];
-          }
+        if (const auto row = std::lower_bound(s.vertex_dofs.begin(),
+                                              s.vertex_dofs.end(),
+                                              peak_dofs[i]);
+            row != s.vertex_dofs.end() && *row == peak_dofs[i])
+          for (unsigned int d = 0; d < dim; ++d)
+            peak_coordinates[dim * i + d] =
+              s.vertex_points[row - s.vertex_dofs.begin()][d];
       internal::all_max(peak_coordinates, communicator);
       peak_points.resize(n);
       for (unsigned int i = 0; i < n; ++i)
@@ -508,69 +662,21 @@ namespace xray
       peak_flux_dofs.clear();
       peak_flux_weights.clear();
       peak_flux_particles.clear();
-      const FullMatrix<double> hat = internal::vertex_hat_functions(fe);
-      FEValues<dim>            fe_values(mapping,
-                              fe,
-                              quadrature,
-                              update_gradients | update_JxW_values);
-      std::vector<types::global_dof_index> dof_indices(fe.n_dofs_per_cell());
-      for (const auto &cell : dof_handler.active_cell_iterators())
-        if (cell->is_locally_owned())
-          {
-            cell->get_dof_indices(dof_indices);
-            bool reinitialised = false;
-            for (unsigned int v = 0; v < dim + 1; ++v)
-              {
-                const types::global_dof_index j = dof_indices[v];
-                if (!particle_surface_dofs.is_element(j) || c(j) == 0 ||
-                    !(vertex_areas(j) > 0))
-                  continue;
-                if (!reinitialised)
-                  fe_values.reinit(cell), reinitialised = true;
-                const double       coefficient = c(j) / vertex_areas(j);
-                const unsigned int particle    = particle_of_surface_dof(j);
-                for (const unsigned int m : fe_values.dof_indices())
-                  {
-                    peak_flux_dofs.push_back(dof_indices[m]);
-                    peak_flux_weights.push_back(
-                      coefficient * vertex_stiffness(fe_values, hat, v, m));
-                    peak_flux_particles.push_back(particle);
-                  }
-              }
-          }
-    }
-
-
-    template <int dim, typename LA>
-    double
-    StreamPotential<dim, LA>::vertex_stiffness(const FEValues<dim> &fe_values,
-                                               const FullMatrix<double> &hat,
-                                               const unsigned int        v,
-                                               const unsigned int m) const
-    {
-      // w_vm = int_K eps0 grad psi_v . grad phi_m dx on one cell.
-      double weight = 0;
-      for (const unsigned int q : fe_values.quadrature_point_indices())
-        for (const unsigned int l : fe_values.dof_indices())
-          weight += vacuum_permittivity * hat(v, l) *
-                    (fe_values.shape_grad(l, q) * fe_values.shape_grad(m, q)) *
-                    fe_values.JxW(q);
-      return weight;
-    }
-
-
-    template <int dim, typename LA>
-    unsigned int
-    StreamPotential<dim, LA>::particle_of_surface_dof(
-      const types::global_dof_index dof) const
-    {
-      for (unsigned int i = 0; i < particles.size(); ++i)
-        if (std::binary_search(surface_dofs[i].begin(),
-                               surface_dofs[i].end(),
-                               dof))
-          return i;
-      Assert(false, ExcInternalError());
-      return numbers::invalid_unsigned_int;
+      const SurfaceFunctionals &s = surface_functionals;
+      for (std::size_t r = 0; r < s.vertex_dofs.size(); ++r)
+        {
+          const types::global_dof_index j = s.vertex_dofs[r];
+          if (c(j) == 0 || !(vertex_areas(j) > 0))
+            continue;
+          const double coefficient = c(j) / vertex_areas(j);
+          for (std::size_t e = s.vertex_start[r]; e < s.vertex_start[r + 1];
+               ++e)
+            {
+              peak_flux_dofs.push_back(s.vertex_columns[e]);
+              peak_flux_weights.push_back(coefficient * s.vertex_weights[e]);
+              peak_flux_particles.push_back(s.vertex_particles[r]);
+            }
+        }
     }
 
 
@@ -619,48 +725,8 @@ namespace xray
       // The recovered density of compute_surface_charge_density() from
       // the consistent flux int eps0 grad psi_k . grad phi dx, for any
       // potential, over the stored vertex areas.
-      const FullMatrix<double>    hat    = internal::vertex_hat_functions(fe);
-      const unsigned int          n_dofs = fe.n_dofs_per_cell();
-      Vector                      numerator(locally_owned_dofs, communicator);
-      FEValues<dim>               fe_values(mapping,
-                              fe,
-                              quadrature,
-                              update_gradients | update_JxW_values);
-      std::vector<Tensor<1, dim>> gradients(quadrature.size());
-      std::vector<types::global_dof_index> dof_indices(n_dofs);
-      std::vector<types::global_dof_index> rows;
-      std::vector<double>                  values;
-      for (const auto &cell : dof_handler.active_cell_iterators())
-        if (cell->is_locally_owned())
-          {
-            cell->get_dof_indices(dof_indices);
-            rows.clear(), values.clear();
-            bool reinitialised = false;
-            for (unsigned int v = 0; v < dim + 1; ++v)
-              if (particle_surface_dofs.is_element(dof_indices[v]))
-                {
-                  if (!reinitialised)
-                    {
-                      fe_values.reinit(cell);
-                      fe_values.get_function_gradients(ghosted_potential,
-                                                       gradients);
-                      reinitialised = true;
-                    }
-                  double flux = 0;
-                  for (const unsigned int q :
-                       fe_values.quadrature_point_indices())
-                    for (unsigned int j = 0; j < n_dofs; ++j)
-                      flux += vacuum_permittivity * hat(v, j) *
-                              (fe_values.shape_grad(j, q) * gradients[q]) *
-                              fe_values.JxW(q);
-                  rows.push_back(dof_indices[v]);
-                  values.push_back(flux);
-                }
-            if (!rows.empty())
-              numerator.add(rows, values);
-          }
-      numerator.compress(VectorOperation::add);
-      const Vector sigma = recovered_surface_density(numerator);
+      const Vector numerator = vertex_flux_numerators(ghosted_potential);
+      const Vector sigma     = recovered_surface_density(numerator);
 
       std::vector<std::vector<double>> fields(particles.size());
       for (unsigned int i = 0; i < particles.size(); ++i)
