@@ -287,8 +287,10 @@ namespace xray
       assemble_rhs(const AffineConstraints<double> &boundary_constraints,
                    const std::vector<double>       &charges,
                    Vector                          &rhs);
+      /// The full system (system_rhs) to @p tolerance relative to its
+      /// right-hand side, from the last solution.
       unsigned int
-      solve();
+      solve(double tolerance);
       unsigned int
       solve(const AffineConstraints<double> &boundary_constraints,
             const Vector                    &rhs,
@@ -398,6 +400,10 @@ namespace xray
       solve_and_evaluate();
       void
       solve_field_emission_cap();
+      /// The relative CG tolerance of the cap's full solve after a step
+      /// whose field residual was @p previous_residual (inexact Newton).
+      double
+      cap_solve_tolerance(double previous_residual) const;
       /// The point-charge model of the particles over the anode (3D).
       PointChargeModel
       point_charge_model() const;
@@ -461,12 +467,22 @@ namespace xray
           return limited.size() + n_guards;
         }
       };
+      /// Solves the field of the current charges (to @p tolerance, or the
+      /// linear tolerance once converged) and returns its residuals.
+      CapActiveSet
+      solve_cap_state(double                     tolerance,
+                      const std::vector<double> &capacity,
+                      unsigned int               n_guards,
+                      FieldResponse             &state);
       CapActiveSet
       cap_active_set(const FieldResponse       &state,
                      const std::vector<double> &capacity,
                      unsigned int               n_guards);
       bool
       cap_converged(const CapActiveSet &active, unsigned int n_guards);
+      /// Both residuals (field, guards) within Charging/Relative tolerance.
+      bool
+      cap_within_tolerance(const CapActiveSet &active) const;
       void
       make_cap_newton_system(const FieldResponse                   &state,
                              const CapActiveSet                    &active,
@@ -707,6 +723,11 @@ namespace xray
       /// iteration's Jacobian (a GCR product, the guard basis): its error
       /// slows the iteration, the full solves decide its result.
       static constexpr double    jacobian_product_tolerance = 1e-6;
+      /// The cap's full solves (cap_solve_tolerance()): relative CG
+      /// tolerance per unit of the previous step's field residual, while
+      /// that residual is at least inexact_cap_residual.
+      static constexpr double cap_forcing          = 1e-6;
+      static constexpr double inexact_cap_residual = 1e-2;
       std::deque<StoredResponse> stored_responses;
       /// int_S psi_k dA of every surface vertex (locally relevant).
       Vector vertex_areas;

@@ -14,10 +14,10 @@ namespace xray
   {
     template <int dim, typename LA>
     unsigned int
-    StreamPotential<dim, LA>::solve()
+    StreamPotential<dim, LA>::solve(const double tolerance)
     {
       const unsigned int iterations =
-        solve(constraints, system_rhs, solution, parameters.linear_tolerance);
+        solve(constraints, system_rhs, solution, tolerance);
       ghosted_solution = solution;
       return iterations;
     }
@@ -78,7 +78,7 @@ namespace xray
       // The field of the current charges and boundary potentials, and
       // each particle's potential and surface fields.
       assemble_rhs();
-      linear_iterations.push_back(solve());
+      linear_iterations.push_back(solve(parameters.linear_tolerance));
       evaluate_particles();
     }
 
