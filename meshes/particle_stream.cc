@@ -257,8 +257,12 @@ namespace xray
           {
             for (const unsigned int part : {0u, 1u})
               broadcast_part(parts[part], owner_of_part(part, comm), comm);
+            // On the plane: within round-off of the particle size.
+            double r_max = 0;
+            for (const Particle &particle : domain.particles)
+              r_max = std::max(r_max, particle.radius);
             error = error_of([&] {
-              mesh = merge_parts(parts);
+              mesh = merge_parts(parts, split_x, 1e-9 * r_max);
               remove_tetrahedra_inside_particles(mesh, manifold, n_cut_spheres);
             });
           }

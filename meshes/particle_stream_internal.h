@@ -207,7 +207,8 @@ namespace xray
 
       /// The tetrahedra of one half of the split vacuum and the gmsh tags
       /// of their nodes. Nodes with a tag up to @p max_surface_tag lie on
-      /// points, curves or surfaces: both halves' sessions made them alike.
+      /// points, curves or surfaces of this half; those on the cut plane
+      /// are the same points in both halves' sessions (not the same tags).
       struct MeshPart
       {
         RawMesh                    mesh;
@@ -223,11 +224,14 @@ namespace xray
                     double                 split_x,
                     unsigned int           part);
 
-      /// One mesh of the two halves: the nodes of points, curves and
-      /// surfaces shared by gmsh tag (SolverError unless their coordinates
-      /// agree to the bit), each half's volume nodes its own.
+      /// One mesh of the two halves: the surface nodes on the cut plane
+      /// x = @p split_x (within @p tolerance, in metres) shared, matched by
+      /// their coordinates to the bit (SolverError if a node of the plane
+      /// is in one half only), every other node its half's own.
       RawMesh
-      merge_parts(const std::array<MeshPart, 2> &parts);
+      merge_parts(const std::array<MeshPart, 2> &parts,
+                  double                         split_x,
+                  double                         tolerance);
 
       // -------------------------------------------------------- repair
 

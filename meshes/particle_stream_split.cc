@@ -166,6 +166,31 @@ namespace xray
       }
 
 
+      /// Hide the surfaces that bound only the volume @p other, so that
+      /// a generate(2) with Mesh.MeshOnlyVisible meshes the surfaces of
+      /// the volume @p own (the cut plane among them) and no others.
+      void
+      hide_surfaces_of_other_half(const std::pair<int, int> &own,
+                                  const std::pair<int, int> &other)
+      {
+        DimTags own_surfaces, other_surfaces;
+        gmsh::model::getBoundary({own}, own_surfaces, false, false, false);
+        gmsh::model::getBoundary({other}, other_surfaces, false, false, false);
+        std::vector<int> own_tags;
+        for (const auto &surface : own_surfaces)
+          own_tags.push_back(std::abs(surface.second));
+        std::sort(own_tags.begin(), own_tags.end());
+        DimTags hidden;
+        for (const auto &surface : other_surfaces)
+          if (!std::binary_search(own_tags.begin(),
+                                  own_tags.end(),
+                                  std::abs(surface.second)))
+            hidden.emplace_back(2, std::abs(surface.second));
+        gmsh::model::setVisibility(hidden, 0, /*recursive=*/false);
+        gmsh::option::setNumber("Mesh.MeshOnlyVisible", 1);
+      }
+
+
       MeshPart
       run_gmsh_part(const StreamDomain    &domain,
                     const StreamMeshSizes &sizes,
@@ -176,12 +201,15 @@ namespace xray
         DimTags      volumes;
         const double scale = build_gmsh_model(domain, sizes, split_x, volumes);
         set_mesh_algorithms();
+        // Only this half's surfaces: the cut plane and the curves are
+        // meshed alike in both sessions (serial gmsh is deterministic),
+        // but their node tags differ, so the halves are joined by the
+        // plane's node coordinates.
+        hide_surfaces_of_other_half(volumes[part], volumes[1 - part]);
         gmsh::model::mesh::generate(2);
 
         MeshPart result;
         result.max_surface_tag = max_node_tag();
-        // Not recursive: the other half's surfaces (with the common face)
-        // keep their mesh; only its volume goes.
         gmsh::model::removeEntities({volumes[1 - part]}, /*recursive=*/false);
         gmsh::model::mesh::generate(3);
         result.mesh = extract_tetrahedra(scale, &result.node_tags);
@@ -190,48 +218,68 @@ namespace xray
 
 
       RawMesh
-      merge_parts(const std::array<MeshPart, 2> &parts)
+      merge_parts(const std::array<MeshPart, 2> &parts,
+                  const double                   split_x,
+                  const double                   tolerance)
       {
-        if (parts[0].max_surface_tag != parts[1].max_surface_tag)
-          throw SolverError(
-            "the two halves of the vacuum have different surface meshes (" +
-            std::to_string(parts[0].max_surface_tag) + " and " +
-            std::to_string(parts[1].max_surface_tag) + " surface nodes)");
-        RawMesh                                     merged;
-        std::unordered_map<std::uint64_t, unsigned> shared; // tag -> node
-        for (const MeshPart &part : parts)
+        // The nodes of the cut plane (surface nodes at x = split_x) are
+        // shared: matched by their coordinates, which must agree to the
+        // bit; every other node belongs to its half.
+        using Key = std::array<std::uint64_t, 3>;
+        struct KeyHash
+        {
+          std::size_t
+          operator()(const Key &k) const
           {
+            return std::hash<std::uint64_t>()(k[0] * 0x9E3779B97F4A7C15ull ^
+                                              k[1] * 0xC2B2AE3D27D4EB4Full ^
+                                              k[2]);
+          }
+        };
+        const auto key_of = [](const double *x) {
+          Key key;
+          std::memcpy(key.data(), x, sizeof(key));
+          return key;
+        };
+        RawMesh                                          merged;
+        std::unordered_map<Key, unsigned int, KeyHash>  plane_nodes;
+        std::array<std::size_t, 2>                      n_plane_nodes = {0, 0};
+        for (unsigned int p = 0; p < 2; ++p)
+          {
+            const MeshPart           &part    = parts[p];
             const std::size_t         n_nodes = part.node_tags.size();
             std::vector<unsigned int> index(n_nodes);
             for (std::size_t i = 0; i < n_nodes; ++i)
               {
                 const double      *x    = &part.mesh.coordinates[3 * i];
                 const unsigned int next = merged.coordinates.size() / 3;
-                if (part.node_tags[i] <= part.max_surface_tag)
+                index[i]                = next;
+                if (part.node_tags[i] <= part.max_surface_tag &&
+                    std::abs(x[0] - split_x) <= tolerance)
                   {
-                    const auto [it, added] =
-                      shared.emplace(part.node_tags[i], next);
+                    ++n_plane_nodes[p];
+                    const auto [it, added] = plane_nodes.emplace(key_of(x), next);
                     if (!added)
                       {
-                        const double *y = &merged.coordinates[3 * it->second];
-                        if (std::memcmp(x, y, 3 * sizeof(double)) != 0)
-                          throw SolverError(
-                            "the node with gmsh tag " +
-                            std::to_string(part.node_tags[i]) + " lies at " +
-                            point(Point<3>(x[0], x[1], x[2])) +
-                            " in one half of the vacuum and at " +
-                            point(Point<3>(y[0], y[1], y[2])) +
-                            " in the other");
                         index[i] = it->second;
                         continue;
                       }
+                    if (p == 1)
+                      throw SolverError(
+                        "the cut plane of the vacuum has a node at " +
+                        point(Point<3>(x[0], x[1], x[2])) +
+                        " in one half only");
                   }
-                index[i] = next;
                 merged.coordinates.insert(merged.coordinates.end(), x, x + 3);
               }
             for (const unsigned int v : part.mesh.tetrahedra)
               merged.tetrahedra.push_back(index[v]);
           }
+        if (n_plane_nodes[0] != n_plane_nodes[1])
+          throw SolverError("the two halves of the vacuum have different "
+                            "meshes of their common face (" +
+                            std::to_string(n_plane_nodes[0]) + " and " +
+                            std::to_string(n_plane_nodes[1]) + " nodes)");
         return merged;
       }
     } // namespace stream_internal

@@ -423,37 +423,33 @@ namespace
 
     // The merged mesh: each half's triangles on the common face are the
     // same node triples, so the mesh is conforming across it.
-    const RawMesh     merged   = merge_parts(parts);
+    const double      r        = layout.particle_radius;
+    const double      on_plane = 1e-9 * r;
+    const RawMesh     merged   = merge_parts(parts, *x, on_plane);
     const std::size_t n_tets_0 = parts[0].mesh.tetrahedra.size();
     RawMesh           half_0 = merged, half_1 = merged;
     half_0.tetrahedra.resize(n_tets_0);
     half_1.tetrahedra.erase(half_1.tetrahedra.begin(),
                             half_1.tetrahedra.begin() + n_tets_0);
-    const double r       = layout.particle_radius;
-    const auto   faces_0 = faces_in_plane(half_0, *x, r);
+    const auto faces_0 = faces_in_plane(half_0, *x, r);
     EXPECT_GT(faces_0.size(), 10u);
     EXPECT_EQ(faces_0, faces_in_plane(half_1, *x, r));
     EXPECT_LT(merged.coordinates.size(),
               parts[0].mesh.coordinates.size() +
                 parts[1].mesh.coordinates.size());
 
-    // A node of the common face one ulp apart in the two halves is an
-    // error: the first surface node of half 1 that half 0 has as well
-    // (volume nodes of the two halves may share tags, not nodes).
-    std::array<MeshPart, 2>       moved = parts;
-    const std::set<std::uint64_t> tags_0(moved[0].node_tags.begin(),
-                                         moved[0].node_tags.end());
-    const auto shared = std::find_if(moved[1].node_tags.begin(),
-                                     moved[1].node_tags.end(),
-                                     [&](const std::uint64_t tag) {
-                                       return tag <= moved[1].max_surface_tag &&
-                                              tags_0.count(tag) > 0;
-                                     });
-    ASSERT_NE(shared, moved[1].node_tags.end());
-    double &moved_x =
-      moved[1].mesh.coordinates[3 * (shared - moved[1].node_tags.begin())];
-    moved_x = std::nextafter(moved_x, 1.);
-    EXPECT_THROW(merge_parts(moved), xray::SolverError);
+    // A node of the common face one ulp apart (along the plane) in the
+    // two halves is an error: the first node of half 1 on the plane.
+    std::array<MeshPart, 2> moved = parts;
+    std::vector<double>    &xyz   = moved[1].mesh.coordinates;
+    std::size_t             node  = 0;
+    while (3 * node < xyz.size() &&
+           !(moved[1].node_tags[node] <= moved[1].max_surface_tag &&
+             std::abs(xyz[3 * node] - *x) <= on_plane))
+      ++node;
+    ASSERT_LT(3 * node, xyz.size());
+    xyz[3 * node + 1] = std::nextafter(xyz[3 * node + 1], 1.);
+    EXPECT_THROW(merge_parts(moved, *x, on_plane), xray::SolverError);
   }
 
   // ---------------------------------------------------------- manifold
