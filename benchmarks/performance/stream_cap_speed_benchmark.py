@@ -4,8 +4,8 @@
 
 params/hybrid-stream-field-limit-385.prm: 5 layers of 7 rows of 11 tungsten
 spheres at the hybrid-target study's density, every peak emitting field
-capped at 1 MV/mm, 550k P2 unknowns. Target: under 90 s on 2 MPI ranks,
-whole process (start-up, gmsh and output included).
+capped at 1 MV/mm, 1.13 M P2 unknowns (758k tetrahedra). Target: under
+90 s on 2 MPI ranks, whole process (start-up, gmsh and output included).
 
 Printed: the median wall time of REPEATS runs (default 1) and its ratio to
 the target; rank 0's time per phase from summary.json (mesh: gmsh and the
