@@ -241,9 +241,9 @@ namespace xray
           std::memcpy(key.data(), x, sizeof(key));
           return key;
         };
-        RawMesh                                          merged;
-        std::unordered_map<Key, unsigned int, KeyHash>  plane_nodes;
-        std::array<std::size_t, 2>                      n_plane_nodes = {0, 0};
+        RawMesh                                        merged;
+        std::unordered_map<Key, unsigned int, KeyHash> plane_nodes;
+        std::array<std::size_t, 2>                     n_plane_nodes{};
         for (unsigned int p = 0; p < 2; ++p)
           {
             const MeshPart           &part    = parts[p];
@@ -258,7 +258,8 @@ namespace xray
                     std::abs(x[0] - split_x) <= tolerance)
                   {
                     ++n_plane_nodes[p];
-                    const auto [it, added] = plane_nodes.emplace(key_of(x), next);
+                    const auto [it, added] =
+                      plane_nodes.emplace(key_of(x), next);
                     if (!added)
                       {
                         index[i] = it->second;

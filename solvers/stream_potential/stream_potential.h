@@ -722,12 +722,12 @@ namespace xray
       /// The relative CG tolerance of a solve that only enters a charge
       /// iteration's Jacobian (a GCR product, the guard basis): its error
       /// slows the iteration, the full solves decide its result.
-      static constexpr double    jacobian_product_tolerance = 1e-6;
+      static constexpr double jacobian_product_tolerance = 1e-6;
       /// The cap's full solves (cap_solve_tolerance()): relative CG
       /// tolerance per unit of the previous step's field residual, while
       /// that residual is at least inexact_cap_residual.
-      static constexpr double cap_forcing          = 1e-6;
-      static constexpr double inexact_cap_residual = 1e-2;
+      static constexpr double    cap_forcing          = 1e-6;
+      static constexpr double    inexact_cap_residual = 1e-2;
       std::deque<StoredResponse> stored_responses;
       /// int_S psi_k dA of every surface vertex (locally relevant).
       Vector vertex_areas;

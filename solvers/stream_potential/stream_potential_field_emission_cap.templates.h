@@ -307,8 +307,8 @@ namespace xray
       // to the linear tolerance.
       assemble_rhs();
       linear_iterations.push_back(0);
-      for (double step_tolerance = tolerance;;
-           step_tolerance      = parameters.linear_tolerance)
+      double step_tolerance = tolerance;
+      while (true)
         {
           linear_iterations.back() += solve(step_tolerance);
           evaluate_particles();
@@ -318,6 +318,7 @@ namespace xray
           if (step_tolerance <= parameters.linear_tolerance ||
               !cap_within_tolerance(active))
             return active;
+          step_tolerance = parameters.linear_tolerance;
         }
     }
 
