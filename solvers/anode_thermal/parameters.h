@@ -103,9 +103,13 @@ namespace xray
       void
       check_mesh_scale() const;
       /// Throws InputError if Geometry/Symmetry asks for mirror planes
-      /// the case does not have (check_symmetry() in parameters.cc).
+      /// the case does not have (check_symmetry() in parameters_checks.cc).
       void
       check_symmetry() const;
+      /// Throws InputError if Task = transient or a moving anode has a
+      /// layer without a positive density and heat capacity.
+      void
+      check_heat_capacities() const;
 
       std::string output_directory;
       /// Every entry's value by full name (a checkpoint's record of the case).
@@ -195,6 +199,66 @@ namespace xray
       }
       double
       anode_thickness() const;
+
+    private:
+      // One declare/parse pair per subsection of the input, each pair
+      // beside the other so that an entry's default and documentation sit
+      // next to the code that reads and checks it. declare() and parse()
+      // call them in the order of the sections. By topic:
+      // parameters.cc: the top level;
+      // parameters_geometry.cc: Geometry and Cooling;
+      // parameters_beam.cc: Heat source, Motion and Time;
+      // parameters_numerics.cc: Reference design, Mesh, Output and Solver.
+      // A parse_X() may use what the sections parsed before it have set.
+      static void
+      declare_top_level(ParameterHandler &prm);
+      void
+      parse_top_level(ParameterHandler &prm);
+
+      static void
+      declare_geometry(ParameterHandler &prm);
+      void
+      parse_geometry(ParameterHandler &prm, const MaterialLibrary &materials);
+
+      static void
+      declare_heat_source(ParameterHandler &prm);
+      void
+      parse_heat_source(ParameterHandler &prm);
+
+      static void
+      declare_motion(ParameterHandler &prm);
+      void
+      parse_motion(ParameterHandler &prm);
+
+      static void
+      declare_time(ParameterHandler &prm);
+      void
+      parse_time(ParameterHandler &prm);
+
+      static void
+      declare_reference_design(ParameterHandler &prm);
+      void
+      parse_reference_design(ParameterHandler &prm);
+
+      static void
+      declare_cooling(ParameterHandler &prm);
+      void
+      parse_cooling(ParameterHandler &prm);
+
+      static void
+      declare_mesh(ParameterHandler &prm);
+      void
+      parse_mesh(ParameterHandler &prm);
+
+      static void
+      declare_output(ParameterHandler &prm);
+      void
+      parse_output(ParameterHandler &prm);
+
+      static void
+      declare_solver(ParameterHandler &prm);
+      void
+      parse_solver(ParameterHandler &prm);
     };
 
     /// The parameters the mesh and the finite elements depend on, as one

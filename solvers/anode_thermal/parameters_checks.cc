@@ -1,6 +1,7 @@
 // Checks of Parameters that span sections, made by parse() (the mesh's
-// range of scales, a mirror symmetry), and what follows from a parsed
-// set: the anode's thickness and the key of its mesh.
+// range of scales, a mirror symmetry, the layers' heat capacities), and
+// what follows from a parsed set: the anode's thickness and the key of its
+// mesh.
 #include "anode_thermal/parameters.h"
 #include "common/command_line.h"
 
@@ -86,6 +87,25 @@ namespace xray
         throw InputError(entry + ": Motion/Type = linear scan moves the anode "
                                  "across the mirror plane x = 0; use Symmetry "
                                  "= half (mirror plane y = 0, along the scan)");
+    }
+
+
+    // Heat stored in time and heat carried by a moving anode need rho and
+    // c_p of every layer (a material may give only its conductivity).
+    void
+    Parameters::check_heat_capacities() const
+    {
+      if (task == Task::transient || motion.kind != Motion::Kind::none)
+        for (const auto &layer : layers)
+          if (!(layer.material.density > 0) ||
+              !layer.material.heat_capacity.is_defined() ||
+              !(layer.material.heat_capacity.value(coolant_temperature) > 0))
+            throw InputError(
+              "Materials: layer '" + layer.name + "' (material '" +
+              layer.material.name +
+              "') needs a positive Density and Heat capacity for " +
+              (task == Task::transient ? "Task = transient" :
+                                         "a moving anode"));
     }
 
 

@@ -1,0 +1,207 @@
+// How the case is computed and reported: the declare/parse pairs of the
+// Reference design, Mesh, Output and Solver subsections.
+#include "anode_thermal/parameters.h"
+#include "common/errors.h"
+
+#include <deal.II/base/utilities.h>
+
+#include <string>
+
+namespace xray
+{
+  namespace anode_thermal
+  {
+    void
+    Parameters::declare_reference_design(ParameterHandler &prm)
+    {
+      prm.enter_subsection("Reference design");
+      {
+        prm.declare_entry(
+          "Parameter changes",
+          "",
+          Patterns::Anything(),
+          "The design the brightness gain is measured against: changes to "
+          "this run's parameters, \"Section/Name=value\" separated by ';' "
+          "(e.g. \"Geometry/Layer materials=Cu; Geometry/Layer "
+          "thicknesses=5e-3\"). Its maximum permissible power is computed "
+          "first (output in the subdirectory reference/) and summary.json "
+          "reports the specific-brightness gain, Eq. (1): the ratio of the "
+          "maximum incident power per apparent spot area at equal "
+          "conversion efficiency. Needs Task = maximum power. Empty: none.");
+      }
+      prm.leave_subsection();
+    }
+
+
+    void
+    Parameters::parse_reference_design(ParameterHandler &prm)
+    {
+      prm.enter_subsection("Reference design");
+      {
+        reference_changes.clear();
+        for (const auto &change :
+             Utilities::split_string_list(prm.get("Parameter changes"), ';'))
+          if (!change.empty())
+            reference_changes.push_back(change);
+        if (!reference_changes.empty() && task != Task::maximum_power)
+          throw InputError("Reference design/Parameter changes: the "
+                           "brightness gain needs Task = maximum power");
+      }
+      prm.leave_subsection();
+    }
+
+
+    void
+    Parameters::declare_mesh(ParameterHandler &prm)
+    {
+      prm.enter_subsection("Mesh");
+      {
+        prm.declare_entry("Finite element degree",
+                          "2",
+                          Patterns::Integer(1, 4),
+                          "Polynomial degree of the Lagrange elements.");
+        prm.declare_entry("Growth factor",
+                          "1.4",
+                          Patterns::Double(1.05, 3),
+                          "Ratio of the sizes of neighbouring cells of the "
+                          "initial mesh away from the spot (dimensionless).");
+        prm.declare_entry("Spot cell size",
+                          "0.5",
+                          Patterns::Double(0.01, 4),
+                          "Size of the initial cells at the spot, as a "
+                          "fraction of the spot HWHM (dimensionless).");
+        prm.declare_entry("Adaptive refinement cycles",
+                          "3",
+                          Patterns::Integer(0, 20),
+                          "Solve-estimate-refine cycles after the first "
+                          "solve (Kelly error estimator).");
+        prm.declare_entry("Refinement fraction",
+                          "0.3",
+                          Patterns::Double(0, 1),
+                          "Fraction of the cells refined per cycle (those "
+                          "with the largest error indicators).");
+      }
+      prm.leave_subsection();
+    }
+
+
+    // The ranges of the patterns are all the checks these entries need on
+    // their own; whether the spot can be meshed on the anode's scale spans
+    // sections and is check_mesh_scale()'s (parameters_checks.cc).
+    void
+    Parameters::parse_mesh(ParameterHandler &prm)
+    {
+      prm.enter_subsection("Mesh");
+      {
+        fe_degree           = prm.get_integer("Finite element degree");
+        growth_factor       = prm.get_double("Growth factor");
+        spot_cell_fraction  = prm.get_double("Spot cell size");
+        adaptive_cycles     = prm.get_integer("Adaptive refinement cycles");
+        refinement_fraction = prm.get_double("Refinement fraction");
+      }
+      prm.leave_subsection();
+    }
+
+
+    void
+    Parameters::declare_output(ParameterHandler &prm)
+    {
+      prm.enter_subsection("Output");
+      {
+        prm.declare_entry("Write fields",
+                          "true",
+                          Patterns::Bool(),
+                          "Write the temperature field (solution.pvd and its "
+                          ".pvtu/.vtu pieces). false: summary.json and the "
+                          "tables only (studies and sweeps).");
+      }
+      prm.leave_subsection();
+    }
+
+
+    void
+    Parameters::parse_output(ParameterHandler &prm)
+    {
+      prm.enter_subsection("Output");
+      write_fields = prm.get_bool("Write fields");
+      prm.leave_subsection();
+    }
+
+
+    void
+    Parameters::declare_solver(ParameterHandler &prm)
+    {
+      prm.enter_subsection("Solver");
+      {
+        prm.declare_entry("Linear algebra",
+                          "PETSc",
+                          Patterns::Selection("Trilinos|PETSc"),
+                          "Parallel linear algebra: PETSc (hypre BoomerAMG, "
+                          "the default: fewer iterations on the flat cells "
+                          "of thin layers) or Trilinos (ML AMG).");
+        prm.declare_entry("Linear solver tolerance",
+                          "1e-10",
+                          Patterns::Double(0, 1),
+                          "Relative residual reduction of CG (constant k) or "
+                          "GMRES (Newton with k(T)); dimensionless. A solve "
+                          "stops earlier once its residual is below a tenth "
+                          "of the Newton target (Newton tolerance times the "
+                          "load): the step cannot usefully be more exact. "
+                          "Steady Newton solves of a nonlinear equation "
+                          "reduce the residual of a step only by the "
+                          "present relative Newton residual (at most 1e-2; "
+                          "inexact Newton, which keeps the quadratic "
+                          "rate).");
+        prm.declare_entry("Maximum linear iterations",
+                          "1000",
+                          Patterns::Integer(1),
+                          "Iteration limit of one linear solve.");
+        prm.declare_entry("Newton tolerance",
+                          "1e-9",
+                          Patterns::Double(0, 1),
+                          "Newton stops when the residual norm falls below "
+                          "this fraction of its initial value.");
+        prm.declare_entry("Maximum Newton iterations",
+                          "30",
+                          Patterns::Integer(1),
+                          "Newton iteration limit; not converging is an "
+                          "error.");
+        prm.declare_entry("Reuse preconditioner",
+                          "true",
+                          Patterns::Bool(),
+                          "Keep the algebraic multigrid across linear solves "
+                          "while it suits the matrix: with constant k as long "
+                          "as the matrix is unchanged (Newton steps, power "
+                          "search, sweep points that change only the heat "
+                          "source); with k(T) as a lagged "
+                          "preconditioner, built anew when GMRES gains "
+                          "digits of residual reduction at less than half "
+                          "the rate of its first solve. "
+                          "false builds it for every linear solve.");
+        prm.declare_entry("Maximum power tolerance",
+                          "1e-5",
+                          Patterns::Double(0, 1),
+                          "Relative tolerance of the root search for the "
+                          "maximum permissible power when k depends on T.");
+      }
+      prm.leave_subsection();
+    }
+
+
+    void
+    Parameters::parse_solver(ParameterHandler &prm)
+    {
+      prm.enter_subsection("Solver");
+      {
+        linear_algebra        = prm.get("Linear algebra");
+        linear_tolerance      = prm.get_double("Linear solver tolerance");
+        max_linear_iterations = prm.get_integer("Maximum linear iterations");
+        newton_tolerance      = prm.get_double("Newton tolerance");
+        max_newton_iterations = prm.get_integer("Maximum Newton iterations");
+        reuse_preconditioner  = prm.get_bool("Reuse preconditioner");
+        power_tolerance       = prm.get_double("Maximum power tolerance");
+      }
+      prm.leave_subsection();
+    }
+  } // namespace anode_thermal
+} // namespace xray
