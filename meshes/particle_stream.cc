@@ -274,42 +274,6 @@ namespace xray
       }
 
 
-      /// Serial triangulation of @p mesh, the same on every rank (@p mesh
-      /// is emptied). deal.II wants tetrahedra of positive volume (vertex
-      /// 3 on the side of the normal (v1 - v0) x (v2 - v0)); gmsh's
-      /// convention is the same, but a swapped tetrahedron would silently
-      /// give negative Jacobians.
-      void
-      create_serial_triangulation(RawMesh &mesh, Triangulation<3> &serial)
-      {
-        const unsigned int    n_vertices = mesh.coordinates.size() / 3;
-        std::vector<Point<3>> vertices(n_vertices);
-        for (unsigned int i = 0; i < n_vertices; ++i)
-          vertices[i] = Point<3>(mesh.coordinates[3 * i],
-                                 mesh.coordinates[3 * i + 1],
-                                 mesh.coordinates[3 * i + 2]);
-        std::vector<CellData<3>> cells(mesh.tetrahedra.size() / 4,
-                                       CellData<3>(4));
-        for (unsigned int c = 0; c < cells.size(); ++c)
-          {
-            for (unsigned int j = 0; j < 4; ++j)
-              cells[c].vertices[j] = mesh.tetrahedra[4 * c + j];
-            const auto  &v = cells[c].vertices;
-            const double volume6 =
-              cross_product_3d(vertices[v[1]] - vertices[v[0]],
-                               vertices[v[2]] - vertices[v[0]]) *
-              (vertices[v[3]] - vertices[v[0]]);
-            if (volume6 < 0)
-              std::swap(cells[c].vertices[1], cells[c].vertices[2]);
-            else if (!(volume6 > 0))
-              throw SolverError("gmsh made a tetrahedron of zero volume at " +
-                                point(vertices[v[0]]));
-          }
-        mesh = RawMesh(); // free
-        serial.create_triangulation(vertices, cells, SubCellData());
-      }
-
-
       /// Boundary ids from geometry. The vertices of a boundary face lie
       /// on its surface to round-off (gmsh evaluates the CAD surface), so
       /// a face belongs to a sphere when its three vertices do, and to a
@@ -413,27 +377,30 @@ namespace xray
       /// the sphere it lies on (stream_boundary); SolverError for a face
       /// on neither and for a particle left without surface.
       void
-      set_boundary_ids(Triangulation<3>         &serial,
+      set_boundary_ids(Tetrahedra               &tets,
                        const StreamDomain       &domain,
                        const BoundaryClassifier &classifier)
       {
         std::vector<unsigned int> faces_of_particle(domain.particles.size(), 0);
-        for (const auto &cell : serial.active_cell_iterators())
-          for (const auto &face : cell->face_iterators())
-            if (face->at_boundary())
+        for (unsigned int c = 0; c < tets.cells.size(); ++c)
+          for (unsigned int f = 0; f < 4; ++f)
+            if (tets.neighbors[c][f] == numbers::invalid_unsigned_int)
               {
-                const std::array<Point<3>, 3> v = {
-                  {face->vertex(0), face->vertex(1), face->vertex(2)}};
+                const std::array<unsigned int, 3> i = tets.face_vertices(c, f);
+                const std::array<Point<3>, 3>     v = {{tets.vertices[i[0]],
+                                                        tets.vertices[i[1]],
+                                                        tets.vertices[i[2]]}};
+                const Point<3>           center     = (v[0] + v[1] + v[2]) / 3;
                 unsigned int             particle;
                 const types::boundary_id id =
-                  classifier.face_id(v, face->center(), particle);
+                  classifier.face_id(v, center, particle);
                 if (id == numbers::invalid_boundary_id)
                   throw SolverError("a boundary face of the stream mesh at " +
-                                    point(face->center()) +
+                                    point(center) +
                                     " lies on no particle, anode or enclosure");
                 if (particle != numbers::invalid_unsigned_int)
                   ++faces_of_particle[particle];
-                face->set_boundary_id(id);
+                tets.boundary_ids[c][f] = id;
               }
         for (unsigned int i = 0; i < domain.particles.size(); ++i)
           if (faces_of_particle[i] < 4)
@@ -450,30 +417,37 @@ namespace xray
       /// under a quadratic mapping). Such edges are declared to the
       /// manifold as interior chords.
       void
-      declare_interior_chords(Triangulation<3>      &serial,
+      declare_interior_chords(const Tetrahedra      &tets,
                               SphereSurfaceManifold &manifold)
       {
-        for (const auto &cell : serial.active_cell_iterators())
-          for (const auto &face : cell->face_iterators())
-            if (face->at_boundary())
-              for (unsigned int l = 0; l < face->n_lines(); ++l)
-                face->line(l)->set_user_flag();
-        for (const auto &cell : serial.active_cell_iterators())
-          for (unsigned int l = 0; l < cell->n_lines(); ++l)
-            {
-              const auto line = cell->line(l);
-              if (line->user_flag_set())
-                continue;
-              const unsigned int s =
-                manifold.sphere_of_surface_point(line->vertex(0));
-              if (s != numbers::invalid_unsigned_int &&
-                  manifold.sphere_of_surface_point(line->vertex(1)) == s)
-                {
-                  manifold.add_interior_chord(line->vertex(0), line->vertex(1));
-                  line->set_user_flag(); // once
-                }
-            }
-        serial.clear_user_flags();
+        using Edge      = std::pair<unsigned int, unsigned int>;
+        const auto edge = [](const unsigned int a, const unsigned int b) {
+          return Edge(std::min(a, b), std::max(a, b));
+        };
+        std::vector<Edge> boundary_edges;
+        for (unsigned int c = 0; c < tets.cells.size(); ++c)
+          for (unsigned int f = 0; f < 4; ++f)
+            if (tets.neighbors[c][f] == numbers::invalid_unsigned_int)
+              {
+                const std::array<unsigned int, 3> v = tets.face_vertices(c, f);
+                for (unsigned int l = 0; l < 3; ++l)
+                  boundary_edges.push_back(edge(v[l], v[(l + 1) % 3]));
+              }
+        std::sort(boundary_edges.begin(), boundary_edges.end());
+
+        std::vector<unsigned int> sphere_of(tets.vertices.size());
+        for (unsigned int i = 0; i < tets.vertices.size(); ++i)
+          sphere_of[i] = manifold.sphere_of_surface_point(tets.vertices[i]);
+        for (const auto &cell : tets.cells)
+          for (unsigned int i = 0; i < 4; ++i)
+            for (unsigned int j = i + 1; j < 4; ++j)
+              if (sphere_of[cell[i]] != numbers::invalid_unsigned_int &&
+                  sphere_of[cell[i]] == sphere_of[cell[j]] &&
+                  !std::binary_search(boundary_edges.begin(),
+                                      boundary_edges.end(),
+                                      edge(cell[i], cell[j])))
+                manifold.add_interior_chord(tets.vertices[cell[i]],
+                                            tets.vertices[cell[j]]);
       }
     } // namespace
 
@@ -510,23 +484,28 @@ namespace xray
       else
         mesh = mesh_on_rank_zero(
           domain, sizes, manifold, cut_spheres.size(), comm, timer);
-      Triangulation<3> serial;
-      create_serial_triangulation(mesh, serial);
+      Tetrahedra tets = oriented_tetrahedra(mesh);
       set_boundary_ids(
-        serial,
+        tets,
         domain,
         BoundaryClassifier(domain, box, cut_spheres, particle_of, manifold));
 
-      // Manifold id 0 everywhere (deal.II 9.4's MappingFE asks the cell's
-      // manifold for all points of a cell, edges included), after the
-      // edges it must leave straight are known.
-      declare_interior_chords(serial, manifold);
-      flatten_folding_cells(serial, manifold);
+      // The manifold, once the edges it must leave straight are known, on
+      // every cell (manifold id 0 in describe_cells()).
+      declare_interior_chords(tets, manifold);
+      flatten_folding_cells(tets, manifold);
       if (domain.periodic)
-        straighten_translates_of_chords(serial, manifold, box);
-      serial.set_all_manifold_ids(0);
-      serial.set_manifold(0, manifold);
-      distribute_triangulation(serial, triangulation);
+        straighten_translates_of_chords(tets, manifold, box);
+
+      // METIS is deterministic: every rank computes the same partition,
+      // then builds its own cells and their ghosts only.
+      const std::vector<unsigned int> part =
+        partition_cells(tets, Utilities::MPI::n_mpi_processes(comm));
+      const auto description = describe_cells(
+        tets, part, Utilities::MPI::this_mpi_process(comm), comm);
+      tets = Tetrahedra(); // free
+      triangulation.set_manifold(0, manifold);
+      triangulation.create_triangulation(description);
     }
 
 

@@ -14,13 +14,17 @@
 //  * particle_stream_split.cc: the vacuum of a large stream in two halves,
 //    each meshed in its own gmsh session (on two ranks at once), and the
 //    halves merged;
-//  * particle_stream.cc: make_stream_mesh() from these, and the partition;
+//  * particle_stream_topology.cc: the tetrahedra's faces, the partition
+//    and each rank's share of the distributed triangulation;
+//  * particle_stream.cc: make_stream_mesh() from these;
 //  * particle_stream_slab.cc: the 2D section of the continuum mode.
 #ifndef XRAY_MESHES_PARTICLE_STREAM_INTERNAL_H
 #define XRAY_MESHES_PARTICLE_STREAM_INTERNAL_H
 
 #include "common/errors.h" // InputError
 #include "meshes/particle_stream.h"
+
+#include <deal.II/grid/tria_description.h>
 
 #include <algorithm>
 #include <array>
@@ -233,6 +237,54 @@ namespace xray
                   double                         split_x,
                   double                         tolerance);
 
+      // ------------------------------------------------------ topology
+
+      /// The vacuum's tetrahedra as deal.II wants them (vertex 3 on the
+      /// side of the normal (v1 - v0) x (v2 - v0)), with their faces in
+      /// deal.II's face numbering of a tetrahedron.
+      struct Tetrahedra
+      {
+        std::vector<Point<3>>                    vertices;
+        std::vector<std::array<unsigned int, 4>> cells;
+        /// Per cell and face: the cell across it, or
+        /// numbers::invalid_unsigned_int on the boundary.
+        std::vector<std::array<unsigned int, 4>> neighbors;
+        /// Per cell and face: numbers::internal_face_boundary_id inside,
+        /// on the boundary its id (stream_boundary), until classified
+        /// numbers::invalid_boundary_id.
+        std::vector<std::array<types::boundary_id, 4>> boundary_ids;
+
+        /// The vertices of face @p f of cell @p c.
+        std::array<unsigned int, 3>
+        face_vertices(unsigned int c, unsigned int f) const;
+      };
+
+      /// @p mesh's tetrahedra, oriented, with their neighbours (@p mesh is
+      /// emptied); SolverError for a tetrahedron of zero volume.
+      Tetrahedra
+      oriented_tetrahedra(RawMesh &mesh);
+
+      /// Fill @p tets.neighbors and mark the boundary faces (SolverError
+      /// for a face of more than two cells).
+      void
+      find_neighbors(Tetrahedra &tets);
+
+      /// The part (0 .. @p n_parts - 1) of each cell: METIS on the graph
+      /// GridTools::partition_triangulation() would build, so the same
+      /// partition.
+      std::vector<unsigned int>
+      partition_cells(const Tetrahedra &tets, unsigned int n_parts);
+
+      /// Rank @p rank's share of the fully distributed triangulation: the
+      /// cells of part @p rank and those sharing a vertex with them (what
+      /// create_description_from_triangulation() gives for a serial
+      /// triangulation of @p tets with manifold id 0 everywhere).
+      TriangulationDescription::Description<3, 3>
+      describe_cells(const Tetrahedra                &tets,
+                     const std::vector<unsigned int> &part,
+                     unsigned int                     rank,
+                     MPI_Comm                         comm);
+
       // -------------------------------------------------------- repair
 
       /// Remove the tetrahedra whose four vertices lie on one particle's
@@ -246,15 +298,15 @@ namespace xray
       /// Declare the curved edges of cells that a quadratic mapping would
       /// fold interior chords; returns the number of such edges.
       unsigned int
-      flatten_folding_cells(const Triangulation<3> &triangulation,
-                            SphereSurfaceManifold  &manifold);
+      flatten_folding_cells(const Tetrahedra      &tets,
+                            SphereSurfaceManifold &manifold);
 
       /// In a periodic cell (lateral faces of @p box), straighten the
       /// translates of straightened edges of the periodic faces; returns
       /// the number of edges straightened.
       unsigned int
-      straighten_translates_of_chords(const Triangulation<3> &triangulation,
-                                      SphereSurfaceManifold  &manifold,
+      straighten_translates_of_chords(const Tetrahedra      &tets,
+                                      SphereSurfaceManifold &manifold,
                                       const std::pair<Point<3>, Point<3>> &box);
     } // namespace stream_internal
   }   // namespace meshes

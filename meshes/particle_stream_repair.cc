@@ -5,9 +5,6 @@
 #include "meshes/particle_stream.h"
 #include "meshes/particle_stream_internal.h"
 
-#include <deal.II/grid/tria_accessor.h>
-#include <deal.II/grid/tria_iterator.h>
-
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -216,8 +213,8 @@ namespace xray
       /// i.e. straight, until no cell folds: a little faceting there rather
       /// than negative Jacobians. Returns the number of straightened edges.
       unsigned int
-      flatten_folding_cells(const Triangulation<3> &triangulation,
-                            SphereSurfaceManifold  &manifold)
+      flatten_folding_cells(const Tetrahedra      &tets,
+                            SphereSurfaceManifold &manifold)
       {
         static constexpr unsigned int edge[6][2] = {
           {0, 1}, {1, 2}, {0, 2}, {0, 3}, {1, 3}, {2, 3}};
@@ -226,13 +223,13 @@ namespace xray
         for (unsigned int pass = 0; pass < 20; ++pass)
           {
             unsigned int n_this_pass = 0;
-            for (const auto &cell : triangulation.active_cell_iterators())
+            for (const auto &cell : tets.cells)
               {
                 std::array<Point<3>, 4> x;
                 unsigned int            n_on_sphere = 0;
                 for (unsigned int i = 0; i < 4; ++i)
                   {
-                    x[i] = cell->vertex(i);
+                    x[i] = tets.vertices[cell[i]];
                     n_on_sphere += (manifold.sphere_of_surface_point(x[i]) !=
                                     numbers::invalid_unsigned_int);
                   }
@@ -278,8 +275,8 @@ namespace xray
       /// them: then straighten its translates too. Returns the number of
       /// edges straightened here.
       unsigned int
-      straighten_translates_of_chords(const Triangulation<3> &triangulation,
-                                      SphereSurfaceManifold  &manifold,
+      straighten_translates_of_chords(const Tetrahedra      &tets,
+                                      SphereSurfaceManifold &manifold,
                                       const std::pair<Point<3>, Point<3>> &box)
       {
         const double tolerance = 1e-9 * box.first.distance(box.second);
@@ -294,14 +291,18 @@ namespace xray
         };
         using Edge = std::array<Point<3>, 2>;
         std::map<std::array<long long, 6>, std::vector<Edge>> translates;
-        for (const auto &cell : triangulation.active_cell_iterators())
-          for (const auto &face : cell->face_iterators())
-            if (face->at_boundary() &&
-                face->boundary_id() == stream_boundary::periodic)
-              for (unsigned int l = 0; l < face->n_lines(); ++l)
+        for (unsigned int c = 0; c < tets.cells.size(); ++c)
+          for (unsigned int f = 0; f < 4; ++f)
+            if (tets.boundary_ids[c][f] == stream_boundary::periodic)
+              for (unsigned int l = 0; l < 3; ++l)
                 {
-                  const Edge edge = {
-                    {face->line(l)->vertex(0), face->line(l)->vertex(1)}};
+                  // An edge by its vertices in the order of their numbers,
+                  // the same from every face it bounds.
+                  const std::array<unsigned int, 3> v =
+                    tets.face_vertices(c, f);
+                  const unsigned int i = v[l], j = v[(l + 1) % 3];
+                  const Edge         edge = {{tets.vertices[std::min(i, j)],
+                                              tets.vertices[std::max(i, j)]}};
                   auto a = canonical(edge[0]), b = canonical(edge[1]);
                   if (b < a)
                     std::swap(a, b);

@@ -1,7 +1,8 @@
 // Unit tests of the particle-stream geometry (meshes/particle_stream.h):
 // lattice and layer positions, input checks, the sphere-surface manifold
-// and the plane that cuts a large stream's vacuum in two; the meshes are
-// tested in test_stream_mesh.cc.
+// the plane that cuts a large stream's vacuum in two, and each rank's
+// share of the distributed mesh; the meshes are tested in
+// test_stream_mesh.cc.
 #include "common/errors.h"
 #include "input_error_assertion.h"
 #include "meshes/particle_stream.h"
@@ -10,6 +11,12 @@
 
 #include <deal.II/base/array_view.h>
 #include <deal.II/base/table.h>
+#include <deal.II/grid/grid_generator.h>
+#include <deal.II/grid/grid_tools.h>
+#include <deal.II/grid/tria.h>
+#include <deal.II/grid/tria_accessor.h>
+#include <deal.II/grid/tria_description.h>
+#include <deal.II/grid/tria_iterator.h>
 
 #include <gtest/gtest.h>
 
@@ -17,6 +24,7 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <iostream>
 #include <limits>
 #include <optional>
 #include <set>
@@ -450,6 +458,140 @@ namespace
     ASSERT_LT(3 * node, xyz.size());
     xyz[3 * node + 1] = std::nextafter(xyz[3 * node + 1], 1.);
     EXPECT_THROW(merge_parts(moved, *x, on_plane), xray::SolverError);
+  }
+
+  // ---------------------------------------------------------- topology
+
+  /// A boundary id from a face's centre: the six sides of the unit cube
+  /// apart, as the stream's walls and spheres are.
+  types::boundary_id
+  side_of(const Point<3> &center)
+  {
+    for (unsigned int d = 0; d < 3; ++d)
+      {
+        if (center[d] < 1e-12)
+          return 2 * d;
+        if (center[d] > 1 - 1e-12)
+          return 2 * d + 1;
+      }
+    return numbers::invalid_boundary_id;
+  }
+
+  /// Two descriptions of one rank's cells are the same: every field that
+  /// a triangulation of tetrahedra reads (deal.II leaves the manifold ids
+  /// of a hexahedron's further lines and faces uninitialised).
+  void
+  expect_same_share(const TriangulationDescription::Description<3, 3> &a,
+                    const TriangulationDescription::Description<3, 3> &b,
+                    const unsigned int                                 rank)
+  {
+    SCOPED_TRACE("rank " + std::to_string(rank));
+    EXPECT_TRUE(a.coarse_cells == b.coarse_cells);
+    EXPECT_EQ(a.coarse_cell_vertices, b.coarse_cell_vertices);
+    EXPECT_EQ(a.coarse_cell_index_to_coarse_cell_id,
+              b.coarse_cell_index_to_coarse_cell_id);
+    EXPECT_EQ(a.settings, b.settings);
+    EXPECT_EQ(a.smoothing, b.smoothing);
+    ASSERT_EQ(a.cell_infos.size(), 1u);
+    ASSERT_EQ(b.cell_infos.size(), 1u);
+    ASSERT_EQ(a.cell_infos[0].size(), b.cell_infos[0].size());
+    for (std::size_t i = 0; i < a.cell_infos[0].size(); ++i)
+      {
+        const auto &x = a.cell_infos[0][i], &y = b.cell_infos[0][i];
+        EXPECT_EQ(x.id, y.id);
+        EXPECT_EQ(x.subdomain_id, y.subdomain_id);
+        EXPECT_EQ(x.level_subdomain_id, y.level_subdomain_id);
+        EXPECT_EQ(x.manifold_id, y.manifold_id);
+        for (unsigned int l = 0; l < 6; ++l)
+          EXPECT_EQ(x.manifold_line_ids[l], y.manifold_line_ids[l]);
+        for (unsigned int f = 0; f < 4; ++f)
+          EXPECT_EQ(x.manifold_quad_ids[f], y.manifold_quad_ids[f]);
+        EXPECT_EQ(x.boundary_ids, y.boundary_ids);
+      }
+  }
+
+  TEST(StreamTopology, EachRanksShareIsWhatASerialTriangulationDescribes)
+  {
+    using namespace xray::meshes::stream_internal;
+    // 6 x 5 x 4 hexahedra split into tetrahedra, every other one
+    // handed over inside out (vertices 1 and 2 swapped), as a raw mesh.
+    Triangulation<3> cube;
+    GridGenerator::subdivided_hyper_rectangle_with_simplices(cube,
+                                                             {6, 5, 4},
+                                                             Point<3>(),
+                                                             Point<3>(1, 1, 1));
+    RawMesh raw;
+    for (const Point<3> &x : cube.get_vertices())
+      raw.coordinates.insert(raw.coordinates.end(), {x[0], x[1], x[2]});
+    for (const auto &cell : cube.active_cell_iterators())
+      {
+        std::array<unsigned int, 4> v;
+        for (unsigned int j = 0; j < 4; ++j)
+          v[j] = cell->vertex_index(j);
+        if (cell->active_cell_index() % 2 == 1)
+          std::swap(v[1], v[2]);
+        raw.tetrahedra.insert(raw.tetrahedra.end(), v.begin(), v.end());
+      }
+    const unsigned int n_cells = cube.n_active_cells();
+
+    Tetrahedra tets = oriented_tetrahedra(raw);
+    ASSERT_EQ(tets.cells.size(), n_cells);
+    unsigned int n_boundary_faces = 0;
+    for (unsigned int c = 0; c < n_cells; ++c)
+      for (unsigned int f = 0; f < 4; ++f)
+        if (tets.neighbors[c][f] == numbers::invalid_unsigned_int)
+          {
+            const auto v = tets.face_vertices(c, f);
+            tets.boundary_ids[c][f] =
+              side_of((tets.vertices[v[0]] + tets.vertices[v[1]] +
+                       tets.vertices[v[2]]) /
+                      3);
+            ++n_boundary_faces;
+          }
+    // 2 triangles per square of the cube's surface.
+    EXPECT_EQ(n_boundary_faces, 2u * 2 * (6 * 5 + 5 * 4 + 6 * 4));
+
+    // The same cells as a serial triangulation, with the same boundary
+    // ids and manifold id 0, partitioned and described by deal.II.
+    Triangulation<3>         serial;
+    std::vector<CellData<3>> cells(n_cells, CellData<3>(4));
+    for (unsigned int c = 0; c < n_cells; ++c)
+      std::copy(tets.cells[c].begin(),
+                tets.cells[c].end(),
+                cells[c].vertices.begin());
+    serial.create_triangulation(tets.vertices, cells, SubCellData());
+    for (const auto &cell : serial.active_cell_iterators())
+      for (const auto &face : cell->face_iterators())
+        if (face->at_boundary())
+          face->set_boundary_id(side_of(face->center()));
+    serial.set_all_manifold_ids(0);
+    const unsigned int n_parts = 3;
+    GridTools::partition_triangulation(n_parts, serial);
+
+    const std::vector<unsigned int> part = partition_cells(tets, n_parts);
+    std::set<unsigned int>          parts_used(part.begin(), part.end());
+    EXPECT_EQ(parts_used.size(), n_parts);
+    for (const auto &cell : serial.active_cell_iterators())
+      EXPECT_EQ(part[cell->active_cell_index()], cell->subdomain_id());
+    for (unsigned int rank = 0; rank < n_parts; ++rank)
+      {
+        const auto ours = describe_cells(tets, part, rank, MPI_COMM_SELF);
+        EXPECT_LT(ours.coarse_cells.size(), n_cells);
+        expect_same_share(
+          ours,
+          TriangulationDescription::Utilities::
+            create_description_from_triangulation(
+              serial,
+              MPI_COMM_SELF,
+              TriangulationDescription::Settings::default_setting,
+              rank),
+          rank);
+      }
+
+    // A face of three cells is not a mesh.
+    Tetrahedra broken = tets;
+    broken.cells.push_back(tets.cells[0]);
+    EXPECT_THROW(find_neighbors(broken), xray::SolverError);
   }
 
   // ---------------------------------------------------------- manifold
