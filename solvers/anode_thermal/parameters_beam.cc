@@ -3,12 +3,12 @@
 // they fill (the depth and time profiles, the motion, the time stepping).
 #include "anode_thermal/parameters.h"
 #include "common/errors.h"
+#include "common/file_checks.h"
 
 #include <deal.II/base/utilities.h>
 
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
 #include <limits>
 #include <sstream>
 #include <string>
@@ -74,22 +74,6 @@ namespace xray
             " steps");
         return static_cast<unsigned int>(value);
       }
-
-      /// Throws InputError unless the table file @p file of @p entry is a
-      /// regular file (or missing, which the reader reports): a device
-      /// such as /dev/zero would be read without end, a pipe may block.
-      void
-      check_table_file(const std::string &entry, const std::string &file)
-      {
-        std::error_code error;
-        const auto      status = std::filesystem::status(file, error);
-        if (std::filesystem::exists(status) &&
-            !std::filesystem::is_regular_file(status))
-          throw InputError(entry + " = " + file +
-                           ": not a regular file (a directory, a device or "
-                           "a pipe)");
-      }
-
 
       /// Where the absorbed power goes, and how much of the incident power
       /// is absorbed (in the subsection Heat source).
@@ -219,7 +203,8 @@ namespace xray
             if (file.empty())
               throw InputError("Heat source/Deposition = table needs "
                                "Heat source/Depth-dose table (a file name)");
-            check_table_file("Heat source/Depth-dose table", file);
+            check_regular_if_present(file,
+                                     "Heat source/Depth-dose table = " + file);
             return DepthProfile::read_table(file, depth);
           }
         return DepthProfile();
@@ -275,7 +260,7 @@ namespace xray
             if (file.empty())
               throw InputError("Heat source/Time profile = table needs "
                                "Heat source/Power table (a file name)");
-            check_table_file("Heat source/Power table", file);
+            check_regular_if_present(file, "Heat source/Power table = " + file);
             return BeamTimeProfile::read_table(file);
           }
         return BeamTimeProfile::constant(incident_power);

@@ -5,6 +5,7 @@
 #include "common/command_line.h"
 
 #include "common/build_info.h"
+#include "common/file_checks.h"
 #include "common/output.h"
 #include "common/parameter_file_scan.h"
 #include "common/sweep.h"
@@ -21,7 +22,6 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -410,13 +410,12 @@ namespace xray
   read_parameters(ParameterHandler &prm, const CommandLine &command_line)
   {
     const std::string &file = command_line.parameter_file;
-    std::error_code    error;
-    const auto         status = std::filesystem::status(file, error);
-    if (!std::filesystem::exists(status))
+    const FileKind     kind = file_kind(file);
+    if (kind == FileKind::missing)
       throw InputError(file + ": parameter file not found");
-    if (std::filesystem::is_directory(status))
+    if (kind == FileKind::directory)
       throw InputError(file + ": is a directory, not a parameter file");
-    if (!std::filesystem::is_regular_file(status))
+    if (kind == FileKind::special)
       throw InputError(file + ": is not a regular file (a parameter file "
                               "is read twice, so it cannot be a pipe)");
     if (!std::ifstream(file))

@@ -6,6 +6,7 @@
 #include "common/parameter_file_scan.h"
 
 #include "common/errors.h"
+#include "common/file_checks.h"
 
 #include <deal.II/base/utilities.h>
 
@@ -302,13 +303,7 @@ namespace xray
             // like the parameter file, an included one must be a regular
             // file (one that does not exist is left to ParameterHandler,
             // which names it).
-            std::error_code error;
-            const auto      status = std::filesystem::status(name, error);
-            if (std::filesystem::exists(status) &&
-                !std::filesystem::is_regular_file(status))
-              throw InputError(where + ": `include " + name +
-                               "`: not a regular file (a directory, a device "
-                               "or a pipe)");
+            check_regular_if_present(name, where + ": `include " + name + "`");
             if (!name.empty())
               {
                 const std::vector<std::string> outer =

@@ -168,6 +168,86 @@ namespace xray
       unsigned int profile_points;
       /// solution.pvd and its pieces (Output/Write fields).
       bool write_fields;
+
+    private:
+      // One declare/parse pair per subsection of the input, each pair
+      // beside the other so that an entry's default and documentation sit
+      // next to the code that reads and checks it. declare() and parse()
+      // call them in the order of the sections. By topic:
+      // parameters.cc: the top level;
+      // parameters_stream.cc: Particles, Enclosure and Continuum;
+      // parameters_charging.cc: Charging, Charging/Beam and
+      //   Charging/Field emission (with TubeVoltageTable and Beam);
+      // parameters_numerics.cc: Mesh, Solver and Output;
+      // parameters_checks.cc: the checks across sections.
+      // A parse_X() may use what the sections parsed before it have set.
+      static void
+      declare_top_level(ParameterHandler &prm);
+      void
+      parse_top_level(ParameterHandler &prm);
+
+      static void
+      declare_particles(ParameterHandler &prm);
+      void
+      parse_particles(ParameterHandler &prm);
+
+      static void
+      declare_enclosure(ParameterHandler &prm);
+      void
+      parse_enclosure(ParameterHandler &prm);
+
+      static void
+      declare_charging(ParameterHandler &prm);
+      void
+      parse_charging(ParameterHandler &prm);
+
+      static void
+      declare_beam(ParameterHandler &prm);
+      void
+      parse_beam(ParameterHandler &prm);
+
+      static void
+      declare_field_emission(ParameterHandler &prm);
+      void
+      parse_field_emission(ParameterHandler &prm);
+
+      static void
+      declare_continuum(ParameterHandler &prm);
+      void
+      parse_continuum(ParameterHandler &prm);
+
+      static void
+      declare_mesh(ParameterHandler &prm);
+      void
+      parse_mesh(ParameterHandler &prm);
+
+      static void
+      declare_solver(ParameterHandler &prm);
+      void
+      parse_solver(ParameterHandler &prm);
+
+      static void
+      declare_output(ParameterHandler &prm);
+      void
+      parse_output(ParameterHandler &prm);
+
+      /// Throws InputError if the sections do not fit together (a
+      /// charging model or an enclosure the model does not take, a stream
+      /// thickness the layers cannot have).
+      void
+      check_sections() const;
+
+      /// Entry @p entry of the current subsection @p section as a finite
+      /// value > 0 (positive()) or >= 0 (non_negative()), or InputError
+      /// naming "section/entry".
+      static double
+      positive(ParameterHandler  &prm,
+               const std::string &entry,
+               const std::string &section);
+      static double
+      non_negative(ParameterHandler  &prm,
+                   const std::string &entry,
+                   const std::string &section);
     };
   } // namespace stream_potential
 } // namespace xray

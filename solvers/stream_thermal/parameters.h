@@ -146,6 +146,88 @@ namespace xray
       /// the spot; Gaussian across: FWHM W_CS, flat along L_CS).
       double
       intensity_per_watt(double time) const;
+
+    private:
+      // One declare/parse pair per subsection of the input, each pair
+      // beside the other so that an entry's default and documentation sit
+      // next to the code that reads and checks it. declare() and parse()
+      // call them in the order of the sections. By topic:
+      // parameters.cc: the top level;
+      // parameters_particle.cc: Particle and Limit;
+      // parameters_beam.cc: Stream, Beam and Energy split;
+      // parameters_anode.cc: Anode and Limit curves;
+      // parameters_numerics.cc: Time, Mesh and Output.
+      // A parse_X() may use what the sections parsed before it have set.
+      static void
+      declare_top_level(ParameterHandler &prm);
+      void
+      parse_top_level(ParameterHandler &prm);
+
+      static void
+      declare_particle(ParameterHandler &prm);
+      void
+      parse_particle(ParameterHandler &prm);
+
+      static void
+      declare_limit(ParameterHandler &prm);
+      void
+      parse_limit(ParameterHandler &prm);
+
+      static void
+      declare_stream(ParameterHandler &prm);
+      void
+      parse_stream(ParameterHandler &prm);
+
+      static void
+      declare_beam(ParameterHandler &prm);
+      void
+      parse_beam(ParameterHandler &prm);
+
+      static void
+      declare_energy_split(ParameterHandler &prm);
+      void
+      parse_energy_split(ParameterHandler &prm);
+
+      static void
+      declare_anode(ParameterHandler &prm);
+      void
+      parse_anode(ParameterHandler &prm);
+
+      static void
+      declare_limit_curves(ParameterHandler &prm);
+      void
+      parse_limit_curves(ParameterHandler &prm);
+
+      static void
+      declare_time(ParameterHandler &prm);
+      void
+      parse_time(ParameterHandler &prm);
+
+      static void
+      declare_mesh(ParameterHandler &prm);
+      void
+      parse_mesh(ParameterHandler &prm);
+
+      static void
+      declare_output(ParameterHandler &prm);
+      void
+      parse_output(ParameterHandler &prm);
+
+      /// Entry @p entry of the current subsection as a finite value > 0
+      /// (or >= 0 with @p zero_allowed), or InputError naming it as
+      /// @p where + @p entry (@p where: "Section/").
+      static double
+      positive(ParameterHandler  &prm,
+               const std::string &entry,
+               const std::string &where,
+               const bool         zero_allowed = false);
+      /// Entry @p entry as a comma-separated list of numbers, each > 0
+      /// (or >= 0 with @p zero_allowed); InputError as for positive().
+      static std::vector<double>
+      number_list(ParameterHandler  &prm,
+                  const std::string &entry,
+                  const std::string &where,
+                  const bool         zero_allowed = false);
     };
   } // namespace stream_thermal
 } // namespace xray

@@ -1,6 +1,7 @@
 // Unit tests of the command line and parameter-file layer
-// (solvers/common/command_line.h).
+// (solvers/common/command_line.h, file_checks.h).
 #include "common/command_line.h"
+#include "common/file_checks.h"
 #include "common/sweep.h"
 #include "input_error_assertion.h"
 #include "parameter_tree_fixtures.h"
@@ -657,4 +658,33 @@ TEST(ParseSweep, MalformedSweepsAreInputErrors)
       xray_test::throws_input_error_containing([&] { xray::parse_sweep(text); },
                                                {"--sweep"}))
       << text;
+}
+
+// ------------------------------------------------------------- file_kind
+
+TEST(FileKind, RegularDirectoryDeviceAndMissing)
+{
+  const TemporaryFile file("Model = 3d\n");
+  EXPECT_EQ(xray::file_kind(file.path), xray::FileKind::regular);
+  EXPECT_EQ(xray::file_kind(std::filesystem::temp_directory_path().string()),
+            xray::FileKind::directory);
+  EXPECT_EQ(xray::file_kind("/dev/null"), xray::FileKind::special);
+  EXPECT_EQ(xray::file_kind(file.path + ".missing"), xray::FileKind::missing);
+}
+
+TEST(FileKind, OnlyADirectoryOrASpecialFileIsRefused)
+{
+  const TemporaryFile file("Model = 3d\n");
+  EXPECT_NO_THROW(xray::check_regular_if_present(file.path, "Table"));
+  // A missing file is left to its reader, which names it.
+  EXPECT_NO_THROW(
+    xray::check_regular_if_present(file.path + ".missing", "Table"));
+  for (const std::string &path :
+       {std::filesystem::temp_directory_path().string(),
+        std::string("/dev/null")})
+    EXPECT_TRUE(xray_test::throws_input_error_containing(
+      [&] { xray::check_regular_if_present(path, "Table = " + path); },
+      {"Table = " + path +
+       ": not a regular file (a directory, a device or a pipe)"}))
+      << path;
 }
