@@ -3,6 +3,7 @@
 // at its limit (anode_absorbed_limit()).
 #include "common/electron_deposition.h"
 #include "common/errors.h"
+#include "common/file_checks.h"
 #include "stream_thermal/parameters.h"
 
 #include <deal.II/base/utilities.h>
@@ -25,7 +26,9 @@ namespace xray
       summary_absorbed_power_limit(const std::string &summary_file)
       {
         const std::string where = "Anode/";
-        std::ifstream     file(summary_file);
+        check_regular_if_present(summary_file,
+                                 where + "Summary file = " + summary_file);
+        std::ifstream file(summary_file);
         if (summary_file.empty() || !file)
           throw InputError(where + "Summary file = \"" + summary_file +
                            "\" cannot be read");

@@ -3,6 +3,7 @@
 // particle's path (crossing_time(), intensity_per_watt()).
 #include "common/electron_deposition.h"
 #include "common/errors.h"
+#include "common/file_checks.h"
 #include "stream_thermal/parameters.h"
 
 #include <deal.II/base/utilities.h>
@@ -162,6 +163,10 @@ namespace xray
         if (deposition == Deposition::table && depth_dose_file.empty())
           throw InputError(where +
                            "Deposition = table needs a Depth-dose file");
+        if (deposition == Deposition::table)
+          check_regular_if_present(depth_dose_file,
+                                   where +
+                                     "Depth-dose file = " + depth_dose_file);
       }
       prm.leave_subsection();
       electron_range = deposition == Deposition::depth_dose ?

@@ -186,6 +186,19 @@ def input_layer_beyond_layers(d):
                        "Stream/Layer", "7", "1 to 5")
 
 
+@case()
+def input_table_not_a_file(d):
+    """A directory or a device as Beam/Depth-dose file or Anode/Summary file:
+    named before it is read (a device would be read without end)."""
+    for path in (d.scratch(), "/dev/zero"):
+        expect_input_error(d.run(PRM, ["Beam/Deposition=table",
+                                       f"Beam/Depth-dose file={path}"]),
+                           "Beam/Depth-dose file", path, "not a regular file")
+        expect_input_error(d.run(PRM, ["Anode/Limit=anode-thermal summary",
+                                       f"Anode/Summary file={path}"]),
+                           "Anode/Summary file", path, "not a regular file")
+
+
 # --- Limit exceeded: exit 4, results written
 
 
