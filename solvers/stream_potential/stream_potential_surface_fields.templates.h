@@ -296,10 +296,8 @@ namespace xray
       // sum_m w_km phi_m from this rank's cells, summed over the ranks.
       const SurfaceFunctionals &s = surface_functionals;
       Assert(s.built, ExcInternalError());
-      std::vector<double> values(s.vertex_columns.size());
-      ghosted_potential.extract_subvector_to(s.vertex_columns.begin(),
-                                             s.vertex_columns.end(),
-                                             values.begin());
+      std::vector<double> values;
+      LA::extract_values(ghosted_potential, s.vertex_columns, values);
       std::vector<double> flux(s.vertex_dofs.size(), 0.);
       for (std::size_t r = 0; r < flux.size(); ++r)
         for (std::size_t e = s.vertex_start[r]; e < s.vertex_start[r + 1]; ++e)
@@ -520,10 +518,8 @@ namespace xray
       // vacuum (into the particle), over the locally owned faces (summed
       // over ranks by the caller).
       const SurfaceFunctionals &s = surface_functionals;
-      std::vector<double>       values(s.particle_columns.size());
-      ghosted_solution.extract_subvector_to(s.particle_columns.begin(),
-                                            s.particle_columns.end(),
-                                            values.begin());
+      std::vector<double>       values;
+      LA::extract_values(ghosted_solution, s.particle_columns, values);
       for (unsigned int i = 0; i < particles.size(); ++i)
         for (std::size_t e = s.particle_start[i]; e < s.particle_start[i + 1];
              ++e)
@@ -687,10 +683,8 @@ namespace xray
     {
       // -sigma_k / eps0 at each particle's peak vertex k, with sigma_k the
       // recovered density of compute_surface_charge_density().
-      std::vector<double> values(peak_flux_dofs.size());
-      ghosted_potential.extract_subvector_to(peak_flux_dofs.begin(),
-                                             peak_flux_dofs.end(),
-                                             values.begin());
+      std::vector<double> values;
+      LA::extract_values(ghosted_potential, peak_flux_dofs, values);
       std::vector<double> flux(particles.size(), 0.);
       for (unsigned int k = 0; k < values.size(); ++k)
         flux[peak_flux_particles[k]] += peak_flux_weights[k] * values[k];
