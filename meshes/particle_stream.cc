@@ -4,7 +4,8 @@
 // (particle_stream_split.cc), the mesh is
 // repaired for a quadratic mapping (particle_stream_repair.cc), broadcast,
 // given its boundary ids and the sphere manifold
-// (particle_stream_manifold.cc), and partitioned.
+// (particle_stream_manifold.cc), and partitioned: each rank builds its own
+// cells and their ghosts only (particle_stream_topology.cc).
 #include "meshes/particle_stream.h"
 
 #include "common/errors.h" // InputError, SolverError
