@@ -134,8 +134,8 @@ namespace xray
     /// entries first, then the ghosts, whose global indices PETSc's
     /// local-to-global map holds in increasing order (deal.II creates the
     /// vector so). deal.II 9.4 reads a PETSc vector entry by entry, each
-    /// read a round of PETSc calls: about 1 s of the 385-particle stream's
-    /// surface functionals.
+    /// read a round of PETSc calls (about 1 s of a 385-particle run went to
+    /// such reads; the particle fields' own reads remain).
     static void
     extract_values(const Vector                               &v,
                    const std::vector<types::global_dof_index> &indices,
