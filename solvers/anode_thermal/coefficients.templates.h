@@ -128,7 +128,7 @@ namespace xray
       const double    diffusivity =
         material.conductivity.value(T0) /
         (material.density * material.heat_capacity.value(T0));
-      return parameters.motion.speed() * parameters.spot_hwhm_x / diffusivity;
+      return parameters.motion.speed() * parameters.spot.hwhm_x() / diffusivity;
     }
   } // namespace anode_thermal
 } // namespace xray

@@ -29,6 +29,8 @@ namespace xray
                              const double hwhm_y,
                              const double line_length)
       : spot_kind(kind)
+      , given_hwhm_x(hwhm_x)
+      , given_hwhm_y(hwhm_y)
       , a_x(hwhm_x / std::sqrt(std::log(2.)))
       , a_y(hwhm_y / std::sqrt(std::log(2.)))
       , length(line_length)

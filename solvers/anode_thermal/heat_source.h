@@ -13,6 +13,7 @@
 #include "common/electron_deposition.h"
 #include "common/materials.h"
 
+#include <algorithm>
 #include <array>
 #include <string>
 #include <utility>
@@ -75,12 +76,47 @@ namespace xray
       {
         return spot_kind;
       }
+      /// The HWHMs as given (across, along; along a line focus: the
+      /// width of its Gaussian edges), m.
+      double
+      hwhm_x() const
+      {
+        return given_hwhm_x;
+      }
+      double
+      hwhm_y() const
+      {
+        return given_hwhm_y;
+      }
+      /// Length L of a line focus's flat top (0 for a Gaussian spot), m.
+      double
+      line_length() const
+      {
+        return length;
+      }
+      /// The length the mesh resolves at the spot: the HWHM across a line
+      /// focus (along it the flat top varies only at its ends), the
+      /// smaller HWHM of a Gaussian spot, m.
+      double
+      resolution_scale() const
+      {
+        return spot_kind == Kind::line ? given_hwhm_x :
+                                         std::min(given_hwhm_x, given_hwhm_y);
+      }
+      /// A circular Gaussian spot (equal HWHMs).
+      bool
+      circular() const
+      {
+        return spot_kind == Kind::gaussian && given_hwhm_x == given_hwhm_y;
+      }
 
     private:
-      Kind   spot_kind = Kind::gaussian;
-      double a_x       = 1;
-      double a_y       = 1;
-      double length    = 0;
+      Kind   spot_kind    = Kind::gaussian;
+      double given_hwhm_x = 1;
+      double given_hwhm_y = 1;
+      double a_x          = 1;
+      double a_y          = 1;
+      double length       = 0;
     };
 
   } // namespace anode_thermal

@@ -130,9 +130,6 @@ namespace xray
       // profile, or a surface flux on z = 0 (doc/theory.md section 1).
       double       incident_power;              // W
       double       energy_backscatter_fraction; // eta_E
-      double       spot_hwhm_x;                 // m
-      double       spot_hwhm_y;                 // m, or the line's edge width
-      double       line_length;                 // m, line focus only
       double       tube_voltage;                // V
       double       take_off_angle;              // rad
       SpotProfile  spot;
@@ -194,8 +191,7 @@ namespace xray
       bool
       circular_spot() const
       {
-        return spot.kind() == SpotProfile::Kind::gaussian &&
-               spot_hwhm_x == spot_hwhm_y;
+        return spot.circular();
       }
       double
       anode_thickness() const;

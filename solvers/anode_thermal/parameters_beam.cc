@@ -520,11 +520,13 @@ namespace xray
                             layers[0].material,
                             tube_voltage);
 
-        const std::string shape_name = prm.get("Spot shape");
-        spot_hwhm_x                  = prm.get_double("Spot HWHM");
-        spot_hwhm_y                  = shape_name == "circular" ? spot_hwhm_x :
-                                                                  prm.get_double("Spot HWHM y");
-        line_length = shape_name == "line" ? prm.get_double("Line length") : 0;
+        const std::string shape_name  = prm.get("Spot shape");
+        const double      spot_hwhm_x = prm.get_double("Spot HWHM");
+        const double      spot_hwhm_y = shape_name == "circular" ?
+                                          spot_hwhm_x :
+                                          prm.get_double("Spot HWHM y");
+        const double      line_length =
+          shape_name == "line" ? prm.get_double("Line length") : 0;
         if (!(spot_hwhm_x > 0 && spot_hwhm_y > 0))
           throw InputError("Heat source/Spot HWHM must be positive");
         if (shape_name == "line" && !(line_length > 0))

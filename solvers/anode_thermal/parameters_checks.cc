@@ -30,10 +30,7 @@ namespace xray
             extent       = layer.thickness;
             extent_entry = "Geometry/Layer thicknesses ('" + layer.name + "')";
           }
-      const double spot_scale = spot.kind() == SpotProfile::Kind::line ?
-                                  spot_hwhm_x :
-                                  std::min(spot_hwhm_x, spot_hwhm_y);
-      const double spot_cell  = spot_cell_fraction * spot_scale;
+      const double spot_cell  = spot_cell_fraction * spot.resolution_scale();
       const int    max_levels = model == Model::three_dimensional ? 19 : 29;
       // (Differences of logarithms: the ratio itself may overflow.)
       const double levels = std::log2(extent) - std::log2(spot_cell);
@@ -42,8 +39,8 @@ namespace xray
       std::ostringstream message;
       message << std::setprecision(3) << extent_entry << " = " << extent
               << " m against cells of " << spot_cell
-              << " m at the spot (Heat source/Spot HWHM = " << spot_scale
-              << " m): the mesh would need "
+              << " m at the spot (Heat source/Spot HWHM = "
+              << spot.resolution_scale() << " m): the mesh would need "
               << static_cast<long>(std::ceil(levels))
               << " levels of refinement, at most " << max_levels
               << " are possible in "
@@ -131,14 +128,15 @@ namespace xray
       key << " resistive";
       for (const double h : p.interface_conductances)
         key << ' ' << std::isfinite(h);
-      key << " spot " << static_cast<int>(p.spot.kind()) << ' ' << p.spot_hwhm_x
-          << ' ' << p.spot_hwhm_y << ' ' << p.line_length << " mesh "
-          << p.fe_degree << ' ' << p.growth_factor << ' '
-          << p.spot_cell_fraction << ' ' << p.adaptive_cycles << ' '
-          << p.refinement_fraction << ' ' << p.linear_algebra << " motion "
-          << static_cast<int>(p.motion.kind) << ' ' << p.motion.scan_speed
-          << ' ' << p.motion.track_radius << ' ' << p.motion.rotation_frequency
-          << " symmetry " << static_cast<int>(p.symmetry);
+      key << " spot " << static_cast<int>(p.spot.kind()) << ' '
+          << p.spot.hwhm_x() << ' ' << p.spot.hwhm_y() << ' '
+          << p.spot.line_length() << " mesh " << p.fe_degree << ' '
+          << p.growth_factor << ' ' << p.spot_cell_fraction << ' '
+          << p.adaptive_cycles << ' ' << p.refinement_fraction << ' '
+          << p.linear_algebra << " motion " << static_cast<int>(p.motion.kind)
+          << ' ' << p.motion.scan_speed << ' ' << p.motion.track_radius << ' '
+          << p.motion.rotation_frequency << " symmetry "
+          << static_cast<int>(p.symmetry);
       return key.str();
     }
   } // namespace anode_thermal

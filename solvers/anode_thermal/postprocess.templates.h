@@ -260,9 +260,9 @@ namespace xray
       s["spot_shape"]        = spot.kind() == SpotProfile::Kind::line ? "line" :
                                parameters.circular_spot() ? "circular" :
                                                             "elliptical";
-      s["spot_hwhm_m"]       = {parameters.spot_hwhm_x, parameters.spot_hwhm_y};
+      s["spot_hwhm_m"] = {parameters.spot.hwhm_x(), parameters.spot.hwhm_y()};
       if (spot.kind() == SpotProfile::Kind::line)
-        s["line_length_m"] = parameters.line_length;
+        s["line_length_m"] = parameters.spot.line_length();
       s["spot_fwhm_m"]            = {spot.fwhm_x(), spot.fwhm_y()};
       s["spot_effective_area_m2"] = spot.effective_area();
       s["take_off_angle_deg"]   = parameters.take_off_angle * 180 / numbers::PI;
@@ -449,7 +449,7 @@ namespace xray
       if (parameters.spot.kind() == SpotProfile::Kind::gaussian)
         s["max_permissible_power_density_W_per_m2"] =
           absorbed /
-          (numbers::PI * parameters.spot_hwhm_x * parameters.spot_hwhm_y);
+          (numbers::PI * parameters.spot.hwhm_x() * parameters.spot.hwhm_y());
       // Eq. (1): at equal conversion efficiency the specific brightness
       // goes as the incident power per apparent (projected) area.
       s["max_permissible_apparent_power_density_W_per_m2"] =

@@ -94,8 +94,9 @@ namespace xray
             specification.layer_thicknesses.push_back(layer.thickness);
           // A few HWHM; a line focus's flat top fits inside.
           specification.central_half_width =
-            2 * std::max(parameters.spot_hwhm_x,
-                         parameters.spot_hwhm_y + parameters.line_length / 2);
+            2 * std::max(parameters.spot.hwhm_x(),
+                         parameters.spot.hwhm_y() +
+                           parameters.spot.line_length() / 2);
           specification.growth_factor = parameters.growth_factor;
           specification.mirror_planes = parameters.mirror_planes();
           meshes::make_layered_cylinder(triangulation, specification);
@@ -152,13 +153,10 @@ namespace xray
     {
       // (A line focus varies across its width only, except at its two ends,
       // which the adaptive cycles resolve.)
-      const double spot_scale =
-        parameters.spot.kind() == SpotProfile::Kind::line ?
-          parameters.spot_hwhm_x :
-          std::min(parameters.spot_hwhm_x, parameters.spot_hwhm_y);
-      const double spot_cell    = parameters.spot_cell_fraction * spot_scale;
-      const auto   half_lengths = parameters.spot.core_half_lengths();
-      auto         distance_to_core = [&](Point<dim> p) {
+      const double spot_cell =
+        parameters.spot_cell_fraction * parameters.spot.resolution_scale();
+      const auto half_lengths     = parameters.spot.core_half_lengths();
+      auto       distance_to_core = [&](Point<dim> p) {
         if (dim == 3)
           for (unsigned int d = 0; d < 2; ++d)
             p[d] = std::max(0., std::abs(p[d]) - half_lengths[d]);

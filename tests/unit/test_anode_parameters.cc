@@ -112,8 +112,8 @@ TEST_F(AnodeParameters, DefaultsParse)
   EXPECT_NEAR(parameters.energy_backscatter_fraction, 0.33, 1e-12);
   EXPECT_NEAR(parameters.absorbed_power(), 67., 1e-10);
   EXPECT_TRUE(parameters.circular_spot());
-  EXPECT_DOUBLE_EQ(parameters.spot_hwhm_x, 50e-6);
-  EXPECT_DOUBLE_EQ(parameters.spot_hwhm_y, 50e-6);
+  EXPECT_DOUBLE_EQ(parameters.spot.hwhm_x(), 50e-6);
+  EXPECT_DOUBLE_EQ(parameters.spot.hwhm_y(), 50e-6);
   EXPECT_EQ(parameters.back_face.type, FaceCondition::Type::fixed_temperature);
   EXPECT_EQ(parameters.side_face.type, FaceCondition::Type::insulated);
   EXPECT_DOUBLE_EQ(parameters.coolant_temperature, 293.15);
@@ -216,8 +216,8 @@ TEST_F(AnodeParameters, EllipticalSpotIn3d)
   parse();
   EXPECT_EQ(parameters.model, Model::three_dimensional);
   EXPECT_FALSE(parameters.circular_spot());
-  EXPECT_DOUBLE_EQ(parameters.spot_hwhm_x, 100e-6);
-  EXPECT_DOUBLE_EQ(parameters.spot_hwhm_y, 10e-6);
+  EXPECT_DOUBLE_EQ(parameters.spot.hwhm_x(), 100e-6);
+  EXPECT_DOUBLE_EQ(parameters.spot.hwhm_y(), 10e-6);
 }
 
 TEST_F(AnodeParameters, CircularSpotIgnoresHwhmY)
@@ -226,7 +226,7 @@ TEST_F(AnodeParameters, CircularSpotIgnoresHwhmY)
   set("Heat source/Spot HWHM y", "70e-6");
   parse();
   EXPECT_TRUE(parameters.circular_spot());
-  EXPECT_DOUBLE_EQ(parameters.spot_hwhm_y, 20e-6);
+  EXPECT_DOUBLE_EQ(parameters.spot.hwhm_y(), 20e-6);
 }
 
 TEST_F(AnodeParameters, HalfBall)

@@ -159,6 +159,26 @@ namespace
     EXPECT_DOUBLE_EQ(line.core_half_lengths()[0], 0);
   }
 
+  TEST(SpotProfile, KeepsTheGivenSizesAndResolvesItsNarrowestWidth)
+  {
+    // The sizes read back exactly as given (summary.json and the mesh use
+    // them); the mesh resolves the narrower HWHM of an ellipse, and across
+    // a line focus its HWHM across even where the edges are narrower.
+    const SpotProfile ellipse(SpotProfile::Kind::gaussian, 30e-6, 10e-6, 0);
+    EXPECT_EQ(ellipse.hwhm_x(), 30e-6);
+    EXPECT_EQ(ellipse.hwhm_y(), 10e-6);
+    EXPECT_EQ(ellipse.line_length(), 0);
+    EXPECT_EQ(ellipse.resolution_scale(), 10e-6);
+    EXPECT_FALSE(ellipse.circular());
+    EXPECT_TRUE(
+      SpotProfile(SpotProfile::Kind::gaussian, 7e-6, 7e-6, 0).circular());
+
+    const SpotProfile line(SpotProfile::Kind::line, 10e-6, 5e-6, 200e-6);
+    EXPECT_EQ(line.line_length(), 200e-6);
+    EXPECT_EQ(line.resolution_scale(), 10e-6);
+    EXPECT_FALSE(line.circular());
+  }
+
 
   TEST(DepthProfile, SurfaceDepositsEverythingOnTheFace)
   {
