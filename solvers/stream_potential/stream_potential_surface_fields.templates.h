@@ -701,12 +701,8 @@ namespace xray
     StreamPotential<dim, LA>::response_of(const Vector &ghosted_potential) const
     {
       FieldResponse response;
-      response.field = peak_emitting_fields(ghosted_potential);
-      response.potential.assign(particles.size(), 0.);
-      for (unsigned int i = 0; i < particles.size(); ++i)
-        if (locally_owned_dofs.is_element(master_dofs[i]))
-          response.potential[i] = ghosted_potential(master_dofs[i]);
-      internal::all_sum(response.potential, communicator);
+      response.field     = peak_emitting_fields(ghosted_potential);
+      response.potential = particle_potentials(ghosted_potential);
       return response;
     }
 
