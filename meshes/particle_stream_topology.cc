@@ -18,6 +18,9 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
+#include <limits>
+#include <numeric>
 #include <vector>
 
 namespace xray
@@ -59,6 +62,89 @@ namespace xray
         return {{cells[c][face_vertex(f, 0)],
                  cells[c][face_vertex(f, 1)],
                  cells[c][face_vertex(f, 2)]}};
+      }
+
+
+      namespace
+      {
+        /// Bits 0, 3, 6, ... of the result are those of @p x (21 bits).
+        std::uint64_t
+        spread_bits(std::uint64_t x)
+        {
+          x &= 0x1fffff;
+          x = (x | x << 32) & 0x1f00000000ffff;
+          x = (x | x << 16) & 0x1f0000ff0000ff;
+          x = (x | x << 8) & 0x100f00f00f00f00f;
+          x = (x | x << 4) & 0x10c30c30c30c30c3;
+          x = (x | x << 2) & 0x1249249249249249;
+          return x;
+        }
+      } // namespace
+
+
+      void
+      order_along_space_filling_curve(RawMesh &mesh)
+      {
+        const std::size_t n_vertices = mesh.coordinates.size() / 3;
+        const std::size_t n_cells    = mesh.tetrahedra.size() / 4;
+        if (n_cells == 0)
+          return;
+        std::array<double, 3> lower, upper;
+        lower.fill(std::numeric_limits<double>::max());
+        upper.fill(std::numeric_limits<double>::lowest());
+        for (std::size_t v = 0; v < n_vertices; ++v)
+          for (unsigned int d = 0; d < 3; ++d)
+            {
+              lower[d] = std::min(lower[d], mesh.coordinates[3 * v + d]);
+              upper[d] = std::max(upper[d], mesh.coordinates[3 * v + d]);
+            }
+
+        // The Morton key of each centroid on a 2^21 grid per axis.
+        const double               n_bins = double(1u << 21);
+        std::vector<std::uint64_t> key(n_cells, 0);
+        for (std::size_t c = 0; c < n_cells; ++c)
+          for (unsigned int d = 0; d < 3; ++d)
+            {
+              double centroid = 0;
+              for (unsigned int j = 0; j < 4; ++j)
+                centroid +=
+                  mesh.coordinates[3 * mesh.tetrahedra[4 * c + j] + d] / 4;
+              const double extent = upper[d] - lower[d];
+              const double bin =
+                extent > 0 ? (centroid - lower[d]) / extent * n_bins : 0;
+              const auto b =
+                static_cast<std::uint64_t>(std::clamp(bin, 0., n_bins - 1));
+              key[c] |= spread_bits(b) << d;
+            }
+        std::vector<unsigned int> order(n_cells);
+        std::iota(order.begin(), order.end(), 0u);
+        std::stable_sort(order.begin(),
+                         order.end(),
+                         [&](const unsigned int a, const unsigned int b) {
+                           return key[a] < key[b];
+                         });
+
+        // Cells in that order, vertices numbered as the cells reach them.
+        std::vector<unsigned int> new_vertex(n_vertices,
+                                             numbers::invalid_unsigned_int);
+        std::vector<double>       coordinates;
+        std::vector<unsigned int> tetrahedra;
+        coordinates.reserve(mesh.coordinates.size());
+        tetrahedra.reserve(mesh.tetrahedra.size());
+        for (const unsigned int c : order)
+          for (unsigned int j = 0; j < 4; ++j)
+            {
+              const unsigned int v = mesh.tetrahedra[4 * c + j];
+              if (new_vertex[v] == numbers::invalid_unsigned_int)
+                {
+                  new_vertex[v] = coordinates.size() / 3;
+                  for (unsigned int d = 0; d < 3; ++d)
+                    coordinates.push_back(mesh.coordinates[3 * v + d]);
+                }
+              tetrahedra.push_back(new_vertex[v]);
+            }
+        mesh.coordinates = std::move(coordinates);
+        mesh.tetrahedra  = std::move(tetrahedra);
       }
 
 

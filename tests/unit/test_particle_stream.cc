@@ -594,6 +594,104 @@ namespace
     EXPECT_THROW(find_neighbors(broken), xray::SolverError);
   }
 
+  /// The median over the cells of the largest minus the smallest vertex
+  /// index of a cell: how far apart in memory a cell's unknowns are.
+  unsigned int
+  median_vertex_spread(const xray::meshes::stream_internal::RawMesh &mesh)
+  {
+    std::vector<unsigned int> spread(mesh.tetrahedra.size() / 4);
+    for (unsigned int c = 0; c < spread.size(); ++c)
+      {
+        const auto first    = mesh.tetrahedra.begin() + 4 * c;
+        const auto [lo, hi] = std::minmax_element(first, first + 4);
+        spread[c]           = *hi - *lo;
+      }
+    std::nth_element(spread.begin(),
+                     spread.begin() + spread.size() / 2,
+                     spread.end());
+    return spread[spread.size() / 2];
+  }
+
+  /// Each cell as its vertices' coordinates, in the cell's order.
+  std::multiset<std::array<std::array<double, 3>, 4>>
+  cells_by_coordinates(const xray::meshes::stream_internal::RawMesh &mesh)
+  {
+    std::multiset<std::array<std::array<double, 3>, 4>> cells;
+    for (std::size_t c = 0; c < mesh.tetrahedra.size() / 4; ++c)
+      {
+        std::array<std::array<double, 3>, 4> x;
+        for (unsigned int j = 0; j < 4; ++j)
+          for (unsigned int d = 0; d < 3; ++d)
+            x[j][d] = mesh.coordinates[3 * mesh.tetrahedra[4 * c + j] + d];
+        cells.insert(x);
+      }
+    return cells;
+  }
+
+  TEST(StreamTopology, CellsAlongTheCurveAreTheSameCellsCloseInMemory)
+  {
+    using namespace xray::meshes::stream_internal;
+    // 8 x 8 x 8 hexahedra split into tetrahedra, the cells and vertices
+    // handed over in a scrambled order (as gmsh's refinement leaves them).
+    Triangulation<3> cube;
+    GridGenerator::subdivided_hyper_rectangle_with_simplices(cube,
+                                                             {8, 8, 8},
+                                                             Point<3>(),
+                                                             Point<3>(2, 1, 1));
+    const unsigned int n_vertices = cube.n_vertices();
+    const unsigned int n_cells    = cube.n_active_cells();
+    const auto         scrambled  = [](const unsigned int i, const unsigned n) {
+      return (7919u * i) % n; // a permutation: 7919 is a prime above n
+    };
+    ASSERT_GT(7919u, n_cells);
+    RawMesh raw;
+    raw.coordinates.resize(3 * n_vertices);
+    for (unsigned int v = 0; v < n_vertices; ++v)
+      for (unsigned int d = 0; d < 3; ++d)
+        raw.coordinates[3 * scrambled(v, n_vertices) + d] =
+          cube.get_vertices()[v][d];
+    raw.tetrahedra.resize(4 * n_cells);
+    for (const auto &cell : cube.active_cell_iterators())
+      for (unsigned int j = 0; j < 4; ++j)
+        raw.tetrahedra[4 * scrambled(cell->active_cell_index(), n_cells) + j] =
+          scrambled(cell->vertex_index(j), n_vertices);
+
+    RawMesh ordered = raw;
+    order_along_space_filling_curve(ordered);
+
+    // The same cells, each with its vertices in the same order.
+    ASSERT_EQ(ordered.tetrahedra.size(), raw.tetrahedra.size());
+    ASSERT_EQ(ordered.coordinates.size(), raw.coordinates.size());
+    EXPECT_EQ(cells_by_coordinates(ordered), cells_by_coordinates(raw));
+    // Vertices numbered as the cells reach them.
+    unsigned int n_reached = 0;
+    for (const unsigned int v : ordered.tetrahedra)
+      {
+        ASSERT_LE(v, n_reached);
+        n_reached = std::max(n_reached, v + 1);
+      }
+    EXPECT_EQ(n_reached, n_vertices);
+    // A cell's vertices close in memory: in the median less than half as
+    // far apart as in the grid's own numbering (x fastest, then y, then
+    // z: 9 x 9 + 9 = 90 apart across a layer), while the scrambled input
+    // spreads them over a third of all vertices.
+    RawMesh lexicographic;
+    for (const Point<3> &x : cube.get_vertices())
+      lexicographic.coordinates.insert(lexicographic.coordinates.end(),
+                                       {x[0], x[1], x[2]});
+    for (const auto &cell : cube.active_cell_iterators())
+      for (unsigned int j = 0; j < 4; ++j)
+        lexicographic.tetrahedra.push_back(cell->vertex_index(j));
+    EXPECT_GT(median_vertex_spread(raw), n_vertices / 3);
+    EXPECT_LT(median_vertex_spread(ordered),
+              median_vertex_spread(lexicographic) / 2);
+    // Ordering again changes nothing: every rank gets the same mesh.
+    RawMesh again = ordered;
+    order_along_space_filling_curve(again);
+    EXPECT_EQ(again.tetrahedra, ordered.tetrahedra);
+    EXPECT_EQ(again.coordinates, ordered.coordinates);
+  }
+
   // ---------------------------------------------------------- manifold
 
   TEST(SphereSurfaceManifold, ProjectsOnlyPointsOfOneSphere)
