@@ -486,8 +486,8 @@ namespace xray
         mesh = mesh_on_rank_zero(
           domain, sizes, manifold, cut_spheres.size(), comm, timer);
       // Unknowns numbered cell by cell then lie close in memory: on the
-      // 385-particle stream assembly, setup and the AMG set-up took 10 s
-      // less (doc/stream-potential.md, "What bounds it").
+      // 385-particle stream assembly, setup and the AMG set-up took 8-14 s
+      // less in single runs (doc/stream-potential.md, "What bounds it").
       order_along_space_filling_curve(mesh);
       Tetrahedra tets = oriented_tetrahedra(mesh);
       set_boundary_ids(

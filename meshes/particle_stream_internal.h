@@ -261,10 +261,11 @@ namespace xray
 
       /// @p mesh's tetrahedra in the order of their centroids along a
       /// Morton (Z-order) curve, and its vertices in the order the cells
-      /// first reach them. deal.II numbers the unknowns cell by cell, so
-      /// neighbouring unknowns then lie close in memory (gmsh hands the
-      /// cells over in the order its refinement made them). Deterministic:
-      /// ties keep gmsh's order, so every rank gets the same mesh.
+      /// first reach them (a vertex of no cell is dropped). deal.II numbers the
+      /// unknowns cell by cell, so neighbouring unknowns then lie close in
+      /// memory (gmsh hands the cells over in the order its refinement made
+      /// them). Deterministic: ties keep gmsh's order, so every rank gets the
+      /// same mesh.
       void
       order_along_space_filling_curve(RawMesh &mesh);
 
