@@ -462,6 +462,19 @@ namespace
 
   // ---------------------------------------------------------- topology
 
+  /// The cells and vertices of @p tria as a raw mesh, in its numbering.
+  xray::meshes::stream_internal::RawMesh
+  raw_mesh_of(const Triangulation<3> &tria)
+  {
+    xray::meshes::stream_internal::RawMesh raw;
+    for (const Point<3> &x : tria.get_vertices())
+      raw.coordinates.insert(raw.coordinates.end(), {x[0], x[1], x[2]});
+    for (const auto &cell : tria.active_cell_iterators())
+      for (unsigned int j = 0; j < 4; ++j)
+        raw.tetrahedra.push_back(cell->vertex_index(j));
+    return raw;
+  }
+
   /// A boundary id from a face's centre: the six sides of the unit cube
   /// apart, as the stream's walls and spheres are.
   types::boundary_id
@@ -520,19 +533,10 @@ namespace
                                                              {6, 5, 4},
                                                              Point<3>(),
                                                              Point<3>(1, 1, 1));
-    RawMesh raw;
-    for (const Point<3> &x : cube.get_vertices())
-      raw.coordinates.insert(raw.coordinates.end(), {x[0], x[1], x[2]});
-    for (const auto &cell : cube.active_cell_iterators())
-      {
-        std::array<unsigned int, 4> v;
-        for (unsigned int j = 0; j < 4; ++j)
-          v[j] = cell->vertex_index(j);
-        if (cell->active_cell_index() % 2 == 1)
-          std::swap(v[1], v[2]);
-        raw.tetrahedra.insert(raw.tetrahedra.end(), v.begin(), v.end());
-      }
+    RawMesh            raw     = raw_mesh_of(cube);
     const unsigned int n_cells = cube.n_active_cells();
+    for (unsigned int c = 1; c < n_cells; c += 2)
+      std::swap(raw.tetrahedra[4 * c + 1], raw.tetrahedra[4 * c + 2]);
 
     Tetrahedra tets = oriented_tetrahedra(raw);
     ASSERT_EQ(tets.cells.size(), n_cells);
@@ -644,17 +648,16 @@ namespace
       return (7919u * i) % n; // a permutation: 7919 is a prime above n
     };
     ASSERT_GT(7919u, n_cells);
-    RawMesh raw;
-    raw.coordinates.resize(3 * n_vertices);
+    const RawMesh lexicographic = raw_mesh_of(cube);
+    RawMesh       raw           = lexicographic;
     for (unsigned int v = 0; v < n_vertices; ++v)
       for (unsigned int d = 0; d < 3; ++d)
         raw.coordinates[3 * scrambled(v, n_vertices) + d] =
-          cube.get_vertices()[v][d];
-    raw.tetrahedra.resize(4 * n_cells);
-    for (const auto &cell : cube.active_cell_iterators())
+          lexicographic.coordinates[3 * v + d];
+    for (unsigned int c = 0; c < n_cells; ++c)
       for (unsigned int j = 0; j < 4; ++j)
-        raw.tetrahedra[4 * scrambled(cell->active_cell_index(), n_cells) + j] =
-          scrambled(cell->vertex_index(j), n_vertices);
+        raw.tetrahedra[4 * scrambled(c, n_cells) + j] =
+          scrambled(lexicographic.tetrahedra[4 * c + j], n_vertices);
 
     RawMesh ordered = raw;
     order_along_space_filling_curve(ordered);
@@ -675,13 +678,6 @@ namespace
     // far apart as in the grid's own numbering (x fastest, then y, then
     // z: 9 x 9 + 9 = 90 apart across a layer), while the scrambled input
     // spreads them over a third of all vertices.
-    RawMesh lexicographic;
-    for (const Point<3> &x : cube.get_vertices())
-      lexicographic.coordinates.insert(lexicographic.coordinates.end(),
-                                       {x[0], x[1], x[2]});
-    for (const auto &cell : cube.active_cell_iterators())
-      for (unsigned int j = 0; j < 4; ++j)
-        lexicographic.tetrahedra.push_back(cell->vertex_index(j));
     EXPECT_GT(median_vertex_spread(raw), n_vertices / 3);
     EXPECT_LT(median_vertex_spread(ordered),
               median_vertex_spread(lexicographic) / 2);
