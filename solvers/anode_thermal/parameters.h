@@ -188,11 +188,6 @@ namespace xray
       {
         return 1 << mirror_planes();
       }
-      bool
-      circular_spot() const
-      {
-        return spot.circular();
-      }
       double
       anode_thickness() const;
 

@@ -258,11 +258,11 @@ namespace xray
       const auto  &spot      = parameters.spot;
       const double sin_alpha = std::sin(parameters.take_off_angle);
       s["spot_shape"]        = spot.kind() == SpotProfile::Kind::line ? "line" :
-                               parameters.circular_spot() ? "circular" :
-                                                            "elliptical";
-      s["spot_hwhm_m"] = {parameters.spot.hwhm_x(), parameters.spot.hwhm_y()};
+                               spot.circular() ? "circular" :
+                                                 "elliptical";
+      s["spot_hwhm_m"]       = {spot.hwhm_x(), spot.hwhm_y()};
       if (spot.kind() == SpotProfile::Kind::line)
-        s["line_length_m"] = parameters.spot.line_length();
+        s["line_length_m"] = spot.line_length();
       s["spot_fwhm_m"]            = {spot.fwhm_x(), spot.fwhm_y()};
       s["spot_effective_area_m2"] = spot.effective_area();
       s["take_off_angle_deg"]   = parameters.take_off_angle * 180 / numbers::PI;

@@ -111,7 +111,7 @@ TEST_F(AnodeParameters, DefaultsParse)
   // W: eta_E = 0.33, absorbed 0.67 * 100 W.
   EXPECT_NEAR(parameters.energy_backscatter_fraction, 0.33, 1e-12);
   EXPECT_NEAR(parameters.absorbed_power(), 67., 1e-10);
-  EXPECT_TRUE(parameters.circular_spot());
+  EXPECT_TRUE(parameters.spot.circular());
   EXPECT_DOUBLE_EQ(parameters.spot.hwhm_x(), 50e-6);
   EXPECT_DOUBLE_EQ(parameters.spot.hwhm_y(), 50e-6);
   EXPECT_EQ(parameters.back_face.type, FaceCondition::Type::fixed_temperature);
@@ -215,7 +215,7 @@ TEST_F(AnodeParameters, EllipticalSpotIn3d)
   set("Heat source/Spot HWHM y", "10e-6");
   parse();
   EXPECT_EQ(parameters.model, Model::three_dimensional);
-  EXPECT_FALSE(parameters.circular_spot());
+  EXPECT_FALSE(parameters.spot.circular());
   EXPECT_DOUBLE_EQ(parameters.spot.hwhm_x(), 100e-6);
   EXPECT_DOUBLE_EQ(parameters.spot.hwhm_y(), 10e-6);
 }
@@ -225,7 +225,7 @@ TEST_F(AnodeParameters, CircularSpotIgnoresHwhmY)
   set("Heat source/Spot HWHM", "20e-6");
   set("Heat source/Spot HWHM y", "70e-6");
   parse();
-  EXPECT_TRUE(parameters.circular_spot());
+  EXPECT_TRUE(parameters.spot.circular());
   EXPECT_DOUBLE_EQ(parameters.spot.hwhm_y(), 20e-6);
 }
 
@@ -412,7 +412,7 @@ TEST_F(AnodeParameters, LineFocusAndTakeOffAngle)
   parse();
   EXPECT_EQ(parameters.spot.kind(),
             xray::anode_thermal::SpotProfile::Kind::line);
-  EXPECT_FALSE(parameters.circular_spot());
+  EXPECT_FALSE(parameters.spot.circular());
   EXPECT_NEAR(parameters.spot.fwhm_y(), 200e-6, 0.2e-6);
   EXPECT_NEAR(parameters.take_off_angle, 6 * M_PI / 180, 1e-15);
   // doc/theory.md section 1: a 200 um line at 6 degrees looks ~20 um long.
