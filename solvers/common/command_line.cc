@@ -670,6 +670,19 @@ namespace xray
           std::cerr << line << std::endl;
       RunOutput::set_input_warnings(lines);
     }
+
+    /// A solver started without mpirun is an MPI singleton. Open MPI then
+    /// forks a daemon (orted) and connects to it before MPI_Init returns,
+    /// which takes a quarter to a third of a second, for a process that
+    /// spawns nothing. Its `ess_singleton_isolated` parameter skips the
+    /// daemon. Set here unless the user set it; it is read only by a
+    /// singleton, so runs under mpirun (and other MPI libraries) are
+    /// unaffected.
+    void
+    start_singleton_without_daemon()
+    {
+      ::setenv("OMPI_MCA_ess_singleton_isolated", "1", /*overwrite=*/0);
+    }
   } // namespace
 
 
@@ -678,6 +691,7 @@ namespace xray
   {
     if (const int status = answer_without_mpi(argc, argv, solver); status >= 0)
       return status;
+    start_singleton_without_daemon();
     Utilities::MPI::MPI_InitFinalize mpi(argc, argv, 1);
     const bool is_root = Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) == 0;
     // Every rank parses the same input, so every rank fails in the same
