@@ -671,17 +671,25 @@ namespace xray
       RunOutput::set_input_warnings(lines);
     }
 
-    /// A solver started without mpirun is an MPI singleton. Open MPI then
-    /// forks a daemon (orted) and connects to it before MPI_Init returns,
-    /// which takes a quarter to a third of a second, for a process that
-    /// spawns nothing. Its `ess_singleton_isolated` parameter skips the
-    /// daemon. Set here unless the user set it; it is read only by a
-    /// singleton, so runs under mpirun (and other MPI libraries) are
-    /// unaffected.
+    /// A solver started without a launcher (mpirun, srun) is an MPI
+    /// singleton: one process that talks to no other. Open MPI would still
+    /// fork its daemon (orted) and connect to it, and open its network
+    /// transports, some of whose libraries calibrate a clock by sleeping
+    /// for 0.2 s: together about half a second of every single-process run
+    /// (benchmarks/README.md, "Peer comparison"). A singleton skips both
+    /// (no daemon; the point-to-point layer ob1, which loads no network
+    /// library) unless the user set these parameters. A launched process
+    /// (which has its launcher's rank in its environment) is left as it
+    /// is: across nodes it may need those transports.
     void
-    start_singleton_without_daemon()
+    start_singleton_lightly()
     {
+      for (const char *launcher_rank :
+           {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK"})
+        if (std::getenv(launcher_rank) != nullptr)
+          return;
       ::setenv("OMPI_MCA_ess_singleton_isolated", "1", /*overwrite=*/0);
+      ::setenv("OMPI_MCA_pml", "ob1", /*overwrite=*/0);
     }
   } // namespace
 
@@ -691,7 +699,7 @@ namespace xray
   {
     if (const int status = answer_without_mpi(argc, argv, solver); status >= 0)
       return status;
-    start_singleton_without_daemon();
+    start_singleton_lightly();
     Utilities::MPI::MPI_InitFinalize mpi(argc, argv, 1);
     const bool is_root = Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) == 0;
     // Every rank parses the same input, so every rank fails in the same
