@@ -673,14 +673,16 @@ namespace xray
 
     /// A solver started without a launcher (mpirun, srun) is an MPI
     /// singleton: one process that talks to no other. Open MPI would still
-    /// fork its daemon (orted) and connect to it, and open its network
-    /// transports, some of whose libraries calibrate a clock by sleeping
-    /// for 0.2 s: together about half a second of every single-process run
-    /// (benchmarks/README.md, "Peer comparison"). A singleton skips both
-    /// (no daemon; the point-to-point layer ob1, which loads no network
-    /// library) unless the user set these parameters. A launched process
-    /// (which has its launcher's rank in its environment) is left as it
-    /// is: across nodes it may need those transports.
+    /// open its network transports, some of whose libraries calibrate a
+    /// clock by sleeping for 0.2 s in MPI_Init (benchmarks/README.md, "Peer
+    /// comparison"). A singleton uses the point-to-point layer ob1, which
+    /// loads none of them, unless the user chose a layer. A launched
+    /// process (which has its launcher's rank in its environment) is left
+    /// as it is: across nodes it may need those transports. (Open MPI's
+    /// daemon-less singleton, ess_singleton_isolated, would save another
+    /// 0.25 s, but every such process uses the same session directory,
+    /// and two of them running at once can fail in MPI_Init when one
+    /// removes the directory the other is creating.)
     void
     start_singleton_lightly()
     {
@@ -688,7 +690,6 @@ namespace xray
            {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK"})
         if (std::getenv(launcher_rank) != nullptr)
           return;
-      ::setenv("OMPI_MCA_ess_singleton_isolated", "1", /*overwrite=*/0);
       ::setenv("OMPI_MCA_pml", "ob1", /*overwrite=*/0);
     }
   } // namespace
