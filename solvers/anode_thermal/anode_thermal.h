@@ -36,6 +36,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <filesystem>
 #include <limits>
 #include <map>
@@ -285,6 +286,9 @@ namespace xray
                     bool                    with_matrix,
                     FullMatrix<double>     &cell_matrix,
                     dealii::Vector<double> &cell_rhs) const;
+      /// Scratch of add_conduction(): the shape gradients' components,
+      /// [d][j].
+      mutable std::array<std::vector<double>, dim> gradient_components;
       /// Scratch of add_advection(), per shape function.
       mutable std::vector<double> advection_scratch, strong_scratch;
       void
