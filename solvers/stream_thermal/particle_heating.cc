@@ -13,6 +13,7 @@
 #include <deal.II/numerics/vector_tools.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <fstream>
 #include <iomanip>
@@ -581,6 +582,126 @@ namespace xray
 
 
     template <int dim>
+    Vector<double>
+    ParticleHeating<dim>::initial_temperature() const
+    {
+      // The particle enters at the inlet temperature; a held surface is at
+      // its own from the start.
+      Vector<double> U(dof_handler.n_dofs());
+      U = inlet_temperature;
+      if (fixed_surface)
+        {
+          std::map<types::global_dof_index, double> boundary;
+          VectorTools::interpolate_boundary_values(
+            mapping,
+            dof_handler,
+            0,
+            Functions::ConstantFunction<dim>(surface_temperature),
+            boundary);
+          for (const auto &[i, value] : boundary)
+            U(i) = value;
+        }
+      return U;
+    }
+
+
+    template <int dim>
+    void
+    ParticleHeating<dim>::take_step(StepVectors                 &x,
+                                    const unsigned int           n,
+                                    const double                 dt,
+                                    const double                 previous_power,
+                                    const std::array<double, 3> &P,
+                                    Crossing                    &result)
+    {
+      // TR-BDF2 from t_n to t_n+1 at the absorbed powers P = (P(t_n),
+      // P(t_n + gamma dt), P(t_n+1)) (doc/theory.md): a trapezoidal stage
+      // to t_n + gamma dt, then BDF2 through both. The power may jump at
+      // t_n: F at t_n takes the step's own.
+      const double beta1 = gamma_tr / 2 * dt, beta2 = w1_tr * dt;
+      x.F0.add(P[0] - previous_power, heating_vector);
+      const double R0 = P[0] - std::accumulate(x.F0.begin(), x.F0.end(), 0.);
+      x.rhs           = x.M0;
+      x.rhs.add(beta1, x.F0);
+      // Guesses extrapolated linearly from the last step and stage.
+      x.U1 = x.U0;
+      if (n > 0)
+        x.U1.add(gamma_tr, x.U0, -gamma_tr, x.U_previous);
+      result.newton_iterations +=
+        solve_stage(x.U1, beta1, P[1], x.rhs, x.M1, x.F1);
+      x.rhs = 0;
+      x.rhs.add(1 / (gamma_tr * (2 - gamma_tr)),
+                x.M1,
+                -(1 - gamma_tr) * (1 - gamma_tr) / (gamma_tr * (2 - gamma_tr)),
+                x.M0);
+      x.U2 = x.U1;
+      x.U2.add((1 - gamma_tr) / gamma_tr,
+               x.U1,
+               -(1 - gamma_tr) / gamma_tr,
+               x.U0);
+      result.newton_iterations +=
+        solve_stage(x.U2, beta2, P[2], x.rhs, x.M2, x.F2);
+
+      // The heat in and radiated, by the same quadrature in time.
+      const double Rg = P[1] - std::accumulate(x.F1.begin(), x.F1.end(), 0.);
+      const double R1 = P[2] - std::accumulate(x.F2.begin(), x.F2.end(), 0.);
+      result.energy_in += dt * (w0_tr * (P[0] + P[1]) + w1_tr * P[2]);
+      result.energy_radiated += dt * (w0_tr * (R0 + Rg) + w1_tr * R1);
+      x.U_previous = x.U0;
+      x.U0.swap(x.U2);
+      x.M0.swap(x.M2);
+      x.F0.swap(x.F2);
+      ++result.time_steps;
+    }
+
+
+    template <int dim>
+    void
+    ParticleHeating<dim>::note_state(const State &s,
+                                     const double t,
+                                     const bool   at_exit,
+                                     Crossing    &result)
+    {
+      // The crossing's extremes so far, and the state at the spot's exit.
+      if (s.peak > result.max_peak_temperature)
+        {
+          result.max_peak_temperature = s.peak;
+          result.time_of_max_peak     = t;
+        }
+      result.max_spread          = std::max(result.max_spread, s.peak - s.min);
+      result.max_min_temperature = std::max(result.max_min_temperature, s.min);
+      result.max_molten_fraction =
+        std::max(result.max_molten_fraction, s.molten);
+      if (at_exit)
+        {
+          result.exit_peak_temperature = s.peak;
+          result.exit_mean_temperature = s.mean;
+          result.exit_min_temperature  = s.min;
+          result.exit_molten_fraction  = s.molten;
+        }
+    }
+
+
+    template <int dim>
+    double
+    ParticleHeating<dim>::energy_balance(const Crossing &result) const
+    {
+      // Relative to the heat in; without a beam (Beam power = 0: a particle
+      // only cooling) to the heat radiated; undefined (null) when neither
+      // flows, as for a held surface, whose heat flow is not tallied.
+      const double energy_scale =
+        result.energy_in > 0 ? result.energy_in :
+        emissivity > 0       ? std::abs(result.energy_radiated) :
+                               0.;
+      return fixed_surface || !(energy_scale > 0) ?
+               std::numeric_limits<double>::quiet_NaN() :
+               (result.energy_stored + result.energy_radiated -
+                result.energy_in) /
+                 energy_scale;
+    }
+
+
+    template <int dim>
     Crossing
     ParticleHeating<dim>::cross_spot(const Parameters &parameters,
                                      const double      beam_power,
@@ -606,27 +727,19 @@ namespace xray
         return beam_power * share * parameters.intensity_per_watt(inside);
       };
 
-      Vector<double> U0(dof_handler.n_dofs()), U1(U0), U2(U0), U_previous(U0);
-      U0 = inlet_temperature;
-      if (fixed_surface)
-        {
-          std::map<types::global_dof_index, double> boundary;
-          VectorTools::interpolate_boundary_values(
-            mapping,
-            dof_handler,
-            0,
-            Functions::ConstantFunction<dim>(surface_temperature),
-            boundary);
-          for (const auto &[i, value] : boundary)
-            U0(i) = value;
-        }
-      Vector<double> M0(U0.size()), F0(U0.size()), M1(U0), F1(U0), M2(U0),
-        F2(U0), rhs(U0);
-      factorized_beta_dt    = -1; // a new crossing: a new Jacobian
-      factorizations        = 0;
-      double previous_power = power(0, 0);
-      assemble(U0, previous_power, M0, F0, -1);
-      const double initial_heat = std::accumulate(M0.begin(), M0.end(), 0.);
+      StepVectors x;
+      x.U1.reinit(dof_handler.n_dofs());
+      x.U2.reinit(dof_handler.n_dofs());
+      x.U_previous.reinit(dof_handler.n_dofs());
+      x.U0 = initial_temperature();
+      x.M0.reinit(x.U0.size());
+      x.F0.reinit(x.U0.size());
+      x.M1 = x.F1 = x.M2 = x.F2 = x.rhs = x.U0;
+      factorized_beta_dt                = -1; // a new crossing: a new Jacobian
+      factorizations                    = 0;
+      double previous_power             = power(0, 0);
+      assemble(x.U0, previous_power, x.M0, x.F0, -1);
+      const double initial_heat = std::accumulate(x.M0.begin(), x.M0.end(), 0.);
 
       Crossing result;
       result.beam_power = beam_power;
@@ -646,91 +759,34 @@ namespace xray
                 << result.energy_radiated << ',' << result.energy_stored
                 << '\n';
       };
-      State s = state(U0);
+      State s = state(x.U0);
       record(0, previous_power, s);
       result.max_peak_temperature = s.peak;
       result.max_min_temperature  = s.min;
       if (output && parameters.write_fields)
-        write_field(*output, U0, 0, previous_power);
+        write_field(*output, x.U0, 0, previous_power);
 
-      const double beta1 = gamma_tr / 2 * dt, beta2 = w1_tr * dt;
       for (unsigned int n = 0; n < n_steps; ++n)
         {
-          const double t_n = n * dt;
-          const double P0  = power(t_n, t_n),
-                       Pg  = power(t_n + gamma_tr * dt, t_n),
-                       P1  = power(t_n + dt, t_n);
-          F0.add(P0 - previous_power, heating_vector);
-          const double R0 = P0 - std::accumulate(F0.begin(), F0.end(), 0.);
-          // Trapezoidal stage to t_n + gamma dt.
-          rhs = M0;
-          rhs.add(beta1, F0);
-          // Guesses extrapolated linearly from the last step and stage.
-          U1 = U0;
-          if (n > 0)
-            U1.add(gamma_tr, U0, -gamma_tr, U_previous);
-          result.newton_iterations += solve_stage(U1, beta1, Pg, rhs, M1, F1);
-          // BDF2 stage to t_n+1 through U0, U1.
-          rhs = 0;
-          rhs.add(1 / (gamma_tr * (2 - gamma_tr)),
-                  M1,
-                  -(1 - gamma_tr) * (1 - gamma_tr) /
-                    (gamma_tr * (2 - gamma_tr)),
-                  M0);
-          U2 = U1;
-          U2.add((1 - gamma_tr) / gamma_tr, U1, -(1 - gamma_tr) / gamma_tr, U0);
-          result.newton_iterations += solve_stage(U2, beta2, P1, rhs, M2, F2);
-
-          const double Rg = Pg - std::accumulate(F1.begin(), F1.end(), 0.);
-          const double R1 = P1 - std::accumulate(F2.begin(), F2.end(), 0.);
-          result.energy_in += dt * (w0_tr * (P0 + Pg) + w1_tr * P1);
-          result.energy_radiated += dt * (w0_tr * (R0 + Rg) + w1_tr * R1);
+          const double                t_n = n * dt;
+          const std::array<double, 3> P   = {{power(t_n, t_n),
+                                              power(t_n + gamma_tr * dt, t_n),
+                                              power(t_n + dt, t_n)}};
+          take_step(x, n, dt, previous_power, P, result);
+          previous_power = P[2];
           result.energy_stored =
-            std::accumulate(M2.begin(), M2.end(), 0.) - initial_heat;
-          U_previous = U0;
-          U0.swap(U2);
-          M0.swap(M2);
-          F0.swap(F2);
-          previous_power = P1;
-          ++result.time_steps;
+            std::accumulate(x.M0.begin(), x.M0.end(), 0.) - initial_heat;
 
           const double t = t_n + dt;
-          s              = state(U0);
-          record(t, P1, s);
-          if (s.peak > result.max_peak_temperature)
-            {
-              result.max_peak_temperature = s.peak;
-              result.time_of_max_peak     = t;
-            }
-          result.max_spread = std::max(result.max_spread, s.peak - s.min);
-          result.max_min_temperature =
-            std::max(result.max_min_temperature, s.min);
-          result.max_molten_fraction =
-            std::max(result.max_molten_fraction, s.molten);
-          if (n + 1 == parameters.steps_across_spot)
-            {
-              result.exit_peak_temperature = s.peak;
-              result.exit_mean_temperature = s.mean;
-              result.exit_min_temperature  = s.min;
-              result.exit_molten_fraction  = s.molten;
-            }
+          s              = state(x.U0);
+          record(t, P[2], s);
+          note_state(s, t, n + 1 == parameters.steps_across_spot, result);
           if (output && parameters.write_fields &&
               ((n + 1) % parameters.field_interval == 0 ||
                n + 1 == parameters.steps_across_spot || n + 1 == n_steps))
-            write_field(*output, U0, t, P1);
+            write_field(*output, x.U0, t, P[2]);
         }
-      // Relative to the heat in; without a beam (Beam power = 0: a particle
-      // only cooling) to the heat radiated; undefined (null) when neither
-      // flows, as for a held surface, whose heat flow is not tallied.
-      const double energy_scale =
-        result.energy_in > 0 ? result.energy_in :
-        emissivity > 0       ? std::abs(result.energy_radiated) :
-                               0.;
-      result.energy_balance =
-        fixed_surface || !(energy_scale > 0) ?
-          std::numeric_limits<double>::quiet_NaN() :
-          (result.energy_stored + result.energy_radiated - result.energy_in) /
-            energy_scale;
+      result.energy_balance = energy_balance(result);
       result.factorizations = factorizations;
       if (output)
         output->write_table("history.csv", history.str());

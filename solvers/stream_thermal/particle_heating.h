@@ -27,6 +27,7 @@
 #include <deal.II/lac/sparsity_pattern.h>
 #include <deal.II/lac/vector.h>
 
+#include <array>
 #include <memory>
 #include <string>
 #include <vector>
@@ -190,6 +191,28 @@ namespace xray
       std::vector<CellData> cells;
       std::vector<FaceData> faces;
 
+      /// The state U, heat content M and heat flow F of a time step at
+      /// t_n (0), at its stage t_n + gamma dt (1) and at t_n+1 (2); the
+      /// state of the step before; the stages' right-hand side.
+      struct StepVectors
+      {
+        Vector<double> U0, U1, U2, U_previous, M0, F0, M1, F1, M2, F2, rhs;
+      };
+      /// The particle as it enters the spot.
+      Vector<double>
+      initial_temperature() const;
+      /// One TR-BDF2 step from t_n = n dt at the absorbed powers @p P
+      /// (at t_n, t_n + gamma dt, t_n+1; @p previous_power the power the
+      /// step before ended with): the state moves to x.U0, and the step's
+      /// Newton iterations and heat flows are added to @p result.
+      void
+      take_step(StepVectors                 &x,
+                unsigned int                 n,
+                double                       dt,
+                double                       previous_power,
+                const std::array<double, 3> &P,
+                Crossing                    &result);
+
       /// Peak, min, mean temperature and molten fraction of U.
       struct State
       {
@@ -197,6 +220,13 @@ namespace xray
       };
       State
       state(const Vector<double> &U) const;
+      /// The crossing's extremes with the state @p s at time @p t, and its
+      /// exit values if @p at_exit.
+      static void
+      note_state(const State &s, double t, bool at_exit, Crossing &result);
+      /// (stored + radiated - in) / in, or NaN where undefined.
+      double
+      energy_balance(const Crossing &result) const;
 
       void
       write_field(const RunOutput      &output,
