@@ -7,6 +7,7 @@ rewrite them from fresh runs, or check that the quoted ones still hold.
     flock /tmp/xray-heavy.lock \\
       python3 scripts/doc_numbers.py --regenerate --heavy doc/tutorial-2-particle-stream.md
     python3 scripts/doc_numbers.py --list                   # blocks and their cases, nothing run
+    python3 scripts/doc_numbers.py --lint                   # timings outside blocks; exit 1 if any
 
 Options: --bin DIR (the solvers, default build/bin), --mpiexec (default
 mpirun; as root Open MPI needs OMPI_ALLOW_RUN_AS_ROOT=1 and
@@ -73,6 +74,7 @@ import ast
 import concurrent.futures
 import csv
 import datetime
+import glob
 import json
 import math
 import os
@@ -97,6 +99,10 @@ DOCUMENTS = ("README.md",
              "doc/diamond-anodes.md",
              "doc/outputs.md",
              "benchmarks/README.md")
+
+# The documents --lint reads: every user document but the generated ones
+# and the log of dated measurements of earlier code.
+NOT_LINTED = ("doc/validation.md", "doc/parameters.md", "doc/measurement-log.md")
 
 BLOCK = re.compile(r"<!-- doc-numbers\n(?P<head>(?:case [^\n]*\n)*)---\n(?P<template>.*?)-->\n"
                    r"(?P<text>.*?)<!-- /doc-numbers -->", re.S)
@@ -531,12 +537,83 @@ def process(path, args, work, done):
     return mismatches
 
 
+# ---------------------------------------------------------------------------
+# Lint: timings outside the blocks
+
+# A duration: a plain number (not e-notation, not after "~") and a time unit.
+DURATION = re.compile(r"(?<![~\w.,+-])(?<!~ )[0-9][0-9,]*(?:\.[0-9]+)?"
+                      r"(?:\s*(?:-|to|and|/)\s*[0-9][0-9,]*(?:\.[0-9]+)?)?"
+                      r"\s?(?:s|ms|min)\b(?![-.]?[0-9])")
+# Words of a sentence that reports how long something ran.
+RUNNING = re.compile(r"\b(?:took|takes?|taking|wall|end to end|median|measured|"
+                     r"timed|timings?|run ?time|runs? in|ran|seconds|faster|"
+                     r"slower|speed|cost|costs|saves?|saved|solves? took|"
+                     r"back to back|alternating|benchmark|runs?)\b", re.I)
+# A duration that is a goal, not a measurement ("target under 90 s").
+TARGET = re.compile(r"\btarget(?: under| of)?\s*$")
+SENTENCE_END = re.compile(r"(?<=[.;:!?])\s+(?=[A-Z(*`|])|\n\s*\n|\n\s*[*#]")
+
+
+def linted_documents():
+    names = ["README.md", "benchmarks/README.md"] + sorted(
+        os.path.relpath(p, REPO_ROOT) for p in glob.glob(os.path.join(REPO_ROOT, "doc", "*.md")))
+    return [os.path.join(REPO_ROOT, n) for n in names if n not in NOT_LINTED]
+
+
+def prose_units(prose):
+    """(start, end) of the units a timing is judged in: the sentences of the
+    prose, and each table as a whole with the paragraph that introduces it
+    (its words say what the columns measured)."""
+    units = []
+    tables = list(re.finditer(r"(?m)(?:^ *\|.*\n?)+", prose))
+    position = 0
+    for table in tables + [None]:
+        end = table.start() if table else len(prose)
+        start = position
+        for stop in [m.start() for m in SENTENCE_END.finditer(prose, position, end)] + [end]:
+            if stop > start:
+                units.append((start, stop))
+            start = stop
+        if table:
+            introduction = prose.rfind("\n\n", 0, max(table.start() - 2, 0)) + 1
+            units.append((max(introduction, position), table.end()))
+            position = table.end()
+    return units
+
+
+def lint(path):
+    """The timings a document states outside its doc-numbers blocks and code
+    blocks, as 'file:line: text' strings."""
+    with open(path) as f:
+        content = f.read()
+    lines = content.splitlines()
+    blank = lambda m: re.sub(r"[^\n]", " ", m.group(0))
+    prose = BLOCK.sub(blank, content)
+    prose = re.sub(r"(?ms)^ *```.*?^ *```", blank, prose)
+    prose = re.sub(r"(?m)^(?:    |\t)(?![ \t]*[*|]).*$", blank, prose)  # indented code
+    prose = re.sub(r"`[^`\n]*`", blank, prose)                           # inline code
+    found = {}
+    for start, end in prose_units(prose):
+        if RUNNING.search(prose, start, end):
+            for duration in DURATION.finditer(prose, start, end):
+                if TARGET.search(prose, max(start, duration.start() - 20), duration.start()):
+                    continue
+                line = prose.count("\n", 0, duration.start()) + 1
+                found[(line, duration.start())] = (
+                    f"{os.path.relpath(path, REPO_ROOT)}:{line}: "
+                    f"'{' '.join(duration.group(0).split())}' outside a doc-numbers "
+                    f"block: {lines[line - 1].strip()}")
+    return [found[key] for key in sorted(found)]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     mode = parser.add_mutually_exclusive_group(required=True)
     mode.add_argument("--check", action="store_true")
     mode.add_argument("--regenerate", action="store_true")
     mode.add_argument("--list", action="store_true")
+    mode.add_argument("--lint", action="store_true",
+                      help="name the timings stated outside doc-numbers blocks")
     parser.add_argument("--heavy", action="store_true",
                         help="also run the cases marked heavy (minutes each)")
     parser.add_argument("--bin", default=os.path.join(REPO_ROOT, "build", "bin"))
@@ -552,6 +629,14 @@ def main():
                         "blocks hold timings)")
     parser.add_argument("files", nargs="*")
     args = parser.parse_args()
+
+    if args.lint:
+        files = [os.path.abspath(f) for f in args.files] or linted_documents()
+        findings = [finding for path in files for finding in lint(path)]
+        for finding in findings:
+            print(finding)
+        print(f"doc_numbers: {len(findings)} timing(s) outside doc-numbers blocks")
+        return 1 if findings else 0
 
     files = [os.path.abspath(f) for f in args.files] or [
         os.path.join(REPO_ROOT, f) for f in DOCUMENTS]
