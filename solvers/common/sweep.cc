@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <functional>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -174,6 +175,82 @@ namespace xray
       return InputError("sweep point " + std::to_string(point) + " (" +
                         sweep.label + "): " + error.what());
     }
+
+    /// sweep.csv's header: the point, each swept parameter, the status and
+    /// the solver's summary columns.
+    std::string
+    sweep_csv_header(const std::vector<SweepAxis> &axes,
+                     const SolverDescription      &solver)
+    {
+      std::ostringstream csv;
+      csv << "point";
+      for (const auto &axis : axes)
+        csv << ',' << csv_field(axis.parameter);
+      csv << ",status";
+      for (const auto &column : solver.sweep_columns)
+        csv << ',' << column;
+      csv << '\n';
+      return csv.str();
+    }
+
+    /// One point's row of sweep.csv: its values, status and summary.json
+    /// entries as written (empty if the point failed).
+    std::string
+    sweep_csv_row(const unsigned int       point,
+                  const SweepPoint        &sweep,
+                  const int                status,
+                  const nlohmann::json    &summary,
+                  const SolverDescription &solver)
+    {
+      std::ostringstream csv;
+      csv << point;
+      for (const auto &assignment : sweep.assignments)
+        csv << ','
+            << csv_field(
+                 Utilities::trim(assignment.substr(assignment.find('=') + 1)));
+      csv << ',' << status_name(status);
+      for (const auto &column : solver.sweep_columns)
+        csv << ','
+            << (summary.contains(column) ? csv_value(summary[column]) : "");
+      csv << '\n';
+      return csv.str();
+    }
+
+    /// Runs one point; its exit status. An input error ends the sweep
+    /// (named by the point); a solver failure is the point's status, and
+    /// its one line goes to the terminal and the error record.
+    int
+    run_sweep_point(
+      const unsigned int                                                 point,
+      const SweepPoint                                                  &sweep,
+      const SolverDescription                                           &solver,
+      const std::function<int(ParameterHandler &, const CommandLine &)> &run,
+      const bool is_root)
+    {
+      try
+        {
+          ParameterHandler prm;
+          solver.declare_parameters(prm);
+          read_parameters(prm, sweep.command_line);
+          return run(prm, sweep.command_line);
+        }
+      catch (const InputError &error)
+        {
+          throw point_error(point, sweep, error);
+        }
+      catch (const SolverError &error)
+        {
+          if (is_root)
+            {
+              const std::string line =
+                solver.name + ": sweep point " + std::to_string(point) + " (" +
+                sweep.label + "): solver failure: " + one_line(error.what());
+              std::cerr << line << std::endl;
+              RunOutput::record_error(line);
+            }
+          return exit_status::solver_failure;
+        }
+    }
   } // namespace
 
 
@@ -221,14 +298,7 @@ namespace xray
     // (every rank learns if that fails).
     const OutputDirectoryClaim claim(directory, communicator);
 
-    std::ostringstream csv;
-    csv << "point";
-    for (const auto &axis : axes)
-      csv << ',' << csv_field(axis.parameter);
-    csv << ",status";
-    for (const auto &column : solver.sweep_columns)
-      csv << ',' << column;
-    csv << '\n';
+    std::string csv = sweep_csv_header(axes, solver);
 
     const auto run_point =
       solver.make_sweep_runner ? solver.make_sweep_runner() : solver.run;
@@ -243,49 +313,14 @@ namespace xray
         if (is_root)
           std::cout << "Sweep point " << point + 1 << " of " << n_points << ": "
                     << sweep.label << std::endl;
-
-        int status;
-        try
-          {
-            ParameterHandler prm;
-            solver.declare_parameters(prm);
-            read_parameters(prm, sweep.command_line);
-            status = run_point(prm, sweep.command_line);
-          }
-        catch (const InputError &error)
-          {
-            throw point_error(point, sweep, error);
-          }
-        catch (const SolverError &error)
-          {
-            if (is_root)
-              {
-                const std::string line =
-                  solver.name + ": sweep point " + std::to_string(point) +
-                  " (" + sweep.label +
-                  "): solver failure: " + one_line(error.what());
-                std::cerr << line << std::endl;
-                RunOutput::record_error(line);
-              }
-            status = exit_status::solver_failure;
-          }
+        const int status =
+          run_sweep_point(point, sweep, solver, run_point, is_root);
         if (status == exit_status::solver_failure ||
             (status == exit_status::limit_exceeded &&
              worst == exit_status::success))
           worst = status;
-
-        csv << point;
-        for (const auto &assignment : sweep.assignments)
-          csv << ','
-              << csv_field(Utilities::trim(
-                   assignment.substr(assignment.find('=') + 1)));
-        csv << ',' << status_name(status);
-        // The point's summary.json as written (null if the point failed).
-        const nlohmann::json summary = RunOutput::take_last_summary();
-        for (const auto &column : solver.sweep_columns)
-          csv << ','
-              << (summary.contains(column) ? csv_value(summary[column]) : "");
-        csv << '\n';
+        csv += sweep_csv_row(
+          point, sweep, status, RunOutput::take_last_summary(), solver);
 
         // Progress: the point's time, and what is left estimated by the
         // mean time per point so far (points that reuse a mesh are faster).
@@ -303,7 +338,7 @@ namespace xray
     if (is_root)
       try
         {
-          write_file_atomically(csv_name, csv.str());
+          write_file_atomically(csv_name, csv);
           std::cout << "Sweep of " << n_points << " points written to "
                     << csv_name << std::endl;
         }
