@@ -735,9 +735,10 @@ namespace xray
       x.M0.reinit(x.U0.size());
       x.F0.reinit(x.U0.size());
       x.M1 = x.F1 = x.M2 = x.F2 = x.rhs = x.U0;
-      factorized_beta_dt                = -1; // a new crossing: a new Jacobian
-      factorizations                    = 0;
-      double previous_power             = power(0, 0);
+
+      factorized_beta_dt    = -1; // a new crossing: a new Jacobian
+      factorizations        = 0;
+      double previous_power = power(0, 0);
       assemble(x.U0, previous_power, x.M0, x.F0, -1);
       const double initial_heat = std::accumulate(x.M0.begin(), x.M0.end(), 0.);
 
