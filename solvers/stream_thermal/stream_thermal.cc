@@ -355,6 +355,88 @@ namespace xray
         return p;
       }
 
+      /// Columns of a curve point's row: its index, the splits, the
+      /// limits, what limits the hybrid target (0 stream, 1 anode), the
+      /// gain, the crossing at the stream limit, the root search's
+      /// evaluations and the status (0 ok, 1 solver failure).
+      constexpr unsigned int n_curve_columns = 14;
+
+      /// The row of curve point @p i (parameters @p p); NaN and status 1
+      /// if the solver fails there (named on the terminal).
+      std::vector<double>
+      curve_row(const unsigned int i, const Parameters &p)
+      {
+        std::vector<double> row(n_curve_columns,
+                                std::numeric_limits<double>::quiet_NaN());
+        row[0] = i;
+        try
+          {
+            const auto        model = make_particle_model(p);
+            const StreamLimit limit = find_stream_limit(p, *model);
+            const Crossing    c =
+              model->cross_spot(p, limit.incident_power, nullptr);
+            row = {double(i),
+                   limit.split.stream,
+                   limit.split.anode,
+                   limit.incident_power,
+                   limit.lumped_power,
+                   limit.hybrid.anode_limit,
+                   limit.hybrid.hybrid_limit,
+                   limit.hybrid.limited_by == "stream" ? 0. : 1.,
+                   limit.hybrid.hybrid_limit / p.reference_power,
+                   c.exit_peak_temperature,
+                   c.max_spread,
+                   c.energy_balance,
+                   double(limit.evaluations),
+                   0.};
+          }
+        catch (const SolverError &error)
+          {
+            row[n_curve_columns - 1] = 1;
+            std::cerr << "stream-thermal: curve point " << i << " (U "
+                      << p.tube_voltage << " V, v " << p.speed << " m/s, inlet "
+                      << p.inlet_temperature
+                      << " K): " << one_line(error.what()) << std::endl;
+          }
+        return row;
+      }
+
+      /// curves.csv from every rank's rows (rank 0's text; the others'
+      /// is empty); counts the failed points in @p failed.
+      std::string
+      curves_csv(const std::vector<std::array<double, 3>> &points,
+                 const std::vector<std::vector<double>>   &all,
+                 unsigned int                             &failed)
+      {
+        std::vector<std::vector<double>> rows(points.size());
+        for (const auto &part : all)
+          for (std::size_t j = 0; j < part.size(); j += n_curve_columns)
+            rows[std::size_t(part[j])].assign(part.begin() + j,
+                                              part.begin() + j +
+                                                n_curve_columns);
+        std::ostringstream csv;
+        csv << std::setprecision(10)
+            << "inlet_temperature_K,speed_m_per_s,tube_voltage_V,"
+               "stream_fraction,anode_fraction,stream_limit_W,"
+               "lumped_stream_limit_W,anode_limit_W,hybrid_limit_W,"
+               "limited_by,gain_over_reference,exit_peak_temperature_K,"
+               "max_spread_K,energy_balance,root_search_evaluations,"
+               "status\n";
+        for (std::size_t i = 0; i < points.size(); ++i)
+          {
+            const auto &r  = rows[i];
+            const bool  ok = r[n_curve_columns - 1] == 0;
+            failed += !ok;
+            csv << points[i][0] << ',' << points[i][1] << ',' << points[i][2];
+            for (unsigned int j = 1; j < 7; ++j)
+              csv << ',' << r[j];
+            csv << ',' << (ok ? (r[7] == 0 ? "stream" : "anode") : "") << ','
+                << r[8] << ',' << r[9] << ',' << r[10] << ',' << r[11] << ','
+                << r[12] << ',' << (ok ? "ok" : "solver failure") << '\n';
+          }
+        return csv.str();
+      }
+
       int
       limit_curves(const Parameters &base, RunOutput &output, nlohmann::json &s)
       {
@@ -368,44 +450,13 @@ namespace xray
               points.push_back({{T0, v, U}});
 
         // The points are independent: each rank takes every n_ranks-th.
-        constexpr unsigned int n_columns = 14;
-        std::vector<double>    mine;
-        Timer                  timer;
+        std::vector<double> mine;
+        Timer               timer;
         for (unsigned int i = rank; i < points.size(); i += n_ranks)
           {
             const auto [T0, v, U] = points[i];
-            const Parameters    p = curve_point(base, T0, v, U);
-            std::vector<double> row(n_columns,
-                                    std::numeric_limits<double>::quiet_NaN());
-            row[0] = i;
-            try
-              {
-                const auto        model = make_particle_model(p);
-                const StreamLimit limit = find_stream_limit(p, *model);
-                const Crossing    c =
-                  model->cross_spot(p, limit.incident_power, nullptr);
-                row = {double(i),
-                       limit.split.stream,
-                       limit.split.anode,
-                       limit.incident_power,
-                       limit.lumped_power,
-                       limit.hybrid.anode_limit,
-                       limit.hybrid.hybrid_limit,
-                       limit.hybrid.limited_by == "stream" ? 0. : 1.,
-                       limit.hybrid.hybrid_limit / p.reference_power,
-                       c.exit_peak_temperature,
-                       c.max_spread,
-                       c.energy_balance,
-                       double(limit.evaluations),
-                       0.};
-              }
-            catch (const SolverError &error)
-              {
-                row[n_columns - 1] = 1;
-                std::cerr << "stream-thermal: curve point " << i << " (U " << U
-                          << " V, v " << v << " m/s, inlet " << T0
-                          << " K): " << one_line(error.what()) << std::endl;
-              }
+            const std::vector<double> row =
+              curve_row(i, curve_point(base, T0, v, U));
             mine.insert(mine.end(), row.begin(), row.end());
             output.log() << "  point " << i + 1 << " of " << points.size()
                          << ": " << U / 1e3 << " kV, " << v << " m/s, inlet "
@@ -414,38 +465,10 @@ namespace xray
           }
         const auto all = Utilities::MPI::gather(comm, mine, 0);
 
-        unsigned int       failed = 0;
-        std::ostringstream csv;
-        if (rank == 0)
-          {
-            std::vector<std::vector<double>> rows(points.size());
-            for (const auto &part : all)
-              for (std::size_t j = 0; j < part.size(); j += n_columns)
-                rows[std::size_t(part[j])].assign(part.begin() + j,
-                                                  part.begin() + j + n_columns);
-            csv << std::setprecision(10)
-                << "inlet_temperature_K,speed_m_per_s,tube_voltage_V,"
-                   "stream_fraction,anode_fraction,stream_limit_W,"
-                   "lumped_stream_limit_W,anode_limit_W,hybrid_limit_W,"
-                   "limited_by,gain_over_reference,exit_peak_temperature_K,"
-                   "max_spread_K,energy_balance,root_search_evaluations,"
-                   "status\n";
-            for (std::size_t i = 0; i < points.size(); ++i)
-              {
-                const auto &r  = rows[i];
-                const bool  ok = r[n_columns - 1] == 0;
-                failed += !ok;
-                csv << points[i][0] << ',' << points[i][1] << ','
-                    << points[i][2];
-                for (unsigned int j = 1; j < 7; ++j)
-                  csv << ',' << r[j];
-                csv << ',' << (ok ? (r[7] == 0 ? "stream" : "anode") : "")
-                    << ',' << r[8] << ',' << r[9] << ',' << r[10] << ','
-                    << r[11] << ',' << r[12] << ','
-                    << (ok ? "ok" : "solver failure") << '\n';
-              }
-          }
-        output.write_table("curves.csv", csv.str());
+        unsigned int      failed = 0;
+        const std::string csv =
+          rank == 0 ? curves_csv(points, all, failed) : "";
+        output.write_table("curves.csv", csv);
         failed             = Utilities::MPI::broadcast(comm, failed, 0);
         s["task"]          = "limit curves";
         s["curve_points"]  = points.size();
