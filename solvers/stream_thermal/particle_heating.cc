@@ -727,14 +727,8 @@ namespace xray
         return beam_power * share * parameters.intensity_per_watt(inside);
       };
 
-      StepVectors x;
-      x.U1.reinit(dof_handler.n_dofs());
-      x.U2.reinit(dof_handler.n_dofs());
-      x.U_previous.reinit(dof_handler.n_dofs());
+      StepVectors x(dof_handler.n_dofs());
       x.U0 = initial_temperature();
-      x.M0.reinit(x.U0.size());
-      x.F0.reinit(x.U0.size());
-      x.M1 = x.F1 = x.M2 = x.F2 = x.rhs = x.U0;
 
       factorized_beta_dt    = -1; // a new crossing: a new Jacobian
       factorizations        = 0;

@@ -196,6 +196,21 @@ namespace xray
       /// state of the step before; the stages' right-hand side.
       struct StepVectors
       {
+        /// Every vector with @p n entries (the stages assemble M and F
+        /// before they read them).
+        explicit StepVectors(const unsigned int n)
+          : U0(n)
+          , U1(n)
+          , U2(n)
+          , U_previous(n)
+          , M0(n)
+          , F0(n)
+          , M1(n)
+          , F1(n)
+          , M2(n)
+          , F2(n)
+          , rhs(n)
+        {}
         Vector<double> U0, U1, U2, U_previous, M0, F0, M1, F1, M2, F2, rhs;
       };
       /// The particle as it enters the spot.
