@@ -83,10 +83,17 @@ namespace xray
     static void
     use_low_complexity_hierarchy()
     {
-      const std::pair<const char *, const char *> options[] = {
-        {"-pc_hypre_boomeramg_coarsen_type", "HMIS"},
-        {"-pc_hypre_boomeramg_interp_type", "ext+i"},
-        {"-pc_hypre_boomeramg_P_max", "4"}};
+      set_default_options({{"-pc_hypre_boomeramg_coarsen_type", "HMIS"},
+                           {"-pc_hypre_boomeramg_interp_type", "ext+i"},
+                           {"-pc_hypre_boomeramg_P_max", "4"}});
+    }
+
+    /// PETSc options (name, value) into PETSc's options database, each
+    /// unless the user set it (PETSC_OPTIONS).
+    static void
+    set_default_options(
+      const std::vector<std::pair<const char *, const char *>> &options)
+    {
       for (const auto &[name, value] : options)
         {
           PetscBool set = PETSC_FALSE;
