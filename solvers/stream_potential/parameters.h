@@ -160,6 +160,7 @@ namespace xray
       double                  continuum_cell_size; // m
 
       std::string  linear_algebra;
+      std::string  preconditioner; // two-level | AMG
       unsigned int fe_degree;
       unsigned int mapping_degree;
       double       linear_tolerance;

@@ -72,10 +72,21 @@ namespace xray
     {
       prm.enter_subsection("Solver");
       {
-        prm.declare_entry("Linear algebra",
-                          "PETSc",
-                          Patterns::Selection("PETSc|Trilinos"),
-                          "PETSc: CG + hypre BoomerAMG. Trilinos: CG + ML.");
+        prm.declare_entry(
+          "Linear algebra",
+          "PETSc",
+          Patterns::Selection("PETSc|Trilinos"),
+          "PETSc: CG with hypre BoomerAMG (see Preconditioner). "
+          "Trilinos: CG with ML.");
+        prm.declare_entry(
+          "Preconditioner",
+          "two-level",
+          Patterns::Selection("two-level|AMG"),
+          "two-level: each CG iteration sweeps the P2 unknowns by Gauss-Seidel "
+          "once forward and once backward around one BoomerAMG V-cycle on the "
+          "linear elements of the same mesh (PETSc and Finite element degree "
+          "2; otherwise AMG is used). AMG: one V-cycle of the Linear algebra's "
+          "AMG on all unknowns.");
         prm.declare_entry("Finite element degree",
                           "2",
                           Patterns::Integer(1, 2),
@@ -122,6 +133,7 @@ namespace xray
       prm.enter_subsection("Solver");
       {
         linear_algebra        = prm.get("Linear algebra");
+        preconditioner        = prm.get("Preconditioner");
         fe_degree             = prm.get_integer("Finite element degree");
         mapping_degree        = prm.get_integer("Mapping degree");
         linear_tolerance      = prm.get_double("Linear solver tolerance");

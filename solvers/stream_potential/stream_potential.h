@@ -22,6 +22,7 @@
 #define XRAY_STREAM_POTENTIAL_H
 
 #include "common/output.h"
+#include "common/two_level_preconditioner.h"
 #include "stream_potential/parameters.h"
 #include "stream_potential/point_charge_model.h"
 
@@ -287,6 +288,11 @@ namespace xray
       assemble_rhs(const AffineConstraints<double> &boundary_constraints,
                    const std::vector<double>       &charges,
                    Vector                          &rhs);
+      /// The preconditioner every CG solve reuses (Solver/Preconditioner).
+      void
+      build_preconditioner();
+      bool
+      uses_two_level_preconditioner() const;
       /// The full system (system_rhs) to @p tolerance relative to its
       /// right-hand side, from the last solution.
       unsigned int
@@ -669,11 +675,13 @@ namespace xray
       /// field to particle charges alone (field-emission cap).
       AffineConstraints<double> homogeneous_constraints;
 
-      typename LA::SparseMatrix         system_matrix;
-      Vector                            system_rhs;
-      Vector                            solution;         // locally owned
-      Vector                            ghosted_solution; // locally relevant
-      std::unique_ptr<typename LA::AMG> preconditioner;
+      typename LA::SparseMatrix system_matrix;
+      Vector                    system_rhs;
+      Vector                    solution;         // locally owned
+      Vector                    ghosted_solution; // locally relevant
+      /// One of the two is built (build_preconditioner()).
+      std::unique_ptr<typename LA::AMG>       preconditioner;
+      std::unique_ptr<TwoLevelPreconditioner> two_level;
 
       /// Locally relevant dofs on any particle surface.
       IndexSet particle_surface_dofs;

@@ -283,6 +283,7 @@ namespace xray
       summary["n_cells"]           = triangulation.n_global_active_cells();
       summary["n_mpi_ranks"]    = Utilities::MPI::n_mpi_processes(communicator);
       summary["linear_algebra"] = LA::name;
+      summary["preconditioner"] = two_level ? "two-level" : "AMG";
       if (parameters.uses_beam())
         {
           // q_uP at this tube voltage (interpolated in a table if given).

@@ -24,6 +24,39 @@ namespace xray
 
 
     template <int dim, typename LA>
+    void
+    StreamPotential<dim, LA>::build_preconditioner()
+    {
+      TimerOutput::Scope scope(timer, "preconditioner setup");
+      if constexpr (std::is_same_v<LA, PETScAlgebra>)
+        if (uses_two_level_preconditioner())
+          {
+            two_level = std::make_unique<TwoLevelPreconditioner>();
+            two_level->initialize(system_matrix,
+                                  dof_handler,
+                                  FE_SimplexP<dim>(1));
+            output.log() << "Preconditioner: two-level (Gauss-Seidel on P"
+                         << fe.degree << ", BoomerAMG on P1)" << std::endl;
+            return;
+          }
+      preconditioner = std::make_unique<typename LA::AMG>();
+      LA::initialize_amg(*preconditioner, system_matrix, true, fe.degree > 1);
+      output.log() << "Preconditioner: AMG (" << LA::name << ")" << std::endl;
+    }
+
+
+    template <int dim, typename LA>
+    bool
+    StreamPotential<dim, LA>::uses_two_level_preconditioner() const
+    {
+      // PETSc only (TwoLevelPreconditioner), and a linear element below
+      // the potential's.
+      return parameters.preconditioner == "two-level" &&
+             std::is_same_v<LA, PETScAlgebra> && fe.degree > 1;
+    }
+
+
+    template <int dim, typename LA>
     unsigned int
     StreamPotential<dim, LA>::solve(
       const AffineConstraints<double> &boundary_constraints,
@@ -31,15 +64,8 @@ namespace xray
       Vector                          &potential,
       const double                     tolerance)
     {
-      if (!preconditioner)
-        {
-          TimerOutput::Scope scope(timer, "AMG setup");
-          preconditioner = std::make_unique<typename LA::AMG>();
-          LA::initialize_amg(*preconditioner,
-                             system_matrix,
-                             true,
-                             fe.degree > 1);
-        }
+      if (!preconditioner && !two_level)
+        build_preconditioner();
       TimerOutput::Scope scope(timer, "solve");
       unsigned int       iterations = 0;
       const double       rhs_norm   = rhs.l2_norm();
@@ -50,7 +76,16 @@ namespace xray
           SolverCG<Vector> cg(control);
           try
             {
-              cg.solve(system_matrix, potential, rhs, *preconditioner);
+              const auto cg_with = [&](const auto &preconditioner_used) {
+                cg.solve(system_matrix, potential, rhs, preconditioner_used);
+              };
+              if constexpr (std::is_same_v<LA, PETScAlgebra>)
+                if (two_level)
+                  cg_with(*two_level);
+                else
+                  cg_with(*preconditioner);
+              else
+                cg_with(*preconditioner);
             }
           catch (const SolverControl::NoConvergence &failure)
             {

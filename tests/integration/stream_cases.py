@@ -771,6 +771,27 @@ def trilinos_vs_petsc(d):
     check(error <= 1e-7, f"Trilinos differs from PETSc by {error:.3e} (relative)")
 
 
+@case(processors=2)
+def two_level_vs_amg(d):
+    """Field cap, 3 particles on 2 ranks: the two-level preconditioner (the
+    default) against BoomerAMG on all unknowns, the same charges and
+    potentials to 1e-7; each says in summary.json which one it used, and
+    with P1 elements (no lower degree) the default falls back to AMG."""
+    runs = {}
+    for name in ("two-level", "AMG"):
+        runs[name] = d.run("stream-patch.prm", [f"Solver/Preconditioner={name}"], np=2)
+        s = expect_success(runs[name])
+        check(s.get("preconditioner") == name, f"preconditioner = {s.get('preconditioner')}")
+        measured(f"{name}: CG iterations of the full solves", str(s["linear_iterations"]))
+    error = compare_particles("two-level vs AMG", particles(runs["AMG"]),
+                              particles(runs["two-level"]), ("potential_V", "charge_C"))
+    check(error <= 1e-7, f"two-level differs from AMG by {error:.3e} (relative)")
+    s = expect_success(d.run("stream-patch.prm", ["Solver/Finite element degree=1",
+                                                  "Solver/Mapping degree=1"]))
+    check(s.get("preconditioner") == "AMG",
+          f"P1: preconditioner = {s.get('preconditioner')}, not the AMG fallback")
+
+
 @case()
 def old_parameter_names(d):
     """The old names of the Solver entries (FE degree, Relative tolerance,
