@@ -9,7 +9,7 @@ capped at 1 MV/mm, 1.13 M P2 unknowns (758k tetrahedra). Target: under
 
 Printed: the median wall time of REPEATS runs (default 1) and its ratio to
 the target; rank 0's time per phase from summary.json (mesh: gmsh and the
-distributed triangulation; setup; assembly; solve: AMG set-up and every CG
+distributed triangulation; setup; assembly; preconditioner setup; solve: every CG
 solve; particle fields; output); Newton steps of the cap, GMRES iterations
 per step, PDE solves and their CG iterations; the largest cap residual per
 particle (summary.json's cap_relative_residual) against the tolerance.
