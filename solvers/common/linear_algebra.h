@@ -97,11 +97,11 @@ namespace xray
       for (const auto &[name, value] : options)
         {
           PetscBool set = PETSC_FALSE;
-          AssertThrow(PetscOptionsHasName(nullptr, nullptr, name, &set) == 0,
-                      ExcMessage("PetscOptionsHasName failed"));
+          check(PetscOptionsHasName(nullptr, nullptr, name, &set),
+                "PetscOptionsHasName");
           if (!set)
-            AssertThrow(PetscOptionsSetValue(nullptr, name, value) == 0,
-                        ExcMessage("PetscOptionsSetValue failed"));
+            check(PetscOptionsSetValue(nullptr, name, value),
+                  "PetscOptionsSetValue");
         }
     }
 
@@ -132,8 +132,8 @@ namespace xray
       amg.initialize(matrix, data);
       // The solver decides when the AMG is built anew; PETSc would
       // otherwise rebuild it at its first use after the matrix changed.
-      AssertThrow(PCSetReusePreconditioner(amg.get_pc(), PETSC_TRUE) == 0,
-                  ExcMessage("PCSetReusePreconditioner failed"));
+      check(PCSetReusePreconditioner(amg.get_pc(), PETSC_TRUE),
+            "PCSetReusePreconditioner");
     }
 
     /// Entries @p indices (owned or ghost here) of the ghosted vector
@@ -193,7 +193,7 @@ namespace xray
       check(VecGhostRestoreLocalForm(v, &local), "VecGhostRestoreLocalForm");
     }
 
-  private:
+    /// A PETSc call's error code: anything but 0 throws, naming @p call.
     static void
     check(const PetscErrorCode error, const char *call)
     {

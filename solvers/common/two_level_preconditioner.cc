@@ -5,18 +5,13 @@
 #include <deal.II/lac/full_matrix.h>
 
 #include <cmath>
-#include <string>
 #include <vector>
 
 namespace xray
 {
   namespace
   {
-    void
-    check(const PetscErrorCode error, const char *call)
-    {
-      AssertThrow(error == 0, ExcMessage(std::string(call) + " failed"));
-    }
+    constexpr auto check = &PETScAlgebra::check;
 
 
     /// Whether each owned row of @p matrix holds an entry off its diagonal
