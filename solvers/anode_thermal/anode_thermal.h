@@ -15,6 +15,7 @@
 #ifndef XRAY_ANODE_THERMAL_H
 #define XRAY_ANODE_THERMAL_H
 
+#include "anode_thermal/conduction_multigrid.h"
 #include "anode_thermal/parameters.h"
 #include "common/output.h"
 
@@ -129,6 +130,8 @@ namespace xray
       make_enthalpy();
       void
       setup_system();
+      void
+      make_system_matrix();
       void
       make_constraints();
       void
@@ -305,6 +308,18 @@ namespace xray
       run_krylov_solver(SolverControl &control, bool symmetric, Vector &update);
       void
       track_preconditioner_rate(const SolverControl &control);
+      /// Why Solver/Preconditioner = matrix-free multigrid cannot serve
+      /// this case (empty when it can).
+      std::string
+      matrix_free_obstacle() const;
+      /// Whether linear solves use the matrix-free multigrid (requested and
+      /// no obstacle); then no matrix is assembled.
+      bool
+      uses_matrix_free() const;
+      void
+      setup_matrix_free_multigrid();
+      void
+      solve_matrix_free(SolverControl &control, Vector &update);
       double
       forcing_term(double relative_residual) const;
       static double
@@ -731,6 +746,16 @@ namespace xray
       std::unique_ptr<typename LA::AMG> preconditioner;
       /// assembled_matrix_key when it was built.
       std::string preconditioner_key;
+      /// The matrix-free operator and its geometric multigrid
+      /// (uses_matrix_free()), built for the matrix_key() in multigrid_key
+      /// on the present mesh.
+      std::unique_ptr<ConductionMultigrid<dim>> multigrid;
+      std::string                               multigrid_key;
+      /// The locally owned unknowns in order, and the local index of each
+      /// in the multigrid's finest vector (the same FE_Q on the same cells).
+      std::vector<types::global_dof_index> multigrid_owned_dofs;
+      std::vector<unsigned int>            multigrid_local_index;
+      bool                                 matrix_free_fallback_logged = false;
       /// Digits of residual reduction per iteration in the first solve with
       /// it, and whether a later solve gained them at less than half that
       /// rate (then it is built anew).

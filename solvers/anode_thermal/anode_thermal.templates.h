@@ -31,6 +31,7 @@
 #include "anode_thermal/run.templates.h"
 #include "anode_thermal/setup.templates.h"
 #include "anode_thermal/solve.templates.h"
+#include "anode_thermal/solve_matrix_free.templates.h"
 #include "anode_thermal/transient.templates.h"
 
 #endif

@@ -496,9 +496,13 @@ namespace xray
     void
     AnodeThermal<dim, LA>::assemble_newton_system(const Vector &T)
     {
+      // (A sweep point may leave the matrix-free path: the matrix is made
+      // then.)
+      if (!uses_matrix_free() && system_matrix.m() == 0)
+        make_system_matrix();
       const std::string key = matrix_key();
       const bool        matrix_is_current =
-        !key.empty() && key == assembled_matrix_key;
+        (!key.empty() && key == assembled_matrix_key) || uses_matrix_free();
       assemble(T, !matrix_is_current);
       assembled_matrix_key = key;
     }

@@ -167,7 +167,10 @@ namespace xray
       double       newton_tolerance;
       unsigned int max_newton_iterations;
       /// Keep the AMG while it suits the matrix (solve_linear()).
-      bool   reuse_preconditioner;
+      bool reuse_preconditioner;
+      /// Solver/Preconditioner = matrix-free multigrid (where it applies,
+      /// AnodeThermal::matrix_free_obstacle()).
+      bool   matrix_free_multigrid = false;
       double power_tolerance;
 
       double

@@ -178,6 +178,18 @@ namespace xray
                           "digits of residual reduction at less than half "
                           "the rate of its first solve. "
                           "false builds it for every linear solve.");
+        prm.declare_entry(
+          "Preconditioner",
+          "AMG",
+          Patterns::Selection("AMG|matrix-free multigrid"),
+          "AMG: the assembled matrix with algebraic multigrid (every case). "
+          "matrix-free multigrid: no matrix is assembled; CG applies the "
+          "conduction operator cell by cell and is preconditioned by a "
+          "geometric multigrid over the mesh coarsened globally (Chebyshev "
+          "smoothing, algebraic multigrid on the coarse mesh). It needs a "
+          "steady, non-moving anode with constant conductivities, no "
+          "interface conductance and no convective faces; other cases use "
+          "AMG and the log says why.");
         prm.declare_entry("Maximum power tolerance",
                           "1e-5",
                           Patterns::Double(0, 1),
@@ -199,7 +211,9 @@ namespace xray
         newton_tolerance      = prm.get_double("Newton tolerance");
         max_newton_iterations = prm.get_integer("Maximum Newton iterations");
         reuse_preconditioner  = prm.get_bool("Reuse preconditioner");
-        power_tolerance       = prm.get_double("Maximum power tolerance");
+        matrix_free_multigrid =
+          prm.get("Preconditioner") == "matrix-free multigrid";
+        power_tolerance = prm.get_double("Maximum power tolerance");
       }
       prm.leave_subsection();
     }

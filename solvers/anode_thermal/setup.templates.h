@@ -213,6 +213,45 @@ namespace xray
       find_resistive_interfaces();
       make_constraints();
 
+      // The preconditioner refers to the matrix it was built from, the
+      // multigrid to the mesh: they go before those do.
+      preconditioner.reset();
+      multigrid.reset();
+      assembled_matrix_key.clear();
+      system_rhs.reinit(locally_owned_dofs, mpi_communicator);
+      present_solution.reinit(locally_owned_dofs, mpi_communicator);
+      temperature.reinit(locally_owned_dofs,
+                         locally_relevant_dofs,
+                         mpi_communicator);
+      if (uses_matrix_free())
+        system_matrix.clear();
+      else
+        make_system_matrix();
+      if (parameters.matrix_free_multigrid && !matrix_free_fallback_logged &&
+          !uses_matrix_free())
+        {
+          log() << "Solver/Preconditioner = matrix-free multigrid does not "
+                   "apply ("
+                << matrix_free_obstacle() << "): using AMG" << std::endl;
+          matrix_free_fallback_logged = true;
+        }
+      solution_on_this_mesh = false;
+      if (solution_transfer)
+        {
+          solution_transfer->interpolate(present_solution);
+          solution_transfer.reset();
+          solution_on_this_mesh = true;
+        }
+      assemble_heat_source();
+    }
+
+
+    // The Newton matrix's sparsity (the cells' couplings, and the couplings
+    // across resistive interfaces) and the matrix on it.
+    template <int dim, typename LA>
+    void
+    AnodeThermal<dim, LA>::make_system_matrix()
+    {
       DynamicSparsityPattern dsp(locally_relevant_dofs);
       DoFTools::make_sparsity_pattern(dof_handler,
                                       dsp,
@@ -236,27 +275,10 @@ namespace xray
                                                  locally_owned_dofs,
                                                  mpi_communicator,
                                                  locally_relevant_dofs);
-      // The preconditioner refers to the matrix it was built from: it goes
-      // before that matrix does.
-      preconditioner.reset();
-      assembled_matrix_key.clear();
       system_matrix.reinit(locally_owned_dofs,
                            locally_owned_dofs,
                            dsp,
                            mpi_communicator);
-      system_rhs.reinit(locally_owned_dofs, mpi_communicator);
-      present_solution.reinit(locally_owned_dofs, mpi_communicator);
-      temperature.reinit(locally_owned_dofs,
-                         locally_relevant_dofs,
-                         mpi_communicator);
-      solution_on_this_mesh = false;
-      if (solution_transfer)
-        {
-          solution_transfer->interpolate(present_solution);
-          solution_transfer.reset();
-          solution_on_this_mesh = true;
-        }
-      assemble_heat_source();
     }
 
 

@@ -95,7 +95,26 @@ namespace xray
                                               parameters.linear_tolerance) *
                                        system_rhs.l2_norm(),
                                      absolute_floor));
-      bool          fresh = !preconditioner_suits_matrix();
+      if (uses_matrix_free())
+        {
+          try
+            {
+              solve_matrix_free(control, update);
+            }
+          catch (const SolverControl::NoConvergence &failure)
+            {
+              throw SolverError(
+                "CG with matrix-free multigrid did not converge in " +
+                std::to_string(failure.last_step) + " iterations (residual " +
+                Utilities::to_string(failure.last_residual) + ", target " +
+                Utilities::to_string(control.tolerance()) +
+                "; see Solver/Maximum linear iterations)");
+            }
+          update_constraints.distribute(update);
+          total_linear_iterations += control.last_step();
+          return control.last_step();
+        }
+      bool fresh = !preconditioner_suits_matrix();
       if (fresh)
         build_preconditioner(symmetric);
       try

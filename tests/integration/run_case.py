@@ -1679,6 +1679,55 @@ def symmetry_linear_scan_half(d):
         check_close(f"linear scan 2 m/s: half vs full, {key}", half[key], full[key], rtol)
 
 
+# Solver/Preconditioner = matrix-free multigrid solves the same linear
+# system as the assembled matrix (same elements, mapping and quadrature),
+# only by another CG preconditioner: the answers agree to the solvers'
+# tolerance (CG to 1e-10 of the load).
+MATRIX_FREE = ["Solver/Preconditioner=matrix-free multigrid"]
+
+
+def matrix_free_agreement(d, prm, sets, label, keys, np=1):
+    amg = expect_success(d.run(prm, sets + ["Output/Write fields=false"], np=np),
+                         fields=False)
+    mf = expect_success(d.run(prm, sets + MATRIX_FREE, np=np))
+    check(amg["preconditioner"] == "AMG",
+          f"{label}: the default run reports {amg['preconditioner']}")
+    check(mf["preconditioner"] == "matrix-free multigrid",
+          f"{label}: the matrix-free run reports {mf['preconditioner']}")
+    measured(f"{label}: CG iterations AMG / matrix-free",
+             f"{amg['linear_iterations']} / {mf['linear_iterations']}")
+    for key, rtol in keys.items():
+        check_close(f"{label}: matrix-free vs AMG, {key}", mf[key], amg[key], rtol)
+
+
+@case(processors=2)
+def matrix_free_multigrid_vs_amg(d):
+    """The matrix-free operator with geometric multigrid against the
+    assembled matrix with AMG: a 3D layered anode (Q2, hanging nodes after
+    one adaptive cycle, 2 ranks) and the axisymmetric model (weight 2 pi r)
+    at its maximum power."""
+    matrix_free_agreement(
+        d, "cylinder-constant-k.prm",
+        ["Model=3d", "Mesh/Adaptive refinement cycles=1", "Geometry/Symmetry=quarter"],
+        "3d layered, quarter, 2 ranks",
+        {"peak_temperature_K": 1e-9, "heat_removed_W": 1e-8}, np=2)
+    matrix_free_agreement(
+        d, "cylinder-constant-k.prm", ["Task=maximum power"], "axisymmetric, maximum power",
+        {"max_permissible_power_W": 1e-8, "peak_temperature_K": 1e-9})
+
+
+@case()
+def matrix_free_multigrid_falls_back(d):
+    """Where the matrix-free operator does not hold the Newton matrix (here
+    k(T)), the run uses AMG, says why once, and reports it."""
+    run = d.run("cu-on-diamond.prm", MATRIX_FREE + ["Mesh/Adaptive refinement cycles=1"])
+    s = expect_success(run)
+    check(s["preconditioner"] == "AMG", f"k(T) run reports {s['preconditioner']}")
+    said = [line for line in log_lines(run) if "does not apply" in line]
+    check(len(said) == 1 and "k depends on T" in said[0] and "using AMG" in said[0],
+          f"the fallback is said {len(said)} times: {said}")
+
+
 @case()
 def input_symmetry_refused(d):
     """Geometry/Symmetry where the mirror planes are no symmetry planes of

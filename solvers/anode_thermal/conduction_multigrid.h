@@ -1,0 +1,94 @@
+// The steady conduction operator of an anode with constant conductivities,
+// applied matrix-free, and its conjugate-gradient solve preconditioned by a
+// geometric multigrid (doc/anode-thermal.md, "Linear solver"):
+//   A_ij = sum_cells int_cell k_layer grad phi_j . grad phi_i w dx,
+// w = 2 pi r (axisymmetric) or the symmetry factor (3D), the same integral
+// the matrix-based assembly computes (same elements, mapping and
+// quadrature), so both solve one linear system.
+//
+// The multigrid levels are the mesh coarsened globally down to the coarse
+// mesh (linear elements), and on the finest mesh the element's own degree
+// over linear elements (deal.II's global-coarsening transfer, as in
+// step-75); Chebyshev smoothing with the inverse diagonal on each level
+// (step-37); on the coarse mesh one V-cycle of algebraic multigrid.
+//
+// The implementation (pimpl) keeps deal.II's matrix-free headers in one
+// translation unit.
+#ifndef XRAY_ANODE_THERMAL_CONDUCTION_MULTIGRID_H
+#define XRAY_ANODE_THERMAL_CONDUCTION_MULTIGRID_H
+
+#include <deal.II/base/point.h>
+#include <deal.II/base/types.h>
+#include <deal.II/dofs/dof_handler.h>
+#include <deal.II/fe/mapping.h>
+#include <deal.II/grid/tria.h>
+#include <deal.II/lac/la_parallel_vector.h>
+#include <deal.II/lac/solver_control.h>
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+namespace xray
+{
+  namespace anode_thermal
+  {
+    using namespace dealii;
+
+    template <int dim>
+    class ConductionMultigrid
+    {
+    public:
+      using VectorType = LinearAlgebra::distributed::Vector<double>;
+
+      /// What defines the operator besides the mesh.
+      struct Problem
+      {
+        /// Degree of the Lagrange elements of the finest level.
+        unsigned int degree = 2;
+        /// Points per direction of the finest level's Gauss quadrature (the
+        /// assembly's); coarser levels use their degree + 1.
+        unsigned int quadrature_points = 4;
+        /// k of each material id, W/(m K).
+        std::vector<double> conductivity;
+        /// Faces held at T0: the Newton update vanishes there.
+        std::vector<types::boundary_id> fixed_faces;
+        /// The integrals' weight w at a point.
+        std::function<double(const Point<dim> &)> weight;
+        /// Whether w is the same everywhere (3D): then one coefficient per
+        /// cell is stored instead of one per quadrature point.
+        bool weight_is_constant = true;
+      };
+
+      /// Levels from TRIANGULATION (coarsened copies of it; it is not
+      /// changed) with MAPPING on every level.
+      ConductionMultigrid(const Triangulation<dim> &triangulation,
+                          const Mapping<dim>       &mapping,
+                          const Problem            &problem);
+      ~ConductionMultigrid();
+
+      /// The finest level's unknowns (FE_Q of Problem::degree).
+      const DoFHandler<dim> &
+      dof_handler() const;
+      void
+      initialize_dof_vector(VectorType &vector) const;
+      /// A x = b by CG from x under CONTROL; throws
+      /// SolverControl::NoConvergence. B must vanish on the held faces'
+      /// unknowns and on hanging nodes; x's hanging-node entries are left
+      /// unresolved (the caller distributes its constraints).
+      void
+      solve(SolverControl &control, VectorType &x, const VectorType &b) const;
+
+      unsigned int
+      n_levels() const;
+      types::global_dof_index
+      n_coarse_dofs() const;
+
+    private:
+      struct Implementation;
+      std::unique_ptr<Implementation> implementation;
+    };
+  } // namespace anode_thermal
+} // namespace xray
+
+#endif
