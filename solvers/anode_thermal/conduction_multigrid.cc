@@ -36,13 +36,12 @@ namespace xray
 
       // The conduction operator on one level: cell integrals of
       // c grad u . grad v with c = k_layer w, tabulated per cell batch
-      // (constant w) or per quadrature point.
+      // (constant w) or per quadrature point. The cell kernel is
+      // CellKernel's, compiled for its degree and quadrature.
       template <int dim>
       class LevelOperator : public MatrixFreeOperators::Base<dim, VectorType>
       {
       public:
-        using Integrator = FEEvaluation<dim, -1, 0, 1, double>;
-
         void
         setup(const Mapping<dim>              &mapping,
               const DoFHandler<dim>           &dof_handler,
@@ -50,30 +49,25 @@ namespace xray
               const unsigned int               quadrature_points,
               const typename ConductionMultigrid<dim>::Problem &problem);
 
-        void
-        compute_diagonal() override;
-
         /// The assembled matrix (for the coarse level's AMG).
-        const TrilinosWrappers::SparseMatrix &
-        assembled_matrix();
+        virtual const TrilinosWrappers::SparseMatrix &
+        assembled_matrix() = 0;
 
-        void
-        integrate_cell(Integrator &phi) const;
+      protected:
+        VectorizedArray<double>
+        c(const unsigned int batch, const unsigned int q) const
+        {
+          return per_point ? coefficient[batch * n_q_points + q] :
+                             coefficient[batch];
+        }
+
+        const AffineConstraints<double> *constraints = nullptr;
+        TrilinosWrappers::SparseMatrix   matrix;
 
       private:
-        void
-        apply_add(VectorType &dst, const VectorType &src) const override;
-        void
-        apply_cells(const MatrixFree<dim, double>               &data,
-                    VectorType                                  &dst,
-                    const VectorType                            &src,
-                    const std::pair<unsigned int, unsigned int> &cells) const;
-
-        const AffineConstraints<double>       *constraints = nullptr;
         AlignedVector<VectorizedArray<double>> coefficient;
         bool                                   per_point  = false;
         unsigned int                           n_q_points = 0;
-        TrilinosWrappers::SparseMatrix         matrix;
       };
 
 
@@ -101,7 +95,7 @@ namespace xray
         this->initialize(matrix_free);
 
         // c = k_layer w per batch, or per quadrature point when w varies.
-        Integrator phi(*matrix_free);
+        FEEvaluation<dim, -1, 0, 1, double> phi(*matrix_free);
         per_point                    = !problem.weight_is_constant;
         n_q_points                   = phi.n_q_points;
         const unsigned int n_batches = matrix_free->n_cell_batches();
@@ -139,55 +133,59 @@ namespace xray
       }
 
 
-      // The flux c grad u at every point, tested with grad v.
-      template <int dim>
-      void
-      LevelOperator<dim>::integrate_cell(Integrator &phi) const
+      // The cell kernel of degree DEGREE on N_Q Gauss points per direction
+      // (-1 and 0: both chosen at run time, slower).
+      template <int dim, int degree, int n_q>
+      class CellKernel : public LevelOperator<dim>
       {
-        phi.evaluate(EvaluationFlags::gradients);
-        const unsigned int batch = phi.get_current_cell_index();
-        for (const unsigned int q : phi.quadrature_point_indices())
-          phi.submit_gradient((per_point ? coefficient[batch * n_q_points + q] :
-                                           coefficient[batch]) *
-                                phi.get_gradient(q),
-                              q);
-        phi.integrate(EvaluationFlags::gradients);
-      }
+      public:
+        using Integrator = FEEvaluation<dim, degree, n_q, 1, double>;
 
+        void
+        compute_diagonal() override;
+        const TrilinosWrappers::SparseMatrix &
+        assembled_matrix() override;
 
-      template <int dim>
-      void
-      LevelOperator<dim>::apply_cells(
-        const MatrixFree<dim, double>               &data,
-        VectorType                                  &dst,
-        const VectorType                            &src,
-        const std::pair<unsigned int, unsigned int> &cells) const
-      {
-        Integrator phi(data);
-        for (unsigned int batch = cells.first; batch < cells.second; ++batch)
-          {
-            phi.reinit(batch);
-            phi.read_dof_values(src);
-            integrate_cell(phi);
-            phi.distribute_local_to_global(dst);
-          }
-      }
+        // The flux c grad u at every point, tested with grad v.
+        void
+        integrate_cell(Integrator &phi) const
+        {
+          phi.evaluate(EvaluationFlags::gradients);
+          const unsigned int batch = phi.get_current_cell_index();
+          for (const unsigned int q : phi.quadrature_point_indices())
+            phi.submit_gradient(this->c(batch, q) * phi.get_gradient(q), q);
+          phi.integrate(EvaluationFlags::gradients);
+        }
 
-
-      template <int dim>
-      void
-      LevelOperator<dim>::apply_add(VectorType       &dst,
-                                    const VectorType &src) const
-      {
-        this->data->cell_loop(&LevelOperator::apply_cells, this, dst, src);
-      }
+      private:
+        void
+        apply_add(VectorType &dst, const VectorType &src) const override
+        {
+          this->data->cell_loop(&CellKernel::apply_cells, this, dst, src);
+        }
+        void
+        apply_cells(const MatrixFree<dim, double>               &data,
+                    VectorType                                  &dst,
+                    const VectorType                            &src,
+                    const std::pair<unsigned int, unsigned int> &cells) const
+        {
+          Integrator phi(data);
+          for (unsigned int batch = cells.first; batch < cells.second; ++batch)
+            {
+              phi.reinit(batch);
+              phi.read_dof_values(src);
+              integrate_cell(phi);
+              phi.distribute_local_to_global(dst);
+            }
+        }
+      };
 
 
       // The inverse of the operator's diagonal, one on the held unknowns
       // (the Chebyshev smoother's preconditioner).
-      template <int dim>
+      template <int dim, int degree, int n_q>
       void
-      LevelOperator<dim>::compute_diagonal()
+      CellKernel<dim, degree, n_q>::compute_diagonal()
       {
         this->inverse_diagonal_entries =
           std::make_shared<DiagonalMatrix<VectorType>>();
@@ -195,7 +193,7 @@ namespace xray
         this->data->initialize_dof_vector(diagonal);
         MatrixFreeTools::compute_diagonal(*this->data,
                                           diagonal,
-                                          &LevelOperator::integrate_cell,
+                                          &CellKernel::integrate_cell,
                                           this);
         this->set_constrained_entries_to_one(diagonal);
         for (unsigned int i = 0; i < diagonal.locally_owned_size(); ++i)
@@ -206,23 +204,43 @@ namespace xray
       }
 
 
-      template <int dim>
+      template <int dim, int degree, int n_q>
       const TrilinosWrappers::SparseMatrix &
-      LevelOperator<dim>::assembled_matrix()
+      CellKernel<dim, degree, n_q>::assembled_matrix()
       {
         const DoFHandler<dim> &dof_handler = this->data->get_dof_handler();
         TrilinosWrappers::SparsityPattern pattern(
           dof_handler.locally_owned_dofs(),
           dof_handler.get_triangulation().get_communicator());
-        DoFTools::make_sparsity_pattern(dof_handler, pattern, *constraints);
+        DoFTools::make_sparsity_pattern(dof_handler,
+                                        pattern,
+                                        *this->constraints);
         pattern.compress();
-        matrix.reinit(pattern);
+        this->matrix.reinit(pattern);
         MatrixFreeTools::compute_matrix(*this->data,
-                                        *constraints,
-                                        matrix,
-                                        &LevelOperator::integrate_cell,
+                                        *this->constraints,
+                                        this->matrix,
+                                        &CellKernel::integrate_cell,
                                         this);
-        return matrix;
+        return this->matrix;
+      }
+
+
+      // A level operator with the kernel compiled for DEGREE and N_Q where
+      // one is (linear and quadratic elements), else the run-time one.
+      template <int dim>
+      std::unique_ptr<LevelOperator<dim>>
+      make_level_operator(const unsigned int degree, const unsigned int n_q)
+      {
+        if (degree == 1 && n_q == 2)
+          return std::make_unique<CellKernel<dim, 1, 2>>();
+        if (degree == 1 && n_q == 3)
+          return std::make_unique<CellKernel<dim, 1, 3>>();
+        if (degree == 2 && n_q == 3)
+          return std::make_unique<CellKernel<dim, 2, 3>>();
+        if (degree == 2 && n_q == 4)
+          return std::make_unique<CellKernel<dim, 2, 4>>();
+        return std::make_unique<CellKernel<dim, -1, 0>>();
       }
 
 
@@ -270,10 +288,15 @@ namespace xray
       std::unique_ptr<FE_Q<dim>>                             finest_fe;
       MGLevelObject<DoFHandler<dim>>                         dof_handlers;
       MGLevelObject<AffineConstraints<double>>               constraints;
-      MGLevelObject<LevelOperator<dim>>                      operators;
-      MGLevelObject<MGTwoLevelTransfer<dim, VectorType>>     transfers;
-      std::unique_ptr<Transfer>                              transfer;
-      std::unique_ptr<mg::Matrix<VectorType>>                level_matrices;
+      /// Levels: degree + 1 Gauss points per direction (exact for the
+      /// stiffness of undistorted cells; the multigrid need only be close).
+      MGLevelObject<std::unique_ptr<LevelOperator<dim>>> operators;
+      /// The operator CG solves with: the finest level's element on the
+      /// assembly's quadrature.
+      std::unique_ptr<LevelOperator<dim>>                system_operator;
+      MGLevelObject<MGTwoLevelTransfer<dim, VectorType>> transfers;
+      std::unique_ptr<Transfer>                          transfer;
+      std::unique_ptr<mg::Matrix<VectorType>>            level_matrices;
       MGSmootherPrecondition<LevelOperator<dim>, Smoother, VectorType> smoother;
       CoarseAMG                                                        coarse;
       std::unique_ptr<Multigrid<VectorType>>                     multigrid;
@@ -325,10 +348,18 @@ namespace xray
                                                    held,
                                                    constraints);
           constraints.close();
-          const unsigned int points =
-            level == top ? problem.quadrature_points : dofs.get_fe().degree + 1;
-          m.operators[level].setup(mapping, dofs, constraints, points, problem);
-          m.operators[level].compute_diagonal();
+          const unsigned int degree = dofs.get_fe().degree;
+          m.operators[level] = make_level_operator<dim>(degree, degree + 1);
+          m.operators[level]->setup(
+            mapping, dofs, constraints, degree + 1, problem);
+          m.operators[level]->compute_diagonal();
+          if (level == top)
+            {
+              m.system_operator =
+                make_level_operator<dim>(degree, problem.quadrature_points);
+              m.system_operator->setup(
+                mapping, dofs, constraints, problem.quadrature_points, problem);
+            }
         }
       for (unsigned int level = 0; level < top; ++level)
         m.transfers[level + 1].reinit(m.dof_handlers[level + 1],
@@ -337,7 +368,7 @@ namespace xray
                                       m.constraints[level]);
       m.transfer = std::make_unique<typename Implementation::Transfer>(
         m.transfers, [&m](const unsigned int level, VectorType &vector) {
-          m.operators[level].initialize_dof_vector(vector);
+          m.operators[level]->initialize_dof_vector(vector);
         });
 
       // Chebyshev of degree 5 over [lambda_max / 20, 1.2 lambda_max] of the
@@ -347,13 +378,13 @@ namespace xray
       for (unsigned int level = 0; level <= top; ++level)
         {
           smoother_data[level].preconditioner =
-            m.operators[level].get_matrix_diagonal_inverse();
+            m.operators[level]->get_matrix_diagonal_inverse();
           smoother_data[level].smoothing_range     = 20.;
           smoother_data[level].degree              = 5;
           smoother_data[level].eig_cg_n_iterations = 12;
         }
       m.smoother.initialize(m.operators, smoother_data);
-      m.coarse.initialize(m.operators[0].assembled_matrix());
+      m.coarse.initialize(m.operators[0]->assembled_matrix());
       m.level_matrices = std::make_unique<mg::Matrix<VectorType>>(m.operators);
       m.multigrid      = std::make_unique<Multigrid<VectorType>>(
         *m.level_matrices, m.coarse, *m.transfer, m.smoother, m.smoother);
@@ -380,8 +411,7 @@ namespace xray
     void
     ConductionMultigrid<dim>::initialize_dof_vector(VectorType &vector) const
     {
-      implementation->operators[implementation->operators.max_level()]
-        .initialize_dof_vector(vector);
+      implementation->system_operator->initialize_dof_vector(vector);
     }
 
 
@@ -392,7 +422,7 @@ namespace xray
                                     const VectorType &b) const
     {
       SolverCG<VectorType> cg(control);
-      cg.solve(implementation->operators[implementation->operators.max_level()],
+      cg.solve(*implementation->system_operator,
                x,
                b,
                *implementation->preconditioner);

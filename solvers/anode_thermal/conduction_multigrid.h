@@ -9,8 +9,9 @@
 // The multigrid levels are the mesh coarsened globally down to the coarse
 // mesh (linear elements), and on the finest mesh the element's own degree
 // over linear elements (deal.II's global-coarsening transfer, as in
-// step-75); Chebyshev smoothing with the inverse diagonal on each level
-// (step-37); on the coarse mesh one V-cycle of algebraic multigrid.
+// step-75), on Gauss points of degree + 1; Chebyshev smoothing with the
+// inverse diagonal on each level (step-37); on the coarse mesh one V-cycle
+// of algebraic multigrid.
 //
 // The implementation (pimpl) keeps deal.II's matrix-free headers in one
 // translation unit.
@@ -46,8 +47,9 @@ namespace xray
       {
         /// Degree of the Lagrange elements of the finest level.
         unsigned int degree = 2;
-        /// Points per direction of the finest level's Gauss quadrature (the
-        /// assembly's); coarser levels use their degree + 1.
+        /// Points per direction of the Gauss quadrature of the operator CG
+        /// solves with (the assembly's); the multigrid levels use their
+        /// degree + 1.
         unsigned int quadrature_points = 4;
         /// k of each material id, W/(m K).
         std::vector<double> conductivity;
