@@ -111,7 +111,7 @@ namespace xray
       for (const unsigned int index : multigrid_local_index)
         if (index == numbers::invalid_unsigned_int)
           throw std::logic_error("an owned unknown has no multigrid twin");
-      log() << "Linear solver: CG with matrix-free geometric multigrid, "
+      log() << "   Linear solver: CG with matrix-free geometric multigrid, "
             << multigrid->n_levels() << " levels, "
             << multigrid->n_coarse_dofs()
             << " unknowns on the coarse mesh (algebraic multigrid there)"
