@@ -332,12 +332,11 @@ namespace xray
         held[face] = &zero;
       for (unsigned int level = 0; level <= top; ++level)
         {
-          const bool  finest_degree = p_level && level == top;
           const auto &mesh = *m.triangulations[std::min(level, n_h_levels - 1)];
           DoFHandler<dim> &dofs = m.dof_handlers[level];
           dofs.reinit(mesh);
           dofs.distribute_dofs(
-            finest_degree || (!p_level && level == top) ?
+            level == top ?
               static_cast<const FiniteElement<dim> &>(*m.finest_fe) :
               m.linear);
           AffineConstraints<double> &constraints = m.constraints[level];
