@@ -11,9 +11,15 @@
    power sweep and a constant-k depth-dose sweep over the tube voltage (same
    matrix at every point); the sweeps also against independent runs. Wall time, AMG set-ups, linear iterations, and
    the answers of the two settings side by side.
+4. Solver/Preconditioner = matrix-free multigrid against AMG on the 3D
+   Cu-on-diamond case of 2 (constant k, --mf-cycles adaptive cycles, 2
+   ranks), the two alternating, medians of --mf-repeats: whole process,
+   solve (set-up included), set-up, assembly, CG iterations, and how closely
+   the peak temperatures agree.
 
 Usage: performance_benchmark.py SOLVER [--mpiexec MPIEXEC] [--cycles N]
        [--repeats N] [--reuse-repeats N] [--only-reuse] [--reuse-case N]
+       [--mf-cycles N] [--mf-repeats N] [--only-matrix-free]
 """
 import argparse
 import json
@@ -23,6 +29,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "eq2"))
@@ -141,6 +148,42 @@ def preconditioner_reuse(args):
                   f"{key} agree to {difference:.1e} (relative)")
 
 
+def matrix_free_against_amg(args):
+    print(f"\n4. Matrix-free multigrid against AMG, 3D Cu on diamond, constant "
+          f"k, {args.mf_cycles} adaptive cycles, 2 ranks, alternating, "
+          f"median of {args.mf_repeats}")
+    command = [args.mpiexec, "-np", "2", args.solver,
+               os.path.join(HERE, "cu-on-diamond-constant-k.prm")]
+    settings = [f"Mesh/Adaptive refinement cycles={args.mf_cycles}",
+                "Output/Write fields=false"]
+    runs = {"AMG": [], "matrix-free multigrid": []}
+    for _ in range(args.mf_repeats):
+        for name in runs:
+            start = time.perf_counter()
+            summary, _ = run(command, settings + [f"Solver/Preconditioner={name}"])
+            runs[name].append((time.perf_counter() - start, summary))
+    medians = {}
+    for name, results in runs.items():
+        summary = results[-1][1]
+        if summary["preconditioner"] != name:
+            sys.exit(f"the {name} run reports {summary['preconditioner']}")
+
+        def phases(key):
+            return statistics.median(s["phase_wall_time_s"].get(key, 0)
+                                     for _, s in results)
+        medians[name] = statistics.median(t for t, _ in results)
+        print(f"   {name:22s}: process {medians[name]:6.2f} s, solve "
+              f"{phases('solve'):6.2f} s (set-up {phases('preconditioner'):5.2f} s), "
+              f"assembly {phases('assembly'):5.2f} s, setup {phases('setup'):5.2f} s, "
+              f"{summary['total_linear_iterations']} CG iterations, "
+              f"{summary['n_dofs']} unknowns")
+    amg = runs["AMG"][-1][1]["peak_temperature_K"]
+    mf = runs["matrix-free multigrid"][-1][1]["peak_temperature_K"]
+    print(f"   ratio matrix-free / AMG (process) "
+          f"{medians['matrix-free multigrid'] / medians['AMG']:.2f}; peaks "
+          f"{mf:.10f} and {amg:.10f} K, relative difference {mf / amg - 1:.1e}")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("solver")
@@ -152,9 +195,16 @@ def main():
                         help="section 3 only")
     parser.add_argument("--reuse-case", type=int, action="append",
                         help="section 3: only this case (1, 2, 3; repeatable)")
+    parser.add_argument("--mf-cycles", type=int, default=2)
+    parser.add_argument("--mf-repeats", type=int, default=3)
+    parser.add_argument("--only-matrix-free", action="store_true",
+                        help="section 4 only")
     args = parser.parse_args()
     if args.only_reuse:
         preconditioner_reuse(args)
+        return
+    if args.only_matrix_free:
+        matrix_free_against_amg(args)
         return
 
     print("1. Axisymmetric maximum permissible power (Eq. (2) cases), "
@@ -195,6 +245,7 @@ def main():
             f"{k} {v:.1f} s" for k, v in sorted(phases.items())))
 
     preconditioner_reuse(args)
+    matrix_free_against_amg(args)
 
 
 if __name__ == "__main__":
