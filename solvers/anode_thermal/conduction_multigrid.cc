@@ -226,21 +226,32 @@ namespace xray
       }
 
 
-      // A level operator with the kernel compiled for DEGREE and N_Q where
-      // one is (linear and quadratic elements), else the run-time one.
+      // The operator of DOF_HANDLER's element on N_Q Gauss points per
+      // direction, set up, with the kernel compiled for that degree and N_Q
+      // where one is (linear and quadratic elements), else the run-time one.
       template <int dim>
       std::unique_ptr<LevelOperator<dim>>
-      make_level_operator(const unsigned int degree, const unsigned int n_q)
+      make_level_operator(
+        const Mapping<dim>                               &mapping,
+        const DoFHandler<dim>                            &dof_handler,
+        const AffineConstraints<double>                  &constraints,
+        const unsigned int                                n_q,
+        const typename ConductionMultigrid<dim>::Problem &problem)
       {
+        const unsigned int degree = dof_handler.get_fe().degree;
+        std::unique_ptr<LevelOperator<dim>> level;
         if (degree == 1 && n_q == 2)
-          return std::make_unique<CellKernel<dim, 1, 2>>();
-        if (degree == 1 && n_q == 3)
-          return std::make_unique<CellKernel<dim, 1, 3>>();
-        if (degree == 2 && n_q == 3)
-          return std::make_unique<CellKernel<dim, 2, 3>>();
-        if (degree == 2 && n_q == 4)
-          return std::make_unique<CellKernel<dim, 2, 4>>();
-        return std::make_unique<CellKernel<dim, -1, 0>>();
+          level = std::make_unique<CellKernel<dim, 1, 2>>();
+        else if (degree == 1 && n_q == 3)
+          level = std::make_unique<CellKernel<dim, 1, 3>>();
+        else if (degree == 2 && n_q == 3)
+          level = std::make_unique<CellKernel<dim, 2, 3>>();
+        else if (degree == 2 && n_q == 4)
+          level = std::make_unique<CellKernel<dim, 2, 4>>();
+        else
+          level = std::make_unique<CellKernel<dim, -1, 0>>();
+        level->setup(mapping, dof_handler, constraints, n_q, problem);
+        return level;
       }
 
 
@@ -347,18 +358,12 @@ namespace xray
                                                    held,
                                                    constraints);
           constraints.close();
-          const unsigned int degree = dofs.get_fe().degree;
-          m.operators[level] = make_level_operator<dim>(degree, degree + 1);
-          m.operators[level]->setup(
-            mapping, dofs, constraints, degree + 1, problem);
+          m.operators[level] = make_level_operator(
+            mapping, dofs, constraints, dofs.get_fe().degree + 1, problem);
           m.operators[level]->compute_diagonal();
           if (level == top)
-            {
-              m.system_operator =
-                make_level_operator<dim>(degree, problem.quadrature_points);
-              m.system_operator->setup(
-                mapping, dofs, constraints, problem.quadrature_points, problem);
-            }
+            m.system_operator = make_level_operator(
+              mapping, dofs, constraints, problem.quadrature_points, problem);
         }
       for (unsigned int level = 0; level < top; ++level)
         m.transfers[level + 1].reinit(m.dof_handlers[level + 1],

@@ -73,7 +73,9 @@ namespace xray
     // CG when the matrix is symmetric (constant k), GMRES for the Newton
     // matrix of k(T); algebraic multigrid in both, built anew only when the
     // one at hand does not suit the matrix. A lagged AMG that fails is
-    // replaced by a fresh one and the solve repeated. The residual is
+    // replaced by a fresh one and the solve repeated. Where the matrix-free
+    // multigrid applies (uses_matrix_free()), CG with it instead, with no
+    // matrix and no AMG (solve_matrix_free()). The residual is
     // reduced by RELATIVE_TOLERANCE (at least the linear tolerance), but not
     // below ABSOLUTE_FLOOR.
     template <int dim, typename LA>
@@ -95,57 +97,44 @@ namespace xray
                                               parameters.linear_tolerance) *
                                        system_rhs.l2_norm(),
                                      absolute_floor));
-      if (uses_matrix_free())
-        {
-          try
-            {
-              solve_matrix_free(control, update);
-            }
-          catch (const SolverControl::NoConvergence &failure)
-            {
-              throw SolverError(
-                "CG with matrix-free multigrid did not converge in " +
-                std::to_string(failure.last_step) + " iterations (residual " +
-                Utilities::to_string(failure.last_residual) + ", target " +
-                Utilities::to_string(control.tolerance()) +
-                "; see Solver/Maximum linear iterations)");
-            }
-          update_constraints.distribute(update);
-          total_linear_iterations += control.last_step();
-          return control.last_step();
-        }
-      bool fresh = !preconditioner_suits_matrix();
+      const bool    matrix_free = uses_matrix_free();
+      bool          fresh = !matrix_free && !preconditioner_suits_matrix();
       if (fresh)
         build_preconditioner(symmetric);
       try
         {
-          try
-            {
-              run_krylov_solver(control, symmetric, update);
-            }
-          catch (const SolverControl::NoConvergence &failure)
-            {
-              if (fresh)
-                throw;
-              total_linear_iterations += failure.last_step;
-              update = 0;
-              build_preconditioner(symmetric);
-              fresh = true;
-              run_krylov_solver(control, symmetric, update);
-            }
+          if (matrix_free)
+            solve_matrix_free(control, update);
+          else
+            try
+              {
+                run_krylov_solver(control, symmetric, update);
+              }
+            catch (const SolverControl::NoConvergence &failure)
+              {
+                if (fresh)
+                  throw;
+                total_linear_iterations += failure.last_step;
+                update = 0;
+                build_preconditioner(symmetric);
+                fresh = true;
+                run_krylov_solver(control, symmetric, update);
+              }
         }
       catch (const SolverControl::NoConvergence &failure)
         {
           throw SolverError(
-            std::string(symmetric ? "CG" : "GMRES") +
-            " with AMG did not converge in " +
-            std::to_string(failure.last_step) + " iterations (residual " +
+            std::string(symmetric ? "CG" : "GMRES") + " with " +
+            (matrix_free ? "matrix-free multigrid" : "AMG") +
+            " did not converge in " + std::to_string(failure.last_step) +
+            " iterations (residual " +
             Utilities::to_string(failure.last_residual) + ", target " +
             Utilities::to_string(control.tolerance()) +
             "; see Solver/Maximum linear iterations)");
         }
       const unsigned int iterations = control.last_step();
-      track_preconditioner_rate(control);
+      if (!matrix_free)
+        track_preconditioner_rate(control);
       update_constraints.distribute(update);
       total_linear_iterations += iterations;
       return iterations;
