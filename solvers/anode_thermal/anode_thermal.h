@@ -260,13 +260,18 @@ namespace xray
       void
       assemble_interfaces(const Vector &temperature, bool with_matrix);
       void
-      add_interface_terms(const InterfaceFace         &piece,
-                          const FEFaceValuesBase<dim> &upper,
-                          const FEFaceValuesBase<dim> &lower,
-                          const Vector                &temperature,
-                          bool                         with_matrix,
-                          FullMatrix<double>          &cell_matrix,
-                          dealii::Vector<double>      &cell_rhs) const;
+      add_interface_terms(const InterfaceFace     &piece,
+                          const FEValuesBase<dim> &upper,
+                          const FEValuesBase<dim> &lower,
+                          const FEValuesBase<dim> &finer,
+                          const Vector            &temperature,
+                          bool                     with_matrix,
+                          FullMatrix<double>      &cell_matrix,
+                          dealii::Vector<double>  &cell_rhs) const;
+      std::unique_ptr<FEValues<dim>>
+      coarser_side_values(
+        const typename DoFHandler<dim>::active_cell_iterator &cell,
+        const FEValuesBase<dim>                              &finer) const;
       void
       add_stored_heat(const PointData        &point,
                       unsigned int            layer,

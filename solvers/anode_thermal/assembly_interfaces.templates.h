@@ -7,89 +7,71 @@
 
 #include "anode_thermal/anode_thermal.h"
 
+#include <deal.II/base/quadrature.h>
+#include <deal.II/fe/fe_values.h>
 #include <deal.II/hp/fe_values.h>
 #include <deal.II/lac/full_matrix.h>
 
+#include <memory>
 #include <vector>
 
 namespace xray
 {
   namespace anode_thermal
   {
-    namespace detail
-    {
-      // The values on one side of a resistive interface piece: on the whole
-      // face FACE of CELL, or on its subface SUBFACE where the other side is
-      // finer (numbers::invalid_unsigned_int for matching faces).
-      template <int dim, typename CellIterator>
-      const FEFaceValuesBase<dim> &
-      interface_side_values(hp::FEFaceValues<dim>    &face_values,
-                            hp::FESubfaceValues<dim> &subface_values,
-                            const CellIterator       &cell,
-                            const unsigned int        face,
-                            const unsigned int        subface)
-      {
-        if (subface == numbers::invalid_unsigned_int)
-          {
-            face_values.reinit(cell, face);
-            return face_values.get_present_fe_values();
-          }
-        subface_values.reinit(cell, face, subface);
-        return subface_values.get_present_fe_values();
-      }
-    } // namespace detail
-
-
     // The resistive interfaces' part of R(T) and J (assemble()): the flux
     // h_b (T_upper - T_lower) across every face piece (add_interface_terms()),
-    // coupling the unknowns of the two sides.
+    // coupling the unknowns of the two sides. A matching piece is one face
+    // seen from both cells. A hanging piece is the finer cell's face, and
+    // the coarser cell is evaluated at the same points in space, mapped back
+    // into it: where cells are curved (at the cylinder's side) the coarser
+    // cell's subface is not exactly the finer cell's face, so its own
+    // subface quadrature would pair points a little apart.
     template <int dim, typename LA>
     void
     AnodeThermal<dim, LA>::assemble_interfaces(const Vector &T,
                                                const bool    with_matrix)
     {
-      const UpdateFlags upper_flags =
+      const UpdateFlags flags =
         update_values | update_quadrature_points | update_JxW_values;
-      const UpdateFlags lower_flags = update_values | update_quadrature_points;
-      hp::FEFaceValues<dim>                upper_face(mapping,
-                                       fe,
-                                       face_quadrature,
-                                       upper_flags);
-      hp::FEFaceValues<dim>                lower_face(mapping,
-                                       fe,
-                                       face_quadrature,
-                                       lower_flags);
-      hp::FESubfaceValues<dim>             upper_subface(mapping,
-                                             fe,
-                                             face_quadrature,
-                                             upper_flags);
-      hp::FESubfaceValues<dim>             lower_subface(mapping,
-                                             fe,
-                                             face_quadrature,
-                                             lower_flags);
-      FullMatrix<double>                   cell_matrix;
-      dealii::Vector<double>               cell_rhs;
+      hp::FEFaceValues<dim>  upper_face(mapping, fe, face_quadrature, flags);
+      hp::FEFaceValues<dim>  lower_face(mapping, fe, face_quadrature, flags);
+      FullMatrix<double>     cell_matrix;
+      dealii::Vector<double> cell_rhs;
       std::vector<types::global_dof_index> dofs, lower_dofs;
       for (const auto &piece : interface_faces)
         {
-          const FEFaceValuesBase<dim> &upper =
-            detail::interface_side_values(upper_face,
-                                          upper_subface,
-                                          piece.upper,
-                                          piece.upper_face,
-                                          piece.upper_subface);
-          const FEFaceValuesBase<dim> &lower =
-            detail::interface_side_values(lower_face,
-                                          lower_subface,
-                                          piece.lower,
-                                          piece.lower_face,
-                                          piece.lower_subface);
+          const bool upper_is_coarser =
+            piece.upper_subface != numbers::invalid_unsigned_int;
+          const bool lower_is_coarser =
+            piece.lower_subface != numbers::invalid_unsigned_int;
+          if (!upper_is_coarser)
+            upper_face.reinit(piece.upper, piece.upper_face);
+          if (!lower_is_coarser)
+            lower_face.reinit(piece.lower, piece.lower_face);
+          const FEValuesBase<dim> &finer =
+            upper_is_coarser ? lower_face.get_present_fe_values() :
+                               upper_face.get_present_fe_values();
+          std::unique_ptr<FEValues<dim>> coarser;
+          if (upper_is_coarser || lower_is_coarser)
+            coarser =
+              coarser_side_values(upper_is_coarser ? piece.upper : piece.lower,
+                                  finer);
+          const FEValuesBase<dim> &upper =
+            upper_is_coarser ?
+              static_cast<const FEValuesBase<dim> &>(*coarser) :
+              upper_face.get_present_fe_values();
+          const FEValuesBase<dim> &lower =
+            lower_is_coarser ?
+              static_cast<const FEValuesBase<dim> &>(*coarser) :
+              lower_face.get_present_fe_values();
+
           const unsigned int n_upper = upper.dofs_per_cell;
           const unsigned int n_lower = lower.dofs_per_cell;
           cell_matrix.reinit(n_upper + n_lower, n_upper + n_lower);
           cell_rhs.reinit(n_upper + n_lower);
           add_interface_terms(
-            piece, upper, lower, T, with_matrix, cell_matrix, cell_rhs);
+            piece, upper, lower, finer, T, with_matrix, cell_matrix, cell_rhs);
           dofs.resize(n_upper);
           lower_dofs.resize(n_lower);
           piece.upper->get_dof_indices(dofs);
@@ -100,20 +82,47 @@ namespace xray
     }
 
 
+    // The shape functions of the coarser CELL of a hanging interface piece
+    // at the quadrature points in space of the finer side's face (FINER),
+    // mapped into CELL's reference cell.
+    template <int dim, typename LA>
+    std::unique_ptr<FEValues<dim>>
+    AnodeThermal<dim, LA>::coarser_side_values(
+      const typename DoFHandler<dim>::active_cell_iterator &cell,
+      const FEValuesBase<dim>                              &finer) const
+    {
+      // (Point by point, by Newton's method: the batched version's
+      // quadratic first guess fails on the thin layer's flat cells.)
+      std::vector<Point<dim>> unit_points;
+      for (const Point<dim> &p : finer.get_quadrature_points())
+        unit_points.push_back(mapping[0].transform_real_to_unit_cell(cell, p));
+      auto values =
+        std::make_unique<FEValues<dim>>(mapping[0],
+                                        fe[cell->active_fe_index()],
+                                        Quadrature<dim>(unit_points),
+                                        update_values |
+                                          update_quadrature_points);
+      values->reinit(cell);
+      return values;
+    }
+
+
     // One resistive interface piece, on the jump basis [phi_i] (+phi on the
-    // upper side's shape functions, -phi on the lower side's):
+    // upper side's shape functions, -phi on the lower side's), integrated
+    // over the finer side's face (FINER; either side of a matching piece):
     //   R_i += int h_b (T_upper - T_lower) [phi_i] w,
     //   J_ij += int h_b [phi_i] [phi_j] w.
     template <int dim, typename LA>
     void
     AnodeThermal<dim, LA>::add_interface_terms(
-      const InterfaceFace         &piece,
-      const FEFaceValuesBase<dim> &upper,
-      const FEFaceValuesBase<dim> &lower,
-      const Vector                &T,
-      const bool                   with_matrix,
-      FullMatrix<double>          &cell_matrix,
-      dealii::Vector<double>      &cell_rhs) const
+      const InterfaceFace     &piece,
+      const FEValuesBase<dim> &upper,
+      const FEValuesBase<dim> &lower,
+      const FEValuesBase<dim> &finer,
+      const Vector            &T,
+      const bool               with_matrix,
+      FullMatrix<double>      &cell_matrix,
+      dealii::Vector<double>  &cell_rhs) const
     {
       const FEValuesExtractors::Scalar upper_field(
         layer_component[piece.upper->material_id()]);
@@ -132,7 +141,7 @@ namespace xray
                         q)) < 1e-8 * piece.upper->diameter(),
                       ExcMessage("interface quadrature points differ"));
           const double w = piece.conductance *
-                           weight(upper.quadrature_point(q)) * upper.JxW(q);
+                           weight(finer.quadrature_point(q)) * finer.JxW(q);
           auto jump = [&](unsigned int i) {
             return i < n_upper ? upper[upper_field].value(i, q) :
                                  -lower[lower_field].value(i - n_upper, q);
