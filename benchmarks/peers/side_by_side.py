@@ -236,7 +236,8 @@ def w2_peer(hmin="0.5", grading="0.5", hmax="0.2", *extra):
 
 def w2(solver, quarter=False):
     mesh = ["Mesh/Adaptive refinement cycles=0", "Mesh/Finite element degree=2",
-            "Mesh/Spot cell size=1.0", "Mesh/Growth factor=2.0"]
+            "Mesh/Spot cell size=1.0", "Mesh/Growth factor=2.0",
+            "Mesh/Line focus stretch=3"]
     def rise_error(peak):
         return (peak - REFERENCES["W2"]) / (REFERENCES["W2"] - W2_T0)
     def our_outcome(out, result):

@@ -18,6 +18,7 @@
 #include "anode_thermal/conduction_multigrid.h"
 #include "anode_thermal/parameters.h"
 #include "common/output.h"
+#include "meshes/line_focus_stretch.h"
 
 #include <deal.II/base/index_set.h>
 #include <deal.II/base/timer.h>
@@ -122,6 +123,10 @@ namespace xray
       make_grid();
       void
       make_coarse_grid();
+      std::shared_ptr<const meshes::LineFocusStretch>
+      make_line_stretch() const;
+      double
+      core_half_length_y() const;
       void
       refine_toward_spot();
       void
@@ -687,6 +692,12 @@ namespace xray
       hp::QCollection<dim>                      quadrature;
       hp::QCollection<dim - 1>                  face_quadrature;
       DoFHandler<dim>                           dof_handler;
+
+      /// The map that stretches the cells along a line focus (3D, Mesh/Line
+      /// focus stretch > 1, a line long enough), or none: the mesh is made
+      /// and refined toward the spot in its chart (make_coarse_grid()).
+      std::shared_ptr<const meshes::LineFocusStretch> line_stretch;
+
       /// The locally owned cells ordered by CellId: assembly loops run over
       /// them (setup_system()).
       std::vector<typename DoFHandler<dim>::active_cell_iterator> owned_cells;

@@ -153,6 +153,9 @@ namespace xray
       unsigned int fe_degree;
       double       growth_factor;
       double       spot_cell_fraction; // target cell size / HWHM at the spot
+      /// 3D line focus: initial cells this many times longer along the
+      /// flat top than across it (1: cubic cells).
+      double       line_focus_stretch = 1;
       unsigned int adaptive_cycles;
       double       refinement_fraction;
 

@@ -70,6 +70,19 @@ namespace xray
                           Patterns::Double(0.01, 4),
                           "Size of the initial cells at the spot, as a "
                           "fraction of the spot HWHM (dimensionless).");
+        prm.declare_entry(
+          "Line focus stretch",
+          "1",
+          Patterns::Double(1, 16),
+          "3D line focus: the initial cells along the middle of the flat "
+          "top are this many times longer along the line than across it "
+          "(dimensionless; 1: cubic cells everywhere). Within 3 spot cells "
+          "of the line's ends the cells stay cubic, and the stretch blends "
+          "smoothly into them (the map is in doc/anode-thermal.md, Mesh). "
+          "A flat top not longer than 2 (s + 4) spot cells (Spot cell size "
+          "x Spot HWHM) keeps cubic cells, and the log says so; other spots "
+          "and the axisymmetric model ignore the entry. Not with "
+          "checkpoints (Time/Checkpoint interval, Time/Restart from).");
         prm.declare_entry("Adaptive refinement cycles",
                           "3",
                           Patterns::Integer(0, 20),
@@ -86,8 +99,9 @@ namespace xray
 
 
     // The ranges of the patterns are all the checks these entries need on
-    // their own; whether the spot can be meshed on the anode's scale spans
-    // sections and is check_mesh_scale()'s (parameters_checks.cc).
+    // their own, but for the line stretch against checkpoints (Time is
+    // parsed first); whether the spot can be meshed on the anode's scale
+    // spans sections and is check_mesh_scale()'s (parameters_checks.cc).
     void
     Parameters::parse_mesh(ParameterHandler &prm)
     {
@@ -96,10 +110,19 @@ namespace xray
         fe_degree           = prm.get_integer("Finite element degree");
         growth_factor       = prm.get_double("Growth factor");
         spot_cell_fraction  = prm.get_double("Spot cell size");
+        line_focus_stretch  = prm.get_double("Line focus stretch");
         adaptive_cycles     = prm.get_integer("Adaptive refinement cycles");
         refinement_fraction = prm.get_double("Refinement fraction");
       }
       prm.leave_subsection();
+      // The stretch moves the vertices after refinement, which a saved mesh
+      // (its refinement only) cannot restore.
+      if (line_focus_stretch > 1 &&
+          (time.checkpoint_interval > 0 || !time.restart_from.empty()))
+        throw InputError("Mesh/Line focus stretch > 1 cannot be combined "
+                         "with checkpoints (Time/Checkpoint interval, "
+                         "Time/Restart from): a stretched mesh is not "
+                         "restored from one; use 1");
     }
 
 

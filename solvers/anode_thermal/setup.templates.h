@@ -75,6 +75,15 @@ namespace xray
                     "half y >= 0 (mirror plane y = 0)" :
                     "quarter x >= 0, y >= 0 (mirror planes x = 0, y = 0)")
               << "; powers and heat flows are the full anode's" << std::endl;
+      if (line_stretch)
+        log() << "Line focus stretch: cells up to "
+              << parameters.line_focus_stretch
+              << " times longer along the flat top than across it" << std::endl;
+      else if (dim == 3 && parameters.line_focus_stretch > 1 &&
+               parameters.spot.kind() == SpotProfile::Kind::line)
+        log() << "Line focus stretch: not applied (the flat top is too short "
+                 "against the spot cells); cubic cells"
+              << std::endl;
       refine_toward_spot();
       mark_inflow_faces();
     }
@@ -93,16 +102,45 @@ namespace xray
           for (const auto &layer : parameters.layers)
             specification.layer_thicknesses.push_back(layer.thickness);
           // A few HWHM; a line focus's flat top fits inside.
+          line_stretch = make_line_stretch();
           specification.central_half_width =
             2 * std::max(parameters.spot.hwhm_x(),
-                         parameters.spot.hwhm_y() +
-                           parameters.spot.line_length() / 2);
+                         parameters.spot.hwhm_y() + core_half_length_y());
           specification.growth_factor = parameters.growth_factor;
           specification.mirror_planes = parameters.mirror_planes();
           meshes::make_layered_cylinder(triangulation, specification);
         }
       else
         meshes::make_half_ball(triangulation, parameters.radius);
+    }
+
+
+    // Mesh/Line focus stretch for a 3D line focus, when its flat top is long
+    // enough against the spot cells (LineFocusStretch::feasible()).
+    template <int dim, typename LA>
+    std::shared_ptr<const meshes::LineFocusStretch>
+    AnodeThermal<dim, LA>::make_line_stretch() const
+    {
+      if (dim != 3 || parameters.line_focus_stretch <= 1 ||
+          parameters.spot.kind() != SpotProfile::Kind::line)
+        return nullptr;
+      auto stretch = std::make_shared<const meshes::LineFocusStretch>(
+        parameters.line_focus_stretch,
+        parameters.spot.line_length() / 2,
+        parameters.spot_cell_fraction * parameters.spot.resolution_scale(),
+        parameters.radius);
+      return stretch->feasible() ? stretch : nullptr;
+    }
+
+
+    // Half-length along y of the spot's core (the flat top of a line
+    // focus), in the chart of the line's stretch if there is one.
+    template <int dim, typename LA>
+    double
+    AnodeThermal<dim, LA>::core_half_length_y() const
+    {
+      return line_stretch ? line_stretch->chart_half_length() :
+                            parameters.spot.core_half_lengths()[1];
     }
 
 
@@ -155,8 +193,9 @@ namespace xray
       // which the adaptive cycles resolve.)
       const double spot_cell =
         parameters.spot_cell_fraction * parameters.spot.resolution_scale();
-      const auto half_lengths     = parameters.spot.core_half_lengths();
-      auto       distance_to_core = [&](Point<dim> p) {
+      const std::array<double, 2> half_lengths{
+        {parameters.spot.core_half_lengths()[0], core_half_length_y()}};
+      auto distance_to_core = [&](Point<dim> p) {
         if (dim == 3)
           for (unsigned int d = 0; d < 2; ++d)
             p[d] = std::max(0., std::abs(p[d]) - half_lengths[d]);
@@ -182,6 +221,10 @@ namespace xray
             break;
           triangulation.execute_coarsening_and_refinement();
         }
+      // The mesh so far is the line stretch's chart; now into space.
+      if constexpr (dim == 3)
+        if (line_stretch)
+          meshes::apply_line_focus_stretch(triangulation, *line_stretch);
     }
 
 

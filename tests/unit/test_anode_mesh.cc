@@ -1,6 +1,7 @@
 // Unit tests of the anode mesh builders (meshes/anode_mesh.h) on serial
 // triangulations.
 #include "meshes/anode_mesh.h"
+#include "meshes/line_focus_stretch.h"
 
 #include <deal.II/base/mpi.h>
 #include <deal.II/base/point.h>
@@ -769,4 +770,115 @@ TEST(LayeredCylinder3d, HalfAndQuarterAreTheFullMeshRestricted)
       EXPECT_NEAR(heated * factor, volume(full) / H, 1e-10 * volume(full) / H);
       EXPECT_NEAR(back, heated, 1e-10 * heated);
     }
+}
+
+
+// ------------------------------------------------- the line focus stretch
+
+namespace
+{
+  /// The peer comparison's line: 200 um flat top, cells of 10 um at the
+  /// line, stretch 3, on a 2 mm radius.
+  xray::meshes::LineFocusStretch
+  w2_stretch(const double stretch = 3)
+  {
+    return {stretch, 100e-6, 10e-6, 2e-3};
+  }
+
+  double
+  stretched_y(const xray::meshes::LineFocusStretch &map,
+              const double                          x,
+              const double                          eta)
+  {
+    return map(Point<3>(x, eta, -1e-6))[1];
+  }
+} // namespace
+
+TEST(LineFocusStretch, SlopesEndsAndIdentity)
+{
+  const auto map = w2_stretch();
+  ASSERT_TRUE(map.feasible());
+  const double h = 1e-9, end = map.chart_half_length();
+  // The chart's line end is the line's end in space.
+  EXPECT_NEAR(stretched_y(map, 0, end), 100e-6, 1e-15);
+  // Slope 3 at the middle of the flat top, 1 over the ends.
+  EXPECT_NEAR((stretched_y(map, 0, h) - stretched_y(map, 0, -h)) / (2 * h),
+              3,
+              1e-6);
+  for (const double eta : {end - 25e-6, end, end + 25e-6})
+    EXPECT_NEAR((stretched_y(map, 0, eta + h) - stretched_y(map, 0, eta - h)) /
+                  (2 * h),
+                1,
+                1e-6)
+      << "at eta = " << eta;
+  // Odd in eta; x and z are kept; the identity from R/2 on.
+  const Point<3> p(3e-6, 40e-6, -2e-6), q = map(p);
+  EXPECT_EQ(q[0], p[0]);
+  EXPECT_EQ(q[2], p[2]);
+  EXPECT_EQ(stretched_y(map, 3e-6, -40e-6), -q[1]);
+  for (const double x : {0., 0.6e-3, 1.5e-3})
+    EXPECT_EQ(stretched_y(map, x, 1.2e-3), 1.2e-3);
+  EXPECT_EQ(stretched_y(map, 1.2e-3, 50e-6), 50e-6);
+}
+
+TEST(LineFocusStretch, OneToOneEverywhere)
+{
+  // dy/deta > 0 along lines across the whole disk, through the blends.
+  const auto map = w2_stretch(4);
+  for (const double x : {0., 0.4e-3, 0.6e-3, 0.75e-3, 0.9e-3, 1.2e-3})
+    {
+      double previous = stretched_y(map, x, -2e-3);
+      for (int i = -1999; i <= 2000; ++i)
+        {
+          const double y = stretched_y(map, x, i * 1e-6);
+          EXPECT_GT(y, previous) << "at x = " << x << ", eta = " << i * 1e-6;
+          previous = y;
+        }
+    }
+}
+
+TEST(LineFocusStretch, FeasibleOnlyForLongLinesAndStretchAboveOne)
+{
+  EXPECT_FALSE(w2_stretch(1).feasible());
+  // The flat top must be longer than 2 (s + 4) spot cells: 140 um at s = 3.
+  EXPECT_FALSE(
+    xray::meshes::LineFocusStretch(3, 70e-6, 10e-6, 2e-3).feasible());
+  EXPECT_TRUE(xray::meshes::LineFocusStretch(3, 71e-6, 10e-6, 2e-3).feasible());
+}
+
+TEST(LineFocusStretch, RefinedMeshKeepsItsVolumeAndValidCells)
+{
+  // A layered cylinder refined toward the line with hanging nodes, then
+  // stretched: the map keeps the anode, so the cells still fill it (no
+  // gap at a hanging vertex, which is put back on its coarser neighbour's
+  // edge or face), and no cell is inverted.
+  AnodeMeshSpecification spec;
+  spec.radius             = 2e-3;
+  spec.layer_thicknesses  = {5e-6, 0.5e-3};
+  const auto map          = w2_stretch();
+  spec.central_half_width = 2 * (2e-6 + map.chart_half_length());
+  spec.growth_factor      = 2;
+  Triangulation<3> tria;
+  xray::meshes::make_layered_cylinder(tria, spec);
+  for (unsigned int pass = 0; pass < 4; ++pass)
+    {
+      for (const auto &cell : tria.active_cell_iterators())
+        {
+          const Point<3> c = cell->center();
+          const double   along =
+            std::max(0., std::abs(c[1]) - map.chart_half_length());
+          if (std::hypot(c[0], along, c[2]) < 4 * cell->diameter())
+            cell->set_refine_flag();
+        }
+      tria.execute_coarsening_and_refinement();
+    }
+  bool hanging = false;
+  for (const auto &cell : tria.active_cell_iterators())
+    for (const unsigned int f : cell->face_indices())
+      hanging = hanging || cell->face(f)->has_children();
+  ASSERT_TRUE(hanging);
+  const double before = volume(tria);
+  xray::meshes::apply_line_focus_stretch(tria, map);
+  EXPECT_NEAR(volume(tria), before, 1e-12 * before);
+  EXPECT_EQ(n_bad_corners(tria), 0u);
 }
