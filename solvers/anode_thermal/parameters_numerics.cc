@@ -80,8 +80,9 @@ namespace xray
           "of the line's ends the cells stay cubic, and the stretch blends "
           "smoothly into them (the map is in doc/anode-thermal.md, Mesh). "
           "A flat top not longer than 2 (s + 4) spot cells (Spot cell size "
-          "x Spot HWHM) keeps cubic cells, and the log says so; other spots "
-          "and the axisymmetric model ignore the entry. Not with "
+          "x Spot HWHM) keeps cubic cells, and the log says so; other spots, "
+          "the half-ball and the axisymmetric model ignore the entry. Not "
+          "with "
           "checkpoints (Time/Checkpoint interval, Time/Restart from).");
         prm.declare_entry("Adaptive refinement cycles",
                           "3",

@@ -81,8 +81,8 @@ namespace xray
               << " times longer along the flat top than across it" << std::endl;
       else if (dim == 3 && parameters.line_focus_stretch > 1 &&
                parameters.spot.kind() == SpotProfile::Kind::line)
-        log() << "Line focus stretch: not applied (the flat top is too short "
-                 "against the spot cells); cubic cells"
+        log() << "Line focus stretch: not applied (it needs a cylinder and a "
+                 "flat top longer than 2 (s + 4) spot cells); cubic cells"
               << std::endl;
       refine_toward_spot();
       mark_inflow_faces();
@@ -95,6 +95,7 @@ namespace xray
     void
     AnodeThermal<dim, LA>::make_coarse_grid()
     {
+      line_stretch = make_line_stretch();
       if (parameters.shape == Shape::cylinder)
         {
           meshes::AnodeMeshSpecification specification;
@@ -102,7 +103,6 @@ namespace xray
           for (const auto &layer : parameters.layers)
             specification.layer_thicknesses.push_back(layer.thickness);
           // A few HWHM; a line focus's flat top fits inside.
-          line_stretch = make_line_stretch();
           specification.central_half_width =
             2 * std::max(parameters.spot.hwhm_x(),
                          parameters.spot.hwhm_y() + core_half_length_y());
@@ -115,13 +115,15 @@ namespace xray
     }
 
 
-    // Mesh/Line focus stretch for a 3D line focus, when its flat top is long
-    // enough against the spot cells (LineFocusStretch::feasible()).
+    // Mesh/Line focus stretch for a 3D line focus on a cylinder, when its
+    // flat top is long enough against the spot cells
+    // (LineFocusStretch::feasible()); else none.
     template <int dim, typename LA>
     std::shared_ptr<const meshes::LineFocusStretch>
     AnodeThermal<dim, LA>::make_line_stretch() const
     {
       if (dim != 3 || parameters.line_focus_stretch <= 1 ||
+          parameters.shape != Shape::cylinder ||
           parameters.spot.kind() != SpotProfile::Kind::line)
         return nullptr;
       auto stretch = std::make_shared<const meshes::LineFocusStretch>(
