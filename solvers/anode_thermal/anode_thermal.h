@@ -125,8 +125,6 @@ namespace xray
       make_coarse_grid();
       std::shared_ptr<const meshes::LineFocusStretch>
       make_line_stretch() const;
-      double
-      core_half_length_y() const;
       void
       refine_toward_spot();
       void

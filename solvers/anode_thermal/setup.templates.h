@@ -102,10 +102,14 @@ namespace xray
           specification.radius = parameters.radius;
           for (const auto &layer : parameters.layers)
             specification.layer_thicknesses.push_back(layer.thickness);
-          // A few HWHM; a line focus's flat top fits inside.
+          // A few HWHM; a line focus's flat top fits inside (in the chart
+          // of its stretch, if any).
+          const double line_half_length = line_stretch ?
+                                            line_stretch->chart_half_length() :
+                                            parameters.spot.line_length() / 2;
           specification.central_half_width =
             2 * std::max(parameters.spot.hwhm_x(),
-                         parameters.spot.hwhm_y() + core_half_length_y());
+                         parameters.spot.hwhm_y() + line_half_length);
           specification.growth_factor = parameters.growth_factor;
           specification.mirror_planes = parameters.mirror_planes();
           meshes::make_layered_cylinder(triangulation, specification);
@@ -132,17 +136,6 @@ namespace xray
         parameters.spot_cell_fraction * parameters.spot.resolution_scale(),
         parameters.radius);
       return stretch->feasible() ? stretch : nullptr;
-    }
-
-
-    // Half-length along y of the spot's core (the flat top of a line
-    // focus), in the chart of the line's stretch if there is one.
-    template <int dim, typename LA>
-    double
-    AnodeThermal<dim, LA>::core_half_length_y() const
-    {
-      return line_stretch ? line_stretch->chart_half_length() :
-                            parameters.spot.core_half_lengths()[1];
     }
 
 
@@ -195,8 +188,10 @@ namespace xray
       // which the adaptive cycles resolve.)
       const double spot_cell =
         parameters.spot_cell_fraction * parameters.spot.resolution_scale();
-      const std::array<double, 2> half_lengths{
-        {parameters.spot.core_half_lengths()[0], core_half_length_y()}};
+      // (A line focus's flat top in the chart of its stretch, if any.)
+      auto half_lengths = parameters.spot.core_half_lengths();
+      if (line_stretch)
+        half_lengths[1] = line_stretch->chart_half_length();
       auto distance_to_core = [&](Point<dim> p) {
         if (dim == 3)
           for (unsigned int d = 0; d < 2; ++d)
