@@ -138,9 +138,12 @@ def project_command(solver, prm, out, *settings, sweeps=()):
 
 def w1(model, solver):
     prm = os.path.join(HERE, "w1-half-ball.prm")
+    # 3D: Growth factor 1.6 (6,253 unknowns, -6.4e-4) instead of the
+    # default 1.4 (17,579, +1.0e-4); 2.0 misses the criterion (-1.8e-3).
+    mesh = ["Mesh/Growth factor=1.6"] if model == "3d" else []
     def ours(out):
         return project_command(solver, prm, out, f"Model={model}",
-                               "Mesh/Adaptive refinement cycles=0")
+                               "Mesh/Adaptive refinement cycles=0", *mesh)
     def our_outcome(out, result):
         s = summary(out)
         return ((s["peak_temperature_K"] - W1_EXACT) / W1_EXACT, str(s["n_dofs"]),
