@@ -1719,6 +1719,14 @@ def line_focus_stretch(d):
                 two["peak_temperature_K"], full["peak_temperature_K"], 1e-9)
     said = [line for line in log_lines(run) if "Line focus stretch" in line]
     check(len(said) == 1 and "3 times longer" in said[0], f"the log says {said}")
+    # Refused where a stretched mesh is not to be trusted (a moving anode)
+    # or cannot be restored (checkpoints): one line naming both entries.
+    expect_input_error(d.run("cu-on-diamond.prm", stretch + [
+        "Motion/Type=linear scan", "Motion/Scan speed=1"]),
+        "Mesh/Line focus stretch", "Motion/Type")
+    expect_input_error(d.run("cu-on-diamond.prm", stretch + [
+        "Task=transient", "Time/End time=1e-3", "Time/Checkpoint interval=5"]),
+        "Mesh/Line focus stretch", "Time/Checkpoint interval")
 
 
 @case(processors=2)
