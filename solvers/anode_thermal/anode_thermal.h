@@ -70,6 +70,30 @@ namespace xray
       Point<3> location;        // m
     };
 
+    /// The estimated error of one adaptive cycle's peak (Mesh/Target
+    /// accuracy): the goal layer's peak on the cycle's elements and in the
+    /// elements one degree higher on the same mesh.
+    struct PeakErrorEstimate
+    {
+      unsigned int cycle    = 0;
+      unsigned int layer    = 0;
+      std::size_t  unknowns = 0, enriched_unknowns = 0;
+      unsigned int enriched_linear_iterations = 0;
+      double       peak = 0, enriched_peak = 0; // K
+      double       rise = 0;                    // peak - T0, K
+      /// Estimated error of the peak, K (true peak - computed peak).
+      double
+      error() const
+      {
+        return enriched_peak - peak;
+      }
+      double
+      relative_error() const
+      {
+        return rise > 0 ? std::abs(error()) / rise : 0.;
+      }
+    };
+
     /// What the driver needs of a solver of any dimension and linear
     /// algebra.
     class Solver
@@ -119,6 +143,8 @@ namespace xray
     private:
       using Vector = typename LA::Vector;
 
+      void
+      make_finite_elements(unsigned int degree);
       void
       make_grid();
       void
@@ -590,6 +616,19 @@ namespace xray
       solve_on_previous_mesh();
       SolveStatistics
       solve_adaptive_cycles();
+      // Peak error estimate (error_estimate.templates.h).
+      unsigned int
+      goal_layer(const std::vector<LayerResult> &maxima) const;
+      bool
+      target_reached(unsigned int cycle);
+      PeakErrorEstimate
+      estimate_peak_error(unsigned int cycle);
+      void
+      solve_in_enriched_elements(PeakErrorEstimate &estimate);
+      void
+      report_target_not_reached(const std::string &where) const;
+      void
+      add_error_estimate_summary(nlohmann::json &s) const;
       void
       record_steady_peak_rise();
       void
@@ -809,14 +848,16 @@ namespace xray
       double shape_integral          = 0;
       double source_quadrature_error = 0;
       /// Sum of the assembled heat-input vector (W).
-      double         assembled_heat_input        = 0;
-      unsigned int   total_linear_iterations     = 0;
-      unsigned int   total_newton_iterations     = 0;
-      unsigned int   total_preconditioner_setups = 0;
-      double         max_permissible_power       = 0;
-      std::string    limiting_layer;
-      nlohmann::json reference_design;
-      nlohmann::json run_summary;
+      double       assembled_heat_input        = 0;
+      unsigned int total_linear_iterations     = 0;
+      unsigned int total_newton_iterations     = 0;
+      unsigned int total_preconditioner_setups = 0;
+      double       max_permissible_power       = 0;
+      std::string  limiting_layer;
+      /// One per adaptive cycle of this run with Mesh/Target accuracy > 0.
+      std::vector<PeakErrorEstimate> peak_error_estimates;
+      nlohmann::json                 reference_design;
+      nlohmann::json                 run_summary;
     };
   } // namespace anode_thermal
 } // namespace xray

@@ -26,6 +26,7 @@
 #include "anode_thermal/assembly.templates.h"
 #include "anode_thermal/checkpoint.templates.h"
 #include "anode_thermal/coefficients.templates.h"
+#include "anode_thermal/error_estimate.templates.h"
 #include "anode_thermal/postprocess.templates.h"
 #include "anode_thermal/refinement.templates.h"
 #include "anode_thermal/run.templates.h"

@@ -158,6 +158,9 @@ namespace xray
       double       line_focus_stretch = 1;
       unsigned int adaptive_cycles;
       double       refinement_fraction;
+      /// Relative error of the peak rise at which the adaptive cycles stop,
+      /// by the dual-weighted residual estimate; 0: no estimate, every cycle.
+      double target_accuracy = 0;
 
       // Output
       /// Write the temperature field (solution.pvd and its pieces).

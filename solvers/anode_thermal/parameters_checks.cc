@@ -133,10 +133,11 @@ namespace xray
           << p.spot.line_length() << " mesh " << p.fe_degree << ' '
           << p.growth_factor << ' ' << p.spot_cell_fraction << ' '
           << p.line_focus_stretch << ' ' << p.adaptive_cycles << ' '
-          << p.refinement_fraction << ' ' << p.linear_algebra << " motion "
-          << static_cast<int>(p.motion.kind) << ' ' << p.motion.scan_speed
-          << ' ' << p.motion.track_radius << ' ' << p.motion.rotation_frequency
-          << " symmetry " << static_cast<int>(p.symmetry);
+          << p.refinement_fraction << ' ' << p.target_accuracy << ' '
+          << p.linear_algebra << " motion " << static_cast<int>(p.motion.kind)
+          << ' ' << p.motion.scan_speed << ' ' << p.motion.track_radius << ' '
+          << p.motion.rotation_frequency << " symmetry "
+          << static_cast<int>(p.symmetry);
       return key.str();
     }
   } // namespace anode_thermal

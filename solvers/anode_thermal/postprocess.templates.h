@@ -347,6 +347,7 @@ namespace xray
         add_motion_summary(s);
       add_heat_source_summary(s);
       add_solver_summary(s, statistics);
+      add_error_estimate_summary(s);
       s["limit_exceeded"]    = !exceeded.empty();
       s["layers_over_limit"] = exceeded;
       if (parameters.task == Task::maximum_power)

@@ -115,6 +115,7 @@ namespace xray
       make_enthalpy();
       stage_mass_factor = 0;
       supg_time_step    = 0;
+      peak_error_estimates.clear();
       if (parameters.task == Task::transient)
         parameters.incident_power = parameters.beam.peak_power();
     }
@@ -146,14 +147,20 @@ namespace xray
       log() << "   Mesh of the previous sweep point: "
             << triangulation.n_global_active_cells() << " cells, "
             << dof_handler.n_dofs() << " unknowns" << std::endl;
-      return solve_steady_state(parameters.incident_power);
+      const SolveStatistics statistics =
+        solve_steady_state(parameters.incident_power);
+      // (No cycle can follow: the estimate is of this point's field.)
+      if (parameters.target_accuracy > 0 && !target_reached(0))
+        report_target_not_reached("on the mesh of the previous sweep point");
+      return statistics;
     }
 
 
     // The mesh graded toward the spot, then the adaptive cycles: solve,
     // refine where Kelly's indicator is largest, solve again, each cycle
-    // starting Newton from the previous field. The first mesh is checked
-    // against the memory its last cycle will need.
+    // starting Newton from the previous field; with a Target accuracy,
+    // until the peak's estimated error is within it. The first mesh is
+    // checked against the memory its last cycle will need.
     template <int dim, typename LA>
     SolveStatistics
     AnodeThermal<dim, LA>::solve_adaptive_cycles()
@@ -174,9 +181,34 @@ namespace xray
           log() << "      peak temperature "
                 << layer_maxima()[0].max_temperature << " K (heated layer)"
                 << std::endl;
+          if (parameters.target_accuracy > 0 && target_reached(cycle))
+            break;
         }
       mesh_is_adapted = true;
+      if (parameters.target_accuracy > 0 &&
+          peak_error_estimates.back().relative_error() >
+            parameters.target_accuracy)
+        report_target_not_reached("in " +
+                                  std::to_string(parameters.adaptive_cycles) +
+                                  " adaptive cycle(s)");
       return statistics;
+    }
+
+
+    // Mesh/Target accuracy: the estimated error of this cycle's peak
+    // (estimate_peak_error()), logged and kept for the summary; whether it
+    // is within the target, so that no further cycle is needed.
+    template <int dim, typename LA>
+    bool
+    AnodeThermal<dim, LA>::target_reached(const unsigned int cycle)
+    {
+      peak_error_estimates.push_back(estimate_peak_error(cycle));
+      const PeakErrorEstimate &e = peak_error_estimates.back();
+      log() << "      estimated error of the peak of layer '"
+            << parameters.layers[e.layer].name << "': " << e.error() << " K, "
+            << e.relative_error() << " of its rise (target "
+            << parameters.target_accuracy << ")" << std::endl;
+      return e.relative_error() <= parameters.target_accuracy;
     }
 
 

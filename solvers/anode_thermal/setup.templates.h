@@ -51,7 +51,23 @@ namespace xray
           layer_component.push_back(component);
         }
 
-      const unsigned int degree = parameters.fe_degree;
+      make_finite_elements(parameters.fe_degree);
+    }
+
+
+    // The elements of degree DEGREE of the two components (FE index i
+    // carries FE_Q in component i), their quadratures and the mapping:
+    // what the dofs, the assembly and the output are built on. (Called
+    // again, on the same mesh, by the error estimate's enriched solve.)
+    template <int dim, typename LA>
+    void
+    AnodeThermal<dim, LA>::make_finite_elements(const unsigned int degree)
+    {
+      fe              = hp::FECollection<dim>();
+      quadrature      = hp::QCollection<dim>();
+      face_quadrature = hp::QCollection<dim - 1>();
+      mapping         = hp::MappingCollection<dim>();
+      reference_shapes.clear();
       fe.push_back(FESystem<dim>(FE_Q<dim>(degree), 1, FE_Nothing<dim>(), 1));
       fe.push_back(FESystem<dim>(FE_Nothing<dim>(), 1, FE_Q<dim>(degree), 1));
       for (unsigned int i = 0; i < 2; ++i)

@@ -1749,6 +1749,85 @@ def interface_hanging_at_curved_side(d):
                 s["heat_removed_W"], s["deposited_power_W"], 1e-2)
 
 
+def half_ball_exact_peak(k, power, T0, hwhm, radius):
+    """The centre temperature of a constant-k half-ball (curved face at T0)
+    absorbing POWER from a Gaussian spot (the inverse of
+    half_ball_exact_power())."""
+    a = hwhm / math.sqrt(math.log(2))
+    return T0 + power * (1 / (2 * math.sqrt(math.pi) * k * a)
+                         - 1 / (2 * math.pi * k * radius))
+
+
+@case()
+def target_accuracy_half_ball(d):
+    """Mesh/Target accuracy on the exact half-ball: each cycle's estimated
+    peak error within a factor 2 of the true one; a target the cycles
+    cannot reach is said on stderr (exit 0, target_reached false); a
+    reachable one stops the cycles early, and the reported field is the
+    last cycle's (not the enriched one)."""
+    # 5 W: the peak stays below the ball's limit.
+    exact = half_ball_exact_peak(k=100, power=5, T0=293.15, hwhm=20e-6, radius=1e-3)
+    at_5_watts = ["Task=temperature", "Heat source/Incident power=5", "Output/Write fields=false"]
+    run = d.run("halfball-constant-k.prm", at_5_watts + ["Mesh/Target accuracy=1e-12"])
+    expect_status(run, SUCCESS)
+    warning = [line for line in run.error_lines() if "warning" in line]
+    check(len(warning) == 1 and "Mesh/Target accuracy" in warning[0]
+          and "Adaptive refinement cycles" in warning[0], f"stderr: {run.error_lines()}")
+    estimate = run.summary["error_estimate"]
+    check(estimate["target_reached"] is False, "an unreachable target reported reached")
+    cycles = estimate["cycles"]
+    check(len(cycles) == 3, f"{len(cycles)} estimates for 2 adaptive cycles")
+    for c in cycles:
+        true = exact - c["peak_K"]
+        measured(f"cycle {c['cycle']}: estimated / true peak error",
+                 f"{c['estimated_error_K']:.4e} / {true:.4e} K")
+        # Above the enriched solution's own error (about 1e-4 K here) the
+        # estimate is the error to within its effectivity.
+        check(abs(true) > 1e-3, f"cycle {c['cycle']}: true error {true:.2e} K is below "
+              "the level this check can judge")
+        check(0.5 < c["estimated_error_K"] / true < 2,
+              f"cycle {c['cycle']}: estimate {c['estimated_error_K']:.3e} K against "
+              f"the true {true:.3e} K")
+    check(run.summary["peak_temperature_K"] == cycles[-1]["peak_K"],
+          "the reported peak is not the last cycle's")
+
+    target = 2 * cycles[1]["estimated_relative_error"]
+    s = expect_success(d.run("halfball-constant-k.prm", at_5_watts + [
+        f"Mesh/Target accuracy={target}", "Mesh/Adaptive refinement cycles=4"]), fields=False)
+    e = s["error_estimate"]
+    check(e["target_reached"] is True and e["estimated_relative_error"] <= target,
+          f"target {target:.3e}: {e['estimated_relative_error']:.3e}")
+    check([c["n_dofs"] for c in e["cycles"]] == [c["n_dofs"] for c in cycles[:2]],
+          "the cycles did not stop at the first estimate within the target")
+    check(s["n_dofs"] == cycles[1]["n_dofs"]
+          and s["peak_temperature_K"] == cycles[1]["peak_K"],
+          "the reported field is not that of the cycle that reached the target")
+
+
+@case(processors=2)
+def target_accuracy_layered_mpi(d):
+    """The estimate's enriched solve on a layered 3D anode with a resistive
+    interface, k(T) and hanging interface faces, on 2 ranks: the same
+    estimate as on 1 rank, and the reported field is the last cycle's."""
+    sets = ["Model=3d", "Geometry/Radius=0.5e-3", "Heat source/Spot HWHM=40e-6",
+            "Mesh/Spot cell size=1", "Mesh/Growth factor=2",
+            "Mesh/Finite element degree=1", "Mesh/Adaptive refinement cycles=1",
+            "Mesh/Refinement fraction=0.6", "Mesh/Target accuracy=0.05",
+            "Output/Write fields=false"]
+    one = expect_success(d.run("cu-on-diamond.prm", sets), fields=False)
+    two = expect_success(d.run("cu-on-diamond.prm", sets, np=2), fields=False)
+    for s in (one, two):
+        e = s["error_estimate"]
+        check(e["layer"] == "target", f"goal layer {e['layer']}")
+        check(s["peak_temperature_K"] == e["cycles"][-1]["peak_K"],
+              "the reported peak is not the last cycle's")
+    measured("layered Q1: estimated relative error per cycle",
+             [c["estimated_relative_error"] for c in one["error_estimate"]["cycles"]])
+    check_close("layered Q1: estimated error, 2 ranks vs 1",
+                two["error_estimate"]["estimated_error_K"],
+                one["error_estimate"]["estimated_error_K"], 1e-6)
+
+
 # Solver/Preconditioner = matrix-free multigrid solves the same linear
 # system as the assembled matrix (same elements, mapping and quadrature),
 # only by another CG preconditioner: the answers agree to the solvers'
