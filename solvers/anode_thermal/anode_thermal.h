@@ -149,6 +149,8 @@ namespace xray
       make_grid();
       void
       make_coarse_grid();
+      static bool
+      may_stretch_line_focus(const Parameters &p);
       std::shared_ptr<const meshes::LineFocusStretch>
       make_line_stretch() const;
       void
@@ -723,6 +725,10 @@ namespace xray
       /// Why a transient run stopped at a temperature limit (exit 4).
       std::string limit_message;
 
+      /// The mesh may be stretched along a line focus: it is repartitioned
+      /// only while it is refined toward the spot, before the stretch
+      /// (may_stretch_line_focus()).
+      bool                                      repartition_by_hand;
       parallel::distributed::Triangulation<dim> triangulation;
       hp::MappingCollection<dim>                mapping;
       hp::FECollection<dim>                     fe;

@@ -134,10 +134,11 @@ namespace xray
       }
       prm.leave_subsection();
       // The stretch moves the vertices after refinement, which a saved mesh
-      // (its refinement only) cannot restore. On a moving anode it is not
-      // to be trusted: params/rotating-anode-ct.prm's peak moved by 1 % of
-      // the rise between adaptive cycles with it, by 0.04 % without it
-      // (doc/measurement-log.md).
+      // (its refinement only) cannot restore. On a moving anode its initial
+      // mesh is too coarse in depth for the thin heated layer:
+      // params/rotating-anode-ct.prm's peak has an estimated error of 1.3 %
+      // of the rise with it, 0.1 % without it (doc/anode-thermal.md,
+      // Mesh).
       if (line_focus_stretch > 1 &&
           (time.checkpoint_interval > 0 || !time.restart_from.empty()))
         throw InputError("Mesh/Line focus stretch > 1 cannot be combined "
@@ -146,8 +147,9 @@ namespace xray
                          "restored from one; use 1");
       if (line_focus_stretch > 1 && motion.is_moving())
         throw InputError("Mesh/Line focus stretch > 1 cannot be combined "
-                         "with a moving anode (Motion/Type): its answers "
-                         "were not reliable there; use 1");
+                         "with a moving anode (Motion/Type): its mesh is "
+                         "too coarse in depth for the thin heated layer of "
+                         "a moving anode; use 1");
     }
 
 

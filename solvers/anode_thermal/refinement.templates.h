@@ -70,6 +70,8 @@ namespace xray
         std::make_unique<parallel::distributed::SolutionTransfer<dim, Vector>>(
           dof_handler);
       solution_transfer->prepare_for_coarsening_and_refinement(temperature);
+      // (Repartitioned unless the mesh may be stretched:
+      // may_stretch_line_focus().)
       triangulation.execute_coarsening_and_refinement();
       mark_inflow_faces();
     }

@@ -34,10 +34,16 @@ namespace xray
       : mpi_communicator(MPI_COMM_WORLD)
       , parameters(parameters_)
       , output(&output_)
-      , triangulation(mpi_communicator,
-                      typename Triangulation<dim>::MeshSmoothing(
-                        Triangulation<dim>::smoothing_on_refinement |
-                        Triangulation<dim>::smoothing_on_coarsening))
+      , repartition_by_hand(may_stretch_line_focus(parameters_))
+      , triangulation(
+          mpi_communicator,
+          typename Triangulation<dim>::MeshSmoothing(
+            Triangulation<dim>::smoothing_on_refinement |
+            Triangulation<dim>::smoothing_on_coarsening),
+          repartition_by_hand ?
+            parallel::distributed::Triangulation<
+              dim>::no_automatic_repartitioning :
+            parallel::distributed::Triangulation<dim>::default_setting)
       , dof_handler(triangulation)
     {
       // Layers joined without resistance share a component; each resistive
@@ -135,6 +141,24 @@ namespace xray
     }
 
 
+    // Whether PARAMETERS may stretch the mesh along a line focus
+    // (make_line_stretch() decides, per coarse mesh). A stretched mesh is
+    // not repartitioned after the adaptive cycles' refinement: p4est would
+    // rebuild the cells a rank receives from the coarse mesh, with their
+    // vertices at their ancestors' midpoints instead of on the stretch
+    // map, so the geometry (and the answer) would depend on the number of
+    // ranks. (params/rotating-anode-ct.prm at s = 3, cycle 1: 2300.74 K on
+    // 1 rank, 2298.00 K on 2; 2300.74 K on 2 without repartitioning.)
+    template <int dim, typename LA>
+    bool
+    AnodeThermal<dim, LA>::may_stretch_line_focus(const Parameters &p)
+    {
+      return dim == 3 && p.line_focus_stretch > 1 &&
+             p.shape == Shape::cylinder &&
+             p.spot.kind() == SpotProfile::Kind::line;
+    }
+
+
     // Mesh/Line focus stretch for a 3D line focus on a cylinder, when its
     // flat top is long enough against the spot cells
     // (LineFocusStretch::feasible()); else none.
@@ -142,9 +166,7 @@ namespace xray
     std::shared_ptr<const meshes::LineFocusStretch>
     AnodeThermal<dim, LA>::make_line_stretch() const
     {
-      if (dim != 3 || parameters.line_focus_stretch <= 1 ||
-          parameters.shape != Shape::cylinder ||
-          parameters.spot.kind() != SpotProfile::Kind::line)
+      if (!may_stretch_line_focus(parameters))
         return nullptr;
       auto stretch = std::make_shared<const meshes::LineFocusStretch>(
         parameters.line_focus_stretch,
@@ -233,6 +255,8 @@ namespace xray
           if (!Utilities::MPI::logical_or(refined, mpi_communicator))
             break;
           triangulation.execute_coarsening_and_refinement();
+          if (repartition_by_hand)
+            triangulation.repartition();
         }
       // The mesh so far is the line stretch's chart; now into space.
       if constexpr (dim == 3)
