@@ -14,6 +14,9 @@ Cases (all exact but the last):
   the fit holds) from the Kirchhoff
   transform, int_T0^T_peak k dT = P (1/(2 sqrt(pi) a) - 1/(2 pi R)), and the
   maximum power from benchmarks/eq2.
+- Moving spot (full run only): the moving-source benchmark's tungsten
+  half-ball scanned at Peclet numbers 3 and 30 (benchmarks/moving, exact
+  quasi-steady peak), 1 adaptive cycle.
 - W2 (full run only): the 20 x 200 um line focus on 5 um Cu on CVD diamond,
   k(T), h_b = 5e7 W/(m^2 K), 20 W, against the peer comparison's reference
   434.5440 K (the mean of fine runs of both codes, known to about 1e-5 of the
@@ -34,7 +37,10 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "moving"))
 from benchmark_common import arguments, run_summary, write_json  # noqa: E402
+import moving_source_benchmark as moving  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 W1_PRM = os.path.join(ROOT, "peers", "w1-half-ball.prm")
@@ -153,6 +159,12 @@ def main():
         s = run_summary(args, W1_PRM, every_cycle + [
             "Model=3d", "Mesh/Growth factor=1.6", "Mesh/Adaptive refinement cycles=2"])
         cycle_table("W1 3D, Q2, Growth factor 1.6", s, w1, 300, failures)
+        for peclet in (3, 30):
+            rise, _, _, _ = moving.reference(peclet)
+            s = run_summary(args, os.path.join(ROOT, "moving", moving.PRM),
+                            every_cycle + moving.speed_overrides(peclet, 1))
+            cycle_table(f"moving spot, Pe {peclet}, Q2", s, moving.T0 + rise, moving.T0,
+                        failures)
         s = run_summary(args, W2_PRM, every_cycle + [
             "Model=3d", "Heat source/Spot shape=line", "Heat source/Spot HWHM=10e-6",
             "Heat source/Spot HWHM y=2e-6", "Heat source/Line length=200e-6",
