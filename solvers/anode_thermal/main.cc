@@ -195,6 +195,7 @@ main(int argc, char **argv)
                           "brightness_gain",
                           "limiting_layer",
                           "n_dofs",
+                          "/error_estimate/estimated_relative_error",
                           "wall_time_s"};
   // One run is a session of one point.
   solver.run = [](ParameterHandler &prm, const CommandLine &command_line) {

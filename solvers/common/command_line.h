@@ -93,7 +93,9 @@ namespace xray
     std::function<void(ParameterHandler &)> check_parameters;
     /// Runs the solver on parsed parameters; returns the exit status.
     std::function<int(ParameterHandler &, const CommandLine &)> run;
-    /// summary.json entries that a sweep writes to sweep.csv per point.
+    /// summary.json entries that a sweep writes to sweep.csv per point:
+    /// top-level keys, or JSON pointers ("/a/b", column "b") into nested
+    /// entries; a point without the entry leaves its cell empty.
     std::vector<std::string> sweep_columns;
     /// Optional: a stateful runner for the points of one sweep (a solver
     /// may keep its mesh between points); without it every point is run().

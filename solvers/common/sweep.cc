@@ -187,8 +187,9 @@ namespace xray
       for (const auto &axis : axes)
         csv << ',' << csv_field(axis.parameter);
       csv << ",status";
+      // (A JSON pointer's column is named by its last key.)
       for (const auto &column : solver.sweep_columns)
-        csv << ',' << column;
+        csv << ',' << column.substr(column.rfind('/') + 1);
       csv << '\n';
       return csv.str();
     }
@@ -210,8 +211,12 @@ namespace xray
                  Utilities::trim(assignment.substr(assignment.find('=') + 1)));
       csv << ',' << status_name(status);
       for (const auto &column : solver.sweep_columns)
-        csv << ','
-            << (summary.contains(column) ? csv_value(summary[column]) : "");
+        {
+          const nlohmann::json::json_pointer entry(
+            column.front() == '/' ? column : '/' + column);
+          csv << ','
+              << (summary.contains(entry) ? csv_value(summary[entry]) : "");
+        }
       csv << '\n';
       return csv.str();
     }

@@ -154,10 +154,11 @@ class Driver:
         self.directories.append(directory)
         return directory
 
-    def run(self, prm, sets=(), np=1, timeout=300, output_directory=None):
+    def run(self, prm, sets=(), np=1, timeout=300, output_directory=None, sweeps=()):
         """Run the solver on inputs/PRM (or an absolute path) with the given
-        "Section/Name=value" overrides, into OUTPUT_DIRECTORY or by default a
-        fresh temporary one (not created beforehand: the solver makes it)."""
+        "Section/Name=value" overrides (and --sweep SWEEPS), into
+        OUTPUT_DIRECTORY or by default a fresh temporary one (not created
+        beforehand: the solver makes it)."""
         directory = tempfile.mkdtemp(prefix=self.temporary_prefix)
         self.directories.append(directory)
         if output_directory is None:
@@ -171,6 +172,8 @@ class Driver:
         command += [self.solver, prm_path, "--set", "Output directory=" + output_directory]
         for assignment in sets:
             command += ["--set", assignment]
+        for sweep in sweeps:
+            command += ["--sweep", sweep]
         print("RUN", " ".join(quote(c) for c in command), flush=True)
         # A session of its own, so that a run that hangs is ended with all
         # its MPI ranks (and nothing else).
@@ -1819,6 +1822,19 @@ def target_accuracy_half_ball(d):
     check(s["n_dofs"] == cycles[1]["n_dofs"]
           and s["peak_temperature_K"] == cycles[1]["peak_K"],
           "the reported field is not that of the cycle that reached the target")
+
+    # A sweep: every point has its estimate (the second on the first's
+    # mesh), and sweep.csv the column.
+    run = d.run("halfball-constant-k.prm", at_5_watts + [f"Mesh/Target accuracy={target}"],
+                sweeps=["Heat source/Incident power=4; 5"])
+    expect_status(run, SUCCESS)
+    with open(run.path("sweep.csv"), newline="") as file:
+        rows = list(csv.DictReader(file))
+    check(len(rows) == 2 and all(
+        abs(float(row["estimated_relative_error"]) / e["estimated_relative_error"] - 1) < 1e-8
+        for row in rows),
+          f"sweep.csv estimates {[row['estimated_relative_error'] for row in rows]}, "
+          f"expected {e['estimated_relative_error']} twice (constant k: the same relative error)")
 
 
 @case(processors=2)
