@@ -37,9 +37,11 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                                "moving"))
+for sibling in ("eq2", "moving"):
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                    sibling))
 from benchmark_common import arguments, run_summary, write_json  # noqa: E402
+import eq2_benchmark as eq2  # noqa: E402
 import moving_source_benchmark as moving  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -62,21 +64,15 @@ def w1_exact_peak():
     return 300 + 10 / 174 * half_ball_factor(10e-6, 1e-3)
 
 
-def tolias_integral(t_low, t_high):
-    """int k dT of the Tolias (2017) tungsten fit (as benchmarks/eq2)."""
-    def antiderivative(t):
-        return (149.441 * t - 45.466e-3 * t**2 / 2 + 13.193e-6 * t**3 / 3
-                - 1.484e-9 * t**4 / 4 - 3.866e6 / t)
-    return antiderivative(t_high) - antiderivative(t_low)
-
-
-def tolias_exact_peak(power, T0=293.15):
-    """The peak solving int_T0^T k dT = P (half-ball factor), by bisection."""
-    target = power * half_ball_factor(50e-6, 5e-3)
-    low, high = T0, 3695.0
+def tolias_exact_peak(power):
+    """The peak solving int_T0^T k dT = P (half-ball factor) for the Tolias
+    fit of benchmarks/eq2, by bisection below its melting point."""
+    target = power * half_ball_factor(eq2.HWHM, eq2.RADIUS)
+    low, high = eq2.T0, eq2.T_MELT
     for _ in range(200):
         middle = (low + high) / 2
-        low, high = (middle, high) if tolias_integral(T0, middle) < target else (low, middle)
+        below = eq2.tolias_conductivity_integral(eq2.T0, middle) < target
+        low, high = (middle, high) if below else (low, middle)
     return (low + high) / 2
 
 
@@ -145,12 +141,13 @@ def main():
                                                      "Task=temperature",
                                                      "Heat source/Incident power=70"])
     cycle_table("Eq. (2) Tolias k(T), axisymmetric, Q2, 70 W", s, tolias_exact_peak(70),
-                293.15, failures)
+                eq2.T0, failures)
 
     target_table(args, "W1 axisymmetric", W1_PRM, no_fields,
                  lambda s: (w1 - s["peak_temperature_K"]) / (w1 - 300), failures)
     # The maximum power's relative error, against benchmarks/eq2's exact one.
-    exact_power = (tolias_integral(293.15, 3695.0) / half_ball_factor(50e-6, 5e-3))
+    exact_power = (eq2.reference_density(eq2.tolias_conductivity_integral(eq2.T0, eq2.T_MELT))
+                   * math.pi * eq2.HWHM**2)
     target_table(args, "Eq. (2) Tolias k(T), maximum power", TOLIAS_PRM, no_fields,
                  lambda s: s["max_permissible_absorbed_power_W"] / exact_power - 1,
                  failures)

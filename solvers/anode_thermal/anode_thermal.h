@@ -44,6 +44,7 @@
 #include <map>
 #include <memory>
 #include <tuple>
+#include <utility>
 
 namespace xray
 {
@@ -619,8 +620,6 @@ namespace xray
       SolveStatistics
       solve_adaptive_cycles();
       // Peak error estimate (error_estimate.templates.h).
-      unsigned int
-      goal_layer(const std::vector<LayerResult> &maxima) const;
       bool
       target_reached(unsigned int cycle);
       PeakErrorEstimate
@@ -644,6 +643,8 @@ namespace xray
       report_exit_status(int status, const nlohmann::json &s) const;
       double
       find_maximum_power(SolveStatistics &statistics);
+      std::pair<unsigned int, double>
+      most_loaded_layer(const std::vector<LayerResult> &maxima) const;
       double
       peak_load_ratio();
       double

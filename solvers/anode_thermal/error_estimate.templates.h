@@ -26,7 +26,6 @@
 
 #include <cmath>
 #include <iostream>
-#include <limits>
 #include <sstream>
 #include <string>
 #include <tuple>
@@ -35,30 +34,6 @@ namespace xray
 {
   namespace anode_thermal
   {
-    // The layer whose peak is the goal: the one nearest its limit, with the
-    // largest (T_max - T0) / (T_limit - T0) (the one that limits the power).
-    template <int dim, typename LA>
-    unsigned int
-    AnodeThermal<dim, LA>::goal_layer(
-      const std::vector<LayerResult> &maxima) const
-    {
-      const double T0    = parameters.coolant_temperature;
-      unsigned int goal  = 0;
-      double       ratio = -std::numeric_limits<double>::max();
-      for (unsigned int i = 0; i < maxima.size(); ++i)
-        {
-          const double r = (maxima[i].max_temperature - T0) /
-                           (parameters.layers[i].temperature_limit - T0);
-          if (r > ratio)
-            {
-              ratio = r;
-              goal  = i;
-            }
-        }
-      return goal;
-    }
-
-
     // The estimate of this cycle's solution, after which the elements, the
     // system and the solution of the cycle are as before (the Kelly
     // indicators, the output and the tasks use them).
@@ -69,8 +44,9 @@ namespace xray
       TimerOutput::Scope t(*timer, "error estimate");
       const auto         maxima = layer_maxima();
       PeakErrorEstimate  estimate;
-      estimate.cycle    = cycle;
-      estimate.layer    = goal_layer(maxima);
+      estimate.cycle = cycle;
+      // The goal: the peak of the layer nearest its limit.
+      estimate.layer    = most_loaded_layer(maxima).first;
       estimate.peak     = maxima[estimate.layer].max_temperature;
       estimate.rise     = estimate.peak - parameters.coolant_temperature;
       estimate.unknowns = dof_handler.n_dofs();

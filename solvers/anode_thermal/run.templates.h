@@ -16,8 +16,10 @@
 #include <cstdint>
 #include <iomanip>
 #include <iostream>
+#include <limits>
 #include <sstream>
 #include <string>
+#include <utility>
 
 namespace xray
 {
@@ -348,27 +350,43 @@ namespace xray
     }
 
 
-    // The largest load ratio of the layers at the present field,
-    //   r = max_layers (T_max - T0) / (T_limit - T0),
-    // 1 when the first layer is at its limit; limiting_layer names that
-    // layer.
+    // The layer nearest its limit at field maxima MAXIMA and its load ratio
+    //   r = (T_max - T0) / (T_limit - T0)
+    // (the first of equal ones): the layer that limits the power.
     template <int dim, typename LA>
-    double
-    AnodeThermal<dim, LA>::peak_load_ratio()
+    std::pair<unsigned int, double>
+    AnodeThermal<dim, LA>::most_loaded_layer(
+      const std::vector<LayerResult> &maxima) const
     {
-      const double T0     = parameters.coolant_temperature;
-      const auto   maxima = layer_maxima();
-      double       ratio  = 0;
+      const double T0    = parameters.coolant_temperature;
+      unsigned int layer = 0;
+      double       ratio = -std::numeric_limits<double>::max();
       for (unsigned int i = 0; i < maxima.size(); ++i)
         {
           const double r = (maxima[i].max_temperature - T0) /
                            (parameters.layers[i].temperature_limit - T0);
           if (r > ratio)
             {
-              ratio          = r;
-              limiting_layer = parameters.layers[i].name;
+              ratio = r;
+              layer = i;
             }
         }
+      return {layer, ratio};
+    }
+
+
+    // The largest load ratio of the layers at the present field,
+    //   r = max_layers (T_max - T0) / (T_limit - T0),
+    // 1 when the first layer is at its limit (0 if no layer is above T0);
+    // limiting_layer names that layer.
+    template <int dim, typename LA>
+    double
+    AnodeThermal<dim, LA>::peak_load_ratio()
+    {
+      const auto [layer, ratio] = most_loaded_layer(layer_maxima());
+      if (ratio <= 0)
+        return 0;
+      limiting_layer = parameters.layers[layer].name;
       return ratio;
     }
 

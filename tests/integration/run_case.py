@@ -452,12 +452,16 @@ def check_peak_at_spot_centre(summary, label, radius):
           f"{label}: peak at {location}, not at the spot centre")
 
 
-def half_ball_exact_power(k, T_limit, T0, hwhm, radius):
-    """doc/theory.md section 1: the absorbed power that brings the centre of a
-    constant-k half-ball (curved face at T0) to T_limit."""
+def half_ball_rise_per_watt(k, hwhm, radius):
+    """doc/theory.md section 1: the centre rise of a constant-k half-ball
+    (curved face at T0) per watt absorbed from a Gaussian spot, K/W."""
     a = hwhm / math.sqrt(math.log(2))
-    return (T_limit - T0) / (1 / (2 * math.sqrt(math.pi) * k * a)
-                             - 1 / (2 * math.pi * k * radius))
+    return 1 / (2 * math.sqrt(math.pi) * k * a) - 1 / (2 * math.pi * k * radius)
+
+
+def half_ball_exact_power(k, T_limit, T0, hwhm, radius):
+    """The absorbed power that brings the half-ball's centre to T_limit."""
+    return (T_limit - T0) / half_ball_rise_per_watt(k, hwhm, radius)
 
 
 # --- Reading the written result with vtu-probe (postprocess/probe)
@@ -1769,15 +1773,6 @@ def interface_hanging_at_curved_side(d):
                 s["heat_removed_W"], s["deposited_power_W"], 1e-2)
 
 
-def half_ball_exact_peak(k, power, T0, hwhm, radius):
-    """The centre temperature of a constant-k half-ball (curved face at T0)
-    absorbing POWER from a Gaussian spot (the inverse of
-    half_ball_exact_power())."""
-    a = hwhm / math.sqrt(math.log(2))
-    return T0 + power * (1 / (2 * math.sqrt(math.pi) * k * a)
-                         - 1 / (2 * math.pi * k * radius))
-
-
 @case()
 def target_accuracy_half_ball(d):
     """Mesh/Target accuracy on the exact half-ball: each cycle's estimated
@@ -1786,7 +1781,7 @@ def target_accuracy_half_ball(d):
     reachable one stops the cycles early, and the reported field is the
     last cycle's (not the enriched one)."""
     # 5 W: the peak stays below the ball's limit.
-    exact = half_ball_exact_peak(k=100, power=5, T0=293.15, hwhm=20e-6, radius=1e-3)
+    exact = 293.15 + 5 * half_ball_rise_per_watt(k=100, hwhm=20e-6, radius=1e-3)
     at_5_watts = ["Task=temperature", "Heat source/Incident power=5", "Output/Write fields=false"]
     run = d.run("halfball-constant-k.prm", at_5_watts + ["Mesh/Target accuracy=1e-12"])
     expect_status(run, SUCCESS)
