@@ -82,6 +82,11 @@ namespace xray
       unsigned int enriched_linear_iterations = 0;
       double       peak = 0, enriched_peak = 0; // K
       double       rise = 0;                    // peak - T0, K
+      /// Refinement indicator = goal-oriented: the sum of the cells'
+      /// signed shares R(T_h)(z+ - I_h z+), K (the estimate to first
+      /// order), and the dual solve's linear iterations.
+      double       dual_weighted_residual = 0;
+      unsigned int dual_linear_iterations = 0;
       /// Estimated error of the peak, K (true peak - computed peak).
       double
       error() const
@@ -608,6 +613,8 @@ namespace xray
       void
       refine_mesh();
       void
+      kelly_indicators(dealii::Vector<float> &indicators) const;
+      void
       mark_largest_indicators(const dealii::Vector<float> &indicators);
       /// Throws InputError if the adaptive cycles would grow the first
       /// mesh beyond the memory of the machines the run is on.
@@ -621,11 +628,26 @@ namespace xray
       solve_adaptive_cycles();
       // Peak error estimate (error_estimate.templates.h).
       bool
-      target_reached(unsigned int cycle);
+      target_reached(unsigned int cycle, bool refinement);
       PeakErrorEstimate
-      estimate_peak_error(unsigned int cycle);
+      estimate_peak_error(unsigned int cycle, bool with_indicators);
       void
-      solve_in_enriched_elements(PeakErrorEstimate &estimate);
+      solve_in_enriched_elements(PeakErrorEstimate &estimate,
+                                 bool               with_indicators);
+      void
+      localise_peak_error(PeakErrorEstimate     &estimate,
+                          const LayerResult     &goal,
+                          const DoFHandler<dim> &cycle_dofs,
+                          const Vector          &cycle_field);
+      double
+      share_nodes_among_cells(const Vector &nodal_shares);
+      Vector
+      solve_peak_dual(const LayerResult &goal, PeakErrorEstimate &estimate);
+      void
+      add_point_value_functional(const LayerResult &goal, unsigned int layer);
+      Vector
+      dual_interpolation_error(const Vector          &dual,
+                               const DoFHandler<dim> &cycle_dofs);
       void
       report_target_not_reached(const std::string &where) const;
       void
@@ -863,8 +885,24 @@ namespace xray
       std::string  limiting_layer;
       /// One per adaptive cycle of this run with Mesh/Target accuracy > 0.
       std::vector<PeakErrorEstimate> peak_error_estimates;
-      nlohmann::json                 reference_design;
-      nlohmann::json                 run_summary;
+      /// Refinement indicator = goal-oriented: each active cell's share of
+      /// the last estimate (localise_peak_error()), K.
+      dealii::Vector<float> goal_indicators;
+      /// assemble() adds the transposes of the local matrices (the dual
+      /// problem's matrix).
+      bool transpose_local_matrices = false;
+      /// The degree of the cycle's elements while the goal-oriented
+      /// indicators test the cycle's field in degree p + 1 (0 otherwise):
+      /// the SUPG parameter is then that of the cycle's elements, so that
+      /// R(T_h)(v_h) = 0 holds for v_h in V_h (localise_peak_error()).
+      unsigned int estimated_degree = 0;
+      unsigned int
+      stabilised_degree() const
+      {
+        return estimated_degree > 0 ? estimated_degree : parameters.fe_degree;
+      }
+      nlohmann::json reference_design;
+      nlohmann::json run_summary;
     };
   } // namespace anode_thermal
 } // namespace xray

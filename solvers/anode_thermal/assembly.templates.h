@@ -220,7 +220,8 @@ namespace xray
     }
 
 
-    // Local contributions into the global system: the matrix through the
+    // Local contributions into the global system: the matrix (its
+    // transpose for the error estimate's dual problem) through the
     // hanging-node and Dirichlet constraints of the Newton update, the
     // residual through the hanging nodes only (drop_fixed_rows()).
     template <int dim, typename LA>
@@ -231,7 +232,15 @@ namespace xray
       const std::vector<types::global_dof_index> &dofs,
       const bool                                  with_matrix)
     {
-      if (with_matrix)
+      if (with_matrix && transpose_local_matrices)
+        {
+          FullMatrix<double> transposed(cell_matrix.n(), cell_matrix.m());
+          transposed.copy_transposed(cell_matrix);
+          update_constraints.distribute_local_to_global(transposed,
+                                                        dofs,
+                                                        system_matrix);
+        }
+      else if (with_matrix)
         update_constraints.distribute_local_to_global(cell_matrix,
                                                       dofs,
                                                       system_matrix);

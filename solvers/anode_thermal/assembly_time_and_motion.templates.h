@@ -57,7 +57,9 @@ namespace xray
     // (Brooks & Hughes, Comput. Methods Appl. Mech. Eng. 32 (1982) 199)
     //   tau = h / (2 |u|) (coth Pe - 1/Pe),  Pe = rho c_p |u| h / (2 k),
     // with k and c_p at T0 (so that tau does not depend on T), h the cell's
-    // length along u over the polynomial degree. In a time step dt it is
+    // length along u over the polynomial degree (the cycle's degree where
+    // the goal-oriented indicators test its field in the enriched elements:
+    // stabilised_degree()). In a time step dt it is
     // limited by the step, tau = (tau_steady^-2 + (2/dt)^2)^-1/2 (Shakib,
     // Hughes & Johan, Comput. Methods Appl. Mech. Eng. 89 (1991) 141): the
     // Petrov-Galerkin part of the stored heat stays of the size of the
@@ -85,7 +87,7 @@ namespace xray
         }
       const Material &material = parameters.layers[layer].material;
       const double    T0       = parameters.coolant_temperature;
-      const double    h        = 1. / (reference_step * parameters.fe_degree);
+      const double    h        = 1. / (reference_step * stabilised_degree());
       const double    peclet   = material.density *
                             material.heat_capacity.value(T0) * speed * h /
                             (2 * material.conductivity.value(T0));

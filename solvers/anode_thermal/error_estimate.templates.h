@@ -22,7 +22,10 @@
 #include "common/errors.h"
 
 #include <deal.II/dofs/dof_renumbering.h>
+#include <deal.II/dofs/dof_tools.h>
 #include <deal.II/fe/fe_tools.h>
+#include <deal.II/fe/fe_values.h>
+#include <deal.II/lac/affine_constraints.h>
 
 #include <cmath>
 #include <iostream>
@@ -36,10 +39,12 @@ namespace xray
   {
     // The estimate of this cycle's solution, after which the elements, the
     // system and the solution of the cycle are as before (the Kelly
-    // indicators, the output and the tasks use them).
+    // indicators, the output and the tasks use them). WITH_INDICATORS:
+    // also the cells' shares of it, into goal_indicators.
     template <int dim, typename LA>
     PeakErrorEstimate
-    AnodeThermal<dim, LA>::estimate_peak_error(const unsigned int cycle)
+    AnodeThermal<dim, LA>::estimate_peak_error(const unsigned int cycle,
+                                               const bool with_indicators)
     {
       TimerOutput::Scope t(*timer, "error estimate");
       const auto         maxima = layer_maxima();
@@ -56,7 +61,7 @@ namespace xray
       const auto       saved_counts = std::make_tuple(total_linear_iterations,
                                                 total_newton_iterations,
                                                 total_preconditioner_setups);
-      solve_in_enriched_elements(estimate);
+      solve_in_enriched_elements(estimate, with_indicators);
 
       parameters = saved_parameters;
       make_finite_elements(parameters.fe_degree);
@@ -73,11 +78,13 @@ namespace xray
 
     // T_h interpolated into the elements of degree p + 1 on the same mesh
     // (exact: V_h is a subspace), then Newton there to the Newton
-    // tolerance; the goal layer's peak of that field into ESTIMATE.
+    // tolerance; the goal layer's peak of that field into ESTIMATE, and
+    // WITH_INDICATORS the cells' shares of the error (localise_peak_error()).
     template <int dim, typename LA>
     void
     AnodeThermal<dim, LA>::solve_in_enriched_elements(
-      PeakErrorEstimate &estimate)
+      PeakErrorEstimate &estimate,
+      const bool         with_indicators)
     {
       // T_h on dofs of its own, numbered as dof_handler's are now.
       DoFHandler<dim> cycle_dofs(triangulation);
@@ -99,6 +106,7 @@ namespace xray
                            temperature_constraints,
                            present_solution);
       solution_on_this_mesh      = true;
+      const Vector cycle_field   = present_solution;
       estimate.enriched_unknowns = dof_handler.n_dofs();
       log() << "      error estimate: Q" << parameters.fe_degree
             << " elements on the same mesh, " << estimate.enriched_unknowns
@@ -118,7 +126,241 @@ namespace xray
         }
       estimate.enriched_linear_iterations =
         total_linear_iterations - iterations_before;
-      estimate.enriched_peak = layer_maxima()[estimate.layer].max_temperature;
+      const LayerResult goal = layer_maxima()[estimate.layer];
+      estimate.enriched_peak = goal.max_temperature;
+      if (with_indicators)
+        localise_peak_error(estimate, goal, cycle_dofs, cycle_field);
+    }
+
+
+    // The goal-oriented refinement indicators (Refinement indicator =
+    // goal-oriented) in V+ after Newton there: the dual z+ of the point
+    // value at the peak P of GOAL,
+    //   A'+(T+)^T z+ = J',  J'_i = phi_i(P),
+    // and the residual of the cycle's field T_h (CYCLE_FIELD, in V+) tested
+    // with the interpolation error w = z+ - I_h z+ (I_h: interpolation
+    // into CYCLE_DOFS' elements), node by node,
+    //   eta_i = -R+(T_h)_i w_i,   sum_i eta_i = R(T_h)(z+ - I_h z+),
+    // which equals the estimate to first order (Galerkin orthogonality:
+    // R(T_h)(v_h) = 0). Each node's share goes in equal parts to the cells
+    // around it; a cell's indicator is the modulus of its sum (a nodal
+    // localisation of the dual-weighted residual, as in Richter & Wick,
+    // J. Comput. Appl. Math. 279 (2015) 192).
+    template <int dim, typename LA>
+    void
+    AnodeThermal<dim, LA>::localise_peak_error(
+      PeakErrorEstimate     &estimate,
+      const LayerResult     &goal,
+      const DoFHandler<dim> &cycle_dofs,
+      const Vector          &cycle_field)
+    {
+      // (A moving anode's SUPG parameter as on the cycle's elements, so
+      // that the residual tests the cycle's stabilised equation.)
+      temperature      = cycle_field;
+      estimated_degree = parameters.fe_degree - 1;
+      assemble(temperature, false);
+      estimated_degree    = 0;
+      Vector nodal_shares = system_rhs; // -R+(T_h), fixed rows zero
+
+      const Vector dual = solve_peak_dual(goal, estimate);
+      nodal_shares.scale(dual_interpolation_error(dual, cycle_dofs));
+
+      estimate.dual_weighted_residual = share_nodes_among_cells(nodal_shares);
+      temperature                     = present_solution;
+    }
+
+
+    // goal_indicators: each cell's |sum of its nodes' NODAL_SHARES, each
+    // divided by the number of cells at the node|; returns the signed sum
+    // over all cells (that of NODAL_SHARES).
+    template <int dim, typename LA>
+    double
+    AnodeThermal<dim, LA>::share_nodes_among_cells(const Vector &nodal_shares)
+    {
+      // Each node's count of cells, to split its share among them.
+      Vector cells_at_node(locally_owned_dofs, mpi_communicator);
+      AffineConstraints<double> no_constraints;
+      no_constraints.close();
+      std::vector<types::global_dof_index> dofs;
+      for (const auto &cell : dof_handler.active_cell_iterators())
+        if (cell->is_locally_owned())
+          {
+            dofs.resize(cell->get_fe().n_dofs_per_cell());
+            cell->get_dof_indices(dofs);
+            dealii::Vector<double> ones(dofs.size());
+            ones = 1.;
+            no_constraints.distribute_local_to_global(ones,
+                                                      dofs,
+                                                      cells_at_node);
+          }
+      cells_at_node.compress(VectorOperation::add);
+      Vector shares = temperature, counts = temperature; // with ghosts
+      shares = nodal_shares;
+      counts = cells_at_node;
+
+      goal_indicators.reinit(triangulation.n_active_cells());
+      double total = 0;
+      for (const auto &cell : dof_handler.active_cell_iterators())
+        if (cell->is_locally_owned())
+          {
+            dofs.resize(cell->get_fe().n_dofs_per_cell());
+            cell->get_dof_indices(dofs);
+            double cell_share = 0;
+            for (const types::global_dof_index i : dofs)
+              cell_share += shares[i] / counts[i];
+            goal_indicators[cell->active_cell_index()] = std::abs(cell_share);
+            total += cell_share;
+          }
+      return Utilities::MPI::sum(total, mpi_communicator);
+    }
+
+
+    // The dual solution z+ of the peak value of GOAL in V+, from the
+    // transposed Newton matrix at the enriched field (A' is not symmetric
+    // with k(T) or motion), with the Dirichlet and hanging-node
+    // constraints of the Newton update.
+    template <int dim, typename LA>
+    typename LA::Vector
+    AnodeThermal<dim, LA>::solve_peak_dual(const LayerResult &goal,
+                                           PeakErrorEstimate &estimate)
+    {
+      transpose_local_matrices = true;
+      try
+        {
+          assemble(temperature, true);
+        }
+      catch (...)
+        {
+          transpose_local_matrices = false;
+          throw;
+        }
+      transpose_local_matrices = false;
+      assembled_matrix_key.clear();
+      preconditioner.reset();
+
+      system_rhs = 0;
+      add_point_value_functional(goal, estimate.layer);
+      Vector             dual(locally_owned_dofs, mpi_communicator);
+      const unsigned int iterations_before = total_linear_iterations;
+      try
+        {
+          solve_linear(dual, 0., 1e-6);
+        }
+      catch (const SolverError &failure)
+        {
+          throw SolverError(
+            "the error estimate's dual solve in Q" +
+            std::to_string(parameters.fe_degree) +
+            " elements (Mesh/Refinement indicator): " + failure.what());
+        }
+      estimate.dual_linear_iterations =
+        total_linear_iterations - iterations_before;
+      return dual;
+    }
+
+
+    // system_rhs += the values phi_i(P) of the shape functions of LAYER's
+    // field at its peak P (GOAL), from one cell of that layer around P (the
+    // lowest rank's first), through the Newton update's constraints.
+    template <int dim, typename LA>
+    void
+    AnodeThermal<dim, LA>::add_point_value_functional(const LayerResult &goal,
+                                                      const unsigned int layer)
+    {
+      Point<dim> peak;
+      for (unsigned int d = 0; d < dim; ++d)
+        peak[d] = goal.location[d];
+      const double tolerance = 1e-9 * parameters.radius;
+
+      typename DoFHandler<dim>::active_cell_iterator found;
+      Point<dim>                                     unit_point;
+      for (const auto &cell : dof_handler.active_cell_iterators())
+        if (cell->is_locally_owned() && cell->material_id() == layer &&
+            cell->bounding_box().point_inside(peak, tolerance))
+          {
+            try
+              {
+                unit_point = mapping[0].transform_real_to_unit_cell(cell, peak);
+              }
+            catch (const typename Mapping<dim>::ExcTransformationFailed &)
+              {
+                continue;
+              }
+            if (GeometryInfo<dim>::is_inside_unit_cell(unit_point, 1e-8))
+              {
+                found = cell;
+                break;
+              }
+          }
+      const unsigned int rank =
+        Utilities::MPI::this_mpi_process(mpi_communicator);
+      const unsigned int first =
+        Utilities::MPI::min(found.state() == IteratorState::valid ?
+                              rank :
+                              Utilities::MPI::n_mpi_processes(mpi_communicator),
+                            mpi_communicator);
+      AssertThrow(first < Utilities::MPI::n_mpi_processes(mpi_communicator),
+                  ExcInternalError());
+      if (rank == first)
+        {
+          const FiniteElement<dim> &cell_fe = found->get_fe();
+          FEValues<dim>             values(mapping[0],
+                               cell_fe,
+                               Quadrature<dim>(unit_point),
+                               update_values);
+          values.reinit(found);
+          const unsigned int     n = cell_fe.n_dofs_per_cell();
+          dealii::Vector<double> local(n);
+          for (unsigned int i = 0; i < n; ++i)
+            local[i] =
+              values.shape_value_component(i, 0, layer_component[layer]);
+          std::vector<types::global_dof_index> dofs(n);
+          found->get_dof_indices(dofs);
+          update_constraints.distribute_local_to_global(local,
+                                                        dofs,
+                                                        system_rhs);
+        }
+      system_rhs.compress(VectorOperation::add);
+    }
+
+
+    // w = z+ - I_h z+ of DUAL (V+) for the nodal shares: I_h z+ is DUAL
+    // interpolated into CYCLE_DOFS' elements (degree p, with their
+    // hanging-node constraints) and back into V+ (exact).
+    template <int dim, typename LA>
+    typename LA::Vector
+    AnodeThermal<dim, LA>::dual_interpolation_error(
+      const Vector          &dual,
+      const DoFHandler<dim> &cycle_dofs)
+    {
+      IndexSet cycle_relevant;
+      DoFTools::extract_locally_relevant_dofs(cycle_dofs, cycle_relevant);
+      AffineConstraints<double> cycle_hanging;
+      cycle_hanging.reinit(cycle_relevant);
+      DoFTools::make_hanging_node_constraints(cycle_dofs, cycle_hanging);
+      cycle_hanging.close();
+
+      Vector dual_with_ghosts = temperature;
+      dual_with_ghosts        = dual;
+      Vector in_cycle_elements(cycle_dofs.locally_owned_dofs(),
+                               mpi_communicator);
+      FETools::interpolate(dof_handler,
+                           dual_with_ghosts,
+                           cycle_dofs,
+                           cycle_hanging,
+                           in_cycle_elements);
+      Vector cycle_with_ghosts(cycle_dofs.locally_owned_dofs(),
+                               cycle_relevant,
+                               mpi_communicator);
+      cycle_with_ghosts = in_cycle_elements;
+      Vector difference(locally_owned_dofs, mpi_communicator);
+      FETools::interpolate(cycle_dofs,
+                           cycle_with_ghosts,
+                           dof_handler,
+                           hanging_constraints,
+                           difference);
+      difference.sadd(-1., 1., dual);
+      return difference;
     }
 
 
@@ -162,6 +404,15 @@ namespace xray
            {"enriched_n_dofs", e.enriched_unknowns},
            {"enriched_peak_K", e.enriched_peak},
            {"enriched_linear_iterations", e.enriched_linear_iterations}});
+      if (parameters.goal_oriented_refinement)
+        for (std::size_t i = 0; i < cycles.size(); ++i)
+          if (peak_error_estimates[i].dual_linear_iterations > 0)
+            {
+              cycles[i]["dual_weighted_residual_K"] =
+                peak_error_estimates[i].dual_weighted_residual;
+              cycles[i]["dual_linear_iterations"] =
+                peak_error_estimates[i].dual_linear_iterations;
+            }
       const PeakErrorEstimate &last = peak_error_estimates.back();
       s["error_estimate"]           = {
                   {"goal",
@@ -172,9 +423,14 @@ namespace xray
                    "dual-weighted residual, dual solution in elements of degree " +
                      std::to_string(parameters.fe_degree + 1) + " on the same mesh"},
                   {"target_accuracy", parameters.target_accuracy},
+                  {"refinement_indicator",
+         parameters.goal_oriented_refinement ? "goal-oriented" : "Kelly"},
                   {"estimated_error_K", last.error()},
                   {"estimated_relative_error", last.relative_error()},
-                  {"target_reached", last.relative_error() <= parameters.target_accuracy},
+                  {"target_reached",
+         parameters.target_accuracy > 0 ?
+                     nlohmann::json(last.relative_error() <= parameters.target_accuracy) :
+                     nlohmann::json()},
                   {"cycles", cycles}};
     }
   } // namespace anode_thermal

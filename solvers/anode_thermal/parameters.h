@@ -161,6 +161,15 @@ namespace xray
       /// Relative error of the peak rise at which the adaptive cycles stop,
       /// by the dual-weighted residual estimate; 0: no estimate, every cycle.
       double target_accuracy = 0;
+      /// Mark cells by their share of the peak's dual-weighted residual
+      /// (Refinement indicator = goal-oriented) instead of Kelly's.
+      bool goal_oriented_refinement = false;
+      /// The peak's error is estimated after every solve.
+      bool
+      estimates_error() const
+      {
+        return target_accuracy > 0 || goal_oriented_refinement;
+      }
 
       // Output
       /// Write the temperature field (solution.pvd and its pieces).

@@ -134,10 +134,10 @@ namespace xray
           << p.growth_factor << ' ' << p.spot_cell_fraction << ' '
           << p.line_focus_stretch << ' ' << p.adaptive_cycles << ' '
           << p.refinement_fraction << ' ' << p.target_accuracy << ' '
-          << p.linear_algebra << " motion " << static_cast<int>(p.motion.kind)
-          << ' ' << p.motion.scan_speed << ' ' << p.motion.track_radius << ' '
-          << p.motion.rotation_frequency << " symmetry "
-          << static_cast<int>(p.symmetry);
+          << p.goal_oriented_refinement << ' ' << p.linear_algebra << " motion "
+          << static_cast<int>(p.motion.kind) << ' ' << p.motion.scan_speed
+          << ' ' << p.motion.track_radius << ' ' << p.motion.rotation_frequency
+          << " symmetry " << static_cast<int>(p.symmetry);
       return key.str();
     }
   } // namespace anode_thermal

@@ -88,8 +88,22 @@ namespace xray
                           "3",
                           Patterns::Integer(0, 20),
                           "Solve-estimate-refine cycles after the first "
-                          "solve (Kelly error estimator); with a Target "
-                          "accuracy, the most that are run.");
+                          "solve (cells marked by the Refinement "
+                          "indicator); with a Target accuracy, the most "
+                          "that are run.");
+        prm.declare_entry(
+          "Refinement indicator",
+          "Kelly",
+          Patterns::Selection("Kelly|goal-oriented"),
+          "Which cells an adaptive cycle refines. Kelly: those with the "
+          "largest jumps of the heat flux across their faces. "
+          "goal-oriented: those contributing most to the estimated error "
+          "of the peak (the Target accuracy's goal): the dual-weighted "
+          "residual localised to the cells, its dual solution solved in "
+          "elements one degree higher on the same mesh (doc/anode-thermal.md, "
+          "Error estimate). It estimates the error after every solve, with "
+          "or without a Target accuracy, at the cost of the estimate's "
+          "solves and one more linear solve per refined cycle.");
         prm.declare_entry("Refinement fraction",
                           "0.3",
                           Patterns::Double(0, 1),
@@ -131,6 +145,8 @@ namespace xray
         adaptive_cycles     = prm.get_integer("Adaptive refinement cycles");
         refinement_fraction = prm.get_double("Refinement fraction");
         target_accuracy     = prm.get_double("Target accuracy");
+        goal_oriented_refinement =
+          prm.get("Refinement indicator") == "goal-oriented";
       }
       prm.leave_subsection();
       // The stretch moves the vertices after refinement, which a saved mesh

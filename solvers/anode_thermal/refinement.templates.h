@@ -1,5 +1,6 @@
 // Adaptive refinement of AnodeThermal's mesh: Kelly's indicator (with the
-// mirror planes of a symmetric part), the fraction of cells refined, and
+// mirror planes of a symmetric part) or the peak's dual-weighted residual
+// (error_estimate.templates.h), the fraction of cells refined, and
 // the check that the last cycle's mesh fits the machines' memory.
 #ifndef XRAY_ANODE_THERMAL_REFINEMENT_TEMPLATES_H
 #define XRAY_ANODE_THERMAL_REFINEMENT_TEMPLATES_H
@@ -31,6 +32,37 @@ namespace xray
     {
       TimerOutput::Scope    t(*timer, "refine");
       dealii::Vector<float> indicators(triangulation.n_active_cells());
+      if (parameters.goal_oriented_refinement)
+        {
+          Assert(goal_indicators.size() == indicators.size(),
+                 ExcInternalError());
+          indicators = goal_indicators;
+        }
+      else
+        kelly_indicators(indicators);
+      if (dim == 3)
+        mark_largest_indicators(indicators);
+      else
+        parallel::distributed::GridRefinement::refine_and_coarsen_fixed_number(
+          triangulation, indicators, parameters.refinement_fraction, 0.0);
+      triangulation.prepare_coarsening_and_refinement();
+      solution_transfer =
+        std::make_unique<parallel::distributed::SolutionTransfer<dim, Vector>>(
+          dof_handler);
+      solution_transfer->prepare_for_coarsening_and_refinement(temperature);
+      // (Repartitioned unless the mesh may be stretched:
+      // may_stretch_line_focus().)
+      triangulation.execute_coarsening_and_refinement();
+      mark_inflow_faces();
+    }
+
+
+    // Kelly's indicator of every locally owned cell into INDICATORS.
+    template <int dim, typename LA>
+    void
+    AnodeThermal<dim, LA>::kelly_indicators(
+      dealii::Vector<float> &indicators) const
+    {
       // Kelly's indicator sums the squared jumps of dT/dn over a cell's
       // faces. Across a mirror plane the full model's discrete field has
       // dT/dn = -dT/dn' on the two sides, a jump of 2 dT/dn: a part sees
@@ -60,20 +92,6 @@ namespace xray
                                          mirror_faces.empty() ?
                                            nullptr :
                                            &mirror_jump_weight);
-      if (dim == 3)
-        mark_largest_indicators(indicators);
-      else
-        parallel::distributed::GridRefinement::refine_and_coarsen_fixed_number(
-          triangulation, indicators, parameters.refinement_fraction, 0.0);
-      triangulation.prepare_coarsening_and_refinement();
-      solution_transfer =
-        std::make_unique<parallel::distributed::SolutionTransfer<dim, Vector>>(
-          dof_handler);
-      solution_transfer->prepare_for_coarsening_and_refinement(temperature);
-      // (Repartitioned unless the mesh may be stretched:
-      // may_stretch_line_focus().)
-      triangulation.execute_coarsening_and_refinement();
-      mark_inflow_faces();
     }
 
 
@@ -141,7 +159,7 @@ namespace xray
       const double p = parameters.fe_degree;
       const double bytes_per_unknown =
         (dim == 3 ? 4096 : 1024) *
-        (parameters.target_accuracy > 0 ?
+        (parameters.estimates_error() ?
            std::pow((p + 1) / p * (2 * p + 3) / (2 * p + 1), dim) :
            1.);
 
@@ -165,8 +183,9 @@ namespace xray
               << " unknowns (about " << std::fixed << std::setprecision(0)
               << unknowns * bytes_per_unknown / 1e9 << " GB), more than the "
               << memory / 1e9 << " GB of memory of this run's machines"
-              << (parameters.target_accuracy > 0 ?
-                    " for its error estimate (Mesh/Target accuracy)" :
+              << (parameters.estimates_error() ?
+                    " for its error estimate (Mesh/Target accuracy, "
+                    "Refinement indicator)" :
                     "")
               << "; use fewer cycles";
       throw InputError(message.str());

@@ -152,7 +152,7 @@ namespace xray
       const SolveStatistics statistics =
         solve_steady_state(parameters.incident_power);
       // (No cycle can follow: the estimate is of this point's field.)
-      if (parameters.target_accuracy > 0 && !target_reached(0))
+      if (parameters.target_accuracy > 0 && !target_reached(0, false))
         report_target_not_reached("on the mesh of the previous sweep point");
       return statistics;
     }
@@ -183,7 +183,8 @@ namespace xray
           log() << "      peak temperature "
                 << layer_maxima()[0].max_temperature << " K (heated layer)"
                 << std::endl;
-          if (parameters.target_accuracy > 0 && target_reached(cycle))
+          if (parameters.estimates_error() &&
+              target_reached(cycle, cycle < parameters.adaptive_cycles))
             break;
         }
       mesh_is_adapted = true;
@@ -198,19 +199,27 @@ namespace xray
 
 
     // Mesh/Target accuracy: the estimated error of this cycle's peak
-    // (estimate_peak_error()), logged and kept for the summary; whether it
-    // is within the target, so that no further cycle is needed.
+    // (estimate_peak_error(), with the cells' goal-oriented indicators if
+    // a REFINEMENT follows), logged and kept for the summary; whether it
+    // is within the target, so that no further cycle is needed (never
+    // without a target).
     template <int dim, typename LA>
     bool
-    AnodeThermal<dim, LA>::target_reached(const unsigned int cycle)
+    AnodeThermal<dim, LA>::target_reached(const unsigned int cycle,
+                                          const bool         refinement)
     {
-      peak_error_estimates.push_back(estimate_peak_error(cycle));
+      peak_error_estimates.push_back(
+        estimate_peak_error(cycle,
+                            refinement && parameters.goal_oriented_refinement));
       const PeakErrorEstimate &e = peak_error_estimates.back();
       log() << "      estimated error of the peak of layer '"
             << parameters.layers[e.layer].name << "': " << e.error() << " K, "
-            << e.relative_error() << " of its rise (target "
-            << parameters.target_accuracy << ")" << std::endl;
-      return e.relative_error() <= parameters.target_accuracy;
+            << e.relative_error() << " of its rise";
+      if (parameters.target_accuracy > 0)
+        log() << " (target " << parameters.target_accuracy << ")";
+      log() << std::endl;
+      return parameters.target_accuracy > 0 &&
+             e.relative_error() <= parameters.target_accuracy;
     }
 
 
