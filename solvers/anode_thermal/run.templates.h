@@ -152,7 +152,8 @@ namespace xray
       const SolveStatistics statistics =
         solve_steady_state(parameters.incident_power);
       // (No cycle can follow: the estimate is of this point's field.)
-      if (parameters.target_accuracy > 0 && !target_reached(0, false))
+      if (parameters.estimates_error() && !target_reached(0, false) &&
+          parameters.target_accuracy > 0)
         report_target_not_reached("on the mesh of the previous sweep point");
       return statistics;
     }
