@@ -218,25 +218,31 @@ namespace xray
     // The dual solution z+ of the peak value of GOAL in V+, from the
     // transposed Newton matrix at the enriched field (A' is not symmetric
     // with k(T) or motion), with the Dirichlet and hanging-node
-    // constraints of the Newton update.
+    // constraints of the Newton update. (The residual assembled since does
+    // not touch the matrix.)
     template <int dim, typename LA>
     typename LA::Vector
     AnodeThermal<dim, LA>::solve_peak_dual(const LayerResult &goal,
                                            PeakErrorEstimate &estimate)
     {
-      transpose_local_matrices = true;
-      try
+      // A symmetric matrix (constant k, at rest) is its own transpose: the
+      // enriched Newton solve's matrix and its AMG serve as they are.
+      if (!matrix_is_symmetric())
         {
-          assemble(temperature, true);
-        }
-      catch (...)
-        {
+          transpose_local_matrices = true;
+          try
+            {
+              assemble(temperature, true);
+            }
+          catch (...)
+            {
+              transpose_local_matrices = false;
+              throw;
+            }
           transpose_local_matrices = false;
-          throw;
+          assembled_matrix_key.clear();
+          preconditioner.reset();
         }
-      transpose_local_matrices = false;
-      assembled_matrix_key.clear();
-      preconditioner.reset();
 
       system_rhs = 0;
       add_point_value_functional(goal, estimate.layer);
@@ -299,8 +305,13 @@ namespace xray
                               rank :
                               Utilities::MPI::n_mpi_processes(mpi_communicator),
                             mpi_communicator);
-      AssertThrow(first < Utilities::MPI::n_mpi_processes(mpi_communicator),
-                  ExcInternalError());
+      if (first == Utilities::MPI::n_mpi_processes(mpi_communicator))
+        throw SolverError(
+          "the error estimate's dual (Mesh/Refinement indicator): no cell "
+          "of layer '" +
+          parameters.layers[layer].name + "' holds its peak at " +
+          Utilities::to_string(peak[0]) + ", " + Utilities::to_string(peak[1]) +
+          (dim == 3 ? ", " + Utilities::to_string(peak[dim - 1]) : "") + " m");
       if (rank == first)
         {
           const FiniteElement<dim> &cell_fe = found->get_fe();
