@@ -37,6 +37,26 @@ namespace xray
 {
   namespace anode_thermal
   {
+    namespace
+    {
+      // Runs SOLVE; a SolverError in it is said again with what the solve
+      // was for (PURPOSE).
+      template <typename Solve>
+      void
+      said_for(const std::string &purpose, Solve &&solve)
+      {
+        try
+          {
+            solve();
+          }
+        catch (const SolverError &failure)
+          {
+            throw SolverError(purpose + ": " + failure.what());
+          }
+      }
+    } // namespace
+
+
     // The estimate of this cycle's solution, after which the elements, the
     // system and the solution of the cycle are as before (the Kelly
     // indicators, the output and the tasks use them). WITH_INDICATORS:
@@ -113,17 +133,10 @@ namespace xray
             << " unknowns" << std::endl;
 
       const unsigned int iterations_before = total_linear_iterations;
-      try
-        {
-          solve_steady_state(current_incident_power);
-        }
-      catch (const SolverError &failure)
-        {
-          throw SolverError(
-            "the error estimate's solve in Q" +
-            std::to_string(parameters.fe_degree) +
-            " elements (Mesh/Target accuracy): " + failure.what());
-        }
+      said_for("the error estimate's solve in Q" +
+                 std::to_string(parameters.fe_degree) +
+                 " elements (Mesh/Target accuracy)",
+               [&] { solve_steady_state(current_incident_power); });
       estimate.enriched_linear_iterations =
         total_linear_iterations - iterations_before;
       const LayerResult goal = layer_maxima()[estimate.layer];
@@ -248,17 +261,10 @@ namespace xray
       add_point_value_functional(goal, estimate.layer);
       Vector             dual(locally_owned_dofs, mpi_communicator);
       const unsigned int iterations_before = total_linear_iterations;
-      try
-        {
-          solve_linear(dual, 0., 1e-6);
-        }
-      catch (const SolverError &failure)
-        {
-          throw SolverError(
-            "the error estimate's dual solve in Q" +
-            std::to_string(parameters.fe_degree) +
-            " elements (Mesh/Refinement indicator): " + failure.what());
-        }
+      said_for("the error estimate's dual solve in Q" +
+                 std::to_string(parameters.fe_degree) +
+                 " elements (Mesh/Refinement indicator)",
+               [&] { solve_linear(dual, 0., 1e-6); });
       estimate.dual_linear_iterations =
         total_linear_iterations - iterations_before;
       return dual;

@@ -101,7 +101,7 @@ namespace xray
           "of the peak (the Target accuracy's goal): the dual-weighted "
           "residual localised to the cells, its dual solution solved in "
           "elements one degree higher on the same mesh (doc/anode-thermal.md, "
-          "Error estimate). It estimates the error after every solve, with "
+          "Goal-oriented refinement). It estimates the error after every solve, with "
           "or without a Target accuracy, at the cost of the estimate's "
           "solves and one more linear solve per refined cycle.");
         prm.declare_entry("Refinement fraction",
