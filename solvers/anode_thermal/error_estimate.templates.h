@@ -148,8 +148,9 @@ namespace xray
 
     // The goal-oriented refinement indicators (Refinement indicator =
     // goal-oriented) in V+ after Newton there: the dual z+ of the point
-    // value at the peak P of GOAL,
-    //   A'+(T+)^T z+ = J',  J'_i = phi_i(P),
+    // value at the enriched field's peak P (GOAL), linearised at the
+    // cycle's field,
+    //   A'+(T_h)^T z+ = J',  J'_i = phi_i(P),
     // and the residual of the cycle's field T_h (CYCLE_FIELD, in V+) tested
     // with the interpolation error w = z+ - I_h z+ (I_h: interpolation
     // into CYCLE_DOFS' elements), node by node,
@@ -229,10 +230,11 @@ namespace xray
 
 
     // The dual solution z+ of the peak value of GOAL in V+, from the
-    // transposed Newton matrix at the enriched field (A' is not symmetric
-    // with k(T) or motion), with the Dirichlet and hanging-node
-    // constraints of the Newton update. (The residual assembled since does
-    // not touch the matrix.)
+    // transposed Newton matrix at `temperature` (the cycle's field in V+;
+    // A' is not symmetric with k(T) or motion), with the Dirichlet and
+    // hanging-node constraints of the Newton update. (A symmetric matrix is
+    // constant: the enriched solve's serves; the residual assembled since
+    // did not touch it.)
     template <int dim, typename LA>
     typename LA::Vector
     AnodeThermal<dim, LA>::solve_peak_dual(const LayerResult &goal,
