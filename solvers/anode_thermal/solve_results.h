@@ -1,0 +1,65 @@
+// What AnodeThermal's solves give: the statistics of one steady solve, a
+// layer's peak, and the estimated error of an adaptive cycle's peak
+// (error_estimate.templates.h).
+#ifndef XRAY_ANODE_THERMAL_SOLVE_RESULTS_H
+#define XRAY_ANODE_THERMAL_SOLVE_RESULTS_H
+
+#include <deal.II/base/point.h>
+
+#include <cmath>
+#include <cstddef>
+
+namespace xray
+{
+  namespace anode_thermal
+  {
+    using namespace dealii;
+
+    /// What one steady solve gives.
+    struct SolveStatistics
+    {
+      unsigned int newton_iterations = 0;
+      unsigned int linear_iterations = 0;
+      /// Norm of the load (residual of T = T0): Newton's reference scale.
+      double reference_residual = 0;
+      double final_residual     = 0;
+    };
+
+    struct LayerResult
+    {
+      double   max_temperature; // K
+      Point<3> location;        // m
+    };
+
+    /// The estimated error of one adaptive cycle's peak (Mesh/Target
+    /// accuracy): the goal layer's peak on the cycle's elements and in the
+    /// elements one degree higher on the same mesh.
+    struct PeakErrorEstimate
+    {
+      unsigned int cycle    = 0;
+      unsigned int layer    = 0;
+      std::size_t  unknowns = 0, enriched_unknowns = 0;
+      unsigned int enriched_linear_iterations = 0;
+      double       peak = 0, enriched_peak = 0; // K
+      double       rise = 0;                    // peak - T0, K
+      /// Refinement indicator = goal-oriented: the sum of the cells'
+      /// signed shares R(T_h)(z+ - I_h z+), K (the estimate to first
+      /// order), and the dual solve's linear iterations.
+      double       dual_weighted_residual = 0;
+      unsigned int dual_linear_iterations = 0;
+      /// Estimated error of the peak, K (true peak - computed peak).
+      double
+      error() const
+      {
+        return enriched_peak - peak;
+      }
+      double
+      relative_error() const
+      {
+        return rise > 0 ? std::abs(error()) / rise : 0.;
+      }
+    };
+  } // namespace anode_thermal
+} // namespace xray
+
+#endif
