@@ -599,7 +599,7 @@ namespace xray
       share_nodes_among_cells(const Vector &nodal_shares);
       Vector
       solve_peak_dual(const LayerResult &goal, PeakErrorEstimate &estimate);
-      void
+      double
       add_point_value_functional(const LayerResult &goal, unsigned int layer);
       Vector
       dual_interpolation_error(const Vector          &dual,
@@ -631,6 +631,9 @@ namespace xray
       scale_temperature_rise(double factor);
       std::vector<LayerResult>
       layer_maxima() const;
+      std::vector<double>
+      layer_nodal_values(
+        const typename DoFHandler<dim>::active_cell_iterator &cell) const;
       double
       heat_removed() const;
       void

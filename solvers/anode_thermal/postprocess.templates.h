@@ -5,6 +5,7 @@
 #define XRAY_ANODE_THERMAL_POSTPROCESS_TEMPLATES_H
 
 #include "anode_thermal/anode_thermal.h"
+#include "anode_thermal/field_maximum.h"
 #include "common/electron_deposition.h"
 #include "meshes/anode_mesh.h"
 
@@ -15,6 +16,7 @@
 
 #include <mpi.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -24,40 +26,62 @@ namespace xray
 {
   namespace anode_thermal
   {
-    // Largest temperature of each layer, at the support points of the
-    // elements, with its location (reduced over all ranks).
+    // Largest temperature of each layer: the maximum of the finite element
+    // field, with its location (reduced over all ranks). A hot spot that
+    // moves, or lies off the mesh's planes, peaks between the nodes, so the
+    // largest nodal value M of a layer only starts the search
+    // (doc/anode-thermal.md, "Peak temperature"): within a cell the field
+    // stays below max u + c (max u - min u) (nodal_overshoot_factor()), so
+    // only the cells where that reaches M can hold a larger value, and in
+    // each an ascent from its best node finds the cell's maximum.
     template <int dim, typename LA>
     std::vector<LayerResult>
     AnodeThermal<dim, LA>::layer_maxima() const
     {
-      const unsigned int      n_layers = parameters.layers.size();
-      std::vector<double>     local_max(n_layers,
+      const unsigned int  n_layers = parameters.layers.size();
+      std::vector<double> nodal_max(n_layers,
                                     -std::numeric_limits<double>::max());
-      std::vector<Point<dim>> local_location(n_layers);
-
-      const Quadrature<dim> support_points(
-        fe[0].base_element(0).get_unit_support_points());
-      hp::FEValues<dim>   values(mapping,
-                               fe,
-                               hp::QCollection<dim>(support_points,
-                                                    support_points),
-                               update_values | update_quadrature_points);
-      std::vector<double> T_values;
       for (const auto &cell : dof_handler.active_cell_iterators())
         if (cell->is_locally_owned())
           {
-            values.reinit(cell);
-            const auto        &v     = values.get_present_fe_values();
-            const unsigned int layer = cell->material_id();
-            T_values.resize(v.n_quadrature_points);
-            v[FEValuesExtractors::Scalar(layer_component[layer])]
-              .get_function_values(temperature, T_values);
-            for (const unsigned int q : v.quadrature_point_indices())
-              if (T_values[q] > local_max[layer])
-                {
-                  local_max[layer]      = T_values[q];
-                  local_location[layer] = v.quadrature_point(q);
-                }
+            const std::vector<double> u = layer_nodal_values(cell);
+            double &layer_max           = nodal_max[cell->material_id()];
+            layer_max =
+              std::max(layer_max, *std::max_element(u.begin(), u.end()));
+          }
+      MPI_Allreduce(MPI_IN_PLACE,
+                    nodal_max.data(),
+                    n_layers,
+                    MPI_DOUBLE,
+                    MPI_MAX,
+                    mpi_communicator);
+
+      // FE index i carries the layer's FE_Q in component i; both are alike.
+      const FiniteElement<dim> &scalar_fe = fe[0].base_element(0);
+      const double              overshoot = nodal_overshoot_factor(scalar_fe);
+      std::vector<double>       local_max(n_layers,
+                                    -std::numeric_limits<double>::max());
+      std::vector<Point<dim>>   local_location(n_layers);
+      for (const auto &cell : dof_handler.active_cell_iterators())
+        if (cell->is_locally_owned())
+          {
+            const unsigned int        layer = cell->material_id();
+            const std::vector<double> u     = layer_nodal_values(cell);
+            const auto [lowest, highest] =
+              std::minmax_element(u.begin(), u.end());
+            if (*highest + overshoot * (*highest - *lowest) < nodal_max[layer])
+              continue;
+            const Point<dim> best_node =
+              scalar_fe.unit_support_point(std::distance(u.begin(), highest));
+            const CellMaximum<dim> found =
+              maximise_in_reference_cell(scalar_fe, u, best_node);
+            if (found.value > local_max[layer])
+              {
+                local_max[layer] = found.value;
+                local_location[layer] =
+                  mapping[0].transform_unit_to_real_cell(cell,
+                                                         found.unit_point);
+              }
           }
 
       std::vector<LayerResult> result(n_layers);
@@ -82,6 +106,33 @@ namespace xray
             result[layer].location[d] = location[d];
         }
       return result;
+    }
+
+
+    // The nodal values of the temperature field of CELL's layer, in the
+    // numbering of that field's scalar element.
+    template <int dim, typename LA>
+    std::vector<double>
+    AnodeThermal<dim, LA>::layer_nodal_values(
+      const typename DoFHandler<dim>::active_cell_iterator &cell) const
+    {
+      const FiniteElement<dim> &cell_fe = cell->get_fe();
+      dealii::Vector<double>    cell_values(cell_fe.n_dofs_per_cell());
+      cell->get_dof_values(temperature, cell_values);
+      const unsigned int  component = layer_component[cell->material_id()];
+      std::vector<double> u(cell_fe.n_dofs_per_cell());
+      unsigned int        n = 0;
+      for (unsigned int i = 0; i < cell_fe.n_dofs_per_cell(); ++i)
+        {
+          const auto [c, base_index] = cell_fe.system_to_component_index(i);
+          if (c == component)
+            {
+              u[base_index] = cell_values[i];
+              ++n;
+            }
+        }
+      u.resize(n);
+      return u;
     }
 
 
