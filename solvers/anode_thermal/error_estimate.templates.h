@@ -155,8 +155,9 @@ namespace xray
     // with the interpolation error w = z+ - I_h z+ (I_h: interpolation
     // into CYCLE_DOFS' elements), node by node,
     //   eta_i = -R+(T_h)_i w_i,   sum_i eta_i = R(T_h)(z+ - I_h z+),
-    // which equals the estimate to first order (Galerkin orthogonality:
-    // R(T_h)(v_h) = 0). Each node's share goes in equal parts to the cells
+    // which equals T+(P) - T_h(P) to first order (Galerkin orthogonality:
+    // R(T_h)(v_h) = 0); the estimate of the peak, max T+ - max T_h, is that
+    // plus T_h(P) - max T_h. Each node's share goes in equal parts to the cells
     // around it; a cell's indicator is the modulus of its sum (a nodal
     // localisation of the dual-weighted residual, as in Richter & Wick,
     // J. Comput. Appl. Math. 279 (2015) 192).
@@ -179,8 +180,12 @@ namespace xray
       const Vector dual = solve_peak_dual(goal, estimate);
       nodal_shares.scale(dual_interpolation_error(dual, cycle_dofs));
 
-      estimate.dual_weighted_residual = share_nodes_among_cells(nodal_shares);
-      temperature                     = present_solution;
+      // The shares estimate T(P) - T_h(P); the peak's error is that plus
+      // T_h(P) - max T_h, known (<= 0: T_h peaks at its own maximum).
+      estimate.dual_weighted_residual =
+        share_nodes_among_cells(nodal_shares) +
+        (estimate.cycle_field_at_enriched_peak - estimate.peak);
+      temperature = present_solution;
     }
 
 
@@ -260,7 +265,8 @@ namespace xray
         }
 
       system_rhs = 0;
-      add_point_value_functional(goal, estimate.layer);
+      estimate.cycle_field_at_enriched_peak =
+        add_point_value_functional(goal, estimate.layer);
       Vector             dual(locally_owned_dofs, mpi_communicator);
       const unsigned int iterations_before = total_linear_iterations;
       said_for("the error estimate's dual solve in Q" +
@@ -276,8 +282,9 @@ namespace xray
     // system_rhs += the values phi_i(P) of the shape functions of LAYER's
     // field at its peak P (GOAL), from one cell of that layer around P (the
     // lowest rank's first), through the Newton update's constraints.
+    // Returns the value at P of the field `temperature`.
     template <int dim, typename LA>
-    void
+    double
     AnodeThermal<dim, LA>::add_point_value_functional(const LayerResult &goal,
                                                       const unsigned int layer)
     {
@@ -320,6 +327,7 @@ namespace xray
           parameters.layers[layer].name + "' holds its peak at " +
           Utilities::to_string(peak[0]) + ", " + Utilities::to_string(peak[1]) +
           (dim == 3 ? ", " + Utilities::to_string(peak[dim - 1]) : "") + " m");
+      double value_at_peak = 0;
       if (rank == first)
         {
           const FiniteElement<dim> &cell_fe = found->get_fe();
@@ -338,8 +346,13 @@ namespace xray
           update_constraints.distribute_local_to_global(local,
                                                         dofs,
                                                         system_rhs);
+          std::vector<double> T(1);
+          values[FEValuesExtractors::Scalar(layer_component[layer])]
+            .get_function_values(temperature, T);
+          value_at_peak = T[0];
         }
       system_rhs.compress(VectorOperation::add);
+      return Utilities::MPI::broadcast(mpi_communicator, value_at_peak, first);
     }
 
 

@@ -43,10 +43,12 @@ namespace xray
       double       peak = 0, enriched_peak = 0; // K
       double       rise = 0;                    // peak - T0, K
       /// Refinement indicator = goal-oriented: the sum of the cells'
-      /// signed shares R(T_h)(z+ - I_h z+), K (the estimate to first
+      /// signed shares R(T_h)(z+ - I_h z+) (the error of T_h at the
+      /// enriched peak P) plus T_h(P) - peak, K (the estimate to first
       /// order), and the dual solve's linear iterations.
-      double       dual_weighted_residual = 0;
-      unsigned int dual_linear_iterations = 0;
+      double       dual_weighted_residual       = 0;
+      double       cycle_field_at_enriched_peak = 0; // T_h(P), K
+      unsigned int dual_linear_iterations       = 0;
       /// Estimated error of the peak, K (true peak - computed peak).
       double
       error() const
