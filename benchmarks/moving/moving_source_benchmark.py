@@ -61,9 +61,9 @@ there does not matter. Reference: dT_max - w(x_max).
 
 Checks (default mesh: 1 adaptive cycle, as the 3D Eq. (2) benchmark):
   (1) the peak rise against the reference at Pe = 0 .. 1000, with the
-      hot spot's position, the error against the exact rise at the node
-      where the solver found its peak (the discretisation error without
-      the sampling of a peak that lies between nodes), summary.json's
+      hot spot's position, the error against the exact rise at the point
+      where the solver found its peak (the field's error there, without
+      the offset of the computed hot spot), summary.json's
       peclet_number and speed, the slope d ln dT / d ln v between
       successive speeds, exact and computed, and the exact peak against
       the high-speed asymptote;
@@ -350,7 +350,7 @@ def record(case, quantity, reference_value, measured, summary, refinement, defau
 
 
 def node_error(summary, peclet):
-    """Relative error of the computed peak against the exact rise at the node
+    """Relative error of the computed peak against the exact rise at the point
     where it was found (not recorded: a diagnostic)."""
     return (summary["peak_temperature_K"] - T0) / rise_at(summary["peak_location_m"], peclet) - 1
 
@@ -386,7 +386,7 @@ def main():
 
     print(f"\n(1) Peak rise against speed, {DEFAULT_CYCLES} cycle(s)")
     print(f"  {'Pe':>6s} {'unknowns':>9s} {'measured K':>12s} {'rel. error':>11s} "
-          f"{'x_max um':>9s} {'at node':>9s} {'slope exact':>11s} "
+          f"{'x_max um':>9s} {'at x_max':>9s} {'slope exact':>11s} "
           f"{'computed':>9s} {'time s':>7s}")
     previous, default_runs = None, {}
     for pe in peclets:
@@ -416,9 +416,9 @@ def main():
         if gated and abs(error) > TOLERANCE:
             failures.append(f"Pe = {pe:g}: error {error:+.2e}")
         previous = (pe, measured)
-    print("  (x_max: the node of the computed peak, exact above; at node: error against "
-          "the exact rise at that node,\n   the discretisation error without the sampling "
-          "of the peak at nodes; slopes: d ln dT / d ln v\n   from the speed above; "
+    print("  (x_max: where the computed field peaks, exact above; at x_max: error against "
+          "the exact rise at that point,\n   the field's error there without the offset "
+          "of its hot spot; slopes: d ln dT / d ln v\n   from the speed above; "
           "summary.json's scan_speed_m_per_s and peclet_number = v HWHM / alpha\n   "
           "checked in every run)")
 
@@ -427,12 +427,12 @@ def main():
             print(f"\n(2) Mesh convergence at Pe = {pe:g} (exact {exact[pe][0]:.6f} K, hot spot "
                   f"at x = {exact[pe][1] * 1e6:.3f} um)")
             print(f"  {'cycles':>6s} {'unknowns':>9s} {'measured K':>12s} {'rel. error':>11s} "
-                  f"{'x_max um':>9s} {'at node':>9s} {'time s':>7s}")
+                  f"{'x_max um':>9s} {'at x_max':>9s} {'time s':>7s}")
             for n in range(0, 3):
                 summary = (default_runs[pe] if n == DEFAULT_CYCLES
                            else run(args, speed_overrides(pe, n)))
                 measured = summary["peak_temperature_K"] - T0
-                # Q2 nodal value: |error| ~ h^3 ~ N^-1 in 3D.
+                # Q2 field's maximum: |error| ~ h^3 ~ N^-1 in 3D.
                 error = record(f"Pe = {pe:g}, mesh series", "peak temperature rise (K)",
                                exact[pe][0], measured, summary, f"{n} cycles", False, None, -1.0)
                 print(f"  {n:6d} {summary['n_dofs']:9d} {measured:12.6f} {error:+11.2e} "
