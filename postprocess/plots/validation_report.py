@@ -471,7 +471,7 @@ def spatial_figure(transient, layered, steady, name):
         top = max(abs(p["error"]) for s in series.values() for p in s[:1])
         ends = (dofs[0], dofs[-1])
         axis.loglog(ends, [top * (n / dofs[0]) ** slope for n in ends], "k--", lw=0.9,
-                    label=f"slope {slope:+.1f} (Q2 nodal value)")
+                    label=f"slope {slope:+.1f} (Q2 peak value)")
     times = sorted({time_of(p[0]) for p in layered.values()})
     for key, points in layered.items():
         layer = key[2].split(" ")[0]
@@ -540,7 +540,7 @@ def moving_figure(speeds, series, name):
     slope = points[0]["expected_slope"]
     top = max(abs(p[0]["error"]) for p in series.values())
     right.loglog([dofs[0], dofs[-1]], [top * (n / dofs[0]) ** slope for n in (dofs[0], dofs[-1])],
-                 "k--", lw=0.9, label=f"slope {slope:+.0f} (3D Q2 nodal value)")
+                 "k--", lw=0.9, label=f"slope {slope:+.0f} (3D Q2 peak value)")
     sign_legend(right)
     right.set_xlabel("unknowns N (cycles 0, 1, 2)")
     right.set_ylabel("|relative error| of the peak rise")
@@ -704,7 +704,7 @@ diamond from 1e-7 s, as gated):
 The time error is controlled relative to the largest rise, so the
 diamond's smaller rise carries a larger relative error than the metal's.
 
-Spatial slopes (in N; the expected Q2 nodal rate dashed in the figures):
+Spatial slopes (in N; the expected Q2 pointwise rate dashed in the figures):
 
 {spatial_rates}
 
@@ -717,11 +717,13 @@ trailing hot spot). Errors at Pe = {', '.join(f'{peclet_of(r):g}' for r in speed
 Pe = {peclet_of(gated[-1]):g} (largest {max(abs(r['error']) for r in gated):.1e}); beyond, the default mesh
 does not resolve the thermal layer under the spot, of depth ~ a/sqrt(Pe):
 {', '.join(f"{r['error']:+.1e} at Pe {peclet_of(r):g}" for r in ungated)}, reported only. Mesh series,
-cycles 0..2: {mesh_text}. The peak is the largest nodal temperature while
-the exact hot spot trails the spot centre by a speed-dependent distance, so
-at low speeds, where the discretisation error is smallest, the error
-mostly measures how close a node happens to lie to the hot spot (the
-benchmark's "at node" column): hence no monotone trend below Pe = 10.
+cycles 0..2: {mesh_text}. The exact hot spot trails the spot centre by a
+speed-dependent distance, between the nodes; the peak is the maximum of
+the finite element field, searched within the cells (anode-thermal.md,
+"Peak temperature"), so the error is the field's own: it grows with the
+speed as the hot spot narrows. (Up to 2026-12-06 the peak was the largest
+nodal value, which missed the between-node maximum by up to 7.5e-4 of the
+rise below Pe = 10.)
 """
 
 
@@ -853,8 +855,8 @@ def convergence_comments(rows, eq2_series, es_series):
     return f"""\
 **Eq. (2).** The quantity is the maximum permissible power density of a
 Gaussian spot on a tungsten half-ball against the exact finite-body value,
-under the solver's adaptive (Kelly) refinement cycles. For Q2 elements a
-nodal peak value converges like h^3, i.e. N^-3/2 in the axisymmetric model
+under the solver's adaptive (Kelly) refinement cycles. For Q2 elements the
+error of the peak value, a pointwise error, falls like h^3, i.e. N^-3/2 in the axisymmetric model
 and N^-1 in 3D (dashed lines). Measured: the first cycles fall much faster
 than that (successive slopes {', '.join(f'{s:+.1f}' for s in slopes(constant)[:2])} axisymmetric,
 {', '.join(f'{s:+.1f}' for s in slopes(three_d))} in 3D): the mesh is graded to the spot a priori and
@@ -1180,13 +1182,14 @@ volumetric source with the exact half-space solution for a separable source
 HWHM, the hottest point lies below the surface and the maximum power is
 {depth_dose_gain:.3f} x the surface-flux value; as the tube voltage falls
 (20, 10, 5 kV) the computed maximum power tends to the surface-flux
-(Eq. (2)) one, each run compared with its own exact value. The
-axisymmetric error levels off near 1e-5 after three cycles: the peak is the
-largest nodal temperature, and with a subsurface maximum no node sits
-exactly at the hottest point (the "peak depth" column of
-`depth_dose_benchmark.py` moves between nodes as the mesh changes), so the
-nodal maximum slightly underestimates the peak and the maximum power comes
-out slightly high.
+(Eq. (2)) one, each run compared with its own exact value. The hottest
+point lies below the surface, between nodes; the peak is the maximum of
+the finite element field there (anode-thermal.md, "Peak temperature"),
+whose error is not of one sign: at 10 kV, where the 0.46 um range is
+spanned by the first cell or two under the spot, the field in that cell
+overshoots the hottest point and the maximum power comes out low. (With
+the largest nodal value, up to 2026-12-06, the axisymmetric errors were
++1.3e-5 at 50 kV and +5.4e-6 at 10 kV, the 3D one +3.2e-5.)
 
 ## Potential and field through a particle stream
 

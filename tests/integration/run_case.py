@@ -1440,8 +1440,9 @@ def probe_reads_result(d):
         s = expect_success(run)
         result = os.path.join(run.output_directory, "solution.pvd")
         extreme = probe(d, result, "extremes", "--field", "temperature_K")[0]
-        # The peak is the largest nodal value and the .vtu holds every node
-        # (degree-2 cells written with 2 subdivisions): equal up to the
+        # The peak, the field's maximum, lies at a node here (a surface spot
+        # at rest peaks on the axis) and the .vtu holds every node (degree-2
+        # cells written with 2 subdivisions): equal up to the
         # single-precision rounding of the file.
         check_close(f"{model}: largest temperature_K in the .vtu vs peak_temperature_K",
                     float(extreme["max"]), s["peak_temperature_K"], FLOAT32_ROUNDING)

@@ -141,7 +141,8 @@ def anode_checks(label):
     def checks(args, s, pictures, result):
         ranges = check_pictures(args, pictures, ["temperature-heated-face.png",
                                            "temperature-section.png"], result)
-        # The peak is the largest nodal temperature and the file holds every
+        # The peak, the field's maximum, lies at a node in these cases (a
+        # surface spot at rest peaks on the axis) and the file holds every
         # node; the back face is held at the coolant temperature. Equal up
         # to the file's single precision.
         low, high = ranges["temperature_K"]
