@@ -99,7 +99,8 @@ namespace xray
     // T_h interpolated into the elements of degree p + 1 on the same mesh
     // (exact: V_h is a subspace), then Newton there to the Newton
     // tolerance; the goal layer's peak of that field into ESTIMATE, and
-    // WITH_INDICATORS the cells' shares of the error (localise_peak_error()).
+    // WITH_INDICATORS, unless the estimate is within the target, the cells'
+    // shares of the error (localise_peak_error()).
     template <int dim, typename LA>
     void
     AnodeThermal<dim, LA>::solve_in_enriched_elements(
@@ -141,7 +142,11 @@ namespace xray
         total_linear_iterations - iterations_before;
       const LayerResult goal = layer_maxima()[estimate.layer];
       estimate.enriched_peak = goal.max_temperature;
-      if (with_indicators)
+      // (A cycle within its target is the last: no cells to mark.)
+      const bool within_target =
+        parameters.target_accuracy > 0 &&
+        estimate.relative_error() <= parameters.target_accuracy;
+      if (with_indicators && !within_target)
         localise_peak_error(estimate, goal, cycle_dofs, cycle_field);
     }
 

@@ -1903,6 +1903,19 @@ def goal_oriented_refinement(d):
     check(goal["n_dofs"] <= kelly["n_dofs"] and 4 * errors["goal-oriented"] < errors["Kelly"],
           "the goal-oriented mesh is not markedly closer to the answer than Kelly's")
 
+    # With a target the cycle that reaches it is the last: no dual solve
+    # there (cycles 0 and 1 estimate 1.9e-3 and 1.3e-4, cycle 2 6.8e-6).
+    targeted = expect_success(d.run("cu-on-diamond.prm", sets + GOAL_ORIENTED +
+                                    ["Mesh/Target accuracy=1e-5"]), fields=False)
+    t = targeted["error_estimate"]
+    check(t["target_reached"] is True, f"target_reached {t['target_reached']} at 1e-5")
+    last = t["cycles"][-1]
+    check(last["estimated_relative_error"] <= 1e-5 and len(t["cycles"]) < 5,
+          f"{len(t['cycles'])} cycles, last estimate {last['estimated_relative_error']:.2e}")
+    check("dual_linear_iterations" not in last and
+          all("dual_linear_iterations" in c for c in t["cycles"][:-1]),
+          "a dual solve on the cycle that reached the target, or none before it")
+
 
 @case(processors=2)
 def goal_oriented_refinement_quarter(d):
