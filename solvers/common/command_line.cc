@@ -681,22 +681,37 @@ namespace xray
       RunOutput::set_input_warnings(lines);
     }
 
-    /// A solver started without a launcher (mpirun, srun) is an MPI
-    /// singleton: one process that talks to no other. Open MPI would still
-    /// open its network transports, some of whose libraries calibrate a
-    /// clock by sleeping for 0.2 s in MPI_Init (benchmarks/README.md, "Peer
-    /// comparison"). A singleton uses the point-to-point layer ob1, which
-    /// loads none of them, unless the user chose a layer. A launched
-    /// process (which has its launcher's rank in its environment) is left
-    /// as it is: across nodes it may need those transports. (Open MPI's
-    /// daemon-less singleton, ess_singleton_isolated, would save another
-    /// 0.25 s, but every such process uses the same session directory,
-    /// and two of them running at once can fail in MPI_Init when one
-    /// removes the directory the other is creating.)
-    void
-    start_singleton_lightly()
+    /// Whether every process of this run is on this node: an MPI singleton
+    /// (started without a launcher such as mpirun or srun), or Open MPI's
+    /// launcher with all of its world's ranks local (which it says in the
+    /// environment before MPI starts).
+    bool
+    all_ranks_on_this_node()
     {
       if (launcher_rank() == nullptr)
+        return true;
+      const char *local = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
+      const char *world = std::getenv("OMPI_COMM_WORLD_SIZE");
+      return local != nullptr && world != nullptr &&
+             std::string(local) == world;
+    }
+
+    /// On one node the processes talk through shared memory, yet Open MPI
+    /// would still open its network transports, some of whose libraries
+    /// calibrate a clock by sleeping for 0.2 s in MPI_Init
+    /// (benchmarks/README.md, "Peer comparison"). Such a run uses the
+    /// point-to-point layer ob1 (shared memory between its ranks), which
+    /// loads none of them, unless the user chose a layer. A run across
+    /// nodes, or from another launcher, is left as it is: it may need those
+    /// transports. (Open MPI's daemon-less singleton,
+    /// ess_singleton_isolated, would save another 0.1-0.25 s, but every
+    /// such process uses the same session directory, and two of them
+    /// running at once can fail in MPI_Init when one removes the directory
+    /// the other is creating.)
+    void
+    start_on_one_node_lightly()
+    {
+      if (all_ranks_on_this_node())
         ::setenv("OMPI_MCA_pml", "ob1", /*overwrite=*/0);
     }
   } // namespace
@@ -707,7 +722,7 @@ namespace xray
   {
     if (const int status = answer_without_mpi(argc, argv, solver); status >= 0)
       return status;
-    start_singleton_lightly();
+    start_on_one_node_lightly();
     Utilities::MPI::MPI_InitFinalize mpi(argc, argv, 1);
     const bool is_root = Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) == 0;
     // Every rank parses the same input, so every rank fails in the same
