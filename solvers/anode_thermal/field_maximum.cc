@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <map>
+#include <string>
 
 namespace xray
 {
@@ -14,6 +16,12 @@ namespace xray
     double
     nodal_overshoot_factor(const FiniteElement<dim> &fe)
     {
+      // Once per element (a transient run asks after every time step).
+      static std::map<std::string, double> known;
+      const auto [entry, is_new] = known.try_emplace(fe.get_name(), 0.);
+      if (!is_new)
+        return entry->second;
+
       // Lambda_1 = max over the edge xi_1 in [0, 1] (other coordinates 0)
       // of sum_i |phi_i|, sampled finely enough for degrees up to 4.
       const unsigned int samples  = 400;
@@ -27,7 +35,8 @@ namespace xray
             sum += std::abs(fe.shape_value(i, xi));
           lebesgue = std::max(lebesgue, sum);
         }
-      return (std::pow(lebesgue, dim) - 1) / 2;
+      entry->second = (std::pow(lebesgue, dim) - 1) / 2;
+      return entry->second;
     }
 
 
