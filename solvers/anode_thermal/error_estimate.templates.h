@@ -143,10 +143,7 @@ namespace xray
       const LayerResult goal = layer_maxima()[estimate.layer];
       estimate.enriched_peak = goal.max_temperature;
       // (A cycle within its target is the last: no cells to mark.)
-      const bool within_target =
-        parameters.target_accuracy > 0 &&
-        estimate.relative_error() <= parameters.target_accuracy;
-      if (with_indicators && !within_target)
+      if (with_indicators && !estimate.within(parameters.target_accuracy))
         localise_peak_error(estimate, goal, cycle_dofs, cycle_field);
     }
 
@@ -466,7 +463,7 @@ namespace xray
                   {"estimated_relative_error", last.relative_error()},
                   {"target_reached",
          parameters.target_accuracy > 0 ?
-                     nlohmann::json(last.relative_error() <= parameters.target_accuracy) :
+                     nlohmann::json(last.within(parameters.target_accuracy)) :
                      nlohmann::json()},
                   {"cycles", cycles}};
     }

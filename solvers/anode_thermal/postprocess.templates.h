@@ -38,16 +38,26 @@ namespace xray
     std::vector<LayerResult>
     AnodeThermal<dim, LA>::layer_maxima() const
     {
-      const unsigned int  n_layers = parameters.layers.size();
-      std::vector<double> nodal_max(n_layers,
+      const unsigned int n_layers = parameters.layers.size();
+      // Each owned cell's range of nodal values (of its layer's field), and
+      // each layer's largest.
+      struct NodalRange
+      {
+        typename DoFHandler<dim>::active_cell_iterator cell;
+        double                                         lowest, highest;
+      };
+      std::vector<NodalRange> ranges;
+      std::vector<double>     nodal_max(n_layers,
                                     -std::numeric_limits<double>::max());
       for (const auto &cell : dof_handler.active_cell_iterators())
         if (cell->is_locally_owned())
           {
             const std::vector<double> u = layer_nodal_values(cell);
-            double &layer_max           = nodal_max[cell->material_id()];
-            layer_max =
-              std::max(layer_max, *std::max_element(u.begin(), u.end()));
+            const auto [lowest, highest] =
+              std::minmax_element(u.begin(), u.end());
+            ranges.push_back({cell, *lowest, *highest});
+            double &layer_max = nodal_max[cell->material_id()];
+            layer_max         = std::max(layer_max, *highest);
           }
       MPI_Allreduce(MPI_IN_PLACE,
                     nodal_max.data(),
@@ -62,27 +72,26 @@ namespace xray
       std::vector<double>       local_max(n_layers,
                                     -std::numeric_limits<double>::max());
       std::vector<Point<dim>>   local_location(n_layers);
-      for (const auto &cell : dof_handler.active_cell_iterators())
-        if (cell->is_locally_owned())
-          {
-            const unsigned int        layer = cell->material_id();
-            const std::vector<double> u     = layer_nodal_values(cell);
-            const auto [lowest, highest] =
-              std::minmax_element(u.begin(), u.end());
-            if (*highest + overshoot * (*highest - *lowest) < nodal_max[layer])
-              continue;
-            const Point<dim> best_node =
-              scalar_fe.unit_support_point(std::distance(u.begin(), highest));
-            const CellMaximum<dim> found =
-              maximise_in_reference_cell(scalar_fe, u, best_node);
-            if (found.value > local_max[layer])
-              {
-                local_max[layer] = found.value;
-                local_location[layer] =
-                  mapping[0].transform_unit_to_real_cell(cell,
-                                                         found.unit_point);
-              }
-          }
+      for (const NodalRange &range : ranges)
+        {
+          const unsigned int layer = range.cell->material_id();
+          if (range.highest + overshoot * (range.highest - range.lowest) <
+              nodal_max[layer])
+            continue;
+          const std::vector<double> u         = layer_nodal_values(range.cell);
+          const Point<dim>          best_node = scalar_fe.unit_support_point(
+            std::distance(u.begin(),
+                          std::minmax_element(u.begin(), u.end()).second));
+          const CellMaximum<dim> found =
+            maximise_in_reference_cell(scalar_fe, u, best_node);
+          if (found.value > local_max[layer])
+            {
+              local_max[layer] = found.value;
+              local_location[layer] =
+                mapping[0].transform_unit_to_real_cell(range.cell,
+                                                       found.unit_point);
+            }
+        }
 
       std::vector<LayerResult> result(n_layers);
       for (unsigned int layer = 0; layer < n_layers; ++layer)

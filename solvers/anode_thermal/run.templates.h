@@ -190,8 +190,7 @@ namespace xray
         }
       mesh_is_adapted = true;
       if (parameters.target_accuracy > 0 &&
-          peak_error_estimates.back().relative_error() >
-            parameters.target_accuracy)
+          !peak_error_estimates.back().within(parameters.target_accuracy))
         report_target_not_reached("in " +
                                   std::to_string(parameters.adaptive_cycles) +
                                   " adaptive cycle(s)");
@@ -219,8 +218,7 @@ namespace xray
       if (parameters.target_accuracy > 0)
         log() << " (target " << parameters.target_accuracy << ")";
       log() << std::endl;
-      return parameters.target_accuracy > 0 &&
-             e.relative_error() <= parameters.target_accuracy;
+      return e.within(parameters.target_accuracy);
     }
 
 

@@ -60,6 +60,13 @@ namespace xray
       {
         return rise > 0 ? std::abs(error()) / rise : 0.;
       }
+      /// Whether the estimate is within TARGET (Mesh/Target accuracy);
+      /// never without one (TARGET = 0).
+      bool
+      within(const double target) const
+      {
+        return target > 0 && relative_error() <= target;
+      }
     };
   } // namespace anode_thermal
 } // namespace xray
