@@ -22,6 +22,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -703,16 +704,58 @@ namespace xray
     /// point-to-point layer ob1 (shared memory between its ranks), which
     /// loads none of them, unless the user chose a layer. A run across
     /// nodes, or from another launcher, is left as it is: it may need those
-    /// transports. (Open MPI's daemon-less singleton,
-    /// ess_singleton_isolated, would save another 0.1-0.25 s, but every
-    /// such process uses the same session directory, and two of them
-    /// running at once can fail in MPI_Init when one removes the directory
-    /// the other is creating.)
+    /// transports.
     void
     start_on_one_node_lightly()
     {
       if (all_ranks_on_this_node())
         ::setenv("OMPI_MCA_pml", "ob1", /*overwrite=*/0);
+    }
+
+    /// The session directory of a single process started without mpirun
+    /// (doc/install.md, "Running"); empty if it has none of its own.
+    char private_session_base[4096] = "";
+
+    void
+    remove_private_session_base()
+    {
+      std::error_code ignored;
+      std::filesystem::remove_all(private_session_base, ignored);
+    }
+
+    /// A single process started without a launcher would have Open MPI's
+    /// MPI_Init fork its daemon (orted) first: about 0.1 s of a small
+    /// run's time. Open MPI's daemon-less singleton
+    /// (ess_singleton_isolated) starts without it, but every such process
+    /// puts its session directory at the same path
+    /// (<tmpdir>/ompi.<host>.<uid>/jf.0/1/0), and two of them running at
+    /// once can fail in MPI_Init when one removes the directory the other
+    /// is creating. So such a process gets a directory of its own for its
+    /// session (orte_tmpdir_base, a new directory in TMPDIR or /tmp,
+    /// removed at exit). A process whose user set either parameter, or
+    /// that cannot make the directory, starts as Open MPI would.
+    void
+    start_single_process_without_daemon()
+    {
+      if (launcher_rank() != nullptr ||
+          std::getenv("OMPI_MCA_ess_singleton_isolated") != nullptr ||
+          std::getenv("OMPI_MCA_orte_tmpdir_base") != nullptr)
+        return;
+      const char       *tmpdir = std::getenv("TMPDIR");
+      const std::string base =
+        std::string(tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp") +
+        "/xray-mpi-XXXXXX";
+      if (base.size() >= sizeof(private_session_base))
+        return;
+      std::strcpy(private_session_base, base.c_str());
+      if (::mkdtemp(private_session_base) == nullptr)
+        {
+          private_session_base[0] = '\0';
+          return;
+        }
+      std::atexit(remove_private_session_base);
+      ::setenv("OMPI_MCA_orte_tmpdir_base", private_session_base, 1);
+      ::setenv("OMPI_MCA_ess_singleton_isolated", "1", 1);
     }
   } // namespace
 
@@ -723,6 +766,7 @@ namespace xray
     if (const int status = answer_without_mpi(argc, argv, solver); status >= 0)
       return status;
     start_on_one_node_lightly();
+    start_single_process_without_daemon();
     Utilities::MPI::MPI_InitFinalize mpi(argc, argv, 1);
     const bool is_root = Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) == 0;
     // Every rank parses the same input, so every rank fails in the same

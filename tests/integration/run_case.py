@@ -154,11 +154,13 @@ class Driver:
         self.directories.append(directory)
         return directory
 
-    def run(self, prm, sets=(), np=1, timeout=300, output_directory=None, sweeps=()):
+    def run(self, prm, sets=(), np=1, timeout=300, output_directory=None, sweeps=(),
+            environment=None):
         """Run the solver on inputs/PRM (or an absolute path) with the given
         "Section/Name=value" overrides (and --sweep SWEEPS), into
         OUTPUT_DIRECTORY or by default a fresh temporary one (not created
-        beforehand: the solver makes it)."""
+        beforehand: the solver makes it), in ENVIRONMENT (default: this
+        process's)."""
         directory = tempfile.mkdtemp(prefix=self.temporary_prefix)
         self.directories.append(directory)
         if output_directory is None:
@@ -179,7 +181,7 @@ class Driver:
         # its MPI ranks (and nothing else).
         process = subprocess.Popen(command, cwd=directory, stdout=subprocess.PIPE,
                                    stderr=subprocess.PIPE, text=True,
-                                   start_new_session=True)
+                                   start_new_session=True, env=environment)
         try:
             stdout, stderr = process.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -1109,6 +1111,44 @@ def constant_k_linearity(d):
     for name in ("target", "spreader"):
         check_close(f"rise with T0 = 350 K vs 293.15 K, convective back face, '{name}' [K]",
                     layer_rise(warm, name), layer_rise(cold, name), 1e-8)
+
+
+@case()
+def single_process_session_directory(d):
+    """A process started without mpirun runs Open MPI without its daemon, in
+    a session directory of its own under TMPDIR that it removes at exit:
+    four at once all succeed with the same peak, and TMPDIR is left empty,
+    after an input error too. One whose user set orte_tmpdir_base makes
+    none."""
+    tmpdir = d.scratch()
+    environment = dict(os.environ, TMPDIR=tmpdir)
+    environment.pop("OMPI_MCA_orte_tmpdir_base", None)
+    environment.pop("OMPI_MCA_ess_singleton_isolated", None)
+    prm = os.path.join(INPUTS, "halfball-constant-k.prm")
+    processes = []
+    for i in range(4):
+        output = os.path.join(d.scratch(), "output")
+        command = [d.solver, prm, "--set", "Output directory=" + output]
+        print("RUN", " ".join(quote(c) for c in command), flush=True)
+        processes.append((subprocess.Popen(command, cwd=tmpdir, env=environment,
+                                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                           text=True), output))
+    peaks = []
+    for process, output in processes:
+        stdout, stderr = process.communicate(timeout=300)
+        check(process.returncode == 0,
+              f"a single process failed (exit {process.returncode}): {stderr.strip()}")
+        with open(os.path.join(output, "summary.json")) as file:
+            peaks.append(json.load(file)["peak_temperature_K"])
+    check(len(set(peaks)) == 1, f"the four runs differ: {peaks}")
+    check(os.listdir(tmpdir) == [], f"left in TMPDIR: {os.listdir(tmpdir)}")
+    expect_input_error(d.run("malformed-value.prm", environment=environment), "abc")
+    check(os.listdir(tmpdir) == [], f"left in TMPDIR after an input error: "
+          f"{os.listdir(tmpdir)}")
+    own = d.scratch()
+    expect_success(d.run("halfball-constant-k.prm", environment=dict(
+        environment, OMPI_MCA_orte_tmpdir_base=own)))
+    check(os.listdir(tmpdir) == [], "a directory was made although the user chose one")
 
 
 @case(processors=2)
