@@ -112,6 +112,9 @@ namespace xray
     // over the finer side's face (FINER; either side of a matching piece):
     //   R_i += int h_b (T_upper - T_lower) [phi_i] w,
     //   J_ij += int h_b [phi_i] [phi_j] w.
+    // [phi_i] is tabulated once per point, and the sums run over the shape
+    // functions that do not vanish on the piece (those of the two faces: a
+    // third of each cell's for Q2), the others adding exact zeros.
     template <int dim, typename LA>
     void
     AnodeThermal<dim, LA>::add_interface_terms(
@@ -130,29 +133,43 @@ namespace xray
         layer_component[piece.lower->material_id()]);
       const unsigned int  n_upper = upper.dofs_per_cell;
       const unsigned int  n       = n_upper + lower.dofs_per_cell;
-      std::vector<double> upper_T(upper.n_quadrature_points);
-      std::vector<double> lower_T(upper.n_quadrature_points);
+      const unsigned int  n_q     = upper.n_quadrature_points;
+      std::vector<double> upper_T(n_q);
+      std::vector<double> lower_T(n_q);
       upper[upper_field].get_function_values(T, upper_T);
       lower[lower_field].get_function_values(T, lower_T);
 
-      for (const unsigned int q : upper.quadrature_point_indices())
+      std::vector<double>       jump(n_q * n); // [phi_i] at point q
+      std::vector<unsigned int> on_piece;
+      for (unsigned int i = 0; i < n; ++i)
+        {
+          bool nonzero = false;
+          for (unsigned int q = 0; q < n_q; ++q)
+            {
+              jump[q * n + i] = i < n_upper ?
+                                  upper[upper_field].value(i, q) :
+                                  -lower[lower_field].value(i - n_upper, q);
+              nonzero         = nonzero || jump[q * n + i] != 0;
+            }
+          if (nonzero)
+            on_piece.push_back(i);
+        }
+
+      for (unsigned int q = 0; q < n_q; ++q)
         {
           AssertThrow(upper.quadrature_point(q).distance(lower.quadrature_point(
                         q)) < 1e-8 * piece.upper->diameter(),
                       ExcMessage("interface quadrature points differ"));
           const double w = piece.conductance *
                            weight(finer.quadrature_point(q)) * finer.JxW(q);
-          auto jump = [&](unsigned int i) {
-            return i < n_upper ? upper[upper_field].value(i, q) :
-                                 -lower[lower_field].value(i - n_upper, q);
-          };
-          const double T_jump = upper_T[q] - lower_T[q];
-          for (unsigned int i = 0; i < n; ++i)
+          const double *jump_q = &jump[q * n];
+          const double  T_jump = upper_T[q] - lower_T[q];
+          for (const unsigned int i : on_piece)
             {
-              cell_rhs(i) -= T_jump * jump(i) * w;
+              cell_rhs(i) -= T_jump * jump_q[i] * w;
               if (with_matrix)
-                for (unsigned int j = 0; j < n; ++j)
-                  cell_matrix(i, j) += jump(i) * jump(j) * w;
+                for (const unsigned int j : on_piece)
+                  cell_matrix(i, j) += jump_q[i] * jump_q[j] * w;
             }
         }
     }
