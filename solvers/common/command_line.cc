@@ -16,6 +16,9 @@
 #include <boost/program_options.hpp>
 
 #include <nlohmann/json.hpp>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cctype>
 #include <cerrno>
@@ -26,6 +29,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -723,6 +727,29 @@ namespace xray
       std::filesystem::remove_all(private_session_base, ignored);
     }
 
+    /// Removes the session directories in TMP that processes of this user
+    /// left behind when they were killed (xray-mpi-<pid>-XXXXXX, whose
+    /// process no longer runs).
+    void
+    remove_stale_session_bases(const std::string &tmp)
+    {
+      std::error_code  error;
+      const std::regex pattern("xray-mpi-([0-9]+)-[A-Za-z0-9]{6}");
+      for (const auto &entry : std::filesystem::directory_iterator(tmp, error))
+        {
+          std::smatch       match;
+          const std::string name = entry.path().filename().string();
+          struct stat       status;
+          if (!std::regex_match(name, match, pattern) ||
+              ::lstat(entry.path().c_str(), &status) != 0 ||
+              !S_ISDIR(status.st_mode) || status.st_uid != ::getuid())
+            continue;
+          const pid_t pid = static_cast<pid_t>(std::stol(match[1].str()));
+          if (::kill(pid, 0) != 0 && errno == ESRCH)
+            std::filesystem::remove_all(entry.path(), error);
+        }
+    }
+
     /// A single process started without a launcher would have Open MPI's
     /// MPI_Init fork its daemon (orted) first: about 0.1 s of a small
     /// run's time. Open MPI's daemon-less singleton
@@ -731,9 +758,10 @@ namespace xray
     /// (<tmpdir>/ompi.<host>.<uid>/jf.0/1/0), and two of them running at
     /// once can fail in MPI_Init when one removes the directory the other
     /// is creating. So such a process gets a directory of its own for its
-    /// session (orte_tmpdir_base, a new directory in TMPDIR or /tmp,
-    /// removed at exit). A process whose user set either parameter, or
-    /// that cannot make the directory, starts as Open MPI would.
+    /// session (orte_tmpdir_base: xray-mpi-<pid>-XXXXXX in TMPDIR or /tmp),
+    /// removed at exit, or by a later start if the process was killed. A
+    /// process whose user set either parameter, or that cannot make the
+    /// directory, starts as Open MPI would.
     void
     start_single_process_without_daemon()
     {
@@ -742,9 +770,11 @@ namespace xray
           std::getenv("OMPI_MCA_orte_tmpdir_base") != nullptr)
         return;
       const char       *tmpdir = std::getenv("TMPDIR");
+      const std::string tmp =
+        tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp";
+      remove_stale_session_bases(tmp);
       const std::string base =
-        std::string(tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp") +
-        "/xray-mpi-XXXXXX";
+        tmp + "/xray-mpi-" + std::to_string(::getpid()) + "-XXXXXX";
       if (base.size() >= sizeof(private_session_base))
         return;
       std::strcpy(private_session_base, base.c_str());

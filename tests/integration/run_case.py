@@ -1118,8 +1118,8 @@ def single_process_session_directory(d):
     """A process started without mpirun runs Open MPI without its daemon, in
     a session directory of its own under TMPDIR that it removes at exit:
     four at once all succeed with the same peak, and TMPDIR is left empty,
-    after an input error too. One whose user set orte_tmpdir_base makes
-    none."""
+    after an input error too; a start removes the directories of killed
+    runs. One whose user set orte_tmpdir_base makes none."""
     tmpdir = d.scratch()
     environment = dict(os.environ, TMPDIR=tmpdir)
     environment.pop("OMPI_MCA_orte_tmpdir_base", None)
@@ -1142,7 +1142,18 @@ def single_process_session_directory(d):
             peaks.append(json.load(file)["peak_temperature_K"])
     check(len(set(peaks)) == 1, f"the four runs differ: {peaks}")
     check(os.listdir(tmpdir) == [], f"left in TMPDIR: {os.listdir(tmpdir)}")
+    # A killed run's directory is removed by the next start; a running
+    # process's is not.
+    finished = subprocess.Popen(["true"])
+    finished.wait()
+    stale = os.path.join(tmpdir, f"xray-mpi-{finished.pid}-Abc123")
+    live = os.path.join(tmpdir, f"xray-mpi-{os.getpid()}-Abc123")
+    for directory in (stale, live):
+        os.makedirs(os.path.join(directory, "ompi.host.0", "jf.0"))
     expect_input_error(d.run("malformed-value.prm", environment=environment), "abc")
+    check(not os.path.exists(stale), "a killed run's session directory was kept")
+    check(os.path.exists(live), "a running process's session directory was removed")
+    shutil.rmtree(live)
     check(os.listdir(tmpdir) == [], f"left in TMPDIR after an input error: "
           f"{os.listdir(tmpdir)}")
     own = d.scratch()
