@@ -733,20 +733,24 @@ namespace xray
     void
     remove_stale_session_bases(const std::string &tmp)
     {
+      namespace fs = std::filesystem;
       std::error_code  error;
-      const std::regex pattern("xray-mpi-([0-9]+)-[A-Za-z0-9]{6}");
-      for (const auto &entry : std::filesystem::directory_iterator(tmp, error))
+      const std::regex pattern("xray-mpi-([0-9]{1,9})-[A-Za-z0-9]{6}");
+      for (fs::directory_iterator entry(tmp, error), end;
+           !error && entry != end;
+           entry.increment(error))
         {
           std::smatch       match;
-          const std::string name = entry.path().filename().string();
+          const std::string name = entry->path().filename().string();
           struct stat       status;
           if (!std::regex_match(name, match, pattern) ||
-              ::lstat(entry.path().c_str(), &status) != 0 ||
+              ::lstat(entry->path().c_str(), &status) != 0 ||
               !S_ISDIR(status.st_mode) || status.st_uid != ::getuid())
             continue;
-          const pid_t pid = static_cast<pid_t>(std::stol(match[1].str()));
+          const pid_t     pid = static_cast<pid_t>(std::stol(match[1].str()));
+          std::error_code ignored;
           if (::kill(pid, 0) != 0 && errno == ESRCH)
-            std::filesystem::remove_all(entry.path(), error);
+            fs::remove_all(entry->path(), ignored);
         }
     }
 
