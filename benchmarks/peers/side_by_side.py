@@ -25,7 +25,9 @@ medians, ratio = ours / DOLFINx (below 1: anode-thermal is faster), the
 largest error over the runs and the unknowns. Before the timed runs, each
 command runs once untimed (DOLFINx compiles its forms into its cache on a
 first run; the file cache warms for both). A second table gives
-anode-thermal's time per phase (summary.json) of its last run.
+anode-thermal's time per phase (summary.json) of its last run. DOLFINx
+runs with the Open MPI start a single anode-thermal process chooses for
+itself (ob1, no daemon; PEER_ENVIRONMENT below).
 
 W2 and W3 compare with references from fine runs of both codes (REFERENCES
 below; `--references` recomputes them, ~2 min plus ~1 min for W2).
@@ -87,12 +89,22 @@ W2_T0 = 293.15
 
 
 # ------------------------------------------------------------------ running
-def timed(command, lock, cwd=None):
+# DOLFINx starts Open MPI as a single anode-thermal process does by itself
+# (doc/install.md, "Running"): the point-to-point layer ob1 and no daemon
+# (orted) forked in MPI_Init, so that the comparison is not of Open MPI's
+# defaults. The runs are serialised by the lock, so their shared session
+# directory is safe. A variable the caller set is kept.
+PEER_ENVIRONMENT = {"OMPI_MCA_pml": "ob1", "OMPI_MCA_ess_singleton_isolated": "1",
+                    **os.environ}
+
+
+def timed(command, lock, cwd=None, env=None):
     """(wall seconds, completed process) of COMMAND, run holding LOCK."""
     with open(lock, "a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         start = time.perf_counter()
-        result = subprocess.run(command, capture_output=True, text=True, cwd=cwd)
+        result = subprocess.run(command, capture_output=True, text=True, cwd=cwd,
+                                env=env)
         seconds = time.perf_counter() - start
         fcntl.flock(handle, fcntl.LOCK_UN)
     if result.returncode != 0:
@@ -288,7 +300,8 @@ def measure(workload, repeats, lock):
             if run:
                 ours.append(seconds)
                 our_errors.append(error)
-            seconds, result = timed(workload.theirs(), lock, cwd=HERE)
+            seconds, result = timed(workload.theirs(), lock, cwd=HERE,
+                                    env=PEER_ENVIRONMENT)
             error, their_unknowns, _ = workload.their_outcome(result)
             if run:
                 theirs.append(seconds)
@@ -329,7 +342,8 @@ def compute_references(solver, lock):
     with tempfile.TemporaryDirectory() as out:
         timed(w3_project(solver, out, 3, "1e-6"), lock)
         ours, _ = w3_project_powers(out)
-    _, result = timed(w3_peer("0.0625", "0.1", "0.05", "1e-7", "1e-10"), lock, cwd=HERE)
+    _, result = timed(w3_peer("0.0625", "0.1", "0.05", "1e-7", "1e-10"), lock, cwd=HERE,
+                      env=PEER_ENVIRONMENT)
     theirs, _ = w3_peer_powers(result)
     print("W3 references (mean of the two codes; difference ours/theirs - 1):")
     for key in sorted(ours):
@@ -338,7 +352,8 @@ def compute_references(solver, lock):
     with tempfile.TemporaryDirectory() as out:
         timed(w2_project(solver, out, "Mesh/Adaptive refinement cycles=0"), lock)
         ours = summary(out)["peak_temperature_K"]
-    _, result = timed(w2_peer("0.125", "0.12", "0.1", "--quarter"), lock, cwd=HERE)
+    _, result = timed(w2_peer("0.125", "0.12", "0.1", "--quarter"), lock, cwd=HERE,
+                      env=PEER_ENVIRONMENT)
     theirs = float(peer_results(result.stdout)[0]["T_metal"])
     print(f"W2 reference: {(ours + theirs) / 2:.4f} K (anode-thermal {ours:.4f}, "
           f"DOLFINx {theirs:.4f})")
