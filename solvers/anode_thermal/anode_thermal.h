@@ -323,7 +323,7 @@ namespace xray
       static double
       conductivity_curvature(const Material &material, double temperature);
       template <typename Function>
-      double
+      PowerSearchPoints
       power_law_secant(Function &g, double P_a, double g_a, double P_b);
       SolveStatistics
       solve_steady_state(double incident_power);
@@ -627,6 +627,8 @@ namespace xray
       peak_load_ratio();
       double
       search_maximum_power(SolveStatistics &statistics, double ratio);
+      double
+      kirchhoff_power_estimate(double ratio) const;
       void
       scale_temperature_rise(double factor);
       std::vector<LayerResult>

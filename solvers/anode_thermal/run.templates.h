@@ -401,9 +401,12 @@ namespace xray
 
     // The maximum power when k or c_p depends on T: the root of
     //   g(P) = r(P) - 1    (peak_load_ratio()),
-    // from the present field at load ratio RATIO, by secant steps on the
-    // local power law (power_law_secant()), then a bracketing root search
-    // (TOMS 748). STATISTICS are those of the last solve.
+    // from the present field at load ratio RATIO and Kirchhoff's estimate
+    // (kirchhoff_power_estimate()), by secant steps on the local power law
+    // (power_law_secant()), then a bracketing root search (TOMS 748: Alefeld,
+    // Potra & Shi, ACM TOMS 21 (1995) 327) on the bracket the steps found,
+    // or on one grown from the last step. STATISTICS are those of the last
+    // solve.
     template <int dim, typename LA>
     double
     AnodeThermal<dim, LA>::search_maximum_power(SolveStatistics &statistics,
@@ -443,21 +446,35 @@ namespace xray
         static_cast<int>(std::ceil(1 - std::log2(parameters.power_tolerance)));
       boost::math::tools::eps_tolerance<double> tolerance(bits);
       std::uintmax_t                            max_evaluations = 60;
-      // The bracket grows from the linear estimate by a factor sized to how
-      // far off that estimate is (g is close to P/P_max - 1): a wide step
-      // would carry the field far past the limit, where material data end
-      // (W above its melting point) and Newton may not converge. The search
-      // then starts from this converged point at no cost.
-      const double first_guess = current_incident_power / ratio;
       try
         {
-          const double start =
-            power_law_secant(g, current_incident_power, ratio - 1, first_guess);
-          const double factor =
-            std::clamp(1 + 2 * std::abs(g(start)), 1.02, 1.25);
-          const auto [low, high] = boost::math::tools::bracket_and_solve_root(
-            g, start, factor, true, tolerance, max_evaluations);
-          const double power = (low + high) / 2;
+          const PowerSearchPoints points =
+            power_law_secant(g,
+                             current_incident_power,
+                             ratio - 1,
+                             kirchhoff_power_estimate(ratio));
+          std::pair<double, double> bracket;
+          if (points.bracketed())
+            bracket = boost::math::tools::toms748_solve(g,
+                                                        points.below,
+                                                        points.above,
+                                                        points.g_below,
+                                                        points.g_above,
+                                                        tolerance,
+                                                        max_evaluations);
+          else
+            {
+              // The bracket grows from the last step by a factor sized to
+              // how far off it is (g is close to P/P_max - 1): a wide step
+              // would carry the field far past the limit, where material
+              // data end (W above its melting point) and Newton may not
+              // converge.
+              const double factor =
+                std::clamp(1 + 2 * std::abs(points.g), 1.02, 1.25);
+              bracket = boost::math::tools::bracket_and_solve_root(
+                g, points.power, factor, true, tolerance, max_evaluations);
+            }
+          const double power = (bracket.first + bracket.second) / 2;
           // (The midpoint of the final bracket may itself end the search.)
           g(power);
           return power;
@@ -469,23 +486,59 @@ namespace xray
     }
 
 
+    // The first guess of the maximum power with k(T). Kirchhoff's transform
+    //   U(T) = int_{T0}^{T} k(s) ds
+    // makes the steady equation of one material, cooled at T0, linear in U
+    // (doc/theory.md), so U at the peak grows in proportion to the power.
+    // Each layer's estimate scales the present power by
+    // U_i(T_limit,i) / U_i(T_max,i) with its own k; the smallest is the
+    // guess: exact for a homogeneous anode cooled at T0, an estimate for
+    // layers or convective faces, and P / RATIO (the present load ratio)
+    // for constant k, as it is with no layer above T0.
+    template <int dim, typename LA>
+    double
+    AnodeThermal<dim, LA>::kirchhoff_power_estimate(const double ratio) const
+    {
+      const double                   T0     = parameters.coolant_temperature;
+      const std::vector<LayerResult> maxima = layer_maxima();
+      double                         guess = std::numeric_limits<double>::max();
+      for (unsigned int i = 0; i < maxima.size(); ++i)
+        if (maxima[i].max_temperature > T0)
+          {
+            const auto &k = parameters.layers[i].material.conductivity;
+            guess =
+              std::min(guess,
+                       current_incident_power *
+                         k.integral(T0,
+                                    parameters.layers[i].temperature_limit) /
+                         k.integral(T0, maxima[i].max_temperature));
+          }
+      return guess < std::numeric_limits<double>::max() ?
+               guess :
+               current_incident_power / ratio;
+    }
+
+
     // Secant steps for g(P) = r(P) - 1 on ln r versus ln P, from the
     // evaluated point (P_A, G_A) and the first guess P_B: the peak rise
     // follows a power law r ~ P^beta locally (beta = 1 for constant k, a
     // little above 1 when k falls with T), so each step lands close to the
     // root and usually two steps end the search (G throws once |g| is
-    // within the tolerance). Steps are limited to a factor 1.25, as the
-    // bracket's; a step that does not at least halve |g| hands over to the
-    // bracketing search, which starts from the returned power.
+    // within the tolerance). Steps are limited to a factor 1.25. A step
+    // that neither halves |g| nor crosses the root hands over to the
+    // bracketing search; the points returned say where it starts.
     template <int dim, typename LA>
     template <typename Function>
-    double
+    PowerSearchPoints
     AnodeThermal<dim, LA>::power_law_secant(Function &g,
                                             double    P_a,
                                             double    g_a,
                                             double    P_b)
     {
+      PowerSearchPoints points;
+      points.add(P_a, g_a);
       double g_b = g(P_b);
+      points.add(P_b, g_b);
       for (unsigned int step = 0; step < 4; ++step)
         {
           const double log_ratio = std::log(P_b / P_a);
@@ -498,14 +551,15 @@ namespace xray
                                         P_b / 1.25,
                                         P_b * 1.25);
           const double g_c = g(P_c);
-          P_a              = P_b;
-          g_a              = g_b;
-          P_b              = P_c;
-          g_b              = g_c;
-          if (std::abs(g_b) > 0.5 * std::abs(g_a))
+          points.add(P_c, g_c);
+          P_a = P_b;
+          g_a = g_b;
+          P_b = P_c;
+          g_b = g_c;
+          if (std::abs(g_b) > 0.5 * std::abs(g_a) && g_a * g_b > 0)
             break;
         }
-      return P_b;
+      return points;
     }
 
 

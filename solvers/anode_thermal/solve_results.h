@@ -31,6 +31,40 @@ namespace xray
       Point<3> location;        // m
     };
 
+    /// The points of a maximum-power search around the root of the
+    /// increasing g(P) = r(P) - 1: the last one evaluated, and the nearest
+    /// evaluated on each side (below: g < 0, above: g > 0; a power of 0
+    /// until one is found).
+    struct PowerSearchPoints
+    {
+      double power = 0, g = 0;
+      double below = 0, g_below = 0;
+      double above = 0, g_above = 0;
+
+      void
+      add(const double P, const double g_of_P)
+      {
+        power = P;
+        g     = g_of_P;
+        if (g_of_P < 0 && P > below)
+          {
+            below   = P;
+            g_below = g_of_P;
+          }
+        if (g_of_P > 0 && (above == 0 || P < above))
+          {
+            above   = P;
+            g_above = g_of_P;
+          }
+      }
+
+      bool
+      bracketed() const
+      {
+        return below > 0 && above > below;
+      }
+    };
+
     /// The estimated error of one adaptive cycle's peak (Mesh/Target
     /// accuracy): the goal layer's peak on the cycle's elements and in the
     /// elements one degree higher on the same mesh.
