@@ -41,7 +41,9 @@ namespace xray
       parse_heat_source(prm);
       parse_motion(prm);
       parse_time(prm);
-      entries = parameter_values(prm);
+      // (Only a transient run writes or reads a checkpoint.)
+      if (task == Task::transient)
+        entries = parameter_values(prm);
       parse_reference_design(prm);
       parse_cooling(prm);
       parse_mesh(prm);

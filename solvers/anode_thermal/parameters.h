@@ -112,7 +112,8 @@ namespace xray
       check_heat_capacities() const;
 
       std::string output_directory;
-      /// Every entry's value by full name (a checkpoint's record of the case).
+      /// Every entry's value by full name (a checkpoint's record of the
+      /// case), for Task = transient only.
       std::map<std::string, std::string> entries;
       Model                              model;
       Task                               task;

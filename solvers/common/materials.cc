@@ -9,9 +9,11 @@
 #include <boost/math/quadrature/gauss_kronrod.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <iostream>
 #include <limits>
+#include <map>
 #include <sstream>
 
 namespace xray
@@ -683,6 +685,36 @@ namespace xray
 
   namespace
   {
+    /// The entries of a user-material slot besides its Name.
+    constexpr std::array<const char *, 9> slot_entries{
+      {"Thermal conductivity",
+       "Heat capacity",
+       "Density",
+       "Melting point",
+       "Latent heat of fusion",
+       "Temperature limit",
+       "Energy backscatter fraction",
+       "Atomic number",
+       "Atomic mass"}};
+
+    /// Their defaults, as declare_parameters() declares them (read from a
+    /// handler once: every parse checks every unused slot).
+    const std::map<std::string, std::string> &
+    slot_defaults()
+    {
+      static const std::map<std::string, std::string> defaults = [] {
+        ParameterHandler prm;
+        MaterialLibrary::declare_parameters(prm);
+        prm.enter_subsection("Materials");
+        prm.enter_subsection("User material 1");
+        std::map<std::string, std::string> values;
+        for (const char *entry : slot_entries)
+          values[entry] = prm.get(entry);
+        return values;
+      }();
+      return defaults;
+    }
+
     /// A slot without a Name is never read, so an entry set there (a
     /// material whose Name line was forgotten) would be ignored without a
     /// word. Throws InputError naming the first entry that differs from its
@@ -690,20 +722,8 @@ namespace xray
     void
     check_unused_slot(ParameterHandler &prm, const std::string &section)
     {
-      ParameterHandler defaults;
-      MaterialLibrary::declare_parameters(defaults);
-      defaults.enter_subsection("Materials");
-      defaults.enter_subsection(section);
-      for (const char *entry : {"Thermal conductivity",
-                                "Heat capacity",
-                                "Density",
-                                "Melting point",
-                                "Latent heat of fusion",
-                                "Temperature limit",
-                                "Energy backscatter fraction",
-                                "Atomic number",
-                                "Atomic mass"})
-        if (Utilities::trim(prm.get(entry)) != defaults.get(entry))
+      for (const char *entry : slot_entries)
+        if (Utilities::trim(prm.get(entry)) != slot_defaults().at(entry))
           throw InputError("Materials/" + section + "/" + entry +
                            " is set, but the slot has no Name, so it is "
                            "not used; give the material a Name");
