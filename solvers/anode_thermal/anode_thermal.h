@@ -336,7 +336,9 @@ namespace xray
       void
       drop_fixed_rows();
       double
-      residual_norm(const Vector &temperature);
+      residual_norm(const Vector &temperature, bool with_matrix = false);
+      bool
+      next_matrix_with_trial(double rho) const;
 
       // Task = transient (transient.templates.h).
       /// The state at one time: the temperature, m(T) and f(T) on every
