@@ -494,11 +494,17 @@ namespace xray
     // U_i(T_limit,i) / U_i(T_max,i) with its own k; the smallest is the
     // guess: exact for a homogeneous anode cooled at T0, an estimate for
     // layers or convective faces, and P / RATIO (the present load ratio)
-    // for constant k, as it is with no layer above T0.
+    // for constant k, as it is with no layer above T0. A moving anode takes
+    // P / RATIO too: the transform does not make the advection term
+    // rho c_p u . grad T linear, and where motion carries the heat the
+    // rise depends on k much less (params/rotating-anode-ct.prm: load
+    // ratio - 1 = -8.4e-2 at Kirchhoff's guess, -2.6e-2 at P / RATIO).
     template <int dim, typename LA>
     double
     AnodeThermal<dim, LA>::kirchhoff_power_estimate(const double ratio) const
     {
+      if (parameters.motion.is_moving())
+        return current_incident_power / ratio;
       const double                   T0     = parameters.coolant_temperature;
       const std::vector<LayerResult> maxima = layer_maxima();
       double                         guess = std::numeric_limits<double>::max();
