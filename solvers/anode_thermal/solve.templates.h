@@ -224,11 +224,13 @@ namespace xray
     // Whether the Newton step from relative residual RHO is expected to
     // leave Newton unconverged: then the first trial of the line search
     // assembles the next Newton matrix along with its residual, and a full
-    // step needs no assembly of its own. Steady k(T) only (a constant-k
-    // matrix is kept; a time step's stages start close to their answer
-    // and often converge in one step). The expectation is Newton's
-    // quadratic rate, rho -> rho^2, an upper bound on the iterations
-    // logged (e.g. 5.3e-2 -> 3.0e-4 -> 1.2e-8 -> 8e-11).
+    // step needs no assembly of its own. Only for a steady Newton matrix
+    // that changes with T (k(T), or c_p(T) in a moving anode): a constant
+    // matrix is kept anyway, and a time step's stages start close to their
+    // answer and often converge in one step. The expectation is Newton's
+    // quadratic rate, rho -> rho^2: a logged search point went 5.3e-2 ->
+    // 3.0e-4 -> 1.2e-8 -> 8e-11, each step below rho^2 until the round-off
+    // floor, which lies below the tolerance.
     template <int dim, typename LA>
     bool
     AnodeThermal<dim, LA>::next_matrix_with_trial(const double rho) const
