@@ -532,7 +532,12 @@ namespace xray
     // root and usually two steps end the search (G throws once |g| is
     // within the tolerance). Steps are limited to a factor 1.25. A step
     // that neither halves |g| nor crosses the root hands over to the
-    // bracketing search; the points returned say where it starts.
+    // bracketing search; the points returned say where it starts. The
+    // present power P_A bounds a bracket only from below: it is the input's
+    // first guess, not a power the search chose, and above the limit it may
+    // lie far beyond it (params/mo-on-diamond.prm at 1e12 W: a bracket up
+    // to it had TOMS 748 solve at 2.5e11 W, far outside the materials'
+    // data, where Newton's residual was not finite).
     template <int dim, typename LA>
     template <typename Function>
     PowerSearchPoints
@@ -542,7 +547,8 @@ namespace xray
                                             double    P_b)
     {
       PowerSearchPoints points;
-      points.add(P_a, g_a);
+      if (g_a < 0)
+        points.add(P_a, g_a);
       double g_b = g(P_b);
       points.add(P_b, g_b);
       for (unsigned int step = 0; step < 4; ++step)

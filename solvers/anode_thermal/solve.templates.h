@@ -342,6 +342,14 @@ namespace xray
                 break;
               step /= 2;
             }
+          // (A residual that is not finite would end the loop as if
+          // converged: NaN > target is false.)
+          if (!std::isfinite(trial_residual))
+            throw SolverError(
+              "Newton's residual is not finite after a step at " +
+              Utilities::to_string(current_incident_power) +
+              " W incident (temperatures far outside the materials' data; "
+              "check Heat source/Incident power)");
           present_solution = trial;
           residual         = trial_residual;
           ++statistics.newton_iterations;
