@@ -108,6 +108,8 @@ namespace xray
       void
       make_finite_elements(unsigned int degree);
       void
+      make_quadratures(unsigned int degree);
+      void
       make_grid();
       void
       make_coarse_grid();
@@ -597,6 +599,8 @@ namespace xray
                           const LayerResult     &goal,
                           const DoFHandler<dim> &cycle_dofs,
                           const Vector          &cycle_field);
+      Vector
+      quadrature_defect(const Vector &enriched_residual);
       double
       share_nodes_among_cells(const Vector &nodal_shares);
       Vector
@@ -720,7 +724,11 @@ namespace xray
       hp::FECollection<dim>                     fe;
       hp::QCollection<dim>                      quadrature;
       hp::QCollection<dim - 1>                  face_quadrature;
-      DoFHandler<dim>                           dof_handler;
+      /// The degree of the elements the rules are made for, and whether
+      /// the cell rules are those of a moving anode (make_quadratures()).
+      unsigned int    quadrature_degree     = 0;
+      bool            quadrature_for_motion = false;
+      DoFHandler<dim> dof_handler;
 
       /// The map that stretches the cells along a line focus (3D, Mesh/Line
       /// focus stretch > 1, a line long enough), or none: the mesh is made

@@ -109,7 +109,9 @@ namespace xray
     // deposition far thinner than a cell (low tube voltage, cells graded
     // away from the spot) is integrated with a quadrature iterated along
     // the cell direction closest to the depth, so that every sub-interval
-    // is at most 1/8 of the deposition depth (at most 256 of them).
+    // is at most 1/8 of the deposition depth (at most 256 of them): Gauss
+    // rules of degree + 2 points, degree that of the rules in use
+    // (make_quadratures()).
     template <int dim, typename LA>
     FEValues<dim> &
     AnodeThermal<dim, LA>::deposition_values(
@@ -136,7 +138,7 @@ namespace xray
       auto &values = cache[{cell->active_fe_index(), direction, pieces}];
       if (!values)
         {
-          const QGauss<1>              gauss(parameters.fe_degree + 2);
+          const QGauss<1>              gauss(quadrature_degree + 2);
           const QIterated<1>           iterated(gauss, pieces);
           std::array<Quadrature<1>, 3> axes{{gauss, gauss, gauss}};
           axes[direction] = iterated;

@@ -242,12 +242,8 @@ namespace xray
         std::unique_ptr<LevelOperator<dim>> level;
         if (degree == 1 && n_q == 2)
           level = std::make_unique<CellKernel<dim, 1, 2>>();
-        else if (degree == 1 && n_q == 3)
-          level = std::make_unique<CellKernel<dim, 1, 3>>();
         else if (degree == 2 && n_q == 3)
           level = std::make_unique<CellKernel<dim, 2, 3>>();
-        else if (degree == 2 && n_q == 4)
-          level = std::make_unique<CellKernel<dim, 2, 4>>();
         else
           level = std::make_unique<CellKernel<dim, -1, 0>>();
         level->setup(mapping, dof_handler, constraints, n_q, problem);
@@ -303,8 +299,10 @@ namespace xray
       /// stiffness of undistorted cells; the multigrid need only be close).
       MGLevelObject<std::unique_ptr<LevelOperator<dim>>> operators;
       /// The operator CG solves with: the finest level's element on the
-      /// assembly's quadrature.
-      std::unique_ptr<LevelOperator<dim>>                system_operator;
+      /// assembly's quadrature (the finest level itself when that is also
+      /// degree + 1 points, else its own).
+      std::unique_ptr<LevelOperator<dim>> own_system_operator;
+      LevelOperator<dim>                 *system_operator = nullptr;
       MGLevelObject<MGTwoLevelTransfer<dim, VectorType>> transfers;
       std::unique_ptr<Transfer>                          transfer;
       std::unique_ptr<mg::Matrix<VectorType>>            level_matrices;
@@ -361,9 +359,15 @@ namespace xray
           m.operators[level] = make_level_operator(
             mapping, dofs, constraints, dofs.get_fe().degree + 1, problem);
           m.operators[level]->compute_diagonal();
-          if (level == top)
-            m.system_operator = make_level_operator(
-              mapping, dofs, constraints, problem.quadrature_points, problem);
+          if (level == top &&
+              problem.quadrature_points == dofs.get_fe().degree + 1)
+            m.system_operator = m.operators[level].get();
+          else if (level == top)
+            {
+              m.own_system_operator = make_level_operator(
+                mapping, dofs, constraints, problem.quadrature_points, problem);
+              m.system_operator = m.own_system_operator.get();
+            }
         }
       for (unsigned int level = 0; level < top; ++level)
         m.transfers[level + 1].reinit(m.dof_handlers[level + 1],

@@ -50,7 +50,7 @@ namespace xray
         /// Points per direction of the Gauss quadrature of the operator CG
         /// solves with (the assembly's); the multigrid levels use their
         /// degree + 1.
-        unsigned int quadrature_points = 4;
+        unsigned int quadrature_points = 3;
         /// k of each material id, W/(m K).
         std::vector<double> conductivity;
         /// Faces held at T0: the Newton update vanishes there.

@@ -156,13 +156,22 @@ namespace xray
     // and the residual of the cycle's field T_h (CYCLE_FIELD, in V+) tested
     // with the interpolation error w = z+ - I_h z+ (I_h: interpolation
     // into CYCLE_DOFS' elements), node by node,
-    //   eta_i = -R+(T_h)_i w_i,   sum_i eta_i = R(T_h)(z+ - I_h z+),
-    // which equals T+(P) - T_h(P) to first order (Galerkin orthogonality:
-    // R(T_h)(v_h) = 0); the estimate of the peak, max T+ - max T_h, is that
-    // plus T_h(P) - max T_h. Each node's share goes in equal parts to the cells
-    // around it; a cell's indicator is the modulus of its sum (a nodal
-    // localisation of the dual-weighted residual, as in Richter & Wick,
-    // J. Comput. Appl. Math. 279 (2015) 192).
+    //   eta_i = -R+(T_h)_i w_i,
+    // and the quadrature's part -D(T_h)(I_h z+), D = R+ - R~ with R~ the
+    // residual on the cycle's quadrature rules (quadrature_defect()):
+    //   sum_i eta_i - D(T_h)(I_h z+) = -R+(T_h)(z+) + R~(T_h)(I_h z+)
+    //                               = -R+(T_h)(z+),
+    // which equals T+(P) - T_h(P) to first order, as R~(T_h)(v_h) =
+    // R_h(T_h)(v_h) = 0 for v_h in V_h (Galerkin orthogonality, to the
+    // Newton tolerance). The cells' indicators localise the first part
+    // (the discretisation's); the second (the cycle's rules against the
+    // enriched ones, where k(T) or the weight r is not a polynomial of
+    // their degree) is summed only. The estimate of the peak,
+    // max T+ - max T_h, is T+(P) - T_h(P) plus T_h(P) - max T_h. Each node's
+    // share goes in equal parts to the cells around it; a cell's indicator
+    // is the modulus of its sum (a nodal localisation of the dual-weighted
+    // residual, as in Richter & Wick, J. Comput. Appl. Math. 279 (2015)
+    // 192).
     template <int dim, typename LA>
     void
     AnodeThermal<dim, LA>::localise_peak_error(
@@ -176,18 +185,43 @@ namespace xray
       temperature      = cycle_field;
       estimated_degree = parameters.fe_degree - 1;
       assemble(temperature, false);
-      estimated_degree    = 0;
       Vector nodal_shares = system_rhs; // -R+(T_h), fixed rows zero
+      Vector defect       = quadrature_defect(nodal_shares); // -D
+      estimated_degree    = 0;
 
-      const Vector dual = solve_peak_dual(goal, estimate);
-      nodal_shares.scale(dual_interpolation_error(dual, cycle_dofs));
+      const Vector dual        = solve_peak_dual(goal, estimate);
+      const Vector w           = dual_interpolation_error(dual, cycle_dofs);
+      Vector       interpolant = dual; // I_h z+
+      interpolant -= w;
+      nodal_shares.scale(w);
+      estimate.quadrature_defect = defect * interpolant;
 
-      // The shares estimate T(P) - T_h(P); the peak's error is that plus
-      // T_h(P) - max T_h, known (<= 0: T_h peaks at its own maximum).
+      // The shares and the quadrature's part estimate T(P) - T_h(P); the
+      // peak's error is that plus T_h(P) - max T_h, known (<= 0: T_h peaks
+      // at its own maximum).
       estimate.dual_weighted_residual =
         share_nodes_among_cells(nodal_shares) +
         (estimate.cycle_field_at_enriched_peak - estimate.peak);
       temperature = present_solution;
+    }
+
+
+    // -D = -(R+ - R~)(T_h) at `temperature`, from ENRICHED_RESIDUAL = -R+
+    // and the residual -R~ assembled in V+ on the rules of the cycle's
+    // degree p (heat input included: it is normalised by its own discrete
+    // integral); the rules of V+ are restored after.
+    template <int dim, typename LA>
+    typename LA::Vector
+    AnodeThermal<dim, LA>::quadrature_defect(const Vector &enriched_residual)
+    {
+      make_quadratures(parameters.fe_degree - 1);
+      assemble_heat_source();
+      assemble(temperature, false);
+      Vector defect = enriched_residual;
+      defect -= system_rhs;
+      make_quadratures(parameters.fe_degree);
+      assemble_heat_source();
+      return defect;
     }
 
 
@@ -444,6 +478,8 @@ namespace xray
             {
               cycles[i]["dual_weighted_residual_K"] =
                 peak_error_estimates[i].dual_weighted_residual;
+              cycles[i]["quadrature_defect_K"] =
+                peak_error_estimates[i].quadrature_defect;
               cycles[i]["dual_linear_iterations"] =
                 peak_error_estimates[i].dual_linear_iterations;
             }

@@ -59,7 +59,11 @@ namespace xray
         prm.declare_entry("Finite element degree",
                           "2",
                           Patterns::Integer(1, 4),
-                          "Polynomial degree of the Lagrange elements.");
+                          "Polynomial degree of the Lagrange elements; cells "
+                          "are integrated with Gauss rules of degree + 1 "
+                          "points per direction (degree + 2 for a moving "
+                          "anode), faces with degree + 2 "
+                          "(doc/anode-thermal.md, Model).");
         prm.declare_entry("Growth factor",
                           "1.4",
                           Patterns::Double(1.05, 3),

@@ -61,8 +61,9 @@ namespace xray
       multigrid.reset();
       typename ConductionMultigrid<dim>::Problem problem;
       problem.degree = parameters.fe_degree;
-      // The assembly's QGauss(degree + 2): the same operator as its matrix.
-      problem.quadrature_points = parameters.fe_degree + 2;
+      // The assembly's Gauss rule at rest (degree + 1 points per
+      // direction): the same operator as its matrix.
+      problem.quadrature_points = parameters.fe_degree + 1;
       for (unsigned int layer = 0; layer < parameters.layers.size(); ++layer)
         problem.conductivity.push_back(
           conductivity(layer, parameters.coolant_temperature));

@@ -80,7 +80,11 @@ namespace xray
       /// signed shares R(T_h)(z+ - I_h z+) (the error of T_h at the
       /// enriched peak P) plus T_h(P) - peak, K (the estimate to first
       /// order), and the dual solve's linear iterations.
-      double       dual_weighted_residual       = 0;
+      double dual_weighted_residual = 0;
+      /// The quadrature's part of the error at P, -D(T_h)(I_h z+) with
+      /// D = R+ - R~, the residual on the enriched rules less that on the
+      /// cycle's (localise_peak_error()); not in the cells' shares, K.
+      double       quadrature_defect            = 0;
       double       cycle_field_at_enriched_peak = 0; // T_h(P), K
       unsigned int dual_linear_iterations       = 0;
       /// Estimated error of the peak, K (true peak - computed peak).
