@@ -77,9 +77,9 @@ namespace xray
       double       peak = 0, enriched_peak = 0; // K
       double       rise = 0;                    // peak - T0, K
       /// Refinement indicator = goal-oriented: the sum of the cells'
-      /// signed shares R(T_h)(z+ - I_h z+) (the error of T_h at the
-      /// enriched peak P) plus T_h(P) - peak, K (the estimate to first
-      /// order), and the dual solve's linear iterations.
+      /// signed shares R(T_h)(z+ - I_h z+) plus T_h(P) - peak, K (with
+      /// quadrature_defect, the estimate to first order; P the enriched
+      /// peak's point), and the dual solve's linear iterations.
       double dual_weighted_residual = 0;
       /// The quadrature's part of the error at P, -D(T_h)(I_h z+) with
       /// D = R+ - R~, the residual on the enriched rules less that on the

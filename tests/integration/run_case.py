@@ -1919,8 +1919,8 @@ def goal_oriented_refinement(d):
     each refined cycle's cell indicators plus the quadrature's part (the
     cycle's Gauss rules against the enriched ones) sum to its estimate (the
     dual, the transposed matrix and the localisation agree with the
-    enriched Newton step); without a target every cycle runs, with no warning and no
-    target_reached; the mesh it makes is closer to the answer than
+    enriched Newton step); without a target every cycle runs, with no
+    warning and no target_reached; the mesh it makes is closer to the answer than
     Kelly's."""
     sets = ["Model=axisymmetric", "Mesh/Adaptive refinement cycles=4",
             "Output/Write fields=false"]
@@ -1940,7 +1940,8 @@ def goal_oriented_refinement(d):
               f"{'missing' if refined else 'for no refinement'}")
         if refined and c["estimated_relative_error"] > 1e-5:
             # Above the Newton tolerance's share (about 1e-6 of the rise
-            # here) the two differ only by the k(T) terms of second order.
+            # here) the two differ only by the k(T) terms of second order
+            # (1.3e-5 and 4e-6 on cycles 0 and 1 when measured).
             measured(f"cycle {c['cycle']}: sum of the cells' indicators + quadrature's part "
                      "/ estimate",
                      f"{c['dual_weighted_residual_K']:.5e} + {c['quadrature_defect_K']:.5e} / "
@@ -1948,7 +1949,7 @@ def goal_oriented_refinement(d):
             check_close(f"cycle {c['cycle']}: sum of the indicators and the quadrature's part "
                         "vs the estimate",
                         c["dual_weighted_residual_K"] + c["quadrature_defect_K"],
-                        c["estimated_error_K"], 0.03)
+                        c["estimated_error_K"], 1e-3)
 
     kelly = expect_success(d.run("cu-on-diamond.prm", sets), fields=False)
     # The reference: the goal-oriented mesh's last field in Q3 (its
