@@ -724,10 +724,9 @@ namespace xray
       hp::FECollection<dim>                     fe;
       hp::QCollection<dim>                      quadrature;
       hp::QCollection<dim - 1>                  face_quadrature;
-      /// The degree of the elements the rules are made for, and whether
-      /// the cell rules are those of a moving anode (make_quadratures()).
-      unsigned int    quadrature_degree     = 0;
-      bool            quadrature_for_motion = false;
+      /// The degree of the elements the rules are made for
+      /// (make_quadratures()).
+      unsigned int    quadrature_degree = 0;
       DoFHandler<dim> dof_handler;
 
       /// The map that stretches the cells along a line focus (3D, Mesh/Line

@@ -298,11 +298,8 @@ namespace xray
       /// Levels: degree + 1 Gauss points per direction (exact for the
       /// stiffness of undistorted cells; the multigrid need only be close).
       MGLevelObject<std::unique_ptr<LevelOperator<dim>>> operators;
-      /// The operator CG solves with: the finest level's element on the
-      /// assembly's quadrature (the finest level itself when that is also
-      /// degree + 1 points, else its own).
-      std::unique_ptr<LevelOperator<dim>> own_system_operator;
-      LevelOperator<dim>                 *system_operator = nullptr;
+      /// The operator CG solves with: the finest level's.
+      LevelOperator<dim> *system_operator = nullptr;
       MGLevelObject<MGTwoLevelTransfer<dim, VectorType>> transfers;
       std::unique_ptr<Transfer>                          transfer;
       std::unique_ptr<mg::Matrix<VectorType>>            level_matrices;
@@ -359,15 +356,8 @@ namespace xray
           m.operators[level] = make_level_operator(
             mapping, dofs, constraints, dofs.get_fe().degree + 1, problem);
           m.operators[level]->compute_diagonal();
-          if (level == top &&
-              problem.quadrature_points == dofs.get_fe().degree + 1)
+          if (level == top)
             m.system_operator = m.operators[level].get();
-          else if (level == top)
-            {
-              m.own_system_operator = make_level_operator(
-                mapping, dofs, constraints, problem.quadrature_points, problem);
-              m.system_operator = m.own_system_operator.get();
-            }
         }
       for (unsigned int level = 0; level < top; ++level)
         m.transfers[level + 1].reinit(m.dof_handlers[level + 1],

@@ -4,7 +4,8 @@
 //   A_ij = sum_cells int_cell k_layer grad phi_j . grad phi_i w dx,
 // w = 2 pi r (axisymmetric) or the symmetry factor (3D), the same integral
 // the matrix-based assembly computes (same elements, mapping and
-// quadrature), so both solve one linear system.
+// quadrature: degree + 1 Gauss points at rest), so both solve one linear
+// system.
 //
 // The multigrid levels are the mesh coarsened globally down to the coarse
 // mesh (linear elements), and on the finest mesh the element's own degree
@@ -45,12 +46,10 @@ namespace xray
       /// What defines the operator besides the mesh.
       struct Problem
       {
-        /// Degree of the Lagrange elements of the finest level.
+        /// Degree of the Lagrange elements of the finest level; every level
+        /// is integrated on Gauss points of its degree + 1 per direction,
+        /// the finest level's being the operator CG solves with.
         unsigned int degree = 2;
-        /// Points per direction of the Gauss quadrature of the operator CG
-        /// solves with (the assembly's); the multigrid levels use their
-        /// degree + 1.
-        unsigned int quadrature_points = 3;
         /// k of each material id, W/(m K).
         std::vector<double> conductivity;
         /// Faces held at T0: the Newton update vanishes there.

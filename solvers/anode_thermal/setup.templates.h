@@ -93,11 +93,12 @@ namespace xray
     void
     AnodeThermal<dim, LA>::make_quadratures(const unsigned int degree)
     {
-      quadrature_degree              = degree;
-      quadrature_for_motion          = parameters.motion.is_moving();
-      const unsigned int cell_points = degree + (quadrature_for_motion ? 2 : 1);
-      quadrature                     = hp::QCollection<dim>();
-      face_quadrature                = hp::QCollection<dim - 1>();
+      // (The motion is part of mesh_key(): a solver keeps it.)
+      quadrature_degree = degree;
+      const unsigned int cell_points =
+        degree + (parameters.motion.is_moving() ? 2 : 1);
+      quadrature      = hp::QCollection<dim>();
+      face_quadrature = hp::QCollection<dim - 1>();
       for (unsigned int i = 0; i < 2; ++i)
         {
           quadrature.push_back(QGauss<dim>(cell_points));
@@ -455,8 +456,6 @@ namespace xray
           return;
         }
       TimerOutput::Scope t(*timer, "setup");
-      if (quadrature_for_motion != parameters.motion.is_moving())
-        make_quadratures(parameters.fe_degree);
       find_resistive_interfaces();
       make_constraints();
       assemble_heat_source();

@@ -60,10 +60,9 @@ namespace xray
       TimerOutput::Scope t(*timer, "preconditioner");
       multigrid.reset();
       typename ConductionMultigrid<dim>::Problem problem;
+      // (On degree + 1 Gauss points per direction, the assembly's rule at
+      // rest: the same operator as its matrix.)
       problem.degree = parameters.fe_degree;
-      // The assembly's Gauss rule at rest (degree + 1 points per
-      // direction): the same operator as its matrix.
-      problem.quadrature_points = parameters.fe_degree + 1;
       for (unsigned int layer = 0; layer < parameters.layers.size(); ++layer)
         problem.conductivity.push_back(
           conductivity(layer, parameters.coolant_temperature));
