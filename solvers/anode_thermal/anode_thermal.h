@@ -627,6 +627,8 @@ namespace xray
       report_exit_status(int status, const nlohmann::json &s) const;
       double
       find_maximum_power(SolveStatistics &statistics);
+      bool
+      searches_maximum_power() const;
       std::pair<unsigned int, double>
       most_loaded_layer(const std::vector<LayerResult> &maxima) const;
       double

@@ -126,7 +126,11 @@ namespace xray
     // A sweep point on the mesh of the previous one (reuse_for()): no mesh
     // generation or adaptive cycles; Newton starts from the previous rise
     // T - T0 over the new T0, scaled to the new power (exact for constant
-    // k: every cooled face is held at, or exchanges heat with, T0).
+    // k: every cooled face is held at, or exchanges heat with, T0). A
+    // maximum-power search starts instead at the previous point's power,
+    // its maximum power if it searched too: that field is the closest to
+    // this point's answer at hand, where the Incident power may be far
+    // from it (params/mo-on-diamond.prm: 30 W against about 11 W).
     template <int dim, typename LA>
     SolveStatistics
     AnodeThermal<dim, LA>::solve_on_previous_mesh()
@@ -138,19 +142,21 @@ namespace xray
       present_solution.add(parameters.coolant_temperature -
                            solution_coolant_temperature);
       // (A transient point may have ended with the beam off.)
-      if (current_incident_power > 0)
-        scale_temperature_rise(parameters.incident_power /
-                               current_incident_power);
-      else
+      if (current_incident_power <= 0)
         {
           present_solution       = parameters.coolant_temperature;
           current_incident_power = parameters.incident_power;
         }
+      const double power = searches_maximum_power() ? current_incident_power :
+                                                      parameters.incident_power;
+      scale_temperature_rise(power / current_incident_power);
       log() << "   Mesh of the previous sweep point: "
             << triangulation.n_global_active_cells() << " cells, "
             << dof_handler.n_dofs() << " unknowns" << std::endl;
-      const SolveStatistics statistics =
-        solve_steady_state(parameters.incident_power);
+      if (power != parameters.incident_power)
+        log() << "   First solve at the previous point's power, " << power
+              << " W incident" << std::endl;
+      const SolveStatistics statistics = solve_steady_state(power);
       // (No cycle can follow: the estimate is of this point's field.)
       if (parameters.estimates_error() && !target_reached(0, false) &&
           parameters.target_accuracy > 0)
@@ -346,15 +352,26 @@ namespace xray
     AnodeThermal<dim, LA>::find_maximum_power(SolveStatistics &statistics)
     {
       const double ratio = peak_load_ratio();
-      // Constant k (and constant c_p when the anode moves): the steady
-      // equation is linear in T - T0.
-      if (all_conductivities_constant() &&
-          (!parameters.motion.is_moving() || all_heat_capacities_constant()))
+      if (!searches_maximum_power())
         {
           scale_temperature_rise(1 / ratio);
           return current_incident_power;
         }
       return search_maximum_power(statistics, ratio);
+    }
+
+
+    // Whether the task is the maximum power and needs a root search: the
+    // steady equation is not linear in T - T0. It is with constant k (and
+    // constant c_p when the anode moves), and a scaling gives the answer.
+    template <int dim, typename LA>
+    bool
+    AnodeThermal<dim, LA>::searches_maximum_power() const
+    {
+      return parameters.task == Task::maximum_power &&
+             !(all_conductivities_constant() &&
+               (!parameters.motion.is_moving() ||
+                all_heat_capacities_constant()));
     }
 
 
@@ -416,7 +433,11 @@ namespace xray
       // g = r - 1 is close to P / P_max - 1, and the rise grows at least in
       // proportion to P when k falls with T: |g| bounds the relative
       // distance to P_max. A power with |g| below a quarter of the
-      // tolerance is the answer, and its field is the one at hand.
+      // tolerance is the answer, and its field is the one at hand (the
+      // first solve's too: a sweep point's may be at the previous point's
+      // answer).
+      if (std::abs(ratio - 1) <= parameters.power_tolerance / 4)
+        return current_incident_power;
       struct Found
       {
         double power;

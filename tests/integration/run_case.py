@@ -2264,6 +2264,33 @@ def sweep_reuses_mesh(d):
     check_close("50 kV sweep point with the kept matrix and AMG vs an independent run: peak [K]",
                 reused["peak_temperature_K"], alone["peak_temperature_K"], 1e-9)
 
+    # k(T): a maximum-power search on the reused mesh starts at the previous
+    # point's answer rather than at the Incident power (30 W, about 2.6 x
+    # the answer), and ends where an independent run on the same mesh (no
+    # adaptive cycle) does, to the search's tolerance.
+    tolerance = 1e-5  # Solver/Maximum power tolerance (default)
+    no_cycles = ["Mesh/Adaptive refinement cycles=0"]
+    sweep = d.run("mo-on-diamond.prm", no_cycles, sweeps=[
+        "Geometry/Layer materials=Mo, diamond-cvd; Mo, diamond-natural"])
+    expect_status(sweep, SUCCESS)
+    with open(os.path.join(sweep.output_directory, "point-000", "summary.json")) as file:
+        first = json.load(file)
+    with open(os.path.join(sweep.output_directory, "point-001", "log.txt")) as file:
+        log = file.read()
+    check(f"First solve at the previous point's power, {first['max_permissible_power_W']:g} W"
+          in log, "the second point's search did not start at the first point's answer")
+    with open(os.path.join(sweep.output_directory, "point-001", "summary.json")) as file:
+        reused = json.load(file)
+    alone = expect_success(d.run("mo-on-diamond.prm", no_cycles + [
+        "Geometry/Layer materials=Mo, diamond-natural"]))
+    check(reused["n_dofs"] == alone["n_dofs"], "different meshes")
+    check_close("k(T) maximum power on the reused mesh, from the previous answer, vs an "
+                "independent run [W]", reused["max_permissible_power_W"],
+                alone["max_permissible_power_W"], 2 * tolerance)
+    measured("k(T) maximum-power sweep point: Newton steps from the previous answer / "
+             "from the Incident power",
+             f"{reused['total_newton_iterations']} / {alone['total_newton_iterations']}")
+
     # A swept spot size changes the mesh: every point builds its own.
     changed = os.path.join(d.scratch(), "output")
     process = subprocess.run([d.solver, os.path.join(INPUTS, "cylinder-constant-k.prm"),
