@@ -249,12 +249,15 @@ namespace xray
     // resolved: those faces' heat is then the consistent reaction, the sum
     // of their rows of the residual without source (which their unknowns
     // would need to balance). The assembly also leaves boundary_outflow
-    // and advective_outflow at the solution, for the summary.
+    // and advective_outflow at the solution, for the summary's motion
+    // entries; an anode without motion needs neither (heat_removed()).
     template <int dim, typename LA>
     void
     AnodeThermal<dim, LA>::find_moving_heat_removed()
     {
-      moving_heat_removed    = -1;
+      moving_heat_removed = -1;
+      if (parameters.motion.kind == Motion::Kind::none)
+        return;
       const double input     = current_incident_power;
       current_incident_power = 0;
       assemble(temperature, false, true);
