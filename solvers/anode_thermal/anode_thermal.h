@@ -586,6 +586,8 @@ namespace xray
       solve_on_previous_mesh();
       SolveStatistics
       solve_adaptive_cycles();
+      double
+      search_start_power();
       // Peak error estimate (error_estimate.templates.h).
       bool
       target_reached(unsigned int cycle, bool refinement);

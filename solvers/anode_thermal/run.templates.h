@@ -169,7 +169,9 @@ namespace xray
     // refine where Kelly's indicator is largest, solve again, each cycle
     // starting Newton from the previous field; with a Target accuracy,
     // until the peak's estimated error is within it. The first mesh is
-    // checked against the memory its last cycle will need.
+    // checked against the memory its last cycle will need. The cycles
+    // solve at the Incident power, but for the last one of a maximum-power
+    // search (search_start_power()).
     template <int dim, typename LA>
     SolveStatistics
     AnodeThermal<dim, LA>::solve_adaptive_cycles()
@@ -178,15 +180,27 @@ namespace xray
       make_grid();
       for (unsigned int cycle = 0; cycle <= parameters.adaptive_cycles; ++cycle)
         {
+          double power = parameters.incident_power;
           if (cycle > 0)
-            refine_mesh();
+            {
+              if (cycle == parameters.adaptive_cycles)
+                power = search_start_power();
+              refine_mesh();
+            }
           setup_system();
           if (cycle == 0)
             check_mesh_fits_memory();
           log() << "   Cycle " << cycle << ": "
                 << triangulation.n_global_active_cells() << " cells, "
                 << dof_handler.n_dofs() << " unknowns" << std::endl;
-          statistics = solve_steady_state(parameters.incident_power);
+          if (power != parameters.incident_power)
+            {
+              log() << "      at Kirchhoff's estimate of the maximum power "
+                    << "from cycle " << cycle - 1 << ", " << power
+                    << " W incident" << std::endl;
+              scale_temperature_rise(power / current_incident_power);
+            }
+          statistics = solve_steady_state(power);
           log() << "      peak temperature "
                 << layer_maxima()[0].max_temperature << " K (heated layer)"
                 << std::endl;
@@ -201,6 +215,28 @@ namespace xray
                                   std::to_string(parameters.adaptive_cycles) +
                                   " adaptive cycle(s)");
       return statistics;
+    }
+
+
+    // The power at which the last adaptive cycle solves: the Incident
+    // power, or in a maximum-power search Kirchhoff's estimate of the
+    // maximum power from the field of the cycle before
+    // (kirchhoff_power_estimate()). The meshes are adapted to the fields at
+    // the Incident power as before; the last cycle's solve, which only
+    // starts the search, then starts it near the root, one evaluation on
+    // the finest mesh fewer (params/mo-on-diamond.prm: a load ratio - 1 of
+    // about -2.7e-2 there against +1.85 at 30 W). Not with an error estimate:
+    // each cycle's estimate is of its field at the Incident power, and a
+    // cycle within the target ends the cycles.
+    template <int dim, typename LA>
+    double
+    AnodeThermal<dim, LA>::search_start_power()
+    {
+      if (!searches_maximum_power() || parameters.estimates_error())
+        return parameters.incident_power;
+      const double ratio = peak_load_ratio();
+      return ratio > 0 ? kirchhoff_power_estimate(ratio) :
+                         parameters.incident_power;
     }
 
 
@@ -433,12 +469,22 @@ namespace xray
                                                 const double     ratio)
     {
       log() << "   Maximum power search (k or c_p depends on T):" << std::endl;
+      // Each solved point, the present field's first, with enough digits
+      // that the root search's last steps show progress.
+      const auto log_point = [this](const double power, const double g) {
+        std::ostringstream line;
+        line << "    P = " << std::setprecision(9) << power
+             << " W: peak load ratio - 1 = " << std::scientific
+             << std::setprecision(2) << g;
+        log() << line.str() << std::endl;
+      };
+      log_point(current_incident_power, ratio - 1);
       // g = r - 1 is close to P / P_max - 1, and the rise grows at least in
       // proportion to P when k falls with T: |g| bounds the relative
       // distance to P_max. A power with |g| below a quarter of the
       // tolerance is the answer, and its field is the one at hand (the
-      // first solve's too: a sweep point's may be at the previous point's
-      // answer).
+      // present field's too: the last cycle's, at Kirchhoff's estimate, or
+      // a sweep point's, at the previous point's answer, may be one).
       if (std::abs(ratio - 1) <= parameters.power_tolerance / 4)
         return current_incident_power;
       struct Found
@@ -454,12 +500,7 @@ namespace xray
         scale_temperature_rise(power / current_incident_power);
         statistics     = solve_steady_state(power);
         const double r = peak_load_ratio();
-        // Enough digits that the root search's last steps show progress.
-        std::ostringstream line;
-        line << "    P = " << std::setprecision(9) << power
-             << " W: peak load ratio - 1 = " << std::scientific
-             << std::setprecision(2) << r - 1;
-        log() << line.str() << std::endl;
+        log_point(power, r - 1);
         last_power = power;
         last_g     = r - 1;
         if (std::abs(r - 1) <= parameters.power_tolerance / 4)
