@@ -461,7 +461,12 @@ namespace xray
                           "100",
                           Patterns::Double(0),
                           "Electron beam power P on the anode in W. In the "
-                          "maximum-power task: the first guess.");
+                          "maximum-power task: the first guess, at which "
+                          "the adaptive cycles' meshes are adapted (with "
+                          "k(T) the last cycle solves at Kirchhoff's "
+                          "estimate from the cycle before; a sweep point "
+                          "on the previous point's mesh starts at that "
+                          "point's answer).");
         prm.declare_entry(
           "Spot shape",
           "circular",
