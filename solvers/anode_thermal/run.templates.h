@@ -485,7 +485,10 @@ namespace xray
       // tolerance is the answer, and its field is the one at hand (the
       // present field's too: the last cycle's, at Kirchhoff's estimate, or
       // a sweep point's, at the previous point's answer, may be one).
-      if (std::abs(ratio - 1) <= parameters.power_tolerance / 4)
+      const auto is_answer = [this](const double g) {
+        return std::abs(g) <= parameters.power_tolerance / 4;
+      };
+      if (is_answer(ratio - 1))
         return current_incident_power;
       struct Found
       {
@@ -503,7 +506,7 @@ namespace xray
         log_point(power, r - 1);
         last_power = power;
         last_g     = r - 1;
-        if (std::abs(r - 1) <= parameters.power_tolerance / 4)
+        if (is_answer(r - 1))
           throw Found{power};
         return r - 1;
       };
