@@ -11,11 +11,12 @@
    power sweep and a constant-k depth-dose sweep over the tube voltage (same
    matrix at every point); the sweeps also against independent runs. Wall time, AMG set-ups, linear iterations, and
    the answers of the two settings side by side.
-4. Solver/Preconditioner = matrix-free multigrid against AMG on the 3D
-   Cu-on-diamond case of 2 (constant k, --mf-cycles adaptive cycles, 2
-   ranks), the two alternating, medians of --mf-repeats: whole process,
-   solve (set-up included), set-up, assembly, CG iterations, and how closely
-   the peak temperatures agree.
+4. Solver/Preconditioner = matrix-free multigrid against AMG, 3D, 2 ranks,
+   --mf-cycles adaptive cycles, the two alternating, medians of
+   --mf-repeats: the Cu-on-diamond case of 2 (constant k: CG), and the
+   maximum power of params/bulk-cu.prm's quarter (Cu's k(T): GMRES on the
+   Newton matrix). Whole process, solve (set-up included), set-up,
+   assembly, linear iterations, and how closely the answers agree.
 
 Usage: performance_benchmark.py SOLVER [--mpiexec MPIEXEC] [--cycles N]
        [--repeats N] [--reuse-repeats N] [--only-reuse] [--reuse-case N]
@@ -148,40 +149,49 @@ def preconditioner_reuse(args):
                   f"{key} agree to {difference:.1e} (relative)")
 
 
-def matrix_free_against_amg(args):
-    print(f"\n4. Matrix-free multigrid against AMG, 3D Cu on diamond, constant "
-          f"k, {args.mf_cycles} adaptive cycles, 2 ranks, alternating, "
-          f"median of {args.mf_repeats}")
-    command = [args.mpiexec, "-np", "2", args.solver,
-               os.path.join(HERE, "cu-on-diamond-constant-k.prm")]
-    settings = [f"Mesh/Adaptive refinement cycles={args.mf_cycles}",
-                "Output/Write fields=false"]
-    runs = {"AMG": [], "matrix-free multigrid": []}
-    for _ in range(args.mf_repeats):
-        for name in runs:
-            start = time.perf_counter()
-            summary, _ = run(command, settings + [f"Solver/Preconditioner={name}"])
-            runs[name].append((time.perf_counter() - start, summary))
-    medians = {}
-    for name, results in runs.items():
-        summary = results[-1][1]
-        if summary["preconditioner"] != name:
-            sys.exit(f"the {name} run reports {summary['preconditioner']}")
+MATRIX_FREE_CASES = [
+    ("Cu on diamond, constant k (CG)",
+     os.path.join(HERE, "cu-on-diamond-constant-k.prm"), [], "peak_temperature_K"),
+    ("bulk Cu quarter, k(T) maximum power (GMRES on the Newton matrix)",
+     os.path.join(HERE, "..", "..", "params", "bulk-cu.prm"),
+     ["Model=3d", "Geometry/Symmetry=quarter"], "max_permissible_power_W"),
+]
 
-        def phases(key):
-            return statistics.median(s["phase_wall_time_s"].get(key, 0)
-                                     for _, s in results)
-        medians[name] = statistics.median(t for t, _ in results)
-        print(f"   {name:22s}: process {medians[name]:6.2f} s, solve "
-              f"{phases('solve'):6.2f} s (set-up {phases('preconditioner'):5.2f} s), "
-              f"assembly {phases('assembly'):5.2f} s, setup {phases('setup'):5.2f} s, "
-              f"{summary['total_linear_iterations']} CG iterations, "
-              f"{summary['n_dofs']} unknowns")
-    amg = runs["AMG"][-1][1]["peak_temperature_K"]
-    mf = runs["matrix-free multigrid"][-1][1]["peak_temperature_K"]
-    print(f"   ratio matrix-free / AMG (process) "
-          f"{medians['matrix-free multigrid'] / medians['AMG']:.2f}; peaks "
-          f"{mf:.10f} and {amg:.10f} K, relative difference {mf / amg - 1:.1e}")
+
+def matrix_free_against_amg(args):
+    print(f"\n4. Matrix-free multigrid against AMG, 3D, {args.mf_cycles} adaptive "
+          f"cycles, 2 ranks, alternating, median of {args.mf_repeats}")
+    for label, prm, case_settings, answer in MATRIX_FREE_CASES:
+        print(f"   {label}:")
+        command = [args.mpiexec, "-np", "2", args.solver, prm]
+        settings = case_settings + [f"Mesh/Adaptive refinement cycles={args.mf_cycles}",
+                                    "Output/Write fields=false"]
+        runs = {"AMG": [], "matrix-free multigrid": []}
+        for _ in range(args.mf_repeats):
+            for name in runs:
+                start = time.perf_counter()
+                summary, _ = run(command, settings + [f"Solver/Preconditioner={name}"])
+                runs[name].append((time.perf_counter() - start, summary))
+        medians = {}
+        for name, results in runs.items():
+            summary = results[-1][1]
+            if summary["preconditioner"] != name:
+                sys.exit(f"the {name} run reports {summary['preconditioner']}")
+
+            def phases(key):
+                return statistics.median(s["phase_wall_time_s"].get(key, 0)
+                                         for _, s in results)
+            medians[name] = statistics.median(t for t, _ in results)
+            print(f"      {name:22s}: process {medians[name]:6.2f} s, solve "
+                  f"{phases('solve'):6.2f} s (set-up {phases('preconditioner'):5.2f} s), "
+                  f"assembly {phases('assembly'):5.2f} s, setup {phases('setup'):5.2f} s, "
+                  f"{summary['total_linear_iterations']} linear iterations, "
+                  f"{summary['n_dofs']} unknowns")
+        amg = runs["AMG"][-1][1][answer]
+        mf = runs["matrix-free multigrid"][-1][1][answer]
+        print(f"      ratio matrix-free / AMG (process) "
+              f"{medians['matrix-free multigrid'] / medians['AMG']:.2f}; {answer} "
+              f"{mf:.10g} and {amg:.10g}, relative difference {mf / amg - 1:.1e}")
 
 
 def main():

@@ -9,6 +9,7 @@
 #include <deal.II/lac/diagonal_matrix.h>
 #include <deal.II/lac/precondition.h>
 #include <deal.II/lac/solver_cg.h>
+#include <deal.II/lac/solver_gmres.h>
 #include <deal.II/lac/trilinos_precondition.h>
 #include <deal.II/lac/trilinos_sparse_matrix.h>
 #include <deal.II/lac/trilinos_sparsity_pattern.h>
@@ -23,7 +24,9 @@
 #include <deal.II/multigrid/multigrid.h>
 #include <deal.II/numerics/vector_tools.h>
 
+#include <array>
 #include <map>
+#include <stdexcept>
 
 namespace xray
 {
@@ -35,19 +38,33 @@ namespace xray
 
 
       // The conduction operator on one level: cell integrals of
-      // c grad u . grad v with c = k_layer w, tabulated per cell batch
-      // (constant w) or per quadrature point. The cell kernel is
+      // c grad u . grad v with c = k w, tabulated per cell batch (constant
+      // k and w) or per quadrature point, and for the Newton matrix of k(T)
+      // also (s u) . grad v with s = k'(T) grad T w. The cell kernel is
       // CellKernel's, compiled for its degree and quadrature.
       template <int dim>
       class LevelOperator : public MatrixFreeOperators::Base<dim, VectorType>
       {
       public:
+        using Problem = typename ConductionMultigrid<dim>::Problem;
+
+        /// The operator on DOF_HANDLER's cells, with a MatrixFree of its own.
         void
-        setup(const Mapping<dim>              &mapping,
-              const DoFHandler<dim>           &dof_handler,
-              const AffineConstraints<double> &constraints,
-              const unsigned int               quadrature_points,
-              const typename ConductionMultigrid<dim>::Problem &problem);
+        attach(const Mapping<dim>              &mapping,
+               const DoFHandler<dim>           &dof_handler,
+               const AffineConstraints<double> &constraints,
+               const unsigned int               quadrature_points);
+        /// The operator on the cells of OTHER, sharing its MatrixFree (the
+        /// Newton matrix beside its symmetric part on the finest level).
+        void
+        attach(const LevelOperator &other);
+        /// The coefficients: k at any T (constant k), or k(T) at TEMPERATURE
+        /// (this level's vector, ghost values updated), with s as well if
+        /// WITH_SLOPE.
+        void
+        tabulate(const Problem    &problem,
+                 const VectorType *temperature,
+                 bool              with_slope);
 
         /// The assembled matrix (for the coarse level's AMG).
         virtual const TrilinosWrappers::SparseMatrix &
@@ -60,25 +77,34 @@ namespace xray
           return per_point ? coefficient[batch * n_q_points + q] :
                              coefficient[batch];
         }
+        bool
+        has_slope() const
+        {
+          return !slope.empty();
+        }
+        const Tensor<1, dim, VectorizedArray<double>> &
+        s(const unsigned int batch, const unsigned int q) const
+        {
+          return slope[batch * n_q_points + q];
+        }
 
         const AffineConstraints<double> *constraints = nullptr;
         TrilinosWrappers::SparseMatrix   matrix;
 
       private:
-        AlignedVector<VectorizedArray<double>> coefficient;
-        bool                                   per_point  = false;
-        unsigned int                           n_q_points = 0;
+        AlignedVector<VectorizedArray<double>>                 coefficient;
+        AlignedVector<Tensor<1, dim, VectorizedArray<double>>> slope;
+        bool         per_point  = false;
+        unsigned int n_q_points = 0;
       };
 
 
       template <int dim>
       void
-      LevelOperator<dim>::setup(
-        const Mapping<dim>                               &mapping,
-        const DoFHandler<dim>                            &dof_handler,
-        const AffineConstraints<double>                  &constraints_,
-        const unsigned int                                quadrature_points,
-        const typename ConductionMultigrid<dim>::Problem &problem)
+      LevelOperator<dim>::attach(const Mapping<dim>              &mapping,
+                                 const DoFHandler<dim>           &dof_handler,
+                                 const AffineConstraints<double> &constraints_,
+                                 const unsigned int quadrature_points)
       {
         constraints = &constraints_;
         typename MatrixFree<dim, double>::AdditionalData data;
@@ -93,41 +119,79 @@ namespace xray
                             QGauss<1>(quadrature_points),
                             data);
         this->initialize(matrix_free);
+      }
 
-        // c = k_layer w per batch, or per quadrature point when w varies.
-        FEEvaluation<dim, -1, 0, 1, double> phi(*matrix_free);
-        per_point                    = !problem.weight_is_constant;
-        n_q_points                   = phi.n_q_points;
-        const unsigned int n_batches = matrix_free->n_cell_batches();
+
+      template <int dim>
+      void
+      LevelOperator<dim>::attach(const LevelOperator &other)
+      {
+        constraints = other.constraints;
+        this->initialize(other.get_matrix_free());
+      }
+
+
+      template <int dim>
+      void
+      LevelOperator<dim>::tabulate(const Problem    &problem,
+                                   const VectorType *temperature,
+                                   const bool        with_slope)
+      {
+        const MatrixFree<dim, double> &matrix_free = *this->get_matrix_free();
+        FEEvaluation<dim, -1, 0, 1, double> phi(matrix_free);
+        constexpr unsigned int n_lanes = VectorizedArray<double>::size();
+        per_point  = temperature != nullptr || !problem.weight_is_constant;
+        n_q_points = phi.n_q_points;
+        const unsigned int n_batches = matrix_free.n_cell_batches();
         coefficient.resize(n_batches * (per_point ? n_q_points : 1));
+        slope.resize(with_slope ? n_batches * n_q_points : 0);
+        const EvaluationFlags::EvaluationFlags flags =
+          with_slope ? EvaluationFlags::values | EvaluationFlags::gradients :
+                       EvaluationFlags::values;
         for (unsigned int batch = 0; batch < n_batches; ++batch)
           {
-            VectorizedArray<double> k = 0;
-            const unsigned int      lanes =
-              matrix_free->n_active_entries_per_cell_batch(batch);
-            for (unsigned int v = 0; v < VectorizedArray<double>::size(); ++v)
-              k[v] = problem.conductivity.at(
-                matrix_free->get_cell_iterator(batch, std::min(v, lanes - 1))
+            // (A batch's empty lanes repeat its last cell.)
+            const unsigned int lanes =
+              matrix_free.n_active_entries_per_cell_batch(batch);
+            std::array<const TemperatureFunction *, n_lanes> k;
+            for (unsigned int v = 0; v < n_lanes; ++v)
+              k[v] = &problem.conductivity.at(
+                matrix_free.get_cell_iterator(batch, std::min(v, lanes - 1))
                   ->material_id());
             if (!per_point)
               {
-                coefficient[batch] = k * problem.weight(Point<dim>());
+                // (Constant k: its value at any T.)
+                VectorizedArray<double> k_w;
+                for (unsigned int v = 0; v < n_lanes; ++v)
+                  k_w[v] = k[v]->value(0.) * problem.weight(Point<dim>());
+                coefficient[batch] = k_w;
                 continue;
               }
             phi.reinit(batch);
+            if (temperature != nullptr)
+              {
+                phi.read_dof_values_plain(*temperature);
+                phi.evaluate(flags);
+              }
             for (const unsigned int q : phi.quadrature_point_indices())
               {
                 const auto              x = phi.quadrature_point(q);
-                VectorizedArray<double> w;
-                for (unsigned int v = 0; v < VectorizedArray<double>::size();
-                     ++v)
+                VectorizedArray<double> k_w, dk_w;
+                for (unsigned int v = 0; v < n_lanes; ++v)
                   {
-                    Point<dim> point;
+                    const unsigned int lane = std::min(v, lanes - 1);
+                    Point<dim>         point;
                     for (unsigned int d = 0; d < dim; ++d)
-                      point[d] = x[d][v];
-                    w[v] = problem.weight(point);
+                      point[d] = x[d][lane];
+                    const double w = problem.weight(point);
+                    const double T =
+                      temperature != nullptr ? phi.get_value(q)[lane] : 0.;
+                    k_w[v]  = k[v]->value(T) * w;
+                    dk_w[v] = with_slope ? k[v]->derivative(T) * w : 0.;
                   }
-                coefficient[batch * n_q_points + q] = k * w;
+                coefficient[batch * n_q_points + q] = k_w;
+                if (with_slope)
+                  slope[batch * n_q_points + q] = dk_w * phi.get_gradient(q);
               }
           }
       }
@@ -146,14 +210,27 @@ namespace xray
         const TrilinosWrappers::SparseMatrix &
         assembled_matrix() override;
 
-        // The flux c grad u at every point, tested with grad v.
+        // The flux c grad u (+ s u for the Newton matrix of k(T)) at every
+        // point, tested with grad v.
         void
         integrate_cell(Integrator &phi) const
         {
-          phi.evaluate(EvaluationFlags::gradients);
           const unsigned int batch = phi.get_current_cell_index();
-          for (const unsigned int q : phi.quadrature_point_indices())
-            phi.submit_gradient(this->c(batch, q) * phi.get_gradient(q), q);
+          if (!this->has_slope())
+            {
+              phi.evaluate(EvaluationFlags::gradients);
+              for (const unsigned int q : phi.quadrature_point_indices())
+                phi.submit_gradient(this->c(batch, q) * phi.get_gradient(q), q);
+            }
+          else
+            {
+              phi.evaluate(EvaluationFlags::values |
+                           EvaluationFlags::gradients);
+              for (const unsigned int q : phi.quadrature_point_indices())
+                phi.submit_gradient(this->c(batch, q) * phi.get_gradient(q) +
+                                      this->s(batch, q) * phi.get_value(q),
+                                    q);
+            }
           phi.integrate(EvaluationFlags::gradients);
         }
 
@@ -226,28 +303,18 @@ namespace xray
       }
 
 
-      // The operator of DOF_HANDLER's element on N_Q Gauss points per
-      // direction, set up, with the kernel compiled for that degree and N_Q
-      // where one is (linear and quadratic elements), else the run-time one.
+      // An operator for elements of DEGREE on N_Q Gauss points per
+      // direction, with the kernel compiled for them where one is (linear
+      // and quadratic elements), else the run-time one.
       template <int dim>
       std::unique_ptr<LevelOperator<dim>>
-      make_level_operator(
-        const Mapping<dim>                               &mapping,
-        const DoFHandler<dim>                            &dof_handler,
-        const AffineConstraints<double>                  &constraints,
-        const unsigned int                                n_q,
-        const typename ConductionMultigrid<dim>::Problem &problem)
+      make_level_operator(const unsigned int degree, const unsigned int n_q)
       {
-        const unsigned int degree = dof_handler.get_fe().degree;
-        std::unique_ptr<LevelOperator<dim>> level;
         if (degree == 1 && n_q == 2)
-          level = std::make_unique<CellKernel<dim, 1, 2>>();
-        else if (degree == 2 && n_q == 3)
-          level = std::make_unique<CellKernel<dim, 2, 3>>();
-        else
-          level = std::make_unique<CellKernel<dim, -1, 0>>();
-        level->setup(mapping, dof_handler, constraints, n_q, problem);
-        return level;
+          return std::make_unique<CellKernel<dim, 1, 2>>();
+        if (degree == 2 && n_q == 3)
+          return std::make_unique<CellKernel<dim, 2, 3>>();
+        return std::make_unique<CellKernel<dim, -1, 0>>();
       }
 
 
@@ -257,6 +324,12 @@ namespace xray
       class CoarseAMG : public MGCoarseGridBase<VectorType>
       {
       public:
+        /// Releases the hierarchy (before its matrix changes).
+        void
+        clear()
+        {
+          amg.clear();
+        }
         void
         initialize(const TrilinosWrappers::SparseMatrix &matrix)
         {
@@ -290,6 +363,7 @@ namespace xray
                                              DiagonalMatrix<VectorType>>;
       using Transfer = MGTransferGlobalCoarsening<dim, VectorType>;
 
+      Problem                                                problem;
       std::vector<std::shared_ptr<const Triangulation<dim>>> triangulations;
       FE_Q<dim>                                              linear{1};
       std::unique_ptr<FE_Q<dim>>                             finest_fe;
@@ -297,8 +371,12 @@ namespace xray
       MGLevelObject<AffineConstraints<double>>               constraints;
       /// Levels: degree + 1 Gauss points per direction (exact for the
       /// stiffness of undistorted cells; the multigrid need only be close).
+      /// With k(T) each is the symmetric part of its Newton matrix.
       MGLevelObject<std::unique_ptr<LevelOperator<dim>>> operators;
-      /// The operator CG solves with: the finest level's.
+      /// With k(T): the Newton matrix on the finest level.
+      std::unique_ptr<LevelOperator<dim>> newton_operator;
+      /// The operator the Krylov solver solves with: the finest level's,
+      /// or the Newton matrix.
       LevelOperator<dim> *system_operator = nullptr;
       MGLevelObject<MGTwoLevelTransfer<dim, VectorType>> transfers;
       std::unique_ptr<Transfer>                          transfer;
@@ -307,7 +385,60 @@ namespace xray
       CoarseAMG                                                        coarse;
       std::unique_ptr<Multigrid<VectorType>>                     multigrid;
       std::unique_ptr<PreconditionMG<dim, VectorType, Transfer>> preconditioner;
+      /// With k(T): whether linearise() has set the coefficients.
+      bool linearised = false;
+
+      bool
+      depends_on_temperature() const
+      {
+        for (const TemperatureFunction &k : problem.conductivity)
+          if (!k.is_constant())
+            return true;
+        return false;
+      }
+
+      void
+      tabulate(const MGLevelObject<VectorType> *temperatures);
     };
+
+
+    // The coefficients of every level (at the level's temperature in
+    // TEMPERATURES with k(T)), then what depends on them: the diagonals
+    // and Chebyshev smoothers, and the coarse level's AMG.
+    template <int dim>
+    void
+    ConductionMultigrid<dim>::Implementation::tabulate(
+      const MGLevelObject<VectorType> *temperatures)
+    {
+      const unsigned int top = operators.max_level();
+      for (unsigned int level = 0; level <= top; ++level)
+        {
+          operators[level]->tabulate(problem,
+                                     temperatures != nullptr ?
+                                       &(*temperatures)[level] :
+                                       nullptr,
+                                     false);
+          operators[level]->compute_diagonal();
+        }
+      if (newton_operator)
+        newton_operator->tabulate(problem, &(*temperatures)[top], true);
+
+      // Chebyshev of degree 5 over [lambda_max / 20, 1.2 lambda_max] of the
+      // diagonally scaled operator (step-37's choice), lambda_max estimated
+      // anew at its first use.
+      MGLevelObject<typename Smoother::AdditionalData> smoother_data(0, top);
+      for (unsigned int level = 0; level <= top; ++level)
+        {
+          smoother_data[level].preconditioner =
+            operators[level]->get_matrix_diagonal_inverse();
+          smoother_data[level].smoothing_range     = 20.;
+          smoother_data[level].degree              = 5;
+          smoother_data[level].eig_cg_n_iterations = 12;
+        }
+      smoother.initialize(operators, smoother_data);
+      coarse.clear();
+      coarse.initialize(operators[0]->assembled_matrix());
+    }
 
 
     template <int dim>
@@ -318,6 +449,7 @@ namespace xray
       : implementation(std::make_unique<Implementation>())
     {
       Implementation &m = *implementation;
+      m.problem         = problem;
       m.triangulations =
         MGTransferGlobalCoarseningTools::create_geometric_coarsening_sequence(
           triangulation);
@@ -353,11 +485,17 @@ namespace xray
                                                    held,
                                                    constraints);
           constraints.close();
-          m.operators[level] = make_level_operator(
-            mapping, dofs, constraints, dofs.get_fe().degree + 1, problem);
-          m.operators[level]->compute_diagonal();
-          if (level == top)
-            m.system_operator = m.operators[level].get();
+          const unsigned int degree = dofs.get_fe().degree;
+          m.operators[level] = make_level_operator<dim>(degree, degree + 1);
+          m.operators[level]->attach(mapping, dofs, constraints, degree + 1);
+        }
+      m.system_operator = m.operators[top].get();
+      if (m.depends_on_temperature())
+        {
+          m.newton_operator =
+            make_level_operator<dim>(problem.degree, problem.degree + 1);
+          m.newton_operator->attach(*m.operators[top]);
+          m.system_operator = m.newton_operator.get();
         }
       for (unsigned int level = 0; level < top; ++level)
         m.transfers[level + 1].reinit(m.dof_handlers[level + 1],
@@ -369,20 +507,9 @@ namespace xray
           m.operators[level]->initialize_dof_vector(vector);
         });
 
-      // Chebyshev of degree 5 over [lambda_max / 20, 1.2 lambda_max] of the
-      // diagonally scaled operator (step-37's choice).
-      MGLevelObject<typename Implementation::Smoother::AdditionalData>
-        smoother_data(0, top);
-      for (unsigned int level = 0; level <= top; ++level)
-        {
-          smoother_data[level].preconditioner =
-            m.operators[level]->get_matrix_diagonal_inverse();
-          smoother_data[level].smoothing_range     = 20.;
-          smoother_data[level].degree              = 5;
-          smoother_data[level].eig_cg_n_iterations = 12;
-        }
-      m.smoother.initialize(m.operators, smoother_data);
-      m.coarse.initialize(m.operators[0]->assembled_matrix());
+      // (With k(T) the coefficients wait for linearise().)
+      if (!m.depends_on_temperature())
+        m.tabulate(nullptr);
       m.level_matrices = std::make_unique<mg::Matrix<VectorType>>(m.operators);
       m.multigrid      = std::make_unique<Multigrid<VectorType>>(
         *m.level_matrices, m.coarse, *m.transfer, m.smoother, m.smoother);
@@ -414,16 +541,52 @@ namespace xray
 
 
     template <int dim>
+    bool
+    ConductionMultigrid<dim>::depends_on_temperature() const
+    {
+      return implementation->depends_on_temperature();
+    }
+
+
+    template <int dim>
+    void
+    ConductionMultigrid<dim>::linearise(const VectorType &temperature)
+    {
+      Implementation &m = *implementation;
+      if (!m.depends_on_temperature())
+        return;
+      // T on every level: the finest level's as given, each coarser one
+      // interpolated from the level above.
+      MGLevelObject<VectorType> temperatures(0, m.operators.max_level());
+      m.transfer->interpolate_to_mg(m.dof_handlers[m.operators.max_level()],
+                                    temperatures,
+                                    temperature);
+      for (unsigned int level = 0; level <= temperatures.max_level(); ++level)
+        temperatures[level].update_ghost_values();
+      m.tabulate(&temperatures);
+      m.linearised = true;
+    }
+
+
+    template <int dim>
     void
     ConductionMultigrid<dim>::solve(SolverControl    &control,
                                     VectorType       &x,
                                     const VectorType &b) const
     {
-      SolverCG<VectorType> cg(control);
-      cg.solve(*implementation->system_operator,
-               x,
-               b,
-               *implementation->preconditioner);
+      const Implementation &m = *implementation;
+      if (!m.depends_on_temperature())
+        {
+          SolverCG<VectorType> cg(control);
+          cg.solve(*m.system_operator, x, b, *m.preconditioner);
+          return;
+        }
+      if (!m.linearised)
+        throw std::logic_error("the Newton matrix of k(T) is solved before "
+                               "linearise() set its temperature");
+      SolverGMRES<VectorType> gmres(
+        control, typename SolverGMRES<VectorType>::AdditionalData(100, true));
+      gmres.solve(*m.system_operator, x, b, *m.preconditioner);
     }
 
 

@@ -1,23 +1,31 @@
-// The steady conduction operator of an anode with constant conductivities,
-// applied matrix-free, and its conjugate-gradient solve preconditioned by a
-// geometric multigrid (doc/anode-thermal.md, "Linear solver"):
+// The steady conduction operator of an anode, applied matrix-free, and its
+// Krylov solve preconditioned by a geometric multigrid (doc/anode-thermal.md,
+// "Linear solver"). With constant conductivities the operator is
 //   A_ij = sum_cells int_cell k_layer grad phi_j . grad phi_i w dx,
-// w = 2 pi r (axisymmetric) or the symmetry factor (3D), the same integral
-// the matrix-based assembly computes (same elements, mapping and
-// quadrature: degree + 1 Gauss points at rest), so both solve one linear
-// system.
+// solved by CG; with k(T) it is the Newton matrix at a temperature T,
+//   J_ij = sum_cells int_cell (k(T) grad phi_j + k'(T) phi_j grad T)
+//          . grad phi_i w dx,
+// solved by GMRES (J is not symmetric), the multigrid being built on its
+// symmetric part k(T) grad phi_j . grad phi_i. w = 2 pi r (axisymmetric) or
+// the symmetry factor (3D). These are the integrals the matrix-based
+// assembly computes (same elements, mapping and quadrature: degree + 1
+// Gauss points at rest), so both solve one linear system.
 //
 // The multigrid levels are the mesh coarsened globally down to the coarse
 // mesh (linear elements), and on the finest mesh the element's own degree
 // over linear elements (deal.II's global-coarsening transfer, as in
 // step-75), on Gauss points of degree + 1; Chebyshev smoothing with the
 // inverse diagonal on each level (step-37); on the coarse mesh one V-cycle
-// of algebraic multigrid.
+// of algebraic multigrid. With k(T), T is interpolated to every level and
+// k(T) tabulated at each level's quadrature points (step-75's way with a
+// solution-dependent coefficient).
 //
 // The implementation (pimpl) keeps deal.II's matrix-free headers in one
 // translation unit.
 #ifndef XRAY_ANODE_THERMAL_CONDUCTION_MULTIGRID_H
 #define XRAY_ANODE_THERMAL_CONDUCTION_MULTIGRID_H
+
+#include "common/materials.h"
 
 #include <deal.II/base/point.h>
 #include <deal.II/base/types.h>
@@ -50,8 +58,10 @@ namespace xray
         /// is integrated on Gauss points of its degree + 1 per direction,
         /// the finest level's being the operator CG solves with.
         unsigned int degree = 2;
-        /// k of each material id, W/(m K).
-        std::vector<double> conductivity;
+        /// k(T) of each material id, W/(m K). If any depends on T, the
+        /// operator is the Newton matrix at the temperature given to
+        /// linearise().
+        std::vector<TemperatureFunction> conductivity;
         /// Faces held at T0: the Newton update vanishes there.
         std::vector<types::boundary_id> fixed_faces;
         /// The integrals' weight w at a point.
@@ -73,10 +83,23 @@ namespace xray
       dof_handler() const;
       void
       initialize_dof_vector(VectorType &vector) const;
-      /// A x = b by CG from x under CONTROL; throws
-      /// SolverControl::NoConvergence. B must vanish on the held faces'
-      /// unknowns and on hanging nodes; x's hanging-node entries are left
-      /// unresolved (the caller distributes its constraints).
+      /// Whether k depends on T: then the operator is the Newton matrix at
+      /// the temperature of the last linearise(), and solve() needs one.
+      bool
+      depends_on_temperature() const;
+      /// The Newton matrix and the multigrid at TEMPERATURE (the finest
+      /// level's vector, every owned entry set, hanging nodes included):
+      /// k(T) and k'(T) grad T tabulated at the finest level's quadrature
+      /// points, T interpolated to the coarser levels and k(T) tabulated
+      /// there, the smoothers and the coarse AMG built anew.
+      void
+      linearise(const VectorType &temperature);
+      /// A x = b from x under CONTROL: CG for constant k, GMRES (right-
+      /// preconditioned, so it stops on the true residual) for the Newton
+      /// matrix of k(T); throws SolverControl::NoConvergence. B must
+      /// vanish on the held faces' unknowns and on hanging nodes; x's
+      /// hanging-node entries are left unresolved (the caller distributes
+      /// its constraints).
       void
       solve(SolverControl &control, VectorType &x, const VectorType &b) const;
 

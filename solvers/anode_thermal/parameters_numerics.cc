@@ -253,11 +253,12 @@ namespace xray
           "AMG",
           Patterns::Selection("AMG|matrix-free multigrid"),
           "AMG: the assembled matrix with algebraic multigrid (every case). "
-          "matrix-free multigrid: no matrix is assembled; CG applies the "
-          "conduction operator cell by cell and is preconditioned by a "
-          "geometric multigrid over the mesh coarsened globally (Chebyshev "
-          "smoothing, algebraic multigrid on the coarse mesh). It needs a "
-          "steady, non-moving anode with constant conductivities, no "
+          "matrix-free multigrid: no matrix is assembled; the conduction "
+          "operator (constant k: CG) or the Newton matrix of k(T) (GMRES) "
+          "is applied cell by cell and preconditioned by a geometric "
+          "multigrid over the mesh coarsened globally (Chebyshev smoothing, "
+          "algebraic multigrid on the coarse mesh; with k(T) built on k(T) "
+          "at every level). It needs a steady, non-moving anode with no "
           "interface conductance and no convective faces; other cases use "
           "AMG and the log says why.");
         prm.declare_entry("Maximum power tolerance",

@@ -1,8 +1,9 @@
 // AnodeThermal's linear solves without a matrix (Solver/Preconditioner =
 // matrix-free multigrid): where the option applies, the Newton system's
-// residual is assembled as always and CG solves J u = -R with the
-// conduction operator applied cell by cell, preconditioned by a geometric
-// multigrid (conduction_multigrid.h). The unknowns are those of the hp
+// residual is assembled as always and J u = -R is solved with the
+// conduction operator (constant k: CG) or the Newton matrix of k(T)
+// (GMRES) applied cell by cell, preconditioned by a geometric multigrid
+// (conduction_multigrid.h). The unknowns are those of the hp
 // DoFHandler's first element (FE_Q beside FE_Nothing) on every cell, so
 // vectors pass between the two numberings entry by entry.
 #ifndef XRAY_ANODE_THERMAL_SOLVE_MATRIX_FREE_TEMPLATES_H
@@ -19,9 +20,10 @@ namespace xray
 {
   namespace anode_thermal
   {
-    // The operator is -div(k grad .) with one constant k per layer, on a
-    // single field, held at T0 on faces (Dirichlet) or insulated; what else
-    // the Newton matrix can hold is named here.
+    // The operator is -div(k grad .) with one constant k per layer, or the
+    // Newton matrix of k(T), -div(k(T) grad . + k'(T) grad T .), on a single
+    // field, held at T0 on faces (Dirichlet) or insulated; what else the
+    // Newton matrix can hold is named here.
     template <int dim, typename LA>
     std::string
     AnodeThermal<dim, LA>::matrix_free_obstacle() const
@@ -30,8 +32,6 @@ namespace xray
         return "the transient task stores heat";
       if (parameters.motion.is_moving())
         return "a moving anode carries heat";
-      if (!all_conductivities_constant())
-        return "k depends on T";
       for (const double h : parameters.interface_conductances)
         if (std::isfinite(h))
           return "an interface conductance joins two layers";
@@ -63,9 +63,8 @@ namespace xray
       // (On degree + 1 Gauss points per direction, the assembly's rule at
       // rest: the same operator as its matrix.)
       problem.degree = parameters.fe_degree;
-      for (unsigned int layer = 0; layer < parameters.layers.size(); ++layer)
-        problem.conductivity.push_back(
-          conductivity(layer, parameters.coolant_temperature));
+      for (const auto &layer : parameters.layers)
+        problem.conductivity.push_back(layer.material.conductivity);
       problem.fixed_faces = fixed_temperature_faces();
       problem.weight      = [this](const Point<dim> &x) { return weight(x); };
       problem.weight_is_constant = dim == 3;
@@ -111,7 +110,9 @@ namespace xray
       for (const unsigned int index : multigrid_local_index)
         if (index == numbers::invalid_unsigned_int)
           throw std::logic_error("an owned unknown has no multigrid twin");
-      log() << "   Linear solver: CG with matrix-free geometric multigrid, "
+      log() << "   Linear solver: "
+            << (multigrid->depends_on_temperature() ? "GMRES" : "CG")
+            << " with matrix-free geometric multigrid, "
             << multigrid->n_levels() << " levels, "
             << multigrid->n_coarse_dofs()
             << " unknowns on the coarse mesh (algebraic multigrid there)"
@@ -119,9 +120,10 @@ namespace xray
     }
 
 
-    // CG on the Newton system through the multigrid, UPDATE the initial
-    // guess and the result (its constrained entries are distributed by the
-    // caller).
+    // The Newton system through the multigrid (with k(T) linearised at
+    // present_solution, where solve_newton() assembled the residual),
+    // UPDATE the initial guess and the result (its constrained entries are
+    // distributed by the caller).
     template <int dim, typename LA>
     void
     AnodeThermal<dim, LA>::solve_matrix_free(SolverControl &control,
@@ -133,16 +135,20 @@ namespace xray
           setup_matrix_free_multigrid();
           ++total_preconditioner_setups;
         }
-      typename ConductionMultigrid<dim>::VectorType b, x;
-      multigrid->initialize_dof_vector(b);
-      multigrid->initialize_dof_vector(x);
+      using MultigridVector = typename ConductionMultigrid<dim>::VectorType;
       std::vector<double> values(multigrid_owned_dofs.size());
-      system_rhs.extract_subvector_to(multigrid_owned_dofs, values);
-      for (unsigned int i = 0; i < values.size(); ++i)
-        b.local_element(multigrid_local_index[i]) = values[i];
-      update.extract_subvector_to(multigrid_owned_dofs, values);
-      for (unsigned int i = 0; i < values.size(); ++i)
-        x.local_element(multigrid_local_index[i]) = values[i];
+      const auto          to_multigrid = [&](const Vector &from) {
+        MultigridVector to;
+        multigrid->initialize_dof_vector(to);
+        from.extract_subvector_to(multigrid_owned_dofs, values);
+        for (unsigned int i = 0; i < values.size(); ++i)
+          to.local_element(multigrid_local_index[i]) = values[i];
+        return to;
+      };
+      if (multigrid->depends_on_temperature())
+        multigrid->linearise(to_multigrid(present_solution));
+      const MultigridVector b = to_multigrid(system_rhs);
+      MultigridVector       x = to_multigrid(update);
 
       multigrid->solve(control, x, b);
 
