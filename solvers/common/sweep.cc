@@ -12,7 +12,10 @@
 #include <functional>
 #include <iomanip>
 #include <iostream>
+#include <memory>
 #include <sstream>
+#include <utility>
+#include <vector>
 
 namespace xray
 {
@@ -221,22 +224,21 @@ namespace xray
       return csv.str();
     }
 
-    /// Runs one point; its exit status. An input error ends the sweep
-    /// (named by the point); a solver failure is the point's status, and
-    /// its one line goes to the terminal and the error record.
+    /// Runs one point from its checked parameters PRM; its exit status.
+    /// An input error ends the sweep (named by the point); a solver failure
+    /// is the point's status, and its one line goes to the terminal and the
+    /// error record.
     int
     run_sweep_point(
       const unsigned int                                                 point,
       const SweepPoint                                                  &sweep,
+      ParameterHandler                                                  &prm,
       const SolverDescription                                           &solver,
       const std::function<int(ParameterHandler &, const CommandLine &)> &run,
       const bool is_root)
     {
       try
         {
-          ParameterHandler prm;
-          solver.declare_parameters(prm);
-          read_parameters(prm, sweep.command_line);
           return run(prm, sweep.command_line);
         }
       catch (const InputError &error)
@@ -256,6 +258,39 @@ namespace xray
           return exit_status::solver_failure;
         }
     }
+
+    /// Every point of the sweep in DIRECTORY, its parameters read and
+    /// checked (SolverDescription::check_parameters); throws InputError
+    /// naming the first bad point. A run takes each point's parameters
+    /// from here rather than reading them again.
+    std::vector<std::pair<SweepPoint, std::unique_ptr<ParameterHandler>>>
+    read_sweep_points(const CommandLine            &command_line,
+                      const SolverDescription      &solver,
+                      const std::vector<SweepAxis> &axes,
+                      const std::string            &directory)
+    {
+      std::vector<std::pair<SweepPoint, std::unique_ptr<ParameterHandler>>>
+                         points;
+      const unsigned int n_points = n_sweep_points(axes);
+      for (unsigned int point = 0; point < n_points; ++point)
+        {
+          SweepPoint sweep = sweep_point(command_line, axes, directory, point);
+          auto       prm   = std::make_unique<ParameterHandler>();
+          try
+            {
+              solver.declare_parameters(*prm);
+              read_parameters(*prm, sweep.command_line);
+              if (solver.check_parameters)
+                solver.check_parameters(*prm);
+            }
+          catch (const InputError &error)
+            {
+              throw point_error(point, sweep, error);
+            }
+          points.emplace_back(std::move(sweep), std::move(prm));
+        }
+      return points;
+    }
   } // namespace
 
 
@@ -263,26 +298,11 @@ namespace xray
   check_sweep(const CommandLine &command_line, const SolverDescription &solver)
   {
     const std::vector<SweepAxis> axes = sweep_axes(command_line);
-    const std::string  directory      = sweep_directory(command_line, solver);
-    const unsigned int n_points       = n_sweep_points(axes);
-    for (unsigned int point = 0; point < n_points; ++point)
-      {
-        const SweepPoint sweep =
-          sweep_point(command_line, axes, directory, point);
-        try
-          {
-            ParameterHandler prm;
-            solver.declare_parameters(prm);
-            read_parameters(prm, sweep.command_line);
-            if (solver.check_parameters)
-              solver.check_parameters(prm);
-          }
-        catch (const InputError &error)
-          {
-            throw point_error(point, sweep, error);
-          }
-      }
-    return n_points;
+    return read_sweep_points(command_line,
+                             solver,
+                             axes,
+                             sweep_directory(command_line, solver))
+      .size();
   }
 
 
@@ -294,10 +314,12 @@ namespace xray
 
     // Check every point before any work: a bad value at the last point
     // must not leave the first points' results behind.
-    const unsigned int           n_points = check_sweep(command_line, solver);
-    const std::vector<SweepAxis> axes     = sweep_axes(command_line);
-    const std::string directory = sweep_directory(command_line, solver);
-    const std::string csv_name  = directory + "/sweep.csv";
+    const std::vector<SweepAxis> axes = sweep_axes(command_line);
+    const std::string directory       = sweep_directory(command_line, solver);
+    const auto        points =
+      read_sweep_points(command_line, solver, axes, directory);
+    const unsigned int n_points = points.size();
+    const std::string  csv_name = directory + "/sweep.csv";
     // The sweep owns its directory while it runs: no other run may write
     // there, and the earlier sweep's sweep.csv and point-NNN are gone
     // (every rank learns if that fails).
@@ -312,14 +334,13 @@ namespace xray
     Timer sweep_clock;              // wall time since the first point
     for (unsigned int point = 0; point < n_points; ++point)
       {
-        const double     point_start = sweep_clock.wall_time();
-        const SweepPoint sweep =
-          sweep_point(command_line, axes, directory, point);
+        const double      point_start = sweep_clock.wall_time();
+        const SweepPoint &sweep       = points[point].first;
         if (is_root)
           std::cout << "Sweep point " << point + 1 << " of " << n_points << ": "
                     << sweep.label << std::endl;
-        const int status =
-          run_sweep_point(point, sweep, solver, run_point, is_root);
+        const int status = run_sweep_point(
+          point, sweep, *points[point].second, solver, run_point, is_root);
         if (status == exit_status::solver_failure ||
             (status == exit_status::limit_exceeded &&
              worst == exit_status::success))
