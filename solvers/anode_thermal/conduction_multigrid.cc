@@ -5,8 +5,10 @@
 #include <deal.II/base/quadrature_lib.h>
 #include <deal.II/dofs/dof_tools.h>
 #include <deal.II/fe/fe_q.h>
+#include <deal.II/fe/fe_values.h>
 #include <deal.II/lac/affine_constraints.h>
 #include <deal.II/lac/diagonal_matrix.h>
+#include <deal.II/lac/full_matrix.h>
 #include <deal.II/lac/precondition.h>
 #include <deal.II/lac/solver_cg.h>
 #include <deal.II/lac/solver_gmres.h>
@@ -40,20 +42,24 @@ namespace xray
       // The conduction operator on one level: cell integrals of
       // c grad u . grad v with c = k w, tabulated per cell batch (constant
       // k and w) or per quadrature point, and for the Newton matrix of k(T)
-      // also (s u) . grad v with s = k'(T) grad T w. The cell kernel is
-      // CellKernel's, compiled for its degree and quadrature.
+      // also (s u) . grad v with s = k'(T) grad T w; on convective faces
+      // the integral of h_c w u v, h_c w tabulated per face quadrature
+      // point. The kernels are CellKernel's, compiled for its degree and
+      // quadrature.
       template <int dim>
       class LevelOperator : public MatrixFreeOperators::Base<dim, VectorType>
       {
       public:
         using Problem = typename ConductionMultigrid<dim>::Problem;
 
-        /// The operator on DOF_HANDLER's cells, with a MatrixFree of its own.
+        /// The operator on DOF_HANDLER's cells (and boundary faces if
+        /// WITH_FACES), with a MatrixFree of its own.
         void
         attach(const Mapping<dim>              &mapping,
                const DoFHandler<dim>           &dof_handler,
                const AffineConstraints<double> &constraints,
-               const unsigned int               quadrature_points);
+               const unsigned int               quadrature_points,
+               bool                             with_faces);
         /// The operator on the cells of OTHER, sharing its MatrixFree (the
         /// Newton matrix beside its symmetric part on the finest level).
         void
@@ -82,6 +88,26 @@ namespace xray
         {
           return !slope.empty();
         }
+        /// Whether any boundary face is cooled by convection.
+        bool
+        has_convection() const
+        {
+          return !face_coefficient.empty();
+        }
+        /// Whether boundary face batch FACE is cooled by convection.
+        bool
+        is_convective(const unsigned int face) const
+        {
+          return convective_face[face - first_boundary_face];
+        }
+        /// h_c w at point Q of boundary face batch FACE.
+        VectorizedArray<double>
+        h_w(const unsigned int face, const unsigned int q) const
+        {
+          return face_coefficient[(face - first_boundary_face) *
+                                    n_face_q_points +
+                                  q];
+        }
         const Tensor<1, dim, VectorizedArray<double>> &
         s(const unsigned int batch, const unsigned int q) const
         {
@@ -89,31 +115,45 @@ namespace xray
         }
 
         const AffineConstraints<double> *constraints = nullptr;
+        const Mapping<dim>              *mapping     = nullptr;
+        const Problem                   *problem     = nullptr;
         TrilinosWrappers::SparseMatrix   matrix;
 
       private:
+        void
+        tabulate_faces();
+
         AlignedVector<VectorizedArray<double>>                 coefficient;
         AlignedVector<Tensor<1, dim, VectorizedArray<double>>> slope;
-        bool         per_point  = false;
-        unsigned int n_q_points = 0;
+        bool                                   per_point  = false;
+        unsigned int                           n_q_points = 0;
+        AlignedVector<VectorizedArray<double>> face_coefficient;
+        std::vector<bool>                      convective_face;
+        unsigned int                           first_boundary_face = 0;
+        unsigned int                           n_face_q_points     = 0;
       };
 
 
       template <int dim>
       void
-      LevelOperator<dim>::attach(const Mapping<dim>              &mapping,
+      LevelOperator<dim>::attach(const Mapping<dim>              &mapping_,
                                  const DoFHandler<dim>           &dof_handler,
                                  const AffineConstraints<double> &constraints_,
-                                 const unsigned int quadrature_points)
+                                 const unsigned int quadrature_points,
+                                 const bool         with_faces)
       {
         constraints = &constraints_;
+        mapping     = &mapping_;
         typename MatrixFree<dim, double>::AdditionalData data;
         data.tasks_parallel_scheme =
           MatrixFree<dim, double>::AdditionalData::none;
         data.mapping_update_flags =
           update_gradients | update_JxW_values | update_quadrature_points;
+        if (with_faces)
+          data.mapping_update_flags_boundary_faces =
+            update_values | update_JxW_values | update_quadrature_points;
         auto matrix_free = std::make_shared<MatrixFree<dim, double>>();
-        matrix_free->reinit(mapping,
+        matrix_free->reinit(mapping_,
                             dof_handler,
                             constraints_,
                             QGauss<1>(quadrature_points),
@@ -127,6 +167,7 @@ namespace xray
       LevelOperator<dim>::attach(const LevelOperator &other)
       {
         constraints = other.constraints;
+        mapping     = other.mapping;
         this->initialize(other.get_matrix_free());
       }
 
@@ -137,6 +178,8 @@ namespace xray
                                    const VectorType *temperature,
                                    const bool        with_slope)
       {
+        this->problem = &problem;
+        tabulate_faces();
         const MatrixFree<dim, double> &matrix_free = *this->get_matrix_free();
         FEEvaluation<dim, -1, 0, 1, double> phi(matrix_free);
         constexpr unsigned int n_lanes = VectorizedArray<double>::size();
@@ -197,13 +240,64 @@ namespace xray
       }
 
 
+      // h_c w at every quadrature point of the boundary faces that are
+      // cooled by convection (Problem::convective_faces); none without them.
+      // The faces are integrated on the cells' Gauss rule of degree + 1
+      // points, exact for h_c u v w on undistorted faces (w linear in r or
+      // constant), as the assembly's rule of degree + 2 points is.
+      template <int dim>
+      void
+      LevelOperator<dim>::tabulate_faces()
+      {
+        face_coefficient.clear();
+        convective_face.clear();
+        if (problem->convective_faces.empty())
+          return;
+        const MatrixFree<dim, double> &matrix_free = *this->get_matrix_free();
+        FEFaceEvaluation<dim, -1, 0, 1, double> phi(matrix_free, true);
+        constexpr unsigned int n_lanes = VectorizedArray<double>::size();
+        first_boundary_face            = matrix_free.n_inner_face_batches();
+        const unsigned int n_faces     = matrix_free.n_boundary_face_batches();
+        n_face_q_points                = phi.n_q_points;
+        face_coefficient.resize(n_faces * n_face_q_points);
+        convective_face.assign(n_faces, false);
+        for (unsigned int f = 0; f < n_faces; ++f)
+          {
+            const unsigned int face = first_boundary_face + f;
+            const auto         h_c =
+              problem->convective_faces.find(matrix_free.get_boundary_id(face));
+            if (h_c == problem->convective_faces.end())
+              continue;
+            convective_face[f] = true;
+            phi.reinit(face);
+            const unsigned int lanes =
+              matrix_free.n_active_entries_per_face_batch(face);
+            for (const unsigned int q : phi.quadrature_point_indices())
+              {
+                const auto              x = phi.quadrature_point(q);
+                VectorizedArray<double> value;
+                for (unsigned int v = 0; v < n_lanes; ++v)
+                  {
+                    const unsigned int lane = std::min(v, lanes - 1);
+                    Point<dim>         point;
+                    for (unsigned int d = 0; d < dim; ++d)
+                      point[d] = x[d][lane];
+                    value[v] = h_c->second * problem->weight(point);
+                  }
+                face_coefficient[f * n_face_q_points + q] = value;
+              }
+          }
+      }
+
+
       // The cell kernel of degree DEGREE on N_Q Gauss points per direction
       // (-1 and 0: both chosen at run time, slower).
       template <int dim, int degree, int n_q>
       class CellKernel : public LevelOperator<dim>
       {
       public:
-        using Integrator = FEEvaluation<dim, degree, n_q, 1, double>;
+        using Integrator     = FEEvaluation<dim, degree, n_q, 1, double>;
+        using FaceIntegrator = FEFaceEvaluation<dim, degree, n_q, 1, double>;
 
         void
         compute_diagonal() override;
@@ -234,11 +328,58 @@ namespace xray
           phi.integrate(EvaluationFlags::gradients);
         }
 
+        // The convective flux h_c u at every point of a convective boundary
+        // face, tested with v.
+        void
+        integrate_boundary_face(FaceIntegrator &phi) const
+        {
+          const unsigned int face = phi.get_current_cell_index();
+          phi.evaluate(EvaluationFlags::values);
+          for (const unsigned int q : phi.quadrature_point_indices())
+            phi.submit_value(this->h_w(face, q) * phi.get_value(q), q);
+          phi.integrate(EvaluationFlags::values);
+        }
+
       private:
+        void
+        add_convective_diagonal(VectorType &diagonal) const;
+        void
+        add_convective_matrix();
         void
         apply_add(VectorType &dst, const VectorType &src) const override
         {
-          this->data->cell_loop(&CellKernel::apply_cells, this, dst, src);
+          if (!this->has_convection())
+            this->data->cell_loop(&CellKernel::apply_cells, this, dst, src);
+          else
+            this->data->loop(&CellKernel::apply_cells,
+                             &CellKernel::apply_inner_faces,
+                             &CellKernel::apply_boundary_faces,
+                             this,
+                             dst,
+                             src);
+        }
+        void
+        apply_inner_faces(const MatrixFree<dim, double> &,
+                          VectorType &,
+                          const VectorType &,
+                          const std::pair<unsigned int, unsigned int> &) const
+        {}
+        void
+        apply_boundary_faces(
+          const MatrixFree<dim, double>               &data,
+          VectorType                                  &dst,
+          const VectorType                            &src,
+          const std::pair<unsigned int, unsigned int> &faces) const
+        {
+          FaceIntegrator phi(data, true);
+          for (unsigned int face = faces.first; face < faces.second; ++face)
+            if (this->is_convective(face))
+              {
+                phi.reinit(face);
+                phi.read_dof_values(src);
+                integrate_boundary_face(phi);
+                phi.distribute_local_to_global(dst);
+              }
         }
         void
         apply_cells(const MatrixFree<dim, double>               &data,
@@ -272,6 +413,8 @@ namespace xray
                                           diagonal,
                                           &CellKernel::integrate_cell,
                                           this);
+        if (this->has_convection())
+          add_convective_diagonal(diagonal);
         this->set_constrained_entries_to_one(diagonal);
         for (unsigned int i = 0; i < diagonal.locally_owned_size(); ++i)
           {
@@ -281,6 +424,46 @@ namespace xray
       }
 
 
+      // The convective faces' part of the diagonal, h_c w phi_i phi_i
+      // integrated face by face (deal.II 9.4's compute_diagonal() takes cell
+      // integrals only); at hanging nodes it is passed on to the parent
+      // unknowns as the face's values are, which a smoother's diagonal
+      // tolerates.
+      template <int dim, int degree, int n_q>
+      void
+      CellKernel<dim, degree, n_q>::add_convective_diagonal(
+        VectorType &diagonal) const
+      {
+        const MatrixFree<dim, double>         &data = *this->data;
+        FaceIntegrator                         phi(data, true);
+        AlignedVector<VectorizedArray<double>> local(phi.dofs_per_cell);
+        diagonal.zero_out_ghost_values();
+        const unsigned int first = data.n_inner_face_batches();
+        for (unsigned int face = first;
+             face < first + data.n_boundary_face_batches();
+             ++face)
+          if (this->is_convective(face))
+            {
+              phi.reinit(face);
+              for (unsigned int i = 0; i < phi.dofs_per_cell; ++i)
+                {
+                  for (unsigned int j = 0; j < phi.dofs_per_cell; ++j)
+                    phi.begin_dof_values()[j] = 0.;
+                  phi.begin_dof_values()[i] = 1.;
+                  integrate_boundary_face(phi);
+                  local[i] = phi.begin_dof_values()[i];
+                }
+              for (unsigned int i = 0; i < phi.dofs_per_cell; ++i)
+                phi.begin_dof_values()[i] = local[i];
+              phi.distribute_local_to_global(diagonal);
+            }
+        diagonal.compress(VectorOperation::add);
+      }
+
+
+      // The level's matrix: its cell integrals, and the convective faces'
+      // h_c w phi_j phi_i assembled with FEFaceValues (deal.II 9.4's
+      // compute_matrix() takes cell integrals only).
       template <int dim, int degree, int n_q>
       const TrilinosWrappers::SparseMatrix &
       CellKernel<dim, degree, n_q>::assembled_matrix()
@@ -299,7 +482,64 @@ namespace xray
                                         this->matrix,
                                         &CellKernel::integrate_cell,
                                         this);
+        if (this->has_convection())
+          add_convective_matrix();
         return this->matrix;
+      }
+
+
+      template <int dim, int degree, int n_q>
+      void
+      CellKernel<dim, degree, n_q>::add_convective_matrix()
+      {
+        const DoFHandler<dim>    &dof_handler = this->data->get_dof_handler();
+        const FiniteElement<dim> &fe          = dof_handler.get_fe();
+        FEFaceValues<dim>         face_values(*this->mapping,
+                                      fe,
+                                      QGauss<dim - 1>(fe.degree + 1),
+                                      update_values | update_JxW_values |
+                                        update_quadrature_points);
+        FullMatrix<double>        cell_matrix(fe.n_dofs_per_cell(),
+                                       fe.n_dofs_per_cell());
+        std::vector<types::global_dof_index> dofs(fe.n_dofs_per_cell());
+        for (const auto &cell : dof_handler.active_cell_iterators())
+          {
+            if (!cell->is_locally_owned())
+              continue;
+            cell_matrix     = 0;
+            bool convective = false;
+            for (const unsigned int f : cell->face_indices())
+              {
+                if (!cell->at_boundary(f))
+                  continue;
+                const auto h_c = this->problem->convective_faces.find(
+                  cell->face(f)->boundary_id());
+                if (h_c == this->problem->convective_faces.end())
+                  continue;
+                convective = true;
+                face_values.reinit(cell, f);
+                for (const unsigned int q :
+                     face_values.quadrature_point_indices())
+                  {
+                    const double h_w =
+                      h_c->second *
+                      this->problem->weight(face_values.quadrature_point(q)) *
+                      face_values.JxW(q);
+                    for (unsigned int i = 0; i < fe.n_dofs_per_cell(); ++i)
+                      for (unsigned int j = 0; j < fe.n_dofs_per_cell(); ++j)
+                        cell_matrix(i, j) += h_w *
+                                             face_values.shape_value(i, q) *
+                                             face_values.shape_value(j, q);
+                  }
+              }
+            if (!convective)
+              continue;
+            cell->get_dof_indices(dofs);
+            this->constraints->distribute_local_to_global(cell_matrix,
+                                                          dofs,
+                                                          this->matrix);
+          }
+        this->matrix.compress(VectorOperation::add);
       }
 
 
@@ -487,7 +727,11 @@ namespace xray
           constraints.close();
           const unsigned int degree = dofs.get_fe().degree;
           m.operators[level] = make_level_operator<dim>(degree, degree + 1);
-          m.operators[level]->attach(mapping, dofs, constraints, degree + 1);
+          m.operators[level]->attach(mapping,
+                                     dofs,
+                                     constraints,
+                                     degree + 1,
+                                     !problem.convective_faces.empty());
         }
       m.system_operator = m.operators[top].get();
       if (m.depends_on_temperature())

@@ -7,7 +7,8 @@
 //          . grad phi_i w dx,
 // solved by GMRES (J is not symmetric), the multigrid being built on its
 // symmetric part k(T) grad phi_j . grad phi_i. w = 2 pi r (axisymmetric) or
-// the symmetry factor (3D). These are the integrals the matrix-based
+// the symmetry factor (3D); on faces cooled by convection both add the
+// integral of h_c w phi_j phi_i. These are the integrals the matrix-based
 // assembly computes (same elements, mapping and quadrature: degree + 1
 // Gauss points at rest), so both solve one linear system.
 //
@@ -36,6 +37,7 @@
 #include <deal.II/lac/solver_control.h>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -64,6 +66,9 @@ namespace xray
         std::vector<TemperatureFunction> conductivity;
         /// Faces held at T0: the Newton update vanishes there.
         std::vector<types::boundary_id> fixed_faces;
+        /// Faces cooled by convection: h_c of each, W/(m^2 K); the operator
+        /// holds the integral of h_c w u v over them.
+        std::map<types::boundary_id, double> convective_faces;
         /// The integrals' weight w at a point.
         std::function<double(const Point<dim> &)> weight;
         /// Whether w is the same everywhere (3D): then one coefficient per

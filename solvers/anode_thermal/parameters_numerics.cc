@@ -259,8 +259,9 @@ namespace xray
           "multigrid over the mesh coarsened globally (Chebyshev smoothing, "
           "algebraic multigrid on the coarse mesh; with k(T) built on k(T) "
           "at every level). It needs a steady, non-moving anode with no "
-          "interface conductance and no convective faces; other cases use "
-          "AMG and the log says why.");
+          "interface conductance (its faces may be held at T0, cooled by "
+          "convection or insulated); other cases use AMG and the log says "
+          "why.");
         prm.declare_entry("Maximum power tolerance",
                           "1e-5",
                           Patterns::Double(0, 1),

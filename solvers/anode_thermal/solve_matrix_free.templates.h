@@ -22,8 +22,8 @@ namespace xray
   {
     // The operator is -div(k grad .) with one constant k per layer, or the
     // Newton matrix of k(T), -div(k(T) grad . + k'(T) grad T .), on a single
-    // field, held at T0 on faces (Dirichlet) or insulated; what else the
-    // Newton matrix can hold is named here.
+    // field, held at T0 on faces (Dirichlet), cooled by convection or
+    // insulated; what else the Newton matrix can hold is named here.
     template <int dim, typename LA>
     std::string
     AnodeThermal<dim, LA>::matrix_free_obstacle() const
@@ -35,10 +35,6 @@ namespace xray
       for (const double h : parameters.interface_conductances)
         if (std::isfinite(h))
           return "an interface conductance joins two layers";
-      if (parameters.back_face.type == FaceCondition::Type::convection ||
-          (parameters.shape == Shape::cylinder &&
-           parameters.side_face.type == FaceCondition::Type::convection))
-        return "a face is cooled by convection";
       return "";
     }
 
@@ -66,7 +62,12 @@ namespace xray
       for (const auto &layer : parameters.layers)
         problem.conductivity.push_back(layer.material.conductivity);
       problem.fixed_faces = fixed_temperature_faces();
-      problem.weight      = [this](const Point<dim> &x) { return weight(x); };
+      for (const types::boundary_id face :
+           {meshes::boundary::back_face, meshes::boundary::side_face})
+        if (const FaceCondition *convective = convective_condition(face))
+          problem.convective_faces[face] =
+            convective->heat_transfer_coefficient;
+      problem.weight = [this](const Point<dim> &x) { return weight(x); };
       problem.weight_is_constant = dim == 3;
       multigrid     = std::make_unique<ConductionMultigrid<dim>>(triangulation,
                                                              mapping[0],

@@ -2026,8 +2026,8 @@ def matrix_free_agreement(d, prm, sets, label, keys, np=1):
 def matrix_free_multigrid_vs_amg(d):
     """The matrix-free operator with geometric multigrid against the
     assembled matrix with AMG: a 3D layered anode (Q2, hanging nodes after
-    one adaptive cycle, 2 ranks) and the axisymmetric model (weight 2 pi r)
-    at its maximum power."""
+    one adaptive cycle, 2 ranks), the axisymmetric model (weight 2 pi r)
+    at its maximum power, and one cooled only by convection."""
     matrix_free_agreement(
         d, "cylinder-constant-k.prm",
         ["Model=3d", "Mesh/Adaptive refinement cycles=1", "Geometry/Symmetry=quarter"],
@@ -2036,6 +2036,13 @@ def matrix_free_multigrid_vs_amg(d):
     matrix_free_agreement(
         d, "cylinder-constant-k.prm", ["Task=maximum power"], "axisymmetric, maximum power",
         {"max_permissible_power_W": 1e-8, "peak_temperature_K": 1e-9})
+    # No face held at T0: the back face cooled by convection (and the side
+    # insulated) is all that fixes the temperature, on every level too.
+    matrix_free_agreement(
+        d, "cylinder-constant-k.prm",
+        ["Cooling/Back face=convection", "Cooling/Back face heat transfer coefficient=1e5"],
+        "axisymmetric, convective back face only",
+        {"peak_temperature_K": 1e-9, "heat_removed_W": 1e-8})
 
 
 @case(processors=2)
@@ -2043,8 +2050,9 @@ def matrix_free_multigrid_newton_kt(d):
     """With k(T) the matrix-free operator is the Newton matrix (GMRES, the
     multigrid built on k(T) at every level): Mo's tabulated k(T) on CVD
     diamond's power law, in perfect contact, in the axisymmetric maximum-
-    power search and in a 3D quarter with hanging nodes on 2 ranks, against
-    AMG on the assembled Newton matrix. The two take the same Newton and
+    power search and in a 3D quarter with hanging nodes on 2 ranks cooled
+    by convection on its back and side faces only, against AMG on the
+    assembled Newton matrix. The two take the same Newton and
     search steps but for the inexact linear solves, whose differences the
     forcing term keeps far below the tolerances checked."""
     k_of_T = ["Geometry/Layer materials=Mo, diamond-cvd", "Task=maximum power",
@@ -2053,8 +2061,10 @@ def matrix_free_multigrid_newton_kt(d):
         d, "cylinder-constant-k.prm", k_of_T, "k(T), axisymmetric, maximum power",
         {"max_permissible_power_W": 1e-8, "peak_temperature_K": 1e-9})
     matrix_free_agreement(
-        d, "cylinder-constant-k.prm", k_of_T + ["Model=3d", "Geometry/Symmetry=quarter"],
-        "k(T), 3d quarter, 2 ranks, maximum power",
+        d, "cylinder-constant-k.prm",
+        k_of_T + ["Model=3d", "Geometry/Symmetry=quarter", "Cooling/Back face=convection",
+                  "Cooling/Side face=convection"],
+        "k(T), 3d quarter, convective back and side, 2 ranks, maximum power",
         {"max_permissible_power_W": 1e-8, "peak_temperature_K": 1e-9}, np=2)
     run = d.run("cylinder-constant-k.prm", k_of_T + MATRIX_FREE + ["Output/Write fields=false"])
     expect_success(run, fields=False)
