@@ -88,11 +88,12 @@ namespace xray
         {
           return !slope.empty();
         }
-        /// Whether any boundary face is cooled by convection.
+        /// Whether any boundary face is cooled by convection (on any rank:
+        /// the loops that depend on it communicate).
         bool
         has_convection() const
         {
-          return !face_coefficient.empty();
+          return problem != nullptr && !problem->convective_faces.empty();
         }
         /// Whether boundary face batch FACE is cooled by convection.
         bool
