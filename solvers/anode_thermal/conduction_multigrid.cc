@@ -39,6 +39,19 @@ namespace xray
       using VectorType = LinearAlgebra::distributed::Vector<double>;
 
 
+      // The point of lane LANE of a batch's quadrature point X.
+      template <int dim>
+      Point<dim>
+      lane_point(const Point<dim, VectorizedArray<double>> &x,
+                 const unsigned int                         lane)
+      {
+        Point<dim> point;
+        for (unsigned int d = 0; d < dim; ++d)
+          point[d] = x[d][lane];
+        return point;
+      }
+
+
       // The conduction operator on one level: cell integrals of
       // c grad u . grad v with c = k w, tabulated per cell batch (constant
       // k and w) or per quadrature point, and for the Newton matrix of k(T)
@@ -179,8 +192,12 @@ namespace xray
                                    const VectorType *temperature,
                                    const bool        with_slope)
       {
-        this->problem = &problem;
-        tabulate_faces();
+        // (The faces' coefficients do not depend on T: once per problem.)
+        if (this->problem != &problem)
+          {
+            this->problem = &problem;
+            tabulate_faces();
+          }
         const MatrixFree<dim, double> &matrix_free = *this->get_matrix_free();
         FEEvaluation<dim, -1, 0, 1, double> phi(matrix_free);
         constexpr unsigned int n_lanes = VectorizedArray<double>::size();
@@ -224,11 +241,8 @@ namespace xray
                 for (unsigned int v = 0; v < n_lanes; ++v)
                   {
                     const unsigned int lane = std::min(v, lanes - 1);
-                    Point<dim>         point;
-                    for (unsigned int d = 0; d < dim; ++d)
-                      point[d] = x[d][lane];
-                    const double w = problem.weight(point);
-                    const double T =
+                    const double       w = problem.weight(lane_point(x, lane));
+                    const double       T =
                       temperature != nullptr ? phi.get_value(q)[lane] : 0.;
                     k_w[v]  = k[v]->value(T) * w;
                     dk_w[v] = with_slope ? k[v]->derivative(T) * w : 0.;
@@ -280,10 +294,8 @@ namespace xray
                 for (unsigned int v = 0; v < n_lanes; ++v)
                   {
                     const unsigned int lane = std::min(v, lanes - 1);
-                    Point<dim>         point;
-                    for (unsigned int d = 0; d < dim; ++d)
-                      point[d] = x[d][lane];
-                    value[v] = h_c->second * problem->weight(point);
+                    value[v] =
+                      h_c->second * problem->weight(lane_point(x, lane));
                   }
                 face_coefficient[f * n_face_q_points + q] = value;
               }
