@@ -122,7 +122,16 @@ namespace xray
     {
       using Relaxation = AMG::AdditionalData::RelaxationType;
       AMG::AdditionalData data;
-      data.strong_threshold = 0.5; // recommended for 3D problems
+      // Strength threshold 0.7 rather than the 0.5 hypre suggests for 3D:
+      // a coupling counts as strong only if it is at least 0.7 of the
+      // row's largest, so coarsening follows the dominant couplings of the
+      // flat Q2 cells in thin layers and across conductivity jumps. On the
+      // anodes in 3D it cuts both iterations and set-up: GMRES 53 -> 19 on
+      // the 20 x 200 um line focus's quarter, CG 133 -> 92 over the four
+      // cycles of the 1M-unknown case (benchmarks/performance, section 5),
+      // set-up 3.7 -> 3.1 s; elsewhere within a few iterations
+      // (doc/measurement-log.md, "BoomerAMG's strength threshold").
+      data.strong_threshold = 0.7;
       if (symmetric)
         {
           data.relaxation_type_down = Relaxation::l1GaussSeidel;

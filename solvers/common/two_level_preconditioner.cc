@@ -201,8 +201,10 @@ namespace xray
   TwoLevelPreconditioner::build_coarse_amg()
   {
     // BoomerAMG as PETScAlgebra::initialize_amg() sets it up for a
-    // symmetric matrix: l1 Gauss-Seidel forward down, backward up, and the
-    // low-complexity hierarchy.
+    // symmetric matrix (l1 Gauss-Seidel forward down, backward up, and the
+    // low-complexity hierarchy), but with hypre's strength threshold for
+    // 3D, 0.5: the P1 matrix of the vacuum around the particles has none
+    // of the thin layers that the anodes' 0.7 serves.
     PETScAlgebra::set_default_options(
       {{"-pc_hypre_boomeramg_strong_threshold", "0.5"},
        {"-pc_hypre_boomeramg_relax_type_down", "l1-Gauss-Seidel"},
