@@ -129,8 +129,11 @@ namespace xray
       // anodes in 3D it cuts both iterations and set-up: GMRES 53 -> 19 on
       // the 20 x 200 um line focus's quarter, CG 133 -> 92 over the four
       // cycles of the 1M-unknown case (benchmarks/performance, section 5),
-      // set-up 3.7 -> 3.1 s; elsewhere within a few iterations
-      // (doc/measurement-log.md, "BoomerAMG's strength threshold").
+      // set-up 3.7 -> 3.1 s; elsewhere within a few iterations.
+      // stream-potential's Preconditioner = AMG takes 69 CG iterations
+      // instead of 57 on params/stream-monolayer.prm, with a shorter
+      // set-up, in the same time (doc/measurement-log.md, "BoomerAMG's
+      // strength threshold").
       data.strong_threshold = 0.7;
       if (symmetric)
         {
