@@ -476,20 +476,27 @@ namespace xray
 
       // The level's matrix: its cell integrals, and the convective faces'
       // h_c w phi_j phi_i assembled with FEFaceValues (deal.II 9.4's
-      // compute_matrix() takes cell integrals only).
+      // compute_matrix() takes cell integrals only). The sparsity pattern
+      // is made at the first call; a later one (the next linearisation of
+      // k(T), on the same level) only refills the values.
       template <int dim, int degree, int n_q>
       const TrilinosWrappers::SparseMatrix &
       CellKernel<dim, degree, n_q>::assembled_matrix()
       {
-        const DoFHandler<dim> &dof_handler = this->data->get_dof_handler();
-        TrilinosWrappers::SparsityPattern pattern(
-          dof_handler.locally_owned_dofs(),
-          dof_handler.get_triangulation().get_communicator());
-        DoFTools::make_sparsity_pattern(dof_handler,
-                                        pattern,
-                                        *this->constraints);
-        pattern.compress();
-        this->matrix.reinit(pattern);
+        if (this->matrix.m() == 0)
+          {
+            const DoFHandler<dim> &dof_handler = this->data->get_dof_handler();
+            TrilinosWrappers::SparsityPattern pattern(
+              dof_handler.locally_owned_dofs(),
+              dof_handler.get_triangulation().get_communicator());
+            DoFTools::make_sparsity_pattern(dof_handler,
+                                            pattern,
+                                            *this->constraints);
+            pattern.compress();
+            this->matrix.reinit(pattern);
+          }
+        else
+          this->matrix = 0;
         MatrixFreeTools::compute_matrix(*this->data,
                                         *this->constraints,
                                         this->matrix,
