@@ -807,11 +807,15 @@ namespace xray
       /// on the present mesh.
       std::unique_ptr<ConductionMultigrid<dim>> multigrid;
       std::string                               multigrid_key;
-      /// The locally owned unknowns in order, and the local index of each
-      /// in the multigrid's finest vector (the same FE_Q on the same cells).
-      std::vector<types::global_dof_index> multigrid_owned_dofs;
-      std::vector<unsigned int>            multigrid_local_index;
-      bool                                 matrix_free_fallback_logged = false;
+      /// The locally owned unknowns in order, the multigrid's twin of each
+      /// (the same shape function of the field's FE_Q on the same cells),
+      /// and a finest-level vector that has the twins owned by other ranks
+      /// as ghosts (a field's unknown and its twin in the FESystem of two
+      /// can have different owners).
+      std::vector<types::global_dof_index>          multigrid_owned_dofs;
+      std::vector<types::global_dof_index>          multigrid_twin;
+      typename ConductionMultigrid<dim>::VectorType multigrid_exchange;
+      bool matrix_free_fallback_logged = false;
       /// Digits of residual reduction per iteration in the first solve with
       /// it, and whether a later solve gained them at less than half that
       /// rate (then it is built anew).

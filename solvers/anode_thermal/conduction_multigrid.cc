@@ -4,8 +4,11 @@
 
 #include <deal.II/base/quadrature_lib.h>
 #include <deal.II/dofs/dof_tools.h>
+#include <deal.II/fe/fe_nothing.h>
 #include <deal.II/fe/fe_q.h>
+#include <deal.II/fe/fe_system.h>
 #include <deal.II/fe/fe_values.h>
+#include <deal.II/hp/fe_collection.h>
 #include <deal.II/lac/affine_constraints.h>
 #include <deal.II/lac/diagonal_matrix.h>
 #include <deal.II/lac/full_matrix.h>
@@ -26,9 +29,12 @@
 #include <deal.II/multigrid/multigrid.h>
 #include <deal.II/numerics/vector_tools.h>
 
+#include <algorithm>
 #include <array>
+#include <cmath>
 #include <map>
 #include <stdexcept>
+#include <unordered_map>
 
 namespace xray
 {
@@ -37,6 +43,12 @@ namespace xray
     namespace
     {
       using VectorType = LinearAlgebra::distributed::Vector<double>;
+
+      /// MatrixFree's quadrature of the faces: its second, degree + 2 Gauss
+      /// points per direction as the assembly's face rule (the cells' first
+      /// has degree + 1), so that the face integrals are the assembled
+      /// matrix's on curved faces too.
+      constexpr unsigned int face_rule = 1;
 
 
       // The point of lane LANE of a batch's quadrature point X.
@@ -52,27 +64,74 @@ namespace xray
       }
 
 
+      // The number of fields of PROBLEM (Problem::field): one or two.
+      template <int dim>
+      unsigned int
+      count_fields(const typename ConductionMultigrid<dim>::Problem &problem)
+      {
+        unsigned int n = 1;
+        for (const unsigned int field : problem.field)
+          n = std::max(n, field + 1);
+        if (n > 2)
+          throw std::logic_error("the conduction operator holds at most two "
+                                 "fields");
+        return n;
+      }
+
+
+      // The field of material MATERIAL.
+      template <int dim>
+      unsigned int
+      field_of(const typename ConductionMultigrid<dim>::Problem &problem,
+               const types::material_id                          material)
+      {
+        return material < problem.field.size() ? problem.field[material] : 0;
+      }
+
+
+      // h_b of the interface between materials A and B, which are on
+      // different fields: only consecutive layers joined by a finite
+      // conductance are.
+      template <int dim>
+      double
+      interface_conductance(
+        const typename ConductionMultigrid<dim>::Problem &problem,
+        const types::material_id                          a,
+        const types::material_id                          b)
+      {
+        const types::material_id lower = std::min(a, b);
+        if (std::max(a, b) != lower + 1 ||
+            lower >= problem.interface_conductance.size() ||
+            !std::isfinite(problem.interface_conductance[lower]))
+          throw std::logic_error("two fields meet where no interface "
+                                 "conductance joins them");
+        return problem.interface_conductance[lower];
+      }
+
+
       // The conduction operator on one level: cell integrals of
       // c grad u . grad v with c = k w, tabulated per cell batch (constant
       // k and w) or per quadrature point, and for the Newton matrix of k(T)
       // also (s u) . grad v with s = k'(T) grad T w; on convective faces
-      // the integral of h_c w u v, h_c w tabulated per face quadrature
-      // point. The kernels are CellKernel's, compiled for its degree and
-      // quadrature.
+      // the integral of h_c w u v, on faces between two fields (resistive
+      // interfaces) that of h_b w [u] [v], h_c w and h_b w tabulated per
+      // face quadrature point. With two fields each cell batch holds cells
+      // of one field, whose component alone its integrals act on. The
+      // kernels are CellKernel's, compiled for its degree and quadrature.
       template <int dim>
       class LevelOperator : public MatrixFreeOperators::Base<dim, VectorType>
       {
       public:
         using Problem = typename ConductionMultigrid<dim>::Problem;
 
-        /// The operator on DOF_HANDLER's cells (and boundary faces if
-        /// WITH_FACES), with a MatrixFree of its own.
+        /// The operator of PROBLEM on DOF_HANDLER's cells (and on the faces
+        /// PROBLEM integrates over), with a MatrixFree of its own.
         void
         attach(const Mapping<dim>              &mapping,
                const DoFHandler<dim>           &dof_handler,
                const AffineConstraints<double> &constraints,
                const unsigned int               quadrature_points,
-               bool                             with_faces);
+               const Problem                   &problem);
         /// The operator on the cells of OTHER, sharing its MatrixFree (the
         /// Newton matrix beside its symmetric part on the finest level).
         void
@@ -81,9 +140,7 @@ namespace xray
         /// (this level's vector, ghost values updated), with s as well if
         /// WITH_SLOPE.
         void
-        tabulate(const Problem    &problem,
-                 const VectorType *temperature,
-                 bool              with_slope);
+        tabulate(const VectorType *temperature, bool with_slope);
 
         /// The assembled matrix (for the coarse level's AMG).
         virtual const TrilinosWrappers::SparseMatrix &
@@ -101,12 +158,34 @@ namespace xray
         {
           return !slope.empty();
         }
+        const Tensor<1, dim, VectorizedArray<double>> &
+        s(const unsigned int batch, const unsigned int q) const
+        {
+          return slope[batch * n_q_points + q];
+        }
+        unsigned int
+        n_fields() const
+        {
+          return fields;
+        }
+        /// The field of the cells of cell batch BATCH.
+        unsigned int
+        field(const unsigned int batch) const
+        {
+          return batch_field[batch];
+        }
         /// Whether any boundary face is cooled by convection (on any rank:
         /// the loops that depend on it communicate).
         bool
         has_convection() const
         {
-          return problem != nullptr && !problem->convective_faces.empty();
+          return !problem->convective_faces.empty();
+        }
+        /// Whether the operator holds resistive interfaces (two fields).
+        bool
+        has_interfaces() const
+        {
+          return fields > 1;
         }
         /// Whether boundary face batch FACE is cooled by convection.
         bool
@@ -114,19 +193,74 @@ namespace xray
         {
           return convective_face[face - first_boundary_face];
         }
-        /// h_c w at point Q of boundary face batch FACE.
+        /// h_c w at point Q of boundary face batch FACE, on the lanes whose
+        /// cell is on field FIELD (zero on the others).
         VectorizedArray<double>
-        h_w(const unsigned int face, const unsigned int q) const
+        h_w(const unsigned int face,
+            const unsigned int field,
+            const unsigned int q) const
         {
-          return face_coefficient[(face - first_boundary_face) *
+          return face_coefficient[((face - first_boundary_face) * fields +
+                                   field) *
                                     n_face_q_points +
                                   q];
         }
-        const Tensor<1, dim, VectorizedArray<double>> &
-        s(const unsigned int batch, const unsigned int q) const
+        /// The index of inner face batch FACE among those with a lane on a
+        /// resistive interface; invalid if it has none.
+        unsigned int
+        interface_index(const unsigned int face) const
         {
-          return slope[batch * n_q_points + q];
+          return interface_of_face[face];
         }
+        /// h_b w at point Q of the interface batch of index I (zero on its
+        /// lanes that join cells of one field).
+        VectorizedArray<double>
+        h_b_w(const unsigned int i, const unsigned int q) const
+        {
+          return interface_coefficient[i * n_face_q_points + q];
+        }
+        /// One on the lanes of the interface batch of index I whose
+        /// interior cell is on field 0, zero on the others.
+        const VectorizedArray<double> &
+        interior_on_field_0(const unsigned int i) const
+        {
+          return interior_field_0[i];
+        }
+        /// Whether cell batch BATCH is integrated through the constraints
+        /// (tabulate_fields()).
+        bool
+        through_constraints(const unsigned int batch) const
+        {
+          return !batch_through_constraints.empty() &&
+                 batch_through_constraints[batch];
+        }
+        /// Whether boundary face batch FACE is integrated through the
+        /// constraints.
+        bool
+        face_through_constraints(const unsigned int face) const
+        {
+          return !boundary_face_through_constraints.empty() &&
+                 boundary_face_through_constraints[face - first_boundary_face];
+        }
+        /// Sets resolved_source() to SRC with every hanging and held
+        /// unknown this rank has set from the constraints, ghosts included:
+        /// the values that integrals through the constraints read.
+        void
+        resolve(const VectorType &src) const;
+        const VectorType &
+        resolved_source() const
+        {
+          return resolved_values;
+        }
+        /// Adds PHI's values (one component, lexicographic) on lane LANE,
+        /// whose cell is CELL, to DST through the constraints.
+        template <typename Evaluator>
+        void
+        add_through_constraints(
+          const Evaluator                               &phi,
+          const unsigned int                             lane,
+          const typename DoFHandler<dim>::cell_iterator &cell,
+          VectorType                                    &dst) const;
 
         const AffineConstraints<double> *constraints = nullptr;
         const Mapping<dim>              *mapping     = nullptr;
@@ -135,16 +269,52 @@ namespace xray
 
       private:
         void
-        tabulate_faces();
+        tabulate_fields();
+        void
+        tabulate_convective_faces();
+        void
+        tabulate_interfaces();
 
+        unsigned int                                           fields = 1;
+        std::vector<unsigned char>                             batch_field;
         AlignedVector<VectorizedArray<double>>                 coefficient;
         AlignedVector<Tensor<1, dim, VectorizedArray<double>>> slope;
-        bool                                   per_point  = false;
-        unsigned int                           n_q_points = 0;
+        bool                                   per_point       = false;
+        unsigned int                           n_q_points      = 0;
+        unsigned int                           n_face_q_points = 0;
         AlignedVector<VectorizedArray<double>> face_coefficient;
         std::vector<bool>                      convective_face;
         unsigned int                           first_boundary_face = 0;
-        unsigned int                           n_face_q_points     = 0;
+        std::vector<unsigned int>              interface_of_face;
+        AlignedVector<VectorizedArray<double>> interface_coefficient;
+        AlignedVector<VectorizedArray<double>> interior_field_0;
+        std::vector<bool>                      batch_through_constraints;
+        std::vector<bool> boundary_face_through_constraints;
+        /// The coarsest level of each field's cells at every vertex.
+        std::array<std::vector<unsigned int>, 2> coarsest_level;
+        /// Whether CELL shares a vertex with a coarser cell of the other
+        /// field.
+        bool
+        next_to_coarser_other_field(
+          const typename DoFHandler<dim>::cell_iterator &cell) const
+        {
+          const auto &other =
+            coarsest_level[1 - field_of<dim>(*problem, cell->material_id())];
+          for (const unsigned int v : cell->vertex_indices())
+            if (other[cell->vertex_index(v)] <
+                static_cast<unsigned int>(cell->level()))
+              return true;
+          return false;
+        }
+        /// Each hanging or held unknown of resolved()'s vector (local
+        /// index) and the unknowns and weights it is made of.
+        struct Resolution
+        {
+          unsigned int                                 unknown;
+          std::vector<std::pair<unsigned int, double>> parents;
+        };
+        std::vector<Resolution> resolution;
+        mutable VectorType      resolved_values;
       };
 
 
@@ -154,25 +324,47 @@ namespace xray
                                  const DoFHandler<dim>           &dof_handler,
                                  const AffineConstraints<double> &constraints_,
                                  const unsigned int quadrature_points,
-                                 const bool         with_faces)
+                                 const Problem     &problem_)
       {
         constraints = &constraints_;
         mapping     = &mapping_;
+        problem     = &problem_;
+        fields      = count_fields<dim>(problem_);
         typename MatrixFree<dim, double>::AdditionalData data;
         data.tasks_parallel_scheme =
           MatrixFree<dim, double>::AdditionalData::none;
         data.mapping_update_flags =
           update_gradients | update_JxW_values | update_quadrature_points;
-        if (with_faces)
-          data.mapping_update_flags_boundary_faces =
-            update_values | update_JxW_values | update_quadrature_points;
+        const UpdateFlags on_faces =
+          update_values | update_JxW_values | update_quadrature_points;
+        if (has_convection())
+          data.mapping_update_flags_boundary_faces = on_faces;
+        if (has_interfaces())
+          {
+            data.mapping_update_flags_inner_faces = on_faces;
+            // (Batches of cells of one field: see tabulate_fields().)
+            const Triangulation<dim> &mesh = dof_handler.get_triangulation();
+            data.cell_vectorization_category.assign(mesh.n_active_cells(), 0);
+            for (const auto &cell : mesh.active_cell_iterators())
+              if (!cell->is_artificial())
+                data.cell_vectorization_category[cell->active_cell_index()] =
+                  field_of<dim>(problem_, cell->material_id());
+            data.cell_vectorization_categories_strict = true;
+          }
+        std::vector<QGauss<1>> rules{QGauss<1>(quadrature_points)};
+        if (has_convection() || has_interfaces())
+          rules.emplace_back(quadrature_points + 1); // face_rule
         auto matrix_free = std::make_shared<MatrixFree<dim, double>>();
         matrix_free->reinit(mapping_,
-                            dof_handler,
-                            constraints_,
-                            QGauss<1>(quadrature_points),
+                            std::vector<const DoFHandler<dim> *>{&dof_handler},
+                            std::vector<const AffineConstraints<double> *>{
+                              &constraints_},
+                            rules,
                             data);
         this->initialize(matrix_free);
+        tabulate_fields();
+        tabulate_convective_faces();
+        tabulate_interfaces();
       }
 
 
@@ -182,26 +374,157 @@ namespace xray
       {
         constraints = other.constraints;
         mapping     = other.mapping;
+        problem     = other.problem;
+        fields      = other.fields;
         this->initialize(other.get_matrix_free());
+        tabulate_fields();
+        tabulate_convective_faces();
+        tabulate_interfaces();
+      }
+
+
+      // The field of every cell batch (batches were formed of cells of one
+      // field, MatrixFree's strict cell categories, so that a batch's
+      // integrals act on one component), and which batches are integrated
+      // through the constraints. MatrixFree (deal.II 9.4) resolves the
+      // hanging nodes of FE_Q on its own, from the mesh alone: a finer
+      // cell's unknowns on a face or edge that hangs on a coarser cell are
+      // read from that cell's. Where the coarser cell is of the other field
+      // (a resistive interface that hangs), they are not its field's and
+      // are free (make_field_hanging_node_constraints()). Such a cell shares
+      // a vertex with a coarser cell of the other field; the batches with
+      // one are read and written unknown by unknown through the
+      // constraints instead, as the interface faces are.
+      template <int dim>
+      void
+      LevelOperator<dim>::tabulate_fields()
+      {
+        const MatrixFree<dim, double> &matrix_free = *this->get_matrix_free();
+        batch_field.assign(matrix_free.n_cell_batches(), 0);
+        for (unsigned int batch = 0; batch < batch_field.size(); ++batch)
+          for (unsigned int v = 0;
+               v < matrix_free.n_active_entries_per_cell_batch(batch);
+               ++v)
+            {
+              const unsigned int field = field_of<dim>(
+                *problem,
+                matrix_free.get_cell_iterator(batch, v)->material_id());
+              if (v == 0)
+                batch_field[batch] = field;
+              else if (field != batch_field[batch])
+                throw std::logic_error("a cell batch holds cells of two "
+                                       "fields");
+            }
+        batch_through_constraints.clear();
+        resolution.clear();
+        if (!has_interfaces())
+          return;
+
+        const Triangulation<dim> &mesh =
+          matrix_free.get_dof_handler().get_triangulation();
+        for (auto &levels : coarsest_level)
+          levels.assign(mesh.n_vertices(), numbers::invalid_unsigned_int);
+        for (const auto &cell : mesh.active_cell_iterators())
+          if (!cell->is_artificial())
+            for (const unsigned int v : cell->vertex_indices())
+              {
+                unsigned int &level =
+                  coarsest_level[field_of<dim>(*problem, cell->material_id())]
+                                [cell->vertex_index(v)];
+                level = std::min<unsigned int>(level, cell->level());
+              }
+        batch_through_constraints.assign(batch_field.size(), false);
+        for (unsigned int batch = 0; batch < batch_field.size(); ++batch)
+          for (unsigned int v = 0;
+               v < matrix_free.n_active_entries_per_cell_batch(batch);
+               ++v)
+            if (next_to_coarser_other_field(
+                  matrix_free.get_cell_iterator(batch, v)))
+              batch_through_constraints[batch] = true;
+
+        // What resolved() sets: every constrained unknown of its vector
+        // whose parents it has (those of the cells and faces integrated
+        // through the constraints all have theirs, as MatrixFree read them
+        // too).
+        matrix_free.initialize_dof_vector(resolved_values);
+        const Utilities::MPI::Partitioner &partitioner =
+          *resolved_values.get_partitioner();
+        const auto local = [&](const types::global_dof_index global) {
+          return partitioner.in_local_range(global) ||
+                     partitioner.is_ghost_entry(global) ?
+                   partitioner.global_to_local(global) :
+                   numbers::invalid_unsigned_int;
+        };
+        for (const auto &line : constraints->get_lines())
+          {
+            Resolution entry{local(line.index), {}};
+            if (entry.unknown == numbers::invalid_unsigned_int)
+              continue;
+            bool complete = true;
+            for (const auto &[parent, weight] : line.entries)
+              {
+                const unsigned int index = local(parent);
+                complete = complete && index != numbers::invalid_unsigned_int;
+                entry.parents.emplace_back(index, weight);
+              }
+            if (complete)
+              resolution.push_back(std::move(entry));
+          }
       }
 
 
       template <int dim>
       void
-      LevelOperator<dim>::tabulate(const Problem    &problem,
-                                   const VectorType *temperature,
+      LevelOperator<dim>::resolve(const VectorType &src) const
+      {
+        resolved_values.copy_locally_owned_data_from(src);
+        resolved_values.update_ghost_values();
+        // (Parents are never constrained: the constraints are closed.)
+        for (const Resolution &entry : resolution)
+          {
+            double value = 0;
+            for (const auto &[parent, weight] : entry.parents)
+              value += weight * resolved_values.local_element(parent);
+            resolved_values.local_element(entry.unknown) = value;
+          }
+      }
+
+
+      template <int dim>
+      template <typename Evaluator>
+      void
+      LevelOperator<dim>::add_through_constraints(
+        const Evaluator                               &phi,
+        const unsigned int                             lane,
+        const typename DoFHandler<dim>::cell_iterator &cell,
+        VectorType                                    &dst) const
+      {
+        const unsigned int n_dofs = cell->get_fe().n_dofs_per_cell();
+        std::vector<types::global_dof_index> dofs(n_dofs);
+        cell->get_dof_indices(dofs);
+        dealii::Vector<double> local(n_dofs);
+        // (The numbering of the FE_Q base element's shape info holds all
+        // components, component by component in lexicographic order, to
+        // the cell's.)
+        const unsigned int component = phi.get_first_selected_component();
+        const std::vector<unsigned int> &lexicographic =
+          this->get_matrix_free()->get_shape_info().lexicographic_numbering;
+        for (unsigned int j = 0; j < phi.dofs_per_cell; ++j)
+          local[lexicographic[component * phi.dofs_per_cell + j]] =
+            phi.begin_dof_values()[j][lane];
+        constraints->distribute_local_to_global(local, dofs, dst);
+      }
+
+
+      template <int dim>
+      void
+      LevelOperator<dim>::tabulate(const VectorType *temperature,
                                    const bool        with_slope)
       {
-        // (The faces' coefficients do not depend on T: once per problem.)
-        if (this->problem != &problem)
-          {
-            this->problem = &problem;
-            tabulate_faces();
-          }
         const MatrixFree<dim, double> &matrix_free = *this->get_matrix_free();
         FEEvaluation<dim, -1, 0, 1, double> phi(matrix_free);
         constexpr unsigned int n_lanes = VectorizedArray<double>::size();
-        per_point  = temperature != nullptr || !problem.weight_is_constant;
+        per_point  = temperature != nullptr || !problem->weight_is_constant;
         n_q_points = phi.n_q_points;
         const unsigned int n_batches = matrix_free.n_cell_batches();
         coefficient.resize(n_batches * (per_point ? n_q_points : 1));
@@ -209,6 +532,10 @@ namespace xray
         const EvaluationFlags::EvaluationFlags flags =
           with_slope ? EvaluationFlags::values | EvaluationFlags::gradients :
                        EvaluationFlags::values;
+        std::unique_ptr<FEEvaluation<dim, -1, 0, 1, double>> second_field;
+        if (fields > 1)
+          second_field = std::make_unique<FEEvaluation<dim, -1, 0, 1, double>>(
+            matrix_free, 0, 0, 1);
         for (unsigned int batch = 0; batch < n_batches; ++batch)
           {
             // (A batch's empty lanes repeat its last cell.)
@@ -216,7 +543,7 @@ namespace xray
               matrix_free.n_active_entries_per_cell_batch(batch);
             std::array<const TemperatureFunction *, n_lanes> k;
             for (unsigned int v = 0; v < n_lanes; ++v)
-              k[v] = &problem.conductivity.at(
+              k[v] = &problem->conductivity.at(
                 matrix_free.get_cell_iterator(batch, std::min(v, lanes - 1))
                   ->material_id());
             if (!per_point)
@@ -224,58 +551,77 @@ namespace xray
                 // (Constant k: its value at any T.)
                 VectorizedArray<double> k_w;
                 for (unsigned int v = 0; v < n_lanes; ++v)
-                  k_w[v] = k[v]->value(0.) * problem.weight(Point<dim>());
+                  k_w[v] = k[v]->value(0.) * problem->weight(Point<dim>());
                 coefficient[batch] = k_w;
                 continue;
               }
-            phi.reinit(batch);
+            // (T is the batch's field's component.)
+            auto &T_of = field(batch) == 0 ? phi : *second_field;
+            T_of.reinit(batch);
             if (temperature != nullptr)
               {
-                phi.read_dof_values_plain(*temperature);
-                phi.evaluate(flags);
+                T_of.read_dof_values_plain(*temperature);
+                T_of.evaluate(flags);
               }
-            for (const unsigned int q : phi.quadrature_point_indices())
+            for (const unsigned int q : T_of.quadrature_point_indices())
               {
-                const auto              x = phi.quadrature_point(q);
+                const auto              x = T_of.quadrature_point(q);
                 VectorizedArray<double> k_w, dk_w;
                 for (unsigned int v = 0; v < n_lanes; ++v)
                   {
                     const unsigned int lane = std::min(v, lanes - 1);
-                    const double       w = problem.weight(lane_point(x, lane));
+                    const double       w = problem->weight(lane_point(x, lane));
                     const double       T =
-                      temperature != nullptr ? phi.get_value(q)[lane] : 0.;
+                      temperature != nullptr ? T_of.get_value(q)[lane] : 0.;
                     k_w[v]  = k[v]->value(T) * w;
                     dk_w[v] = with_slope ? k[v]->derivative(T) * w : 0.;
                   }
                 coefficient[batch * n_q_points + q] = k_w;
                 if (with_slope)
-                  slope[batch * n_q_points + q] = dk_w * phi.get_gradient(q);
+                  slope[batch * n_q_points + q] = dk_w * T_of.get_gradient(q);
               }
           }
       }
 
 
       // h_c w at every quadrature point of the boundary faces that are
-      // cooled by convection (Problem::convective_faces); none without them.
-      // The faces are integrated on the cells' Gauss rule of degree + 1
-      // points, exact for h_c u v w on undistorted faces (w linear in r or
-      // constant), as the assembly's rule of degree + 2 points is.
+      // cooled by convection (Problem::convective_faces), for each field on
+      // the lanes whose cell is on it; none without them. The faces are
+      // integrated on the assembly's rule (face_rule).
       template <int dim>
       void
-      LevelOperator<dim>::tabulate_faces()
+      LevelOperator<dim>::tabulate_convective_faces()
       {
-        face_coefficient.clear();
-        convective_face.clear();
-        if (problem->convective_faces.empty())
-          return;
         const MatrixFree<dim, double> &matrix_free = *this->get_matrix_free();
-        FEFaceEvaluation<dim, -1, 0, 1, double> phi(matrix_free, true);
-        constexpr unsigned int n_lanes = VectorizedArray<double>::size();
-        first_boundary_face            = matrix_free.n_inner_face_batches();
-        const unsigned int n_faces     = matrix_free.n_boundary_face_batches();
-        n_face_q_points                = phi.n_q_points;
-        face_coefficient.resize(n_faces * n_face_q_points);
+        face_coefficient.clear();
+        boundary_face_through_constraints.clear();
+        first_boundary_face        = matrix_free.n_inner_face_batches();
+        const unsigned int n_faces = matrix_free.n_boundary_face_batches();
         convective_face.assign(n_faces, false);
+        if (!has_convection())
+          return;
+        // (A convective face of a cell integrated through the constraints
+        // is too: tabulate_fields().)
+        if (has_interfaces())
+          {
+            boundary_face_through_constraints.assign(n_faces, false);
+            for (unsigned int f = 0; f < n_faces; ++f)
+              for (unsigned int v = 0;
+                   v < matrix_free.n_active_entries_per_face_batch(
+                         first_boundary_face + f);
+                   ++v)
+                if (next_to_coarser_other_field(
+                      matrix_free.get_face_iterator(first_boundary_face + f, v)
+                        .first))
+                  boundary_face_through_constraints[f] = true;
+          }
+        FEFaceEvaluation<dim, -1, 0, 1, double> phi(matrix_free,
+                                                    true,
+                                                    0,
+                                                    face_rule);
+        constexpr unsigned int n_lanes = VectorizedArray<double>::size();
+        n_face_q_points                = phi.n_q_points;
+        face_coefficient.resize(n_faces * fields * n_face_q_points);
         for (unsigned int f = 0; f < n_faces; ++f)
           {
             const unsigned int face = first_boundary_face + f;
@@ -287,17 +633,97 @@ namespace xray
             phi.reinit(face);
             const unsigned int lanes =
               matrix_free.n_active_entries_per_face_batch(face);
+            std::array<unsigned int, n_lanes> lane_field;
+            for (unsigned int v = 0; v < n_lanes; ++v)
+              lane_field[v] =
+                field_of<dim>(*problem,
+                              matrix_free
+                                .get_face_iterator(face, std::min(v, lanes - 1))
+                                .first->material_id());
+            for (const unsigned int q : phi.quadrature_point_indices())
+              {
+                const auto x = phi.quadrature_point(q);
+                for (unsigned int field = 0; field < fields; ++field)
+                  {
+                    VectorizedArray<double> value;
+                    for (unsigned int v = 0; v < n_lanes; ++v)
+                      {
+                        const unsigned int lane = std::min(v, lanes - 1);
+                        value[v] =
+                          lane_field[v] != field ?
+                            0. :
+                            h_c->second * problem->weight(lane_point(x, lane));
+                      }
+                    face_coefficient[(f * fields + field) * n_face_q_points +
+                                     q] = value;
+                  }
+              }
+          }
+      }
+
+
+      // h_b w at every quadrature point of the inner faces between two
+      // fields (the resistive interfaces), and which field each one's
+      // interior cell is on; none with one field. Where an interface hangs,
+      // the interior cell is the finer one and the face its face, the
+      // coarser cell being evaluated on its subface (the assembly maps the
+      // finer face's points into it instead: on a curved coarser cell the
+      // two differ a little). Integrated on the assembly's rule
+      // (face_rule).
+      template <int dim>
+      void
+      LevelOperator<dim>::tabulate_interfaces()
+      {
+        const MatrixFree<dim, double> &matrix_free = *this->get_matrix_free();
+        interface_of_face.assign(matrix_free.n_inner_face_batches(),
+                                 numbers::invalid_unsigned_int);
+        interface_coefficient.clear();
+        interior_field_0.clear();
+        if (!has_interfaces())
+          return;
+        FEFaceEvaluation<dim, -1, 0, 1, double> phi(matrix_free,
+                                                    true,
+                                                    0,
+                                                    face_rule);
+        constexpr unsigned int n_lanes = VectorizedArray<double>::size();
+        n_face_q_points                = phi.n_q_points;
+        for (unsigned int face = 0; face < interface_of_face.size(); ++face)
+          {
+            std::array<double, n_lanes> h_b{};
+            VectorizedArray<double>     interior_0 = 0.;
+            bool                        any        = false;
+            for (unsigned int v = 0;
+                 v < matrix_free.n_active_entries_per_face_batch(face);
+                 ++v)
+              {
+                const types::material_id interior =
+                  matrix_free.get_face_iterator(face, v, true)
+                    .first->material_id();
+                const types::material_id exterior =
+                  matrix_free.get_face_iterator(face, v, false)
+                    .first->material_id();
+                const unsigned int field = field_of<dim>(*problem, interior);
+                if (field == field_of<dim>(*problem, exterior))
+                  continue;
+                h_b[v] =
+                  interface_conductance<dim>(*problem, interior, exterior);
+                interior_0[v] = field == 0 ? 1. : 0.;
+                any           = true;
+              }
+            if (!any)
+              continue;
+            interface_of_face[face] = interior_field_0.size();
+            interior_field_0.push_back(interior_0);
+            phi.reinit(face);
             for (const unsigned int q : phi.quadrature_point_indices())
               {
                 const auto              x = phi.quadrature_point(q);
                 VectorizedArray<double> value;
                 for (unsigned int v = 0; v < n_lanes; ++v)
-                  {
-                    const unsigned int lane = std::min(v, lanes - 1);
-                    value[v] =
-                      h_c->second * problem->weight(lane_point(x, lane));
-                  }
-                face_coefficient[f * n_face_q_points + q] = value;
+                  value[v] = h_b[v] == 0. ?
+                               0. :
+                               h_b[v] * problem->weight(lane_point(x, v));
+                interface_coefficient.push_back(value);
               }
           }
       }
@@ -309,8 +735,10 @@ namespace xray
       class CellKernel : public LevelOperator<dim>
       {
       public:
-        using Integrator     = FEEvaluation<dim, degree, n_q, 1, double>;
-        using FaceIntegrator = FEFaceEvaluation<dim, degree, n_q, 1, double>;
+        using Integrator       = FEEvaluation<dim, degree, n_q, 1, double>;
+        using SystemIntegrator = FEEvaluation<dim, degree, n_q, 2, double>;
+        using FaceIntegrator =
+          FEFaceEvaluation<dim, degree, (n_q == 0 ? 0 : n_q + 1), 1, double>;
 
         void
         compute_diagonal() override;
@@ -318,11 +746,18 @@ namespace xray
         assembled_matrix() override;
 
         // The flux c grad u (+ s u for the Newton matrix of k(T)) at every
-        // point, tested with grad v.
+        // point, tested with grad v, on the component PHI selects: the
+        // batch's field's (nothing on the other one's).
         void
         integrate_cell(Integrator &phi) const
         {
           const unsigned int batch = phi.get_current_cell_index();
+          if (this->field(batch) != phi.get_first_selected_component())
+            {
+              for (unsigned int i = 0; i < phi.dofs_per_cell; ++i)
+                phi.begin_dof_values()[i] = 0.;
+              return;
+            }
           if (!this->has_slope())
             {
               phi.evaluate(EvaluationFlags::gradients);
@@ -341,27 +776,175 @@ namespace xray
           phi.integrate(EvaluationFlags::gradients);
         }
 
+        // The same flux on the two components of two fields' unknowns, on
+        // the batch's field's component (for the diagonal and the coarse
+        // matrix, which deal.II 9.4 computes on all of a cell's unknowns).
+        void
+        integrate_cell_fields(SystemIntegrator &phi) const
+        {
+          const unsigned int batch = phi.get_current_cell_index();
+          const unsigned int field = this->field(batch);
+          phi.evaluate(this->has_slope() ?
+                         EvaluationFlags::values | EvaluationFlags::gradients :
+                         EvaluationFlags::gradients);
+          for (const unsigned int q : phi.quadrature_point_indices())
+            {
+              Tensor<1, 2, Tensor<1, dim, VectorizedArray<double>>> flux;
+              flux[field] = this->c(batch, q) * phi.get_gradient(q)[field];
+              if (this->has_slope())
+                flux[field] += this->s(batch, q) * phi.get_value(q)[field];
+              phi.submit_gradient(flux, q);
+            }
+          phi.integrate(EvaluationFlags::gradients);
+        }
+
         // The convective flux h_c u at every point of a convective boundary
-        // face, tested with v.
+        // face, tested with v, on the component PHI selects (on the lanes
+        // whose cell is on that field).
         void
         integrate_boundary_face(FaceIntegrator &phi) const
         {
-          const unsigned int face = phi.get_current_cell_index();
+          const unsigned int face  = phi.get_current_cell_index();
+          const unsigned int field = phi.get_first_selected_component();
           phi.evaluate(EvaluationFlags::values);
           for (const unsigned int q : phi.quadrature_point_indices())
-            phi.submit_value(this->h_w(face, q) * phi.get_value(q), q);
+            phi.submit_value(this->h_w(face, field, q) * phi.get_value(q), q);
           phi.integrate(EvaluationFlags::values);
         }
 
       private:
+        // Both sides' components of an inner face batch: on each lane the
+        // interior's field is one component, the exterior's the other.
+        struct InterfaceSides
+        {
+          InterfaceSides(const MatrixFree<dim, double> &data)
+            : side{{FaceIntegrator(data, true, 0, face_rule, 0),
+                    FaceIntegrator(data, true, 0, face_rule, 1),
+                    FaceIntegrator(data, false, 0, face_rule, 0),
+                    FaceIntegrator(data, false, 0, face_rule, 1)}}
+          {}
+          /// Interior components 0 and 1, then exterior 0 and 1.
+          std::array<FaceIntegrator, 4> side;
+        };
+
+        // The interface flux h_b [u] on every lane of an interface batch
+        // (INTERFACE its index), [u] = u_interior - u_exterior, each side's
+        // u its field's component, tested with [v]: + on the interior's
+        // field's component, - on the exterior's. MASK[s] is one on the
+        // lanes where SIDES.side[s] carries its side's field.
+        static std::array<VectorizedArray<double>, 4>
+        interface_masks(const VectorizedArray<double> &interior_on_field_0)
+        {
+          const VectorizedArray<double> other = 1. - interior_on_field_0;
+          return {{interior_on_field_0, other, other, interior_on_field_0}};
+        }
+        void
+        integrate_interface(InterfaceSides    &sides,
+                            const unsigned int interface) const
+        {
+          const auto masks =
+            interface_masks(this->interior_on_field_0(interface));
+          for (FaceIntegrator &phi : sides.side)
+            phi.evaluate(EvaluationFlags::values);
+          for (const unsigned int q : sides.side[0].quadrature_point_indices())
+            {
+              const VectorizedArray<double> jump =
+                masks[0] * sides.side[0].get_value(q) +
+                masks[1] * sides.side[1].get_value(q) -
+                masks[2] * sides.side[2].get_value(q) -
+                masks[3] * sides.side[3].get_value(q);
+              const VectorizedArray<double> flux =
+                this->h_b_w(interface, q) * jump;
+              for (unsigned int s = 0; s < 4; ++s)
+                sides.side[s].submit_value((s < 2 ? 1. : -1.) * masks[s] * flux,
+                                           q);
+            }
+          for (FaceIntegrator &phi : sides.side)
+            phi.integrate(EvaluationFlags::values);
+        }
+
+        // The diagonal of the face integral of COEFFICIENT(q) u v on PHI's
+        // face: one unit vector at a time, left in PHI's values.
+        template <typename Coefficient>
+        static void
+        face_diagonal(FaceIntegrator &phi, const Coefficient &coefficient)
+        {
+          AlignedVector<VectorizedArray<double>> local(phi.dofs_per_cell);
+          for (unsigned int i = 0; i < phi.dofs_per_cell; ++i)
+            {
+              for (unsigned int j = 0; j < phi.dofs_per_cell; ++j)
+                phi.begin_dof_values()[j] = 0.;
+              phi.begin_dof_values()[i] = 1.;
+              phi.evaluate(EvaluationFlags::values);
+              for (const unsigned int q : phi.quadrature_point_indices())
+                phi.submit_value(coefficient(q) * phi.get_value(q), q);
+              phi.integrate(EvaluationFlags::values);
+              local[i] = phi.begin_dof_values()[i];
+            }
+          for (unsigned int i = 0; i < phi.dofs_per_cell; ++i)
+            phi.begin_dof_values()[i] = local[i];
+        }
+
+        // Boundary face batch FACE's values of PHI added to DST through the
+        // constraints, lane by lane.
+        void
+        add_through_constraints(const FaceIntegrator &phi,
+                                const unsigned int    face,
+                                VectorType           &dst) const
+        {
+          for (unsigned int v = 0;
+               v < this->data->n_active_entries_per_face_batch(face);
+               ++v)
+            LevelOperator<dim>::add_through_constraints(
+              phi, v, this->data->get_face_iterator(face, v).first, dst);
+        }
+        // Inner face batch FACE's values of both sides added to DST through
+        // the constraints, lane by lane.
+        void
+        add_through_constraints(const InterfaceSides &sides,
+                                const unsigned int    face,
+                                VectorType           &dst) const
+        {
+          for (unsigned int s = 0; s < 4; ++s)
+            for (unsigned int v = 0;
+                 v < this->data->n_active_entries_per_face_batch(face);
+                 ++v)
+              LevelOperator<dim>::add_through_constraints(
+                sides.side[s],
+                v,
+                this->data->get_face_iterator(face, v, s < 2).first,
+                dst);
+        }
+        // The kernel of the diagonal of the cells not integrated through
+        // the constraints (the others: add_constrained_cell_diagonal()).
+        void
+        diagonal_of_cell_fields(SystemIntegrator &phi) const
+        {
+          if (this->through_constraints(phi.get_current_cell_index()))
+            for (unsigned int i = 0; i < phi.dofs_per_cell; ++i)
+              phi.begin_dof_values()[i] = 0.;
+          else
+            integrate_cell_fields(phi);
+        }
+        void
+        add_constrained_cell_diagonal(VectorType &diagonal) const;
         void
         add_convective_diagonal(VectorType &diagonal) const;
         void
+        add_interface_diagonal(VectorType &diagonal) const;
+        void
         add_convective_matrix();
+        void
+        add_interface_matrix();
+        // (Cells and faces integrated through the constraints read their
+        // values from resolved_source(), and write them to DST through the
+        // constraints lane by lane.)
         void
         apply_add(VectorType &dst, const VectorType &src) const override
         {
-          if (!this->has_convection())
+          if (this->has_interfaces())
+            this->resolve(src);
+          if (!this->has_convection() && !this->has_interfaces())
             this->data->cell_loop(&CellKernel::apply_cells, this, dst, src);
           else
             this->data->loop(&CellKernel::apply_cells,
@@ -371,12 +954,31 @@ namespace xray
                              dst,
                              src);
         }
+        // (The interfaces read resolved_source(), not the source vector.)
         void
-        apply_inner_faces(const MatrixFree<dim, double> &,
-                          VectorType &,
-                          const VectorType &,
-                          const std::pair<unsigned int, unsigned int> &) const
-        {}
+        apply_inner_faces(
+          const MatrixFree<dim, double> &data,
+          VectorType                    &dst,
+          const VectorType &,
+          const std::pair<unsigned int, unsigned int> &faces) const
+        {
+          if (!this->has_interfaces())
+            return;
+          InterfaceSides sides(data);
+          for (unsigned int face = faces.first; face < faces.second; ++face)
+            {
+              const unsigned int interface = this->interface_index(face);
+              if (interface == numbers::invalid_unsigned_int)
+                continue;
+              for (FaceIntegrator &phi : sides.side)
+                {
+                  phi.reinit(face);
+                  phi.read_dof_values_plain(this->resolved_source());
+                }
+              integrate_interface(sides, interface);
+              add_through_constraints(sides, face, dst);
+            }
+        }
         void
         apply_boundary_faces(
           const MatrixFree<dim, double>               &data,
@@ -384,15 +986,28 @@ namespace xray
           const VectorType                            &src,
           const std::pair<unsigned int, unsigned int> &faces) const
         {
-          FaceIntegrator phi(data, true);
-          for (unsigned int face = faces.first; face < faces.second; ++face)
-            if (this->is_convective(face))
-              {
-                phi.reinit(face);
-                phi.read_dof_values(src);
-                integrate_boundary_face(phi);
-                phi.distribute_local_to_global(dst);
-              }
+          if (!this->has_convection())
+            return;
+          for (unsigned int field = 0; field < this->n_fields(); ++field)
+            {
+              FaceIntegrator phi(data, true, 0, face_rule, field);
+              for (unsigned int face = faces.first; face < faces.second; ++face)
+                if (this->is_convective(face))
+                  {
+                    phi.reinit(face);
+                    const bool by_unknowns =
+                      this->face_through_constraints(face);
+                    if (by_unknowns)
+                      phi.read_dof_values_plain(this->resolved_source());
+                    else
+                      phi.read_dof_values(src);
+                    integrate_boundary_face(phi);
+                    if (by_unknowns)
+                      add_through_constraints(phi, face, dst);
+                    else
+                      phi.distribute_local_to_global(dst);
+                  }
+            }
         }
         void
         apply_cells(const MatrixFree<dim, double>               &data,
@@ -400,13 +1015,29 @@ namespace xray
                     const VectorType                            &src,
                     const std::pair<unsigned int, unsigned int> &cells) const
         {
-          Integrator phi(data);
+          // (One evaluator per field, each on its component.)
+          std::vector<Integrator> phi;
+          phi.reserve(this->n_fields());
+          for (unsigned int field = 0; field < this->n_fields(); ++field)
+            phi.emplace_back(data, 0, 0, field);
           for (unsigned int batch = cells.first; batch < cells.second; ++batch)
             {
-              phi.reinit(batch);
-              phi.read_dof_values(src);
-              integrate_cell(phi);
-              phi.distribute_local_to_global(dst);
+              Integrator &cell = phi[this->field(batch)];
+              cell.reinit(batch);
+              if (!this->through_constraints(batch))
+                {
+                  cell.read_dof_values(src);
+                  integrate_cell(cell);
+                  cell.distribute_local_to_global(dst);
+                  continue;
+                }
+              cell.read_dof_values_plain(this->resolved_source());
+              integrate_cell(cell);
+              for (unsigned int v = 0;
+                   v < data.n_active_entries_per_cell_batch(batch);
+                   ++v)
+                LevelOperator<dim>::add_through_constraints(
+                  cell, v, data.get_cell_iterator(batch, v), dst);
             }
         }
       };
@@ -422,12 +1053,24 @@ namespace xray
           std::make_shared<DiagonalMatrix<VectorType>>();
         VectorType &diagonal = this->inverse_diagonal_entries->get_vector();
         this->data->initialize_dof_vector(diagonal);
-        MatrixFreeTools::compute_diagonal(*this->data,
-                                          diagonal,
-                                          &CellKernel::integrate_cell,
-                                          this);
+        if (this->n_fields() == 1)
+          MatrixFreeTools::compute_diagonal(*this->data,
+                                            diagonal,
+                                            &CellKernel::integrate_cell,
+                                            this);
+        else
+          {
+            MatrixFreeTools::compute_diagonal(
+              *this->data,
+              diagonal,
+              &CellKernel::diagonal_of_cell_fields,
+              this);
+            add_constrained_cell_diagonal(diagonal);
+          }
         if (this->has_convection())
           add_convective_diagonal(diagonal);
+        if (this->has_interfaces())
+          add_interface_diagonal(diagonal);
         this->set_constrained_entries_to_one(diagonal);
         for (unsigned int i = 0; i < diagonal.locally_owned_size(); ++i)
           {
@@ -438,47 +1081,121 @@ namespace xray
 
 
       // The convective faces' part of the diagonal, h_c w phi_i phi_i
-      // integrated face by face (deal.II 9.4's compute_diagonal() takes cell
-      // integrals only); at hanging nodes it is passed on to the parent
-      // unknowns as the face's values are, which a smoother's diagonal
-      // tolerates.
+      // integrated face by face and field by field (deal.II 9.4's
+      // compute_diagonal() takes cell integrals only); at hanging nodes it
+      // is passed on to the parent unknowns as the face's values are, which
+      // a smoother's diagonal tolerates.
       template <int dim, int degree, int n_q>
       void
       CellKernel<dim, degree, n_q>::add_convective_diagonal(
         VectorType &diagonal) const
       {
-        const MatrixFree<dim, double>         &data = *this->data;
-        FaceIntegrator                         phi(data, true);
-        AlignedVector<VectorizedArray<double>> local(phi.dofs_per_cell);
+        const MatrixFree<dim, double> &data = *this->data;
         diagonal.zero_out_ghost_values();
         const unsigned int first = data.n_inner_face_batches();
-        for (unsigned int face = first;
-             face < first + data.n_boundary_face_batches();
-             ++face)
-          if (this->is_convective(face))
-            {
-              phi.reinit(face);
-              for (unsigned int i = 0; i < phi.dofs_per_cell; ++i)
+        for (unsigned int field = 0; field < this->n_fields(); ++field)
+          {
+            FaceIntegrator phi(data, true, 0, face_rule, field);
+            for (unsigned int face = first;
+                 face < first + data.n_boundary_face_batches();
+                 ++face)
+              if (this->is_convective(face))
                 {
-                  for (unsigned int j = 0; j < phi.dofs_per_cell; ++j)
-                    phi.begin_dof_values()[j] = 0.;
-                  phi.begin_dof_values()[i] = 1.;
-                  integrate_boundary_face(phi);
-                  local[i] = phi.begin_dof_values()[i];
+                  phi.reinit(face);
+                  face_diagonal(phi, [&](const unsigned int q) {
+                    return this->h_w(face, field, q);
+                  });
+                  if (this->face_through_constraints(face))
+                    add_through_constraints(phi, face, diagonal);
+                  else
+                    phi.distribute_local_to_global(diagonal);
                 }
-              for (unsigned int i = 0; i < phi.dofs_per_cell; ++i)
-                phi.begin_dof_values()[i] = local[i];
-              phi.distribute_local_to_global(diagonal);
+          }
+        diagonal.compress(VectorOperation::add);
+      }
+
+
+      // The resistive interfaces' part of the diagonal, h_b w phi_i phi_i
+      // on each side's field's component (the square of the jump's +-1),
+      // passed on at hanging nodes as the convective part is.
+      template <int dim, int degree, int n_q>
+      void
+      CellKernel<dim, degree, n_q>::add_interface_diagonal(
+        VectorType &diagonal) const
+      {
+        InterfaceSides sides(*this->data);
+        diagonal.zero_out_ghost_values();
+        for (unsigned int face = 0; face < this->data->n_inner_face_batches();
+             ++face)
+          {
+            const unsigned int interface = this->interface_index(face);
+            if (interface == numbers::invalid_unsigned_int)
+              continue;
+            const auto masks =
+              interface_masks(this->interior_on_field_0(interface));
+            for (unsigned int s = 0; s < 4; ++s)
+              {
+                FaceIntegrator &phi = sides.side[s];
+                phi.reinit(face);
+                face_diagonal(phi, [&](const unsigned int q) {
+                  return masks[s] * this->h_b_w(interface, q);
+                });
+              }
+            add_through_constraints(sides, face, diagonal);
+          }
+        diagonal.compress(VectorOperation::add);
+      }
+
+
+      // The diagonal of the cell batches integrated through the
+      // constraints: one unit vector at a time, passed on at hanging nodes
+      // as the faces' part is.
+      template <int dim, int degree, int n_q>
+      void
+      CellKernel<dim, degree, n_q>::add_constrained_cell_diagonal(
+        VectorType &diagonal) const
+      {
+        const MatrixFree<dim, double>         &data = *this->data;
+        std::vector<Integrator>                phi;
+        AlignedVector<VectorizedArray<double>> local;
+        phi.reserve(this->n_fields());
+        for (unsigned int field = 0; field < this->n_fields(); ++field)
+          phi.emplace_back(data, 0, 0, field);
+        diagonal.zero_out_ghost_values();
+        for (unsigned int batch = 0; batch < data.n_cell_batches(); ++batch)
+          if (this->through_constraints(batch))
+            {
+              Integrator &cell = phi[this->field(batch)];
+              cell.reinit(batch);
+              local.resize(cell.dofs_per_cell);
+              for (unsigned int i = 0; i < cell.dofs_per_cell; ++i)
+                {
+                  for (unsigned int j = 0; j < cell.dofs_per_cell; ++j)
+                    cell.begin_dof_values()[j] = 0.;
+                  cell.begin_dof_values()[i] = 1.;
+                  integrate_cell(cell);
+                  local[i] = cell.begin_dof_values()[i];
+                }
+              for (unsigned int i = 0; i < cell.dofs_per_cell; ++i)
+                cell.begin_dof_values()[i] = local[i];
+              for (unsigned int v = 0;
+                   v < data.n_active_entries_per_cell_batch(batch);
+                   ++v)
+                LevelOperator<dim>::add_through_constraints(
+                  cell, v, data.get_cell_iterator(batch, v), diagonal);
             }
         diagonal.compress(VectorOperation::add);
       }
 
 
-      // The level's matrix: its cell integrals, and the convective faces'
-      // h_c w phi_j phi_i assembled with FEFaceValues (deal.II 9.4's
-      // compute_matrix() takes cell integrals only). The sparsity pattern
-      // is made at the first call; a later one (the next linearisation of
-      // k(T), on the same level) only refills the values.
+      // The level's matrix: its cell integrals, the convective faces'
+      // h_c w phi_j phi_i and the resistive interfaces' h_b w [phi_j]
+      // [phi_i] assembled with FEFaceValues (deal.II 9.4's compute_matrix()
+      // takes cell integrals only). The sparsity pattern is made at the
+      // first call (a cell's couplings hold its face's across an
+      // interface: both fields' unknowns of a face are the cell's); a later
+      // one (the next linearisation of k(T), on the same level) only
+      // refills the values.
       template <int dim, int degree, int n_q>
       const TrilinosWrappers::SparseMatrix &
       CellKernel<dim, degree, n_q>::assembled_matrix()
@@ -497,13 +1214,22 @@ namespace xray
           }
         else
           this->matrix = 0;
-        MatrixFreeTools::compute_matrix(*this->data,
-                                        *this->constraints,
-                                        this->matrix,
-                                        &CellKernel::integrate_cell,
-                                        this);
+        if (this->n_fields() == 1)
+          MatrixFreeTools::compute_matrix(*this->data,
+                                          *this->constraints,
+                                          this->matrix,
+                                          &CellKernel::integrate_cell,
+                                          this);
+        else
+          MatrixFreeTools::compute_matrix(*this->data,
+                                          *this->constraints,
+                                          this->matrix,
+                                          &CellKernel::integrate_cell_fields,
+                                          this);
         if (this->has_convection())
           add_convective_matrix();
+        if (this->has_interfaces())
+          add_interface_matrix();
         return this->matrix;
       }
 
@@ -516,7 +1242,7 @@ namespace xray
         const FiniteElement<dim> &fe          = dof_handler.get_fe();
         FEFaceValues<dim>         face_values(*this->mapping,
                                       fe,
-                                      QGauss<dim - 1>(fe.degree + 1),
+                                      QGauss<dim - 1>(fe.degree + 2),
                                       update_values | update_JxW_values |
                                         update_quadrature_points);
         FullMatrix<double>        cell_matrix(fe.n_dofs_per_cell(),
@@ -526,6 +1252,9 @@ namespace xray
           {
             if (!cell->is_locally_owned())
               continue;
+            // (The cell's field's component alone.)
+            const unsigned int field =
+              field_of<dim>(*this->problem, cell->material_id());
             cell_matrix     = 0;
             bool convective = false;
             for (const unsigned int f : cell->face_indices())
@@ -546,13 +1275,87 @@ namespace xray
                       this->problem->weight(face_values.quadrature_point(q)) *
                       face_values.JxW(q);
                     for (unsigned int i = 0; i < fe.n_dofs_per_cell(); ++i)
+                      if (fe.system_to_component_index(i).first == field)
+                        for (unsigned int j = 0; j < fe.n_dofs_per_cell(); ++j)
+                          if (fe.system_to_component_index(j).first == field)
+                            cell_matrix(i, j) += h_w *
+                                                 face_values.shape_value(i, q) *
+                                                 face_values.shape_value(j, q);
+                  }
+              }
+            if (!convective)
+              continue;
+            cell->get_dof_indices(dofs);
+            this->constraints->distribute_local_to_global(cell_matrix,
+                                                          dofs,
+                                                          this->matrix);
+          }
+        this->matrix.compress(VectorOperation::add);
+      }
+
+
+      // The resistive interfaces' h_b w [phi_j] [phi_i], face by face from
+      // the side on field 0. The level's cells must meet whole there (as on
+      // the coarse mesh, the one level assembled): then the other side's
+      // unknowns on the face are this cell's of the other component, whose
+      // traces are the other side's, so [phi] is +phi on this cell's
+      // component 0 and -phi on its component 1.
+      template <int dim, int degree, int n_q>
+      void
+      CellKernel<dim, degree, n_q>::add_interface_matrix()
+      {
+        const DoFHandler<dim>    &dof_handler = this->data->get_dof_handler();
+        const FiniteElement<dim> &fe          = dof_handler.get_fe();
+        FEFaceValues<dim>         face_values(*this->mapping,
+                                      fe,
+                                      QGauss<dim - 1>(fe.degree + 2),
+                                      update_values | update_JxW_values |
+                                        update_quadrature_points);
+        FullMatrix<double>        cell_matrix(fe.n_dofs_per_cell(),
+                                       fe.n_dofs_per_cell());
+        std::vector<double>       sign(fe.n_dofs_per_cell());
+        for (unsigned int i = 0; i < fe.n_dofs_per_cell(); ++i)
+          sign[i] = fe.system_to_component_index(i).first == 0 ? 1. : -1.;
+        std::vector<types::global_dof_index> dofs(fe.n_dofs_per_cell());
+        for (const auto &cell : dof_handler.active_cell_iterators())
+          {
+            if (!cell->is_locally_owned() ||
+                field_of<dim>(*this->problem, cell->material_id()) != 0)
+              continue;
+            cell_matrix     = 0;
+            bool interfaced = false;
+            for (const unsigned int f : cell->face_indices())
+              {
+                if (cell->at_boundary(f) ||
+                    field_of<dim>(*this->problem,
+                                  cell->neighbor(f)->material_id()) == 0)
+                  continue;
+                if (cell->neighbor_is_coarser(f) ||
+                    cell->face(f)->has_children())
+                  throw std::logic_error("a level matrix is assembled across "
+                                         "a resistive interface with hanging "
+                                         "nodes");
+                const double h_b =
+                  interface_conductance<dim>(*this->problem,
+                                             cell->material_id(),
+                                             cell->neighbor(f)->material_id());
+                interfaced = true;
+                face_values.reinit(cell, f);
+                for (const unsigned int q :
+                     face_values.quadrature_point_indices())
+                  {
+                    const double h_w =
+                      h_b *
+                      this->problem->weight(face_values.quadrature_point(q)) *
+                      face_values.JxW(q);
+                    for (unsigned int i = 0; i < fe.n_dofs_per_cell(); ++i)
                       for (unsigned int j = 0; j < fe.n_dofs_per_cell(); ++j)
-                        cell_matrix(i, j) += h_w *
+                        cell_matrix(i, j) += h_w * sign[i] * sign[j] *
                                              face_values.shape_value(i, q) *
                                              face_values.shape_value(j, q);
                   }
               }
-            if (!convective)
+            if (!interfaced)
               continue;
             cell->get_dof_indices(dofs);
             this->constraints->distribute_local_to_global(cell_matrix,
@@ -610,6 +1413,138 @@ namespace xray
       private:
         TrilinosWrappers::PreconditionAMG amg;
       };
+
+
+      // The element of DEGREE for FIELDS fields: FE_Q, or FESystem of two.
+      template <int dim>
+      std::unique_ptr<FiniteElement<dim>>
+      make_element(const unsigned int degree, const unsigned int fields)
+      {
+        if (fields == 1)
+          return std::make_unique<FE_Q<dim>>(degree);
+        return std::make_unique<FESystem<dim>>(FE_Q<dim>(degree), fields);
+      }
+
+
+      // The two fields' hanging-node constraints on DOFS (FESystem of two
+      // FE_Q) into CONSTRAINTS, and the unknowns they leave on which some
+      // cell carries its field (returned). Each field's hanging nodes are
+      // those of its own cells alone: where a resistive interface hangs,
+      // the finer side's unknowns are free, not bound to the coarser cell
+      // (of the other field). These are the constraints of the solver's hp
+      // elements (FE_Q of one component beside FE_Nothing of the other, per
+      // field), which deal.II makes on such elements: they are made on them
+      // and carried over, unknown by unknown, through the cells this rank
+      // sees (a hanging unknown's parents are those of a face or edge of a
+      // coarser cell it sees).
+      template <int dim>
+      IndexSet
+      make_field_hanging_node_constraints(
+        const DoFHandler<dim>                            &dofs,
+        const typename ConductionMultigrid<dim>::Problem &problem,
+        AffineConstraints<double>                        &constraints)
+      {
+        const FiniteElement<dim> &system = dofs.get_fe();
+        const FE_Q<dim>           q(system.degree);
+        const FE_Nothing<dim>     nothing;
+        hp::FECollection<dim>     per_field_elements;
+        per_field_elements.push_back(FESystem<dim>(q, 1, nothing, 1));
+        per_field_elements.push_back(FESystem<dim>(nothing, 1, q, 1));
+        DoFHandler<dim> per_field(dofs.get_triangulation());
+        for (const auto &cell : per_field.active_cell_iterators())
+          if (cell->is_locally_owned())
+            cell->set_active_fe_index(
+              field_of<dim>(problem, cell->material_id()));
+        per_field.distribute_dofs(per_field_elements);
+        AffineConstraints<double> hanging(
+          DoFTools::extract_locally_relevant_dofs(per_field));
+        DoFTools::make_hanging_node_constraints(per_field, hanging);
+
+        // Each per-field unknown's twin in DOFS: its field's component.
+        std::unordered_map<types::global_dof_index, types::global_dof_index>
+                                             twin;
+        std::vector<types::global_dof_index> own, theirs;
+        for (const auto &cell : per_field.active_cell_iterators())
+          {
+            if (cell->is_artificial())
+              continue;
+            const typename DoFHandler<dim>::active_cell_iterator other(
+              &dofs.get_triangulation(), cell->level(), cell->index(), &dofs);
+            own.resize(cell->get_fe().n_dofs_per_cell());
+            theirs.resize(system.n_dofs_per_cell());
+            cell->get_dof_indices(own);
+            other->get_dof_indices(theirs);
+            for (unsigned int i = 0; i < own.size(); ++i)
+              {
+                const auto [component, index] =
+                  cell->get_fe().system_to_component_index(i);
+                twin[own[i]] =
+                  theirs[system.component_to_system_index(component, index)];
+              }
+          }
+        for (const auto &line : hanging.get_lines())
+          {
+            const auto constrained = twin.find(line.index);
+            if (constrained == twin.end())
+              continue;
+            constraints.add_line(constrained->second);
+            for (const auto &[parent, weight] : line.entries)
+              {
+                const auto parent_twin = twin.find(parent);
+                if (parent_twin == twin.end())
+                  throw std::logic_error("a hanging node's parent is on no "
+                                         "cell this rank sees");
+                constraints.add_entry(constrained->second,
+                                      parent_twin->second,
+                                      weight);
+              }
+          }
+        std::vector<types::global_dof_index> carried;
+        carried.reserve(twin.size());
+        for (const auto &[own_dof, their_dof] : twin)
+          carried.push_back(their_dof);
+        std::sort(carried.begin(), carried.end());
+        IndexSet carried_set(dofs.n_dofs());
+        carried_set.add_indices(carried.begin(), carried.end());
+        return carried_set;
+      }
+
+
+      // The constraints of one level's unknowns DOFS: hanging nodes (with
+      // two fields each field's own: make_field_hanging_node_constraints()),
+      // the faces in HELD held at T0 (the Newton update vanishes there) and,
+      // with two fields, the unknowns of a component that no cell of its
+      // field has, held at zero. (An unknown that only a ghost cell has can
+      // be carried by a cell this rank does not see and be held here: no
+      // integral of an owned cell or face reads it on its field.)
+      template <int dim>
+      void
+      make_level_constraints(
+        const Mapping<dim>                                        &mapping,
+        const DoFHandler<dim>                                     &dofs,
+        const typename ConductionMultigrid<dim>::Problem          &problem,
+        const std::map<types::boundary_id, const Function<dim> *> &held,
+        AffineConstraints<double>                                 &constraints)
+      {
+        const IndexSet relevant = DoFTools::extract_locally_relevant_dofs(dofs);
+        constraints.reinit(relevant);
+        const bool two_fields = count_fields<dim>(problem) > 1;
+        IndexSet   carried;
+        if (two_fields)
+          carried =
+            make_field_hanging_node_constraints(dofs, problem, constraints);
+        else
+          DoFTools::make_hanging_node_constraints(dofs, constraints);
+        VectorTools::interpolate_boundary_values(mapping,
+                                                 dofs,
+                                                 held,
+                                                 constraints);
+        if (two_fields)
+          for (const types::global_dof_index dof : relevant)
+            if (!carried.is_element(dof) && !constraints.is_constrained(dof))
+              constraints.add_line(dof);
+        constraints.close();
+      }
     } // namespace
 
 
@@ -625,10 +1560,12 @@ namespace xray
 
       Problem                                                problem;
       std::vector<std::shared_ptr<const Triangulation<dim>>> triangulations;
-      FE_Q<dim>                                              linear{1};
-      std::unique_ptr<FE_Q<dim>>                             finest_fe;
-      MGLevelObject<DoFHandler<dim>>                         dof_handlers;
-      MGLevelObject<AffineConstraints<double>>               constraints;
+      /// FE_Q (one field) or FESystem of two (two fields): linear, and
+      /// of the finest level's degree.
+      std::unique_ptr<FiniteElement<dim>>      linear;
+      std::unique_ptr<FiniteElement<dim>>      finest_fe;
+      MGLevelObject<DoFHandler<dim>>           dof_handlers;
+      MGLevelObject<AffineConstraints<double>> constraints;
       /// Levels: degree + 1 Gauss points per direction (exact for the
       /// stiffness of undistorted cells; the multigrid need only be close).
       /// With k(T) each is the symmetric part of its Newton matrix.
@@ -673,15 +1610,12 @@ namespace xray
       const unsigned int top = operators.max_level();
       for (unsigned int level = 0; level <= top; ++level)
         {
-          operators[level]->tabulate(problem,
-                                     temperatures != nullptr ?
-                                       &(*temperatures)[level] :
-                                       nullptr,
-                                     false);
+          operators[level]->tabulate(
+            temperatures != nullptr ? &(*temperatures)[level] : nullptr, false);
           operators[level]->compute_diagonal();
         }
       if (newton_operator)
-        newton_operator->tabulate(problem, &(*temperatures)[top], true);
+        newton_operator->tabulate(&(*temperatures)[top], true);
 
       // Chebyshev of degree 5 over [lambda_max / 20, 1.2 lambda_max] of the
       // diagonally scaled operator (step-37's choice), lambda_max estimated
@@ -718,13 +1652,15 @@ namespace xray
       const unsigned int n_h_levels = m.triangulations.size();
       const bool         p_level    = problem.degree > 1;
       const unsigned int top        = n_h_levels - (p_level ? 0 : 1);
-      m.finest_fe = std::make_unique<FE_Q<dim>>(problem.degree);
+      const unsigned int fields     = count_fields<dim>(problem);
+      m.linear                      = make_element<dim>(1, fields);
+      m.finest_fe                   = make_element<dim>(problem.degree, fields);
       m.dof_handlers.resize(0, top);
       m.constraints.resize(0, top);
       m.operators.resize(0, top);
       m.transfers.resize(0, top);
 
-      const Functions::ZeroFunction<dim>                  zero;
+      const Functions::ZeroFunction<dim>                  zero(fields);
       std::map<types::boundary_id, const Function<dim> *> held;
       for (const types::boundary_id face : problem.fixed_faces)
         held[face] = &zero;
@@ -733,25 +1669,13 @@ namespace xray
           const auto &mesh = *m.triangulations[std::min(level, n_h_levels - 1)];
           DoFHandler<dim> &dofs = m.dof_handlers[level];
           dofs.reinit(mesh);
-          dofs.distribute_dofs(
-            level == top ?
-              static_cast<const FiniteElement<dim> &>(*m.finest_fe) :
-              m.linear);
-          AffineConstraints<double> &constraints = m.constraints[level];
-          constraints.reinit(DoFTools::extract_locally_relevant_dofs(dofs));
-          DoFTools::make_hanging_node_constraints(dofs, constraints);
-          VectorTools::interpolate_boundary_values(mapping,
-                                                   dofs,
-                                                   held,
-                                                   constraints);
-          constraints.close();
+          dofs.distribute_dofs(level == top ? *m.finest_fe : *m.linear);
+          make_level_constraints(
+            mapping, dofs, m.problem, held, m.constraints[level]);
           const unsigned int degree = dofs.get_fe().degree;
           m.operators[level] = make_level_operator<dim>(degree, degree + 1);
-          m.operators[level]->attach(mapping,
-                                     dofs,
-                                     constraints,
-                                     degree + 1,
-                                     !problem.convective_faces.empty());
+          m.operators[level]->attach(
+            mapping, dofs, m.constraints[level], degree + 1, m.problem);
         }
       m.system_operator = m.operators[top].get();
       if (m.depends_on_temperature())

@@ -8,9 +8,12 @@
 // solved by GMRES (J is not symmetric), the multigrid being built on its
 // symmetric part k(T) grad phi_j . grad phi_i. w = 2 pi r (axisymmetric) or
 // the symmetry factor (3D); on faces cooled by convection both add the
-// integral of h_c w phi_j phi_i. These are the integrals the matrix-based
-// assembly computes (same elements, mapping and quadrature: degree + 1
-// Gauss points at rest), so both solve one linear system.
+// integral of h_c w phi_j phi_i, and across a resistive interface between
+// two layers (conductance h_b, the two sides on two fields) the integral
+// of h_b w [phi_j] [phi_i], [phi] the jump across it. These are the
+// integrals the matrix-based assembly computes (same elements, mapping and
+// quadrature: degree + 1 Gauss points per direction in cells at rest,
+// degree + 2 on faces), so both solve one linear system.
 //
 // The multigrid levels are the mesh coarsened globally down to the coarse
 // mesh (linear elements), and on the finest mesh the element's own degree
@@ -69,6 +72,18 @@ namespace xray
         /// Faces cooled by convection: h_c of each, W/(m^2 K); the operator
         /// holds the integral of h_c w u v over them.
         std::map<types::boundary_id, double> convective_faces;
+        /// The field (0 or 1) of each material id; none given: all on
+        /// field 0. Layers joined by an interface conductance are on
+        /// different fields, each a continuous temperature of its own.
+        /// With two fields the unknowns are FESystem(FE_Q, 2), component f
+        /// carrying field f on the cells of field f (held at zero where no
+        /// such cell is), and on every face between the fields the
+        /// operator adds the integral of h_b w [u] [v], [u] the jump of the
+        /// temperature across the face.
+        std::vector<unsigned int> field;
+        /// h_b between material ids m and m + 1, W/(m^2 K); infinite where
+        /// the two are joined without resistance (on one field).
+        std::vector<double> interface_conductance;
         /// The integrals' weight w at a point.
         std::function<double(const Point<dim> &)> weight;
         /// Whether w is the same everywhere (3D): then one coefficient per
@@ -83,7 +98,8 @@ namespace xray
                           const Problem            &problem);
       ~ConductionMultigrid();
 
-      /// The finest level's unknowns (FE_Q of Problem::degree).
+      /// The finest level's unknowns: FE_Q of Problem::degree, or
+      /// FESystem of two of them with two fields.
       const DoFHandler<dim> &
       dof_handler() const;
       void

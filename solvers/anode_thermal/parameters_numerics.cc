@@ -258,10 +258,11 @@ namespace xray
           "is applied cell by cell and preconditioned by a geometric "
           "multigrid over the mesh coarsened globally (Chebyshev smoothing, "
           "algebraic multigrid on the coarse mesh; with k(T) built on k(T) "
-          "at every level). It needs a steady, non-moving anode with no "
-          "interface conductance (its faces may be held at T0, cooled by "
-          "convection or insulated); other cases use AMG and the log says "
-          "why.");
+          "at every level; layers joined by an interface conductance are "
+          "two fields, the flux h_b [T] between them applied face by "
+          "face). It needs a steady, non-moving anode (its faces may be "
+          "held at T0, cooled by convection or insulated); other cases "
+          "use AMG and the log says why.");
         prm.declare_entry("Maximum power tolerance",
                           "1e-5",
                           Patterns::Double(0, 1),

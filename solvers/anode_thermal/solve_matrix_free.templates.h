@@ -3,16 +3,18 @@
 // residual is assembled as always and J u = -R is solved with the
 // conduction operator (constant k: CG) or the Newton matrix of k(T)
 // (GMRES) applied cell by cell, preconditioned by a geometric multigrid
-// (conduction_multigrid.h). The unknowns are those of the hp
-// DoFHandler's first element (FE_Q beside FE_Nothing) on every cell, so
-// vectors pass between the two numberings entry by entry.
+// (conduction_multigrid.h). Each layer's unknowns are its field's
+// component there (one FE_Q, or FESystem of two where interface
+// conductances split the layers into two fields, as the hp elements of
+// FE_Q beside FE_Nothing do), so vectors pass between the two numberings
+// entry by entry.
 #ifndef XRAY_ANODE_THERMAL_SOLVE_MATRIX_FREE_TEMPLATES_H
 #define XRAY_ANODE_THERMAL_SOLVE_MATRIX_FREE_TEMPLATES_H
 
 #include "anode_thermal/anode_thermal.h"
 #include "common/errors.h"
 
-#include <cmath>
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
@@ -21,9 +23,10 @@ namespace xray
   namespace anode_thermal
   {
     // The operator is -div(k grad .) with one constant k per layer, or the
-    // Newton matrix of k(T), -div(k(T) grad . + k'(T) grad T .), on a single
-    // field, held at T0 on faces (Dirichlet), cooled by convection or
-    // insulated; what else the Newton matrix can hold is named here.
+    // Newton matrix of k(T), -div(k(T) grad . + k'(T) grad T .), with the
+    // flux h_b [T] across resistive interfaces, held at T0 on faces
+    // (Dirichlet), cooled by convection or insulated; what else the Newton
+    // matrix can hold is named here.
     template <int dim, typename LA>
     std::string
     AnodeThermal<dim, LA>::matrix_free_obstacle() const
@@ -32,9 +35,6 @@ namespace xray
         return "the transient task stores heat";
       if (parameters.motion.is_moving())
         return "a moving anode carries heat";
-      for (const double h : parameters.interface_conductances)
-        if (std::isfinite(h))
-          return "an interface conductance joins two layers";
       return "";
     }
 
@@ -67,6 +67,8 @@ namespace xray
         if (const FaceCondition *convective = convective_condition(face))
           problem.convective_faces[face] =
             convective->heat_transfer_coefficient;
+      problem.field                 = layer_component;
+      problem.interface_conductance = parameters.interface_conductances;
       problem.weight = [this](const Point<dim> &x) { return weight(x); };
       problem.weight_is_constant = dim == 3;
       multigrid     = std::make_unique<ConductionMultigrid<dim>>(triangulation,
@@ -74,21 +76,18 @@ namespace xray
                                                              problem);
       multigrid_key = matrix_key();
 
-      // FESystem(FE_Q, FE_Nothing) numbers a cell's unknowns as FE_Q does.
+      // A cell's unknown i is shape function `index` of its field's FE_Q
+      // (`component`); the multigrid's is that of the same component.
       const DoFHandler<dim> &finest = multigrid->dof_handler();
       if (&finest.get_triangulation() != &triangulation)
         throw std::logic_error("the multigrid's finest level is not on the "
                                "solver's mesh");
-      for (unsigned int i = 0; i < fe[0].n_dofs_per_cell(); ++i)
-        if (fe[0].system_to_base_index(i).first.first != 0 ||
-            fe[0].system_to_base_index(i).second != i)
-          throw std::logic_error("the hp element does not number its "
-                                 "unknowns as FE_Q does");
-      const IndexSet &finest_owned = finest.locally_owned_dofs();
+      const FiniteElement<dim> &system       = finest.get_fe();
+      const IndexSet           &finest_owned = finest.locally_owned_dofs();
       multigrid_owned_dofs.assign(locally_owned_dofs.begin(),
                                   locally_owned_dofs.end());
-      multigrid_local_index.assign(multigrid_owned_dofs.size(),
-                                   numbers::invalid_unsigned_int);
+      multigrid_twin.assign(multigrid_owned_dofs.size(),
+                            numbers::invalid_dof_index);
       std::vector<types::global_dof_index> own, theirs;
       for (const auto &cell : owned_cells)
         {
@@ -101,16 +100,24 @@ namespace xray
           for (unsigned int i = 0; i < own.size(); ++i)
             if (locally_owned_dofs.is_element(own[i]))
               {
-                if (!finest_owned.is_element(theirs[i]))
-                  throw std::logic_error("an owned unknown of the solver is "
-                                         "not owned in the multigrid");
-                multigrid_local_index[locally_owned_dofs.index_within_set(
-                  own[i])] = finest_owned.index_within_set(theirs[i]);
+                const auto [component, index] =
+                  cell->get_fe().system_to_component_index(i);
+                if (component >= system.n_components())
+                  throw std::logic_error("a layer's field has no component "
+                                         "in the multigrid");
+                multigrid_twin[locally_owned_dofs.index_within_set(own[i])] =
+                  theirs[system.component_to_system_index(component, index)];
               }
         }
-      for (const unsigned int index : multigrid_local_index)
-        if (index == numbers::invalid_unsigned_int)
-          throw std::logic_error("an owned unknown has no multigrid twin");
+      std::vector<types::global_dof_index> twins = multigrid_twin;
+      std::sort(twins.begin(), twins.end());
+      if (!twins.empty() && twins.back() == numbers::invalid_dof_index)
+        throw std::logic_error("an owned unknown has no multigrid twin");
+      twins.erase(std::unique(twins.begin(), twins.end()), twins.end());
+      IndexSet relevant(finest.n_dofs());
+      relevant.add_indices(twins.begin(), twins.end());
+      relevant.add_indices(finest_owned);
+      multigrid_exchange.reinit(finest_owned, relevant, mpi_communicator);
       log() << "   Linear solver: "
             << (multigrid->depends_on_temperature() ? "GMRES" : "CG")
             << " with matrix-free geometric multigrid, "
@@ -138,12 +145,16 @@ namespace xray
         }
       using MultigridVector = typename ConductionMultigrid<dim>::VectorType;
       std::vector<double> values(multigrid_owned_dofs.size());
-      const auto          to_multigrid = [&](const Vector &from) {
+      // (Each twin is written by the one rank that owns its unknown.)
+      const auto to_multigrid = [&](const Vector &from) {
+        from.extract_subvector_to(multigrid_owned_dofs, values);
+        multigrid_exchange = 0.;
+        for (unsigned int i = 0; i < values.size(); ++i)
+          multigrid_exchange(multigrid_twin[i]) = values[i];
+        multigrid_exchange.compress(VectorOperation::add);
         MultigridVector to;
         multigrid->initialize_dof_vector(to);
-        from.extract_subvector_to(multigrid_owned_dofs, values);
-        for (unsigned int i = 0; i < values.size(); ++i)
-          to.local_element(multigrid_local_index[i]) = values[i];
+        to.copy_locally_owned_data_from(multigrid_exchange);
         return to;
       };
       if (multigrid->depends_on_temperature())
@@ -153,8 +164,11 @@ namespace xray
 
       multigrid->solve(control, x, b);
 
+      multigrid_exchange.copy_locally_owned_data_from(x);
+      multigrid_exchange.update_ghost_values();
       for (unsigned int i = 0; i < values.size(); ++i)
-        values[i] = x.local_element(multigrid_local_index[i]);
+        values[i] = multigrid_exchange(multigrid_twin[i]);
+      multigrid_exchange.zero_out_ghost_values();
       update.set(multigrid_owned_dofs, values);
       update.compress(VectorOperation::insert);
     }

@@ -2074,16 +2074,36 @@ def matrix_free_multigrid_newton_kt(d):
           f"the k(T) run's linear solver is said as {said}")
 
 
+@case(processors=2)
+def matrix_free_multigrid_interface_conductance(d):
+    """Across a resistive interface the matrix-free operator holds the flux
+    h_b [T] on two fields (each layer's temperature a component of
+    FESystem(FE_Q, 2), the other component held at zero where no cell of
+    its field is): constant k in the axisymmetric maximum-power search, and
+    Cu on CVD diamond with k(T) in a 3D quarter on 2 ranks, adaptively
+    refined so that the interface hangs, against AMG on the assembled
+    matrix."""
+    matrix_free_agreement(
+        d, "cylinder-constant-k.prm",
+        ["Geometry/Interface conductances=2e7", "Task=maximum power"],
+        "h_b, axisymmetric, maximum power",
+        {"max_permissible_power_W": 1e-8, "peak_temperature_K": 1e-9})
+    matrix_free_agreement(
+        d, "cu-on-diamond.prm", ["Model=3d", "Geometry/Symmetry=quarter"],
+        "h_b, k(T), 3d quarter, 2 ranks",
+        {"peak_temperature_K": 1e-9, "heat_removed_W": 1e-8}, np=2)
+
+
 @case()
 def matrix_free_multigrid_falls_back(d):
     """Where the matrix-free operator does not hold the Newton matrix (here
-    an interface conductance), the run uses AMG, says why once, and
-    reports it."""
-    run = d.run("cu-on-diamond.prm", MATRIX_FREE + ["Mesh/Adaptive refinement cycles=1"])
+    the transient task's stored heat), the run uses AMG, says why once,
+    and reports it."""
+    run = d.run("transient-halfball.prm", MATRIX_FREE)
     s = expect_success(run)
-    check(s["preconditioner"] == "AMG", f"h_b run reports {s['preconditioner']}")
+    check(s["preconditioner"] == "AMG", f"transient run reports {s['preconditioner']}")
     said = [line for line in log_lines(run) if "does not apply" in line]
-    check(len(said) == 1 and "interface conductance" in said[0] and "using AMG" in said[0],
+    check(len(said) == 1 and "stores heat" in said[0] and "using AMG" in said[0],
           f"the fallback is said {len(said)} times: {said}")
 
 
