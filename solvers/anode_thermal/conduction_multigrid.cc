@@ -242,25 +242,72 @@ namespace xray
           return !boundary_face_through_constraints.empty() &&
                  boundary_face_through_constraints[face - first_boundary_face];
         }
-        /// Sets resolved_source() to SRC with every hanging and held
-        /// unknown this rank has set from the constraints, ghosts included:
-        /// the values that integrals through the constraints read.
-        void
-        resolve(const VectorType &src) const;
-        const VectorType &
-        resolved_source() const
+        /// The slot (the unknowns read and written through the
+        /// constraints) of lane LANE of cell batch BATCH, on its field's
+        /// component; invalid unless the batch is integrated through them.
+        unsigned int
+        cell_slot(const unsigned int batch, const unsigned int lane) const
         {
-          return resolved_values;
+          return cell_slots[batch * n_lanes + lane];
         }
-        /// Adds PHI's values (one component, lexicographic) on lane LANE,
-        /// whose cell is CELL, to DST through the constraints.
+        /// The slot of lane LANE of boundary face batch FACE, component
+        /// FIELD.
+        unsigned int
+        boundary_slot(const unsigned int face,
+                      const unsigned int field,
+                      const unsigned int lane) const
+        {
+          return boundary_slots
+            [((face - first_boundary_face) * fields + field) * n_lanes + lane];
+        }
+        /// The slot of lane LANE of side S (InterfaceSides) of the interface
+        /// batch of index I.
+        unsigned int
+        interface_slot(const unsigned int i,
+                       const unsigned int s,
+                       const unsigned int lane) const
+        {
+          return interface_slots[(i * 4 + s) * n_lanes + lane];
+        }
+        /// PHI's values (its component, lexicographic) on lane LANE from
+        /// SRC through the constraints of SLOT.
         template <typename Evaluator>
         void
-        add_through_constraints(
-          const Evaluator                               &phi,
-          const unsigned int                             lane,
-          const typename DoFHandler<dim>::cell_iterator &cell,
-          VectorType                                    &dst) const;
+        gather(Evaluator         &phi,
+               const unsigned int lane,
+               const unsigned int slot,
+               const VectorType  &src) const
+        {
+          for (unsigned int j = 0; j < dofs_per_component; ++j)
+            {
+              const unsigned int k     = slot * dofs_per_component + j;
+              double             value = 0;
+              for (unsigned int e = slot_start[k]; e < slot_start[k + 1]; ++e)
+                value += slot_entries[e].second *
+                         src.local_element(slot_entries[e].first);
+              phi.begin_dof_values()[j][lane] = value;
+            }
+        }
+        /// PHI's values on lane LANE added to DST through the constraints
+        /// of SLOT (the transpose of gather()).
+        template <typename Evaluator>
+        void
+        scatter(const Evaluator   &phi,
+                const unsigned int lane,
+                const unsigned int slot,
+                VectorType        &dst) const
+        {
+          for (unsigned int j = 0; j < dofs_per_component; ++j)
+            {
+              const unsigned int k     = slot * dofs_per_component + j;
+              const double       value = phi.begin_dof_values()[j][lane];
+              for (unsigned int e = slot_start[k]; e < slot_start[k + 1]; ++e)
+                dst.local_element(slot_entries[e].first) +=
+                  slot_entries[e].second * value;
+            }
+        }
+
+        static constexpr unsigned int n_lanes = VectorizedArray<double>::size();
 
         const AffineConstraints<double> *constraints = nullptr;
         const Mapping<dim>              *mapping     = nullptr;
@@ -306,15 +353,18 @@ namespace xray
               return true;
           return false;
         }
-        /// Each hanging or held unknown of resolved()'s vector (local
-        /// index) and the unknowns and weights it is made of.
-        struct Resolution
-        {
-          unsigned int                                 unknown;
-          std::vector<std::pair<unsigned int, double>> parents;
-        };
-        std::vector<Resolution> resolution;
-        mutable VectorType      resolved_values;
+        unsigned int
+        add_slot(const typename DoFHandler<dim>::cell_iterator &cell,
+                 unsigned int                                   component);
+        /// Slots: for each, and each shape function of a component in
+        /// lexicographic order, the range in slot_entries of the vector's
+        /// entries (local index) and weights its value is made of: one with
+        /// weight 1 for a free unknown, the parents of a hanging one, none
+        /// for a held one.
+        unsigned int                                 dofs_per_component = 0;
+        std::vector<unsigned int>                    slot_start;
+        std::vector<std::pair<unsigned int, double>> slot_entries;
+        std::vector<unsigned int> cell_slots, boundary_slots, interface_slots;
       };
 
 
@@ -393,8 +443,9 @@ namespace xray
       // (a resistive interface that hangs), they are not its field's and
       // are free (make_field_hanging_node_constraints()). Such a cell shares
       // a vertex with a coarser cell of the other field; the batches with
-      // one are read and written unknown by unknown through the
-      // constraints instead, as the interface faces are.
+      // one, the interface faces and the convective faces of such cells
+      // gather and scatter their values through the level's constraints
+      // instead, from slots (add_slot()) made once per mesh.
       template <int dim>
       void
       LevelOperator<dim>::tabulate_fields()
@@ -416,7 +467,13 @@ namespace xray
                                        "fields");
             }
         batch_through_constraints.clear();
-        resolution.clear();
+        cell_slots.clear();
+        slot_entries.clear();
+        slot_start.assign(1, 0);
+        dofs_per_component = matrix_free.get_dof_handler()
+                               .get_fe()
+                               .base_element(0)
+                               .n_dofs_per_cell();
         if (!has_interfaces())
           return;
 
@@ -434,85 +491,67 @@ namespace xray
                 level = std::min<unsigned int>(level, cell->level());
               }
         batch_through_constraints.assign(batch_field.size(), false);
+        cell_slots.assign(batch_field.size() * n_lanes,
+                          numbers::invalid_unsigned_int);
         for (unsigned int batch = 0; batch < batch_field.size(); ++batch)
-          for (unsigned int v = 0;
-               v < matrix_free.n_active_entries_per_cell_batch(batch);
-               ++v)
-            if (next_to_coarser_other_field(
-                  matrix_free.get_cell_iterator(batch, v)))
-              batch_through_constraints[batch] = true;
-
-        // What resolved() sets: every constrained unknown of its vector
-        // whose parents it has (those of the cells and faces integrated
-        // through the constraints all have theirs, as MatrixFree read them
-        // too).
-        matrix_free.initialize_dof_vector(resolved_values);
-        const Utilities::MPI::Partitioner &partitioner =
-          *resolved_values.get_partitioner();
-        const auto local = [&](const types::global_dof_index global) {
-          return partitioner.in_local_range(global) ||
-                     partitioner.is_ghost_entry(global) ?
-                   partitioner.global_to_local(global) :
-                   numbers::invalid_unsigned_int;
-        };
-        for (const auto &line : constraints->get_lines())
           {
-            Resolution entry{local(line.index), {}};
-            if (entry.unknown == numbers::invalid_unsigned_int)
-              continue;
-            bool complete = true;
-            for (const auto &[parent, weight] : line.entries)
-              {
-                const unsigned int index = local(parent);
-                complete = complete && index != numbers::invalid_unsigned_int;
-                entry.parents.emplace_back(index, weight);
-              }
-            if (complete)
-              resolution.push_back(std::move(entry));
+            const unsigned int lanes =
+              matrix_free.n_active_entries_per_cell_batch(batch);
+            for (unsigned int v = 0; v < lanes; ++v)
+              if (next_to_coarser_other_field(
+                    matrix_free.get_cell_iterator(batch, v)))
+                batch_through_constraints[batch] = true;
+            if (batch_through_constraints[batch])
+              for (unsigned int v = 0; v < lanes; ++v)
+                cell_slots[batch * n_lanes + v] =
+                  add_slot(matrix_free.get_cell_iterator(batch, v),
+                           batch_field[batch]);
           }
       }
 
 
+      // A slot for component COMPONENT of CELL (cell_slot()): the entries
+      // of the level's vector that MatrixFree would read for the cell, but
+      // with the level's constraints. They are among those it reads (a
+      // hanging unknown's parents are its coarser neighbour's, and a free
+      // one's own entry is among its plain ones), so the loops exchange
+      // them with the other ranks.
       template <int dim>
-      void
-      LevelOperator<dim>::resolve(const VectorType &src) const
-      {
-        resolved_values.copy_locally_owned_data_from(src);
-        resolved_values.update_ghost_values();
-        // (Parents are never constrained: the constraints are closed.)
-        for (const Resolution &entry : resolution)
-          {
-            double value = 0;
-            for (const auto &[parent, weight] : entry.parents)
-              value += weight * resolved_values.local_element(parent);
-            resolved_values.local_element(entry.unknown) = value;
-          }
-      }
-
-
-      template <int dim>
-      template <typename Evaluator>
-      void
-      LevelOperator<dim>::add_through_constraints(
-        const Evaluator                               &phi,
-        const unsigned int                             lane,
+      unsigned int
+      LevelOperator<dim>::add_slot(
         const typename DoFHandler<dim>::cell_iterator &cell,
-        VectorType                                    &dst) const
+        const unsigned int                             component)
       {
-        const unsigned int n_dofs = cell->get_fe().n_dofs_per_cell();
-        std::vector<types::global_dof_index> dofs(n_dofs);
+        const MatrixFree<dim, double> &matrix_free = *this->get_matrix_free();
+        const Utilities::MPI::Partitioner &partitioner =
+          *matrix_free.get_vector_partitioner();
+        const auto local = [&](const types::global_dof_index global) {
+          if (!partitioner.in_local_range(global) &&
+              !partitioner.is_ghost_entry(global))
+            throw std::logic_error("an unknown read through the constraints "
+                                   "is not in the level's vector");
+          return partitioner.global_to_local(global);
+        };
+        std::vector<types::global_dof_index> dofs(
+          cell->get_fe().n_dofs_per_cell());
         cell->get_dof_indices(dofs);
-        dealii::Vector<double> local(n_dofs);
         // (The numbering of the FE_Q base element's shape info holds all
         // components, component by component in lexicographic order, to
         // the cell's.)
-        const unsigned int component = phi.get_first_selected_component();
         const std::vector<unsigned int> &lexicographic =
-          this->get_matrix_free()->get_shape_info().lexicographic_numbering;
-        for (unsigned int j = 0; j < phi.dofs_per_cell; ++j)
-          local[lexicographic[component * phi.dofs_per_cell + j]] =
-            phi.begin_dof_values()[j][lane];
-        constraints->distribute_local_to_global(local, dofs, dst);
+          matrix_free.get_shape_info().lexicographic_numbering;
+        for (unsigned int j = 0; j < dofs_per_component; ++j)
+          {
+            const types::global_dof_index dof =
+              dofs[lexicographic[component * dofs_per_component + j]];
+            if (const auto *entries = constraints->get_constraint_entries(dof))
+              for (const auto &[parent, weight] : *entries)
+                slot_entries.emplace_back(local(parent), weight);
+            else if (!constraints->is_constrained(dof))
+              slot_entries.emplace_back(local(dof), 1.);
+            slot_start.push_back(slot_entries.size());
+          }
+        return slot_start.size() / dofs_per_component - 1;
       }
 
 
@@ -523,7 +562,6 @@ namespace xray
       {
         const MatrixFree<dim, double> &matrix_free = *this->get_matrix_free();
         FEEvaluation<dim, -1, 0, 1, double> phi(matrix_free);
-        constexpr unsigned int n_lanes = VectorizedArray<double>::size();
         per_point  = temperature != nullptr || !problem->weight_is_constant;
         n_q_points = phi.n_q_points;
         const unsigned int n_batches = matrix_free.n_cell_batches();
@@ -595,32 +633,41 @@ namespace xray
         const MatrixFree<dim, double> &matrix_free = *this->get_matrix_free();
         face_coefficient.clear();
         boundary_face_through_constraints.clear();
+        boundary_slots.clear();
         first_boundary_face        = matrix_free.n_inner_face_batches();
         const unsigned int n_faces = matrix_free.n_boundary_face_batches();
         convective_face.assign(n_faces, false);
         if (!has_convection())
           return;
         // (A convective face of a cell integrated through the constraints
-        // is too: tabulate_fields().)
+        // is too, on both components: tabulate_fields().)
         if (has_interfaces())
           {
             boundary_face_through_constraints.assign(n_faces, false);
+            boundary_slots.assign(n_faces * fields * n_lanes,
+                                  numbers::invalid_unsigned_int);
             for (unsigned int f = 0; f < n_faces; ++f)
-              for (unsigned int v = 0;
-                   v < matrix_free.n_active_entries_per_face_batch(
-                         first_boundary_face + f);
-                   ++v)
-                if (next_to_coarser_other_field(
-                      matrix_free.get_face_iterator(first_boundary_face + f, v)
-                        .first))
-                  boundary_face_through_constraints[f] = true;
+              {
+                const unsigned int face = first_boundary_face + f;
+                const unsigned int lanes =
+                  matrix_free.n_active_entries_per_face_batch(face);
+                for (unsigned int v = 0; v < lanes; ++v)
+                  if (next_to_coarser_other_field(
+                        matrix_free.get_face_iterator(face, v).first))
+                    boundary_face_through_constraints[f] = true;
+                if (boundary_face_through_constraints[f])
+                  for (unsigned int v = 0; v < lanes; ++v)
+                    for (unsigned int field = 0; field < fields; ++field)
+                      boundary_slots[(f * fields + field) * n_lanes + v] =
+                        add_slot(matrix_free.get_face_iterator(face, v).first,
+                                 field);
+              }
           }
         FEFaceEvaluation<dim, -1, 0, 1, double> phi(matrix_free,
                                                     true,
                                                     0,
                                                     face_rule);
-        constexpr unsigned int n_lanes = VectorizedArray<double>::size();
-        n_face_q_points                = phi.n_q_points;
+        n_face_q_points = phi.n_q_points;
         face_coefficient.resize(n_faces * fields * n_face_q_points);
         for (unsigned int f = 0; f < n_faces; ++f)
           {
@@ -679,14 +726,14 @@ namespace xray
                                  numbers::invalid_unsigned_int);
         interface_coefficient.clear();
         interior_field_0.clear();
+        interface_slots.clear();
         if (!has_interfaces())
           return;
         FEFaceEvaluation<dim, -1, 0, 1, double> phi(matrix_free,
                                                     true,
                                                     0,
                                                     face_rule);
-        constexpr unsigned int n_lanes = VectorizedArray<double>::size();
-        n_face_q_points                = phi.n_q_points;
+        n_face_q_points = phi.n_q_points;
         for (unsigned int face = 0; face < interface_of_face.size(); ++face)
           {
             std::array<double, n_lanes> h_b{};
@@ -714,6 +761,15 @@ namespace xray
               continue;
             interface_of_face[face] = interior_field_0.size();
             interior_field_0.push_back(interior_0);
+            // (Interior components 0 and 1, then exterior: InterfaceSides.)
+            for (unsigned int side = 0; side < 4; ++side)
+              for (unsigned int v = 0; v < n_lanes; ++v)
+                interface_slots.push_back(
+                  v < matrix_free.n_active_entries_per_face_batch(face) ?
+                    add_slot(
+                      matrix_free.get_face_iterator(face, v, side < 2).first,
+                      side % 2) :
+                    numbers::invalid_unsigned_int);
             phi.reinit(face);
             for (const unsigned int q : phi.quadrature_point_indices())
               {
@@ -885,35 +941,88 @@ namespace xray
             phi.begin_dof_values()[i] = local[i];
         }
 
-        // Boundary face batch FACE's values of PHI added to DST through the
-        // constraints, lane by lane.
+        // The values of boundary face batch FACE's PHI from SRC, and added
+        // to DST, through the constraints (its slots), lane by lane.
         void
-        add_through_constraints(const FaceIntegrator &phi,
-                                const unsigned int    face,
-                                VectorType           &dst) const
+        gather(FaceIntegrator    &phi,
+               const unsigned int face,
+               const VectorType  &src) const
         {
           for (unsigned int v = 0;
                v < this->data->n_active_entries_per_face_batch(face);
                ++v)
-            LevelOperator<dim>::add_through_constraints(
-              phi, v, this->data->get_face_iterator(face, v).first, dst);
+            LevelOperator<dim>::gather(
+              phi,
+              v,
+              this->boundary_slot(face, phi.get_first_selected_component(), v),
+              src);
         }
-        // Inner face batch FACE's values of both sides added to DST through
-        // the constraints, lane by lane.
         void
-        add_through_constraints(const InterfaceSides &sides,
-                                const unsigned int    face,
-                                VectorType           &dst) const
+        scatter(const FaceIntegrator &phi,
+                const unsigned int    face,
+                VectorType           &dst) const
+        {
+          for (unsigned int v = 0;
+               v < this->data->n_active_entries_per_face_batch(face);
+               ++v)
+            LevelOperator<dim>::scatter(
+              phi,
+              v,
+              this->boundary_slot(face, phi.get_first_selected_component(), v),
+              dst);
+        }
+        // The same for both sides of the interface batch of index
+        // INTERFACE (inner face batch FACE).
+        void
+        gather(InterfaceSides    &sides,
+               const unsigned int face,
+               const unsigned int interface,
+               const VectorType  &src) const
         {
           for (unsigned int s = 0; s < 4; ++s)
             for (unsigned int v = 0;
                  v < this->data->n_active_entries_per_face_batch(face);
                  ++v)
-              LevelOperator<dim>::add_through_constraints(
-                sides.side[s],
-                v,
-                this->data->get_face_iterator(face, v, s < 2).first,
-                dst);
+              LevelOperator<dim>::gather(sides.side[s],
+                                         v,
+                                         this->interface_slot(interface, s, v),
+                                         src);
+        }
+        void
+        scatter(const InterfaceSides &sides,
+                const unsigned int    face,
+                const unsigned int    interface,
+                VectorType           &dst) const
+        {
+          for (unsigned int s = 0; s < 4; ++s)
+            for (unsigned int v = 0;
+                 v < this->data->n_active_entries_per_face_batch(face);
+                 ++v)
+              LevelOperator<dim>::scatter(sides.side[s],
+                                          v,
+                                          this->interface_slot(interface, s, v),
+                                          dst);
+        }
+        // The same for cell batch BATCH.
+        void
+        gather(Integrator        &phi,
+               const unsigned int batch,
+               const VectorType  &src) const
+        {
+          for (unsigned int v = 0;
+               v < this->data->n_active_entries_per_cell_batch(batch);
+               ++v)
+            LevelOperator<dim>::gather(phi, v, this->cell_slot(batch, v), src);
+        }
+        void
+        scatter(const Integrator  &phi,
+                const unsigned int batch,
+                VectorType        &dst) const
+        {
+          for (unsigned int v = 0;
+               v < this->data->n_active_entries_per_cell_batch(batch);
+               ++v)
+            LevelOperator<dim>::scatter(phi, v, this->cell_slot(batch, v), dst);
         }
         // The kernel of the diagonal of the cells not integrated through
         // the constraints (the others: add_constrained_cell_diagonal()).
@@ -936,14 +1045,11 @@ namespace xray
         add_convective_matrix();
         void
         add_interface_matrix();
-        // (Cells and faces integrated through the constraints read their
-        // values from resolved_source(), and write them to DST through the
-        // constraints lane by lane.)
+        // (Cells and faces integrated through the constraints gather their
+        // values from SRC and scatter them to DST through their slots.)
         void
         apply_add(VectorType &dst, const VectorType &src) const override
         {
-          if (this->has_interfaces())
-            this->resolve(src);
           if (!this->has_convection() && !this->has_interfaces())
             this->data->cell_loop(&CellKernel::apply_cells, this, dst, src);
           else
@@ -954,12 +1060,11 @@ namespace xray
                              dst,
                              src);
         }
-        // (The interfaces read resolved_source(), not the source vector.)
         void
         apply_inner_faces(
-          const MatrixFree<dim, double> &data,
-          VectorType                    &dst,
-          const VectorType &,
+          const MatrixFree<dim, double>               &data,
+          VectorType                                  &dst,
+          const VectorType                            &src,
           const std::pair<unsigned int, unsigned int> &faces) const
         {
           if (!this->has_interfaces())
@@ -971,12 +1076,10 @@ namespace xray
               if (interface == numbers::invalid_unsigned_int)
                 continue;
               for (FaceIntegrator &phi : sides.side)
-                {
-                  phi.reinit(face);
-                  phi.read_dof_values_plain(this->resolved_source());
-                }
+                phi.reinit(face);
+              gather(sides, face, interface, src);
               integrate_interface(sides, interface);
-              add_through_constraints(sides, face, dst);
+              scatter(sides, face, interface, dst);
             }
         }
         void
@@ -998,12 +1101,12 @@ namespace xray
                     const bool by_unknowns =
                       this->face_through_constraints(face);
                     if (by_unknowns)
-                      phi.read_dof_values_plain(this->resolved_source());
+                      gather(phi, face, src);
                     else
                       phi.read_dof_values(src);
                     integrate_boundary_face(phi);
                     if (by_unknowns)
-                      add_through_constraints(phi, face, dst);
+                      scatter(phi, face, dst);
                     else
                       phi.distribute_local_to_global(dst);
                   }
@@ -1031,13 +1134,9 @@ namespace xray
                   cell.distribute_local_to_global(dst);
                   continue;
                 }
-              cell.read_dof_values_plain(this->resolved_source());
+              gather(cell, batch, src);
               integrate_cell(cell);
-              for (unsigned int v = 0;
-                   v < data.n_active_entries_per_cell_batch(batch);
-                   ++v)
-                LevelOperator<dim>::add_through_constraints(
-                  cell, v, data.get_cell_iterator(batch, v), dst);
+              scatter(cell, batch, dst);
             }
         }
       };
@@ -1106,7 +1205,7 @@ namespace xray
                     return this->h_w(face, field, q);
                   });
                   if (this->face_through_constraints(face))
-                    add_through_constraints(phi, face, diagonal);
+                    scatter(phi, face, diagonal);
                   else
                     phi.distribute_local_to_global(diagonal);
                 }
@@ -1141,7 +1240,7 @@ namespace xray
                   return masks[s] * this->h_b_w(interface, q);
                 });
               }
-            add_through_constraints(sides, face, diagonal);
+            scatter(sides, face, interface, diagonal);
           }
         diagonal.compress(VectorOperation::add);
       }
@@ -1178,11 +1277,7 @@ namespace xray
                 }
               for (unsigned int i = 0; i < cell.dofs_per_cell; ++i)
                 cell.begin_dof_values()[i] = local[i];
-              for (unsigned int v = 0;
-                   v < data.n_active_entries_per_cell_batch(batch);
-                   ++v)
-                LevelOperator<dim>::add_through_constraints(
-                  cell, v, data.get_cell_iterator(batch, v), diagonal);
+              scatter(cell, batch, diagonal);
             }
         diagonal.compress(VectorOperation::add);
       }
