@@ -13,9 +13,10 @@
    the answers of the two settings side by side.
 4. Solver/Preconditioner = matrix-free multigrid against AMG, 3D, 2 ranks,
    --mf-cycles adaptive cycles, the two alternating, medians of
-   --mf-repeats: the Cu-on-diamond case of 2 (constant k: CG), and the
+   --mf-repeats: the Cu-on-diamond case of 2 (constant k: CG), the
    maximum power of params/bulk-cu.prm's quarter (Cu's k(T): GMRES on the
-   Newton matrix). Whole process, solve (set-up included), set-up,
+   Newton matrix), and params/cu-on-diamond.prm's quarter (k(T) and an
+   interface conductance: two fields). Whole process, solve (set-up included), set-up,
    assembly, linear iterations, and how closely the answers agree.
 5. The 1M target (issue 15): the Cu-on-diamond case of 2 adapted in 3
    cycles with Refinement fraction 0.34 to about 1M unknowns, 2 ranks, one
@@ -161,6 +162,9 @@ MATRIX_FREE_CASES = [
     ("bulk Cu quarter, k(T) maximum power (GMRES on the Newton matrix)",
      os.path.join(HERE, "..", "..", "params", "bulk-cu.prm"),
      ["Model=3d", "Geometry/Symmetry=quarter"], "max_permissible_power_W"),
+    ("Cu on CVD diamond quarter, k(T) and h_b (GMRES, two fields)",
+     os.path.join(HERE, "..", "..", "params", "cu-on-diamond.prm"),
+     ["Geometry/Symmetry=quarter"], "peak_temperature_K"),
 ]
 
 
