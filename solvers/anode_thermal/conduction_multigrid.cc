@@ -1042,9 +1042,7 @@ namespace xray
         void
         add_interface_diagonal(VectorType &diagonal) const;
         void
-        add_convective_matrix();
-        void
-        add_interface_matrix();
+        add_face_matrices();
         // (Cells and faces integrated through the constraints gather their
         // values from SRC and scatter them to DST through their slots.)
         void
@@ -1285,8 +1283,8 @@ namespace xray
 
       // The level's matrix: its cell integrals, the convective faces'
       // h_c w phi_j phi_i and the resistive interfaces' h_b w [phi_j]
-      // [phi_i] assembled with FEFaceValues (deal.II 9.4's compute_matrix()
-      // takes cell integrals only). The sparsity pattern is made at the
+      // [phi_i] (add_face_matrices(): deal.II 9.4's compute_matrix() takes
+      // cell integrals only). The sparsity pattern is made at the
       // first call (a cell's couplings hold its face's across an
       // interface: both fields' unknowns of a face are the cell's); a later
       // one (the next linearisation of k(T), on the same level) only
@@ -1321,136 +1319,97 @@ namespace xray
                                           this->matrix,
                                           &CellKernel::integrate_cell_fields,
                                           this);
-        if (this->has_convection())
-          add_convective_matrix();
-        if (this->has_interfaces())
-          add_interface_matrix();
+        if (this->has_convection() || this->has_interfaces())
+          add_face_matrices();
         return this->matrix;
       }
 
 
+      // The faces' part of the level's matrix, assembled with FEFaceValues
+      // on the face rule: for each convective or interface face a
+      // coefficient c (h_c or h_b) and a factor a_i per shape function,
+      // adding the integral of c w (a_j phi_j) (a_i phi_i). On a convective
+      // face a_i is 1 on the cell's field's component and 0 on the other.
+      // An interface is taken from its side on field 0, with a_i = +1 on
+      // component 0 and -1 on component 1: where the two cells meet whole
+      // (on the coarse mesh, the one level assembled), the other side's
+      // unknowns on the face are this cell's of component 1, whose traces
+      // are the other side's, so a phi is the jump [phi].
       template <int dim, int degree, int n_q>
       void
-      CellKernel<dim, degree, n_q>::add_convective_matrix()
+      CellKernel<dim, degree, n_q>::add_face_matrices()
       {
         const DoFHandler<dim>    &dof_handler = this->data->get_dof_handler();
         const FiniteElement<dim> &fe          = dof_handler.get_fe();
+        const unsigned int        n           = fe.n_dofs_per_cell();
         FEFaceValues<dim>         face_values(*this->mapping,
                                       fe,
                                       QGauss<dim - 1>(fe.degree + 2),
                                       update_values | update_JxW_values |
                                         update_quadrature_points);
-        FullMatrix<double>        cell_matrix(fe.n_dofs_per_cell(),
-                                       fe.n_dofs_per_cell());
-        std::vector<types::global_dof_index> dofs(fe.n_dofs_per_cell());
+        FullMatrix<double>        cell_matrix(n, n);
+        std::vector<types::global_dof_index> dofs(n);
+        std::vector<double>                  on_field(n), jump(n);
+        for (unsigned int i = 0; i < n; ++i)
+          jump[i] = fe.system_to_component_index(i).first == 0 ? 1. : -1.;
         for (const auto &cell : dof_handler.active_cell_iterators())
           {
             if (!cell->is_locally_owned())
               continue;
-            // (The cell's field's component alone.)
-            const unsigned int field =
-              field_of<dim>(*this->problem, cell->material_id());
-            cell_matrix     = 0;
-            bool convective = false;
+            const types::material_id material = cell->material_id();
+            const unsigned int field = field_of<dim>(*this->problem, material);
+            for (unsigned int i = 0; i < n; ++i)
+              on_field[i] =
+                fe.system_to_component_index(i).first == field ? 1. : 0.;
+            cell_matrix = 0;
+            bool any    = false;
             for (const unsigned int f : cell->face_indices())
               {
-                if (!cell->at_boundary(f))
-                  continue;
-                const auto h_c = this->problem->convective_faces.find(
-                  cell->face(f)->boundary_id());
-                if (h_c == this->problem->convective_faces.end())
-                  continue;
-                convective = true;
+                double                     c = 0;
+                const std::vector<double> *a = nullptr;
+                if (cell->at_boundary(f))
+                  {
+                    const auto h_c = this->problem->convective_faces.find(
+                      cell->face(f)->boundary_id());
+                    if (h_c == this->problem->convective_faces.end())
+                      continue;
+                    c = h_c->second;
+                    a = &on_field;
+                  }
+                else
+                  {
+                    const types::material_id other =
+                      cell->neighbor(f)->material_id();
+                    if (field != 0 || field_of<dim>(*this->problem, other) == 0)
+                      continue;
+                    if (cell->neighbor_is_coarser(f) ||
+                        cell->face(f)->has_children())
+                      throw std::logic_error("a level matrix is assembled "
+                                             "across a resistive interface "
+                                             "with hanging nodes");
+                    c = interface_conductance<dim>(*this->problem,
+                                                   material,
+                                                   other);
+                    a = &jump;
+                  }
+                any = true;
                 face_values.reinit(cell, f);
                 for (const unsigned int q :
                      face_values.quadrature_point_indices())
                   {
-                    const double h_w =
-                      h_c->second *
+                    const double c_w =
+                      c *
                       this->problem->weight(face_values.quadrature_point(q)) *
                       face_values.JxW(q);
-                    for (unsigned int i = 0; i < fe.n_dofs_per_cell(); ++i)
-                      if (fe.system_to_component_index(i).first == field)
-                        for (unsigned int j = 0; j < fe.n_dofs_per_cell(); ++j)
-                          if (fe.system_to_component_index(j).first == field)
-                            cell_matrix(i, j) += h_w *
-                                                 face_values.shape_value(i, q) *
-                                                 face_values.shape_value(j, q);
+                    for (unsigned int i = 0; i < n; ++i)
+                      if ((*a)[i] != 0.)
+                        for (unsigned int j = 0; j < n; ++j)
+                          cell_matrix(i, j) += c_w * (*a)[i] * (*a)[j] *
+                                               face_values.shape_value(i, q) *
+                                               face_values.shape_value(j, q);
                   }
               }
-            if (!convective)
-              continue;
-            cell->get_dof_indices(dofs);
-            this->constraints->distribute_local_to_global(cell_matrix,
-                                                          dofs,
-                                                          this->matrix);
-          }
-        this->matrix.compress(VectorOperation::add);
-      }
-
-
-      // The resistive interfaces' h_b w [phi_j] [phi_i], face by face from
-      // the side on field 0. The level's cells must meet whole there (as on
-      // the coarse mesh, the one level assembled): then the other side's
-      // unknowns on the face are this cell's of the other component, whose
-      // traces are the other side's, so [phi] is +phi on this cell's
-      // component 0 and -phi on its component 1.
-      template <int dim, int degree, int n_q>
-      void
-      CellKernel<dim, degree, n_q>::add_interface_matrix()
-      {
-        const DoFHandler<dim>    &dof_handler = this->data->get_dof_handler();
-        const FiniteElement<dim> &fe          = dof_handler.get_fe();
-        FEFaceValues<dim>         face_values(*this->mapping,
-                                      fe,
-                                      QGauss<dim - 1>(fe.degree + 2),
-                                      update_values | update_JxW_values |
-                                        update_quadrature_points);
-        FullMatrix<double>        cell_matrix(fe.n_dofs_per_cell(),
-                                       fe.n_dofs_per_cell());
-        std::vector<double>       sign(fe.n_dofs_per_cell());
-        for (unsigned int i = 0; i < fe.n_dofs_per_cell(); ++i)
-          sign[i] = fe.system_to_component_index(i).first == 0 ? 1. : -1.;
-        std::vector<types::global_dof_index> dofs(fe.n_dofs_per_cell());
-        for (const auto &cell : dof_handler.active_cell_iterators())
-          {
-            if (!cell->is_locally_owned() ||
-                field_of<dim>(*this->problem, cell->material_id()) != 0)
-              continue;
-            cell_matrix     = 0;
-            bool interfaced = false;
-            for (const unsigned int f : cell->face_indices())
-              {
-                if (cell->at_boundary(f) ||
-                    field_of<dim>(*this->problem,
-                                  cell->neighbor(f)->material_id()) == 0)
-                  continue;
-                if (cell->neighbor_is_coarser(f) ||
-                    cell->face(f)->has_children())
-                  throw std::logic_error("a level matrix is assembled across "
-                                         "a resistive interface with hanging "
-                                         "nodes");
-                const double h_b =
-                  interface_conductance<dim>(*this->problem,
-                                             cell->material_id(),
-                                             cell->neighbor(f)->material_id());
-                interfaced = true;
-                face_values.reinit(cell, f);
-                for (const unsigned int q :
-                     face_values.quadrature_point_indices())
-                  {
-                    const double h_w =
-                      h_b *
-                      this->problem->weight(face_values.quadrature_point(q)) *
-                      face_values.JxW(q);
-                    for (unsigned int i = 0; i < fe.n_dofs_per_cell(); ++i)
-                      for (unsigned int j = 0; j < fe.n_dofs_per_cell(); ++j)
-                        cell_matrix(i, j) += h_w * sign[i] * sign[j] *
-                                             face_values.shape_value(i, q) *
-                                             face_values.shape_value(j, q);
-                  }
-              }
-            if (!interfaced)
+            if (!any)
               continue;
             cell->get_dof_indices(dofs);
             this->constraints->distribute_local_to_global(cell_matrix,
