@@ -305,6 +305,8 @@ namespace xray
       void
       build_preconditioner(bool symmetric);
       void
+      solve_direct(Vector &update);
+      void
       run_krylov_solver(SolverControl &control, bool symmetric, Vector &update);
       void
       track_preconditioner_rate(const SolverControl &control);
@@ -802,6 +804,9 @@ namespace xray
       std::unique_ptr<typename LA::AMG> preconditioner;
       /// assembled_matrix_key when it was built.
       std::string preconditioner_key;
+      /// Sparse LU of the system matrix (Solver/Linear solver = direct),
+      /// kept with the matrix (solve_direct()); reset with the AMG.
+      std::unique_ptr<typename LA::SparseLU> factorization;
       /// The matrix-free operator and its geometric multigrid
       /// (uses_matrix_free()), built for the matrix_key() in multigrid_key
       /// on the present mesh.

@@ -271,6 +271,7 @@ namespace xray
         throw InputError(problem);
 
       preconditioner.reset();
+      factorization.reset();
       assembled_matrix_key.clear();
     }
 

@@ -298,6 +298,7 @@ namespace xray
           transpose_local_matrices = false;
           assembled_matrix_key.clear();
           preconditioner.reset();
+          factorization.reset();
         }
 
       system_rhs = 0;

@@ -186,7 +186,9 @@ namespace xray
       bool reuse_preconditioner;
       /// Solver/Preconditioner = matrix-free multigrid (where it applies,
       /// AnodeThermal::matrix_free_obstacle()).
-      bool   matrix_free_multigrid = false;
+      bool matrix_free_multigrid = false;
+      /// Solver/Linear solver = direct: sparse LU instead of CG/GMRES.
+      bool   direct_linear_solver = false;
       double power_tolerance;
 
       double

@@ -249,6 +249,22 @@ namespace xray
                           "the rate of its first solve. "
                           "false builds it for every linear solve.");
         prm.declare_entry(
+          "Linear solver",
+          "iterative",
+          Patterns::Selection("iterative|direct"),
+          "iterative: CG (constant k) or GMRES (the Newton matrix of k(T)) "
+          "with Solver/Preconditioner, to Linear solver tolerance. direct: "
+          "a sparse LU factorization of the assembled matrix (one MPI rank: "
+          "PETSc's LU in approximate minimum degree order, or Amesos KLU "
+          "with Linear algebra = Trilinos; several ranks: MUMPS), exact to "
+          "round-off. With PETSc the factorization is kept while the matrix "
+          "is unchanged, and its ordering while the mesh is. Faster than iterative on small "
+          "2D (axisymmetric) systems (below about 10,000 unknowns, where a "
+          "factorization costs no more than an AMG solve and every Newton "
+          "step is exact); far slower in 3D (fill-in grows much faster "
+          "there). Not with Preconditioner = matrix-free multigrid, which "
+          "assembles no matrix.");
+        prm.declare_entry(
           "Preconditioner",
           "AMG",
           Patterns::Selection("AMG|matrix-free multigrid"),
@@ -286,6 +302,12 @@ namespace xray
         reuse_preconditioner  = prm.get_bool("Reuse preconditioner");
         matrix_free_multigrid =
           prm.get("Preconditioner") == "matrix-free multigrid";
+        direct_linear_solver = prm.get("Linear solver") == "direct";
+        if (direct_linear_solver && matrix_free_multigrid)
+          throw InputError(
+            "Solver/Linear solver = direct factorizes the assembled matrix; "
+            "Solver/Preconditioner = matrix-free multigrid assembles none "
+            "(choose one)");
         power_tolerance = prm.get_double("Maximum power tolerance");
       }
       prm.leave_subsection();

@@ -484,10 +484,14 @@ namespace xray
           s["symmetry_factor"] = parameters.symmetry_factor();
         }
       s["n_mpi_ranks"] = Utilities::MPI::n_mpi_processes(mpi_communicator);
-      // The linear solver that ran (Solver/Preconditioner, or AMG where the
-      // matrix-free multigrid does not apply).
-      s["preconditioner"] =
-        uses_matrix_free() ? "matrix-free multigrid" : "AMG";
+      // The linear solver that ran (Solver/Linear solver) and its
+      // preconditioner (Solver/Preconditioner, or AMG where the matrix-free
+      // multigrid does not apply; none for the sparse LU).
+      s["linear_solver"] =
+        parameters.direct_linear_solver ? "direct" : "iterative";
+      s["preconditioner"]    = parameters.direct_linear_solver ? "none" :
+                               uses_matrix_free() ? "matrix-free multigrid" :
+                                                    "AMG";
       s["newton_iterations"] = statistics.newton_iterations;
       s["linear_iterations"] = statistics.linear_iterations;
       s["newton_relative_residual"] =

@@ -319,9 +319,10 @@ namespace xray
       find_resistive_interfaces();
       make_constraints();
 
-      // The preconditioner refers to the matrix it was built from, the
-      // multigrid to the mesh: they go before those do.
+      // The preconditioner and the LU refer to the matrix they were built
+      // from, the multigrid to the mesh: they go before those do.
       preconditioner.reset();
+      factorization.reset();
       multigrid.reset();
       assembled_matrix_key.clear();
       system_rhs.reinit(locally_owned_dofs, mpi_communicator);

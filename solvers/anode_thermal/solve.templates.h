@@ -1,6 +1,6 @@
 // Solution of AnodeThermal's steady equation: Newton with line search and
 // an inexact-Newton forcing term, the Krylov solvers (CG, GMRES) and the
-// algebraic multigrid kept while it suits the matrix.
+// algebraic multigrid kept while it suits the matrix, or the sparse LU.
 #ifndef XRAY_ANODE_THERMAL_SOLVE_TEMPLATES_H
 #define XRAY_ANODE_THERMAL_SOLVE_TEMPLATES_H
 
@@ -91,6 +91,12 @@ namespace xray
         throw SolverError(
           "the heat load is beyond double precision (the linear system's "
           "right-hand side is not finite; check Heat source/Incident power)");
+      if (parameters.direct_linear_solver)
+        {
+          solve_direct(update);
+          update_constraints.distribute(update);
+          return 0;
+        }
       const bool    symmetric = matrix_is_symmetric();
       SolverControl control(parameters.max_linear_iterations,
                             std::max(std::max(relative_tolerance,
@@ -138,6 +144,30 @@ namespace xray
       update_constraints.distribute(update);
       total_linear_iterations += iterations;
       return iterations;
+    }
+
+
+    // Solver/Linear solver = direct: UPDATE = A^{-1} system_rhs from the
+    // sparse LU of system_matrix. PETSc factorizes anew only when the matrix
+    // changed since the last solve (a constant-k matrix kept across a power
+    // search, a sweep or time steps is factorized once); Trilinos at every
+    // solve.
+    template <int dim, typename LA>
+    void
+    AnodeThermal<dim, LA>::solve_direct(Vector &update)
+    {
+      if (!factorization)
+        factorization = std::make_unique<typename LA::SparseLU>();
+      try
+        {
+          factorization->factorize(system_matrix);
+          factorization->solve(update, system_rhs);
+        }
+      catch (const std::exception &failure)
+        {
+          throw SolverError(std::string("Solver/Linear solver = direct: ") +
+                            failure.what());
+        }
     }
 
 
@@ -368,8 +398,12 @@ namespace xray
           if (!quiet_newton)
             log() << "      Newton " << statistics.newton_iterations
                   << ": residual " << residual / statistics.reference_residual
-                  << " (relative), step " << step << ", " << linear_iterations
-                  << (matrix_is_symmetric() ? " CG" : " GMRES") << " iterations"
+                  << " (relative), step " << step << ", "
+                  << (parameters.direct_linear_solver ?
+                        std::string("sparse LU") :
+                        std::to_string(linear_iterations) +
+                          (matrix_is_symmetric() ? " CG" : " GMRES") +
+                          " iterations")
                   << std::endl;
           if (stagnated)
             break;

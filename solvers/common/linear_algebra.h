@@ -4,6 +4,8 @@
 #ifndef XRAY_COMMON_LINEAR_ALGEBRA_H
 #define XRAY_COMMON_LINEAR_ALGEBRA_H
 
+#include "common/sparse_direct.h"
+
 #include <deal.II/lac/petsc_precondition.h>
 #include <deal.II/lac/petsc_sparse_matrix.h>
 #include <deal.II/lac/petsc_vector.h>
@@ -26,6 +28,7 @@ namespace xray
     using Vector                      = TrilinosWrappers::MPI::Vector;
     using SparseMatrix                = TrilinosWrappers::SparseMatrix;
     using AMG                         = TrilinosWrappers::PreconditionAMG;
+    using SparseLU                    = TrilinosSparseLU;
 
     /// Smoothed aggregation (ML): the SPD settings for a symmetric matrix,
     /// ML's nonsymmetric variant (NSSA) for the Newton matrix of k(T).
@@ -69,6 +72,7 @@ namespace xray
     using Vector                      = PETScWrappers::MPI::Vector;
     using SparseMatrix                = PETScWrappers::MPI::SparseMatrix;
     using AMG                         = PETScWrappers::PreconditionBoomerAMG;
+    using SparseLU                    = PETScSparseLU;
 
     /// hypre's options for a hierarchy of low operator complexity, which
     /// deal.II's BoomerAMG data do not reach: HMIS coarsening (De Sterck,

@@ -2107,6 +2107,63 @@ def matrix_free_multigrid_falls_back(d):
           f"the fallback is said {len(said)} times: {said}")
 
 
+# Solver/Linear solver = direct: the sparse LU of the same assembled matrix,
+# exact to round-off where CG/GMRES stop at their tolerance (the last linear
+# solve of each Newton run to 1e-10 of the load or better): the answers agree
+# to those tolerances.
+DIRECT = ["Solver/Linear solver=direct"]
+
+
+@case(processors=2)
+def direct_linear_solver(d):
+    """The sparse LU against CG/GMRES with AMG on the same matrices: Mo on
+    CVD diamond with k(T) and an interface conductance at its maximum power
+    (PETSc's LU on one rank, MUMPS on two, Trilinos's KLU), the transient
+    half-ball, whose constant matrix one factorization serves for every
+    time step, and a moving anode (a nonsymmetric matrix) in 3D."""
+    for sets, np, label in (([], 1, "PETSc, 1 rank"), ([], 2, "PETSc (MUMPS), 2 ranks"),
+                            (["Solver/Linear algebra=Trilinos"], 1, "Trilinos (KLU)")):
+        iterative = expect_success(d.run("mo-on-diamond.prm",
+                                         sets + ["Output/Write fields=false"], np=np),
+                                   fields=False)
+        run = d.run("mo-on-diamond.prm", sets + DIRECT, np=np)
+        direct = expect_success(run)
+        said = [line for line in log_lines(run) if "Newton 1:" in line]
+        check(said and all(line.rstrip().endswith("sparse LU") for line in said),
+              f"{label}: the direct run's Newton steps are logged as {said[:2]}")
+        check(direct["linear_solver"] == "direct" and direct["preconditioner"] == "none"
+              and direct["preconditioner_setups"] == 0,
+              f"{label}: the direct run reports {direct['linear_solver']}, "
+              f"{direct['preconditioner']}, {direct['preconditioner_setups']} AMG set-ups")
+        check(iterative["linear_solver"] == "iterative",
+              f"{label}: the default run reports {iterative['linear_solver']}")
+        check_close(f"{label}: k(T) + h_b maximum power, sparse LU vs AMG [W]",
+                    direct["max_permissible_power_W"], iterative["max_permissible_power_W"],
+                    1e-8)
+        measured(f"{label}: Newton steps, sparse LU / AMG",
+                 f"{direct['total_newton_iterations']} / "
+                 f"{iterative['total_newton_iterations']}")
+    # (The moving half-ball on its initial mesh, 15,157 unknowns: the LU is
+    # slow in 3D.)
+    for prm, sets, label in (("transient-halfball.prm", [], "transient half-ball"),
+                             ("moving-halfball.prm", ["Mesh/Adaptive refinement cycles=0"],
+                              "moving half-ball, 3d")):
+        sets = sets + ["Output/Write fields=false"]
+        iterative = expect_success(d.run(prm, sets), fields=False)
+        direct = expect_success(d.run(prm, sets + DIRECT), fields=False)
+        check_close(f"{label}: peak, sparse LU vs AMG [K]",
+                    direct["peak_temperature_K"], iterative["peak_temperature_K"], 1e-9)
+
+
+@case()
+def input_direct_with_matrix_free(d):
+    """Solver/Linear solver = direct with Preconditioner = matrix-free
+    multigrid (which assembles no matrix): one line naming both entries."""
+    run = d.run("mo-on-diamond.prm", DIRECT + MATRIX_FREE)
+    expect_input_error(run, "Solver/Linear solver = direct",
+                       "Solver/Preconditioner = matrix-free multigrid")
+
+
 @case()
 def input_symmetry_refused(d):
     """Geometry/Symmetry where the mirror planes are no symmetry planes of
