@@ -254,15 +254,20 @@ namespace xray
       struct InterfaceFace;
       void
       assemble_interfaces(const Vector &temperature, bool with_matrix);
+      struct InterfacePiece;
       void
-      add_interface_terms(const InterfaceFace     &piece,
-                          const FEValuesBase<dim> &upper,
-                          const FEValuesBase<dim> &lower,
-                          const FEValuesBase<dim> &finer,
-                          const Vector            &temperature,
-                          bool                     with_matrix,
-                          FullMatrix<double>      &cell_matrix,
-                          dealii::Vector<double>  &cell_rhs) const;
+      make_interface_pieces();
+      InterfacePiece
+      tabulate_interface_piece(const InterfaceFace     &face,
+                               const FEValuesBase<dim> &upper,
+                               const FEValuesBase<dim> &lower,
+                               const FEValuesBase<dim> &finer) const;
+      void
+      add_interface_terms(const InterfacePiece   &piece,
+                          const double           *T_piece,
+                          bool                    with_matrix,
+                          FullMatrix<double>     &piece_matrix,
+                          dealii::Vector<double> &piece_rhs) const;
       std::unique_ptr<FEValues<dim>>
       coarser_side_values(
         const typename DoFHandler<dim>::active_cell_iterator &cell,
@@ -850,6 +855,24 @@ namespace xray
         double       conductance; // h_b in W/(m^2 K)
       };
       std::vector<InterfaceFace> interface_faces;
+      /// What the flux h_b [T] across one face piece needs of the mesh,
+      /// tabulated once per mesh (make_interface_pieces()): the unknowns
+      /// whose shape functions do not vanish on it (both sides'), the jump
+      /// [phi_i] of each at each quadrature point, and h_b times the
+      /// quadrature weight (times 2 pi r in the axisymmetric model).
+      struct InterfacePiece
+      {
+        std::vector<types::global_dof_index> dofs;
+        std::vector<double>                  jump; // [q * dofs.size() + i]
+        std::vector<double>                  weight;
+        /// Where this piece's unknowns start in interface_dofs.
+        std::size_t first;
+      };
+      /// One per interface_faces entry, empty until the first assembly on
+      /// a mesh; interface_dofs: all their unknowns, piece after piece (the
+      /// temperatures of all pieces are read in one pass).
+      std::vector<InterfacePiece>          interface_pieces;
+      std::vector<types::global_dof_index> interface_dofs;
 
       double current_incident_power = 0;
       /// The coolant temperature T0 of present_solution.

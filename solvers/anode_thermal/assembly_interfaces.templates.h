@@ -21,41 +21,69 @@ namespace xray
   {
     // The resistive interfaces' part of R(T) and J (assemble()): the flux
     // h_b (T_upper - T_lower) across every face piece (add_interface_terms()),
-    // coupling the unknowns of the two sides. A matching piece is one face
-    // seen from both cells. A hanging piece is the finer cell's face, and
-    // the coarser cell is evaluated at the same points in space, mapped back
-    // into it: where cells are curved (at the cylinder's side) the coarser
-    // cell's subface is not exactly the finer cell's face, so its own
-    // subface quadrature would pair points a little apart.
+    // coupling the unknowns of the two sides, from the pieces' tables
+    // (made at the first assembly on a mesh) and the temperatures of their
+    // unknowns, read in one pass.
     template <int dim, typename LA>
     void
     AnodeThermal<dim, LA>::assemble_interfaces(const Vector &T,
                                                const bool    with_matrix)
     {
+      if (interface_pieces.size() != interface_faces.size())
+        make_interface_pieces();
+      std::vector<double> T_pieces;
+      LA::extract_values(T, interface_dofs, T_pieces);
+      FullMatrix<double>     piece_matrix;
+      dealii::Vector<double> piece_rhs;
+      for (const InterfacePiece &piece : interface_pieces)
+        {
+          const unsigned int n = piece.dofs.size();
+          piece_matrix.reinit(n, n);
+          piece_rhs.reinit(n);
+          add_interface_terms(piece,
+                              T_pieces.data() + piece.first,
+                              with_matrix,
+                              piece_matrix,
+                              piece_rhs);
+          add_to_system(piece_matrix, piece_rhs, piece.dofs, with_matrix);
+        }
+    }
+
+
+    // The tables of every interface piece (tabulate_interface_piece()). A
+    // matching piece is one face seen from both cells. A hanging piece is
+    // the finer cell's face, and the coarser cell is evaluated at the same
+    // points in space, mapped back into it: where cells are curved (at the
+    // cylinder's side) the coarser cell's subface is not exactly the finer
+    // cell's face, so its own subface quadrature would pair points a little
+    // apart.
+    template <int dim, typename LA>
+    void
+    AnodeThermal<dim, LA>::make_interface_pieces()
+    {
       const UpdateFlags flags =
         update_values | update_quadrature_points | update_JxW_values;
-      hp::FEFaceValues<dim>  upper_face(mapping, fe, face_quadrature, flags);
-      hp::FEFaceValues<dim>  lower_face(mapping, fe, face_quadrature, flags);
-      FullMatrix<double>     cell_matrix;
-      dealii::Vector<double> cell_rhs;
-      std::vector<types::global_dof_index> dofs, lower_dofs;
-      for (const auto &piece : interface_faces)
+      hp::FEFaceValues<dim> upper_face(mapping, fe, face_quadrature, flags);
+      hp::FEFaceValues<dim> lower_face(mapping, fe, face_quadrature, flags);
+      interface_pieces.clear();
+      interface_dofs.clear();
+      for (const auto &face : interface_faces)
         {
           const bool upper_is_coarser =
-            piece.upper_subface != numbers::invalid_unsigned_int;
+            face.upper_subface != numbers::invalid_unsigned_int;
           const bool lower_is_coarser =
-            piece.lower_subface != numbers::invalid_unsigned_int;
+            face.lower_subface != numbers::invalid_unsigned_int;
           if (!upper_is_coarser)
-            upper_face.reinit(piece.upper, piece.upper_face);
+            upper_face.reinit(face.upper, face.upper_face);
           if (!lower_is_coarser)
-            lower_face.reinit(piece.lower, piece.lower_face);
+            lower_face.reinit(face.lower, face.lower_face);
           const FEValuesBase<dim> &finer =
             upper_is_coarser ? lower_face.get_present_fe_values() :
                                upper_face.get_present_fe_values();
           std::unique_ptr<FEValues<dim>> coarser;
           if (upper_is_coarser || lower_is_coarser)
             coarser =
-              coarser_side_values(upper_is_coarser ? piece.upper : piece.lower,
+              coarser_side_values(upper_is_coarser ? face.upper : face.lower,
                                   finer);
           const FEValuesBase<dim> &upper =
             upper_is_coarser ?
@@ -65,19 +93,12 @@ namespace xray
             lower_is_coarser ?
               static_cast<const FEValuesBase<dim> &>(*coarser) :
               lower_face.get_present_fe_values();
-
-          const unsigned int n_upper = upper.dofs_per_cell;
-          const unsigned int n_lower = lower.dofs_per_cell;
-          cell_matrix.reinit(n_upper + n_lower, n_upper + n_lower);
-          cell_rhs.reinit(n_upper + n_lower);
-          add_interface_terms(
-            piece, upper, lower, finer, T, with_matrix, cell_matrix, cell_rhs);
-          dofs.resize(n_upper);
-          lower_dofs.resize(n_lower);
-          piece.upper->get_dof_indices(dofs);
-          piece.lower->get_dof_indices(lower_dofs);
-          dofs.insert(dofs.end(), lower_dofs.begin(), lower_dofs.end());
-          add_to_system(cell_matrix, cell_rhs, dofs, with_matrix);
+          interface_pieces.push_back(
+            tabulate_interface_piece(face, upper, lower, finer));
+          interface_pieces.back().first = interface_dofs.size();
+          interface_dofs.insert(interface_dofs.end(),
+                                interface_pieces.back().dofs.begin(),
+                                interface_pieces.back().dofs.end());
         }
     }
 
@@ -107,69 +128,91 @@ namespace xray
     }
 
 
-    // One resistive interface piece, on the jump basis [phi_i] (+phi on the
-    // upper side's shape functions, -phi on the lower side's), integrated
-    // over the finer side's face (FINER; either side of a matching piece):
-    //   R_i += int h_b (T_upper - T_lower) [phi_i] w,
-    //   J_ij += int h_b [phi_i] [phi_j] w.
-    // [phi_i] is tabulated once per point, and the sums run over the shape
-    // functions that do not vanish on the piece (those of the two faces: a
-    // third of each cell's for Q2), the others adding exact zeros.
+    // The table of one interface piece FACE on the jump basis [phi_i]
+    // (+phi on the upper side's shape functions, -phi on the lower side's),
+    // at the quadrature points of the finer side's face (FINER; either side
+    // of a matching piece), with the shape functions that do not vanish on
+    // the piece (those of the two faces: a third of each cell's for Q2; the
+    // others would add exact zeros).
     template <int dim, typename LA>
-    void
-    AnodeThermal<dim, LA>::add_interface_terms(
-      const InterfaceFace     &piece,
+    typename AnodeThermal<dim, LA>::InterfacePiece
+    AnodeThermal<dim, LA>::tabulate_interface_piece(
+      const InterfaceFace     &face,
       const FEValuesBase<dim> &upper,
       const FEValuesBase<dim> &lower,
-      const FEValuesBase<dim> &finer,
-      const Vector            &T,
-      const bool               with_matrix,
-      FullMatrix<double>      &cell_matrix,
-      dealii::Vector<double>  &cell_rhs) const
+      const FEValuesBase<dim> &finer) const
     {
       const FEValuesExtractors::Scalar upper_field(
-        layer_component[piece.upper->material_id()]);
+        layer_component[face.upper->material_id()]);
       const FEValuesExtractors::Scalar lower_field(
-        layer_component[piece.lower->material_id()]);
-      const unsigned int  n_upper = upper.dofs_per_cell;
-      const unsigned int  n       = n_upper + lower.dofs_per_cell;
-      const unsigned int  n_q     = upper.n_quadrature_points;
-      std::vector<double> upper_T(n_q);
-      std::vector<double> lower_T(n_q);
-      upper[upper_field].get_function_values(T, upper_T);
-      lower[lower_field].get_function_values(T, lower_T);
+        layer_component[face.lower->material_id()]);
+      const unsigned int                   n_upper = upper.dofs_per_cell;
+      const unsigned int                   n   = n_upper + lower.dofs_per_cell;
+      const unsigned int                   n_q = upper.n_quadrature_points;
+      std::vector<types::global_dof_index> dofs(n_upper);
+      std::vector<types::global_dof_index> lower_dofs(n - n_upper);
+      face.upper->get_dof_indices(dofs);
+      face.lower->get_dof_indices(lower_dofs);
+      dofs.insert(dofs.end(), lower_dofs.begin(), lower_dofs.end());
 
-      std::vector<double>       jump(n_q * n); // [phi_i] at point q
+      const auto jump = [&](const unsigned int i, const unsigned int q) {
+        return i < n_upper ? upper[upper_field].value(i, q) :
+                             -lower[lower_field].value(i - n_upper, q);
+      };
       std::vector<unsigned int> on_piece;
       for (unsigned int i = 0; i < n; ++i)
-        {
-          bool nonzero = false;
-          for (unsigned int q = 0; q < n_q; ++q)
+        for (unsigned int q = 0; q < n_q; ++q)
+          if (jump(i, q) != 0)
             {
-              jump[q * n + i] = i < n_upper ?
-                                  upper[upper_field].value(i, q) :
-                                  -lower[lower_field].value(i - n_upper, q);
-              nonzero         = nonzero || jump[q * n + i] != 0;
+              on_piece.push_back(i);
+              break;
             }
-          if (nonzero)
-            on_piece.push_back(i);
-        }
-
+      InterfacePiece piece;
+      for (const unsigned int i : on_piece)
+        piece.dofs.push_back(dofs[i]);
       for (unsigned int q = 0; q < n_q; ++q)
         {
           AssertThrow(upper.quadrature_point(q).distance(lower.quadrature_point(
-                        q)) < 1e-8 * piece.upper->diameter(),
+                        q)) < 1e-8 * face.upper->diameter(),
                       ExcMessage("interface quadrature points differ"));
-          const double w = piece.conductance *
-                           weight(finer.quadrature_point(q)) * finer.JxW(q);
-          const double *jump_q = &jump[q * n];
-          const double  T_jump = upper_T[q] - lower_T[q];
           for (const unsigned int i : on_piece)
+            piece.jump.push_back(jump(i, q));
+          piece.weight.push_back(face.conductance *
+                                 weight(finer.quadrature_point(q)) *
+                                 finer.JxW(q));
+        }
+      return piece;
+    }
+
+
+    // One interface piece's terms, from the temperatures T_PIECE of its
+    // unknowns (piece.dofs):
+    //   R_i += int h_b (T_upper - T_lower) [phi_i] w,
+    //   J_ij += int h_b [phi_i] [phi_j] w,
+    // where T_upper - T_lower = sum_j [phi_j] T_j.
+    template <int dim, typename LA>
+    void
+    AnodeThermal<dim, LA>::add_interface_terms(
+      const InterfacePiece   &piece,
+      const double           *T_piece,
+      const bool              with_matrix,
+      FullMatrix<double>     &piece_matrix,
+      dealii::Vector<double> &piece_rhs) const
+    {
+      const unsigned int n = piece.dofs.size();
+      for (unsigned int q = 0; q < piece.weight.size(); ++q)
+        {
+          const double *jump_q = &piece.jump[q * n];
+          double        T_jump = 0;
+          for (unsigned int i = 0; i < n; ++i)
+            T_jump += jump_q[i] * T_piece[i];
+          const double w = piece.weight[q];
+          for (unsigned int i = 0; i < n; ++i)
             {
-              cell_rhs(i) -= T_jump * jump_q[i] * w;
+              piece_rhs(i) -= T_jump * jump_q[i] * w;
               if (with_matrix)
-                for (const unsigned int j : on_piece)
-                  cell_matrix(i, j) += jump_q[i] * jump_q[j] * w;
+                for (unsigned int j = 0; j < n; ++j)
+                  piece_matrix(i, j) += jump_q[i] * jump_q[j] * w;
             }
         }
     }

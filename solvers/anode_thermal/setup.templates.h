@@ -471,6 +471,8 @@ namespace xray
     AnodeThermal<dim, LA>::find_resistive_interfaces()
     {
       interface_faces.clear();
+      interface_pieces.clear();
+      interface_dofs.clear();
       const unsigned int invalid = numbers::invalid_unsigned_int;
       for (const auto &cell : owned_cells)
         {
