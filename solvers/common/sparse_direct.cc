@@ -97,7 +97,8 @@ namespace xray
     if (reason != PC_NOERROR)
       throw std::runtime_error(
         "the sparse LU factorization failed (" +
-        std::string(reason == PC_FACTOR_NUMERIC_ZEROPIVOT ?
+        std::string(reason == PC_FACTOR_NUMERIC_ZEROPIVOT ||
+                        reason == PC_FACTOR_STRUCT_ZEROPIVOT ?
                       "zero pivot: the matrix is singular" :
                       PCFailedReasons[reason]) +
         ")");
