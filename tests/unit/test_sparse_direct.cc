@@ -144,13 +144,3 @@ namespace
               1e-11);
   }
 } // namespace
-
-
-int
-main(int argc, char **argv)
-{
-  // PETSc and Trilinos need MPI; one process.
-  Utilities::MPI::MPI_InitFinalize mpi(argc, argv, 1);
-  ::testing::InitGoogleTest(&argc, argv);
-  return RUN_ALL_TESTS();
-}

@@ -206,13 +206,3 @@ namespace
     EXPECT_LE(n_fine, n_coarse + 5) << n_coarse << " -> " << n_fine;
   }
 } // namespace
-
-
-int
-main(int argc, char **argv)
-{
-  // PETSc and hypre need MPI; one process.
-  Utilities::MPI::MPI_InitFinalize mpi(argc, argv, 1);
-  ::testing::InitGoogleTest(&argc, argv);
-  return RUN_ALL_TESTS();
-}
