@@ -110,6 +110,10 @@ namespace xray
       /// layer without a positive density and heat capacity.
       void
       check_heat_capacities() const;
+      /// Throws InputError if an interface conductance is so large that
+      /// the jump it allows is below what double precision resolves.
+      void
+      check_interface_conductances() const;
 
       std::string output_directory;
       /// Every entry's value by full name (a checkpoint's record of the

@@ -5,6 +5,7 @@
 #include "anode_thermal/parameters.h"
 #include "common/command_line.h"
 
+#include <algorithm>
 #include <cmath>
 #include <iomanip>
 #include <sstream>
@@ -103,6 +104,46 @@ namespace xray
               "') needs a positive Density and Heat capacity for " +
               (task == Task::transient ? "Task = transient" :
                                          "a moving anode"));
+    }
+
+
+    // An interface conductance h_b between layers i and i + 1 allows a
+    // temperature jump q_n / h_b; across the thinner layer (thickness t,
+    // the smaller conductivity k of the two at the coolant temperature)
+    // heat falls by about q_n t / k. Their ratio Bi = h_b t / k is also
+    // the ratio of the interface's matrix entries to the conduction's
+    // (cells at the interface are no thicker than t). Beyond 1e8 the jump
+    // is below 1e-8 of the layer's drop, "perfect" gives the same answer,
+    // and the linear systems lose the digits the solution needs (the
+    // 5 um Mo on CVD diamond of params/mo-on-diamond.prm: Newton converges
+    // at Bi = 3.6e8 and fails from 3.6e9 on).
+    void
+    Parameters::check_interface_conductances() const
+    {
+      constexpr double max_biot = 1e8;
+      for (unsigned int i = 0; i < interface_conductances.size(); ++i)
+        {
+          const double h = interface_conductances[i];
+          if (!std::isfinite(h))
+            continue;
+          const Layer &upper = layers[i], &lower = layers[i + 1];
+          const double t = std::min(upper.thickness, lower.thickness);
+          const double k =
+            std::min(upper.material.conductivity.value(coolant_temperature),
+                     lower.material.conductivity.value(coolant_temperature));
+          if (!(h * t / k > max_biot))
+            continue;
+          std::ostringstream message;
+          message << std::setprecision(3)
+                  << "Geometry/Interface conductances = " << h
+                  << " W/(m^2 K) between '" << upper.name << "' and '"
+                  << lower.name << "' is perfect contact to double precision "
+                  << "(h_b t / k = " << h * t / k << " > " << max_biot
+                  << " for the thinner layer, " << t << " m at k = " << k
+                  << " W/(m K)): set \"perfect\" for that interface, or at "
+                  << "most " << max_biot * k / t;
+          throw InputError(message.str());
+        }
     }
 
 

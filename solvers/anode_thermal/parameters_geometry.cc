@@ -219,7 +219,9 @@ namespace xray
           "Thermal boundary conductance h_b in W/(m^2 K) at each interface "
           "between consecutive layers (one entry fewer than layers): a "
           "temperature jump q_n / h_b. \"perfect\": no jump. One entry "
-          "applies to all interfaces.");
+          "applies to all interfaces. At most 1e8 k / t (t the thinner "
+          "layer, k the smaller conductivity at the coolant temperature): "
+          "beyond, the contact is perfect to double precision.");
       }
       prm.leave_subsection();
     }

@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -190,6 +191,43 @@ TEST_F(AnodeParameters, InterfaceConductanceLists)
   EXPECT_DOUBLE_EQ(parameters.interface_conductances[1], 2.05e8);
   // Heated layer W: eta 0.33.
   EXPECT_NEAR(parameters.absorbed_power(), 0.67 * 10, 1e-12);
+}
+
+// h_b beyond 1e8 k / t (t the thinner layer, k the smaller conductivity
+// at the coolant temperature) is perfect contact to double precision: an
+// input error that names the interface and the largest value allowed.
+TEST_F(AnodeParameters, InterfaceConductanceBeyondDoublePrecision)
+{
+  set_two_layers();
+  parse();
+  const double t0 = parameters.coolant_temperature;
+  const double k =
+    std::min(parameters.layers[0].material.conductivity.value(t0),
+             parameters.layers[1].material.conductivity.value(t0));
+  const double largest = 1e8 * k / 5e-6;
+
+  set("Geometry/Interface conductances", std::to_string(0.9 * largest));
+  EXPECT_NO_THROW(parse());
+  EXPECT_DOUBLE_EQ(parameters.interface_conductances[0], 0.9 * largest);
+
+  set("Geometry/Interface conductances", std::to_string(1.1 * largest));
+  EXPECT_TRUE(
+    xray_test::throws_input_error_containing([this] { parse(); },
+                                             {"Geometry/Interface conductances",
+                                              "'target' and 'substrate'",
+                                              "\"perfect\""}));
+  set("Geometry/Interface conductances", "1e300");
+  EXPECT_TRUE(xray_test::throws_input_error_containing(
+    [this] { parse(); }, {"perfect contact to double precision"}));
+
+  // Only the interface beyond the bound is named.
+  set("Geometry/Layer names", "target, interlayer, substrate");
+  set("Geometry/Layer materials", "W, Cr, diamond-natural");
+  set("Geometry/Layer thicknesses", "3e-6, 0.2e-6, 0.3e-3");
+  set("Geometry/Interface conductances", "perfect, 1e20");
+  EXPECT_TRUE(
+    xray_test::throws_input_error_containing([this] { parse(); },
+                                             {"'interlayer' and 'substrate'"}));
 }
 
 TEST_F(AnodeParameters, UserMaterialAsLayer)
