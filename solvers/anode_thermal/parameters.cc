@@ -46,7 +46,7 @@ namespace xray
         entries = parameter_values(prm);
       parse_reference_design(prm);
       parse_cooling(prm);
-      check_interface_conductances();
+      check_conductances();
       parse_mesh(prm);
       check_mesh_scale();
       parse_output(prm);

@@ -110,10 +110,11 @@ namespace xray
       /// layer without a positive density and heat capacity.
       void
       check_heat_capacities() const;
-      /// Throws InputError if an interface conductance is so large that
-      /// the jump it allows is below what double precision resolves.
+      /// Throws InputError if an interface conductance or a face's heat
+      /// transfer coefficient is so large that the jump or rise it allows
+      /// is below what double precision resolves.
       void
-      check_interface_conductances() const;
+      check_conductances() const;
 
       std::string output_directory;
       /// Every entry's value by full name (a checkpoint's record of the

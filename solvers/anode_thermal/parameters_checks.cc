@@ -8,8 +8,10 @@
 #include <algorithm>
 #include <cmath>
 #include <iomanip>
+#include <limits>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace xray
 {
@@ -107,43 +109,120 @@ namespace xray
     }
 
 
-    // An interface conductance h_b between layers i and i + 1 allows a
-    // temperature jump q_n / h_b; across the thinner layer (thickness t,
-    // the smaller conductivity k of the two at the coolant temperature)
-    // heat falls by about q_n t / k. Their ratio Bi = h_b t / k is also
-    // the ratio of the interface's matrix entries to the conduction's
-    // (cells at the interface are no thicker than t). Beyond 1e8 the jump
-    // is below 1e-8 of the layer's drop, "perfect" gives the same answer,
-    // and the linear systems lose the digits the solution needs (the
-    // 5 um Mo on CVD diamond of params/mo-on-diamond.prm: Newton converges
-    // at Bi = 3.6e8 and fails from 3.6e9 on).
-    void
-    Parameters::check_interface_conductances() const
+    namespace
     {
+      // Past this ratio of a conductance (an interface's h_b, a face's
+      // h_c) to the conduction k / L behind it, see below.
       constexpr double max_biot = 1e8;
+
+      // The smallest conductivity of LAYERS at T0.
+      double
+      smallest_conductivity(const std::vector<const Layer *> &layers, double t0)
+      {
+        double k = std::numeric_limits<double>::infinity();
+        for (const Layer *layer : layers)
+          k = std::min(k, layer->material.conductivity.value(t0));
+        return k;
+      }
+
+      // ENTRY = H is past max_biot against k / L: the one-line error that
+      // names WHAT it is equivalent to, the length and the conductivity,
+      // the remedy and the largest value allowed.
+      [[noreturn]] void
+      throw_beyond_double_precision(const std::string &entry,
+                                    double             h,
+                                    const std::string &what,
+                                    double             length,
+                                    const std::string &length_name,
+                                    double             k,
+                                    const std::string &remedy)
+      {
+        std::ostringstream message;
+        message << std::setprecision(3) << entry << " = " << h << " W/(m^2 K) "
+                << what << " to double precision (h L / k = " << h * length / k
+                << " > " << max_biot << ", L = " << length << " m "
+                << length_name << ", k = " << k << " W/(m K)): " << remedy
+                << ", or at most " << max_biot * k / length;
+        throw InputError(message.str());
+      }
+    } // namespace
+
+
+    // A conductance h in series with conduction across a length L
+    // (resistance L / k) matters by the ratio of the two resistances,
+    // Bi = h L / k: an interface's temperature jump q_n / h_b against the
+    // drop q_n L / k across the thinner layer, a cooled face's rise
+    // q_n / h_c above T0 against the drop across the layers behind it.
+    // Bi is also the ratio of the conductance's matrix entries to the
+    // conduction's (the cells there are no thicker than L). Beyond 1e8
+    // the jump or rise is below 1e-8 of the drop, perfect contact or a
+    // fixed temperature give the same answer, and the linear systems
+    // lose the digits the solution needs. Measured on
+    // params/mo-on-diamond.prm (5 um Mo on 0.5 mm CVD diamond), Bi of the
+    // convergence / failure of Newton: interface 3.6e8 / 3.6e9; side face
+    // (L the thinnest layer) 9.8e7 / 3.6e8; back face 2.5e9 / 2.5e10. The
+    // half-ball of benchmarks/peers/w1-half-ball.prm (L its radius)
+    // converges at 5.7e12.
+    void
+    Parameters::check_conductances() const
+    {
       for (unsigned int i = 0; i < interface_conductances.size(); ++i)
         {
-          const double h = interface_conductances[i];
-          if (!std::isfinite(h))
-            continue;
+          const double h     = interface_conductances[i];
           const Layer &upper = layers[i], &lower = layers[i + 1];
           const double t = std::min(upper.thickness, lower.thickness);
           const double k =
-            std::min(upper.material.conductivity.value(coolant_temperature),
-                     lower.material.conductivity.value(coolant_temperature));
-          if (!(h * t / k > max_biot))
-            continue;
-          std::ostringstream message;
-          message << std::setprecision(3)
-                  << "Geometry/Interface conductances = " << h
-                  << " W/(m^2 K) between '" << upper.name << "' and '"
-                  << lower.name << "' is perfect contact to double precision "
-                  << "(h_b t / k = " << h * t / k << " > " << max_biot
-                  << " for the thinner layer, " << t << " m at k = " << k
-                  << " W/(m K)): set \"perfect\" for that interface, or at "
-                  << "most " << max_biot * k / t;
-          throw InputError(message.str());
+            smallest_conductivity({&upper, &lower}, coolant_temperature);
+          if (std::isfinite(h) && h * t / k > max_biot)
+            throw_beyond_double_precision("Geometry/Interface conductances",
+                                          h,
+                                          "between '" + upper.name + "' and '" +
+                                            lower.name + "' is perfect contact",
+                                          t,
+                                          "(the thinner layer)",
+                                          k,
+                                          "set \"perfect\" for that interface");
         }
+
+      // The layers behind a cooled face and their length L.
+      const auto check_face = [&](const std::string                &face,
+                                  const FaceCondition              &condition,
+                                  const std::vector<const Layer *> &behind,
+                                  double                            length,
+                                  const std::string &length_name) {
+        const double h = condition.heat_transfer_coefficient;
+        const double k = smallest_conductivity(behind, coolant_temperature);
+        if (condition.type == FaceCondition::Type::convection &&
+            h * length / k > max_biot)
+          throw_beyond_double_precision("Cooling/" + face +
+                                          " heat transfer coefficient",
+                                        h,
+                                        "is a fixed temperature",
+                                        length,
+                                        length_name,
+                                        k,
+                                        "set Cooling/" + face +
+                                          " = fixed temperature");
+      };
+      if (shape == Shape::half_ball)
+        {
+          check_face(
+            "Back face", back_face, {&layers[0]}, radius, "(the radius)");
+          return;
+        }
+      std::vector<const Layer *> all;
+      double                     thinnest = layers[0].thickness;
+      for (const Layer &layer : layers)
+        {
+          all.push_back(&layer);
+          thinnest = std::min(thinnest, layer.thickness);
+        }
+      check_face("Back face",
+                 back_face,
+                 {&layers.back()},
+                 layers.back().thickness,
+                 "('" + layers.back().name + "')");
+      check_face("Side face", side_face, all, thinnest, "(the thinnest layer)");
     }
 
 

@@ -157,7 +157,12 @@ namespace xray
                           default_h,
                           Patterns::Double(0),
                           "h_c in W/(m^2 K) when the " + face +
-                            " is cooled by convection.");
+                            " is cooled by convection. At most 1e8 k / L "
+                            "(L the thickness of the layer behind the back "
+                            "face, of the thinnest layer for the side face, "
+                            "the half-ball's radius; k the smallest "
+                            "conductivity there at T0): beyond, the face is "
+                            "at T0 to double precision.");
       }
 
 

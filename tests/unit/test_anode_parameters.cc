@@ -230,6 +230,48 @@ TEST_F(AnodeParameters, InterfaceConductanceBeyondDoublePrecision)
                                              {"'interlayer' and 'substrate'"}));
 }
 
+// h_c beyond 1e8 k / L (L the layer behind the back face, the thinnest
+// layer for the side face, the half-ball's radius) holds the face at T0 to
+// double precision: an input error naming the face and its remedy.
+TEST_F(AnodeParameters, HeatTransferCoefficientBeyondDoublePrecision)
+{
+  set_two_layers();
+  parse();
+  const double t0        = parameters.coolant_temperature;
+  const double k_target  = parameters.layers[0].material.conductivity.value(t0);
+  const double k_diamond = parameters.layers[1].material.conductivity.value(t0);
+  const double k_min     = std::min(k_target, k_diamond);
+
+  // Back face: behind it the 0.5 mm diamond alone.
+  set("Cooling/Back face", "convection");
+  const double back_largest = 1e8 * k_diamond / 0.5e-3;
+  set("Cooling/Back face heat transfer coefficient",
+      std::to_string(0.9 * back_largest));
+  EXPECT_NO_THROW(parse());
+  set("Cooling/Back face heat transfer coefficient",
+      std::to_string(1.1 * back_largest));
+  EXPECT_TRUE(xray_test::throws_input_error_containing(
+    [this] { parse(); },
+    {"Cooling/Back face heat transfer coefficient",
+     "set Cooling/Back face = fixed temperature"}));
+  set("Cooling/Back face heat transfer coefficient", "1e5");
+
+  // Side face: every layer, so the 5 um target.
+  set("Cooling/Side face", "convection");
+  const double side_largest = 1e8 * k_min / 5e-6;
+  set("Cooling/Side face heat transfer coefficient",
+      std::to_string(0.9 * side_largest));
+  EXPECT_NO_THROW(parse());
+  set("Cooling/Side face heat transfer coefficient",
+      std::to_string(1.1 * side_largest));
+  EXPECT_TRUE(xray_test::throws_input_error_containing(
+    [this] { parse(); },
+    {"Cooling/Side face heat transfer coefficient", "thinnest layer"}));
+  // Not cooled by convection: the coefficient is not used.
+  set("Cooling/Side face", "insulated");
+  EXPECT_NO_THROW(parse());
+}
+
 TEST_F(AnodeParameters, UserMaterialAsLayer)
 {
   set_two_layers();
