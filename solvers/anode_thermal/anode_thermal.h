@@ -15,9 +15,11 @@
 #ifndef XRAY_ANODE_THERMAL_H
 #define XRAY_ANODE_THERMAL_H
 
+#include "anode_thermal/assembly_data.h"
 #include "anode_thermal/conduction_multigrid.h"
 #include "anode_thermal/parameters.h"
 #include "anode_thermal/solve_results.h"
+#include "anode_thermal/transient_state.h"
 #include "common/output.h"
 #include "meshes/line_focus_stretch.h"
 
@@ -163,41 +165,13 @@ namespace xray
       assemble(const Vector &temperature,
                bool          with_matrix,
                bool          keep_fixed_rows = false);
-      /// What the cell terms of the Newton system need at one quadrature
-      /// point: its position, weighted JxW (weight() JxW), the inverse
-      /// Jacobian (for the SUPG length) and the shape functions of the
-      /// cell's layer: values, gradients and, for motion, Laplacians.
-      /// Unpacked per cell from its CellPoints (a view per access is
-      /// costly in the n^2 loops).
-      struct PointData
-      {
-        Point<dim>                  point;
-        double                      w = 0;
-        Tensor<2, dim>              inverse_jacobian;
-        std::vector<double>         value;
-        std::vector<Tensor<1, dim>> gradient;
-        std::vector<double>         laplacian;
-      };
-      /// What a cell's quadrature points need from the mapping: positions,
-      /// weighted JxW, inverse Jacobians and, for motion, the shape
-      /// Laplacians ([q n + j]). Kept for a fixed mesh (point_cache): 13
-      /// numbers per point in 3D, where the shape gradients themselves
-      /// would be 3n = 81 (Q2), since the gradients follow from the
-      /// reference cell's by grad phi = J^{-T} grad_ref phi.
-      struct CellPoints
-      {
-        std::vector<Point<dim>>     point;
-        std::vector<double>         w;
-        std::vector<Tensor<2, dim>> inverse_jacobian;
-        std::vector<double>         laplacian;
-      };
-      /// Shape values and reference-cell gradients of the temperature
-      /// component of one FE index at its quadrature points, [q n + j].
-      struct ReferenceShapes
-      {
-        std::vector<double>         value;
-        std::vector<Tensor<1, dim>> gradient;
-      };
+      // What the assembly keeps per point, cell, element and interface
+      // piece (assembly_data.h).
+      using PointData       = anode_thermal::PointData<dim>;
+      using CellPoints      = anode_thermal::CellPoints<dim>;
+      using ReferenceShapes = anode_thermal::ReferenceShapes<dim>;
+      using InterfaceFace   = anode_thermal::InterfaceFace<dim>;
+      using InterfacePiece  = anode_thermal::InterfacePiece;
       void
       make_reference_shapes();
       void
@@ -251,10 +225,8 @@ namespace xray
         FullMatrix<double>                                   &cell_matrix,
         dealii::Vector<double>                               &cell_rhs,
         double                                               &outflow) const;
-      struct InterfaceFace;
       void
       assemble_interfaces(const Vector &temperature, bool with_matrix);
-      struct InterfacePiece;
       void
       make_interface_pieces();
       InterfacePiece
@@ -350,56 +322,12 @@ namespace xray
       next_matrix_with_trial(double rho) const;
 
       // Task = transient (transient.templates.h).
-      /// The state at one time: the temperature, m(T) and f(T) on every
-      /// row, and the heat leaving by convection and motion (W).
-      struct TimeState
-      {
-        double time = 0;
-        Vector solution, stored, rate;
-        double outflow = 0;
-      };
-      struct TimeStepResult
-      {
-        double error_ratio = 0; // estimated local error / allowed
-        double heat_in     = 0; // J over the step
-        double heat_out    = 0; // J over the step
-      };
-      /// Where a transient run stands after an accepted step: what its
-      /// history, summary and next step depend on besides the field (all
-      /// of it goes into a checkpoint).
-      struct TransientProgress
-      {
-        double heat_in = 0, heat_out = 0; // J since t = 0
-        double worst_balance = 0;         // relative
-        double initial_heat  = 0;         // int rho H(T0), J
-        double heat_capacity = 0;         // int rho c_p(T0), J/K
-        double max_peak = 0, time_of_max_peak = 0;
-        /// NaN while no layer has reached its limit.
-        double       time_to_limit = std::numeric_limits<double>::quiet_NaN();
-        std::string  limit_layer;
-        unsigned int accepted = 0, rejected = 0;
-        double       largest_step = 0, smallest_step = 0;
-        /// The step the error control proposes next.
-        double       next_step          = 0;
-        unsigned int steps_since_output = 0;
-        double       last_output_time   = 0;
-        /// The first step accepted after the latest rise and fall of the
-        /// power (0 before any): where the steps start after the next one.
-        double step_after_rise = 0, step_after_fall = 0;
-        /// Periods of a pulse train repeated instead of computed, and the
-        /// history rows they added.
-        unsigned int repeated_periods = 0, repeated_steps = 0;
-      };
-      /// The start of the latest period of a pulse train: its field, its
-      /// row of the history and the energy account then.
-      struct PeriodStart
-      {
-        bool         valid = false;
-        double       time  = 0;
-        Vector       solution;
-        unsigned int history_row = 0;
-        double       heat_in = 0, heat_out = 0;
-      };
+      /// What a transient run carries from step to step
+      /// (transient_state.h).
+      using TimeState         = anode_thermal::TimeState<Vector>;
+      using TimeStepResult    = anode_thermal::TimeStepResult;
+      using TransientProgress = anode_thermal::TransientProgress;
+      using PeriodStart       = anode_thermal::PeriodStart<Vector>;
       /// The next of Time/Output times (end() after the last).
       using OutputTime = std::vector<double>::const_iterator;
       int
@@ -845,29 +773,9 @@ namespace xray
       std::unique_ptr<parallel::distributed::SolutionTransfer<dim, Vector>>
         solution_transfer;
 
-      /// One matching pair of face pieces across a resistive interface.
-      struct InterfaceFace
-      {
-        typename DoFHandler<dim>::active_cell_iterator upper, lower;
-        unsigned int                                   upper_face, lower_face;
-        /// Subface of the coarser side, or invalid for matching faces.
-        unsigned int upper_subface, lower_subface;
-        double       conductance; // h_b in W/(m^2 K)
-      };
+      /// The matching pairs of face pieces across the resistive interfaces
+      /// (find_resistive_interfaces()).
       std::vector<InterfaceFace> interface_faces;
-      /// What the flux h_b [T] across one face piece needs of the mesh,
-      /// tabulated once per mesh (make_interface_pieces()): the unknowns
-      /// whose shape functions do not vanish on it (both sides'), the jump
-      /// [phi_i] of each at each quadrature point, and h_b times the
-      /// quadrature weight (times 2 pi r in the axisymmetric model).
-      struct InterfacePiece
-      {
-        std::vector<types::global_dof_index> dofs;
-        std::vector<double>                  jump; // [q * dofs.size() + i]
-        std::vector<double>                  weight;
-        /// Where this piece's unknowns start in interface_dofs.
-        std::size_t first;
-      };
       /// One per interface_faces entry, empty until the first assembly on
       /// a mesh; interface_dofs: all their unknowns, piece after piece (the
       /// temperatures of all pieces are read in one pass).

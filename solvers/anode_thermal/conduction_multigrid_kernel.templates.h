@@ -30,18 +30,14 @@ namespace xray
         assembled_matrix() override;
 
         // The flux c grad u (+ s u for the Newton matrix of k(T)) at every
-        // point, tested with grad v, on the component PHI selects: the
-        // batch's field's (nothing on the other one's).
+        // point, tested with grad v, on the component PHI selects, which
+        // every caller chooses as the batch's field's.
         void
         integrate_cell(Integrator &phi) const
         {
           const unsigned int batch = phi.get_current_cell_index();
-          if (this->field(batch) != phi.get_first_selected_component())
-            {
-              for (unsigned int i = 0; i < phi.dofs_per_cell; ++i)
-                phi.begin_dof_values()[i] = 0.;
-              return;
-            }
+          Assert(this->field(batch) == phi.get_first_selected_component(),
+                 ExcInternalError());
           if (!this->has_slope())
             {
               phi.evaluate(EvaluationFlags::gradients);
