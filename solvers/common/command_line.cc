@@ -37,6 +37,7 @@ namespace xray
 {
   namespace po = boost::program_options;
   using internal::check_utf8;
+  using internal::check_value_length;
   using internal::DeclaredNames;
   using internal::first_invalid_utf8;
   using internal::IncludeScan;
@@ -319,6 +320,7 @@ namespace xray
               const std::string &full_name,
               const std::string &value)
     {
+      check_value_length("", full_name, value);
       std::vector<std::string> sections =
         Utilities::split_string_list(full_name, '/');
       const std::string name = sections.back();

@@ -195,6 +195,10 @@ namespace xray
             {
               const std::string entry =
                 full_name(Utilities::trim(rest.substr(0, rest.find('='))));
+              check_value_length(file + ": line " + std::to_string(line_number),
+                                 entry,
+                                 Utilities::trim(
+                                   rest.substr(rest.find('=') + 1)));
               if (keyword_is_read)
                 require_declared(entry, false, file, line_number);
               const auto  alias = scan.names.aliases.find(entry);
@@ -721,6 +725,20 @@ namespace xray
            << static_cast<unsigned int>(static_cast<unsigned char>(text[bad]));
       throw InputError(where + ": not UTF-8 text (byte 0x" + byte.str() +
                        " at column " + std::to_string(bad + 1) + ")" + advice);
+    }
+
+
+    void
+    check_value_length(const std::string &where,
+                       const std::string &entry,
+                       const std::string &value)
+    {
+      constexpr std::size_t max_length = 100000;
+      if (value.size() > max_length)
+        throw InputError((where.empty() ? "" : where + ": ") + "the value of " +
+                         entry + " is " + std::to_string(value.size()) +
+                         " characters long; a value may have at most " +
+                         std::to_string(max_length));
     }
   } // namespace internal
 } // namespace xray

@@ -220,6 +220,32 @@ TEST(ReadParameters, BadValueInFileNamesFile)
     << "no line number 2 in: " << message;
 }
 
+// A value longer than any parameter needs is refused before deal.II splits
+// it (in time quadratic in its length), in a file and in an override.
+TEST(ReadParameters, OverlongValueIsRefusedNamingItsLine)
+{
+  const std::string   overlong(100001, 'x');
+  const TemporaryFile file("subsection Geometry\n"
+                           "  set Radius = 4e-3\n"
+                           "end\n"
+                           "set Model = " +
+                           overlong + "\n");
+  ParameterHandler    prm;
+  declare(prm);
+  xray::CommandLine command_line;
+  command_line.parameter_file = file.path;
+  EXPECT_TRUE(xray_test::throws_input_error_containing(
+    [&] { xray::read_parameters(prm, command_line); },
+    {file.path + ": line 4", "Model", "100001 characters", "at most 100000"}));
+
+  const TemporaryFile good("set Model = 3d\n");
+  command_line.parameter_file = good.path;
+  command_line.overrides      = {"Geometry/Radius=" + overlong};
+  EXPECT_TRUE(xray_test::throws_input_error_containing(
+    [&] { xray::read_parameters(prm, command_line); },
+    {"Geometry/Radius", "at most 100000"}));
+}
+
 TEST(ReadParameters, MissingFileIsAnInputError)
 {
   ParameterHandler prm;
