@@ -379,7 +379,9 @@ namespace xray
               "Newton's residual is not finite after a step at " +
               Utilities::to_string(current_incident_power) +
               " W incident (temperatures far outside the materials' data; "
-              "check Heat source/Incident power)");
+              "check Heat source/Incident power, and that the heat can "
+              "leave: the Cooling faces and their heat transfer "
+              "coefficients, Geometry/Interface conductances)");
           present_solution = trial;
           residual         = trial_residual;
           ++statistics.newton_iterations;
