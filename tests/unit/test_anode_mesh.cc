@@ -677,13 +677,6 @@ TEST(LayeredCylinder3d, IsAValidP4estConnectivity)
   // p4est needs neighbouring coarse cells to agree on shared edges.
   // deal.II's release library does not check this (its debug library
   // does); a violation crashed runs two refinements later. Ask p4est.
-  static Utilities::MPI::MPI_InitFinalize mpi = [] {
-    static int    argc           = 1;
-    static char   name[]         = "unit_anode_mesh";
-    static char  *argv_storage[] = {name, nullptr};
-    static char **argv           = argv_storage;
-    return Utilities::MPI::MPI_InitFinalize(argc, argv, 1);
-  }();
   for (const double growth : {1.2, 1.4, 2.0})
     for (const unsigned int planes : {0u, 1u, 2u}) // full, half, quarter
       {

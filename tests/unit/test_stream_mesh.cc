@@ -34,21 +34,6 @@ namespace
   using xray_test::single_layer;
   using xray_test::throws_input_error_containing;
 
-  // The fully distributed triangulation needs MPI (one process here).
-  void
-  ensure_mpi()
-  {
-    static Utilities::MPI::MPI_InitFinalize mpi = [] {
-      static int    argc           = 1;
-      static char   name[]         = "unit_stream_mesh";
-      static char  *argv_storage[] = {name, nullptr};
-      static char **argv           = argv_storage;
-      return Utilities::MPI::MPI_InitFinalize(argc, argv, 1);
-    }();
-  }
-
-  // ----------------------------------------------------------- helpers
-
   // -------------------------------------------------------------- mesh
 
   struct MeshMeasures
@@ -102,7 +87,6 @@ namespace
 
   TEST(StreamMesh, ParticleInASphereHasCurvedSurfacesUnderAQuadraticMapping)
   {
-    ensure_mpi();
     const double r = 1e-6, R = 3e-6;
     StreamDomain domain;
     domain.particles       = {{Point<3>(0.2e-6, -0.1e-6, 0.3e-6), r, 0}};
@@ -177,7 +161,6 @@ namespace
 
   TEST(PeriodicCell, MeshMatchesItsTranslatesAndCompletesTheCutParticles)
   {
-    ensure_mpi();
     StreamLayout layout     = single_layer(PatchShape::periodic_cell);
     layout.lattice_pitch    = 11.18e-6;
     layout.n_layers         = 2;
@@ -269,7 +252,6 @@ namespace
 
   TEST(StreamMesh, ParticlesOverAnAnodeGetTheirOwnBoundaryIds)
   {
-    ensure_mpi();
     const double r = 1e-6;
     StreamDomain domain;
     domain.particles           = {{Point<3>(0, 0, 1.5 * r), r, 0},
@@ -348,7 +330,6 @@ namespace
     // is 0.02 r): the surface facets near the contacts must be small
     // enough for the quadratic mapping to bend them onto the spheres
     // without folding the cells across the gaps.
-    ensure_mpi();
     const double r = 1e-6;
     StreamDomain domain;
     domain.particles      = {{Point<3>(0, 0, 1.05 * r), r, 0},
@@ -405,7 +386,6 @@ namespace
     // g / n (n = 6 elements across the gap by default) refines the
     // particle's lowest point; without it the faces there have the surface
     // size.
-    ensure_mpi();
     const double r = 1e-6, gap = 0.3 * r;
     StreamDomain domain;
     domain.particles      = {{Point<3>(0, 0, r + gap), r, 0}};
@@ -447,7 +427,6 @@ namespace
 
   TEST(StreamMesh, BadDomainThrowsInputError)
   {
-    ensure_mpi();
     StreamDomain domain;
     domain.particles      = {{Point<3>(0, 0, 0.5e-6), 1e-6, 0}};
     domain.enclosure_size = 1e-6;
@@ -465,7 +444,6 @@ namespace
 
   TEST(SlabSection, GridLinesFollowTheSlabAndIdsTheWalls)
   {
-    ensure_mpi();
     const double     half_width = 300e-6, height = 200e-6;
     const double     slab_half = 225e-6, bottom = 2.5e-6, top = 22.5e-6;
     const double     h = 10e-6;
