@@ -320,6 +320,13 @@ namespace xray
       residual_norm(const Vector &temperature, bool with_matrix = false);
       bool
       next_matrix_with_trial(double rho) const;
+      bool
+      chord_steps_apply() const;
+      /// Chord steps (chord_steps_apply()): the relative residual below
+      /// which a Newton step leaves the next step to its factorization, and
+      /// the least reduction of the residual per chord step for another.
+      static constexpr double chord_start = 1e-2;
+      static constexpr double chord_rate  = 0.1;
 
       // Task = transient (transient.templates.h).
       /// What a transient run carries from step to step
@@ -740,6 +747,10 @@ namespace xray
       /// Sparse LU of the system matrix (Solver/Linear solver = direct),
       /// kept with the matrix (solve_direct()); reset with the AMG.
       std::unique_ptr<typename LA::SparseLU> factorization;
+      /// Whether the system matrix and its factorization are a Newton
+      /// matrix of this mesh that a chord step may use (solve_newton());
+      /// cleared by every assembly of the matrix.
+      bool newton_factorization_kept = false;
       /// The matrix-free operator and its geometric multigrid
       /// (uses_matrix_free()), built for the matrix_key() in multigrid_key
       /// on the present mesh.
@@ -794,6 +805,7 @@ namespace xray
       double       assembled_heat_input        = 0;
       unsigned int total_linear_iterations     = 0;
       unsigned int total_newton_iterations     = 0;
+      unsigned int total_chord_steps           = 0;
       unsigned int total_preconditioner_setups = 0;
       double       max_permissible_power       = 0;
       std::string  limiting_layer;

@@ -197,7 +197,10 @@ namespace xray
     {
       TimerOutput::Scope t(*timer, "assembly");
       if (with_matrix)
-        system_matrix = 0;
+        {
+          system_matrix             = 0;
+          newton_factorization_kept = false;
+        }
       system_rhs = 0;
 
       const bool transient = stage_mass_factor > 0;

@@ -497,6 +497,7 @@ namespace xray
       s["newton_relative_residual"] =
         statistics.final_residual / statistics.reference_residual;
       s["total_newton_iterations"] = total_newton_iterations;
+      s["total_chord_steps"]       = total_chord_steps;
       s["total_linear_iterations"] = total_linear_iterations;
       s["preconditioner_setups"]   = total_preconditioner_setups;
     }

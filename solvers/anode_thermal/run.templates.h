@@ -38,6 +38,7 @@ namespace xray
       reference_design            = nlohmann::json();
       total_linear_iterations     = 0;
       total_newton_iterations     = 0;
+      total_chord_steps           = 0;
       total_preconditioner_setups = 0;
       max_permissible_power       = 0;
       limiting_layer.clear();

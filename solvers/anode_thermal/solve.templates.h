@@ -260,13 +260,42 @@ namespace xray
     // answer and often converge in one step. The expectation is Newton's
     // quadratic rate, rho -> rho^2: a logged search point went 5.3e-2 ->
     // 3.0e-4 -> 1.2e-8 -> 8e-11, each step below rho^2 until the round-off
-    // floor, which lies below the tolerance.
+    // floor, which lies below the tolerance. Where chord steps apply
+    // (chord_steps_apply()), a step from rho <= chord_start leaves the
+    // next one to the kept factorization instead.
     template <int dim, typename LA>
     bool
     AnodeThermal<dim, LA>::next_matrix_with_trial(const double rho) const
     {
+      if (chord_steps_apply() && rho <= chord_start)
+        return false;
       return matrix_key().empty() && stage_mass_factor == 0 &&
              !uses_matrix_free() && rho * rho > parameters.newton_tolerance;
+    }
+
+
+    // Chord steps (Solver/Linear solver = direct, a steady Newton matrix
+    // that changes with T): near the root a step solves with the kept
+    // factorization of the Newton matrix at an earlier iterate T_m,
+    //   J(T_m) dT = -R(T_k),
+    // instead of assembling and factorizing J(T_k) (the chord method:
+    // C. T. Kelley, Iterative Methods for Linear and Nonlinear Equations,
+    // SIAM 1995, ch. 5). The fixed point is the same, R(T) = 0; the rate
+    // is linear, the residual shrinking by about the relative distance
+    // between T_m and T_k, which after a Newton step from rho is of order
+    // rho. A chord step costs an assembly of the residual and a
+    // substitution, a Newton step the matrix's assembly and a numeric
+    // factorization besides. A power search's next evaluation starts with
+    // one too, from the last evaluation's factorization on this mesh.
+    // Chord steps go on while each shrinks the residual by chord_rate at
+    // least; a weaker one is kept but the next step is Newton's, and one
+    // that does not reduce the residual is undone.
+    template <int dim, typename LA>
+    bool
+    AnodeThermal<dim, LA>::chord_steps_apply() const
+    {
+      return parameters.direct_linear_solver && matrix_key().empty() &&
+             stage_mass_factor == 0 && !uses_matrix_free();
     }
 
 
@@ -333,7 +362,14 @@ namespace xray
       temperature = present_solution;
 
       SolveStatistics statistics;
-      assemble_newton_system(temperature);
+      // A chord step first if an earlier Newton matrix's factorization is
+      // at hand (chord_steps_apply()): the residual alone is assembled.
+      bool chord =
+        chord_steps_apply() && factorization && newton_factorization_kept;
+      if (chord)
+        assemble(temperature, false);
+      else
+        assemble_newton_system(temperature);
       statistics.reference_residual = reference;
       double residual               = system_rhs.l2_norm();
 
@@ -354,23 +390,43 @@ namespace xray
             solve_linear(update,
                          linear_floor,
                          forcing_term(residual / reference));
+          newton_factorization_kept = chord_steps_apply();
           statistics.linear_iterations += linear_iterations;
 
-          double     step = 1;
-          double     trial_residual;
-          const bool with_matrix =
-            next_matrix_with_trial(residual / statistics.reference_residual);
-          for (;;)
+          double step = 1;
+          double trial_residual;
+          bool   with_matrix = false;
+          if (chord)
             {
               trial = present_solution;
-              trial.add(step, update);
-              temperature = trial;
-              trial_residual =
-                residual_norm(temperature, with_matrix && step == 1);
-              if (trial_residual < (1 - 1e-4 * step) * residual ||
-                  step < 1. / 64)
-                break;
-              step /= 2;
+              trial.add(1., update);
+              temperature    = trial;
+              trial_residual = residual_norm(temperature);
+              if (!(trial_residual < residual))
+                {
+                  // Undone: Newton's step from the present iterate instead.
+                  temperature = present_solution;
+                  assemble_newton_system(temperature);
+                  chord = false;
+                  continue;
+                }
+              ++total_chord_steps;
+            }
+          else
+            {
+              with_matrix = next_matrix_with_trial(residual / reference);
+              for (;;)
+                {
+                  trial = present_solution;
+                  trial.add(step, update);
+                  temperature = trial;
+                  trial_residual =
+                    residual_norm(temperature, with_matrix && step == 1);
+                  if (trial_residual < (1 - 1e-4 * step) * residual ||
+                      step < 1. / 64)
+                    break;
+                  step /= 2;
+                }
             }
           // (A residual that is not finite would end the loop as if
           // converged: NaN > target is false.)
@@ -382,6 +438,13 @@ namespace xray
               "check Heat source/Incident power, and that the heat can "
               "leave: the Cooling faces and their heat transfer "
               "coefficients, Geometry/Interface conductances)");
+          // The next step: a chord step after a chord step that shrank the
+          // residual by chord_rate, or after a full Newton step that
+          // assembled no matrix with its trial (next_matrix_with_trial());
+          // else Newton's.
+          const bool next_chord =
+            chord ? trial_residual <= chord_rate * residual :
+                    chord_steps_apply() && !with_matrix && step == 1;
           present_solution = trial;
           residual         = trial_residual;
           ++statistics.newton_iterations;
@@ -401,15 +464,17 @@ namespace xray
             log() << "      Newton " << statistics.newton_iterations
                   << ": residual " << residual / statistics.reference_residual
                   << " (relative), step " << step << ", "
-                  << (parameters.direct_linear_solver ?
-                        std::string("sparse LU") :
-                        std::to_string(linear_iterations) +
-                          (matrix_is_symmetric() ? " CG" : " GMRES") +
-                          " iterations")
+                  << (chord ? std::string("chord step, earlier sparse LU") :
+                      parameters.direct_linear_solver ?
+                              std::string("sparse LU") :
+                              std::to_string(linear_iterations) +
+                                (matrix_is_symmetric() ? " CG" : " GMRES") +
+                                " iterations")
                   << std::endl;
           if (stagnated)
             break;
-          if (residual > target && !(with_matrix && step == 1))
+          chord = next_chord;
+          if (residual > target && !chord && !(with_matrix && step == 1))
             assemble_newton_system(temperature);
         }
       statistics.final_residual = residual;

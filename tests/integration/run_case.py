@@ -2131,6 +2131,13 @@ def direct_linear_solver(d):
         said = [line for line in log_lines(run) if "Newton 1:" in line]
         check(said and all(line.rstrip().endswith("sparse LU") for line in said),
               f"{label}: the direct run's Newton steps are logged as {said[:2]}")
+        # The search's later evaluations start on the kept factorization.
+        chords = [line for line in log_lines(run) if "chord step, earlier sparse LU" in line]
+        check(direct["total_chord_steps"] > 0 and len(chords) == direct["total_chord_steps"],
+              f"{label}: {direct['total_chord_steps']} chord steps counted, "
+              f"{len(chords)} logged")
+        check(iterative["total_chord_steps"] == 0,
+              f"{label}: the iterative run counts {iterative['total_chord_steps']} chord steps")
         check(direct["linear_solver"] == "direct" and direct["preconditioner"] == "none"
               and direct["preconditioner_setups"] == 0,
               f"{label}: the direct run reports {direct['linear_solver']}, "
@@ -2140,8 +2147,9 @@ def direct_linear_solver(d):
         check_close(f"{label}: k(T) + h_b maximum power, sparse LU vs AMG [W]",
                     direct["max_permissible_power_W"], iterative["max_permissible_power_W"],
                     1e-8)
-        measured(f"{label}: Newton steps, sparse LU / AMG",
-                 f"{direct['total_newton_iterations']} / "
+        measured(f"{label}: Newton steps (chord steps), sparse LU / AMG",
+                 f"{direct['total_newton_iterations']} "
+                 f"({direct['total_chord_steps']}) / "
                  f"{iterative['total_newton_iterations']}")
     # (The moving half-ball on its initial mesh, 15,157 unknowns: the LU is
     # slow in 3D.)
