@@ -193,7 +193,10 @@ namespace xray
       /// AnodeThermal::matrix_free_obstacle()).
       bool matrix_free_multigrid = false;
       /// Solver/Linear solver = direct: sparse LU instead of CG/GMRES.
-      bool   direct_linear_solver = false;
+      bool direct_linear_solver = false;
+      /// Solver/Chord steps: near the root, solve with an earlier Newton
+      /// matrix's sparse LU (AnodeThermal::chord_steps_apply()).
+      bool   chord_steps = true;
       double power_tolerance;
 
       double

@@ -268,6 +268,18 @@ namespace xray
           "there). Not with Preconditioner = matrix-free multigrid, which "
           "assembles no matrix.");
         prm.declare_entry(
+          "Chord steps",
+          "true",
+          Patterns::Bool(),
+          "With Linear solver = direct and k(T): Newton steps near the "
+          "root (from a relative residual of 1e-2 or less, and the first "
+          "step of each maximum-power search evaluation) solve with the "
+          "kept factorization of an earlier Newton matrix while each "
+          "reduces the residual tenfold (the chord method; the same root, "
+          "at a linear rate, each step without the matrix's assembly and "
+          "factorization). false: every step assembles and factorizes "
+          "the Newton matrix at its iterate.");
+        prm.declare_entry(
           "Preconditioner",
           "AMG",
           Patterns::Selection("AMG|matrix-free multigrid"),
@@ -306,6 +318,7 @@ namespace xray
         matrix_free_multigrid =
           prm.get("Preconditioner") == "matrix-free multigrid";
         direct_linear_solver = prm.get("Linear solver") == "direct";
+        chord_steps          = prm.get_bool("Chord steps");
         if (direct_linear_solver && matrix_free_multigrid)
           throw InputError(
             "Solver/Linear solver = direct factorizes the assembled matrix; "

@@ -274,9 +274,9 @@ namespace xray
     }
 
 
-    // Chord steps (Solver/Linear solver = direct, a steady Newton matrix
-    // that changes with T): near the root a step solves with the kept
-    // factorization of the Newton matrix at an earlier iterate T_m,
+    // Chord steps (Solver/Chord steps with Linear solver = direct, a steady
+    // Newton matrix that changes with T): near the root a step solves with the
+    // kept factorization of the Newton matrix at an earlier iterate T_m,
     //   J(T_m) dT = -R(T_k),
     // instead of assembling and factorizing J(T_k) (the chord method:
     // C. T. Kelley, Iterative Methods for Linear and Nonlinear Equations,
@@ -294,8 +294,9 @@ namespace xray
     bool
     AnodeThermal<dim, LA>::chord_steps_apply() const
     {
-      return parameters.direct_linear_solver && matrix_key().empty() &&
-             stage_mass_factor == 0 && !uses_matrix_free();
+      return parameters.direct_linear_solver && parameters.chord_steps &&
+             matrix_key().empty() && stage_mass_factor == 0 &&
+             !uses_matrix_free();
     }
 
 

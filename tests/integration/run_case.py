@@ -2138,6 +2138,20 @@ def direct_linear_solver(d):
               f"{len(chords)} logged")
         check(iterative["total_chord_steps"] == 0,
               f"{label}: the iterative run counts {iterative['total_chord_steps']} chord steps")
+        if np == 1 and not sets:
+            # Every step Newton's: the same root to the Newton tolerance.
+            newton = expect_success(d.run("mo-on-diamond.prm",
+                                          DIRECT + ["Solver/Chord steps=false",
+                                                    "Output/Write fields=false"]),
+                                    fields=False)
+            check(newton["total_chord_steps"] == 0,
+                  f"Chord steps = false: {newton['total_chord_steps']} chord steps")
+            check_close("k(T) + h_b maximum power, chord steps vs Newton's only [W]",
+                        direct["max_permissible_power_W"],
+                        newton["max_permissible_power_W"], 1e-9)
+            measured("Newton steps (chord steps) / with Newton's only",
+                     f"{direct['total_newton_iterations']} ({direct['total_chord_steps']}) "
+                     f"/ {newton['total_newton_iterations']}")
         check(direct["linear_solver"] == "direct" and direct["preconditioner"] == "none"
               and direct["preconditioner_setups"] == 0,
               f"{label}: the direct run reports {direct['linear_solver']}, "
