@@ -353,6 +353,32 @@ namespace xray
     }
 
 
+    // What to check when the temperatures run away: the heat put in, and
+    // the ways out of the anode.
+    template <int dim, typename LA>
+    const std::string AnodeThermal<dim, LA>::heat_escape_hint =
+      "check Heat source/Incident power, and that the heat can leave: the "
+      "Cooling faces and their heat transfer coefficients, Geometry/"
+      "Interface conductances";
+
+
+    // For a Newton run that did not converge at an iterate peaking at PEAK:
+    // where that is above every layer's temperature limit, the likely
+    // causes (heat_escape_hint) rather than too few steps (a conductance
+    // of 1e-300 W/(m^2 K) between the layers of params/mo-on-diamond.prm
+    // ran out of steps so).
+    template <int dim, typename LA>
+    std::string
+    AnodeThermal<dim, LA>::runaway_hint(const double peak) const
+    {
+      for (const auto &layer : parameters.layers)
+        if (!(peak > layer.temperature_limit))
+          return "";
+      return "; the last iterate peaks at " + Utilities::to_string(peak) +
+             " K, above every layer's temperature limit: " + heat_escape_hint;
+    }
+
+
     template <int dim, typename LA>
     SolveStatistics
     AnodeThermal<dim, LA>::solve_newton(const double reference)
@@ -385,7 +411,8 @@ namespace xray
               " iterations: relative residual " +
               Utilities::to_string(residual / statistics.reference_residual) +
               " > " + Utilities::to_string(parameters.newton_tolerance) +
-              " (see Solver/Maximum Newton iterations)");
+              " (see Solver/Maximum Newton iterations)" +
+              runaway_hint(present_solution.linfty_norm()));
           update = 0;
           const unsigned int linear_iterations =
             solve_linear(update,
@@ -432,13 +459,12 @@ namespace xray
           // (A residual that is not finite would end the loop as if
           // converged: NaN > target is false.)
           if (!std::isfinite(trial_residual))
-            throw SolverError(
-              "Newton's residual is not finite after a step at " +
-              Utilities::to_string(current_incident_power) +
-              " W incident (temperatures far outside the materials' data; "
-              "check Heat source/Incident power, and that the heat can "
-              "leave: the Cooling faces and their heat transfer "
-              "coefficients, Geometry/Interface conductances)");
+            throw SolverError("Newton's residual is not finite after a step "
+                              "at " +
+                              Utilities::to_string(current_incident_power) +
+                              " W incident (temperatures far outside the "
+                              "materials' data; " +
+                              heat_escape_hint + ")");
           // The next step: a chord step after a chord step that shrank the
           // residual by chord_rate, or after a full Newton step that
           // assembled no matrix with its trial (next_matrix_with_trial());
