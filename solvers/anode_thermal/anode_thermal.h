@@ -321,10 +321,12 @@ namespace xray
       bool
       next_matrix_with_trial(double rho) const;
       bool
-                               chord_steps_apply() const;
+      chord_steps_apply() const;
+      /// What a failure of a runaway Newton run asks to check
+      /// (runaway_hint()).
       static const std::string heat_escape_hint;
       std::string
-      runaway_hint(double peak) const;
+      runaway_hint(double largest_temperature) const;
       /// Chord steps (chord_steps_apply()): the relative residual below
       /// which a Newton step leaves the next step to its factorization, and
       /// the least reduction of the residual per chord step for another.

@@ -362,19 +362,20 @@ namespace xray
       "Interface conductances";
 
 
-    // For a Newton run that did not converge at an iterate peaking at PEAK:
-    // where that is above every layer's temperature limit, the likely
-    // causes (heat_escape_hint) rather than too few steps (a conductance
-    // of 1e-300 W/(m^2 K) between the layers of params/mo-on-diamond.prm
-    // ran out of steps so).
+    // For a Newton run that did not converge at an iterate whose largest
+    // |T| is LARGEST_TEMPERATURE: where that is above every layer's
+    // temperature limit, the likely causes (heat_escape_hint) rather than
+    // too few steps (a conductance of 1e-300 W/(m^2 K) between the layers
+    // of params/mo-on-diamond.prm ran out of steps so).
     template <int dim, typename LA>
     std::string
-    AnodeThermal<dim, LA>::runaway_hint(const double peak) const
+    AnodeThermal<dim, LA>::runaway_hint(const double largest_temperature) const
     {
       for (const auto &layer : parameters.layers)
-        if (!(peak > layer.temperature_limit))
+        if (!(largest_temperature > layer.temperature_limit))
           return "";
-      return "; the last iterate peaks at " + Utilities::to_string(peak) +
+      return "; the last iterate reaches " +
+             Utilities::to_string(largest_temperature) +
              " K, above every layer's temperature limit: " + heat_escape_hint;
     }
 
