@@ -321,6 +321,8 @@ namespace xray
       bool
       next_matrix_with_trial(double rho) const;
       bool
+      steady_matrix_changes_with_T() const;
+      bool
       chord_steps_apply() const;
       /// What a failure of a runaway Newton run asks to check
       /// (runaway_hint()).

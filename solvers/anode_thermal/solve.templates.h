@@ -269,8 +269,20 @@ namespace xray
     {
       if (chord_steps_apply() && rho <= chord_start)
         return false;
+      return steady_matrix_changes_with_T() &&
+             rho * rho > parameters.newton_tolerance;
+    }
+
+
+    // Whether the Newton system has an assembled steady matrix that changes
+    // with T: k(T), or c_p(T) in a moving anode (an empty matrix_key()),
+    // outside the stages of a time step and the matrix-free path.
+    template <int dim, typename LA>
+    bool
+    AnodeThermal<dim, LA>::steady_matrix_changes_with_T() const
+    {
       return matrix_key().empty() && stage_mass_factor == 0 &&
-             !uses_matrix_free() && rho * rho > parameters.newton_tolerance;
+             !uses_matrix_free();
     }
 
 
@@ -295,8 +307,7 @@ namespace xray
     AnodeThermal<dim, LA>::chord_steps_apply() const
     {
       return parameters.direct_linear_solver && parameters.chord_steps &&
-             matrix_key().empty() && stage_mass_factor == 0 &&
-             !uses_matrix_free();
+             steady_matrix_changes_with_T();
     }
 
 
